@@ -1,0 +1,175 @@
+//! The CPU reference: one file per forward stage, each named like the WGSL stage it mirrors, plus
+//! [`forward`], the whole layer. f32 storage; dot products that decide routing accumulate in f64.
+//! Work is split over tokens on all cores with scoped threads; every result is independent of the split,
+//! so the reference is deterministic.
+
+mod expert_combine;
+mod expert_histogram;
+mod expert_scan;
+mod expert_scatter;
+mod expert_scores;
+mod gemm;
+mod router_logits;
+mod router_normalise;
+mod router_topk;
+mod swiglu;
+
+pub use expert_combine::expert_combine;
+pub use expert_histogram::expert_histogram;
+pub use expert_scan::expert_scan;
+pub use expert_scatter::expert_scatter;
+pub use expert_scores::expert_scores;
+pub use gemm::gemm_nt;
+pub use router_logits::router_logits;
+pub use router_normalise::{batch_norm, router_normalise, BN_EPS};
+pub use router_topk::{axis_topk, router_topk};
+pub use swiglu::{silu, swiglu};
+
+use crate::io::check_finite;
+use crate::{Error, OmniMoeWeights, Result};
+
+/// Everything one forward pass produces, row-major.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ForwardOutput {
+    /// T, the number of tokens.
+    pub tokens: usize,
+    /// y = dense + sparse `[T, H]`.
+    pub output: Vec<f32>,
+    /// Dense SwiGLU branch `[T, H]`.
+    pub dense: Vec<f32>,
+    /// Expert branch `[T, H]`.
+    pub sparse: Vec<f32>,
+    /// Router logits after BatchNorm, before log-softmax `[T, 2R]` (x axis, then y axis).
+    pub logits: Vec<f32>,
+    /// Chosen experts' log-probabilities, descending `[T, K]`.
+    pub scores: Vec<f32>,
+    /// Chosen expert ids, in score order `[T, K]`.
+    pub indices: Vec<u32>,
+}
+
+/// Tokens per progress step of [`forward_with_progress`].
+const CHUNK_TOKENS: usize = 512;
+
+/// The whole layer on the CPU (see [`forward_with_progress`]).
+pub fn forward(w: &OmniMoeWeights, x: &[f32]) -> Result<ForwardOutput> {
+    forward_with_progress(w, x, &mut |_, _| {})
+}
+
+/// The whole layer on the CPU for `x` `[T, H]`, calling `progress(done, total)` in tokens as chunks finish.
+/// The expert branch is token-centric: the simplest correct schedule.
+pub fn forward_with_progress(
+    w: &OmniMoeWeights,
+    x: &[f32],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ForwardOutput> {
+    let c = w.config;
+    let (h, r, k) = (c.hidden_size, c.grid(), c.num_experts_per_token);
+    let t = check_input(x, h)?;
+    let mut out = ForwardOutput {
+        tokens: t,
+        output: vec![0.0; t * h],
+        dense: vec![0.0; t * h],
+        sparse: vec![0.0; t * h],
+        logits: vec![0.0; t * 2 * r],
+        scores: vec![0.0; t * k],
+        indices: vec![0; t * k],
+    };
+    let w_xy = [w.router_x.as_slice(), &w.router_y].concat();
+    let mean = [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat();
+    let var = [w.norm_x_var.as_slice(), &w.norm_y_var].concat();
+    progress(0, t);
+    let mut t0 = 0;
+    while t0 < t {
+        let n = CHUNK_TOKENS.min(t - t0);
+        let xs = &x[t0 * h..(t0 + n) * h];
+        let rows = |width: usize| (t0 * width)..((t0 + n) * width);
+
+        let mut z = vec![0.0; n * 2 * r];
+        router_logits(xs, &w_xy, h, &mut z);
+        batch_norm(&z, &mean, &var, &mut out.logits[rows(2 * r)]);
+        let mut ell = vec![0.0; n * 2 * r];
+        router_normalise(&z, &mean, &var, &mut ell);
+        let (scores, indices) = (&mut out.scores[rows(k)], &mut out.indices[rows(k)]);
+        router_topk(&ell, r, k, scores, indices);
+
+        let mut hk = vec![0.0; n * k];
+        expert_scores(xs, &w.up_embed, h, scores, indices, &mut hk);
+        expert_combine(&hk, indices, &w.down_embed, h, &mut out.sparse[rows(h)]);
+        dense_swiglu(w, xs, &mut out.dense[rows(h)]);
+        t0 += n;
+        progress(t0, t);
+    }
+    for ((y, d), s) in out.output.iter_mut().zip(&out.dense).zip(&out.sparse) {
+        *y = d + s;
+    }
+    Ok(out)
+}
+
+/// dense = W_down (SiLU(W_gate x) ⊙ (W_up x)) for the rows of `x`.
+pub fn dense_swiglu(w: &OmniMoeWeights, x: &[f32], dense: &mut [f32]) {
+    let (h, i) = (w.config.hidden_size, w.config.intermediate_size);
+    let t = x.len() / h;
+    let mut gate = vec![0.0; t * i];
+    let mut up = vec![0.0; t * i];
+    gemm_nt(x, &w.gate_proj, t, i, h, &mut gate);
+    gemm_nt(x, &w.up_proj, t, i, h, &mut up);
+    let mut act = vec![0.0; t * i];
+    swiglu(&gate, &up, &mut act);
+    gemm_nt(&act, &w.down_proj, t, h, i, dense);
+}
+
+/// Checks `x` is `[T, H]` and finite; returns T.
+pub fn check_input(x: &[f32], hidden: usize) -> Result<usize> {
+    if x.len() % hidden != 0 {
+        return Err(Error::Shape {
+            name: "input".into(),
+            expected: vec![x.len() / hidden, hidden],
+            found: vec![x.len()],
+        });
+    }
+    check_finite("input", x)?;
+    Ok(x.len() / hidden)
+}
+
+/// Number of threads the CPU reference uses.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs `f(first_row, block)` over contiguous blocks of rows of `out` (rows of `row_len`) on all cores.
+/// Each row is written by exactly one call, so the result does not depend on the split.
+pub(crate) fn par_rows<T: Send>(
+    out: &mut [T],
+    row_len: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    let rows = if row_len == 0 { 0 } else { out.len() / row_len };
+    let threads = threads().min(rows).max(1);
+    if threads == 1 {
+        f(0, out);
+        return;
+    }
+    let per = rows.div_ceil(threads);
+    std::thread::scope(|s| {
+        for (b, block) in out.chunks_mut(per * row_len).enumerate() {
+            let f = &f;
+            s.spawn(move || f(b * per, block));
+        }
+    });
+}
+
+/// Σ a_i b_i accumulated in f64 over eight independent lanes, summed in a fixed order.
+pub fn dot_f64(a: &[f32], b: &[f32]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] as f64 * y[l] as f64;
+        }
+    }
+    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] += *x as f64 * *y as f64;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
