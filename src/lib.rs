@@ -27,3 +27,4 @@ pub mod weights;
 pub use config::OmniMoeConfig;
 pub use error::{Error, Result};
 pub use weights::{LoadOptions, OmniMoeWeights};
+pub mod gpu;

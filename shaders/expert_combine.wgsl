@@ -1,0 +1,47 @@
+// expert_combine: the expert branch of each token, summed in slot order:
+//
+//   sparse[t, c] = Σ_{k = 0..K} h[t, k] · v_{e_k}[c]        e_k = indices[t, k]; v: [N, H] elem; sparse: [T, H] f32
+//
+// Launch: one workgroup of 256 per token (ids folded over x and y); the token's K weights and expert ids
+// are staged in workgroup memory, then invocation i accumulates columns i, i + 256, … over k in order.
+
+struct Params {
+    t: u32,
+    h: u32,
+    k: u32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> h_in: array<f32>;
+@group(0) @binding(2) var<storage, read> indices: array<u32>;
+@group(0) @binding(3) var<storage, read> down: array<elem>;
+@group(0) @binding(4) var<storage, read_write> sparse: array<f32>;
+
+const WG: u32 = 256u;
+var<workgroup> weight: array<f32, 128>;
+var<workgroup> expert: array<u32, 128>;
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let t = wid.x + wid.y * nwg.x;
+    if (t >= p.t) {
+        return;
+    }
+    if (li < p.k) {
+        weight[li] = h_in[t * p.k + li];
+        expert[li] = indices[t * p.k + li];
+    }
+    workgroupBarrier();
+    for (var c = li; c < p.h; c += WG) {
+        var acc = 0.0;
+        for (var k = 0u; k < p.k; k++) {
+            acc = fma(weight[k], f32(down[expert[k] * p.h + c]), acc);
+        }
+        sparse[t * p.h + c] = acc;
+    }
+}

@@ -1,0 +1,124 @@
+// expert_scores: for each (token t, slot k) pair p = t·K + k routed to expert e,
+//
+//   h[p] = SiLU(u_e · x_t) · exp(scores[p])        u: [N, H], x: [T, H] elem; scores, h: [T, K] f32
+//
+// Two schedules, same arithmetic (so the same bits):
+// - `expert_centric`: one workgroup per expert e (ids folded over x and y) walks its pairs
+//   perm[offset[e] .. offset[e+1]) eight at a time; u_e is fetched once per workgroup and stays in cache
+//   for all of its tokens. Empty experts exit at once.
+// - `token_centric`: one workgroup per token walks its K slots eight at a time, fetching u_e for every pair.
+// Each pair's dot is split over 32 lanes (lane l sums h ≡ l mod 32 in increasing h), then a fixed tree
+// adds the 32 partial sums: bitwise reproducible, and equal between the schedules.
+// Launch: 256 invocations = 8 groups of 32 lanes; N workgroups (expert_centric) or T (token_centric).
+
+struct Params {
+    t: u32,
+    h: u32,
+    k: u32,
+    n: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<elem>;
+@group(0) @binding(2) var<storage, read> up: array<elem>;
+@group(0) @binding(3) var<storage, read> scores: array<f32>;
+@group(0) @binding(4) var<storage, read_write> h_out: array<f32>;
+#if EXPERT_CENTRIC
+@group(0) @binding(5) var<storage, read> offset: array<u32>;
+@group(0) @binding(6) var<storage, read> perm: array<u32>;
+#else
+@group(0) @binding(5) var<storage, read> indices: array<u32>;
+#endif
+
+const LANES: u32 = 32u;
+const GROUPS: u32 = 8u;
+
+var<workgroup> red: array<f32, 256>;
+var<workgroup> segment: vec2<u32>;
+
+fn silu(z: f32) -> f32 {
+    return z / (1.0 + exp(-z));
+}
+
+// Partial dot of u_e and x_t over this lane's columns.
+fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
+    var acc = 0.0;
+    for (var c = lane; c < p.h; c += LANES) {
+        acc = fma(f32(up[e * p.h + c]), f32(x[t * p.h + c]), acc);
+    }
+    return acc;
+}
+
+// Adds the 32 lanes of each group; the group's sum lands in red[group · 32].
+fn group_sum(li: u32, v: f32) {
+    red[li] = v;
+    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+        workgroupBarrier();
+        if (li % LANES < s) {
+            red[li] += red[li + s];
+        }
+    }
+    workgroupBarrier();
+}
+
+fn finish(li: u32, pair: u32, valid: bool) {
+    if (valid && li % LANES == 0u) {
+        h_out[pair] = silu(red[li]) * exp(scores[pair]);
+    }
+    workgroupBarrier();
+}
+
+#if EXPERT_CENTRIC
+@compute @workgroup_size(256)
+fn expert_centric(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let e = wid.x + wid.y * nwg.x;
+    if (e >= p.n) {
+        return;
+    }
+    if (li == 0u) {
+        segment = vec2<u32>(offset[e], offset[e + 1u]);
+    }
+    let seg = workgroupUniformLoad(&segment);
+    let g = li / LANES;
+    for (var s0 = seg.x; s0 < seg.y; s0 += GROUPS) {
+        let s = s0 + g;
+        let valid = s < seg.y;
+        var pair = 0u;
+        var acc = 0.0;
+        if (valid) {
+            pair = perm[s];
+            acc = lane_dot(e, pair / p.k, li % LANES);
+        }
+        group_sum(li, acc);
+        finish(li, pair, valid);
+    }
+}
+#else
+@compute @workgroup_size(256)
+fn token_centric(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let t = wid.x + wid.y * nwg.x;
+    if (t >= p.t) {
+        return;
+    }
+    let g = li / LANES;
+    for (var k0 = 0u; k0 < p.k; k0 += GROUPS) {
+        let slot = k0 + g;
+        let valid = slot < p.k;
+        let pair = t * p.k + slot;
+        var acc = 0.0;
+        if (valid) {
+            acc = lane_dot(indices[pair], t, li % LANES);
+        }
+        group_sum(li, acc);
+        finish(li, pair, valid);
+    }
+}
+#endif

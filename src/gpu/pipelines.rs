@@ -1,0 +1,208 @@
+//! Shader sources, per-target preprocessing, and the pipeline cache.
+//!
+//! Each `shaders/<stage>.wgsl` is embedded with `include_str!`. Preprocessing makes the variants of one file:
+//! - a header: `enable f16;` when a variant stores f16, `enable subgroups;` when a variant uses subgroups
+//!   and the browser compiles the shader (naga rejects that directive, browsers require it);
+//! - `alias elem = f16;` or `f32` (storage type of activations and weights) and `alias out_elem` likewise
+//!   (storage type of a GEMM's output);
+//! - line conditionals `#if FLAG` / `#else` / `#endif` (nestable) on the variant's flags.
+//!
+//! Numeric constants go through pipeline-overridable constants. A pipeline is built once per
+//! (stage, entry point, variant, constants) and cached in the context.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// The WGSL source of each stage, by file name.
+pub const SHADERS: &[(&str, &str)] = &[
+    ("gemm", include_str!("../../shaders/gemm.wgsl")),
+    ("router_normalise", include_str!("../../shaders/router_normalise.wgsl")),
+    ("router_topk", include_str!("../../shaders/router_topk.wgsl")),
+    ("expert_histogram", include_str!("../../shaders/expert_histogram.wgsl")),
+    ("expert_scan", include_str!("../../shaders/expert_scan.wgsl")),
+    ("expert_scatter", include_str!("../../shaders/expert_scatter.wgsl")),
+    ("expert_scores", include_str!("../../shaders/expert_scores.wgsl")),
+    ("expert_combine", include_str!("../../shaders/expert_combine.wgsl")),
+];
+
+/// The source of a stage; panics on an unknown name (a bug, not an input).
+pub fn source(stage: &str) -> &'static str {
+    SHADERS
+        .iter()
+        .find(|(n, _)| *n == stage)
+        .unwrap_or_else(|| panic!("no shader named {stage}"))
+        .1
+}
+
+/// One preprocessing of a shader file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Variant {
+    /// Activations and weights stored as f16 (`elem = f16`).
+    pub f16: bool,
+    /// A GEMM's output stored as f16 (`out_elem = f16`).
+    pub out_f16: bool,
+    /// Emit `enable subgroups;` (browser compilers) when `SUBGROUP` is among the flags.
+    pub browser: bool,
+    /// Flags for `#if`: `F16`, `SUBGROUP`, and stage-specific ones.
+    pub flags: BTreeSet<&'static str>,
+}
+
+impl Variant {
+    /// The f32 or f16 variant.
+    pub fn storage(f16: bool) -> Self {
+        Variant {
+            f16,
+            ..Default::default()
+        }
+    }
+
+    /// Adds a flag.
+    pub fn with(mut self, flag: &'static str) -> Self {
+        self.flags.insert(flag);
+        self
+    }
+}
+
+/// Preprocesses `src` for `variant` (see the module docs).
+pub fn preprocess(src: &str, variant: &Variant) -> String {
+    let mut out = String::with_capacity(src.len() + 128);
+    if variant.f16 || variant.out_f16 {
+        out.push_str("enable f16;\n");
+    }
+    if variant.browser && variant.flags.contains("SUBGROUP") {
+        out.push_str("enable subgroups;\n");
+    }
+    let ty = |f16: bool| if f16 { "f16" } else { "f32" };
+    out.push_str(&format!(
+        "alias elem = {};\nalias out_elem = {};\n",
+        ty(variant.f16),
+        ty(variant.out_f16)
+    ));
+    // Stack of (this branch is taken, some enclosing branch is not).
+    let mut stack: Vec<(bool, bool)> = Vec::new();
+    let live = |s: &Vec<(bool, bool)>| s.last().is_none_or(|&(on, dead)| on && !dead);
+    for line in src.lines() {
+        let t = line.trim();
+        if let Some(flag) = t.strip_prefix("#if ") {
+            let dead = !live(&stack);
+            stack.push((variant.flags.contains(flag.trim()), dead));
+        } else if t == "#else" {
+            let top = stack.last_mut().expect("#else without #if");
+            top.0 = !top.0;
+        } else if t == "#endif" {
+            stack.pop().expect("#endif without #if");
+        } else if live(&stack) {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    assert!(stack.is_empty(), "unterminated #if");
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    stage: &'static str,
+    entry: &'static str,
+    variant: Variant,
+    constants: Vec<(&'static str, u64)>,
+}
+
+/// Pipelines by (stage, entry, variant, constants), built on first use.
+#[derive(Default)]
+pub(crate) struct PipelineCache {
+    map: Mutex<HashMap<Key, Arc<wgpu::ComputePipeline>>>,
+}
+
+impl PipelineCache {
+    /// The pipeline for `entry` of `stage` in `variant` with override `constants`, built once.
+    pub fn get(
+        &self,
+        device: &wgpu::Device,
+        stage: &'static str,
+        entry: &'static str,
+        variant: &Variant,
+        constants: &[(&'static str, f64)],
+    ) -> Arc<wgpu::ComputePipeline> {
+        let key = Key {
+            stage,
+            entry,
+            variant: variant.clone(),
+            constants: constants.iter().map(|&(n, v)| (n, v.to_bits())).collect(),
+        };
+        if let Some(p) = self.map.lock().unwrap().get(&key) {
+            return p.clone();
+        }
+        let code = preprocess(source(stage), variant);
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(stage),
+            source: wgpu::ShaderSource::Wgsl(code.into()),
+        });
+        let constants: Vec<(&str, f64)> = constants.to_vec();
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(entry),
+            layout: None,
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                zero_initialize_workgroup_memory: false,
+            },
+            cache: None,
+        });
+        let pipeline = Arc::new(pipeline);
+        self.map.lock().unwrap().insert(key, pipeline.clone());
+        pipeline
+    }
+}
+
+/// Every (stage, entry point, flags) the layer builds, for f32 and f16 storage; `naga` validates each in
+/// the tests.
+pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
+    let mut out = Vec::new();
+    for f16 in [false, true] {
+        let v = || Variant::storage(f16);
+        out.push(("gemm", "main", v()));
+        out.push(("gemm", "main", v().with("ADD")));
+        out.push(("gemm", "main", Variant { out_f16: f16, ..v().with("SWIGLU") }));
+        out.push(("expert_scores", "expert_centric", v().with("EXPERT_CENTRIC")));
+        out.push(("expert_scores", "token_centric", v()));
+        out.push(("expert_combine", "main", v()));
+    }
+    let v = Variant::default;
+    out.push(("router_normalise", "main", v()));
+    out.push(("router_topk", "main", v()));
+    out.push(("expert_histogram", "clear", v()));
+    out.push(("expert_histogram", "main", v().with("COUNT")));
+    out.push(("expert_histogram", "clear", v().with("COUNT")));
+    out.push(("expert_scan", "scan_blocks", v().with("BLOCKS")));
+    out.push(("expert_scan", "scan_sums", v()));
+    out.push(("expert_scan", "add_offsets", v()));
+    out.push(("expert_scatter", "count", v()));
+    out.push(("expert_scatter", "scatter", v().with("SCATTER").with("FIRST")));
+    out.push(("expert_scatter", "scatter", v().with("SCATTER")));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditionals_nest_and_keep_line_numbers() {
+        let src = "a\n#if X\nb\n#if Y\nc\n#else\nd\n#endif\n#else\ne\n#endif\nf";
+        let on = preprocess(src, &Variant::default().with("X"));
+        let body: Vec<&str> = on.lines().skip(2).collect();
+        assert_eq!(body, ["a", "", "b", "", "", "", "d", "", "", "", "", "f"]);
+        let off = preprocess(src, &Variant::default().with("Y"));
+        let kept: Vec<&str> = off.lines().skip(2).filter(|l| !l.is_empty()).collect();
+        assert_eq!(kept, ["a", "e", "f"]);
+        let f16 = preprocess("x", &Variant::storage(true));
+        assert!(f16.starts_with("enable f16;\nalias elem = f16;"));
+        let browser = Variant {
+            browser: true,
+            ..Variant::default().with("SUBGROUP")
+        };
+        assert!(preprocess("x", &browser).starts_with("enable subgroups;"));
+    }
+}

@@ -1,0 +1,32 @@
+//! Every shader variant the layer can build parses, validates and translates to SPIR-V with naga.
+
+use omnimoe::gpu::pipelines::{all_variants, preprocess, source};
+
+#[test]
+fn every_shader_variant_validates_in_naga() {
+    let variants = all_variants();
+    assert!(variants.len() > 20);
+    for (stage, entry, variant) in variants {
+        let code = preprocess(source(stage), &variant);
+        let module = naga::front::wgsl::parse_str(&code).unwrap_or_else(|e| {
+            panic!("{stage} {variant:?}: {}", e.emit_to_string(&code));
+        });
+        assert!(
+            module.entry_points.iter().any(|e| e.name == entry),
+            "{stage} {variant:?}: no entry point {entry}"
+        );
+        let info = naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::all(),
+        )
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{stage} {variant:?}: {}", e.emit_to_string(&code)));
+        let options = naga::back::spv::Options::default();
+        let pipeline = naga::back::spv::PipelineOptions {
+            shader_stage: naga::ShaderStage::Compute,
+            entry_point: entry.to_string(),
+        };
+        naga::back::spv::write_vec(&module, &info, &options, Some(&pipeline))
+            .unwrap_or_else(|e| panic!("{stage} {variant:?}: SPIR-V: {e}"));
+    }
+}
