@@ -1,0 +1,155 @@
+//! The main job: a seeded random layer, one forward pass, throughput and routing statistics.
+
+use std::time::Instant;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use omnimoe::rng::SplitMix64;
+use omnimoe::{cpu, OmniMoeConfig, OmniMoeWeights, Result};
+
+use crate::forward::Routed;
+use crate::Device;
+
+#[derive(Args, Clone)]
+pub struct DemoArgs {
+    /// T: tokens.
+    #[arg(long, default_value_t = 4096)]
+    tokens: usize,
+    /// H: hidden size.
+    #[arg(long, default_value_t = 1024)]
+    hidden: usize,
+    /// I: intermediate size of the dense SwiGLU.
+    #[arg(long, default_value_t = 4096)]
+    intermediate: usize,
+    /// N: atomic experts.
+    #[arg(long, default_value_t = 4096)]
+    experts: usize,
+    /// K: experts per token.
+    #[arg(long, default_value_t = 16)]
+    top_k: usize,
+    /// Seed of the weights and the input.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Where to run.
+    #[arg(long, value_enum, default_value_t = Device::Auto)]
+    device: Device,
+}
+
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} tokens ({elapsed})")
+            .unwrap()
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Runs the layer on `device`; `Auto` falls back to the CPU, saying so.
+pub fn forward_on(device: Device, weights: &OmniMoeWeights, x: &[f32]) -> Result<Routed> {
+    match device {
+        Device::Cpu => crate::forward::cpu_forward(weights, x),
+        Device::Gpu => gpu_forward(weights, x),
+        Device::Auto => match gpu_forward(weights, x) {
+            Err(omnimoe::Error::NoAdapter(why)) => {
+                eprintln!("No GPU adapter ({why}); running on the CPU instead.");
+                crate::forward::cpu_forward(weights, x)
+            }
+            other => other,
+        },
+    }
+}
+
+fn gpu_forward(_weights: &OmniMoeWeights, _x: &[f32]) -> Result<Routed> {
+    Err(omnimoe::Error::NoAdapter(
+        ": the GPU path is not available in this build yet".into(),
+    ))
+}
+
+pub fn run(args: &DemoArgs) -> Result<()> {
+    let config = OmniMoeConfig::new(args.hidden, args.intermediate, args.experts, args.top_k)?;
+    println!(
+        "OmniMoE layer: H={} I={} N={} (R={}) K={}, T={} tokens, seed {}",
+        config.hidden_size,
+        config.intermediate_size,
+        config.num_experts,
+        config.grid(),
+        config.num_experts_per_token,
+        args.tokens,
+        args.seed
+    );
+    let start = Instant::now();
+    let weights = OmniMoeWeights::random(config, args.seed)?;
+    let x = SplitMix64::new(args.seed ^ 0x5eed).normals(args.tokens * config.hidden_size);
+    println!("random weights and input in {:.2} s", start.elapsed().as_secs_f64());
+
+    let start = Instant::now();
+    let routed = match args.device {
+        Device::Cpu => {
+            let bar = progress_bar(args.tokens as u64, "cpu");
+            let out = cpu::forward_with_progress(&weights, &x, &mut |done, _| bar.set_position(done as u64))?;
+            bar.finish_and_clear();
+            crate::forward::cpu_forward_output(out)
+        }
+        device => forward_on(device, &weights, &x)?,
+    };
+    let secs = start.elapsed().as_secs_f64();
+    let flops = layer_flops(&config, args.tokens);
+    println!(
+        "forward: {:.3} s, {:.0} tokens/s, {:.1} GFLOP/s",
+        secs,
+        args.tokens as f64 / secs,
+        flops / secs / 1e9
+    );
+    print_routing(&config, &routed);
+    Ok(())
+}
+
+/// Multiply-adds ×2 of one forward: dense 3·H·I, router 2R·H, experts 2·K·H per token.
+pub fn layer_flops(c: &OmniMoeConfig, tokens: usize) -> f64 {
+    let (h, i, k, r) = (
+        c.hidden_size as f64,
+        c.intermediate_size as f64,
+        c.num_experts_per_token as f64,
+        c.grid() as f64,
+    );
+    2.0 * tokens as f64 * (3.0 * h * i + 2.0 * r * h + 2.0 * k * h)
+}
+
+fn print_routing(c: &OmniMoeConfig, routed: &Routed) {
+    let mut load = vec![0usize; c.num_experts];
+    for &e in &routed.indices {
+        load[e as usize] += 1;
+    }
+    let used = load.iter().filter(|&&l| l > 0).count();
+    let max = load.iter().copied().max().unwrap_or(0);
+    let pairs = routed.tokens * c.num_experts_per_token;
+    let reachable = c.grid() * c.grid();
+    println!(
+        "routing: {used} of {reachable} reachable experts used; tokens per expert: max {max}, mean {:.2} \
+         (over used experts {:.2})",
+        pairs as f64 / reachable as f64,
+        pairs as f64 / used.max(1) as f64
+    );
+    // Histogram of the load of reachable experts, in 10 buckets of equal width up to the max.
+    let buckets = 10usize;
+    let width = max.div_ceil(buckets).max(1);
+    let mut hist = vec![0usize; buckets + 1];
+    for &l in &load[..reachable] {
+        hist[if l == 0 { 0 } else { 1 + (l - 1) / width }] += 1;
+    }
+    let top = hist.iter().copied().max().unwrap_or(1).max(1);
+    println!("experts by tokens routed to them:");
+    for (b, &n) in hist.iter().enumerate() {
+        if b > 0 && (b - 1) * width + 1 > max {
+            break;
+        }
+        let label = if b == 0 {
+            "0".to_string()
+        } else {
+            format!("{}-{}", (b - 1) * width + 1, b * width)
+        };
+        println!("{label:>11} | {:<50} {n}", "#".repeat((n * 50).div_ceil(top)));
+    }
+}

@@ -1,0 +1,82 @@
+//! `omnimoe forward`: safetensors in, safetensors out.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use omnimoe::io::{read_file, to_safetensors, write_file, TensorData, TensorFile};
+use omnimoe::{cpu, LoadOptions, OmniMoeWeights, Result};
+
+use crate::Device;
+
+#[derive(Args)]
+pub struct ForwardArgs {
+    /// Layer weights (safetensors; F32, F16 or BF16).
+    #[arg(long)]
+    weights: PathBuf,
+    /// Input activations (safetensors), [T, H] or [B, S, H].
+    #[arg(long)]
+    input: PathBuf,
+    /// Name of the input tensor.
+    #[arg(long, default_value = "input")]
+    input_name: String,
+    /// Prefix of the weight names, e.g. `model.layers.3.mlp.`.
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// K; required when the weights file has no metadata, overrides it otherwise.
+    #[arg(long)]
+    experts_per_token: Option<usize>,
+    /// Where to run.
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    device: Device,
+    /// Output file: `output` [T, H] f32, `router.scores` [T, K] f32, `router.indices` [T, K] i32.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Output of one forward pass, whichever device ran it.
+pub struct Routed {
+    pub tokens: usize,
+    pub output: Vec<f32>,
+    pub scores: Vec<f32>,
+    pub indices: Vec<u32>,
+}
+
+pub fn run(args: &ForwardArgs) -> Result<()> {
+    let options = LoadOptions {
+        prefix: args.prefix.clone(),
+        experts_per_token: args.experts_per_token,
+    };
+    let weights = OmniMoeWeights::load(&args.weights, &options)?;
+    let input_bytes = read_file(&args.input)?;
+    let input = TensorFile::parse(&input_bytes)?;
+    let (t, x) = input.tokens(&args.input_name, weights.config.hidden_size)?;
+    let routed = crate::demo::forward_on(args.device, &weights, &x)?;
+    let (h, k) = (weights.config.hidden_size, weights.config.num_experts_per_token);
+    let indices: Vec<i32> = routed.indices.iter().map(|&i| i as i32).collect();
+    let bytes = to_safetensors(
+        &[
+            ("output".into(), vec![t, h], TensorData::F32(&routed.output)),
+            ("router.scores".into(), vec![t, k], TensorData::F32(&routed.scores)),
+            ("router.indices".into(), vec![t, k], TensorData::I32(&indices)),
+        ],
+        None,
+    )?;
+    write_file(&args.out, &bytes)?;
+    println!("wrote {} ({t} tokens)", args.out.display());
+    Ok(())
+}
+
+/// The CPU reference, as [`Routed`].
+pub fn cpu_forward(weights: &OmniMoeWeights, x: &[f32]) -> Result<Routed> {
+    Ok(cpu_forward_output(cpu::forward(weights, x)?))
+}
+
+/// Keeps what the command line reports of a CPU forward.
+pub fn cpu_forward_output(out: cpu::ForwardOutput) -> Routed {
+    Routed {
+        tokens: out.tokens,
+        output: out.output,
+        scores: out.scores,
+        indices: out.indices,
+    }
+}

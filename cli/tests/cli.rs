@@ -1,0 +1,97 @@
+//! The `omnimoe` binary end to end.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use omnimoe::io::TensorFile;
+
+fn golden(name: &str) -> PathBuf {
+    let dir = std::env::var_os("OMNIMOE_GOLDEN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"));
+    let path = dir.join(format!("{name}.safetensors"));
+    assert!(path.is_file(), "golden file missing: {} (check out shared/ beside the repository)", path.display());
+    path
+}
+
+fn omnimoe(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_omnimoe")).args(args).output().unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    dir.join(name)
+}
+
+/// Runs `forward` on a golden file and checks `output` and `router.scores` against it.
+pub fn forward_reproduces_golden(case: &str, device: &str) {
+    let g = golden(case);
+    let out = tmp(&format!("{case}-{device}.safetensors"));
+    let g_str = g.to_str().unwrap();
+    let run = omnimoe(&["forward", "--weights", g_str, "--input", g_str, "--device", device, "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let ours_bytes = std::fs::read(&out).unwrap();
+    let want_bytes = std::fs::read(&g).unwrap();
+    let (ours, want) = (TensorFile::parse(&ours_bytes).unwrap(), TensorFile::parse(&want_bytes).unwrap());
+    for name in ["output", "router.scores"] {
+        let (shape, o) = ours.f32(name).unwrap();
+        let (wshape, w) = want.f32(name).unwrap();
+        assert_eq!(shape, wshape, "{case} {name}");
+        for (i, (a, b)) in o.iter().zip(&w).enumerate() {
+            assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs(), "{case} {device} {name}[{i}]: {a} vs {b}");
+        }
+    }
+    let (_, oi) = ours.int("router.indices").unwrap();
+    let (_, wi) = want.int("router.indices").unwrap();
+    let k = want.shape("router.indices").unwrap()[1];
+    for (t, (a, b)) in oi.chunks(k).zip(wi.chunks(k)).enumerate() {
+        let (mut a, mut b) = (a.to_vec(), b.to_vec());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{case} {device}: token {t}");
+    }
+}
+
+#[test]
+fn forward_on_the_cpu_reproduces_golden_outputs() {
+    for case in ["tiny", "nonsquare", "medium"] {
+        forward_reproduces_golden(case, "cpu");
+    }
+}
+
+#[test]
+fn forward_with_bad_input_fails_with_a_message() {
+    let bad = tmp("truncated.safetensors");
+    let bytes = std::fs::read(golden("tiny")).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let b = bad.to_str().unwrap();
+    let g = golden("tiny");
+    let run = omnimoe(&["forward", "--weights", b, "--input", b, "--out", tmp("x.safetensors").to_str().unwrap()]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("malformed safetensors"));
+    let run = omnimoe(&[
+        "forward", "--weights", g.to_str().unwrap(), "--input", g.to_str().unwrap(),
+        "--input-name", "nope", "--out", tmp("y.safetensors").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("missing tensor `nope`"));
+}
+
+#[test]
+fn demo_runs_a_small_layer_on_the_cpu() {
+    let run = omnimoe(&["--tokens", "64", "--hidden", "32", "--intermediate", "64", "--experts", "100", "--top-k", "4", "--device", "cpu"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("R=10") && text.contains("routing:"), "{text}");
+    let run = omnimoe(&["--top-k", "3", "--device", "cpu"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("num_experts_per_token"));
+}
+
+#[test]
+fn info_reports_adapters_or_says_there_is_none() {
+    let run = omnimoe(&["info"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("adapter"), "{text}");
+}
