@@ -2,7 +2,7 @@
 // counting sort by the digit d = (key >> shift) & 255, over tiles of 1024 pairs in pair order:
 //
 //   count:   table[d · tiles + tile] = #{ pairs of the tile with digit d }
-//   (expert_scan over the table: table[d · tiles + tile] becomes the first output slot of that bucket)
+//   (expert_scan of the table gives each (digit, tile) bucket its first output slot, bound as `table` below)
 //   scatter: a pair goes to table[d · tiles + tile] + (its rank among the tile's pairs with digit d, in
 //            input order); key and value move together.
 //
@@ -22,7 +22,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> keys_in: array<u32>;
 #if SCATTER
-@group(0) @binding(2) var<storage, read_write> table: array<u32>;
+@group(0) @binding(2) var<storage, read> table: array<u32>;
 @group(0) @binding(3) var<storage, read_write> keys_out: array<u32>;
 @group(0) @binding(4) var<storage, read_write> vals_out: array<u32>;
 #if FIRST

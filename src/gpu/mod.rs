@@ -4,3 +4,8 @@ pub mod context;
 pub mod pipelines;
 
 pub use context::{AdapterReport, Capabilities, Context};
+pub mod buffers;
+pub mod stages;
+pub mod layer;
+
+pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};

@@ -66,3 +66,16 @@ pub fn assert_same_sets(what: &str, ours: &[u32], want: &[i64], k: usize) {
         assert_eq!(o, w, "{what}: token {t} chose other experts");
     }
 }
+
+/// One GPU context per test binary; fails (never skips) when there is no adapter.
+pub fn gpu() -> &'static omnimoe::gpu::Context {
+    static CTX: std::sync::OnceLock<omnimoe::gpu::Context> = std::sync::OnceLock::new();
+    CTX.get_or_init(|| {
+        omnimoe::gpu::Context::new_blocking().unwrap_or_else(|e| {
+            panic!(
+                "GPU tests need an adapter: {e}. Run them through `cargo xtask test`, which provisions \
+                 the software Vulkan driver."
+            )
+        })
+    })
+}

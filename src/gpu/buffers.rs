@@ -1,0 +1,146 @@
+//! Buffers: creation, upload in the storage type of a variant, and read-back (async; on native the device
+//! is polled until the map completes, on the web the browser completes it).
+
+use wgpu::util::DeviceExt;
+
+use super::context::Context;
+use crate::{Error, Result};
+
+/// Usages of every storage buffer of the layer.
+pub const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::COPY_SRC)
+    .union(wgpu::BufferUsages::COPY_DST);
+
+/// A range of a buffer to bind.
+#[derive(Clone, Copy, Debug)]
+pub struct Bind<'a> {
+    /// The buffer.
+    pub buffer: &'a wgpu::Buffer,
+    /// First byte.
+    pub offset: u64,
+    /// Bytes, or the rest of the buffer.
+    pub size: Option<u64>,
+}
+
+impl<'a> Bind<'a> {
+    /// The whole buffer.
+    pub fn all(buffer: &'a wgpu::Buffer) -> Self {
+        Bind {
+            buffer,
+            offset: 0,
+            size: None,
+        }
+    }
+
+    /// `size` bytes from `offset`.
+    pub fn range(buffer: &'a wgpu::Buffer, offset: u64, size: u64) -> Self {
+        Bind {
+            buffer,
+            offset,
+            size: Some(size),
+        }
+    }
+}
+
+/// An uninitialised storage buffer of `bytes` (at least 4).
+pub fn storage(ctx: &Context, label: &str, bytes: u64) -> wgpu::Buffer {
+    ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: bytes.max(4).next_multiple_of(4),
+        usage: STORAGE,
+        mapped_at_creation: false,
+    })
+}
+
+/// A storage buffer holding `bytes`.
+pub fn upload(ctx: &Context, label: &str, bytes: &[u8]) -> wgpu::Buffer {
+    let mut padded;
+    let contents = if bytes.len() % 4 == 0 && !bytes.is_empty() {
+        bytes
+    } else {
+        padded = bytes.to_vec();
+        padded.resize(bytes.len().max(4).next_multiple_of(4), 0);
+        &padded
+    };
+    ctx.device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: STORAGE,
+        })
+}
+
+/// `values` as f32 or f16 little-endian bytes.
+pub fn elem_bytes(values: &[f32], f16: bool) -> Vec<u8> {
+    if f16 {
+        values
+            .iter()
+            .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+            .collect()
+    } else {
+        bytemuck::cast_slice(values).to_vec()
+    }
+}
+
+/// Bytes of one element of the storage type.
+pub fn elem_size(f16: bool) -> u64 {
+    if f16 {
+        2
+    } else {
+        4
+    }
+}
+
+/// Copies `bytes` bytes of `buffer` from `offset` to the host.
+pub async fn read_back(ctx: &Context, buffer: &wgpu::Buffer, offset: u64, bytes: u64) -> Result<Vec<u8>> {
+    if bytes == 0 {
+        return Ok(Vec::new());
+    }
+    let size = bytes.next_multiple_of(4);
+    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("read back"),
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(buffer, offset, &staging, 0, size);
+    ctx.queue.submit([encoder.finish()]);
+    let (tx, rx) = futures_channel::oneshot::channel();
+    staging.map_async(wgpu::MapMode::Read, .., move |r| {
+        let _ = tx.send(r);
+    });
+    wait(ctx)?;
+    rx.await
+        .map_err(|_| Error::DeviceLost("the read-back was dropped".into()))?
+        .map_err(|e| Error::Gpu(format!("mapping a buffer for read-back failed: {e}")))?;
+    ctx.check_alive()?;
+    let data = staging
+        .get_mapped_range(..)
+        .map_err(|e| Error::Gpu(e.to_string()))?[..bytes as usize]
+        .to_vec();
+    staging.unmap();
+    Ok(data)
+}
+
+/// Waits for all submitted work on native; a no-op on the web, where the browser drives completion.
+pub fn wait(ctx: &Context) -> Result<()> {
+    #[cfg(not(target_arch = "wasm32"))]
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(e.to_string()))?;
+    let _ = ctx;
+    Ok(())
+}
+
+/// Reads f32 values.
+pub async fn read_f32(ctx: &Context, buffer: &wgpu::Buffer, offset: u64, len: usize) -> Result<Vec<f32>> {
+    let bytes = read_back(ctx, buffer, offset, len as u64 * 4).await?;
+    Ok(bytemuck::pod_collect_to_vec(&bytes))
+}
+
+/// Reads u32 values.
+pub async fn read_u32(ctx: &Context, buffer: &wgpu::Buffer, offset: u64, len: usize) -> Result<Vec<u32>> {
+    let bytes = read_back(ctx, buffer, offset, len as u64 * 4).await?;
+    Ok(bytemuck::pod_collect_to_vec(&bytes))
+}

@@ -1,0 +1,391 @@
+//! The OmniMoE layer on the GPU: weights uploaded once, a forward pass recorded as one submission.
+//!
+//! Per chunk of tokens (all chunks in the same submission; weights stay resident):
+//! router logits (gemm) → router_normalise → router_topk → [expert_histogram → expert_scan →
+//! expert_scatter] → expert_scores → expert_combine → gate/up gemm with SwiGLU → down gemm + expert branch.
+//! The bracketed counting sort runs only for the expert-centric schedule.
+
+use std::sync::Mutex;
+
+use super::buffers::{self, elem_bytes, elem_size, Bind};
+use super::context::{gpu_error, Context};
+use super::stages::{self, Epilogue, PassTimes, Recorder, ScatterScratch, ScoresSchedule};
+use crate::cpu::check_input;
+use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
+
+/// Storage type of activations and weights on the GPU. Accumulation is always f32.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// f32 everywhere.
+    #[default]
+    F32,
+    /// f16 storage of x, weights and the dense intermediate (needs SHADER_F16); router and outputs in f32.
+    F16,
+}
+
+/// How the expert scores walk the (token, expert) pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExpertSchedule {
+    /// The layer chooses (expert-centric for now).
+    #[default]
+    Auto,
+    /// Pairs sorted by expert on the GPU; each expert's vector is fetched once for all its tokens.
+    ExpertCentric,
+    /// Each token fetches the vectors of its K experts (the PEER-style baseline).
+    TokenCentric,
+}
+
+/// Options of [`OmniMoeLayer::new`].
+#[derive(Clone, Debug, Default)]
+pub struct LayerOptions {
+    /// Storage precision.
+    pub precision: Precision,
+    /// Expert schedule.
+    pub schedule: ExpertSchedule,
+    /// Upper bound on tokens per chunk (for tests of chunking); the adapter's limits bound it anyway.
+    pub max_chunk_tokens: Option<usize>,
+}
+
+/// Largest N the GPU path takes (expert_scan's single-level bound).
+pub const MAX_EXPERTS: usize = stages::MAX_SCAN as usize;
+
+/// Tokens per chunk are a multiple of this, so chunk offsets meet every binding alignment.
+const CHUNK_ALIGN: usize = 128;
+
+/// GPU buffers of one forward's results.
+pub struct LayerOutput {
+    /// T.
+    pub tokens: usize,
+    /// y `[T, H]` f32.
+    pub output: wgpu::Buffer,
+    /// Router scores `[T, K]` f32 (log-probabilities, descending).
+    pub scores: wgpu::Buffer,
+    /// Router indices `[T, K]` u32.
+    pub indices: wgpu::Buffer,
+}
+
+/// Host copy of a forward's results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostOutput {
+    /// T.
+    pub tokens: usize,
+    /// y `[T, H]`.
+    pub output: Vec<f32>,
+    /// Router scores `[T, K]`.
+    pub scores: Vec<f32>,
+    /// Router indices `[T, K]`.
+    pub indices: Vec<u32>,
+}
+
+struct Scratch {
+    z: wgpu::Buffer,
+    ell: wgpu::Buffer,
+    h: wgpu::Buffer,
+    sparse: wgpu::Buffer,
+    act: wgpu::Buffer,
+    count: wgpu::Buffer,
+    offset: wgpu::Buffer,
+    sums: wgpu::Buffer,
+    scatter: ScatterScratch,
+}
+
+/// One OmniMoE layer resident on a GPU.
+pub struct OmniMoeLayer<'c> {
+    ctx: &'c Context,
+    config: OmniMoeConfig,
+    f16: bool,
+    schedule: ExpertSchedule,
+    chunk: usize,
+    w_xy: wgpu::Buffer,
+    mean: wgpu::Buffer,
+    var: wgpu::Buffer,
+    w_gate_up: wgpu::Buffer,
+    w_down: wgpu::Buffer,
+    up: wgpu::Buffer,
+    down: wgpu::Buffer,
+    scratch: Mutex<Option<(usize, std::sync::Arc<Scratch>)>>,
+}
+
+impl<'c> OmniMoeLayer<'c> {
+    /// Uploads `weights` once. Fails with [`Error::Limit`] when a weight exceeds the adapter's binding
+    /// size or N exceeds [`MAX_EXPERTS`], and with [`Error::Config`] when f16 is asked for without
+    /// SHADER_F16.
+    pub fn new(ctx: &'c Context, weights: &OmniMoeWeights, options: &LayerOptions) -> Result<Self> {
+        let c = weights.config;
+        c.validate()?;
+        let f16 = options.precision == Precision::F16;
+        if f16 && !ctx.caps.shader_f16 {
+            return Err(Error::Config {
+                field: "precision",
+                reason: format!("f16 needs SHADER_F16, which {} lacks", ctx.info.name),
+            });
+        }
+        if c.num_experts > MAX_EXPERTS {
+            return Err(Error::Limit {
+                what: "num_experts".into(),
+                needed: c.num_experts as u64,
+                allowed: MAX_EXPERTS as u64,
+            });
+        }
+        let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
+        let es = elem_size(f16);
+        let binding = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+        for (what, bytes) in [
+            ("up_embed / down_embed", (n * h) as u64 * es),
+            ("gate_proj + up_proj", (2 * i * h) as u64 * es),
+            ("down_proj", (h * i) as u64 * es),
+        ] {
+            if bytes > binding {
+                return Err(Error::Limit {
+                    what: format!("{what} ({} storage)", if f16 { "f16" } else { "f32" }),
+                    needed: bytes,
+                    allowed: binding,
+                });
+            }
+        }
+        let chunk = Self::chunk_tokens(ctx, &c, f16, options.max_chunk_tokens)?;
+        let gate_up: Vec<f32> = (0..i)
+            .flat_map(|row| {
+                let g = &weights.gate_proj[row * h..][..h];
+                let u = &weights.up_proj[row * h..][..h];
+                g.iter().chain(u).copied()
+            })
+            .collect();
+        let w_xy = [weights.router_x.as_slice(), &weights.router_y].concat();
+        let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, f16));
+        let f32s = |label, v: &[f32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
+        debug_assert_eq!(w_xy.len(), 2 * r * h);
+        Ok(OmniMoeLayer {
+            ctx,
+            config: c,
+            f16,
+            schedule: match options.schedule {
+                ExpertSchedule::Auto => ExpertSchedule::ExpertCentric,
+                s => s,
+            },
+            chunk,
+            w_xy: up("router keys", &w_xy),
+            mean: f32s("router mean", &[weights.norm_x_mean.as_slice(), &weights.norm_y_mean].concat()),
+            var: f32s("router var", &[weights.norm_x_var.as_slice(), &weights.norm_y_var].concat()),
+            w_gate_up: up("gate/up", &gate_up),
+            w_down: up("down", &weights.down_proj),
+            up: up("up_embed", &weights.up_embed),
+            down: up("down_embed", &weights.down_embed),
+            scratch: Mutex::new(None),
+        })
+    }
+
+    /// Largest chunk of tokens whose buffers all fit the adapter's binding size.
+    fn chunk_tokens(ctx: &Context, c: &OmniMoeConfig, f16: bool, cap: Option<usize>) -> Result<usize> {
+        let binding = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+        let (h, i, k, r) = (c.hidden_size, c.intermediate_size, c.num_experts_per_token, c.grid());
+        let es = elem_size(f16) as usize;
+        let widest_row = [h * es, h * 4, i * es, 2 * r * 4, k * 4].into_iter().max().unwrap() as u64;
+        let by_binding = (binding / widest_row) as usize;
+        let by_radix = (stages::MAX_SCAN as usize / 256) * 1024 / k;
+        let by_grid = stages::MAX_GROUPS as usize * 64;
+        let limit = by_binding.min(by_radix).min(by_grid).min(cap.unwrap_or(usize::MAX));
+        let chunk = limit / CHUNK_ALIGN * CHUNK_ALIGN;
+        if chunk == 0 {
+            return Err(Error::Limit {
+                what: format!("tokens per chunk (a row of {widest_row} bytes)"),
+                needed: CHUNK_ALIGN as u64,
+                allowed: limit as u64,
+            });
+        }
+        Ok(chunk)
+    }
+
+    /// The layer's config.
+    pub fn config(&self) -> OmniMoeConfig {
+        self.config
+    }
+
+    /// Whether weights and activations are stored as f16.
+    pub fn is_f16(&self) -> bool {
+        self.f16
+    }
+
+    /// The expert schedule in use.
+    pub fn schedule(&self) -> ExpertSchedule {
+        self.schedule
+    }
+
+    /// Tokens per chunk.
+    pub fn chunk_tokens_in_use(&self) -> usize {
+        self.chunk
+    }
+
+    /// Uploads `x` `[T, H]` in the layer's storage type, after checking its shape and values.
+    pub fn upload_input(&self, x: &[f32]) -> Result<(usize, wgpu::Buffer)> {
+        let t = check_input(x, self.config.hidden_size)?;
+        Ok((t, buffers::upload(self.ctx, "input", &elem_bytes(x, self.f16))))
+    }
+
+    /// Output buffers for `tokens` tokens.
+    pub fn outputs(&self, tokens: usize) -> LayerOutput {
+        let (h, k) = (self.config.hidden_size as u64, self.config.num_experts_per_token as u64);
+        let t = tokens as u64;
+        LayerOutput {
+            tokens,
+            output: buffers::storage(self.ctx, "output", t * h * 4),
+            scores: buffers::storage(self.ctx, "router scores", t * k * 4),
+            indices: buffers::storage(self.ctx, "router indices", t * k * 4),
+        }
+    }
+
+    fn scratch(&self, tokens: usize) -> std::sync::Arc<Scratch> {
+        let mut guard = self.scratch.lock().unwrap();
+        let want = tokens.min(self.chunk);
+        if let Some((have, s)) = guard.as_ref() {
+            if *have >= want {
+                return s.clone();
+            }
+        }
+        let c = self.config;
+        let (h, i, k, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts_per_token, c.num_experts, c.grid());
+        let t = want as u64;
+        let es = elem_size(self.f16);
+        let s = |label, bytes| buffers::storage(self.ctx, label, bytes);
+        let scratch = std::sync::Arc::new(Scratch {
+            z: s("router logits", t * 2 * r as u64 * 4),
+            ell: s("router log-probs", t * 2 * r as u64 * 4),
+            h: s("expert h", t * k as u64 * 4),
+            sparse: s("expert branch", t * h as u64 * 4),
+            act: s("swiglu", t * i as u64 * es),
+            count: s("expert count", n as u64 * 4),
+            offset: s("expert offset", (n as u64 + 1) * 4),
+            sums: s("scan sums", 1024 * 4),
+            scatter: ScatterScratch::new(self.ctx, (t * k as u64) as u32),
+        });
+        *guard = Some((want, scratch.clone()));
+        scratch
+    }
+
+    /// Records the forward of `tokens` tokens of `x` (elem `[T, H]`) into `out`.
+    fn record<'a>(&'a self, rec: &mut Recorder<'a>, x: &'a wgpu::Buffer, out: &'a LayerOutput, scratch: &'a Scratch) {
+        let c = self.config;
+        let (h, i, k, n, r) = (
+            c.hidden_size as u64,
+            c.intermediate_size as u64,
+            c.num_experts_per_token as u64,
+            c.num_experts as u32,
+            c.grid() as u64,
+        );
+        let es = elem_size(self.f16);
+        let f16 = self.f16;
+        let all = Bind::all;
+        let mut t0 = 0u64;
+        while t0 < out.tokens as u64 {
+            let nt = (self.chunk as u64).min(out.tokens as u64 - t0);
+            let pairs = nt * k;
+            let x_c = Bind::range(x, t0 * h * es, nt * h * es);
+            let y_c = Bind::range(&out.output, t0 * h * 4, nt * h * 4);
+            let scores = Bind::range(&out.scores, t0 * k * 4, pairs * 4);
+            let indices = Bind::range(&out.indices, t0 * k * 4, pairs * 4);
+            let (t32, h32, k32, r32) = (nt as u32, h as u32, k as u32, r as u32);
+
+            let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
+            let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
+            stages::gemm(rec, "router_logits", f16, (t32, 2 * r32, h32), x_c, all(&self.w_xy), z, Epilogue::Store);
+            stages::router_normalise(rec, (t32, r32), z, all(&self.mean), all(&self.var), ell);
+            stages::router_topk(rec, (t32, r32, k32), ell, scores, indices);
+
+            let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
+            let schedule = match self.schedule {
+                ExpertSchedule::TokenCentric => ScoresSchedule::TokenCentric { indices },
+                _ => {
+                    let p32 = pairs as u32;
+                    stages::expert_histogram(rec, (p32, n), indices, all(&scratch.count));
+                    let (count, offset, sums) = (all(&scratch.count), all(&scratch.offset), all(&scratch.sums));
+                    stages::expert_scan(rec, "expert_scan", n, count, offset, sums);
+                    let which = stages::expert_scatter(rec, (p32, r32 * r32), indices, &scratch.scatter);
+                    let perm = Bind::range(&scratch.scatter.vals[which], 0, pairs * 4);
+                    ScoresSchedule::ExpertCentric { offset, perm }
+                }
+            };
+            let up = all(&self.up);
+            stages::expert_scores(rec, f16, (t32, h32, k32, n), x_c, up, scores, h_buf, schedule);
+            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
+            stages::expert_combine(rec, f16, (t32, h32, k32), h_buf, indices, all(&self.down), sparse);
+
+            let act = Bind::range(&scratch.act, 0, nt * i * es);
+            let gu = all(&self.w_gate_up);
+            stages::gemm(rec, "dense_gate_up", f16, (t32, 2 * i as u32, h32), x_c, gu, act, Epilogue::SwiGlu);
+            let down = all(&self.w_down);
+            stages::gemm(rec, "dense_down", f16, (t32, h32, i as u32), act, down, y_c, Epilogue::Add(sparse));
+            t0 += nt;
+        }
+    }
+
+    /// Runs the layer on `x` (`[T, H]` in the layer's storage type, e.g. from [`Self::upload_input`]) into
+    /// `out`, as one submission; with `timestamps` (and the feature) returns per-stage GPU times to read
+    /// once it completes.
+    pub async fn forward(&self, x: &wgpu::Buffer, out: &LayerOutput, timestamps: bool) -> Result<Option<PassTimes>> {
+        self.ctx.check_alive()?;
+        let needed = out.tokens as u64 * self.config.hidden_size as u64 * elem_size(self.f16);
+        if x.size() < needed {
+            return Err(Error::Shape {
+                name: "input".into(),
+                expected: vec![out.tokens, self.config.hidden_size],
+                found: vec![(x.size() / elem_size(self.f16)) as usize],
+            });
+        }
+        if out.tokens == 0 {
+            return Ok(None);
+        }
+        let device = &self.ctx.device;
+        let scopes = [
+            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
+            device.push_error_scope(wgpu::ErrorFilter::Validation),
+            device.push_error_scope(wgpu::ErrorFilter::Internal),
+        ];
+        let scratch = self.scratch(out.tokens);
+        let mut rec = Recorder::new(self.ctx);
+        self.record(&mut rec, x, out, &scratch);
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("omnimoe forward"),
+        });
+        let times = rec.encode(&mut encoder, timestamps);
+        self.ctx.queue.submit([encoder.finish()]);
+        let mut first = None;
+        for scope in scopes.into_iter().rev() {
+            if let Some(e) = scope.pop().await {
+                first.get_or_insert(gpu_error(e));
+            }
+        }
+        match first {
+            Some(e) => Err(e),
+            None => {
+                self.ctx.check_alive()?;
+                Ok(times)
+            }
+        }
+    }
+
+    /// Host to host: uploads `x` `[T, H]`, runs the layer, reads back output, scores and indices.
+    pub async fn forward_host(&self, x: &[f32]) -> Result<HostOutput> {
+        let (t, input) = self.upload_input(x)?;
+        let out = self.outputs(t);
+        self.forward(&input, &out, false).await?;
+        self.read(&out).await
+    }
+
+    /// Reads a forward's results back to the host.
+    pub async fn read(&self, out: &LayerOutput) -> Result<HostOutput> {
+        let (h, k) = (self.config.hidden_size, self.config.num_experts_per_token);
+        let t = out.tokens;
+        Ok(HostOutput {
+            tokens: t,
+            output: buffers::read_f32(self.ctx, &out.output, 0, t * h).await?,
+            scores: buffers::read_f32(self.ctx, &out.scores, 0, t * k).await?,
+            indices: buffers::read_u32(self.ctx, &out.indices, 0, t * k).await?,
+        })
+    }
+
+    /// Blocking [`Self::forward_host`] for native code.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn forward_host_blocking(&self, x: &[f32]) -> Result<HostOutput> {
+        pollster::block_on(self.forward_host(x))
+    }
+}

@@ -1,0 +1,432 @@
+//! Host side of each WGSL stage: its uniform parameters, bindings and launch shape, recorded into a
+//! [`Recorder`] so that a whole forward pass becomes one command buffer. The math of each stage is in the
+//! doc comment of its `shaders/<stage>.wgsl` and of its CPU twin in `src/cpu/<stage>.rs`.
+
+use std::sync::Arc;
+
+use wgpu::util::DeviceExt;
+
+use super::buffers::Bind;
+use super::context::Context;
+use super::pipelines::Variant;
+
+/// Uniform parameters of one dispatch live in a 256-byte slot (the largest offset alignment WebGPU allows).
+const SLOT: u64 = 256;
+/// Most workgroups per dispatch dimension that every adapter supports.
+pub const MAX_GROUPS: u32 = 65535;
+
+struct Dispatch<'a> {
+    label: &'static str,
+    pipeline: Arc<wgpu::ComputePipeline>,
+    binds: Vec<(u32, Bind<'a>)>,
+    slot: u64,
+    groups: [u32; 3],
+}
+
+/// Dispatches of one submission, in order.
+pub struct Recorder<'a> {
+    ctx: &'a Context,
+    params: Vec<u8>,
+    dispatches: Vec<Dispatch<'a>>,
+}
+
+/// GPU timestamps of the passes of one submission.
+pub struct PassTimes {
+    /// Stage label of each pass, in order.
+    pub labels: Vec<&'static str>,
+    query_set: wgpu::QuerySet,
+    resolved: wgpu::Buffer,
+}
+
+impl PassTimes {
+    /// Milliseconds per pass, after the submission completed.
+    pub async fn read(&self, ctx: &Context) -> crate::Result<Vec<(&'static str, f64)>> {
+        let n = self.labels.len();
+        let bytes = super::buffers::read_back(ctx, &self.resolved, 0, 16 * n as u64).await?;
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&bytes);
+        let period = ctx.queue.get_timestamp_period() as f64;
+        Ok(self
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| (l, ticks[2 * i + 1].saturating_sub(ticks[2 * i]) as f64 * period * 1e-6))
+            .collect())
+    }
+}
+
+/// Workgroup counts for `n` workgroups, folded into y when `n` exceeds one dimension.
+pub fn fold(n: u32) -> [u32; 3] {
+    [n.min(MAX_GROUPS), n.div_ceil(MAX_GROUPS), 1]
+}
+
+impl<'a> Recorder<'a> {
+    /// An empty recording.
+    pub fn new(ctx: &'a Context) -> Self {
+        Recorder {
+            ctx,
+            params: Vec::new(),
+            dispatches: Vec::new(),
+        }
+    }
+
+    /// The context recorded for.
+    pub fn ctx(&self) -> &'a Context {
+        self.ctx
+    }
+
+    /// Appends one dispatch of `entry` in `stage`; `params` fill the shader's uniform `p`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &mut self,
+        label: &'static str,
+        stage: &'static str,
+        entry: &'static str,
+        variant: &Variant,
+        params: &[u32],
+        binds: Vec<(u32, Bind<'a>)>,
+        groups: [u32; 3],
+    ) {
+        if groups.contains(&0) {
+            return;
+        }
+        let mut variant = variant.clone();
+        variant.browser = self.ctx.caps.browser;
+        let pipeline = self
+            .ctx
+            .pipelines
+            .get(&self.ctx.device, stage, entry, &variant, &[]);
+        let slot = self.params.len() as u64;
+        let mut block = [0u32; (SLOT / 4) as usize];
+        block[..params.len()].copy_from_slice(params);
+        self.params.extend_from_slice(bytemuck::cast_slice(&block));
+        self.dispatches.push(Dispatch {
+            label,
+            pipeline,
+            binds,
+            slot,
+            groups,
+        });
+    }
+
+    /// Encodes the dispatches, one compute pass per run of equal labels; with `timestamps` (and the
+    /// feature) each pass records its start and end.
+    pub fn encode(self, encoder: &mut wgpu::CommandEncoder, timestamps: bool) -> Option<PassTimes> {
+        let device = &self.ctx.device;
+        if self.dispatches.is_empty() {
+            return None;
+        }
+        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("params"),
+            contents: &self.params,
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let mut runs: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
+        for (i, d) in self.dispatches.iter().enumerate() {
+            match runs.last_mut() {
+                Some((l, r)) if *l == d.label => r.end = i + 1,
+                _ => runs.push((d.label, i..i + 1)),
+            }
+        }
+        let times = (timestamps && self.ctx.caps.timestamp_query).then(|| {
+            let n = runs.len() as u32 * 2;
+            PassTimes {
+                labels: runs.iter().map(|r| r.0).collect(),
+                query_set: device.create_query_set(&wgpu::QuerySetDescriptor {
+                    label: Some("pass times"),
+                    ty: wgpu::QueryType::Timestamp,
+                    count: n,
+                }),
+                resolved: device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("pass times"),
+                    size: n as u64 * 8,
+                    usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                }),
+            }
+        });
+        for (pass_index, (label, range)) in runs.iter().enumerate() {
+            let q = pass_index as u32 * 2;
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(label),
+                timestamp_writes: times.as_ref().map(|t| wgpu::ComputePassTimestampWrites {
+                    query_set: &t.query_set,
+                    beginning_of_pass_write_index: Some(q),
+                    end_of_pass_write_index: Some(q + 1),
+                }),
+            });
+            for d in &self.dispatches[range.clone()] {
+                let mut entries = vec![wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &uniform,
+                        offset: d.slot,
+                        size: wgpu::BufferSize::new(SLOT),
+                    }),
+                }];
+                entries.extend(d.binds.iter().map(|(binding, b)| wgpu::BindGroupEntry {
+                    binding: *binding,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: b.buffer,
+                        offset: b.offset,
+                        size: b.size.and_then(wgpu::BufferSize::new),
+                    }),
+                }));
+                let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some(d.label),
+                    layout: &d.pipeline.get_bind_group_layout(0),
+                    entries: &entries,
+                });
+                pass.set_pipeline(&d.pipeline);
+                pass.set_bind_group(0, &group, &[]);
+                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+            }
+        }
+        if let Some(t) = &times {
+            encoder.resolve_query_set(&t.query_set, 0..runs.len() as u32 * 2, &t.resolved, 0);
+        }
+        times
+    }
+}
+
+/// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
+pub enum Epilogue<'a> {
+    /// C = A·Bᵀ (f32 output).
+    Store,
+    /// C = A·Bᵀ + D (f32 output).
+    Add(Bind<'a>),
+    /// C = SiLU(gate) ⊙ up over interleaved columns; output in the storage type.
+    SwiGlu,
+}
+
+/// gemm: `c = a · bᵀ` (`a` [m, k], `b` [n, k], elem) with an epilogue.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    f16: bool,
+    (m, n, k): (u32, u32, u32),
+    a: Bind<'a>,
+    b: Bind<'a>,
+    c: Bind<'a>,
+    epilogue: Epilogue<'a>,
+) {
+    let mut variant = Variant::storage(f16);
+    let mut binds = vec![(1, a), (2, b), (3, c)];
+    match epilogue {
+        Epilogue::Store => {}
+        Epilogue::Add(d) => {
+            variant = variant.with("ADD");
+            binds.push((4, d));
+        }
+        Epilogue::SwiGlu => {
+            variant = variant.with("SWIGLU");
+            variant.out_f16 = f16;
+        }
+    }
+    let groups = [n.div_ceil(64), m.div_ceil(64), 1];
+    rec.dispatch(label, "gemm", "main", &variant, &[m, n, k], binds, groups);
+}
+
+/// router_normalise: BatchNorm + per-axis log-softmax of `z` [t, 2r] into `ell`.
+pub fn router_normalise<'a>(
+    rec: &mut Recorder<'a>,
+    (t, r): (u32, u32),
+    z: Bind<'a>,
+    mean: Bind<'a>,
+    var: Bind<'a>,
+    ell: Bind<'a>,
+) {
+    let binds = vec![(1, z), (2, mean), (3, var), (4, ell)];
+    let v = Variant::default();
+    rec.dispatch("router_normalise", "router_normalise", "main", &v, &[t, r], binds, fold(t));
+}
+
+/// Candidates the top-k stage sorts: pairs (p, q) with (p+1)(q+1) ≤ K among K'×K'.
+pub fn candidate_count(kp: u32, k: u32) -> u32 {
+    (0..kp).map(|a| kp.min(k / (a + 1))).sum()
+}
+
+/// router_topk: per-token top-K experts from `ell` [t, 2r] into `scores`, `indices` [t, k].
+pub fn router_topk<'a>(
+    rec: &mut Recorder<'a>,
+    (t, r, k): (u32, u32, u32),
+    ell: Bind<'a>,
+    scores: Bind<'a>,
+    indices: Bind<'a>,
+) {
+    let kp = r.min(k);
+    let params = [
+        t,
+        r,
+        k,
+        kp,
+        r.next_power_of_two(),
+        candidate_count(kp, k).next_power_of_two(),
+    ];
+    let binds = vec![(1, ell), (2, scores), (3, indices)];
+    let v = Variant::default();
+    rec.dispatch("router_topk", "router_topk", "main", &v, &params, binds, fold(t));
+}
+
+/// expert_histogram: `count` [n] of the expert ids in `indices` [pairs].
+pub fn expert_histogram<'a>(
+    rec: &mut Recorder<'a>,
+    (pairs, n): (u32, u32),
+    indices: Bind<'a>,
+    count: Bind<'a>,
+) {
+    let v = Variant::default();
+    let label = "expert_histogram";
+    rec.dispatch(label, label, "clear", &v, &[pairs, n], vec![(1, count)], fold(n.div_ceil(256)));
+    let binds = vec![(1, count), (2, indices)];
+    let groups = fold(pairs.div_ceil(256));
+    rec.dispatch(label, label, "main", &v.with("COUNT"), &[pairs, n], binds, groups);
+}
+
+/// Most elements [`expert_scan`] takes: 1024 blocks of 1024.
+pub const MAX_SCAN: u32 = 1 << 20;
+
+/// expert_scan: `dst[i] = Σ_{j<i} src[j]` for i ≤ len (dst has len + 1 elements); `sums` holds 1024 u32.
+pub fn expert_scan<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    len: u32,
+    src: Bind<'a>,
+    dst: Bind<'a>,
+    sums: Bind<'a>,
+) {
+    assert!(len <= MAX_SCAN, "scan of {len} elements");
+    let blocks = len.div_ceil(1024);
+    let v = Variant::default();
+    let p = [len, blocks];
+    let binds = vec![(1, src), (2, dst), (3, sums)];
+    rec.dispatch(label, "expert_scan", "scan_blocks", &v.clone().with("BLOCKS"), &p, binds, fold(blocks));
+    rec.dispatch(label, "expert_scan", "scan_sums", &v, &p, vec![(2, dst), (3, sums)], [1, 1, 1]);
+    rec.dispatch(label, "expert_scan", "add_offsets", &v, &p, vec![(2, dst), (3, sums)], fold(blocks));
+}
+
+/// Scratch of [`expert_scatter`] for up to `pairs` pairs.
+pub struct ScatterScratch {
+    /// Keys, ping and pong.
+    pub keys: [wgpu::Buffer; 2],
+    /// Values, ping and pong; [`expert_scatter`] says which one ends with the sorted pair ids.
+    pub vals: [wgpu::Buffer; 2],
+    /// Per-digit, per-tile counts.
+    pub table: wgpu::Buffer,
+    /// Their exclusive scan: each (digit, tile) bucket's first output slot.
+    pub offsets: wgpu::Buffer,
+    /// Scan block sums.
+    pub sums: wgpu::Buffer,
+}
+
+impl ScatterScratch {
+    /// Scratch for `pairs` pairs.
+    pub fn new(ctx: &Context, pairs: u32) -> Self {
+        let s = |l| super::buffers::storage(ctx, l, pairs as u64 * 4);
+        let tiles = pairs.div_ceil(1024) as u64;
+        ScatterScratch {
+            keys: [s("keys 0"), s("keys 1")],
+            vals: [s("vals 0"), s("vals 1")],
+            table: super::buffers::storage(ctx, "radix counts", 256 * tiles * 4),
+            offsets: super::buffers::storage(ctx, "radix offsets", (256 * tiles + 1) * 4),
+            sums: super::buffers::storage(ctx, "scan sums", 1024 * 4),
+        }
+    }
+}
+
+/// Radix passes needed for expert ids below `reachable`.
+pub fn radix_passes(reachable: u32) -> u32 {
+    let bits = 32 - reachable.saturating_sub(1).leading_zeros();
+    bits.div_ceil(8).max(1)
+}
+
+/// expert_scatter: sorts the pair ids 0..pairs by expert (`indices` [pairs], ids < `reachable`), stably.
+/// Returns the index into `scratch.vals` that holds `perm`.
+pub fn expert_scatter<'a>(
+    rec: &mut Recorder<'a>,
+    (pairs, reachable): (u32, u32),
+    indices: Bind<'a>,
+    scratch: &'a ScatterScratch,
+) -> usize {
+    let tiles = pairs.div_ceil(1024);
+    assert!(256 * tiles <= MAX_SCAN, "{pairs} pairs in one chunk");
+    let label = "expert_scatter";
+    let table = Bind::all(&scratch.table);
+    let offsets = Bind::all(&scratch.offsets);
+    let v = Variant::default();
+    let passes = radix_passes(reachable);
+    for pass in 0..passes {
+        let p = [pairs, tiles, pass * 8];
+        let (src, dst) = (pass as usize % 2, (pass as usize + 1) % 2);
+        let keys_in = if pass == 0 { indices } else { Bind::all(&scratch.keys[src]) };
+        rec.dispatch(label, label, "count", &v, &p, vec![(1, keys_in), (2, table)], fold(tiles));
+        expert_scan(rec, label, 256 * tiles, table, offsets, Bind::all(&scratch.sums));
+        let mut binds = vec![
+            (1, keys_in),
+            (2, offsets),
+            (3, Bind::all(&scratch.keys[dst])),
+            (4, Bind::all(&scratch.vals[dst])),
+        ];
+        let mut variant = v.clone().with("SCATTER");
+        if pass == 0 {
+            variant = variant.with("FIRST");
+        } else {
+            binds.push((5, Bind::all(&scratch.vals[src])));
+        }
+        rec.dispatch(label, label, "scatter", &variant, &p, binds, fold(tiles));
+    }
+    passes as usize % 2
+}
+
+/// How expert_scores walks the pairs.
+pub enum ScoresSchedule<'a> {
+    /// One workgroup per expert over its sorted pairs: `offset` [n + 1] and `perm` [pairs].
+    ExpertCentric { offset: Bind<'a>, perm: Bind<'a> },
+    /// One workgroup per token over its slots: `indices` [t, k].
+    TokenCentric { indices: Bind<'a> },
+}
+
+/// expert_scores: `h[p] = SiLU(u_e · x_t) · exp(scores[p])` for every pair.
+#[allow(clippy::too_many_arguments)]
+pub fn expert_scores<'a>(
+    rec: &mut Recorder<'a>,
+    f16: bool,
+    (t, h, k, n): (u32, u32, u32, u32),
+    x: Bind<'a>,
+    up: Bind<'a>,
+    scores: Bind<'a>,
+    h_out: Bind<'a>,
+    schedule: ScoresSchedule<'a>,
+) {
+    let mut binds = vec![(1, x), (2, up), (3, scores), (4, h_out)];
+    let p = [t, h, k, n];
+    let label = "expert_scores";
+    match schedule {
+        ScoresSchedule::ExpertCentric { offset, perm } => {
+            binds.extend([(5, offset), (6, perm)]);
+            let v = Variant::storage(f16).with("EXPERT_CENTRIC");
+            rec.dispatch(label, label, "expert_centric", &v, &p, binds, fold(n));
+        }
+        ScoresSchedule::TokenCentric { indices } => {
+            binds.push((5, indices));
+            let v = Variant::storage(f16);
+            rec.dispatch(label, label, "token_centric", &v, &p, binds, fold(t));
+        }
+    }
+}
+
+/// expert_combine: `sparse[t] = Σ_k h[t, k] · v_{e_k}` in slot order.
+#[allow(clippy::too_many_arguments)]
+pub fn expert_combine<'a>(
+    rec: &mut Recorder<'a>,
+    f16: bool,
+    (t, h, k): (u32, u32, u32),
+    h_in: Bind<'a>,
+    indices: Bind<'a>,
+    down: Bind<'a>,
+    sparse: Bind<'a>,
+) {
+    let binds = vec![(1, h_in), (2, indices), (3, down), (4, sparse)];
+    let v = Variant::storage(f16);
+    rec.dispatch("expert_combine", "expert_combine", "main", &v, &[t, h, k], binds, fold(t));
+}
