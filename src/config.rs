@@ -53,7 +53,10 @@ impl OmniMoeConfig {
             return err("intermediate_size", "must be > 0".into());
         }
         if self.num_experts < 4 {
-            return err("num_experts", format!("must be ≥ 4, got {}", self.num_experts));
+            return err(
+                "num_experts",
+                format!("must be ≥ 4, got {}", self.num_experts),
+            );
         }
         let k = self.num_experts_per_token;
         if k == 0 || k > MAX_EXPERTS_PER_TOKEN {
@@ -69,7 +72,10 @@ impl OmniMoeConfig {
         if k > r2 {
             return err(
                 "num_experts_per_token",
-                format!("must be ≤ R² = {r2} reachable experts (N = {}), got {k}", self.num_experts),
+                format!(
+                    "must be ≤ R² = {r2} reachable experts (N = {}), got {k}",
+                    self.num_experts
+                ),
             );
         }
         Ok(())
@@ -118,7 +124,10 @@ mod tests {
             (OmniMoeConfig::new(8, 8, 3, 2), "num_experts"),
             (OmniMoeConfig::new(8, 8, 16, 3), "num_experts_per_token"),
             (OmniMoeConfig::new(8, 8, 16, 0), "num_experts_per_token"),
-            (OmniMoeConfig::new(8, 8, 1 << 16, 130), "num_experts_per_token"),
+            (
+                OmniMoeConfig::new(8, 8, 1 << 16, 130),
+                "num_experts_per_token",
+            ),
             (OmniMoeConfig::new(8, 8, 16, 18), "num_experts_per_token"),
         ];
         for (r, field) in bad {

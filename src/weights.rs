@@ -143,9 +143,8 @@ impl OmniMoeWeights {
         let router_x = uniform(r * h, bh);
         let router_y = uniform(r * h, bh);
         let mut rng = SplitMix64::new(seed ^ 0x9e37_79b9_7f4a_7c15);
-        let mut normal = |len: usize, std: f32| -> Vec<f32> {
-            (0..len).map(|_| rng.normal() * std).collect()
-        };
+        let mut normal =
+            |len: usize, std: f32| -> Vec<f32> { (0..len).map(|_| rng.normal() * std).collect() };
         let norm_x_mean = normal(r, 0.1);
         let norm_y_mean = normal(r, 0.1);
         let up_embed = normal(n * h, 1.0);

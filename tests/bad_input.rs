@@ -17,7 +17,10 @@ fn meta(w: &OmniMoeWeights) -> HashMap<String, String> {
         ("hidden_size".into(), c.hidden_size.to_string()),
         ("intermediate_size".into(), c.intermediate_size.to_string()),
         ("num_experts".into(), c.num_experts.to_string()),
-        ("num_experts_per_token".into(), c.num_experts_per_token.to_string()),
+        (
+            "num_experts_per_token".into(),
+            c.num_experts_per_token.to_string(),
+        ),
     ])
 }
 
@@ -63,7 +66,10 @@ fn round_trip_with_and_without_prefix() {
 fn truncated_or_garbage_files_are_malformed() {
     let bytes = layer().to_safetensors("").unwrap();
     for cut in [0, 4, 8, 100, bytes.len() / 2, bytes.len() - 1] {
-        assert!(matches!(load(&bytes[..cut]), Err(Error::Safetensors(_))), "cut at {cut}");
+        assert!(
+            matches!(load(&bytes[..cut]), Err(Error::Safetensors(_))),
+            "cut at {cut}"
+        );
     }
     let mut garbage = bytes.clone();
     garbage[9..40].fill(b'{');
@@ -73,7 +79,9 @@ fn truncated_or_garbage_files_are_malformed() {
 #[test]
 fn missing_tensor_is_named() {
     let w = layer();
-    let bytes = edited(&w, Some(meta(&w)), |n, s, d| (n != names::DOWN_EMBED).then_some((s, d)));
+    let bytes = edited(&w, Some(meta(&w)), |n, s, d| {
+        (n != names::DOWN_EMBED).then_some((s, d))
+    });
     match load(&bytes) {
         Err(Error::MissingTensor(n)) => assert_eq!(n, names::DOWN_EMBED),
         other => panic!("{other:?}"),
@@ -84,10 +92,18 @@ fn missing_tensor_is_named() {
 fn wrong_shape_is_named() {
     let w = layer();
     let bytes = edited(&w, Some(meta(&w)), |n, s, d| {
-        Some(if n == names::ROUTER_Y { (vec![d.len()], d) } else { (s, d) })
+        Some(if n == names::ROUTER_Y {
+            (vec![d.len()], d)
+        } else {
+            (s, d)
+        })
     });
     match load(&bytes) {
-        Err(Error::Shape { name, expected, found }) => {
+        Err(Error::Shape {
+            name,
+            expected,
+            found,
+        }) => {
             assert_eq!(name, names::ROUTER_Y);
             assert_eq!(expected, vec![4, 16]);
             assert_eq!(found, vec![64]);
@@ -102,7 +118,14 @@ fn wrong_dtype_is_named() {
     let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = w
         .tensors()
         .into_iter()
-        .map(|(n, s, d)| (n.to_string(), Dtype::F32, s, bytemuck::cast_slice(d).to_vec()))
+        .map(|(n, s, d)| {
+            (
+                n.to_string(),
+                Dtype::F32,
+                s,
+                bytemuck::cast_slice(d).to_vec(),
+            )
+        })
         .collect();
     tensors[0].1 = Dtype::I32;
     let views: Vec<_> = tensors
@@ -111,7 +134,9 @@ fn wrong_dtype_is_named() {
         .collect();
     let bytes = safetensors::serialize(views, Some(meta(&w))).unwrap();
     match load(&bytes) {
-        Err(Error::Dtype { name, dtype }) => assert_eq!((name.as_str(), dtype.as_str()), (names::GATE_PROJ, "I32")),
+        Err(Error::Dtype { name, dtype }) => {
+            assert_eq!((name.as_str(), dtype.as_str()), (names::GATE_PROJ, "I32"))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -155,13 +180,17 @@ fn non_finite_weights_and_inputs_are_rejected() {
             Some((s, d))
         });
         match load(&bytes) {
-            Err(Error::NonFinite { name, index, .. }) => assert_eq!((name.as_str(), index), (names::UP_PROJ, 5)),
+            Err(Error::NonFinite { name, index, .. }) => {
+                assert_eq!((name.as_str(), index), (names::UP_PROJ, 5))
+            }
             other => panic!("{other:?}"),
         }
         let mut x = vec![0.5; 3 * 16];
         x[17] = bad;
         match cpu::forward(&w, &x) {
-            Err(Error::NonFinite { name, index, .. }) => assert_eq!((name.as_str(), index), ("input", 17)),
+            Err(Error::NonFinite { name, index, .. }) => {
+                assert_eq!((name.as_str(), index), ("input", 17))
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -175,7 +204,9 @@ fn non_finite_weights_and_inputs_are_rejected() {
         }
         Some((s, d))
     });
-    assert!(matches!(load(&bytes), Err(Error::NonFinite { name, .. }) if name.contains(names::NORM_Y_VAR)));
+    assert!(
+        matches!(load(&bytes), Err(Error::NonFinite { name, .. }) if name.contains(names::NORM_Y_VAR))
+    );
 }
 
 #[test]
@@ -183,13 +214,26 @@ fn config_from_metadata_shapes_or_explicit_k() {
     let w = layer();
     // No metadata: shapes give H, I, N; K must be explicit.
     let bytes = edited(&w, None, |_, s, d| Some((s, d)));
-    assert!(matches!(load(&bytes), Err(Error::Config { field: "num_experts_per_token", .. })));
-    let opts = LoadOptions { prefix: String::new(), experts_per_token: Some(4) };
+    assert!(matches!(
+        load(&bytes),
+        Err(Error::Config {
+            field: "num_experts_per_token",
+            ..
+        })
+    ));
+    let opts = LoadOptions {
+        prefix: String::new(),
+        experts_per_token: Some(4),
+    };
     assert_eq!(OmniMoeWeights::from_safetensors(&bytes, &opts).unwrap(), w);
     // Metadata that breaks a constraint, or does not parse.
     for (key, value, field) in [
         ("num_experts_per_token", "3", Some("num_experts_per_token")),
-        ("num_experts_per_token", "256", Some("num_experts_per_token")),
+        (
+            "num_experts_per_token",
+            "256",
+            Some("num_experts_per_token"),
+        ),
         ("num_experts", "3", Some("num_experts")),
         ("hidden_size", "sixteen", None),
     ] {
@@ -211,7 +255,11 @@ fn config_from_metadata_shapes_or_explicit_k() {
 #[test]
 fn input_tensor_of_the_wrong_width_is_named() {
     let x = vec![0.0f32; 2 * 3 * 8];
-    let bytes = to_safetensors(&[("input".into(), vec![2, 3, 8], TensorData::F32(&x))], None).unwrap();
+    let bytes = to_safetensors(
+        &[("input".into(), vec![2, 3, 8], TensorData::F32(&x))],
+        None,
+    )
+    .unwrap();
     let file = TensorFile::parse(&bytes).unwrap();
     assert_eq!(file.tokens("input", 8).unwrap().0, 6);
     assert!(matches!(file.tokens("input", 16), Err(Error::Shape { name, .. }) if name == "input"));

@@ -5,8 +5,14 @@ use proptest::prelude::*;
 
 /// (R, N, K, T, logits [T, 2R]) with R² ≤ N < (R+1)², K even ≤ min(R², 128); a third of the cases K = R².
 fn router_case() -> impl Strategy<Value = (usize, usize, usize, usize, Vec<f32>)> {
-    (2usize..=12, 0usize..100, 1usize..=64, 1usize..=3, any::<bool>()).prop_flat_map(
-        |(r, extra, khalf, t, full)| {
+    (
+        2usize..=12,
+        0usize..100,
+        1usize..=64,
+        1usize..=3,
+        any::<bool>(),
+    )
+        .prop_flat_map(|(r, extra, khalf, t, full)| {
             let n = r * r + extra % (2 * r + 1);
             let k = if full && (r * r) % 2 == 0 {
                 r * r
@@ -15,8 +21,7 @@ fn router_case() -> impl Strategy<Value = (usize, usize, usize, usize, Vec<f32>)
             };
             let logits = prop::collection::vec(-8.0f32..8.0, t * 2 * r);
             (Just(r), Just(n), Just(k), Just(t), logits)
-        },
-    )
+        })
 }
 
 proptest! {

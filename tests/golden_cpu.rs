@@ -32,14 +32,22 @@ fn cpu_reference_matches_every_golden_file() {
         strict("router.logits_x", &lx, &g("router.logits_x"));
         strict("router.logits_y", &ly, &g("router.logits_y"));
         let (_, want_idx) = file.int("router.indices").unwrap();
-        assert_same_sets(&format!("{name}: router.indices"), &out.indices, &want_idx, k);
+        assert_same_sets(
+            &format!("{name}: router.indices"),
+            &out.indices,
+            &want_idx,
+            k,
+        );
         eprintln!("{name}: T={t} {c:?} matches");
     }
 }
 
 #[test]
 fn cpu_reference_is_deterministic() {
-    let (_, bytes) = golden_cases().into_iter().find(|(n, _)| n == "medium").unwrap();
+    let (_, bytes) = golden_cases()
+        .into_iter()
+        .find(|(n, _)| n == "medium")
+        .unwrap();
     let file = TensorFile::parse(&bytes).unwrap();
     let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
     let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();

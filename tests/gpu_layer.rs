@@ -27,9 +27,26 @@ fn every_golden_file_matches_through_the_gpu_in_f32() {
             let layer = OmniMoeLayer::new(ctx, &w, &options(schedule)).unwrap();
             let out = layer.forward_host_blocking(&x).unwrap();
             let what = format!("{name} {schedule:?}");
-            assert_close(&format!("{what}: output"), &out.output, &file.f32("output").unwrap().1, 1e-5, 1e-4);
-            assert_close(&format!("{what}: scores"), &out.scores, &file.f32("router.scores").unwrap().1, 1e-5, 1e-4);
-            assert_same_sets(&format!("{what}: indices"), &out.indices, &file.int("router.indices").unwrap().1, k);
+            assert_close(
+                &format!("{what}: output"),
+                &out.output,
+                &file.f32("output").unwrap().1,
+                1e-5,
+                1e-4,
+            );
+            assert_close(
+                &format!("{what}: scores"),
+                &out.scores,
+                &file.f32("router.scores").unwrap().1,
+                1e-5,
+                1e-4,
+            );
+            assert_same_sets(
+                &format!("{what}: indices"),
+                &out.indices,
+                &file.int("router.indices").unwrap().1,
+                k,
+            );
         }
     }
 }

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use omnimoe::gpu::{Context, LayerOptions, OmniMoeLayer};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{cpu, OmniMoeConfig, OmniMoeWeights, Result};
 
@@ -12,9 +13,9 @@ use crate::Device;
 
 #[derive(Args, Clone)]
 pub struct DemoArgs {
-    /// T: tokens.
-    #[arg(long, default_value_t = 4096)]
-    tokens: usize,
+    /// T: tokens [default: 4096; 256 on a software adapter]
+    #[arg(long)]
+    tokens: Option<usize>,
     /// H: hidden size.
     #[arg(long, default_value_t = 1024)]
     hidden: usize,
@@ -46,29 +47,91 @@ fn progress_bar(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Runs the layer on `device`; `Auto` falls back to the CPU, saying so.
-pub fn forward_on(device: Device, weights: &OmniMoeWeights, x: &[f32]) -> Result<Routed> {
+/// Opens the GPU for `device`: `None` means the CPU. `Auto` falls back to the CPU with a message when no
+/// adapter exists; `Gpu` fails then.
+pub fn open(device: Device) -> Result<Option<Context>> {
     match device {
-        Device::Cpu => crate::forward::cpu_forward(weights, x),
-        Device::Gpu => gpu_forward(weights, x),
-        Device::Auto => match gpu_forward(weights, x) {
+        Device::Cpu => Ok(None),
+        Device::Gpu => Ok(Some(Context::new_blocking()?)),
+        Device::Auto => match Context::new_blocking() {
+            Ok(ctx) => Ok(Some(ctx)),
             Err(omnimoe::Error::NoAdapter(why)) => {
-                eprintln!("No GPU adapter ({why}); running on the CPU instead.");
-                crate::forward::cpu_forward(weights, x)
+                eprintln!("No GPU adapter found{why}\nRunning on the CPU instead.");
+                Ok(None)
             }
-            other => other,
+            Err(e) => Err(e),
         },
     }
 }
 
-fn gpu_forward(_weights: &OmniMoeWeights, _x: &[f32]) -> Result<Routed> {
-    Err(omnimoe::Error::NoAdapter(
-        ": the GPU path is not available in this build yet".into(),
-    ))
+/// Runs the layer on the GPU of `ctx`, or on the CPU.
+pub fn forward_on(ctx: Option<&Context>, weights: &OmniMoeWeights, x: &[f32]) -> Result<Routed> {
+    let Some(ctx) = ctx else {
+        return crate::forward::cpu_forward(weights, x);
+    };
+    let layer = OmniMoeLayer::new(ctx, weights, &LayerOptions::default())?;
+    let out = layer.forward_host_blocking(x)?;
+    Ok(Routed {
+        tokens: out.tokens,
+        output: out.output,
+        scores: out.scores,
+        indices: out.indices,
+    })
+}
+
+/// Tokens of the GPU result checked against the CPU reference in the demo.
+const SAMPLE: usize = 16;
+
+/// Checks a spread sample of tokens of a GPU result against the CPU reference; prints the worst error.
+fn check_sample(weights: &OmniMoeWeights, x: &[f32], routed: &Routed) -> Result<()> {
+    let h = weights.config.hidden_size;
+    let t = routed.tokens;
+    let picks: Vec<usize> = (0..SAMPLE.min(t)).map(|i| i * t / SAMPLE.min(t)).collect();
+    let xs: Vec<f32> = picks
+        .iter()
+        .flat_map(|&p| x[p * h..][..h].iter().copied())
+        .collect();
+    let reference = cpu::forward(weights, &xs)?;
+    let mut worst = 0.0f32;
+    for (row, &p) in picks.iter().enumerate() {
+        for (a, b) in routed.output[p * h..][..h]
+            .iter()
+            .zip(&reference.output[row * h..][..h])
+        {
+            worst = worst.max((a - b).abs() / (1.0 + b.abs()));
+        }
+    }
+    let ok = worst <= 1e-3;
+    println!(
+        "check: {} sampled tokens against the CPU reference, max |gpu − cpu| / (1 + |cpu|) = {worst:.2e} ({})",
+        picks.len(),
+        if ok { "ok" } else { "MISMATCH" }
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(omnimoe::Error::Gpu(format!(
+            "GPU result differs from the CPU reference by {worst:.2e}"
+        )))
+    }
 }
 
 pub fn run(args: &DemoArgs) -> Result<()> {
     let config = OmniMoeConfig::new(args.hidden, args.intermediate, args.experts, args.top_k)?;
+    let ctx = open(args.device)?;
+    if let Some(ctx) = &ctx {
+        println!(
+            "GPU: {} ({:?}, {:?})",
+            ctx.info.name, ctx.info.backend, ctx.info.device_type
+        );
+    }
+    let software = ctx
+        .as_ref()
+        .is_some_and(|c| c.info.device_type == wgpu::DeviceType::Cpu);
+    let tokens = args.tokens.unwrap_or(if software { 256 } else { 4096 });
+    if software && args.tokens.is_none() {
+        println!("(a software adapter: T = {tokens} keeps the demo short; --tokens sets it)");
+    }
     println!(
         "OmniMoE layer: H={} I={} N={} (R={}) K={}, T={} tokens, seed {}",
         config.hidden_size,
@@ -76,33 +139,48 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         config.num_experts,
         config.grid(),
         config.num_experts_per_token,
-        args.tokens,
+        tokens,
         args.seed
     );
     let start = Instant::now();
     let weights = OmniMoeWeights::random(config, args.seed)?;
-    let x = SplitMix64::new(args.seed ^ 0x5eed).normals(args.tokens * config.hidden_size);
-    println!("random weights and input in {:.2} s", start.elapsed().as_secs_f64());
+    let x = SplitMix64::new(args.seed ^ 0x5eed).normals(tokens * config.hidden_size);
+    println!(
+        "random weights and input in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
 
     let start = Instant::now();
-    let routed = match args.device {
-        Device::Cpu => {
-            let bar = progress_bar(args.tokens as u64, "cpu");
-            let out = cpu::forward_with_progress(&weights, &x, &mut |done, _| bar.set_position(done as u64))?;
+    let on_gpu = ctx.is_some();
+    let routed = match &ctx {
+        None => {
+            let bar = progress_bar(tokens as u64, "cpu");
+            let out = cpu::forward_with_progress(&weights, &x, &mut |done, _| {
+                bar.set_position(done as u64)
+            })?;
             bar.finish_and_clear();
             crate::forward::cpu_forward_output(out)
         }
-        device => forward_on(device, &weights, &x)?,
+        Some(ctx) => forward_on(Some(ctx), &weights, &x)?,
     };
     let secs = start.elapsed().as_secs_f64();
-    let flops = layer_flops(&config, args.tokens);
+    let flops = layer_flops(&config, tokens);
     println!(
-        "forward: {:.3} s, {:.0} tokens/s, {:.1} GFLOP/s",
+        "forward on the {}{}: {:.3} s, {:.0} tokens/s, {:.1} GFLOP/s",
+        if on_gpu { "GPU" } else { "CPU" },
+        if on_gpu {
+            " (incl. upload, pipeline builds, read-back)"
+        } else {
+            ""
+        },
         secs,
-        args.tokens as f64 / secs,
+        tokens as f64 / secs,
         flops / secs / 1e9
     );
     print_routing(&config, &routed);
+    if on_gpu {
+        check_sample(&weights, &x, &routed)?;
+    }
     Ok(())
 }
 
@@ -150,6 +228,9 @@ fn print_routing(c: &OmniMoeConfig, routed: &Routed) {
         } else {
             format!("{}-{}", (b - 1) * width + 1, b * width)
         };
-        println!("{label:>11} | {:<50} {n}", "#".repeat((n * 50).div_ceil(top)));
+        println!(
+            "{label:>11} | {:<50} {n}",
+            "#".repeat((n * 50).div_ceil(top))
+        );
     }
 }

@@ -25,7 +25,7 @@ pub struct ForwardArgs {
     /// K; required when the weights file has no metadata, overrides it otherwise.
     #[arg(long)]
     experts_per_token: Option<usize>,
-    /// Where to run.
+    /// Where to run (auto: the GPU when there is one).
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
     device: Device,
     /// Output file: `output` [T, H] f32, `router.scores` [T, K] f32, `router.indices` [T, K] i32.
@@ -50,14 +50,26 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
     let input_bytes = read_file(&args.input)?;
     let input = TensorFile::parse(&input_bytes)?;
     let (t, x) = input.tokens(&args.input_name, weights.config.hidden_size)?;
-    let routed = crate::demo::forward_on(args.device, &weights, &x)?;
-    let (h, k) = (weights.config.hidden_size, weights.config.num_experts_per_token);
+    let ctx = crate::demo::open(args.device)?;
+    let routed = crate::demo::forward_on(ctx.as_ref(), &weights, &x)?;
+    let (h, k) = (
+        weights.config.hidden_size,
+        weights.config.num_experts_per_token,
+    );
     let indices: Vec<i32> = routed.indices.iter().map(|&i| i as i32).collect();
     let bytes = to_safetensors(
         &[
             ("output".into(), vec![t, h], TensorData::F32(&routed.output)),
-            ("router.scores".into(), vec![t, k], TensorData::F32(&routed.scores)),
-            ("router.indices".into(), vec![t, k], TensorData::I32(&indices)),
+            (
+                "router.scores".into(),
+                vec![t, k],
+                TensorData::F32(&routed.scores),
+            ),
+            (
+                "router.indices".into(),
+                vec![t, k],
+                TensorData::I32(&indices),
+            ),
         ],
         None,
     )?;

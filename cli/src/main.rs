@@ -78,7 +78,11 @@ fn info() -> omnimoe::Result<()> {
             "\nThe layer will use: {} ({:?}), {} storage",
             ctx.info.name,
             ctx.info.backend,
-            if ctx.caps.shader_f16 { "f32 or f16" } else { "f32" }
+            if ctx.caps.shader_f16 {
+                "f32 or f16"
+            } else {
+                "f32"
+            }
         ),
         Err(e) => println!("\nNo usable device: {e}"),
     }

@@ -10,12 +10,19 @@ fn golden(name: &str) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"));
     let path = dir.join(format!("{name}.safetensors"));
-    assert!(path.is_file(), "golden file missing: {} (check out shared/ beside the repository)", path.display());
+    assert!(
+        path.is_file(),
+        "golden file missing: {} (check out shared/ beside the repository)",
+        path.display()
+    );
     path
 }
 
 fn omnimoe(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_omnimoe")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_omnimoe"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -28,17 +35,37 @@ pub fn forward_reproduces_golden(case: &str, device: &str) {
     let g = golden(case);
     let out = tmp(&format!("{case}-{device}.safetensors"));
     let g_str = g.to_str().unwrap();
-    let run = omnimoe(&["forward", "--weights", g_str, "--input", g_str, "--device", device, "--out", out.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = omnimoe(&[
+        "forward",
+        "--weights",
+        g_str,
+        "--input",
+        g_str,
+        "--device",
+        device,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let ours_bytes = std::fs::read(&out).unwrap();
     let want_bytes = std::fs::read(&g).unwrap();
-    let (ours, want) = (TensorFile::parse(&ours_bytes).unwrap(), TensorFile::parse(&want_bytes).unwrap());
+    let (ours, want) = (
+        TensorFile::parse(&ours_bytes).unwrap(),
+        TensorFile::parse(&want_bytes).unwrap(),
+    );
     for name in ["output", "router.scores"] {
         let (shape, o) = ours.f32(name).unwrap();
         let (wshape, w) = want.f32(name).unwrap();
         assert_eq!(shape, wshape, "{case} {name}");
         for (i, (a, b)) in o.iter().zip(&w).enumerate() {
-            assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs(), "{case} {device} {name}[{i}]: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-5 + 1e-4 * b.abs(),
+                "{case} {device} {name}[{i}]: {a} vs {b}"
+            );
         }
     }
     let (_, oi) = ours.int("router.indices").unwrap();
@@ -66,12 +93,27 @@ fn forward_with_bad_input_fails_with_a_message() {
     std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
     let b = bad.to_str().unwrap();
     let g = golden("tiny");
-    let run = omnimoe(&["forward", "--weights", b, "--input", b, "--out", tmp("x.safetensors").to_str().unwrap()]);
+    let run = omnimoe(&[
+        "forward",
+        "--weights",
+        b,
+        "--input",
+        b,
+        "--out",
+        tmp("x.safetensors").to_str().unwrap(),
+    ]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("malformed safetensors"));
     let run = omnimoe(&[
-        "forward", "--weights", g.to_str().unwrap(), "--input", g.to_str().unwrap(),
-        "--input-name", "nope", "--out", tmp("y.safetensors").to_str().unwrap(),
+        "forward",
+        "--weights",
+        g.to_str().unwrap(),
+        "--input",
+        g.to_str().unwrap(),
+        "--input-name",
+        "nope",
+        "--out",
+        tmp("y.safetensors").to_str().unwrap(),
     ]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("missing tensor `nope`"));
@@ -79,8 +121,25 @@ fn forward_with_bad_input_fails_with_a_message() {
 
 #[test]
 fn demo_runs_a_small_layer_on_the_cpu() {
-    let run = omnimoe(&["--tokens", "64", "--hidden", "32", "--intermediate", "64", "--experts", "100", "--top-k", "4", "--device", "cpu"]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = omnimoe(&[
+        "--tokens",
+        "64",
+        "--hidden",
+        "32",
+        "--intermediate",
+        "64",
+        "--experts",
+        "100",
+        "--top-k",
+        "4",
+        "--device",
+        "cpu",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("R=10") && text.contains("routing:"), "{text}");
     let run = omnimoe(&["--top-k", "3", "--device", "cpu"]);
@@ -91,7 +150,11 @@ fn demo_runs_a_small_layer_on_the_cpu() {
 #[test]
 fn info_reports_adapters_or_says_there_is_none() {
     let run = omnimoe(&["info"]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("adapter"), "{text}");
 }

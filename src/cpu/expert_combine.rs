@@ -4,7 +4,13 @@ use super::par_rows;
 
 /// Expert combine: `y[t] = Σ_{k = 0..K} h[t, k] · v_{e_k}` with `e_k = indices[t, k]`, summed in slot order
 /// (f64 per element). `h`/`indices` `[T, K]`, `down_embed` `[N, H]`, `y` `[T, H]`.
-pub fn expert_combine(h: &[f32], indices: &[u32], down_embed: &[f32], hidden: usize, y: &mut [f32]) {
+pub fn expert_combine(
+    h: &[f32],
+    indices: &[u32],
+    down_embed: &[f32],
+    hidden: usize,
+    y: &mut [f32],
+) {
     let t_all = y.len() / hidden;
     let k = if t_all == 0 { 1 } else { h.len() / t_all };
     par_rows(y, hidden, |t0, block| {

@@ -13,7 +13,11 @@ pub fn expert_scores(
     indices: &[u32],
     h: &mut [f32],
 ) {
-    let k = if x.is_empty() { 1 } else { h.len() / (x.len() / hidden) };
+    let k = if x.is_empty() {
+        1
+    } else {
+        h.len() / (x.len() / hidden)
+    };
     par_rows(h, k, |t0, block| {
         for (dt, row) in block.chunks_mut(k).enumerate() {
             let t = t0 + dt;

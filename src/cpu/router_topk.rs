@@ -11,7 +11,11 @@ fn by_value_then_index(a: (f32, u32), b: (f32, u32)) -> Ordering {
 
 /// The `k` largest entries of `values`, as indices in descending order of value (lower index first on ties).
 pub fn axis_topk(values: &[f32], k: usize) -> Vec<u32> {
-    let mut idx: Vec<(f32, u32)> = values.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+    let mut idx: Vec<(f32, u32)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v, i as u32))
+        .collect();
     idx.sort_by(|&a, &b| by_value_then_index(a, b));
     idx.truncate(k);
     idx.into_iter().map(|(_, i)| i).collect()

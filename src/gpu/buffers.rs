@@ -92,7 +92,12 @@ pub fn elem_size(f16: bool) -> u64 {
 }
 
 /// Copies `bytes` bytes of `buffer` from `offset` to the host.
-pub async fn read_back(ctx: &Context, buffer: &wgpu::Buffer, offset: u64, bytes: u64) -> Result<Vec<u8>> {
+pub async fn read_back(
+    ctx: &Context,
+    buffer: &wgpu::Buffer,
+    offset: u64,
+    bytes: u64,
+) -> Result<Vec<u8>> {
     if bytes == 0 {
         return Ok(Vec::new());
     }
@@ -134,13 +139,23 @@ pub fn wait(ctx: &Context) -> Result<()> {
 }
 
 /// Reads f32 values.
-pub async fn read_f32(ctx: &Context, buffer: &wgpu::Buffer, offset: u64, len: usize) -> Result<Vec<f32>> {
+pub async fn read_f32(
+    ctx: &Context,
+    buffer: &wgpu::Buffer,
+    offset: u64,
+    len: usize,
+) -> Result<Vec<f32>> {
     let bytes = read_back(ctx, buffer, offset, len as u64 * 4).await?;
     Ok(bytemuck::pod_collect_to_vec(&bytes))
 }
 
 /// Reads u32 values.
-pub async fn read_u32(ctx: &Context, buffer: &wgpu::Buffer, offset: u64, len: usize) -> Result<Vec<u32>> {
+pub async fn read_u32(
+    ctx: &Context,
+    buffer: &wgpu::Buffer,
+    offset: u64,
+    len: usize,
+) -> Result<Vec<u32>> {
     let bytes = read_back(ctx, buffer, offset, len as u64 * 4).await?;
     Ok(bytemuck::pod_collect_to_vec(&bytes))
 }

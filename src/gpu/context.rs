@@ -137,7 +137,9 @@ pub fn enumerate_adapters() -> Vec<AdapterReport> {
 async fn choose_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter> {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let wanted = std::env::var("WGPU_ADAPTER_NAME").ok().map(|s| s.to_lowercase());
+        let wanted = std::env::var("WGPU_ADAPTER_NAME")
+            .ok()
+            .map(|s| s.to_lowercase());
         let mut adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
         adapters.retain(|a| {
             wanted

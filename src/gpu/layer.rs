@@ -129,7 +129,10 @@ impl<'c> OmniMoeLayer<'c> {
         }
         let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
         let es = elem_size(f16);
-        let binding = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+        let binding = ctx
+            .limits
+            .max_storage_buffer_binding_size
+            .min(ctx.limits.max_buffer_size);
         for (what, bytes) in [
             ("up_embed / down_embed", (n * h) as u64 * es),
             ("gate_proj + up_proj", (2 * i * h) as u64 * es),
@@ -165,8 +168,14 @@ impl<'c> OmniMoeLayer<'c> {
             },
             chunk,
             w_xy: up("router keys", &w_xy),
-            mean: f32s("router mean", &[weights.norm_x_mean.as_slice(), &weights.norm_y_mean].concat()),
-            var: f32s("router var", &[weights.norm_x_var.as_slice(), &weights.norm_y_var].concat()),
+            mean: f32s(
+                "router mean",
+                &[weights.norm_x_mean.as_slice(), &weights.norm_y_mean].concat(),
+            ),
+            var: f32s(
+                "router var",
+                &[weights.norm_x_var.as_slice(), &weights.norm_y_var].concat(),
+            ),
             w_gate_up: up("gate/up", &gate_up),
             w_down: up("down", &weights.down_proj),
             up: up("up_embed", &weights.up_embed),
@@ -176,15 +185,34 @@ impl<'c> OmniMoeLayer<'c> {
     }
 
     /// Largest chunk of tokens whose buffers all fit the adapter's binding size.
-    fn chunk_tokens(ctx: &Context, c: &OmniMoeConfig, f16: bool, cap: Option<usize>) -> Result<usize> {
-        let binding = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
-        let (h, i, k, r) = (c.hidden_size, c.intermediate_size, c.num_experts_per_token, c.grid());
+    fn chunk_tokens(
+        ctx: &Context,
+        c: &OmniMoeConfig,
+        f16: bool,
+        cap: Option<usize>,
+    ) -> Result<usize> {
+        let binding = ctx
+            .limits
+            .max_storage_buffer_binding_size
+            .min(ctx.limits.max_buffer_size);
+        let (h, i, k, r) = (
+            c.hidden_size,
+            c.intermediate_size,
+            c.num_experts_per_token,
+            c.grid(),
+        );
         let es = elem_size(f16) as usize;
-        let widest_row = [h * es, h * 4, i * es, 2 * r * 4, k * 4].into_iter().max().unwrap() as u64;
+        let widest_row = [h * es, h * 4, i * es, 2 * r * 4, k * 4]
+            .into_iter()
+            .max()
+            .unwrap() as u64;
         let by_binding = (binding / widest_row) as usize;
         let by_radix = (stages::MAX_SCAN as usize / 256) * 1024 / k;
         let by_grid = stages::MAX_GROUPS as usize * 64;
-        let limit = by_binding.min(by_radix).min(by_grid).min(cap.unwrap_or(usize::MAX));
+        let limit = by_binding
+            .min(by_radix)
+            .min(by_grid)
+            .min(cap.unwrap_or(usize::MAX));
         let chunk = limit / CHUNK_ALIGN * CHUNK_ALIGN;
         if chunk == 0 {
             return Err(Error::Limit {
@@ -219,12 +247,18 @@ impl<'c> OmniMoeLayer<'c> {
     /// Uploads `x` `[T, H]` in the layer's storage type, after checking its shape and values.
     pub fn upload_input(&self, x: &[f32]) -> Result<(usize, wgpu::Buffer)> {
         let t = check_input(x, self.config.hidden_size)?;
-        Ok((t, buffers::upload(self.ctx, "input", &elem_bytes(x, self.f16))))
+        Ok((
+            t,
+            buffers::upload(self.ctx, "input", &elem_bytes(x, self.f16)),
+        ))
     }
 
     /// Output buffers for `tokens` tokens.
     pub fn outputs(&self, tokens: usize) -> LayerOutput {
-        let (h, k) = (self.config.hidden_size as u64, self.config.num_experts_per_token as u64);
+        let (h, k) = (
+            self.config.hidden_size as u64,
+            self.config.num_experts_per_token as u64,
+        );
         let t = tokens as u64;
         LayerOutput {
             tokens,
@@ -243,7 +277,13 @@ impl<'c> OmniMoeLayer<'c> {
             }
         }
         let c = self.config;
-        let (h, i, k, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts_per_token, c.num_experts, c.grid());
+        let (h, i, k, n, r) = (
+            c.hidden_size,
+            c.intermediate_size,
+            c.num_experts_per_token,
+            c.num_experts,
+            c.grid(),
+        );
         let t = want as u64;
         let es = elem_size(self.f16);
         let s = |label, bytes| buffers::storage(self.ctx, label, bytes);
@@ -263,7 +303,13 @@ impl<'c> OmniMoeLayer<'c> {
     }
 
     /// Records the forward of `tokens` tokens of `x` (elem `[T, H]`) into `out`.
-    fn record<'a>(&'a self, rec: &mut Recorder<'a>, x: &'a wgpu::Buffer, out: &'a LayerOutput, scratch: &'a Scratch) {
+    fn record<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        x: &'a wgpu::Buffer,
+        out: &'a LayerOutput,
+        scratch: &'a Scratch,
+    ) {
         let c = self.config;
         let (h, i, k, n, r) = (
             c.hidden_size as u64,
@@ -287,7 +333,16 @@ impl<'c> OmniMoeLayer<'c> {
 
             let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
-            stages::gemm(rec, "router_logits", f16, (t32, 2 * r32, h32), x_c, all(&self.w_xy), z, Epilogue::Store);
+            stages::gemm(
+                rec,
+                "router_logits",
+                f16,
+                (t32, 2 * r32, h32),
+                x_c,
+                all(&self.w_xy),
+                z,
+                Epilogue::Store,
+            );
             stages::router_normalise(rec, (t32, r32), z, all(&self.mean), all(&self.var), ell);
             stages::router_topk(rec, (t32, r32, k32), ell, scores, indices);
 
@@ -297,23 +352,63 @@ impl<'c> OmniMoeLayer<'c> {
                 _ => {
                     let p32 = pairs as u32;
                     stages::expert_histogram(rec, (p32, n), indices, all(&scratch.count));
-                    let (count, offset, sums) = (all(&scratch.count), all(&scratch.offset), all(&scratch.sums));
+                    let (count, offset, sums) = (
+                        all(&scratch.count),
+                        all(&scratch.offset),
+                        all(&scratch.sums),
+                    );
                     stages::expert_scan(rec, "expert_scan", n, count, offset, sums);
-                    let which = stages::expert_scatter(rec, (p32, r32 * r32), indices, &scratch.scatter);
+                    let which =
+                        stages::expert_scatter(rec, (p32, r32 * r32), indices, &scratch.scatter);
                     let perm = Bind::range(&scratch.scatter.vals[which], 0, pairs * 4);
                     ScoresSchedule::ExpertCentric { offset, perm }
                 }
             };
             let up = all(&self.up);
-            stages::expert_scores(rec, f16, (t32, h32, k32, n), x_c, up, scores, h_buf, schedule);
+            stages::expert_scores(
+                rec,
+                f16,
+                (t32, h32, k32, n),
+                x_c,
+                up,
+                scores,
+                h_buf,
+                schedule,
+            );
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
-            stages::expert_combine(rec, f16, (t32, h32, k32), h_buf, indices, all(&self.down), sparse);
+            stages::expert_combine(
+                rec,
+                f16,
+                (t32, h32, k32),
+                h_buf,
+                indices,
+                all(&self.down),
+                sparse,
+            );
 
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             let gu = all(&self.w_gate_up);
-            stages::gemm(rec, "dense_gate_up", f16, (t32, 2 * i as u32, h32), x_c, gu, act, Epilogue::SwiGlu);
+            stages::gemm(
+                rec,
+                "dense_gate_up",
+                f16,
+                (t32, 2 * i as u32, h32),
+                x_c,
+                gu,
+                act,
+                Epilogue::SwiGlu,
+            );
             let down = all(&self.w_down);
-            stages::gemm(rec, "dense_down", f16, (t32, h32, i as u32), act, down, y_c, Epilogue::Add(sparse));
+            stages::gemm(
+                rec,
+                "dense_down",
+                f16,
+                (t32, h32, i as u32),
+                act,
+                down,
+                y_c,
+                Epilogue::Add(sparse),
+            );
             t0 += nt;
         }
     }
@@ -321,7 +416,12 @@ impl<'c> OmniMoeLayer<'c> {
     /// Runs the layer on `x` (`[T, H]` in the layer's storage type, e.g. from [`Self::upload_input`]) into
     /// `out`, as one submission; with `timestamps` (and the feature) returns per-stage GPU times to read
     /// once it completes.
-    pub async fn forward(&self, x: &wgpu::Buffer, out: &LayerOutput, timestamps: bool) -> Result<Option<PassTimes>> {
+    pub async fn forward(
+        &self,
+        x: &wgpu::Buffer,
+        out: &LayerOutput,
+        timestamps: bool,
+    ) -> Result<Option<PassTimes>> {
         self.ctx.check_alive()?;
         let needed = out.tokens as u64 * self.config.hidden_size as u64 * elem_size(self.f16);
         if x.size() < needed {

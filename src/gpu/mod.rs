@@ -5,7 +5,7 @@ pub mod pipelines;
 
 pub use context::{AdapterReport, Capabilities, Context};
 pub mod buffers;
-pub mod stages;
 pub mod layer;
+pub mod stages;
 
 pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};

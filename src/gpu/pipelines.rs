@@ -16,13 +16,34 @@ use std::sync::{Arc, Mutex};
 /// The WGSL source of each stage, by file name.
 pub const SHADERS: &[(&str, &str)] = &[
     ("gemm", include_str!("../../shaders/gemm.wgsl")),
-    ("router_normalise", include_str!("../../shaders/router_normalise.wgsl")),
-    ("router_topk", include_str!("../../shaders/router_topk.wgsl")),
-    ("expert_histogram", include_str!("../../shaders/expert_histogram.wgsl")),
-    ("expert_scan", include_str!("../../shaders/expert_scan.wgsl")),
-    ("expert_scatter", include_str!("../../shaders/expert_scatter.wgsl")),
-    ("expert_scores", include_str!("../../shaders/expert_scores.wgsl")),
-    ("expert_combine", include_str!("../../shaders/expert_combine.wgsl")),
+    (
+        "router_normalise",
+        include_str!("../../shaders/router_normalise.wgsl"),
+    ),
+    (
+        "router_topk",
+        include_str!("../../shaders/router_topk.wgsl"),
+    ),
+    (
+        "expert_histogram",
+        include_str!("../../shaders/expert_histogram.wgsl"),
+    ),
+    (
+        "expert_scan",
+        include_str!("../../shaders/expert_scan.wgsl"),
+    ),
+    (
+        "expert_scatter",
+        include_str!("../../shaders/expert_scatter.wgsl"),
+    ),
+    (
+        "expert_scores",
+        include_str!("../../shaders/expert_scores.wgsl"),
+    ),
+    (
+        "expert_combine",
+        include_str!("../../shaders/expert_combine.wgsl"),
+    ),
 ];
 
 /// The source of a stage; panics on an unknown name (a bug, not an input).
@@ -164,8 +185,19 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         let v = || Variant::storage(f16);
         out.push(("gemm", "main", v()));
         out.push(("gemm", "main", v().with("ADD")));
-        out.push(("gemm", "main", Variant { out_f16: f16, ..v().with("SWIGLU") }));
-        out.push(("expert_scores", "expert_centric", v().with("EXPERT_CENTRIC")));
+        out.push((
+            "gemm",
+            "main",
+            Variant {
+                out_f16: f16,
+                ..v().with("SWIGLU")
+            },
+        ));
+        out.push((
+            "expert_scores",
+            "expert_centric",
+            v().with("EXPERT_CENTRIC"),
+        ));
         out.push(("expert_scores", "token_centric", v()));
         out.push(("expert_combine", "main", v()));
     }
@@ -179,7 +211,11 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     out.push(("expert_scan", "scan_sums", v()));
     out.push(("expert_scan", "add_offsets", v()));
     out.push(("expert_scatter", "count", v()));
-    out.push(("expert_scatter", "scatter", v().with("SCATTER").with("FIRST")));
+    out.push((
+        "expert_scatter",
+        "scatter",
+        v().with("SCATTER").with("FIRST"),
+    ));
     out.push(("expert_scatter", "scatter", v().with("SCATTER")));
     out
 }

@@ -49,7 +49,12 @@ impl PassTimes {
             .labels
             .iter()
             .enumerate()
-            .map(|(i, &l)| (l, ticks[2 * i + 1].saturating_sub(ticks[2 * i]) as f64 * period * 1e-6))
+            .map(|(i, &l)| {
+                (
+                    l,
+                    ticks[2 * i + 1].saturating_sub(ticks[2 * i]) as f64 * period * 1e-6,
+                )
+            })
             .collect())
     }
 }
@@ -238,7 +243,15 @@ pub fn router_normalise<'a>(
 ) {
     let binds = vec![(1, z), (2, mean), (3, var), (4, ell)];
     let v = Variant::default();
-    rec.dispatch("router_normalise", "router_normalise", "main", &v, &[t, r], binds, fold(t));
+    rec.dispatch(
+        "router_normalise",
+        "router_normalise",
+        "main",
+        &v,
+        &[t, r],
+        binds,
+        fold(t),
+    );
 }
 
 /// Candidates the top-k stage sorts: pairs (p, q) with (p+1)(q+1) ≤ K among K'×K'.
@@ -265,7 +278,15 @@ pub fn router_topk<'a>(
     ];
     let binds = vec![(1, ell), (2, scores), (3, indices)];
     let v = Variant::default();
-    rec.dispatch("router_topk", "router_topk", "main", &v, &params, binds, fold(t));
+    rec.dispatch(
+        "router_topk",
+        "router_topk",
+        "main",
+        &v,
+        &params,
+        binds,
+        fold(t),
+    );
 }
 
 /// expert_histogram: `count` [n] of the expert ids in `indices` [pairs].
@@ -277,10 +298,26 @@ pub fn expert_histogram<'a>(
 ) {
     let v = Variant::default();
     let label = "expert_histogram";
-    rec.dispatch(label, label, "clear", &v, &[pairs, n], vec![(1, count)], fold(n.div_ceil(256)));
+    rec.dispatch(
+        label,
+        label,
+        "clear",
+        &v,
+        &[pairs, n],
+        vec![(1, count)],
+        fold(n.div_ceil(256)),
+    );
     let binds = vec![(1, count), (2, indices)];
     let groups = fold(pairs.div_ceil(256));
-    rec.dispatch(label, label, "main", &v.with("COUNT"), &[pairs, n], binds, groups);
+    rec.dispatch(
+        label,
+        label,
+        "main",
+        &v.with("COUNT"),
+        &[pairs, n],
+        binds,
+        groups,
+    );
 }
 
 /// Most elements [`expert_scan`] takes: 1024 blocks of 1024.
@@ -300,9 +337,33 @@ pub fn expert_scan<'a>(
     let v = Variant::default();
     let p = [len, blocks];
     let binds = vec![(1, src), (2, dst), (3, sums)];
-    rec.dispatch(label, "expert_scan", "scan_blocks", &v.clone().with("BLOCKS"), &p, binds, fold(blocks));
-    rec.dispatch(label, "expert_scan", "scan_sums", &v, &p, vec![(2, dst), (3, sums)], [1, 1, 1]);
-    rec.dispatch(label, "expert_scan", "add_offsets", &v, &p, vec![(2, dst), (3, sums)], fold(blocks));
+    rec.dispatch(
+        label,
+        "expert_scan",
+        "scan_blocks",
+        &v.clone().with("BLOCKS"),
+        &p,
+        binds,
+        fold(blocks),
+    );
+    rec.dispatch(
+        label,
+        "expert_scan",
+        "scan_sums",
+        &v,
+        &p,
+        vec![(2, dst), (3, sums)],
+        [1, 1, 1],
+    );
+    rec.dispatch(
+        label,
+        "expert_scan",
+        "add_offsets",
+        &v,
+        &p,
+        vec![(2, dst), (3, sums)],
+        fold(blocks),
+    );
 }
 
 /// Scratch of [`expert_scatter`] for up to `pairs` pairs.
@@ -358,9 +419,28 @@ pub fn expert_scatter<'a>(
     for pass in 0..passes {
         let p = [pairs, tiles, pass * 8];
         let (src, dst) = (pass as usize % 2, (pass as usize + 1) % 2);
-        let keys_in = if pass == 0 { indices } else { Bind::all(&scratch.keys[src]) };
-        rec.dispatch(label, label, "count", &v, &p, vec![(1, keys_in), (2, table)], fold(tiles));
-        expert_scan(rec, label, 256 * tiles, table, offsets, Bind::all(&scratch.sums));
+        let keys_in = if pass == 0 {
+            indices
+        } else {
+            Bind::all(&scratch.keys[src])
+        };
+        rec.dispatch(
+            label,
+            label,
+            "count",
+            &v,
+            &p,
+            vec![(1, keys_in), (2, table)],
+            fold(tiles),
+        );
+        expert_scan(
+            rec,
+            label,
+            256 * tiles,
+            table,
+            offsets,
+            Bind::all(&scratch.sums),
+        );
         let mut binds = vec![
             (1, keys_in),
             (2, offsets),
@@ -428,5 +508,13 @@ pub fn expert_combine<'a>(
 ) {
     let binds = vec![(1, h_in), (2, indices), (3, down), (4, sparse)];
     let v = Variant::storage(f16);
-    rec.dispatch("expert_combine", "expert_combine", "main", &v, &[t, h, k], binds, fold(t));
+    rec.dispatch(
+        "expert_combine",
+        "expert_combine",
+        "main",
+        &v,
+        &[t, h, k],
+        binds,
+        fold(t),
+    );
 }

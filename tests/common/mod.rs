@@ -30,7 +30,11 @@ pub fn golden_cases() -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     cases.sort();
-    assert!(cases.len() >= 5, "expected the five golden cases in {}", dir.display());
+    assert!(
+        cases.len() >= 5,
+        "expected the five golden cases in {}",
+        dir.display()
+    );
     cases
 }
 
@@ -40,7 +44,11 @@ pub fn assert_close(what: &str, ours: &[f32], want: &[f32], abs: f32, rel: f32) 
     let mut worst = (0usize, f32::NEG_INFINITY);
     for (i, (&o, &w)) in ours.iter().zip(want).enumerate() {
         let excess = (o - w).abs() - (abs + rel * w.abs());
-        let excess = if excess.is_nan() { f32::INFINITY } else { excess };
+        let excess = if excess.is_nan() {
+            f32::INFINITY
+        } else {
+            excess
+        };
         if excess > worst.1 {
             worst = (i, excess);
         }

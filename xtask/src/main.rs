@@ -39,7 +39,9 @@ fn fail(msg: &str) -> ! {
 
 fn test(extra: &[String]) {
     let root = workspace_root();
-    if !root.join("../shared/golden/README.md").is_file() && std::env::var_os("OMNIMOE_GOLDEN_DIR").is_none() {
+    if !root.join("../shared/golden/README.md").is_file()
+        && std::env::var_os("OMNIMOE_GOLDEN_DIR").is_none()
+    {
         fail(&format!(
             "the golden files are missing: expected {} (check out shared/ beside the repository, \
              or set OMNIMOE_GOLDEN_DIR)",
@@ -67,7 +69,11 @@ fn vulkan_drivers() -> Vec<String> {
             found.push(format!("{var}={}", v.to_string_lossy()));
         }
     }
-    for dir in ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"] {
+    for dir in [
+        "/usr/share/vulkan/icd.d",
+        "/etc/vulkan/icd.d",
+        "/usr/local/share/vulkan/icd.d",
+    ] {
         if let Ok(entries) = std::fs::read_dir(dir) {
             found.extend(
                 entries
@@ -82,9 +88,14 @@ fn vulkan_drivers() -> Vec<String> {
 
 fn ensure_vulkan_driver() {
     let drivers = vulkan_drivers();
-    let loader = ["/usr/lib/x86_64-linux-gnu/libvulkan.so.1", "/usr/lib/aarch64-linux-gnu/libvulkan.so.1", "/usr/lib/libvulkan.so.1", "/usr/lib64/libvulkan.so.1"]
-        .iter()
-        .any(|p| Path::new(p).exists());
+    let loader = [
+        "/usr/lib/x86_64-linux-gnu/libvulkan.so.1",
+        "/usr/lib/aarch64-linux-gnu/libvulkan.so.1",
+        "/usr/lib/libvulkan.so.1",
+        "/usr/lib64/libvulkan.so.1",
+    ]
+    .iter()
+    .any(|p| Path::new(p).exists());
     if !drivers.is_empty() && loader {
         eprintln!("xtask: Vulkan drivers: {}", drivers.join(", "));
         return;
@@ -102,11 +113,21 @@ fn ensure_vulkan_driver() {
         ));
     }
     eprintln!("xtask: no Vulkan driver found; installing Mesa's software driver (lavapipe)");
-    run(Command::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"));
     run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", "mesa-vulkan-drivers", "libvulkan1"])
+        .arg("update")
+        .env("DEBIAN_FRONTEND", "noninteractive"));
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "mesa-vulkan-drivers",
+            "libvulkan1",
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive"));
     if vulkan_drivers().is_empty() {
-        fail(&format!("`{FIX}` ran but no Vulkan driver manifest appeared"));
+        fail(&format!(
+            "`{FIX}` ran but no Vulkan driver manifest appeared"
+        ));
     }
 }
