@@ -1,0 +1,278 @@
+//! Every GPU stage against its CPU twin on random shapes (proptest): non-multiples of the tile sizes,
+//! T = 1, non-square N, K = R², large N with few tokens.
+
+mod common;
+
+use common::gpu;
+use omnimoe::cpu;
+use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
+use omnimoe::gpu::stages::{self, Epilogue, Recorder, ScatterScratch, ScoresSchedule};
+use omnimoe::gpu::Context;
+use omnimoe::rng::SplitMix64;
+use proptest::prelude::*;
+
+fn uniform(seed: u64, len: usize, lo: f32, hi: f32) -> Vec<f32> {
+    let mut r = SplitMix64::new(seed);
+    (0..len).map(|_| r.uniform(lo, hi)).collect()
+}
+
+fn f32_buf(ctx: &Context, v: &[f32]) -> wgpu::Buffer {
+    buffers::upload(ctx, "test", bytemuck::cast_slice(v))
+}
+
+fn u32_buf(ctx: &Context, v: &[u32]) -> wgpu::Buffer {
+    buffers::upload(ctx, "test", bytemuck::cast_slice(v))
+}
+
+fn submit(ctx: &Context, rec: Recorder<'_>) {
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    rec.encode(&mut encoder, false);
+    ctx.queue.submit([encoder.finish()]);
+}
+
+fn read_f32(ctx: &Context, b: &wgpu::Buffer, len: usize) -> Vec<f32> {
+    pollster::block_on(buffers::read_f32(ctx, b, 0, len)).unwrap()
+}
+
+fn read_u32(ctx: &Context, b: &wgpu::Buffer, len: usize) -> Vec<u32> {
+    pollster::block_on(buffers::read_u32(ctx, b, 0, len)).unwrap()
+}
+
+fn to_f16(v: &[f32]) -> Vec<f32> {
+    v.iter().map(|&x| half::f16::from_f32(x).to_f32()).collect()
+}
+
+fn f16_modes(ctx: &Context) -> Vec<bool> {
+    if ctx.caps.shader_f16 {
+        vec![false, true]
+    } else {
+        vec![false]
+    }
+}
+
+/// |gpu − cpu| ≤ tol[i] for every element.
+fn check(
+    what: &str,
+    gpu: &[f32],
+    cpu: &[f32],
+    tol: impl Fn(usize) -> f32,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(gpu.len(), cpu.len());
+    for (i, (a, b)) in gpu.iter().zip(cpu).enumerate() {
+        prop_assert!(
+            (a - b).abs() <= tol(i),
+            "{}[{}]: gpu {} cpu {} (tol {})",
+            what,
+            i,
+            a,
+            b,
+            tol(i)
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn gemm_matches_cpu(m in 1usize..150, half_n in 1usize..70, k in 1usize..90, epilogue in 0u8..3, seed: u64) {
+        let ctx = gpu();
+        let n = 2 * half_n - (epilogue != 2 && seed % 2 == 1) as usize;
+        for f16 in f16_modes(ctx) {
+            let mut a = uniform(seed, m * k, -1.0, 1.0);
+            let mut b = uniform(seed ^ 1, n * k, -1.0, 1.0);
+            if f16 {
+                (a, b) = (to_f16(&a), to_f16(&b));
+            }
+            let d = uniform(seed ^ 2, m * n, -1.0, 1.0);
+            let mut want = vec![0.0; m * n];
+            cpu::gemm_nt(&a, &b, m, n, k, &mut want);
+            let mag: Vec<f32> = (0..m * n)
+                .map(|i| (0..k).map(|j| (a[i / n * k + j] * b[i % n * k + j]).abs()).sum())
+                .collect();
+            let (ab, bb) = (buffers::upload(ctx, "a", &elem_bytes(&a, f16)), buffers::upload(ctx, "b", &elem_bytes(&b, f16)));
+            let db = f32_buf(ctx, &d);
+            let out_elems = if epilogue == 2 { m * n / 2 } else { m * n };
+            let out_f16 = f16 && epilogue == 2;
+            let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
+            let mut rec = Recorder::new(ctx);
+            let ep = match epilogue { 0 => Epilogue::Store, 1 => Epilogue::Add(Bind::all(&db)), _ => Epilogue::SwiGlu };
+            stages::gemm(&mut rec, "gemm", f16, (m as u32, n as u32, k as u32), Bind::all(&ab), Bind::all(&bb), Bind::all(&cb), ep);
+            submit(ctx, rec);
+            let got: Vec<f32> = if out_f16 {
+                let bytes = pollster::block_on(buffers::read_back(ctx, &cb, 0, out_elems as u64 * 2)).unwrap();
+                bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
+            } else {
+                read_f32(ctx, &cb, out_elems)
+            };
+            let tol = |i: usize| 1e-5 * mag[i] + 1e-6;
+            match epilogue {
+                0 => check("gemm", &got, &want, tol)?,
+                1 => {
+                    let want: Vec<f32> = want.iter().zip(&d).map(|(c, d)| c + d).collect();
+                    check("gemm+add", &got, &want, |i| tol(i) + 1e-6 * want[i].abs())?
+                }
+                _ => {
+                    let (gate, up): (Vec<f32>, Vec<f32>) = want.chunks(2).map(|c| (c[0], c[1])).unzip();
+                    let mut act = vec![0.0; m * n / 2];
+                    cpu::swiglu(&gate, &up, &mut act);
+                    let rel = if out_f16 { 1e-3 } else { 1e-5 };
+                    let tol = |i: usize| {
+                        let (g, u) = (mag[2 * i], mag[2 * i + 1]);
+                        2e-5 * (g * up[i].abs() + (gate[i].abs() + 1.0) * u) + rel * act[i].abs() + 1e-6
+                    };
+                    check("gemm+swiglu", &got, &act, tol)?
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn router_normalise_matches_cpu(t in 1usize..40, r in 2usize..130, seed: u64) {
+        let ctx = gpu();
+        let z = uniform(seed, t * 2 * r, -6.0, 6.0);
+        let mean = uniform(seed ^ 1, 2 * r, -0.3, 0.3);
+        let var = uniform(seed ^ 2, 2 * r, 0.5, 2.0);
+        let mut want = vec![0.0; t * 2 * r];
+        cpu::router_normalise(&z, &mean, &var, &mut want);
+        let (zb, mb, vb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
+        let ell = buffers::storage(ctx, "ell", (t * 2 * r * 4) as u64);
+        let mut rec = Recorder::new(ctx);
+        stages::router_normalise(&mut rec, (t as u32, r as u32), Bind::all(&zb), Bind::all(&mb), Bind::all(&vb), Bind::all(&ell));
+        submit(ctx, rec);
+        check("ell", &read_f32(ctx, &ell, t * 2 * r), &want, |i| 2e-5 + 2e-6 * want[i].abs())?;
+    }
+
+    #[test]
+    fn router_topk_matches_cpu(t in 1usize..24, r in 2usize..70, k_half in 1usize..=64, full: bool, seed: u64) {
+        let ctx = gpu();
+        let k = if full && r * r <= 128 { r * r / 2 * 2 } else { (2 * k_half).min(r * r / 2 * 2) };
+        let z = uniform(seed, t * 2 * r, -4.0, 4.0);
+        let mut ell = vec![0.0; t * 2 * r];
+        cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
+        let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
+        cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
+        let eb = f32_buf(ctx, &ell);
+        let (sb, ib) = (buffers::storage(ctx, "s", (t * k * 4) as u64), buffers::storage(ctx, "i", (t * k * 4) as u64));
+        let mut rec = Recorder::new(ctx);
+        stages::router_topk(&mut rec, (t as u32, r as u32, k as u32), Bind::all(&eb), Bind::all(&sb), Bind::all(&ib));
+        submit(ctx, rec);
+        let (gs, gi) = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
+        prop_assert_eq!(&gs, &scores, "scores");
+        for ti in 0..t {
+            let l = &ell[ti * 2 * r..][..2 * r];
+            for j in 0..k {
+                let s = scores[ti * k + j];
+                let ties = (0..r * r).filter(|&e| l[e / r] + l[r + e % r] == s).count();
+                if ties == 1 {
+                    prop_assert_eq!(gi[ti * k + j], indices[ti * k + j], "token {} slot {}", ti, j);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn counting_sort_matches_cpu(t in 1usize..300, k_half in 1usize..=8, n in prop_oneof![4usize..300, 300usize..5000, 60000usize..80000], seed: u64) {
+        let ctx = gpu();
+        let r = omnimoe::config::isqrt(n);
+        let k = 2 * k_half;
+        let mut rng = SplitMix64::new(seed);
+        // Skewed: a third of the pairs go to a handful of experts.
+        let indices: Vec<u32> = (0..t * k)
+            .map(|_| {
+                let e = rng.next_u64() as usize % (r * r);
+                (if rng.next_u64() % 3 == 0 { e % 5 } else { e }) as u32
+            })
+            .collect();
+        let pairs = indices.len();
+        let (mut count, mut offset, mut perm) = (vec![0; n], vec![0; n + 1], vec![0; pairs]);
+        cpu::expert_histogram(&indices, &mut count);
+        cpu::expert_scan(&count, &mut offset);
+        cpu::expert_scatter(&indices, &offset, &mut perm);
+        let ib = u32_buf(ctx, &indices);
+        let cb = buffers::storage(ctx, "count", n as u64 * 4);
+        let ob = buffers::storage(ctx, "offset", (n as u64 + 1) * 4);
+        let sums = buffers::storage(ctx, "sums", 4096);
+        let scratch = ScatterScratch::new(ctx, pairs as u32);
+        let mut rec = Recorder::new(ctx);
+        stages::expert_histogram(&mut rec, (pairs as u32, n as u32), Bind::all(&ib), Bind::all(&cb));
+        stages::expert_scan(&mut rec, "scan", n as u32, Bind::all(&cb), Bind::all(&ob), Bind::all(&sums));
+        let which = stages::expert_scatter(&mut rec, (pairs as u32, (r * r) as u32), Bind::all(&ib), &scratch);
+        submit(ctx, rec);
+        prop_assert_eq!(read_u32(ctx, &cb, n), count);
+        prop_assert_eq!(read_u32(ctx, &ob, n + 1), offset);
+        prop_assert_eq!(read_u32(ctx, &scratch.vals[which], pairs), perm);
+    }
+
+    #[test]
+    fn expert_scores_both_schedules_match_cpu(t in 1usize..60, h in 1usize..140, k_half in 1usize..=10, n in 4usize..3000, seed: u64) {
+        let ctx = gpu();
+        let k = 2 * k_half;
+        let r = omnimoe::config::isqrt(n);
+        prop_assume!(k <= r * r);
+        for f16 in f16_modes(ctx) {
+            let mut x = uniform(seed, t * h, -2.0, 2.0);
+            let mut up = uniform(seed ^ 1, n * h, -1.0, 1.0);
+            if f16 {
+                (x, up) = (to_f16(&x), to_f16(&up));
+            }
+            let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
+            let mut rng = SplitMix64::new(seed ^ 3);
+            let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % (r * r) as u64) as u32).collect();
+            let mut want = vec![0.0; t * k];
+            cpu::expert_scores(&x, &up, h, &scores, &indices, &mut want);
+            let (mut count, mut offset, mut perm) = (vec![0; n], vec![0; n + 1], vec![0; t * k]);
+            cpu::expert_histogram(&indices, &mut count);
+            cpu::expert_scan(&count, &mut offset);
+            cpu::expert_scatter(&indices, &offset, &mut perm);
+            let (xb, ub) = (buffers::upload(ctx, "x", &elem_bytes(&x, f16)), buffers::upload(ctx, "u", &elem_bytes(&up, f16)));
+            let (sb, ib, ob, pb) = (f32_buf(ctx, &scores), u32_buf(ctx, &indices), u32_buf(ctx, &offset), u32_buf(ctx, &perm));
+            let h_ec = buffers::storage(ctx, "h", (t * k * 4) as u64);
+            let h_tc = buffers::storage(ctx, "h", (t * k * 4) as u64);
+            let mut rec = Recorder::new(ctx);
+            let dims = (t as u32, h as u32, k as u32, n as u32);
+            let ec = ScoresSchedule::ExpertCentric { offset: Bind::all(&ob), perm: Bind::all(&pb) };
+            stages::expert_scores(&mut rec, f16, dims, Bind::all(&xb), Bind::all(&ub), Bind::all(&sb), Bind::all(&h_ec), ec);
+            let tc = ScoresSchedule::TokenCentric { indices: Bind::all(&ib) };
+            stages::expert_scores(&mut rec, f16, dims, Bind::all(&xb), Bind::all(&ub), Bind::all(&sb), Bind::all(&h_tc), tc);
+            submit(ctx, rec);
+            let (a, b) = (read_f32(ctx, &h_ec, t * k), read_f32(ctx, &h_tc, t * k));
+            prop_assert_eq!(&a, &b, "expert-centric and token-centric differ");
+            let tol = |i: usize| {
+                let (tt, e) = (i / k, indices[i] as usize);
+                let mag: f32 = (0..h).map(|c| (x[tt * h + c] * up[e * h + c]).abs()).sum();
+                2e-6 * mag * 1.1 * scores[i].exp() + 1e-5 * want[i].abs() + 1e-7
+            };
+            check("h", &a, &want, tol)?;
+        }
+    }
+
+    #[test]
+    fn expert_combine_matches_cpu(t in 1usize..60, h in 1usize..300, k_half in 1usize..=64, n in 4usize..3000, seed: u64) {
+        let ctx = gpu();
+        let k = 2 * k_half;
+        for f16 in f16_modes(ctx) {
+            let hk = uniform(seed, t * k, -2.0, 2.0);
+            let mut down = uniform(seed ^ 1, n * h, -1.0, 1.0);
+            if f16 {
+                down = to_f16(&down);
+            }
+            let mut rng = SplitMix64::new(seed ^ 2);
+            let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % n as u64) as u32).collect();
+            let mut want = vec![0.0; t * h];
+            cpu::expert_combine(&hk, &indices, &down, h, &mut want);
+            let (hb, ib, vb) = (f32_buf(ctx, &hk), u32_buf(ctx, &indices), buffers::upload(ctx, "v", &elem_bytes(&down, f16)));
+            let sb = buffers::storage(ctx, "sparse", (t * h * 4) as u64);
+            let mut rec = Recorder::new(ctx);
+            stages::expert_combine(&mut rec, f16, (t as u32, h as u32, k as u32), Bind::all(&hb), Bind::all(&ib), Bind::all(&vb), Bind::all(&sb));
+            submit(ctx, rec);
+            let tol = |i: usize| {
+                let (tt, c) = (i / h, i % h);
+                let mag: f32 = (0..k).map(|j| (hk[tt * k + j] * down[indices[tt * k + j] as usize * h + c]).abs()).sum();
+                2e-6 * mag + 1e-7
+            };
+            check("sparse", &read_f32(ctx, &sb, t * h), &want, tol)?;
+        }
+    }
+}
