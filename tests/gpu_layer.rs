@@ -50,3 +50,274 @@ fn every_golden_file_matches_through_the_gpu_in_f32() {
         }
     }
 }
+
+/// Per token, the gap between the K-th and (K+1)-th best expert score (f64, from the CPU's BN logits).
+fn selection_gaps(logits: &[f32], r: usize, k: usize) -> Vec<f64> {
+    logits
+        .chunks(2 * r)
+        .map(|row| {
+            let lsm = |v: &[f32]| -> Vec<f64> {
+                let m = v.iter().fold(f64::MIN, |a, &b| a.max(b as f64));
+                let lse = m + v.iter().map(|&x| (x as f64 - m).exp()).sum::<f64>().ln();
+                v.iter().map(|&x| x as f64 - lse).collect()
+            };
+            let (lx, ly) = (lsm(&row[..r]), lsm(&row[r..]));
+            let mut all: Vec<f64> = lx
+                .iter()
+                .flat_map(|a| ly.iter().map(move |b| a + b))
+                .collect();
+            all.sort_by(|a, b| b.total_cmp(a));
+            if k < all.len() {
+                all[k - 1] - all[k]
+            } else {
+                f64::INFINITY
+            }
+        })
+        .collect()
+}
+
+/// Compares a GPU result with the CPU reference token by token, skipping tokens whose expert choice is
+/// within `min_gap` of a tie; returns how many tokens were compared.
+fn compare_with_cpu(
+    what: &str,
+    w: &OmniMoeWeights,
+    x: &[f32],
+    gpu: &omnimoe::gpu::HostOutput,
+    abs: f32,
+    rel: f32,
+    min_gap: f64,
+) -> usize {
+    let c = w.config;
+    let (h, k, r) = (c.hidden_size, c.num_experts_per_token, c.grid());
+    let cpu = omnimoe::cpu::forward(w, x).unwrap();
+    let gaps = selection_gaps(&cpu.logits, r, k);
+    let mut compared = 0;
+    for (t, gap) in gaps.iter().enumerate() {
+        if *gap <= min_gap {
+            continue;
+        }
+        compared += 1;
+        let row = |v: &[f32]| v[t * h..][..h].to_vec();
+        assert_close(
+            &format!("{what}: token {t} output"),
+            &row(&gpu.output),
+            &row(&cpu.output),
+            abs,
+            rel,
+        );
+        let idx: Vec<i64> = cpu.indices[t * k..][..k]
+            .iter()
+            .map(|&i| i as i64)
+            .collect();
+        assert_same_sets(
+            &format!("{what}: token {t}"),
+            &gpu.indices[t * k..][..k],
+            &idx,
+            k,
+        );
+        assert_close(
+            &format!("{what}: token {t} scores"),
+            &gpu.scores[t * k..][..k],
+            &cpu.scores[t * k..][..k],
+            1e-5,
+            1e-4,
+        );
+    }
+    compared
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// The layer on random configs (non-square N, K = R², T = 1, chunked) against the CPU reference.
+    #[test]
+    fn random_layers_match_the_cpu(
+        t in 1usize..300,
+        h in 1usize..72,
+        i in 1usize..72,
+        n in 4usize..700,
+        k_half in 1usize..=12,
+        full: bool,
+        chunked: bool,
+        seed: u64,
+    ) {
+        let r = omnimoe::config::isqrt(n);
+        let k = if full && r * r % 2 == 0 && r * r <= 128 { r * r } else { (2 * k_half).min(r * r / 2 * 2) };
+        let config = omnimoe::OmniMoeConfig::new(h, i, n, k).unwrap();
+        let w = OmniMoeWeights::random(config, seed).unwrap();
+        let x = omnimoe::rng::SplitMix64::new(seed ^ 7).normals(t * h);
+        for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
+            let opts = LayerOptions { max_chunk_tokens: chunked.then_some(128), ..options(schedule) };
+            let layer = OmniMoeLayer::new(gpu(), &w, &opts).unwrap();
+            let out = layer.forward_host_blocking(&x).unwrap();
+            let what = format!("T={t} {config:?} {schedule:?} chunk {}", layer.chunk_tokens_in_use());
+            let compared = compare_with_cpu(&what, &w, &x, &out, 1e-4, 1e-4, 1e-4);
+            proptest::prop_assert!(compared * 10 >= t * 9, "{}: only {} of {} tokens comparable", what, compared, t);
+        }
+    }
+}
+
+#[test]
+fn two_forwards_are_bitwise_identical_and_schedules_agree() {
+    let (_, bytes) = golden_cases()
+        .into_iter()
+        .find(|(n, _)| n == "medium")
+        .unwrap();
+    let file = TensorFile::parse(&bytes).unwrap();
+    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    let mut results = Vec::new();
+    for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
+        let layer = OmniMoeLayer::new(gpu(), &w, &options(schedule)).unwrap();
+        let a = layer.forward_host_blocking(&x).unwrap();
+        let b = layer.forward_host_blocking(&x).unwrap();
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.output), bits(&b.output), "{schedule:?}: output");
+        assert_eq!(bits(&a.scores), bits(&b.scores), "{schedule:?}: scores");
+        assert_eq!(a.indices, b.indices, "{schedule:?}: indices");
+        results.push(a);
+    }
+    assert_eq!(
+        results[0], results[1],
+        "expert-centric and token-centric results differ"
+    );
+}
+
+#[test]
+fn large_n_with_few_tokens() {
+    let n = 1 << 20;
+    let config = omnimoe::OmniMoeConfig::new(8, 8, n, 16).unwrap();
+    let w = OmniMoeWeights::random(config, 5).unwrap();
+    let x = omnimoe::rng::SplitMix64::new(6).normals(3 * 8);
+    for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
+        let layer = OmniMoeLayer::new(gpu(), &w, &options(schedule)).unwrap();
+        let out = layer.forward_host_blocking(&x).unwrap();
+        let compared = compare_with_cpu(
+            &format!("N=2^20 {schedule:?}"),
+            &w,
+            &x,
+            &out,
+            1e-4,
+            1e-4,
+            1e-4,
+        );
+        assert!(compared >= 2);
+    }
+}
+
+#[test]
+fn f16_storage_stays_within_its_documented_bound() {
+    let ctx = gpu();
+    assert!(
+        ctx.caps.shader_f16,
+        "the test adapter should offer SHADER_F16"
+    );
+    let (_, bytes) = golden_cases()
+        .into_iter()
+        .find(|(n, _)| n == "medium")
+        .unwrap();
+    let file = TensorFile::parse(&bytes).unwrap();
+    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    // The reference sees the same f16-rounded weights and input; what remains is f16 storage of the
+    // SwiGLU intermediate and f32 accumulation.
+    let round = |v: &[f32]| {
+        v.iter()
+            .map(|&a| half::f16::from_f32(a).to_f32())
+            .collect::<Vec<_>>()
+    };
+    let mut w16 = w.clone();
+    for v in [
+        &mut w16.gate_proj,
+        &mut w16.up_proj,
+        &mut w16.down_proj,
+        &mut w16.router_x,
+        &mut w16.router_y,
+        &mut w16.up_embed,
+        &mut w16.down_embed,
+    ] {
+        *v = round(v);
+    }
+    let x16 = round(&x);
+    for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
+        let opts = LayerOptions {
+            precision: Precision::F16,
+            ..options(schedule)
+        };
+        let layer = OmniMoeLayer::new(ctx, &w, &opts).unwrap();
+        let out = layer.forward_host_blocking(&x).unwrap();
+        let compared = compare_with_cpu(
+            &format!("f16 {schedule:?}"),
+            &w16,
+            &x16,
+            &out,
+            F16_ABS,
+            F16_REL,
+            1e-4,
+        );
+        assert!(compared >= 250, "only {compared} tokens comparable");
+    }
+}
+
+/// The f16 mode's bound against the CPU reference on f16-rounded weights and input (see the README).
+const F16_ABS: f32 = 2e-3;
+const F16_REL: f32 = 2e-3;
+
+#[test]
+fn bad_input_and_limits_give_typed_errors() {
+    let ctx = gpu();
+    let config = omnimoe::OmniMoeConfig::new(16, 32, 64, 4).unwrap();
+    let w = OmniMoeWeights::random(config, 1).unwrap();
+    let layer = OmniMoeLayer::new(ctx, &w, &LayerOptions::default()).unwrap();
+    let mut x = vec![0.25f32; 2 * 16];
+    x[20] = f32::NAN;
+    assert!(matches!(
+        layer.forward_host_blocking(&x),
+        Err(omnimoe::Error::NonFinite { index: 20, .. })
+    ));
+    assert!(matches!(
+        layer.forward_host_blocking(&x[..15]),
+        Err(omnimoe::Error::Shape { .. })
+    ));
+    assert_eq!(layer.forward_host_blocking(&[]).unwrap().tokens, 0);
+
+    let too_many = omnimoe::OmniMoeConfig::new(1, 1, (1 << 20) + 1, 2).unwrap();
+    let w_big = OmniMoeWeights::random(too_many, 1).unwrap();
+    assert!(matches!(
+        OmniMoeLayer::new(ctx, &w_big, &LayerOptions::default()),
+        Err(omnimoe::Error::Limit { what, .. }) if what == "num_experts"
+    ));
+}
+
+/// A device whose storage bindings are limited to 1 MiB: weights beyond it are rejected, and long inputs
+/// are chunked.
+#[test]
+fn small_binding_limits_reject_big_weights_and_chunk_tokens() {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let adapter = pollster::block_on(instance.request_adapter(&Default::default())).unwrap();
+    let mut limits = adapter.limits();
+    limits.max_storage_buffer_binding_size = 1 << 20;
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        required_limits: limits,
+        ..Default::default()
+    }))
+    .unwrap();
+    let ctx = omnimoe::gpu::Context::from_device_with_info(device, queue, adapter.get_info());
+    let big =
+        OmniMoeWeights::random(omnimoe::OmniMoeConfig::new(64, 16, 8192, 8).unwrap(), 1).unwrap();
+    match OmniMoeLayer::new(&ctx, &big, &LayerOptions::default()) {
+        Err(omnimoe::Error::Limit {
+            needed, allowed, ..
+        }) => assert_eq!((needed, allowed), (2 << 20, 1 << 20)),
+        other => panic!("expected a limit error, got {:?}", other.err()),
+    }
+    // A 2048-wide intermediate row is 8 KiB: 128 tokens per chunk.
+    let w =
+        OmniMoeWeights::random(omnimoe::OmniMoeConfig::new(32, 2048, 256, 8).unwrap(), 2).unwrap();
+    let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
+    assert_eq!(layer.chunk_tokens_in_use(), 128);
+    let x = omnimoe::rng::SplitMix64::new(3).normals(300 * 32);
+    let out = layer.forward_host_blocking(&x).unwrap();
+    assert!(compare_with_cpu("chunked", &w, &x, &out, 1e-4, 1e-4, 1e-4) >= 270);
+}

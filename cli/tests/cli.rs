@@ -31,7 +31,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 /// Runs `forward` on a golden file and checks `output` and `router.scores` against it.
-pub fn forward_reproduces_golden(case: &str, device: &str) {
+fn forward_reproduces_golden(case: &str, device: &str) {
     let g = golden(case);
     let out = tmp(&format!("{case}-{device}.safetensors"));
     let g_str = g.to_str().unwrap();
@@ -157,4 +157,39 @@ fn info_reports_adapters_or_says_there_is_none() {
     );
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("adapter"), "{text}");
+}
+
+#[test]
+fn forward_on_the_gpu_reproduces_golden_outputs() {
+    for case in ["tiny", "nonsquare", "kbig", "medium"] {
+        forward_reproduces_golden(case, "gpu");
+    }
+}
+
+#[test]
+fn demo_on_the_gpu_checks_a_sample_against_the_cpu() {
+    let run = omnimoe(&[
+        "--tokens",
+        "96",
+        "--hidden",
+        "48",
+        "--intermediate",
+        "80",
+        "--experts",
+        "300",
+        "--top-k",
+        "6",
+        "--device",
+        "gpu",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("forward on the GPU") && text.contains("(ok)"),
+        "{text}"
+    );
 }

@@ -54,6 +54,12 @@ fn test(extra: &[String]) {
         if std::env::var_os("WGPU_BACKEND").is_none() {
             cmd.env("WGPU_BACKEND", "vulkan");
         }
+        // Mesa's window-system code complains on every device without it; compute needs none.
+        if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+            let dir = std::env::temp_dir().join("omnimoe-xdg");
+            let _ = std::fs::create_dir_all(&dir);
+            cmd.env("XDG_RUNTIME_DIR", dir);
+        }
     }
     cmd.current_dir(root)
         .args(["test", "--workspace", "--release"])
