@@ -28,3 +28,8 @@ pub use config::OmniMoeConfig;
 pub use error::{Error, Result};
 pub use weights::{LoadOptions, OmniMoeWeights};
 pub mod gpu;
+
+/// The README's code, compiled as a doctest so it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -12,7 +12,7 @@ pub fn expert_combine(
     y: &mut [f32],
 ) {
     let t_all = y.len() / hidden;
-    let k = if t_all == 0 { 1 } else { h.len() / t_all };
+    let k = h.len().checked_div(t_all).unwrap_or(1);
     par_rows(y, hidden, |t0, block| {
         let mut acc = vec![0.0f64; hidden];
         for (dt, row) in block.chunks_mut(hidden).enumerate() {

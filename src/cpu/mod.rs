@@ -139,7 +139,7 @@ pub fn threads() -> usize {
 /// Runs `f(first_row, block)` over contiguous blocks of rows of `out` (rows of `row_len`) on all cores.
 /// Each row is written by exactly one call, so the result does not depend on the split.
 pub(crate) fn par_rows<T: Send>(out: &mut [T], row_len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
-    let rows = if row_len == 0 { 0 } else { out.len() / row_len };
+    let rows = out.len().checked_div(row_len).unwrap_or(0);
     let threads = threads().min(rows).max(1);
     if threads == 1 {
         f(0, out);
