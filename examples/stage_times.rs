@@ -30,8 +30,7 @@ fn main() -> omnimoe::Result<()> {
             pollster::block_on(layer.forward(&input, &out, false))?;
             let times = pollster::block_on(layer.forward(&input, &out, true))?.expect("timestamps");
             omnimoe::gpu::buffers::wait(&ctx)?;
-            let times = pollster::block_on(times.read(&ctx))?;
-            let total: f64 = times.iter().map(|t| t.1).sum();
+            let (times, total) = pollster::block_on(times.read(&ctx))?;
             println!("{precision:?} {schedule:?}: {total:.3} ms");
             for (label, ms) in times {
                 println!("  {label:<18} {ms:9.3} ms");

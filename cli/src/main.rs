@@ -4,6 +4,7 @@
 //! - `forward`: weights and input from safetensors files, output to a safetensors file;
 //! - `info`: the GPU adapters wgpu finds and what the layer will use.
 
+mod bench;
 mod demo;
 mod forward;
 
@@ -43,6 +44,8 @@ enum Command {
     Forward(forward::ForwardArgs),
     /// List the GPU adapters and the features and limits that matter here.
     Info,
+    /// Per-stage GPU times, expert-centric against token-centric, sweeps (JSON, SVG).
+    Bench(bench::BenchArgs),
 }
 
 fn main() {
@@ -52,6 +55,7 @@ fn main() {
         Command::Demo(args) => demo::run(&args),
         Command::Forward(args) => forward::run(&args),
         Command::Info => info(),
+        Command::Bench(args) => bench::run(&args),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -193,3 +193,66 @@ fn demo_on_the_gpu_checks_a_sample_against_the_cpu() {
         "{text}"
     );
 }
+
+#[test]
+fn bench_writes_json_with_the_documented_keys() {
+    let json = tmp("bench.json");
+    let run = omnimoe(&[
+        "bench",
+        "--tokens",
+        "40",
+        "--hidden",
+        "32",
+        "--intermediate",
+        "48",
+        "--experts",
+        "100",
+        "--top-k",
+        "4",
+        "--runs",
+        "2",
+        "--warmup",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for key in ["adapter", "backend", "driver"] {
+        assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {v}");
+    }
+    assert_eq!(v["config"]["num_experts"], 100);
+    assert_eq!(v["config"]["tokens"], 40);
+    for key in [
+        "layer_ms",
+        "expert_centric_ms",
+        "token_centric_ms",
+        "speedup_vs_token_centric",
+    ] {
+        assert!(
+            v[key].as_f64().is_some_and(|x| x.is_finite() && x > 0.0),
+            "{key}: {v}"
+        );
+    }
+    let stages = v["stages"].as_object().unwrap();
+    for stage in [
+        "router_logits",
+        "router_topk",
+        "expert_scatter",
+        "expert_scores",
+        "expert_combine",
+        "dense_down",
+    ] {
+        assert!(
+            stages
+                .get(stage)
+                .and_then(|m| m.as_f64())
+                .is_some_and(|m| m >= 0.0),
+            "{stage}: {v}"
+        );
+    }
+}

@@ -98,6 +98,7 @@ pub struct Context {
     pub limits: wgpu::Limits,
     pub(crate) pipelines: PipelineCache,
     lost: Arc<Mutex<Option<String>>>,
+    uncaptured: Arc<Mutex<Option<wgpu::Error>>>,
 }
 
 fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
@@ -198,11 +199,19 @@ impl Context {
             })
             .await
             .map_err(|e| Error::RequestDevice(e.to_string()))?;
-        Ok(Self::build(device, queue, info))
+        let ctx = Self::build(device, queue, info);
+        // Errors outside our error scopes (a failed allocation while uploading weights, say) are kept and
+        // returned by the next call instead of wgpu's default, which panics.
+        let slot = ctx.uncaptured.clone();
+        ctx.device.on_uncaptured_error(Arc::new(move |e| {
+            slot.lock().unwrap().get_or_insert(e);
+        }));
+        Ok(ctx)
     }
 
     /// Wraps a device the application already owns. omnimoe uses whichever of SHADER_F16, SUBGROUP and
-    /// TIMESTAMP_QUERY the device was created with, and the device's limits.
+    /// TIMESTAMP_QUERY the device was created with, and the device's limits. The application's own
+    /// uncaptured-error handler stays in place; omnimoe's calls catch their errors in error scopes.
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Context {
         let info = wgpu::AdapterInfo {
             name: "external device".into(),
@@ -235,13 +244,18 @@ impl Context {
             device,
             queue,
             lost,
+            uncaptured: Arc::new(Mutex::new(None)),
         }
     }
 
-    /// Fails with [`Error::DeviceLost`] once the device is gone.
+    /// Fails with [`Error::DeviceLost`] once the device is gone, or with the first GPU error that no error
+    /// scope caught since the last call.
     pub fn check_alive(&self) -> Result<()> {
-        match &*self.lost.lock().unwrap() {
-            Some(msg) => Err(Error::DeviceLost(msg.clone())),
+        if let Some(msg) = &*self.lost.lock().unwrap() {
+            return Err(Error::DeviceLost(msg.clone()));
+        }
+        match self.uncaptured.lock().unwrap().take() {
+            Some(e) => Err(gpu_error(e)),
             None => Ok(()),
         }
     }

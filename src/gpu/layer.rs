@@ -158,7 +158,7 @@ impl<'c> OmniMoeLayer<'c> {
         let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, f16));
         let f32s = |label, v: &[f32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
         debug_assert_eq!(w_xy.len(), 2 * r * h);
-        Ok(OmniMoeLayer {
+        let layer = OmniMoeLayer {
             ctx,
             config: c,
             f16,
@@ -181,7 +181,9 @@ impl<'c> OmniMoeLayer<'c> {
             up: up("up_embed", &weights.up_embed),
             down: up("down_embed", &weights.down_embed),
             scratch: Mutex::new(None),
-        })
+        };
+        ctx.check_alive()?;
+        Ok(layer)
     }
 
     /// Largest chunk of tokens whose buffers all fit the adapter's binding size.

@@ -39,23 +39,18 @@ pub struct PassTimes {
 }
 
 impl PassTimes {
-    /// Milliseconds per pass, after the submission completed.
-    pub async fn read(&self, ctx: &Context) -> crate::Result<Vec<(&'static str, f64)>> {
+    /// Milliseconds per pass, and from the first pass's start to the last one's end, once the submission
+    /// completed.
+    pub async fn read(&self, ctx: &Context) -> crate::Result<(Vec<(&'static str, f64)>, f64)> {
         let n = self.labels.len();
         let bytes = super::buffers::read_back(ctx, &self.resolved, 0, 16 * n as u64).await?;
         let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&bytes);
         let period = ctx.queue.get_timestamp_period() as f64;
-        Ok(self
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, &l)| {
-                (
-                    l,
-                    ticks[2 * i + 1].saturating_sub(ticks[2 * i]) as f64 * period * 1e-6,
-                )
-            })
-            .collect())
+        let ms = |a: u64, b: u64| b.saturating_sub(a) as f64 * period * 1e-6;
+        let passes = (0..n)
+            .map(|i| (self.labels[i], ms(ticks[2 * i], ticks[2 * i + 1])))
+            .collect();
+        Ok((passes, ms(ticks[0], ticks[2 * n - 1])))
     }
 }
 

@@ -1,0 +1,588 @@
+//! `omnimoe bench`: per-stage GPU times (timestamp queries; wall clock where the adapter has none),
+//! the expert-centric schedule against the token-centric baseline in the same process, sweeps over N or T,
+//! JSON and an SVG plot.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
+use omnimoe::rng::SplitMix64;
+use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    F32,
+    F16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Sweep {
+    /// N ∈ {1k, 4k, 16k, 64k, 256k, 1M}.
+    Experts,
+    /// T ∈ {1, 16, 128, 1024, 4096, 16384}.
+    Tokens,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// T: tokens.
+    #[arg(long, default_value_t = 4096)]
+    tokens: usize,
+    /// H: hidden size.
+    #[arg(long, default_value_t = 1024)]
+    hidden: usize,
+    /// I: intermediate size.
+    #[arg(long, default_value_t = 4096)]
+    intermediate: usize,
+    /// N: experts.
+    #[arg(long, default_value_t = 4096)]
+    experts: usize,
+    /// K: experts per token.
+    #[arg(long, default_value_t = 16)]
+    top_k: usize,
+    /// Storage type.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    dtype: Dtype,
+    /// Only the GPU is benchmarked.
+    #[arg(long, value_enum, default_value_t = crate::Device::Gpu)]
+    device: crate::Device,
+    /// Timed runs (median reported).
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
+    /// Untimed runs first.
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Sweep N or T (expert stage and layer at each point).
+    #[arg(long, value_enum)]
+    sweep: Option<Sweep>,
+    /// Draw the sweep as SVG.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+#[derive(Serialize, Clone)]
+struct Stage {
+    name: String,
+    ms: f64,
+    gflop: f64,
+    mbytes: f64,
+    tflops: f64,
+    gbps: f64,
+}
+
+#[derive(Serialize, Clone)]
+struct Point {
+    tokens: usize,
+    experts: usize,
+    layer_ms: Option<f64>,
+    expert_centric_ms: Option<f64>,
+    token_centric_ms: Option<f64>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Report {
+    adapter: String,
+    backend: String,
+    driver: String,
+    device_type: String,
+    unix_time: u64,
+    timestamps: bool,
+    config: BTreeMap<&'static str, serde_json::Value>,
+    runs: usize,
+    layer_ms: f64,
+    layer_wall_ms: f64,
+    token_centric_layer_ms: f64,
+    stages: BTreeMap<String, f64>,
+    stage_details: Vec<Stage>,
+    expert_centric_ms: f64,
+    token_centric_ms: f64,
+    speedup_vs_token_centric: f64,
+    touched_experts: usize,
+    expert_min_mbytes: f64,
+    sweep: Vec<Point>,
+}
+
+/// Median of per-run stage times and spans of one layer.
+struct Measured {
+    stages: Vec<(String, f64)>,
+    span_ms: f64,
+    wall_ms: f64,
+    touched: usize,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[v.len() / 2]
+}
+
+const EXPERT_STAGES: [&str; 5] = [
+    "expert_histogram",
+    "expert_scan",
+    "expert_scatter",
+    "expert_scores",
+    "expert_combine",
+];
+
+fn measure(
+    ctx: &Context,
+    w: &OmniMoeWeights,
+    x: &[f32],
+    options: &LayerOptions,
+    args: &BenchArgs,
+    bar: &ProgressBar,
+) -> Result<Measured> {
+    let layer = OmniMoeLayer::new(ctx, w, options)?;
+    let (t, input) = layer.upload_input(x)?;
+    let out = layer.outputs(t);
+    let forward = |stamps| pollster::block_on(layer.forward(&input, &out, stamps));
+    for _ in 0..args.warmup {
+        forward(false)?;
+    }
+    omnimoe::gpu::buffers::wait(ctx)?;
+    let indices = pollster::block_on(layer.read(&out))?.indices;
+    let mut touched = vec![false; w.config.num_experts];
+    indices.iter().for_each(|&e| touched[e as usize] = true);
+    let mut per_stage: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
+    let mut order: Vec<&'static str> = Vec::new();
+    let (mut spans, mut walls) = (Vec::new(), Vec::new());
+    for _ in 0..args.runs {
+        let start = Instant::now();
+        let times = forward(ctx.caps.timestamp_query)?;
+        omnimoe::gpu::buffers::wait(ctx)?;
+        walls.push(start.elapsed().as_secs_f64() * 1e3);
+        if let Some(times) = times {
+            let (passes, span) = pollster::block_on(times.read(ctx))?;
+            spans.push(span);
+            let mut run: BTreeMap<&'static str, f64> = BTreeMap::new();
+            for (label, ms) in passes {
+                if !order.contains(&label) {
+                    order.push(label);
+                }
+                *run.entry(label).or_default() += ms;
+            }
+            for (l, ms) in run {
+                per_stage.entry(l).or_default().push(ms);
+            }
+        }
+        bar.inc(1);
+    }
+    let wall_ms = median(walls);
+    Ok(Measured {
+        stages: order
+            .iter()
+            .map(|l| (l.to_string(), median(per_stage[l].clone())))
+            .collect(),
+        span_ms: if spans.is_empty() {
+            wall_ms
+        } else {
+            median(spans)
+        },
+        wall_ms,
+        touched: touched.iter().filter(|&&b| b).count(),
+    })
+}
+
+/// (GFLOP, MB) of a stage: arithmetic and the bytes it must move at least.
+fn stage_model(name: &str, c: &OmniMoeConfig, t: usize, es: f64, touched: usize) -> (f64, f64) {
+    let (h, i, k, r, n) = (
+        c.hidden_size as f64,
+        c.intermediate_size as f64,
+        c.num_experts_per_token as f64,
+        c.grid() as f64,
+        c.num_experts as f64,
+    );
+    let (t, u) = (t as f64, touched as f64);
+    let pairs = t * k;
+    let (flop, bytes) = match name {
+        "router_logits" => (
+            2.0 * t * 2.0 * r * h,
+            t * h * es + 2.0 * r * h * es + t * 2.0 * r * 4.0,
+        ),
+        "router_normalise" => (0.0, 2.0 * t * 2.0 * r * 4.0),
+        "router_topk" => (0.0, t * 2.0 * r * 4.0 + pairs * 8.0),
+        "expert_histogram" => (0.0, pairs * 4.0 + n * 4.0),
+        "expert_scan" => (0.0, n * 8.0),
+        "expert_scatter" => (0.0, pairs * 16.0),
+        "expert_scores" => (2.0 * pairs * h, t * h * es + u * h * es + pairs * 8.0),
+        "expert_combine" => (2.0 * pairs * h, u * h * es + pairs * 8.0 + t * h * 4.0),
+        "dense_gate_up" => (
+            2.0 * t * 2.0 * i * h,
+            t * h * es + 2.0 * i * h * es + t * i * es,
+        ),
+        "dense_down" => (2.0 * t * h * i, t * i * es + h * i * es + 2.0 * t * h * 4.0),
+        _ => (0.0, 0.0),
+    };
+    (flop / 1e9, bytes / 1e6)
+}
+
+/// Random weights drawn like [`OmniMoeWeights::random`], with U and V filled on all cores (large N).
+fn weights(config: OmniMoeConfig, seed: u64) -> Result<OmniMoeWeights> {
+    config.validate()?;
+    let (h, i, n, r) = (
+        config.hidden_size,
+        config.intermediate_size,
+        config.num_experts,
+        config.grid(),
+    );
+    let mut rng = SplitMix64::new(seed);
+    let mut uniform = |len: usize, lo: f32, hi: f32| -> Vec<f32> {
+        (0..len).map(|_| rng.uniform(lo, hi)).collect()
+    };
+    let (bh, bi) = (1.0 / (h as f32).sqrt(), 1.0 / (i as f32).sqrt());
+    Ok(OmniMoeWeights {
+        config,
+        gate_proj: uniform(i * h, -bh, bh),
+        up_proj: uniform(i * h, -bh, bh),
+        down_proj: uniform(h * i, -bi, bi),
+        router_x: uniform(r * h, -bh, bh),
+        router_y: uniform(r * h, -bh, bh),
+        norm_x_mean: uniform(r, -0.1, 0.1),
+        norm_x_var: uniform(r, 0.5, 2.0),
+        norm_y_mean: uniform(r, -0.1, 0.1),
+        norm_y_var: uniform(r, 0.5, 2.0),
+        up_embed: parallel_normals(n * h, seed ^ 4),
+        down_embed: parallel_normals(n * h, seed ^ 5),
+    })
+}
+
+fn parallel_normals(len: usize, seed: u64) -> Vec<f32> {
+    let mut v = vec![0.0f32; len];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = len.div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        for (i, chunk) in v.chunks_mut(per).enumerate() {
+            s.spawn(move || {
+                let mut rng = SplitMix64::new(seed.wrapping_add(i as u64 * 0x9e37_79b9));
+                chunk.iter_mut().for_each(|x| *x = rng.normal());
+            });
+        }
+    });
+    v
+}
+
+fn options(dtype: Dtype, schedule: ExpertSchedule) -> LayerOptions {
+    LayerOptions {
+        precision: if dtype == Dtype::F16 {
+            Precision::F16
+        } else {
+            Precision::F32
+        },
+        schedule,
+        max_chunk_tokens: None,
+    }
+}
+
+fn expert_ms(m: &Measured) -> f64 {
+    m.stages
+        .iter()
+        .filter(|(n, _)| EXPERT_STAGES.contains(&n.as_str()))
+        .map(|(_, ms)| ms)
+        .sum()
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.device == crate::Device::Cpu {
+        return Err(omnimoe::Error::Config {
+            field: "device",
+            reason: "bench measures the GPU path; use the demo for CPU throughput".into(),
+        });
+    }
+    let ctx = Context::new_blocking()?;
+    let config = OmniMoeConfig::new(args.hidden, args.intermediate, args.experts, args.top_k)?;
+    let es = if args.dtype == Dtype::F16 { 2.0 } else { 4.0 };
+    println!(
+        "{} ({:?}, {:?}, driver {} {}), timestamps: {}",
+        ctx.info.name,
+        ctx.info.backend,
+        ctx.info.device_type,
+        ctx.info.driver,
+        ctx.info.driver_info,
+        if ctx.caps.timestamp_query {
+            "yes"
+        } else {
+            "no (wall clock)"
+        }
+    );
+    println!(
+        "T={} H={} I={} N={} K={} {:?}, median of {} runs after {} warm-up",
+        args.tokens,
+        args.hidden,
+        args.intermediate,
+        args.experts,
+        args.top_k,
+        args.dtype,
+        args.runs,
+        args.warmup
+    );
+    let sweep_points: Vec<(usize, usize)> = match args.sweep {
+        None => Vec::new(),
+        Some(Sweep::Experts) => [1 << 10, 1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20]
+            .iter()
+            .map(|&n| (args.tokens, n))
+            .collect(),
+        Some(Sweep::Tokens) => [1, 16, 128, 1024, 4096, 16384]
+            .iter()
+            .map(|&t| (t, args.experts))
+            .collect(),
+    };
+    let bar = ProgressBar::new((2 * args.runs * (1 + sweep_points.len())) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} runs ({elapsed})").unwrap(),
+    );
+    bar.set_message("layer");
+    let w = weights(config, 1)?;
+    let x = SplitMix64::new(2).normals(args.tokens * args.hidden);
+    let ec = measure(
+        &ctx,
+        &w,
+        &x,
+        &options(args.dtype, ExpertSchedule::ExpertCentric),
+        args,
+        &bar,
+    )?;
+    let tc = measure(
+        &ctx,
+        &w,
+        &x,
+        &options(args.dtype, ExpertSchedule::TokenCentric),
+        args,
+        &bar,
+    )?;
+    let mut sweep = Vec::new();
+    for &(t, n) in &sweep_points {
+        bar.set_message(format!("T={t} N={n}"));
+        let point = (|| -> Result<Point> {
+            let c = OmniMoeConfig::new(args.hidden, args.intermediate, n, args.top_k)?;
+            let w = weights(c, 1)?;
+            let x = SplitMix64::new(2).normals(t * args.hidden);
+            let a = measure(
+                &ctx,
+                &w,
+                &x,
+                &options(args.dtype, ExpertSchedule::ExpertCentric),
+                args,
+                &bar,
+            )?;
+            let b = measure(
+                &ctx,
+                &w,
+                &x,
+                &options(args.dtype, ExpertSchedule::TokenCentric),
+                args,
+                &bar,
+            )?;
+            Ok(Point {
+                tokens: t,
+                experts: n,
+                layer_ms: Some(a.span_ms),
+                expert_centric_ms: Some(expert_ms(&a)),
+                token_centric_ms: Some(expert_ms(&b)),
+                error: None,
+            })
+        })()
+        .unwrap_or_else(|e| Point {
+            tokens: t,
+            experts: n,
+            layer_ms: None,
+            expert_centric_ms: None,
+            token_centric_ms: None,
+            error: Some(e.to_string()),
+        });
+        sweep.push(point);
+    }
+    bar.finish_and_clear();
+
+    let stage_details: Vec<Stage> = ec
+        .stages
+        .iter()
+        .map(|(name, ms)| {
+            let (gflop, mb) = stage_model(name, &config, args.tokens, es, ec.touched);
+            Stage {
+                name: name.clone(),
+                ms: *ms,
+                gflop,
+                mbytes: mb,
+                tflops: gflop / ms,
+                gbps: mb / ms,
+            }
+        })
+        .collect();
+    println!(
+        "{:<18} {:>10} {:>10} {:>10}",
+        "stage", "ms", "TFLOP/s", "GB/s"
+    );
+    for s in &stage_details {
+        println!(
+            "{:<18} {:>10.4} {:>10.3} {:>10.1}",
+            s.name, s.ms, s.tflops, s.gbps
+        );
+    }
+    let (ecm, tcm) = (expert_ms(&ec), expert_ms(&tc));
+    let h = args.hidden as f64;
+    let expert_min_mb = (args.tokens as f64 * h * es
+        + 2.0 * ec.touched as f64 * h * es
+        + args.tokens as f64 * h * 4.0)
+        / 1e6;
+    println!(
+        "layer: {:.4} ms GPU (expert-centric), {:.4} ms GPU (token-centric), {:.4} ms wall",
+        ec.span_ms, tc.span_ms, ec.wall_ms
+    );
+    println!(
+        "expert stages: expert-centric {ecm:.4} ms, token-centric {tcm:.4} ms, speedup {:.2}x; {} experts touched, \
+         minimum traffic {expert_min_mb:.1} MB",
+        tcm / ecm,
+        ec.touched
+    );
+    for p in &sweep {
+        match &p.error {
+            None => println!(
+                "  T={:<6} N={:<8} layer {:.4} ms, experts: centric {:.4} ms, token-centric {:.4} ms",
+                p.tokens,
+                p.experts,
+                p.layer_ms.unwrap(),
+                p.expert_centric_ms.unwrap(),
+                p.token_centric_ms.unwrap()
+            ),
+            Some(e) => println!("  T={:<6} N={:<8} not run: {e}", p.tokens, p.experts),
+        }
+    }
+    let report = Report {
+        adapter: ctx.info.name.clone(),
+        backend: format!("{:?}", ctx.info.backend),
+        driver: format!("{} {}", ctx.info.driver, ctx.info.driver_info),
+        device_type: format!("{:?}", ctx.info.device_type),
+        unix_time: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        timestamps: ctx.caps.timestamp_query,
+        config: BTreeMap::from([
+            ("tokens", args.tokens.into()),
+            ("hidden_size", args.hidden.into()),
+            ("intermediate_size", args.intermediate.into()),
+            ("num_experts", args.experts.into()),
+            ("num_experts_per_token", args.top_k.into()),
+            ("dtype", serde_json::to_value(args.dtype).unwrap()),
+        ]),
+        runs: args.runs,
+        layer_ms: ec.span_ms,
+        layer_wall_ms: ec.wall_ms,
+        token_centric_layer_ms: tc.span_ms,
+        stages: ec.stages.iter().cloned().collect(),
+        stage_details,
+        expert_centric_ms: ecm,
+        token_centric_ms: tcm,
+        speedup_vs_token_centric: tcm / ecm,
+        touched_experts: ec.touched,
+        expert_min_mbytes: expert_min_mb,
+        sweep,
+    };
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).expect("a report serialises");
+        omnimoe::io::write_file(path, text.as_bytes())?;
+        println!("wrote {}", path.display());
+    }
+    if let (Some(path), Some(kind)) = (&args.plot, args.sweep) {
+        plot(path, kind, &report).map_err(|e| omnimoe::Error::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn plot(
+    path: &PathBuf,
+    kind: Sweep,
+    r: &Report,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let pts: Vec<&Point> = r.sweep.iter().filter(|p| p.error.is_none()).collect();
+    let xs = |p: &Point| {
+        (if kind == Sweep::Experts {
+            p.experts
+        } else {
+            p.tokens
+        }) as f64
+    };
+    let series = [
+        (
+            "expert stages, expert-centric",
+            BLUE,
+            (|p: &Point| p.expert_centric_ms.unwrap()) as fn(&Point) -> f64,
+        ),
+        ("expert stages, token-centric", RED, |p: &Point| {
+            p.token_centric_ms.unwrap()
+        }),
+        ("whole layer", BLACK, |p: &Point| p.layer_ms.unwrap()),
+    ];
+    let all: Vec<f64> = pts
+        .iter()
+        .flat_map(|p| series.iter().map(|s| (s.2)(p)))
+        .collect();
+    let (lo, hi) = (
+        all.iter().cloned().fold(f64::MAX, f64::min).max(1e-4) / 1.5,
+        all.iter().cloned().fold(0.0, f64::max) * 1.5,
+    );
+    let (x0, x1) = (
+        pts.iter().map(|p| xs(p)).fold(f64::MAX, f64::min),
+        pts.iter().map(|p| xs(p)).fold(0.0, f64::max),
+    );
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let title = format!(
+        "{} — {:?} sweep, H={} K={} {}",
+        r.adapter,
+        kind,
+        r.config["hidden_size"],
+        r.config["num_experts_per_token"],
+        r.config["dtype"]
+    );
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d((x0.max(1.0)..x1 * 1.2).log_scale(), (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc(if kind == Sweep::Experts {
+            "N (experts)"
+        } else {
+            "T (tokens)"
+        })
+        .y_desc("GPU time (ms)")
+        .draw()?;
+    for (name, color, f) in series {
+        let line: Vec<(f64, f64)> = pts.iter().map(|p| (xs(p), f(p))).collect();
+        chart
+            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        chart.draw_series(
+            line.iter()
+                .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
