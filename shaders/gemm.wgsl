@@ -6,9 +6,12 @@
 //   SWIGLU: C[m, n/2] = SiLU(acc[m, n]) · acc[m, n + 1] for even n: B's rows interleave gate and up
 //           (row 2i = W_gate[i], row 2i+1 = W_up[i]), so C = SiLU(x W_gateᵀ) ⊙ (x W_upᵀ), [M, N/2].
 //
-// Launch: workgroups (⌈N/64⌉, ⌈M/64⌉), 256 invocations; each workgroup owns a 64×64 tile of C and walks K
-// in steps of 16 through workgroup memory; each invocation accumulates a 4×4 block in f32 registers.
-// The sum over k runs in increasing k for every element, so results are bitwise reproducible.
+// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
+// and walks K in steps of 8: each step's A and B blocks go through workgroup memory (k-major, so the inner
+// loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied.
+// Each invocation accumulates an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns likewise)
+// in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once. Every sum runs in increasing k: bitwise
+// reproducible.
 
 struct Params {
     m: u32,
@@ -18,22 +21,85 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+#if VEC4
+@group(0) @binding(1) var<storage, read> a: array<vec4<elem>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
+#else
 @group(0) @binding(1) var<storage, read> a: array<elem>;
 @group(0) @binding(2) var<storage, read> b: array<elem>;
+#endif
 @group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
 #if ADD
 @group(0) @binding(4) var<storage, read> d: array<f32>;
 #endif
 
-const TILE: u32 = 64u;
-const TK: u32 = 16u;
+const TILE: u32 = 128u;
+const TK: u32 = 8u;
 
-// [TK][TILE]: As[k * 64 + m] = A[row0 + m, k0 + k], Bs likewise for B.
-var<workgroup> As: array<f32, 1024>;
-var<workgroup> Bs: array<f32, 1024>;
+// [TK][TILE / 4]: As[k * 32 + q] holds A[row0 + 4q .. 4q + 4, k0 + k].
+var<workgroup> As: array<vec4<f32>, 256>;
+var<workgroup> Bs: array<vec4<f32>, 256>;
 
 fn silu(z: f32) -> f32 {
     return z / (1.0 + exp(-z));
+}
+
+// A[row, k .. k + 4] (zeros outside the matrix); k is a multiple of 4.
+fn fetch_a(row: u32, k: u32) -> vec4<f32> {
+    if (row >= p.m) {
+        return vec4<f32>(0.0);
+    }
+#if VEC4
+    if (k >= p.k) {
+        return vec4<f32>(0.0);
+    }
+    return vec4<f32>(a[(row * p.k + k) / 4u]);
+#else
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < 4u; j++) {
+        if (k + j < p.k) {
+            v[j] = f32(a[row * p.k + k + j]);
+        }
+    }
+    return v;
+#endif
+}
+
+fn fetch_b(row: u32, k: u32) -> vec4<f32> {
+    if (row >= p.n) {
+        return vec4<f32>(0.0);
+    }
+#if VEC4
+    if (k >= p.k) {
+        return vec4<f32>(0.0);
+    }
+    return vec4<f32>(b[(row * p.k + k) / 4u]);
+#else
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < 4u; j++) {
+        if (k + j < p.k) {
+            v[j] = f32(b[row * p.k + k + j]);
+        }
+    }
+    return v;
+#endif
+}
+
+fn store(r: u32, col: u32, v: f32, next: f32) {
+    if (r >= p.m || col >= p.n) {
+        return;
+    }
+#if SWIGLU
+    if (col % 2u == 0u) {
+        c[r * (p.n / 2u) + col / 2u] = out_elem(silu(v) * next);
+    }
+#else
+#if ADD
+    c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
+#else
+    c[r * p.n + col] = out_elem(v);
+#endif
+#endif
 }
 
 @compute @workgroup_size(256)
@@ -42,63 +108,46 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let col0 = wid.x * TILE;
     let tx = li % 16u;
     let ty = li / 16u;
-    var acc: array<vec4<f32>, 4>;
-    for (var i = 0u; i < 4u; i++) {
+    // This invocation fetches row li / 2, k offset (li % 2) · 4 of each block.
+    let lr = li / 2u;
+    let lk = (li % 2u) * 4u;
+    var acc: array<vec4<f32>, 16>;
+    for (var i = 0u; i < 16u; i++) {
         acc[i] = vec4<f32>(0.0);
     }
+    var na = fetch_a(row0 + lr, lk);
+    var nb = fetch_b(col0 + lr, lk);
     for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        // Stage a 64×16 block of A and of B: element e = li + 256 j sits at row e / 16, column e % 16, so
-        // 16 neighbouring invocations read 16 neighbouring k.
         for (var j = 0u; j < 4u; j++) {
-            let e = li + 256u * j;
-            let r = e / TK;
-            let kk = e % TK;
-            let gk = k0 + kk;
-            var av = 0.0;
-            if (row0 + r < p.m && gk < p.k) {
-                av = f32(a[(row0 + r) * p.k + gk]);
-            }
-            var bv = 0.0;
-            if (col0 + r < p.n && gk < p.k) {
-                bv = f32(b[(col0 + r) * p.k + gk]);
-            }
-            As[kk * TILE + r] = av;
-            Bs[kk * TILE + r] = bv;
+            As[(lk + j) * 32u + lr / 4u][lr % 4u] = na[j];
+            Bs[(lk + j) * 32u + lr / 4u][lr % 4u] = nb[j];
         }
         workgroupBarrier();
+        na = fetch_a(row0 + lr, k0 + TK + lk);
+        nb = fetch_b(col0 + lr, k0 + TK + lk);
         for (var kk = 0u; kk < TK; kk++) {
-            let ao = kk * TILE + ty * 4u;
-            let bo = kk * TILE + tx * 4u;
-            let av = vec4<f32>(As[ao], As[ao + 1u], As[ao + 2u], As[ao + 3u]);
-            let bv = vec4<f32>(Bs[bo], Bs[bo + 1u], Bs[bo + 2u], Bs[bo + 3u]);
-            acc[0] = fma(vec4<f32>(av.x), bv, acc[0]);
-            acc[1] = fma(vec4<f32>(av.y), bv, acc[1]);
-            acc[2] = fma(vec4<f32>(av.z), bv, acc[2]);
-            acc[3] = fma(vec4<f32>(av.w), bv, acc[3]);
+            let a0 = As[kk * 32u + ty];
+            let a1 = As[kk * 32u + 16u + ty];
+            let b0 = Bs[kk * 32u + tx];
+            let b1 = Bs[kk * 32u + 16u + tx];
+            for (var i = 0u; i < 4u; i++) {
+                acc[2u * i] = fma(vec4<f32>(a0[i]), b0, acc[2u * i]);
+                acc[2u * i + 1u] = fma(vec4<f32>(a0[i]), b1, acc[2u * i + 1u]);
+                acc[8u + 2u * i] = fma(vec4<f32>(a1[i]), b0, acc[8u + 2u * i]);
+                acc[8u + 2u * i + 1u] = fma(vec4<f32>(a1[i]), b1, acc[8u + 2u * i + 1u]);
+            }
         }
         workgroupBarrier();
     }
-    for (var i = 0u; i < 4u; i++) {
-        let r = row0 + ty * 4u + i;
-        if (r >= p.m) {
-            continue;
-        }
-        for (var j = 0u; j < 4u; j++) {
-            let col = col0 + tx * 4u + j;
-            if (col >= p.n) {
-                continue;
-            }
-#if SWIGLU
-            if (j % 2u == 0u) {
-                c[r * (p.n / 2u) + col / 2u] = out_elem(silu(acc[i][j]) * acc[i][j + 1u]);
-            }
-#else
-#if ADD
-            c[r * p.n + col] = out_elem(acc[i][j] + d[r * p.n + col]);
-#else
-            c[r * p.n + col] = out_elem(acc[i][j]);
-#endif
-#endif
+    for (var i = 0u; i < 8u; i++) {
+        let r = row0 + select(ty * 4u + i, 64u + ty * 4u + i - 4u, i >= 4u);
+        for (var h = 0u; h < 2u; h++) {
+            let v = acc[2u * i + h];
+            let col = col0 + h * 64u + tx * 4u;
+            store(r, col, v.x, v.y);
+            store(r, col + 1u, v.y, 0.0);
+            store(r, col + 2u, v.z, v.w);
+            store(r, col + 3u, v.w, 0.0);
         }
     }
 }

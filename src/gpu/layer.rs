@@ -210,7 +210,7 @@ impl<'c> OmniMoeLayer<'c> {
             .unwrap() as u64;
         let by_binding = (binding / widest_row) as usize;
         let by_radix = (stages::MAX_SCAN as usize / 256) * 1024 / k;
-        let by_grid = stages::MAX_GROUPS as usize * 64;
+        let by_grid = stages::MAX_GROUPS as usize * 128;
         let limit = by_binding
             .min(by_radix)
             .min(by_grid)

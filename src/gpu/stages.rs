@@ -223,7 +223,10 @@ pub fn gemm<'a>(
             variant.out_f16 = f16;
         }
     }
-    let groups = [n.div_ceil(64), m.div_ceil(64), 1];
+    if k % 4 == 0 {
+        variant = variant.with("VEC4");
+    }
+    let groups = [n.div_ceil(128), m.div_ceil(128), 1];
     rec.dispatch(label, "gemm", "main", &variant, &[m, n, k], binds, groups);
 }
 
