@@ -12,6 +12,10 @@
 // Each invocation accumulates an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns likewise)
 // in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once. Every sum runs in increasing k: bitwise
 // reproducible.
+//
+// Built without wgpu's runtime bounds checks (see `TRUSTED` in src/gpu/pipelines.rs): every global read
+// and write below is guarded by row < M / n < N / k < K, the host binds A, B, C (and D) with exactly
+// M·K, N·K, M·N (M·N/2 for SWIGLU) elements, and the workgroup indices stay below 256 by construction.
 
 struct Params {
     m: u32,
@@ -85,6 +89,14 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
 #endif
 }
 
+// Stores columns col .. col + 4 of row r.
+fn store_row(r: u32, col: u32, v: vec4<f32>) {
+    store(r, col, v.x, v.y);
+    store(r, col + 1u, v.y, 0.0);
+    store(r, col + 2u, v.z, v.w);
+    store(r, col + 3u, v.w, 0.0);
+}
+
 fn store(r: u32, col: u32, v: f32, next: f32) {
     if (r >= p.m || col >= p.n) {
         return;
@@ -111,17 +123,37 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // This invocation fetches row li / 2, k offset (li % 2) · 4 of each block.
     let lr = li / 2u;
     let lk = (li % 2u) * 4u;
-    var acc: array<vec4<f32>, 16>;
-    for (var i = 0u; i < 16u; i++) {
-        acc[i] = vec4<f32>(0.0);
-    }
+    let slot = lk * 32u + lr / 4u;
+    let lane = lr % 4u;
+    // The 8×8 accumulator block as named registers: c<row><half>, row r of the block is
+    // ty·4 + r (r < 4) or 64 + ty·4 + r − 4, half h covers columns h·64 + tx·4 .. + 4.
+    var c00 = vec4<f32>(0.0);
+    var c01 = vec4<f32>(0.0);
+    var c10 = vec4<f32>(0.0);
+    var c11 = vec4<f32>(0.0);
+    var c20 = vec4<f32>(0.0);
+    var c21 = vec4<f32>(0.0);
+    var c30 = vec4<f32>(0.0);
+    var c31 = vec4<f32>(0.0);
+    var c40 = vec4<f32>(0.0);
+    var c41 = vec4<f32>(0.0);
+    var c50 = vec4<f32>(0.0);
+    var c51 = vec4<f32>(0.0);
+    var c60 = vec4<f32>(0.0);
+    var c61 = vec4<f32>(0.0);
+    var c70 = vec4<f32>(0.0);
+    var c71 = vec4<f32>(0.0);
     var na = fetch_a(row0 + lr, lk);
     var nb = fetch_b(col0 + lr, lk);
     for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        for (var j = 0u; j < 4u; j++) {
-            As[(lk + j) * 32u + lr / 4u][lr % 4u] = na[j];
-            Bs[(lk + j) * 32u + lr / 4u][lr % 4u] = nb[j];
-        }
+        As[slot][lane] = na.x;
+        As[slot + 32u][lane] = na.y;
+        As[slot + 64u][lane] = na.z;
+        As[slot + 96u][lane] = na.w;
+        Bs[slot][lane] = nb.x;
+        Bs[slot + 32u][lane] = nb.y;
+        Bs[slot + 64u][lane] = nb.z;
+        Bs[slot + 96u][lane] = nb.w;
         workgroupBarrier();
         na = fetch_a(row0 + lr, k0 + TK + lk);
         nb = fetch_b(col0 + lr, k0 + TK + lk);
@@ -130,24 +162,39 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let a1 = As[kk * 32u + 16u + ty];
             let b0 = Bs[kk * 32u + tx];
             let b1 = Bs[kk * 32u + 16u + tx];
-            for (var i = 0u; i < 4u; i++) {
-                acc[2u * i] = fma(vec4<f32>(a0[i]), b0, acc[2u * i]);
-                acc[2u * i + 1u] = fma(vec4<f32>(a0[i]), b1, acc[2u * i + 1u]);
-                acc[8u + 2u * i] = fma(vec4<f32>(a1[i]), b0, acc[8u + 2u * i]);
-                acc[8u + 2u * i + 1u] = fma(vec4<f32>(a1[i]), b1, acc[8u + 2u * i + 1u]);
-            }
+            c00 = fma(vec4<f32>(a0.x), b0, c00);
+            c01 = fma(vec4<f32>(a0.x), b1, c01);
+            c10 = fma(vec4<f32>(a0.y), b0, c10);
+            c11 = fma(vec4<f32>(a0.y), b1, c11);
+            c20 = fma(vec4<f32>(a0.z), b0, c20);
+            c21 = fma(vec4<f32>(a0.z), b1, c21);
+            c30 = fma(vec4<f32>(a0.w), b0, c30);
+            c31 = fma(vec4<f32>(a0.w), b1, c31);
+            c40 = fma(vec4<f32>(a1.x), b0, c40);
+            c41 = fma(vec4<f32>(a1.x), b1, c41);
+            c50 = fma(vec4<f32>(a1.y), b0, c50);
+            c51 = fma(vec4<f32>(a1.y), b1, c51);
+            c60 = fma(vec4<f32>(a1.z), b0, c60);
+            c61 = fma(vec4<f32>(a1.z), b1, c61);
+            c70 = fma(vec4<f32>(a1.w), b0, c70);
+            c71 = fma(vec4<f32>(a1.w), b1, c71);
         }
         workgroupBarrier();
     }
-    for (var i = 0u; i < 8u; i++) {
-        let r = row0 + select(ty * 4u + i, 64u + ty * 4u + i - 4u, i >= 4u);
-        for (var h = 0u; h < 2u; h++) {
-            let v = acc[2u * i + h];
-            let col = col0 + h * 64u + tx * 4u;
-            store(r, col, v.x, v.y);
-            store(r, col + 1u, v.y, 0.0);
-            store(r, col + 2u, v.z, v.w);
-            store(r, col + 3u, v.w, 0.0);
-        }
-    }
+    store_row(row0 + ty * 4u + 0u, col0 + 0u + tx * 4u, c00);
+    store_row(row0 + ty * 4u + 0u, col0 + 64u + tx * 4u, c01);
+    store_row(row0 + ty * 4u + 1u, col0 + 0u + tx * 4u, c10);
+    store_row(row0 + ty * 4u + 1u, col0 + 64u + tx * 4u, c11);
+    store_row(row0 + ty * 4u + 2u, col0 + 0u + tx * 4u, c20);
+    store_row(row0 + ty * 4u + 2u, col0 + 64u + tx * 4u, c21);
+    store_row(row0 + ty * 4u + 3u, col0 + 0u + tx * 4u, c30);
+    store_row(row0 + ty * 4u + 3u, col0 + 64u + tx * 4u, c31);
+    store_row(row0 + 64u + ty * 4u + 0u, col0 + 0u + tx * 4u, c40);
+    store_row(row0 + 64u + ty * 4u + 0u, col0 + 64u + tx * 4u, c41);
+    store_row(row0 + 64u + ty * 4u + 1u, col0 + 0u + tx * 4u, c50);
+    store_row(row0 + 64u + ty * 4u + 1u, col0 + 64u + tx * 4u, c51);
+    store_row(row0 + 64u + ty * 4u + 2u, col0 + 0u + tx * 4u, c60);
+    store_row(row0 + 64u + ty * 4u + 2u, col0 + 64u + tx * 4u, c61);
+    store_row(row0 + 64u + ty * 4u + 3u, col0 + 0u + tx * 4u, c70);
+    store_row(row0 + 64u + ty * 4u + 3u, col0 + 64u + tx * 4u, c71);
 }
