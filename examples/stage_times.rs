@@ -17,12 +17,21 @@ fn main() -> omnimoe::Result<()> {
     );
     let w = OmniMoeWeights::random(OmniMoeConfig::new(h, i, n, k)?, 1)?;
     let x = omnimoe::rng::SplitMix64::new(2).normals(t * h);
-    for precision in [Precision::F32, Precision::F16] {
+    let modes = [
+        (Precision::F32, true),
+        (Precision::F16, true),
+        (Precision::F16, false),
+    ];
+    for (precision, no_cooperative_matrix) in modes {
+        if precision == Precision::F16 && !no_cooperative_matrix && !ctx.caps.cooperative_matrix {
+            continue;
+        }
         for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
             let options = LayerOptions {
                 precision,
                 schedule,
-                max_chunk_tokens: None,
+                no_cooperative_matrix,
+                ..Default::default()
             };
             let layer = OmniMoeLayer::new(&ctx, &w, &options)?;
             let (t, input) = layer.upload_input(&x)?;
@@ -31,7 +40,12 @@ fn main() -> omnimoe::Result<()> {
             let times = pollster::block_on(layer.forward(&input, &out, true))?.expect("timestamps");
             omnimoe::gpu::buffers::wait(&ctx)?;
             let (times, total) = pollster::block_on(times.read(&ctx))?;
-            println!("{precision:?} {schedule:?}: {total:.3} ms");
+            let coop = if layer.uses_cooperative_matrix() {
+                " coop"
+            } else {
+                ""
+            };
+            println!("{precision:?}{coop} {schedule:?}: {total:.3} ms");
             for (label, ms) in times {
                 println!("  {label:<18} {ms:9.3} ms");
             }

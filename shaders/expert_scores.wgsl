@@ -7,9 +7,9 @@
 //   perm[offset[e] .. offset[e+1]) eight at a time; u_e is fetched once per workgroup and stays in cache
 //   for all of its tokens. Empty experts exit at once.
 // - `token_centric`: one workgroup per token walks its K slots eight at a time, fetching u_e for every pair.
-// Each pair's dot is split over 32 lanes (lane l sums h ≡ l mod 32 in increasing h), then a fixed tree
-// adds the 32 partial sums: bitwise reproducible, and equal between the schedules.
-// Launch: 256 invocations = 8 groups of 32 lanes; N workgroups (expert_centric) or T (token_centric).
+// Each pair's dot is split over 16 lanes (lane l sums h ≡ l mod 16 in increasing h), then the group's
+// first lane adds the 16 partial sums in lane order: bitwise reproducible, and equal between the schedules.
+// Launch: 256 invocations = 16 groups of 16 lanes; N workgroups (expert_centric) or T (token_centric).
 
 struct Params {
     t: u32,
@@ -30,8 +30,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read> indices: array<u32>;
 #endif
 
-const LANES: u32 = 32u;
-const GROUPS: u32 = 8u;
+const LANES: u32 = 16u;
+const GROUPS: u32 = 16u;
 
 var<workgroup> red: array<f32, 256>;
 var<workgroup> segment: vec2<u32>;
@@ -49,21 +49,16 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
     return acc;
 }
 
-// Adds the 32 lanes of each group; the group's sum lands in red[group · 32].
-fn group_sum(li: u32, v: f32) {
+// Adds the lanes' partial sums of each group in lane order and writes h for the group's pair.
+fn finish(li: u32, v: f32, pair: u32, valid: bool) {
     red[li] = v;
-    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
-        workgroupBarrier();
-        if (li % LANES < s) {
-            red[li] += red[li + s];
-        }
-    }
     workgroupBarrier();
-}
-
-fn finish(li: u32, pair: u32, valid: bool) {
     if (valid && li % LANES == 0u) {
-        h_out[pair] = silu(red[li]) * exp(scores[pair]);
+        var s = 0.0;
+        for (var l = 0u; l < LANES; l++) {
+            s += red[li + l];
+        }
+        h_out[pair] = silu(s) * exp(scores[pair]);
     }
     workgroupBarrier();
 }
@@ -93,8 +88,7 @@ fn expert_centric(
             pair = perm[s];
             acc = lane_dot(e, pair / p.k, li % LANES);
         }
-        group_sum(li, acc);
-        finish(li, pair, valid);
+        finish(li, acc, pair, valid);
     }
 }
 #else
@@ -117,8 +111,7 @@ fn token_centric(
         if (valid) {
             acc = lane_dot(indices[pair], t, li % LANES);
         }
-        group_sum(li, acc);
-        finish(li, pair, valid);
+        finish(li, acc, pair, valid);
     }
 }
 #endif

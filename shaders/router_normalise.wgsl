@@ -3,7 +3,7 @@
 //   a[t, c] = (z[t, c] − μ[c]) / √(σ²[c] + 1e-5)               z, ℓ: [T, 2R] (x axis 0..R, y axis R..2R)
 //   ℓ[t, c] = a[t, c] − (max_axis a + log Σ_axis exp(a − max_axis a))
 //
-// Launch: one workgroup of 256 per token (ids folded over x and y); each axis' max and sum are tree
+// Launch: one workgroup of WG (32…256, a pipeline constant) per token (ids folded over x and y); each axis' max and sum are tree
 // reductions in workgroup memory with a fixed shape, so results are bitwise reproducible.
 
 struct Params {
@@ -19,7 +19,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read> variance: array<f32>;
 @group(0) @binding(4) var<storage, read_write> ell: array<f32>;
 
-const WG: u32 = 256u;
+// Invocations per workgroup: a power of two from 32 to 256 (a pipeline constant, ≈ R).
+override WG: u32 = 256u;
 var<workgroup> red: array<f32, 256>;
 
 fn normalised(t: u32, c: u32) -> f32 {
@@ -43,7 +44,7 @@ fn reduce(li: u32, is_max: bool) -> f32 {
     return v;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

@@ -8,7 +8,7 @@
 //   3. Sort those candidates best-first (on equal scores the lower expert id e = i·R + j first); write the
 //      first K: scores [T, K] (f32, descending) and indices [T, K] (u32).
 //
-// Launch: one workgroup of 256 per token (ids folded over x and y); bitonic sorts in workgroup memory over
+// Launch: one workgroup of WG (32…256, a pipeline constant) per token (ids folded over x and y); bitonic sorts in workgroup memory over
 // power-of-two sizes given by the host (`axis_pow2` ≥ R, `cand_pow2` ≥ candidate count, both ≤ 1024).
 
 struct Params {
@@ -27,7 +27,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> scores: array<f32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
 
-const WG: u32 = 256u;
+// Invocations per workgroup: a power of two from 32 to 256, chosen by the host to fit the sorts.
+override WG: u32 = 256u;
 const MAX_KP: u32 = 128u;
 const WORST: f32 = -3.0e38;
 
@@ -68,7 +69,7 @@ fn sort_best_first(li: u32, n: u32) {
     workgroupBarrier();
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

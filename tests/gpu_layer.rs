@@ -11,7 +11,7 @@ fn options(schedule: ExpertSchedule) -> LayerOptions {
     LayerOptions {
         precision: Precision::F32,
         schedule,
-        max_chunk_tokens: None,
+        ..Default::default()
     }
 }
 

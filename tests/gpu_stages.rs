@@ -6,7 +6,7 @@ mod common;
 use common::gpu;
 use omnimoe::cpu;
 use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
-use omnimoe::gpu::stages::{self, Epilogue, Recorder, ScatterScratch, ScoresSchedule};
+use omnimoe::gpu::stages::{self, Epilogue, GemmKernel, Recorder, ScatterScratch, ScoresSchedule};
 use omnimoe::gpu::Context;
 use omnimoe::rng::SplitMix64;
 use proptest::prelude::*;
@@ -76,10 +76,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
-    fn gemm_matches_cpu(m in 1usize..150, half_n in 1usize..70, k in 1usize..90, epilogue in 0u8..3, seed: u64) {
+    fn gemm_matches_cpu(m in 1usize..300, half_n in 1usize..140, k in 1usize..90, epilogue in 0u8..3, seed: u64) {
         let ctx = gpu();
         let n = 2 * half_n - (epilogue != 2 && seed % 2 == 1) as usize;
-        for f16 in f16_modes(ctx) {
+        let mut modes: Vec<(bool, bool)> = f16_modes(ctx).into_iter().map(|f| (f, false)).collect();
+        if ctx.caps.cooperative_matrix {
+            modes.push((true, true));
+        }
+        for (f16, coop) in modes {
             let mut a = uniform(seed, m * k, -1.0, 1.0);
             let mut b = uniform(seed ^ 1, n * k, -1.0, 1.0);
             if f16 {
@@ -98,7 +102,8 @@ proptest! {
             let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
             let mut rec = Recorder::new(ctx);
             let ep = match epilogue { 0 => Epilogue::Store, 1 => Epilogue::Add(Bind::all(&db)), _ => Epilogue::SwiGlu };
-            stages::gemm(&mut rec, "gemm", f16, (m as u32, n as u32, k as u32), Bind::all(&ab), Bind::all(&bb), Bind::all(&cb), ep);
+            let kernel = if f16 && coop { GemmKernel::Coop } else { GemmKernel::Simt { f16 } };
+            stages::gemm(&mut rec, "gemm", kernel, (m as u32, n as u32, k as u32), Bind::all(&ab), Bind::all(&bb), Bind::all(&cb), ep);
             submit(ctx, rec);
             let got: Vec<f32> = if out_f16 {
                 let bytes = pollster::block_on(buffers::read_back(ctx, &cb, 0, out_elems as u64 * 2)).unwrap();

@@ -21,6 +21,17 @@ fn every_shader_variant_validates_in_naga() {
         )
         .validate(&module)
         .unwrap_or_else(|e| panic!("{stage} {variant:?}: {}", e.emit_to_string(&code)));
+        let mut constants = naga::back::PipelineConstants::default();
+        for (name, value) in &variant.constants {
+            constants.insert(name.to_string(), *value as f64);
+        }
+        let (module, info) = naga::back::pipeline_constants::process_overrides(
+            &module,
+            &info,
+            Some((naga::ShaderStage::Compute, entry)),
+            &constants,
+        )
+        .unwrap_or_else(|e| panic!("{stage} {variant:?}: overrides: {e}"));
         let options = naga::back::spv::Options::default();
         let pipeline = naga::back::spv::PipelineOptions {
             shader_stage: naga::ShaderStage::Compute,

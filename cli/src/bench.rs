@@ -280,7 +280,7 @@ fn options(dtype: Dtype, schedule: ExpertSchedule) -> LayerOptions {
             Precision::F32
         },
         schedule,
-        max_chunk_tokens: None,
+        ..Default::default()
     }
 }
 

@@ -32,13 +32,28 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    fn of(features: Features, info: &wgpu::AdapterInfo) -> Self {
+    /// What `features` give, with cooperative matrices only where the 16×16×16 f16 → f32 shape that
+    /// `shaders/gemm_coop.wgsl` uses is among `coop` and subgroups are 32 wide.
+    fn of(
+        features: Features,
+        info: &wgpu::AdapterInfo,
+        coop: &[wgpu::CooperativeMatrixProperties],
+    ) -> Self {
+        use wgpu::CooperativeScalarType as S;
+        let coop_shape = coop.iter().any(|p| {
+            (p.m_size, p.n_size, p.k_size) == (16, 16, 16)
+                && p.ab_type == S::F16
+                && p.cr_type == S::F32
+        });
         Capabilities {
             shader_f16: features.contains(Features::SHADER_F16),
             subgroup: features.contains(Features::SUBGROUP),
             subgroup_sizes: (info.subgroup_min_size, info.subgroup_max_size),
             timestamp_query: features.contains(Features::TIMESTAMP_QUERY),
-            cooperative_matrix: features.contains(Features::EXPERIMENTAL_COOPERATIVE_MATRIX),
+            cooperative_matrix: features.contains(Features::EXPERIMENTAL_COOPERATIVE_MATRIX)
+                && features.contains(Features::SHADER_F16 | Features::SUBGROUP)
+                && coop_shape
+                && (info.subgroup_min_size, info.subgroup_max_size) == (32, 32),
             browser: info.backend == Backend::BrowserWebGpu,
         }
     }
@@ -127,7 +142,7 @@ pub fn enumerate_adapters() -> Vec<AdapterReport> {
         .map(|a| {
             let info = a.get_info();
             AdapterReport {
-                caps: Capabilities::of(a.features(), &info),
+                caps: Capabilities::of(a.features(), &info, &a.cooperative_matrix_properties()),
                 limits: a.limits(),
                 info,
             }
@@ -184,22 +199,36 @@ impl Context {
         pollster::block_on(Self::new())
     }
 
-    /// Opens a device on `adapter`: every feature of [`WANTED`] it has, and all of its limits.
+    /// Opens a device on `adapter`: every feature of [`WANTED`] it has, cooperative matrices where they
+    /// fit `shaders/gemm_coop.wgsl`, and all of its limits.
     pub async fn from_adapter(adapter: &wgpu::Adapter) -> Result<Context> {
         let info = adapter.get_info();
-        let features = adapter.features() & WANTED;
+        let coop = adapter.cooperative_matrix_properties();
+        let mut features = adapter.features() & WANTED;
+        let all = adapter.features() | Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
+        let use_coop = Capabilities::of(all & adapter.features(), &info, &coop).cooperative_matrix
+            && std::env::var_os("OMNIMOE_NO_COOP").is_none();
+        let experimental = if use_coop {
+            features |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
+            // SAFETY: wgpu's experimental cooperative-matrix feature; shaders/gemm_coop.wgsl uses it only
+            // in uniform control flow, with 32-wide subgroups and the 16×16×16 f16/f32 shape checked above.
+            unsafe { wgpu::ExperimentalFeatures::enabled() }
+        } else {
+            wgpu::ExperimentalFeatures::disabled()
+        };
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("omnimoe"),
                 required_features: features,
                 required_limits: adapter.limits(),
-                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                experimental_features: experimental,
                 memory_hints: wgpu::MemoryHints::Performance,
                 trace: wgpu::Trace::Off,
             })
             .await
             .map_err(|e| Error::RequestDevice(e.to_string()))?;
-        let ctx = Self::build(device, queue, info);
+        let mut ctx = Self::build(device, queue, info);
+        ctx.caps = Capabilities::of(ctx.device.features(), &ctx.info, &coop);
         // Errors outside our error scopes (a failed allocation while uploading weights, say) are kept and
         // returned by the next call instead of wgpu's default, which panics.
         let slot = ctx.uncaptured.clone();
@@ -235,7 +264,8 @@ impl Context {
         device.set_device_lost_callback(move |reason, msg| {
             *l.lock().unwrap() = Some(format!("{reason:?}: {msg}"));
         });
-        let caps = Capabilities::of(device.features(), &info);
+        // The adapter's cooperative-matrix shapes are unknown here: no cooperative-matrix path.
+        let caps = Capabilities::of(device.features(), &info, &[]);
         Context {
             limits: device.limits(),
             pipelines: PipelineCache::default(),

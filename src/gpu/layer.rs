@@ -9,7 +9,9 @@ use std::sync::Mutex;
 
 use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::{gpu_error, Context};
-use super::stages::{self, Epilogue, PassTimes, Recorder, ScatterScratch, ScoresSchedule};
+use super::stages::{
+    self, Epilogue, GemmKernel, PassTimes, Recorder, ScatterScratch, ScoresSchedule,
+};
 use crate::cpu::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
@@ -44,6 +46,8 @@ pub struct LayerOptions {
     pub schedule: ExpertSchedule,
     /// Upper bound on tokens per chunk (for tests of chunking); the adapter's limits bound it anyway.
     pub max_chunk_tokens: Option<usize>,
+    /// Keep f16 GEMMs off the tensor cores even where cooperative matrices exist.
+    pub no_cooperative_matrix: bool,
 }
 
 /// Largest N the GPU path takes (expert_scan's single-level bound).
@@ -94,6 +98,7 @@ pub struct OmniMoeLayer<'c> {
     ctx: &'c Context,
     config: OmniMoeConfig,
     f16: bool,
+    gemm: GemmKernel,
     schedule: ExpertSchedule,
     chunk: usize,
     w_xy: wgpu::Buffer,
@@ -162,6 +167,13 @@ impl<'c> OmniMoeLayer<'c> {
             ctx,
             config: c,
             f16,
+            gemm: match (
+                f16,
+                ctx.caps.cooperative_matrix && !options.no_cooperative_matrix,
+            ) {
+                (true, true) => GemmKernel::Coop,
+                _ => GemmKernel::Simt { f16 },
+            },
             schedule: match options.schedule {
                 ExpertSchedule::Auto => ExpertSchedule::ExpertCentric,
                 s => s,
@@ -239,6 +251,11 @@ impl<'c> OmniMoeLayer<'c> {
     /// The expert schedule in use.
     pub fn schedule(&self) -> ExpertSchedule {
         self.schedule
+    }
+
+    /// Whether the GEMMs run on cooperative matrices (tensor cores).
+    pub fn uses_cooperative_matrix(&self) -> bool {
+        self.gemm == GemmKernel::Coop
     }
 
     /// Tokens per chunk.
@@ -338,7 +355,7 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "router_logits",
-                f16,
+                self.gemm,
                 (t32, 2 * r32, h32),
                 x_c,
                 all(&self.w_xy),
@@ -393,7 +410,7 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "dense_gate_up",
-                f16,
+                self.gemm,
                 (t32, 2 * i as u32, h32),
                 x_c,
                 gu,
@@ -404,7 +421,7 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "dense_down",
-                f16,
+                self.gemm,
                 (t32, h32, i as u32),
                 act,
                 down,

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 /// The WGSL source of each stage, by file name.
 pub const SHADERS: &[(&str, &str)] = &[
     ("gemm", include_str!("../../shaders/gemm.wgsl")),
+    ("gemm_coop", include_str!("../../shaders/gemm_coop.wgsl")),
     (
         "router_normalise",
         include_str!("../../shaders/router_normalise.wgsl"),
@@ -66,10 +67,12 @@ pub struct Variant {
     pub browser: bool,
     /// Flags for `#if`: `F16`, `SUBGROUP`, and stage-specific ones.
     pub flags: BTreeSet<&'static str>,
+    /// Values of pipeline-overridable constants (`override NAME: u32`).
+    pub constants: Vec<(&'static str, u32)>,
 }
 
 impl Variant {
-    /// The f32 or f16 variant.
+    /// The f32 or f16 variant with no flags or constants.
     pub fn storage(f16: bool) -> Self {
         Variant {
             f16,
@@ -82,6 +85,12 @@ impl Variant {
         self.flags.insert(flag);
         self
     }
+
+    /// Sets an overridable constant.
+    pub fn constant(mut self, name: &'static str, value: u32) -> Self {
+        self.constants.push((name, value));
+        self
+    }
 }
 
 /// Preprocesses `src` for `variant` (see the module docs).
@@ -89,6 +98,9 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
     let mut out = String::with_capacity(src.len() + 128);
     if variant.f16 || variant.out_f16 {
         out.push_str("enable f16;\n");
+    }
+    if variant.flags.contains("COOP") {
+        out.push_str("enable wgpu_cooperative_matrix;\n");
     }
     if variant.browser && variant.flags.contains("SUBGROUP") {
         out.push_str("enable subgroups;\n");
@@ -122,17 +134,16 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
 }
 
 /// Stages whose indexing is checked in the shader itself, so wgpu's runtime bounds checks can go.
-const TRUSTED: &[&str] = &["gemm"];
+const TRUSTED: &[&str] = &["gemm", "gemm_coop"];
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
     stage: &'static str,
     entry: &'static str,
     variant: Variant,
-    constants: Vec<(&'static str, u64)>,
 }
 
-/// Pipelines by (stage, entry, variant, constants), built on first use.
+/// Pipelines by (stage, entry, variant), built on first use.
 #[derive(Default)]
 pub(crate) struct PipelineCache {
     map: Mutex<HashMap<Key, Arc<wgpu::ComputePipeline>>>,
@@ -146,13 +157,11 @@ impl PipelineCache {
         stage: &'static str,
         entry: &'static str,
         variant: &Variant,
-        constants: &[(&'static str, f64)],
     ) -> Arc<wgpu::ComputePipeline> {
         let key = Key {
             stage,
             entry,
             variant: variant.clone(),
-            constants: constants.iter().map(|&(n, v)| (n, v.to_bits())).collect(),
         };
         if let Some(p) = self.map.lock().unwrap().get(&key) {
             return p.clone();
@@ -165,11 +174,17 @@ impl PipelineCache {
         let module = if TRUSTED.contains(&stage) {
             // SAFETY: the stages in TRUSTED index their buffers only inside bounds they check
             // themselves against sizes the host binds exactly (see each shader).
-            unsafe { device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked()) }
+            unsafe {
+                device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+            }
         } else {
             device.create_shader_module(desc)
         };
-        let constants: Vec<(&str, f64)> = constants.to_vec();
+        let constants: Vec<(&str, f64)> = variant
+            .constants
+            .iter()
+            .map(|&(n, v)| (n, v as f64))
+            .collect();
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(entry),
             layout: None,
@@ -211,9 +226,22 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         out.push(("expert_scores", "token_centric", v()));
         out.push(("expert_combine", "main", v()));
     }
+    let coop = || Variant::storage(true).with("COOP");
+    out.push(("gemm_coop", "main", coop()));
+    out.push(("gemm_coop", "main", coop().with("ADD")));
+    out.push((
+        "gemm_coop",
+        "main",
+        Variant {
+            out_f16: true,
+            ..coop().with("SWIGLU")
+        },
+    ));
     let v = Variant::default;
-    out.push(("router_normalise", "main", v()));
-    out.push(("router_topk", "main", v()));
+    for wg in [32, 64, 128, 256] {
+        out.push(("router_normalise", "main", v().constant("WG", wg)));
+        out.push(("router_topk", "main", v().constant("WG", wg)));
+    }
     out.push(("expert_histogram", "clear", v()));
     out.push(("expert_histogram", "main", v().with("COUNT")));
     out.push(("expert_histogram", "clear", v().with("COUNT")));

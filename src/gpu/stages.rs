@@ -94,7 +94,7 @@ impl<'a> Recorder<'a> {
         let pipeline = self
             .ctx
             .pipelines
-            .get(&self.ctx.device, stage, entry, &variant, &[]);
+            .get(&self.ctx.device, stage, entry, &variant);
         let slot = self.params.len() as u64;
         let mut block = [0u32; (SLOT / 4) as usize];
         block[..params.len()].copy_from_slice(params);
@@ -198,18 +198,35 @@ pub enum Epilogue<'a> {
     SwiGlu,
 }
 
+/// Which GEMM kernel runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GemmKernel {
+    /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage.
+    Simt { f16: bool },
+    /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
+    /// and K % 4 == 0; otherwise it runs as `Simt { f16: true }`).
+    ///
+    /// [`Capabilities::cooperative_matrix`]: super::Capabilities::cooperative_matrix
+    Coop,
+}
+
+/// K step of `gemm_coop` (32 or 64).
+pub const COOP_TK: u32 = 32;
+
 /// gemm: `c = a · bᵀ` (`a` [m, k], `b` [n, k], elem) with an epilogue.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm<'a>(
     rec: &mut Recorder<'a>,
     label: &'static str,
-    f16: bool,
+    kernel: GemmKernel,
     (m, n, k): (u32, u32, u32),
     a: Bind<'a>,
     b: Bind<'a>,
     c: Bind<'a>,
     epilogue: Epilogue<'a>,
 ) {
+    let coop = kernel == GemmKernel::Coop && k % 4 == 0 && rec.ctx().caps.cooperative_matrix;
+    let f16 = matches!(kernel, GemmKernel::Coop | GemmKernel::Simt { f16: true });
     let mut variant = Variant::storage(f16);
     let mut binds = vec![(1, a), (2, b), (3, c)];
     match epilogue {
@@ -223,10 +240,22 @@ pub fn gemm<'a>(
             variant.out_f16 = f16;
         }
     }
+    let groups = [n.div_ceil(128), m.div_ceil(128), 1];
+    if coop {
+        rec.dispatch(
+            label,
+            "gemm_coop",
+            "main",
+            &variant.with("COOP"),
+            &[m, n, k],
+            binds,
+            groups,
+        );
+        return;
+    }
     if k % 4 == 0 {
         variant = variant.with("VEC4");
     }
-    let groups = [n.div_ceil(128), m.div_ceil(128), 1];
     rec.dispatch(label, "gemm", "main", &variant, &[m, n, k], binds, groups);
 }
 
@@ -240,7 +269,7 @@ pub fn router_normalise<'a>(
     ell: Bind<'a>,
 ) {
     let binds = vec![(1, z), (2, mean), (3, var), (4, ell)];
-    let v = Variant::default();
+    let v = Variant::default().constant("WG", r.next_power_of_two().clamp(32, 256));
     rec.dispatch(
         "router_normalise",
         "router_normalise",
@@ -266,16 +295,15 @@ pub fn router_topk<'a>(
     indices: Bind<'a>,
 ) {
     let kp = r.min(k);
-    let params = [
-        t,
-        r,
-        k,
-        kp,
+    let (axis_pow2, cand_pow2) = (
         r.next_power_of_two(),
         candidate_count(kp, k).next_power_of_two(),
-    ];
+    );
+    let params = [t, r, k, kp, axis_pow2, cand_pow2];
     let binds = vec![(1, ell), (2, scores), (3, indices)];
-    let v = Variant::default();
+    // One invocation per compare-exchange of the larger sort.
+    let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
+    let v = Variant::default().constant("WG", wg);
     rec.dispatch(
         "router_topk",
         "router_topk",

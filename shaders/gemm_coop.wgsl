@@ -1,0 +1,164 @@
+// gemm_coop: C = A · Bᵀ on tensor cores through cooperative matrices (f16 inputs, f32 accumulation),
+// with the epilogues of gemm.wgsl (plain, ADD, SWIGLU) and the same math:
+//
+//   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 4 == 0
+//
+// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉) of 256 invocations = 8 subgroups of 32. A workgroup owns a
+// 128×128 tile of C; subgroup s computes rows 32·(s / 2) .. + 32 and columns 64·(s % 2) .. + 64 as 2×4
+// accumulators of 16×16. K advances TK (32 or 64) at a time: the A and B blocks are staged in workgroup memory (zeros
+// outside the matrices, so any M, N work), then each subgroup multiplies its fragments. Each accumulator
+// goes through a 16×16 staging area for the epilogue. Fixed order of accumulation: reproducible.
+// The SPIR-V writer wants every coopLoad/coopStore offset bound to a `let` first.
+
+struct Params {
+    m: u32,
+    n: u32,
+    k: u32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<vec4<f16>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+@group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
+#if ADD
+@group(0) @binding(4) var<storage, read> d: array<f32>;
+#endif
+
+const TILE: u32 = 128u;
+// K step: 32 or 64 (a pipeline constant).
+override TK: u32 = 32u;
+
+// [TILE][TK] row-major: As[r * TK + k] = A[row0 + r, k0 + k]; Bs likewise with B's rows.
+var<workgroup> As: array<f16, 8192>;
+var<workgroup> Bs: array<f16, 8192>;
+// One 16×16 f32 block per subgroup, row-major.
+var<workgroup> staging: array<f32, 2048>;
+
+fn silu(z: f32) -> f32 {
+    return z / (1.0 + exp(-z));
+}
+
+fn store(r: u32, col: u32, v: f32, next: f32) {
+    if (r >= p.m || col >= p.n) {
+        return;
+    }
+#if SWIGLU
+    c[r * (p.n / 2u) + col / 2u] = out_elem(silu(v) * next);
+#else
+#if ADD
+    c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
+#else
+    c[r * p.n + col] = out_elem(v);
+#endif
+#endif
+}
+
+fn stage_block(li: u32, row0: u32, col0: u32, k0: u32) {
+    let k4 = p.k / 4u;
+    let per_row = TK / 4u;
+    for (var j = 0u; j < TK / 8u; j++) {
+        let e = li + 256u * j;
+        let r = e / per_row;
+        let kq = (e % per_row) * 4u;
+        var va = vec4<f16>(0.0);
+        var vb = vec4<f16>(0.0);
+        if (k0 + kq < p.k) {
+            if (row0 + r < p.m) {
+                va = a[(row0 + r) * k4 + (k0 + kq) / 4u];
+            }
+            if (col0 + r < p.n) {
+                vb = b[(col0 + r) * k4 + (k0 + kq) / 4u];
+            }
+        }
+        let o = r * TK + kq;
+        As[o] = va.x;
+        As[o + 1u] = va.y;
+        As[o + 2u] = va.z;
+        As[o + 3u] = va.w;
+        Bs[o] = vb.x;
+        Bs[o + 1u] = vb.y;
+        Bs[o + 2u] = vb.z;
+        Bs[o + 3u] = vb.w;
+    }
+}
+
+// Writes one 16×16 accumulator at (r0, c0) of C through this subgroup's staging block.
+fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
+    let so = sg * 256u;
+    let sixteen = 16u;
+    coopStoreT(acc, &staging[so], sixteen);
+    workgroupBarrier();
+    for (var e = lane; e < 128u; e += 32u) {
+        let r = e / 8u;
+        let cc = (e % 8u) * 2u;
+        let v0 = staging[so + r * 16u + cc];
+        let v1 = staging[so + r * 16u + cc + 1u];
+        store(r0 + r, c0 + cc, v0, v1);
+#if SWIGLU
+#else
+        store(r0 + r, c0 + cc + 1u, v1, 0.0);
+#endif
+    }
+    workgroupBarrier();
+}
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+    @builtin(subgroup_id) sg: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
+) {
+    let row0 = wid.y * TILE;
+    let col0 = wid.x * TILE;
+    let sr = (sg / 2u) * 32u;
+    let sc = (sg % 2u) * 64u;
+    var c00 = coop_mat16x16<f32, C>();
+    var c01 = coop_mat16x16<f32, C>();
+    var c02 = coop_mat16x16<f32, C>();
+    var c03 = coop_mat16x16<f32, C>();
+    var c10 = coop_mat16x16<f32, C>();
+    var c11 = coop_mat16x16<f32, C>();
+    var c12 = coop_mat16x16<f32, C>();
+    var c13 = coop_mat16x16<f32, C>();
+    for (var k0 = 0u; k0 < p.k; k0 += TK) {
+        stage_block(li, row0, col0, k0);
+        workgroupBarrier();
+        for (var kk = 0u; kk < TK; kk += 16u) {
+            let stride = TK;
+            let ia0 = sr * TK + kk;
+            let ia1 = (sr + 16u) * TK + kk;
+            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], stride);
+            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], stride);
+            let ib0 = sc * TK + kk;
+            let ib1 = (sc + 16u) * TK + kk;
+            let ib2 = (sc + 32u) * TK + kk;
+            let ib3 = (sc + 48u) * TK + kk;
+            let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], stride);
+            let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], stride);
+            let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], stride);
+            let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], stride);
+            c00 = coopMultiplyAdd(a0, b0, c00);
+            c01 = coopMultiplyAdd(a0, b1, c01);
+            c02 = coopMultiplyAdd(a0, b2, c02);
+            c03 = coopMultiplyAdd(a0, b3, c03);
+            c10 = coopMultiplyAdd(a1, b0, c10);
+            c11 = coopMultiplyAdd(a1, b1, c11);
+            c12 = coopMultiplyAdd(a1, b2, c12);
+            c13 = coopMultiplyAdd(a1, b3, c13);
+        }
+        workgroupBarrier();
+    }
+    let r0 = row0 + sr;
+    let r1 = r0 + 16u;
+    let cb = col0 + sc;
+    emit(c00, sg, lane, r0, cb);
+    emit(c01, sg, lane, r0, cb + 16u);
+    emit(c02, sg, lane, r0, cb + 32u);
+    emit(c03, sg, lane, r0, cb + 48u);
+    emit(c10, sg, lane, r1, cb);
+    emit(c11, sg, lane, r1, cb + 16u);
+    emit(c12, sg, lane, r1, cb + 32u);
+    emit(c13, sg, lane, r1, cb + 48u);
+}
