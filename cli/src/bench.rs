@@ -98,10 +98,12 @@ struct Report {
     timestamps: bool,
     config: BTreeMap<&'static str, serde_json::Value>,
     runs: usize,
+    /// The layer as `ExpertSchedule::Auto` runs it (token-centric), GPU time.
     layer_ms: f64,
     layer_wall_ms: f64,
-    token_centric_layer_ms: f64,
+    expert_centric_layer_ms: f64,
     stages: BTreeMap<String, f64>,
+    expert_centric_stages: BTreeMap<String, f64>,
     stage_details: Vec<Stage>,
     expert_centric_ms: f64,
     token_centric_ms: f64,
@@ -386,7 +388,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             Ok(Point {
                 tokens: t,
                 experts: n,
-                layer_ms: Some(a.span_ms),
+                layer_ms: Some(b.span_ms),
                 expert_centric_ms: Some(expert_ms(&a)),
                 token_centric_ms: Some(expert_ms(&b)),
                 error: None,
@@ -404,9 +406,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     bar.finish_and_clear();
 
-    let stage_details: Vec<Stage> = ec
+    let stage_details: Vec<Stage> = tc
         .stages
         .iter()
+        .chain(
+            ec.stages
+                .iter()
+                .filter(|(n, _)| !tc.stages.iter().any(|(m, _)| m == n)),
+        )
         .map(|(name, ms)| {
             let (gflop, mb) = stage_model(name, &config, args.tokens, es, ec.touched);
             Stage {
@@ -476,10 +483,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             ("dtype", serde_json::to_value(args.dtype).unwrap()),
         ]),
         runs: args.runs,
-        layer_ms: ec.span_ms,
-        layer_wall_ms: ec.wall_ms,
-        token_centric_layer_ms: tc.span_ms,
-        stages: ec.stages.iter().cloned().collect(),
+        layer_ms: tc.span_ms,
+        layer_wall_ms: tc.wall_ms,
+        expert_centric_layer_ms: ec.span_ms,
+        stages: tc.stages.iter().cloned().collect(),
+        expert_centric_stages: ec.stages.iter().cloned().collect(),
         stage_details,
         expert_centric_ms: ecm,
         token_centric_ms: tcm,
@@ -526,7 +534,11 @@ fn plot(
         ("expert stages, token-centric", RED, |p: &Point| {
             p.token_centric_ms.unwrap()
         }),
-        ("whole layer", BLACK, |p: &Point| p.layer_ms.unwrap()),
+        (
+            "whole layer (token-centric, the default)",
+            BLACK,
+            |p: &Point| p.layer_ms.unwrap(),
+        ),
     ];
     let all: Vec<f64> = pts
         .iter()

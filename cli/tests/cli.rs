@@ -239,20 +239,28 @@ fn bench_writes_json_with_the_documented_keys() {
         );
     }
     let stages = v["stages"].as_object().unwrap();
+    let ec = v["expert_centric_stages"].as_object().unwrap();
+    let present = |map: &serde_json::Map<String, serde_json::Value>, stage: &str| {
+        map.get(stage)
+            .and_then(|m| m.as_f64())
+            .is_some_and(|m| m >= 0.0)
+    };
     for stage in [
         "router_logits",
         "router_topk",
-        "expert_scatter",
         "expert_scores",
         "expert_combine",
+        "dense_gate_up",
         "dense_down",
     ] {
-        assert!(
-            stages
-                .get(stage)
-                .and_then(|m| m.as_f64())
-                .is_some_and(|m| m >= 0.0),
-            "{stage}: {v}"
-        );
+        assert!(present(stages, stage), "{stage}: {v}");
+    }
+    for stage in [
+        "expert_histogram",
+        "expert_scan",
+        "expert_scatter",
+        "expert_scores",
+    ] {
+        assert!(present(ec, stage), "{stage}: {v}");
     }
 }
