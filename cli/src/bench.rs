@@ -85,6 +85,8 @@ struct Point {
     layer_ms: Option<f64>,
     expert_centric_ms: Option<f64>,
     token_centric_ms: Option<f64>,
+    /// Per-stage GPU ms of the default (token-centric) layer at this point.
+    stages: BTreeMap<String, f64>,
     error: Option<String>,
 }
 
@@ -391,6 +393,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 layer_ms: Some(b.span_ms),
                 expert_centric_ms: Some(expert_ms(&a)),
                 token_centric_ms: Some(expert_ms(&b)),
+                stages: b.stages.iter().cloned().collect(),
                 error: None,
             })
         })()
@@ -400,6 +403,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             layer_ms: None,
             expert_centric_ms: None,
             token_centric_ms: None,
+            stages: BTreeMap::new(),
             error: Some(e.to_string()),
         });
         sweep.push(point);
@@ -443,8 +447,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         + args.tokens as f64 * h * 4.0)
         / 1e6;
     println!(
-        "layer: {:.4} ms GPU (expert-centric), {:.4} ms GPU (token-centric), {:.4} ms wall",
-        ec.span_ms, tc.span_ms, ec.wall_ms
+        "layer: {:.4} ms GPU, {:.4} ms wall (token-centric, the default); expert-centric {:.4} ms GPU",
+        tc.span_ms, tc.wall_ms, ec.span_ms
     );
     println!(
         "expert stages: expert-centric {ecm:.4} ms, token-centric {tcm:.4} ms, speedup {:.2}x; {} experts touched, \
@@ -560,7 +564,7 @@ fn plot(
         kind,
         r.config["hidden_size"],
         r.config["num_experts_per_token"],
-        r.config["dtype"]
+        r.config["dtype"].as_str().unwrap_or("")
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))
@@ -592,6 +596,7 @@ fn plot(
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE)
         .border_style(BLACK)
         .draw()?;
