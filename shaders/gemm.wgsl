@@ -7,7 +7,8 @@
 //           (row 2i = W_gate[i], row 2i+1 = W_up[i]), so C = SiLU(x W_gateᵀ) ⊙ (x W_upᵀ), [M, N/2].
 //
 // Launch: workgroups (⌈N/128⌉, ⌈M/128⌉) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
-// and walks K in steps of 8: each step's A and B blocks go through workgroup memory (k-major, so the inner
+// and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
+// the inner
 // loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied.
 // Each invocation accumulates an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns likewise)
 // in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once. Every sum runs in increasing k: bitwise
@@ -15,7 +16,7 @@
 //
 // Built without wgpu's runtime bounds checks (see `TRUSTED` in src/gpu/pipelines.rs): every global read
 // and write below is guarded by row < M / n < N / k < K, the host binds A, B, C (and D) with exactly
-// M·K, N·K, M·N (M·N/2 for SWIGLU) elements, and the workgroup indices stay below 256 by construction.
+// M·K, N·K, M·N (M·N/2 for SWIGLU) elements, and the workgroup indices stay below 512 by construction.
 
 struct Params {
     m: u32,
@@ -38,11 +39,12 @@ struct Params {
 #endif
 
 const TILE: u32 = 128u;
-const TK: u32 = 8u;
+// K step: 8 or 16 (a pipeline constant, chosen per adapter and shape by the autotune).
+override TK: u32 = 8u;
 
 // [TK][TILE / 4]: As[k * 32 + q] holds A[row0 + 4q .. 4q + 4, k0 + k].
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
+var<workgroup> As: array<vec4<f32>, 512>;
+var<workgroup> Bs: array<vec4<f32>, 512>;
 
 fn silu(z: f32) -> f32 {
     return z / (1.0 + exp(-z));
@@ -89,6 +91,20 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
 #endif
 }
 
+// Puts A[row0 + r, k .. k + 4] and B[col0 + r, k .. k + 4] (k relative to the block) in workgroup memory.
+fn put(r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
+    let slot = k * 32u + r / 4u;
+    let lane = r % 4u;
+    As[slot][lane] = a4.x;
+    As[slot + 32u][lane] = a4.y;
+    As[slot + 64u][lane] = a4.z;
+    As[slot + 96u][lane] = a4.w;
+    Bs[slot][lane] = b4.x;
+    Bs[slot + 32u][lane] = b4.y;
+    Bs[slot + 64u][lane] = b4.z;
+    Bs[slot + 96u][lane] = b4.w;
+}
+
 // Stores columns col .. col + 4 of row r.
 fn store_row(r: u32, col: u32, v: vec4<f32>) {
     store(r, col, v.x, v.y);
@@ -120,11 +136,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let col0 = wid.x * TILE;
     let tx = li % 16u;
     let ty = li / 16u;
-    // This invocation fetches row li / 2, k offset (li % 2) · 4 of each block.
-    let lr = li / 2u;
-    let lk = (li % 2u) * 4u;
-    let slot = lk * 32u + lr / 4u;
-    let lane = lr % 4u;
+    // This invocation fetches 4 consecutive k of one row of each block: row lr0 at k offset lk0, and for
+    // TK = 16 also row lr1 at lk1.
+    let per_row = TK / 4u;
+    let lr0 = li / per_row;
+    let lk0 = (li % per_row) * 4u;
+    let lr1 = (li + 256u) / per_row;
+    let lk1 = ((li + 256u) % per_row) * 4u;
     // The 8×8 accumulator block as named registers: c<row><half>, row r of the block is
     // ty·4 + r (r < 4) or 64 + ty·4 + r − 4, half h covers columns h·64 + tx·4 .. + 4.
     var c00 = vec4<f32>(0.0);
@@ -143,20 +161,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var c61 = vec4<f32>(0.0);
     var c70 = vec4<f32>(0.0);
     var c71 = vec4<f32>(0.0);
-    var na = fetch_a(row0 + lr, lk);
-    var nb = fetch_b(col0 + lr, lk);
+    var na0 = fetch_a(row0 + lr0, lk0);
+    var nb0 = fetch_b(col0 + lr0, lk0);
+    var na1 = vec4<f32>(0.0);
+    var nb1 = vec4<f32>(0.0);
+    if (TK == 16u) {
+        na1 = fetch_a(row0 + lr1, lk1);
+        nb1 = fetch_b(col0 + lr1, lk1);
+    }
     for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        As[slot][lane] = na.x;
-        As[slot + 32u][lane] = na.y;
-        As[slot + 64u][lane] = na.z;
-        As[slot + 96u][lane] = na.w;
-        Bs[slot][lane] = nb.x;
-        Bs[slot + 32u][lane] = nb.y;
-        Bs[slot + 64u][lane] = nb.z;
-        Bs[slot + 96u][lane] = nb.w;
+        put(lr0, lk0, na0, nb0);
+        if (TK == 16u) {
+            put(lr1, lk1, na1, nb1);
+        }
         workgroupBarrier();
-        na = fetch_a(row0 + lr, k0 + TK + lk);
-        nb = fetch_b(col0 + lr, k0 + TK + lk);
+        na0 = fetch_a(row0 + lr0, k0 + TK + lk0);
+        nb0 = fetch_b(col0 + lr0, k0 + TK + lk0);
+        if (TK == 16u) {
+            na1 = fetch_a(row0 + lr1, k0 + TK + lk1);
+            nb1 = fetch_b(col0 + lr1, k0 + TK + lk1);
+        }
         for (var kk = 0u; kk < TK; kk++) {
             let a0 = As[kk * 32u + ty];
             let a1 = As[kk * 32u + 16u + ty];

@@ -321,3 +321,48 @@ fn small_binding_limits_reject_big_weights_and_chunk_tokens() {
     let out = layer.forward_host_blocking(&x).unwrap();
     assert!(compare_with_cpu("chunked", &w, &x, &out, 1e-4, 1e-4, 1e-4) >= 270);
 }
+
+#[test]
+fn autotune_chooses_among_the_candidates_and_results_still_match() {
+    let (_, bytes) = golden_cases()
+        .into_iter()
+        .find(|(n, _)| n == "small")
+        .unwrap();
+    let file = TensorFile::parse(&bytes).unwrap();
+    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    let layer = OmniMoeLayer::new(gpu(), &w, &LayerOptions::default()).unwrap();
+    let tuned = layer.autotune_blocking(64).unwrap();
+    let c = w.config;
+    let shapes: Vec<(u32, u32)> = tuned.iter().map(|t| (t.shape.1, t.shape.2)).collect();
+    let (h, i, r) = (
+        c.hidden_size as u32,
+        c.intermediate_size as u32,
+        c.grid() as u32,
+    );
+    assert_eq!(shapes, vec![(2 * r, h), (2 * i, h), (h, i)]);
+    for t in &tuned {
+        assert_eq!(t.candidates.len(), 2);
+        assert!(
+            t.candidates
+                .iter()
+                .all(|&(_, ms)| ms.is_finite() && ms >= 0.0),
+            "{t:?}"
+        );
+        let fastest = t
+            .candidates
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap()
+            .0;
+        assert_eq!(t.chosen, t.chosen.with_k_step(fastest), "{t:?}");
+    }
+    let out = layer.forward_host_blocking(&x).unwrap();
+    assert_close(
+        "small after autotune",
+        &out.output,
+        &file.f32("output").unwrap().1,
+        1e-5,
+        1e-4,
+    );
+}

@@ -79,11 +79,15 @@ proptest! {
     fn gemm_matches_cpu(m in 1usize..300, half_n in 1usize..140, k in 1usize..90, epilogue in 0u8..3, seed: u64) {
         let ctx = gpu();
         let n = 2 * half_n - (epilogue != 2 && seed % 2 == 1) as usize;
-        let mut modes: Vec<(bool, bool)> = f16_modes(ctx).into_iter().map(|f| (f, false)).collect();
+        let mut kernels: Vec<GemmKernel> = f16_modes(ctx)
+            .into_iter()
+            .flat_map(|f16| [8, 16].map(|k_step| GemmKernel::Simt { f16, k_step }))
+            .collect();
         if ctx.caps.cooperative_matrix {
-            modes.push((true, true));
+            kernels.extend([32, 64].map(|k_step| GemmKernel::Coop { k_step }));
         }
-        for (f16, coop) in modes {
+        for kernel in kernels {
+            let f16 = kernel != GemmKernel::Simt { f16: false, k_step: 8 } && kernel != GemmKernel::Simt { f16: false, k_step: 16 };
             let mut a = uniform(seed, m * k, -1.0, 1.0);
             let mut b = uniform(seed ^ 1, n * k, -1.0, 1.0);
             if f16 {
@@ -102,7 +106,6 @@ proptest! {
             let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
             let mut rec = Recorder::new(ctx);
             let ep = match epilogue { 0 => Epilogue::Store, 1 => Epilogue::Add(Bind::all(&db)), _ => Epilogue::SwiGlu };
-            let kernel = if f16 && coop { GemmKernel::Coop } else { GemmKernel::Simt { f16 } };
             stages::gemm(&mut rec, "gemm", kernel, (m as u32, n as u32, k as u32), Bind::all(&ab), Bind::all(&bb), Bind::all(&cb), ep);
             submit(ctx, rec);
             let got: Vec<f32> = if out_f16 {

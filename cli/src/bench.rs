@@ -66,6 +66,9 @@ pub struct BenchArgs {
     /// Draw the sweep as SVG.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Keep the default GEMM K steps instead of timing the candidates first.
+    #[arg(long)]
+    no_autotune: bool,
 }
 
 #[derive(Serialize, Clone)]
@@ -112,6 +115,8 @@ struct Report {
     speedup_vs_token_centric: f64,
     touched_experts: usize,
     expert_min_mbytes: f64,
+    /// GEMM K step chosen per shape, with each candidate's ms.
+    gemm_tuning: Vec<serde_json::Value>,
     sweep: Vec<Point>,
 }
 
@@ -121,6 +126,7 @@ struct Measured {
     span_ms: f64,
     wall_ms: f64,
     touched: usize,
+    tuning: Vec<omnimoe::gpu::tune::TuneResult>,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -148,6 +154,11 @@ fn measure(
     bar: &ProgressBar,
 ) -> Result<Measured> {
     let layer = OmniMoeLayer::new(ctx, w, options)?;
+    let tuning = if args.no_autotune {
+        Vec::new()
+    } else {
+        pollster::block_on(layer.autotune(x.len() / w.config.hidden_size))?
+    };
     let (t, input) = layer.upload_input(x)?;
     let out = layer.outputs(t);
     let forward = |stamps| pollster::block_on(layer.forward(&input, &out, stamps));
@@ -195,6 +206,7 @@ fn measure(
         },
         wall_ms,
         touched: touched.iter().filter(|&&b| b).count(),
+        tuning,
     })
 }
 
@@ -440,6 +452,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             s.name, s.ms, s.tflops, s.gbps
         );
     }
+    for t in &ec.tuning {
+        let c: Vec<String> = t
+            .candidates
+            .iter()
+            .map(|(k, ms)| format!("K step {k}: {ms:.4} ms"))
+            .collect();
+        println!("gemm {:?}: {} -> {:?}", t.shape, c.join(", "), t.chosen);
+    }
     let (ecm, tcm) = (expert_ms(&ec), expert_ms(&tc));
     let h = args.hidden as f64;
     let expert_min_mb = (args.tokens as f64 * h * es
@@ -498,6 +518,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         speedup_vs_token_centric: tcm / ecm,
         touched_experts: ec.touched,
         expert_min_mbytes: expert_min_mb,
+        gemm_tuning: ec
+            .tuning
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "shape": [t.shape.0, t.shape.1, t.shape.2],
+                    "chosen": format!("{:?}", t.chosen),
+                    "candidates_ms": t.candidates.iter().map(|c| serde_json::json!({"k_step": c.0, "ms": c.1})).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
         sweep,
     };
     if let Some(path) = &args.json {

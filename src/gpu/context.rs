@@ -112,6 +112,7 @@ pub struct Context {
     /// The device's limits.
     pub limits: wgpu::Limits,
     pub(crate) pipelines: PipelineCache,
+    pub(crate) tuned: super::tune::Tuned,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<wgpu::Error>>>,
 }
@@ -269,6 +270,7 @@ impl Context {
         Context {
             limits: device.limits(),
             pipelines: PipelineCache::default(),
+            tuned: Default::default(),
             info,
             caps,
             device,

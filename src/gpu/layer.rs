@@ -189,8 +189,8 @@ impl<'c> OmniMoeLayer<'c> {
                 f16,
                 ctx.caps.cooperative_matrix && !options.no_cooperative_matrix,
             ) {
-                (true, true) => GemmKernel::Coop,
-                _ => GemmKernel::Simt { f16 },
+                (true, true) => GemmKernel::Coop { k_step: 32 },
+                _ => GemmKernel::Simt { f16, k_step: 8 },
             },
             schedule: options.schedule.resolve(ctx),
             chunk,
@@ -270,7 +270,40 @@ impl<'c> OmniMoeLayer<'c> {
 
     /// Whether the GEMMs run on cooperative matrices (tensor cores).
     pub fn uses_cooperative_matrix(&self) -> bool {
-        self.gemm == GemmKernel::Coop
+        matches!(self.gemm, GemmKernel::Coop { .. })
+    }
+
+    /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: router logits, gate/up, down.
+    fn gemm_shapes(&self, tokens: u32) -> [(u32, u32, u32); 3] {
+        let c = self.config;
+        let (h, i, r) = (
+            c.hidden_size as u32,
+            c.intermediate_size as u32,
+            c.grid() as u32,
+        );
+        [(tokens, 2 * r, h), (tokens, 2 * i, h), (tokens, h, i)]
+    }
+
+    /// The GEMM kernel for an (N, K) shape, with the K step the autotune chose on this adapter.
+    fn gemm_for(&self, n: u32, k: u32) -> GemmKernel {
+        self.ctx.tuned.kernel(self.gemm, n, k)
+    }
+
+    /// Times the candidate K steps of this layer's three GEMM shapes on its adapter, for batches of
+    /// `tokens` tokens (at most a chunk), and keeps the fastest for every later forward on the same context.
+    pub async fn autotune(&self, tokens: usize) -> Result<Vec<super::tune::TuneResult>> {
+        let m = tokens.clamp(1, self.chunk) as u32;
+        let mut results = Vec::new();
+        for shape in self.gemm_shapes(m) {
+            results.push(super::tune::tune_gemm(self.ctx, self.gemm, shape).await?);
+        }
+        Ok(results)
+    }
+
+    /// Blocking [`Self::autotune`] for native code.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn autotune_blocking(&self, tokens: usize) -> Result<Vec<super::tune::TuneResult>> {
+        pollster::block_on(self.autotune(tokens))
     }
 
     /// Tokens per chunk.
@@ -370,7 +403,7 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "router_logits",
-                self.gemm,
+                self.gemm_for(2 * r32, h32),
                 (t32, 2 * r32, h32),
                 x_c,
                 all(&self.w_xy),
@@ -425,7 +458,7 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "dense_gate_up",
-                self.gemm,
+                self.gemm_for(2 * i as u32, h32),
                 (t32, 2 * i as u32, h32),
                 x_c,
                 gu,
@@ -436,7 +469,7 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "dense_down",
-                self.gemm,
+                self.gemm_for(h32, i as u32),
                 (t32, h32, i as u32),
                 act,
                 down,

@@ -7,5 +7,6 @@ pub use context::{AdapterReport, Capabilities, Context};
 pub mod buffers;
 pub mod layer;
 pub mod stages;
+pub mod tune;
 
 pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};

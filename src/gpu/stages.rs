@@ -198,20 +198,35 @@ pub enum Epilogue<'a> {
     SwiGlu,
 }
 
-/// Which GEMM kernel runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which GEMM kernel runs, and its K step (a pipeline constant; see [`super::tune`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GemmKernel {
-    /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage.
-    Simt { f16: bool },
+    /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16.
+    Simt { f16: bool, k_step: u32 },
     /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
-    /// and K % 4 == 0; otherwise it runs as `Simt { f16: true }`).
+    /// and K % 4 == 0; otherwise it runs as `Simt { f16: true, k_step: 8 }`); K step 32 or 64.
     ///
     /// [`Capabilities::cooperative_matrix`]: super::Capabilities::cooperative_matrix
-    Coop,
+    Coop { k_step: u32 },
 }
 
-/// K step of `gemm_coop` (32 or 64).
-pub const COOP_TK: u32 = 32;
+impl GemmKernel {
+    /// The K steps worth trying for this kernel.
+    pub fn k_steps(self) -> [u32; 2] {
+        match self {
+            GemmKernel::Simt { .. } => [8, 16],
+            GemmKernel::Coop { .. } => [32, 64],
+        }
+    }
+
+    /// The same kernel with another K step.
+    pub fn with_k_step(self, k_step: u32) -> Self {
+        match self {
+            GemmKernel::Simt { f16, .. } => GemmKernel::Simt { f16, k_step },
+            GemmKernel::Coop { .. } => GemmKernel::Coop { k_step },
+        }
+    }
+}
 
 /// gemm: `c = a · bᵀ` (`a` [m, k], `b` [n, k], elem) with an epilogue.
 #[allow(clippy::too_many_arguments)]
@@ -225,8 +240,13 @@ pub fn gemm<'a>(
     c: Bind<'a>,
     epilogue: Epilogue<'a>,
 ) {
-    let coop = kernel == GemmKernel::Coop && k % 4 == 0 && rec.ctx().caps.cooperative_matrix;
-    let f16 = matches!(kernel, GemmKernel::Coop | GemmKernel::Simt { f16: true });
+    let coop = matches!(kernel, GemmKernel::Coop { .. })
+        && k % 4 == 0
+        && rec.ctx().caps.cooperative_matrix;
+    let f16 = matches!(
+        kernel,
+        GemmKernel::Coop { .. } | GemmKernel::Simt { f16: true, .. }
+    );
     let mut variant = Variant::storage(f16);
     let mut binds = vec![(1, a), (2, b), (3, c)];
     match epilogue {
