@@ -114,9 +114,10 @@ pub struct Context {
     pub(crate) pipelines: PipelineCache,
     pub(crate) tuned: super::tune::Tuned,
     lost: Arc<Mutex<Option<String>>>,
-    uncaptured: Arc<Mutex<Option<wgpu::Error>>>,
+    uncaptured: Arc<Mutex<Option<Error>>>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
     let kind = match info.device_type {
         DeviceType::DiscreteGpu => 0,
@@ -234,7 +235,7 @@ impl Context {
         // returned by the next call instead of wgpu's default, which panics.
         let slot = ctx.uncaptured.clone();
         ctx.device.on_uncaptured_error(Arc::new(move |e| {
-            slot.lock().unwrap().get_or_insert(e);
+            slot.lock().unwrap().get_or_insert(gpu_error(e));
         }));
         Ok(ctx)
     }
@@ -287,7 +288,7 @@ impl Context {
             return Err(Error::DeviceLost(msg.clone()));
         }
         match self.uncaptured.lock().unwrap().take() {
-            Some(e) => Err(gpu_error(e)),
+            Some(e) => Err(e),
             None => Ok(()),
         }
     }
