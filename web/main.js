@@ -53,7 +53,13 @@ async function run() {
   }
   last = res;
   $("adapter").textContent = res.adapter;
-  table($("features"), Object.entries(res.features).map(([k, v]) => [k, Array.isArray(v) ? v.join("…") : v ? "yes" : "no"]));
+  const f = res.features;
+  table($("features"), [
+    ["SHADER_F16", f.shader_f16 ? "yes" : "no (f32 storage)"],
+    ["SUBGROUP", f.subgroup ? `yes (size ${f.subgroup_sizes.join("…")})` : "no"],
+    ["TIMESTAMP_QUERY", f.timestamp_query ? "yes (per-stage GPU times)" : "no (wall clock)"],
+    ["cooperative matrix", f.cooperative_matrix ? "yes" : "no"],
+  ]);
   const st = [["stage", "GPU ms"], ...res.stages.map(([n, ms]) => [n, ms.toFixed(3)])];
   st.push(["whole layer (GPU)", res.layerMs.toFixed(3)], ["whole layer (wall)", res.wallMs.toFixed(3)], ["CPU reference (wasm)", res.cpuMs.toFixed(3)]);
   table($("stages"), st);

@@ -125,7 +125,7 @@ pub async fn run(options: &DemoOptions, file: Option<&[u8]>) -> Result<Value, St
     Ok(json!({
         "ok": ok,
         "maxAbsError": max_abs_error,
-        "adapter": format!("{} ({:?})", ctx.info.name, ctx.info.backend),
+        "adapter": adapter_name(&ctx.info),
         "features": {
             "shader_f16": caps.shader_f16,
             "subgroup": caps.subgroup,
@@ -145,6 +145,26 @@ pub async fn run(options: &DemoOptions, file: Option<&[u8]>) -> Result<Value, St
         "indices": result.indices,
         "scores": result.scores,
     }))
+}
+
+/// A readable adapter name: browsers often hide the name, then the vendor and driver strings stand in.
+fn adapter_name(info: &wgpu::AdapterInfo) -> String {
+    let parts: Vec<&str> = [
+        info.name.as_str(),
+        info.driver.as_str(),
+        info.driver_info.as_str(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect();
+    if parts.is_empty() {
+        format!(
+            "browser WebGPU adapter (name not disclosed; {:?})",
+            info.device_type
+        )
+    } else {
+        format!("{} (browser WebGPU)", parts.join(", "))
+    }
 }
 
 /// The page's entry point: `options` is JSON (`tokens`, `hidden`, `intermediate`, `experts`, `top_k`,

@@ -1,18 +1,27 @@
-//! Project tasks: `cargo xtask test` is the one test command (CI runs exactly it).
+//! Project tasks.
 //!
-//! `test` makes sure a Vulkan driver exists (installing Mesa's software driver, lavapipe, on
-//! Debian/Ubuntu as root when there is none; otherwise it names the command to run), pins
-//! `WGPU_BACKEND=vulkan` on Linux, and runs every test of the workspace in release mode.
+//! - `cargo xtask test` is the one test command (CI runs exactly it). Native tier: makes sure a Vulkan
+//!   driver exists (installing Mesa's software driver, lavapipe, on Debian/Ubuntu as root when there is
+//!   none; otherwise it names the command to run), pins `WGPU_BACKEND=vulkan` on Linux, and runs every
+//!   test of the workspace in release mode. Browser tier: installs what is missing (Chromium and its
+//!   driver, the wasm32 target, wasm-bindgen-cli matching Cargo.lock, playwright-core), runs the browser
+//!   tests in headless Chromium on WebGPU, then loads the demo page and checks `window.omnimoeResult`,
+//!   saving a screenshot to `target/web-demo.png`.
+//! - `cargo xtask web` builds the demo page into `web/dist/` and serves it on 127.0.0.1;
+//!   `cargo xtask web --build` only builds it.
 
-use std::path::Path;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
+        Some("web") => web(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask test [-- <cargo test arguments>]");
+            eprintln!("usage: cargo xtask test [-- <cargo test arguments>]\n       cargo xtask web [--build]");
             exit(2);
         }
     }
@@ -65,6 +74,217 @@ fn test(extra: &[String]) {
         .args(["test", "--workspace", "--release"])
         .args(extra);
     run(&mut cmd);
+    browser_tests();
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The browser tier: wasm-bindgen tests in headless Chromium, then the demo page end to end.
+fn browser_tests() {
+    let root = workspace_root();
+    ensure_chromium();
+    ensure_wasm_tools();
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root.join("web"))
+        .args([
+            "test",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "omnimoe-web",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "900");
+    run(&mut cmd);
+
+    let dist = build_web();
+    ensure_playwright();
+    let listener =
+        TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| fail(&format!("cannot listen: {e}")));
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || serve(listener, dist));
+    let shot = root.join("target/web-demo.png");
+    run(Command::new("node")
+        .current_dir(root.join("web"))
+        .arg("e2e.mjs")
+        .arg(&url)
+        .arg(&shot)
+        .env("CHROMIUM", CHROMIUM));
+    eprintln!("xtask: demo page ok; screenshot {}", shot.display());
+}
+
+fn web(args: &[String]) {
+    let dist = build_web();
+    if args.iter().any(|a| a == "--build") {
+        eprintln!("xtask: built {}", dist.display());
+        return;
+    }
+    let listener = (8000..8100)
+        .find_map(|port| TcpListener::bind(("127.0.0.1", port)).ok())
+        .unwrap_or_else(|| fail("no free port in 127.0.0.1:8000-8099"));
+    println!(
+        "omnimoe demo: http://{}/  (Ctrl-C stops)",
+        listener.local_addr().unwrap()
+    );
+    serve(listener, dist);
+}
+
+/// Builds the demo into `web/dist/`: the WebAssembly module, its JS bindings, the page.
+fn build_web() -> PathBuf {
+    let root = workspace_root();
+    ensure_wasm_tools();
+    run(Command::new(env!("CARGO")).current_dir(root).args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "omnimoe-web",
+    ]));
+    let dist = root.join("web/dist");
+    let wasm = root.join("target/wasm32-unknown-unknown/release/omnimoe_web.wasm");
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(&dist)
+        .arg(&wasm));
+    for page in ["index.html", "main.js"] {
+        std::fs::copy(root.join("web").join(page), dist.join(page))
+            .unwrap_or_else(|e| fail(&format!("copying {page}: {e}")));
+    }
+    dist
+}
+
+/// Serves `dir` over HTTP/1.0 until the process ends: GET only, no path outside `dir`.
+fn serve(listener: TcpListener, dir: PathBuf) {
+    for stream in listener.incoming().flatten() {
+        let dir = dir.clone();
+        std::thread::spawn(move || {
+            let _ = answer(stream, &dir);
+        });
+    }
+}
+
+fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path
+        .split('?')
+        .next()
+        .unwrap_or("/")
+        .trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    let file = dir.join(path);
+    let body = if path.split('/').any(|c| c == "..") {
+        None
+    } else {
+        std::fs::read(&file).ok()
+    };
+    let Some(body) = body else {
+        return stream.write_all(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    };
+    let kind = match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    };
+    write!(
+        stream,
+        "HTTP/1.0 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn apt_install(packages: &[&str], what: &str) {
+    if !(is_root() && Path::new("/usr/bin/apt-get").exists()) {
+        fail(&format!(
+            "{what} is missing: install it with `sudo apt-get install -y {}`",
+            packages.join(" ")
+        ));
+    }
+    eprintln!("xtask: installing {}", packages.join(" "));
+    run(Command::new("apt-get")
+        .arg("update")
+        .env("DEBIAN_FRONTEND", "noninteractive"));
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"));
+}
+
+fn ensure_chromium() {
+    if !(Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists()) {
+        apt_install(
+            &["chromium", "chromium-driver"],
+            "Chromium and ChromeDriver",
+        );
+    }
+}
+
+/// The wasm32 target and a wasm-bindgen CLI of the same version as the `wasm-bindgen` crate in Cargo.lock.
+fn ensure_wasm_tools() {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    if !installed
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+    {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]));
+    }
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).unwrap_or_default();
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"wasm-bindgen\"\n"))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_string())
+        .unwrap_or_else(|| fail("wasm-bindgen is not in Cargo.lock"));
+    let have = Command::new("wasm-bindgen").arg("--version").output();
+    if !have.is_ok_and(|o| {
+        String::from_utf8_lossy(&o.stdout).trim() == format!("wasm-bindgen {version}")
+    }) {
+        eprintln!("xtask: installing wasm-bindgen-cli {version} (matches Cargo.lock)");
+        run(Command::new(env!("CARGO")).args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &version,
+        ]));
+    }
+}
+
+fn ensure_playwright() {
+    let web = workspace_root().join("web");
+    if web
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        return;
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        fail(
+            "npm is missing: install Node.js (Debian/Ubuntu: `sudo apt-get install -y nodejs npm`)",
+        );
+    }
+    run(Command::new("npm")
+        .current_dir(&web)
+        .args(["install", "--no-audit", "--no-fund"]));
 }
 
 /// Vulkan ICD manifests, where the loader looks for drivers.
@@ -107,12 +327,7 @@ fn ensure_vulkan_driver() {
         return;
     }
     const FIX: &str = "apt-get install -y mesa-vulkan-drivers";
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let apt = Path::new("/usr/bin/apt-get").exists();
-    if !(root && apt) {
+    if !(is_root() && Path::new("/usr/bin/apt-get").exists()) {
         fail(&format!(
             "no Vulkan driver found, and the GPU tests need one. Install your GPU's Vulkan driver, or \
              the software one: `sudo {FIX}` (Debian/Ubuntu), then run `cargo xtask test` again."
