@@ -342,7 +342,7 @@ fn autotune_chooses_among_the_candidates_and_results_still_match() {
     );
     assert_eq!(shapes, vec![(2 * r, h), (2 * i, h), (h, i)]);
     for t in &tuned {
-        assert_eq!(t.candidates.len(), 2);
+        assert!(t.candidates.len() >= 2, "{t:?}");
         assert!(
             t.candidates
                 .iter()
@@ -355,7 +355,7 @@ fn autotune_chooses_among_the_candidates_and_results_still_match() {
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap()
             .0;
-        assert_eq!(t.chosen, t.chosen.with_k_step(fastest), "{t:?}");
+        assert_eq!(t.chosen, fastest, "{t:?}");
     }
     let out = layer.forward_host_blocking(&x).unwrap();
     assert_close(

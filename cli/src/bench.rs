@@ -456,7 +456,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let c: Vec<String> = t
             .candidates
             .iter()
-            .map(|(k, ms)| format!("K step {k}: {ms:.4} ms"))
+            .map(|(k, ms)| format!("{k:?}: {ms:.4} ms"))
             .collect();
         println!("gemm {:?}: {} -> {:?}", t.shape, c.join(", "), t.chosen);
     }
@@ -525,7 +525,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 serde_json::json!({
                     "shape": [t.shape.0, t.shape.1, t.shape.2],
                     "chosen": format!("{:?}", t.chosen),
-                    "candidates_ms": t.candidates.iter().map(|c| serde_json::json!({"k_step": c.0, "ms": c.1})).collect::<Vec<_>>(),
+                    "candidates_ms": t.candidates.iter().map(|c| serde_json::json!({"kernel": format!("{:?}", c.0), "ms": c.1})).collect::<Vec<_>>(),
                 })
             })
             .collect(),

@@ -189,7 +189,10 @@ impl<'c> OmniMoeLayer<'c> {
                 f16,
                 ctx.caps.cooperative_matrix && !options.no_cooperative_matrix,
             ) {
-                (true, true) => GemmKernel::Coop { k_step: 32 },
+                (true, true) => GemmKernel::Coop {
+                    k_step: 32,
+                    wide: false,
+                },
                 _ => GemmKernel::Simt { f16, k_step: 8 },
             },
             schedule: options.schedule.resolve(ctx),

@@ -204,26 +204,46 @@ pub enum GemmKernel {
     /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16.
     Simt { f16: bool, k_step: u32 },
     /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
-    /// and K % 4 == 0; otherwise it runs as `Simt { f16: true, k_step: 8 }`); K step 32 or 64.
+    /// and K % 4 == 0; otherwise it runs as `Simt { f16: true, k_step: 8 }`); K step 32 or 64 on
+    /// 128×128 tiles, or 32 on 256×128 tiles (`wide`).
     ///
     /// [`Capabilities::cooperative_matrix`]: super::Capabilities::cooperative_matrix
-    Coop { k_step: u32 },
+    Coop { k_step: u32, wide: bool },
 }
 
 impl GemmKernel {
-    /// The K steps worth trying for this kernel.
-    pub fn k_steps(self) -> [u32; 2] {
+    /// The configurations of this kernel worth timing.
+    pub fn candidates(self) -> Vec<GemmKernel> {
         match self {
-            GemmKernel::Simt { .. } => [8, 16],
-            GemmKernel::Coop { .. } => [32, 64],
+            GemmKernel::Simt { f16, .. } => vec![
+                GemmKernel::Simt { f16, k_step: 8 },
+                GemmKernel::Simt { f16, k_step: 16 },
+            ],
+            GemmKernel::Coop { .. } => vec![
+                GemmKernel::Coop {
+                    k_step: 32,
+                    wide: false,
+                },
+                GemmKernel::Coop {
+                    k_step: 64,
+                    wide: false,
+                },
+                GemmKernel::Coop {
+                    k_step: 32,
+                    wide: true,
+                },
+            ],
         }
     }
 
-    /// The same kernel with another K step.
-    pub fn with_k_step(self, k_step: u32) -> Self {
+    /// The kernel with its tunable settings cleared: what the autotune's results are keyed by.
+    pub fn family(self) -> GemmKernel {
         match self {
-            GemmKernel::Simt { f16, .. } => GemmKernel::Simt { f16, k_step },
-            GemmKernel::Coop { .. } => GemmKernel::Coop { k_step },
+            GemmKernel::Simt { f16, .. } => GemmKernel::Simt { f16, k_step: 0 },
+            GemmKernel::Coop { .. } => GemmKernel::Coop {
+                k_step: 0,
+                wide: false,
+            },
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Autotune: for each GEMM shape a layer runs, time the kernel's candidate K steps (a pipeline constant)
-//! on the context's adapter and keep the fastest. Results live in the context, so every layer on the same
+//! Autotune: for each GEMM shape a layer runs, time the kernel's candidate configurations (K step, a
+//! pipeline constant; tile shape, a preprocessing flag) on the context's adapter and keep the fastest. Results live in the context, so every layer on the same
 //! adapter reuses them; untuned shapes use the kernel's default K step.
 
 use std::collections::HashMap;
@@ -12,29 +12,31 @@ use crate::Result;
 
 /// Repetitions of each candidate; the fastest counts.
 const REPS: usize = 3;
-const LABELS: [&str; 2 * REPS] = ["tune 0", "tune 1", "tune 2", "tune 3", "tune 4", "tune 5"];
+const LABELS: [&str; REPS] = ["tune 0", "tune 1", "tune 2"];
 
-/// The K step chosen per (kernel, N, K).
+/// The configuration chosen per (kernel family, N, K).
 #[derive(Default)]
 pub(crate) struct Tuned {
-    map: Mutex<HashMap<(GemmKernel, u32, u32), u32>>,
+    map: Mutex<HashMap<(GemmKernel, u32, u32), GemmKernel>>,
 }
 
 impl Tuned {
-    /// `kernel` with the K step tuned for (n, k), or as given when that shape was not tuned.
+    /// The configuration tuned for (n, k), or `kernel` as given when that shape was not tuned.
     pub fn kernel(&self, kernel: GemmKernel, n: u32, k: u32) -> GemmKernel {
-        let key = (kernel.with_k_step(0), n, k);
-        match self.map.lock().unwrap().get(&key) {
-            Some(&k_step) => kernel.with_k_step(k_step),
-            None => kernel,
-        }
-    }
-
-    fn set(&self, kernel: GemmKernel, n: u32, k: u32, k_step: u32) {
+        let key = (kernel.family(), n, k);
         self.map
             .lock()
             .unwrap()
-            .insert((kernel.with_k_step(0), n, k), k_step);
+            .get(&key)
+            .copied()
+            .unwrap_or(kernel)
+    }
+
+    fn set(&self, n: u32, k: u32, chosen: GemmKernel) {
+        self.map
+            .lock()
+            .unwrap()
+            .insert((chosen.family(), n, k), chosen);
     }
 }
 
@@ -43,13 +45,14 @@ impl Tuned {
 pub struct TuneResult {
     /// (M, N, K) timed.
     pub shape: (u32, u32, u32),
-    /// The kernel with the K step chosen.
+    /// The configuration chosen.
     pub chosen: GemmKernel,
-    /// Milliseconds per candidate K step (GPU timestamps, or wall clock without them).
-    pub candidates: Vec<(u32, f64)>,
+    /// Milliseconds per candidate (GPU timestamps, or wall clock without them).
+    pub candidates: Vec<(GemmKernel, f64)>,
 }
 
-/// Times `kernel`'s K steps on an (m, n, k) GEMM and records the fastest for (n, k) in `ctx`.
+/// Times `kernel`'s candidate configurations on an (m, n, k) GEMM and records the fastest for (n, k) in
+/// `ctx`.
 pub async fn tune_gemm(
     ctx: &Context,
     kernel: GemmKernel,
@@ -65,10 +68,9 @@ pub async fn tune_gemm(
     let b = buffers::upload(ctx, "tune b", &elem_bytes(&ramp((n * k) as usize), f16));
     let c = buffers::storage(ctx, "tune c", m as u64 * n as u64 * 4);
     let mut candidates = Vec::new();
-    for k_step in kernel.k_steps() {
-        let candidate = kernel.with_k_step(k_step);
+    for candidate in kernel.candidates() {
         let mut rec = Recorder::new(ctx);
-        for label in &LABELS[..REPS] {
+        for label in LABELS {
             let (ab, bb, cb) = (Bind::all(&a), Bind::all(&b), Bind::all(&c));
             stages::gemm(
                 &mut rec,
@@ -96,7 +98,7 @@ pub async fn tune_gemm(
                 .fold(f64::MAX, f64::min),
             None => (web_time() - start) / REPS as f64,
         };
-        candidates.push((k_step, ms));
+        candidates.push((candidate, ms));
     }
     ctx.check_alive()?;
     let best = candidates
@@ -104,11 +106,11 @@ pub async fn tune_gemm(
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap()
         .0;
-    ctx.tuned.set(kernel, n, k, best);
-    log::info!("tuned {kernel:?} at {m}x{n}x{k}: {candidates:?} -> K step {best}");
+    ctx.tuned.set(n, k, best);
+    log::info!("tuned {kernel:?} at {m}x{n}x{k}: {candidates:?} -> {best:?}");
     Ok(TuneResult {
         shape: (m, n, k),
-        chosen: kernel.with_k_step(best),
+        chosen: best,
         candidates,
     })
 }

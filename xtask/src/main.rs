@@ -327,25 +327,11 @@ fn ensure_vulkan_driver() {
         return;
     }
     const FIX: &str = "apt-get install -y mesa-vulkan-drivers";
-    if !(is_root() && Path::new("/usr/bin/apt-get").exists()) {
-        fail(&format!(
-            "no Vulkan driver found, and the GPU tests need one. Install your GPU's Vulkan driver, or \
-             the software one: `sudo {FIX}` (Debian/Ubuntu), then run `cargo xtask test` again."
-        ));
-    }
-    eprintln!("xtask: no Vulkan driver found; installing Mesa's software driver (lavapipe)");
-    run(Command::new("apt-get")
-        .arg("update")
-        .env("DEBIAN_FRONTEND", "noninteractive"));
-    run(Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "mesa-vulkan-drivers",
-            "libvulkan1",
-        ])
-        .env("DEBIAN_FRONTEND", "noninteractive"));
+    eprintln!("xtask: no Vulkan driver found; the GPU tests need one (Mesa's software driver, lavapipe, will do)");
+    apt_install(
+        &["mesa-vulkan-drivers", "libvulkan1"],
+        "a Vulkan driver (your GPU's, or Mesa's software one)",
+    );
     if vulkan_drivers().is_empty() {
         fail(&format!(
             "`{FIX}` ran but no Vulkan driver manifest appeared"
