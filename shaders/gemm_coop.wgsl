@@ -31,7 +31,8 @@ const TILE_M: u32 = 256u;
 #else
 const TILE_M: u32 = 128u;
 #endif
-// K step: 32 or 64 (a pipeline constant; WIDE takes 32 only, for workgroup memory).
+// K step: 32 or 64 (a pipeline constant; WIDE takes 32 only, for workgroup memory). DB (double
+// buffering, TK = 32 and not WIDE) stages the next block in the other half of As/Bs while this one is used.
 override TK: u32 = 32u;
 
 // [TILE_M][TK] row-major: As[r * TK + k] = A[row0 + r, k0 + k]; Bs likewise with B's 128 rows.
@@ -59,7 +60,7 @@ fn store(r: u32, col: u32, v: f32, next: f32) {
 #endif
 }
 
-fn stage_block(li: u32, row0: u32, col0: u32, k0: u32) {
+fn stage_block(li: u32, row0: u32, col0: u32, k0: u32, base: u32) {
     let k4 = p.k / 4u;
     let per_row = TK / 4u;
     for (var j = 0u; j < TILE_M * TK / 1024u; j++) {
@@ -70,7 +71,7 @@ fn stage_block(li: u32, row0: u32, col0: u32, k0: u32) {
         if (k0 + kq < p.k && row0 + r < p.m) {
             va = a[(row0 + r) * k4 + (k0 + kq) / 4u];
         }
-        let o = r * TK + kq;
+        let o = base + r * TK + kq;
         As[o] = va.x;
         As[o + 1u] = va.y;
         As[o + 2u] = va.z;
@@ -84,7 +85,7 @@ fn stage_block(li: u32, row0: u32, col0: u32, k0: u32) {
         if (k0 + kq < p.k && col0 + r < p.n) {
             vb = b[(col0 + r) * k4 + (k0 + kq) / 4u];
         }
-        let o = r * TK + kq;
+        let o = base + r * TK + kq;
         Bs[o] = vb.x;
         Bs[o + 1u] = vb.y;
         Bs[o + 2u] = vb.z;
@@ -140,26 +141,39 @@ fn main(
     var c31 = coop_mat16x16<f32, C>();
     var c32 = coop_mat16x16<f32, C>();
     var c33 = coop_mat16x16<f32, C>();
+#if DB
+    stage_block(li, row0, col0, 0u, 0u);
     for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        stage_block(li, row0, col0, k0);
+        // One barrier a step: this step's block is in, and everyone is done with the other buffer, which
+        // now receives the next block while this one is multiplied.
+        let base = ((k0 / TK) % 2u) * 4096u;
         workgroupBarrier();
+        if (k0 + TK < p.k) {
+            stage_block(li, row0, col0, k0 + TK, 4096u - base);
+        }
+#else
+    for (var k0 = 0u; k0 < p.k; k0 += TK) {
+        let base = 0u;
+        stage_block(li, row0, col0, k0, 0u);
+        workgroupBarrier();
+#endif
         for (var kk = 0u; kk < TK; kk += 16u) {
             let stride = TK;
-            let ia0 = (sr + 0u) * TK + kk;
+            let ia0 = base + (sr + 0u) * TK + kk;
             let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], stride);
-            let ia1 = (sr + 16u) * TK + kk;
+            let ia1 = base + (sr + 16u) * TK + kk;
             let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], stride);
-            let ia2 = (sr + 32u) * TK + kk;
+            let ia2 = base + (sr + 32u) * TK + kk;
             let a2 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia2], stride);
-            let ia3 = (sr + 48u) * TK + kk;
+            let ia3 = base + (sr + 48u) * TK + kk;
             let a3 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia3], stride);
-            let ib0 = (sc + 0u) * TK + kk;
+            let ib0 = base + (sc + 0u) * TK + kk;
             let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], stride);
-            let ib1 = (sc + 16u) * TK + kk;
+            let ib1 = base + (sc + 16u) * TK + kk;
             let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], stride);
-            let ib2 = (sc + 32u) * TK + kk;
+            let ib2 = base + (sc + 32u) * TK + kk;
             let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], stride);
-            let ib3 = (sc + 48u) * TK + kk;
+            let ib3 = base + (sc + 48u) * TK + kk;
             let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], stride);
             c00 = coopMultiplyAdd(a0, b0, c00);
             c01 = coopMultiplyAdd(a0, b1, c01);
@@ -178,7 +192,10 @@ fn main(
             c32 = coopMultiplyAdd(a3, b2, c32);
             c33 = coopMultiplyAdd(a3, b3, c33);
         }
+#if DB
+#else
         workgroupBarrier();
+#endif
     }
     let cb = col0 + sc;
     emit(c00, sg, lane, row0 + sr + 0u, cb + 0u);
@@ -208,22 +225,35 @@ fn main(
     var c11 = coop_mat16x16<f32, C>();
     var c12 = coop_mat16x16<f32, C>();
     var c13 = coop_mat16x16<f32, C>();
+#if DB
+    stage_block(li, row0, col0, 0u, 0u);
     for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        stage_block(li, row0, col0, k0);
+        // One barrier a step: this step's block is in, and everyone is done with the other buffer, which
+        // now receives the next block while this one is multiplied.
+        let base = ((k0 / TK) % 2u) * 4096u;
         workgroupBarrier();
+        if (k0 + TK < p.k) {
+            stage_block(li, row0, col0, k0 + TK, 4096u - base);
+        }
+#else
+    for (var k0 = 0u; k0 < p.k; k0 += TK) {
+        let base = 0u;
+        stage_block(li, row0, col0, k0, 0u);
+        workgroupBarrier();
+#endif
         for (var kk = 0u; kk < TK; kk += 16u) {
             let stride = TK;
-            let ia0 = (sr + 0u) * TK + kk;
+            let ia0 = base + (sr + 0u) * TK + kk;
             let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], stride);
-            let ia1 = (sr + 16u) * TK + kk;
+            let ia1 = base + (sr + 16u) * TK + kk;
             let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], stride);
-            let ib0 = (sc + 0u) * TK + kk;
+            let ib0 = base + (sc + 0u) * TK + kk;
             let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], stride);
-            let ib1 = (sc + 16u) * TK + kk;
+            let ib1 = base + (sc + 16u) * TK + kk;
             let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], stride);
-            let ib2 = (sc + 32u) * TK + kk;
+            let ib2 = base + (sc + 32u) * TK + kk;
             let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], stride);
-            let ib3 = (sc + 48u) * TK + kk;
+            let ib3 = base + (sc + 48u) * TK + kk;
             let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], stride);
             c00 = coopMultiplyAdd(a0, b0, c00);
             c01 = coopMultiplyAdd(a0, b1, c01);
@@ -234,7 +264,10 @@ fn main(
             c12 = coopMultiplyAdd(a1, b2, c12);
             c13 = coopMultiplyAdd(a1, b3, c13);
         }
+#if DB
+#else
         workgroupBarrier();
+#endif
     }
     let cb = col0 + sc;
     emit(c00, sg, lane, row0 + sr + 0u, cb + 0u);

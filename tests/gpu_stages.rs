@@ -84,7 +84,7 @@ proptest! {
             .flat_map(|f16| [8, 16].map(|k_step| GemmKernel::Simt { f16, k_step }))
             .collect();
         if ctx.caps.cooperative_matrix {
-            kernels.extend(GemmKernel::Coop { k_step: 32, wide: false }.candidates());
+            kernels.extend(GemmKernel::Coop { k_step: 32, wide: false, double_buffer: false }.candidates());
         }
         for kernel in kernels {
             let f16 = kernel != GemmKernel::Simt { f16: false, k_step: 8 } && kernel != GemmKernel::Simt { f16: false, k_step: 16 };

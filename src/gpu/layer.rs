@@ -192,6 +192,7 @@ impl<'c> OmniMoeLayer<'c> {
                 (true, true) => GemmKernel::Coop {
                     k_step: 32,
                     wide: false,
+                    double_buffer: false,
                 },
                 _ => GemmKernel::Simt { f16, k_step: 8 },
             },

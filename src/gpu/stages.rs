@@ -205,10 +205,14 @@ pub enum GemmKernel {
     Simt { f16: bool, k_step: u32 },
     /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
     /// and K % 4 == 0; otherwise it runs as `Simt { f16: true, k_step: 8 }`); K step 32 or 64 on
-    /// 128×128 tiles, or 32 on 256×128 tiles (`wide`).
+    /// 128×128 tiles, 32 on 256×128 tiles (`wide`), or 32 on 128×128 tiles with double-buffered staging.
     ///
     /// [`Capabilities::cooperative_matrix`]: super::Capabilities::cooperative_matrix
-    Coop { k_step: u32, wide: bool },
+    Coop {
+        k_step: u32,
+        wide: bool,
+        double_buffer: bool,
+    },
 }
 
 impl GemmKernel {
@@ -223,14 +227,22 @@ impl GemmKernel {
                 GemmKernel::Coop {
                     k_step: 32,
                     wide: false,
+                    double_buffer: false,
                 },
                 GemmKernel::Coop {
                     k_step: 64,
                     wide: false,
+                    double_buffer: false,
                 },
                 GemmKernel::Coop {
                     k_step: 32,
                     wide: true,
+                    double_buffer: false,
+                },
+                GemmKernel::Coop {
+                    k_step: 32,
+                    wide: false,
+                    double_buffer: true,
                 },
             ],
         }
@@ -243,6 +255,7 @@ impl GemmKernel {
             GemmKernel::Coop { .. } => GemmKernel::Coop {
                 k_step: 0,
                 wide: false,
+                double_buffer: false,
             },
         }
     }
