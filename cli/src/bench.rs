@@ -22,7 +22,8 @@ pub enum Dtype {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Sweep {
-    /// N ∈ {1k, 4k, 16k, 64k, 256k, 1M}.
+    /// N ∈ {1k, 4k, 16k, 64k, 256k, 1020² ≈ 1M, 2^20} (1020² is the largest square whose f16 U and V at
+    /// H = 1024 fit a 2 GiB binding).
     Experts,
     /// T ∈ {1, 16, 128, 1024, 4096, 16384}.
     Tokens,
@@ -344,7 +345,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     let sweep_points: Vec<(usize, usize)> = match args.sweep {
         None => Vec::new(),
-        Some(Sweep::Experts) => [1 << 10, 1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20]
+        Some(Sweep::Experts) => [1 << 10, 1 << 12, 1 << 14, 1 << 16, 1 << 18, 1020 * 1020, 1 << 20]
             .iter()
             .map(|&n| (args.tokens, n))
             .collect(),
