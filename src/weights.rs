@@ -122,7 +122,8 @@ impl OmniMoeWeights {
     }
 
     /// A layer drawn like the authors' module initialises it (Linear: U(±1/√fan_in); embeddings: N(0,1)),
-    /// with non-trivial BatchNorm statistics (mean ~ N(0, 0.1), var ~ U(0.5, 2)). Same seed, same weights.
+    /// with non-trivial BatchNorm statistics (mean ~ N(0, 0.1), var ~ U(0.5, 2)). Same seed, same weights,
+    /// on every machine; the embeddings are drawn on all cores.
     pub fn random(config: OmniMoeConfig, seed: u64) -> Result<Self> {
         config.validate()?;
         let (h, i, n, r) = (
@@ -147,8 +148,8 @@ impl OmniMoeWeights {
             |len: usize, std: f32| -> Vec<f32> { (0..len).map(|_| rng.normal() * std).collect() };
         let norm_x_mean = normal(r, 0.1);
         let norm_y_mean = normal(r, 0.1);
-        let up_embed = normal(n * h, 1.0);
-        let down_embed = normal(n * h, 1.0);
+        let up_embed = parallel_normals(n * h, seed ^ 0x0075_705f);
+        let down_embed = parallel_normals(n * h, seed ^ 0x646f_776e);
         let mut rng = SplitMix64::new(seed.wrapping_add(1));
         let norm_x_var = (0..r).map(|_| rng.uniform(0.5, 2.0)).collect();
         let norm_y_var = (0..r).map(|_| rng.uniform(0.5, 2.0)).collect();
@@ -212,6 +213,21 @@ impl OmniMoeWeights {
     pub fn save(&self, path: impl AsRef<std::path::Path>, prefix: &str) -> Result<()> {
         crate::io::write_file(path.as_ref(), &self.to_safetensors(prefix)?)
     }
+}
+
+/// `len` standard normals generated in fixed blocks, each from its own seed, on all cores: the same values
+/// whatever the number of threads (N·H can be 10⁹ for benchmark layers).
+fn parallel_normals(len: usize, seed: u64) -> Vec<f32> {
+    const BLOCK: usize = 1 << 16;
+    let mut v = vec![0.0f32; len];
+    crate::cpu::par_rows(&mut v, BLOCK.min(len.max(1)), |first_row, rows| {
+        for (b, block) in rows.chunks_mut(BLOCK).enumerate() {
+            let index = (first_row + b) as u64;
+            let mut rng = SplitMix64::new(seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            block.iter_mut().for_each(|x| *x = rng.normal());
+        }
+    });
+    v
 }
 
 fn variance(v: Vec<f32>, name: &str) -> Result<Vec<f32>> {

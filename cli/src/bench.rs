@@ -244,51 +244,6 @@ fn stage_model(name: &str, c: &OmniMoeConfig, t: usize, es: f64, touched: usize)
     (flop / 1e9, bytes / 1e6)
 }
 
-/// Random weights drawn like [`OmniMoeWeights::random`], with U and V filled on all cores (large N).
-fn weights(config: OmniMoeConfig, seed: u64) -> Result<OmniMoeWeights> {
-    config.validate()?;
-    let (h, i, n, r) = (
-        config.hidden_size,
-        config.intermediate_size,
-        config.num_experts,
-        config.grid(),
-    );
-    let mut rng = SplitMix64::new(seed);
-    let mut uniform = |len: usize, lo: f32, hi: f32| -> Vec<f32> {
-        (0..len).map(|_| rng.uniform(lo, hi)).collect()
-    };
-    let (bh, bi) = (1.0 / (h as f32).sqrt(), 1.0 / (i as f32).sqrt());
-    Ok(OmniMoeWeights {
-        config,
-        gate_proj: uniform(i * h, -bh, bh),
-        up_proj: uniform(i * h, -bh, bh),
-        down_proj: uniform(h * i, -bi, bi),
-        router_x: uniform(r * h, -bh, bh),
-        router_y: uniform(r * h, -bh, bh),
-        norm_x_mean: uniform(r, -0.1, 0.1),
-        norm_x_var: uniform(r, 0.5, 2.0),
-        norm_y_mean: uniform(r, -0.1, 0.1),
-        norm_y_var: uniform(r, 0.5, 2.0),
-        up_embed: parallel_normals(n * h, seed ^ 4),
-        down_embed: parallel_normals(n * h, seed ^ 5),
-    })
-}
-
-fn parallel_normals(len: usize, seed: u64) -> Vec<f32> {
-    let mut v = vec![0.0f32; len];
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = len.div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        for (i, chunk) in v.chunks_mut(per).enumerate() {
-            s.spawn(move || {
-                let mut rng = SplitMix64::new(seed.wrapping_add(i as u64 * 0x9e37_79b9));
-                chunk.iter_mut().for_each(|x| *x = rng.normal());
-            });
-        }
-    });
-    v
-}
-
 fn options(dtype: Dtype, schedule: ExpertSchedule) -> LayerOptions {
     LayerOptions {
         precision: if dtype == Dtype::F16 {
@@ -345,10 +300,18 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     let sweep_points: Vec<(usize, usize)> = match args.sweep {
         None => Vec::new(),
-        Some(Sweep::Experts) => [1 << 10, 1 << 12, 1 << 14, 1 << 16, 1 << 18, 1020 * 1020, 1 << 20]
-            .iter()
-            .map(|&n| (args.tokens, n))
-            .collect(),
+        Some(Sweep::Experts) => [
+            1 << 10,
+            1 << 12,
+            1 << 14,
+            1 << 16,
+            1 << 18,
+            1020 * 1020,
+            1 << 20,
+        ]
+        .iter()
+        .map(|&n| (args.tokens, n))
+        .collect(),
         Some(Sweep::Tokens) => [1, 16, 128, 1024, 4096, 16384]
             .iter()
             .map(|&t| (t, args.experts))
@@ -359,46 +322,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} runs ({elapsed})").unwrap(),
     );
     bar.set_message("layer");
-    let w = weights(config, 1)?;
-    let x = SplitMix64::new(2).normals(args.tokens * args.hidden);
-    let ec = measure(
-        &ctx,
-        &w,
-        &x,
-        &options(args.dtype, ExpertSchedule::ExpertCentric),
-        args,
-        &bar,
-    )?;
-    let tc = measure(
-        &ctx,
-        &w,
-        &x,
-        &options(args.dtype, ExpertSchedule::TokenCentric),
-        args,
-        &bar,
-    )?;
+    // Both schedules on the same weights and input, back to back.
+    let both = |tokens: usize, config: OmniMoeConfig| -> Result<(Measured, Measured)> {
+        let w = OmniMoeWeights::random(config, 1)?;
+        let x = SplitMix64::new(2).normals(tokens * config.hidden_size);
+        let run = |schedule| measure(&ctx, &w, &x, &options(args.dtype, schedule), args, &bar);
+        Ok((
+            run(ExpertSchedule::ExpertCentric)?,
+            run(ExpertSchedule::TokenCentric)?,
+        ))
+    };
+    let (ec, tc) = both(args.tokens, config)?;
     let mut sweep = Vec::new();
     for &(t, n) in &sweep_points {
         bar.set_message(format!("T={t} N={n}"));
         let point = (|| -> Result<Point> {
-            let c = OmniMoeConfig::new(args.hidden, args.intermediate, n, args.top_k)?;
-            let w = weights(c, 1)?;
-            let x = SplitMix64::new(2).normals(t * args.hidden);
-            let a = measure(
-                &ctx,
-                &w,
-                &x,
-                &options(args.dtype, ExpertSchedule::ExpertCentric),
-                args,
-                &bar,
-            )?;
-            let b = measure(
-                &ctx,
-                &w,
-                &x,
-                &options(args.dtype, ExpertSchedule::TokenCentric),
-                args,
-                &bar,
+            let (a, b) = both(
+                t,
+                OmniMoeConfig::new(args.hidden, args.intermediate, n, args.top_k)?,
             )?;
             Ok(Point {
                 tokens: t,
