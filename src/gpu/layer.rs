@@ -3,9 +3,9 @@
 //! Per chunk of tokens (all chunks in the same submission; weights stay resident):
 //! router logits (gemm) → router_normalise → router_topk → [expert_histogram → expert_scan →
 //! expert_scatter] → expert_scores → expert_combine → gate/up gemm with SwiGLU → down gemm + expert branch.
-//! The bracketed counting sort runs only for the expert-centric schedule.
-//! Expert ids: the layer's `Auto` schedule is token-centric on every adapter measured so far (see
-//! [`ExpertSchedule::resolve`]).
+//! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
+//! one on every adapter measured so far (see [`ExpertSchedule::resolve`]). GEMMs use the configuration
+//! [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.
 
 use std::sync::Mutex;
 
