@@ -248,8 +248,7 @@ fn bench_writes_json_with_the_documented_keys() {
     for stage in [
         "router_logits",
         "router_topk",
-        "expert_scores",
-        "expert_combine",
+        "expert_scores_combine",
         "dense_gate_up",
         "dense_down",
     ] {
@@ -260,6 +259,7 @@ fn bench_writes_json_with_the_documented_keys() {
         "expert_scan",
         "expert_scatter",
         "expert_scores",
+        "expert_combine",
     ] {
         assert!(present(ec, stage), "{stage}: {v}");
     }
