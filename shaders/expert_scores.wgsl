@@ -6,9 +6,7 @@
 // - `expert_centric`: one workgroup per expert e (ids folded over x and y) walks its pairs
 //   perm[offset[e] .. offset[e+1]) eight at a time; u_e is fetched once per workgroup and stays in cache
 //   for all of its tokens. Empty experts exit at once.
-// - `token_centric`: one workgroup per token walks its K slots sixteen at a time, fetching u_e for every
-//   pair; with FUSED it then does expert_combine for its token (see expert_combine.wgsl) from the h values
-//   it keeps in workgroup memory, saving a pass and the h round trip.
+// - `token_centric`: one workgroup per token walks its K slots eight at a time, fetching u_e for every pair.
 // Each pair's dot is split over 16 lanes (lane l sums h ≡ l mod 16 in increasing h), then the group's
 // first lane adds the 16 partial sums in lane order: bitwise reproducible, and equal between the schedules.
 // Launch: 256 invocations = 16 groups of 16 lanes; N workgroups (expert_centric) or T (token_centric).
@@ -30,10 +28,6 @@ struct Params {
 @group(0) @binding(6) var<storage, read> perm: array<u32>;
 #else
 @group(0) @binding(5) var<storage, read> indices: array<u32>;
-#if FUSED
-@group(0) @binding(6) var<storage, read> down: array<elem>;
-@group(0) @binding(7) var<storage, read_write> sparse: array<f32>;
-#endif
 #endif
 
 const LANES: u32 = 16u;
@@ -41,9 +35,6 @@ const GROUPS: u32 = 16u;
 
 var<workgroup> red: array<f32, 256>;
 var<workgroup> segment: vec2<u32>;
-// FUSED: the token's h values and expert ids, for the combine.
-var<workgroup> hk: array<f32, 128>;
-var<workgroup> expert_ids: array<u32, 128>;
 
 fn silu(z: f32) -> f32 {
     return z / (1.0 + exp(-z));
@@ -58,9 +49,8 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
     return acc;
 }
 
-// Adds the lanes' partial sums of each group in lane order and writes h for the group's pair (also to
-// hk[slot], for the fused combine).
-fn finish(li: u32, v: f32, pair: u32, valid: bool, slot: u32) {
+// Adds the lanes' partial sums of each group in lane order and writes h for the group's pair.
+fn finish(li: u32, v: f32, pair: u32, valid: bool) {
     red[li] = v;
     workgroupBarrier();
     if (valid && li % LANES == 0u) {
@@ -68,9 +58,7 @@ fn finish(li: u32, v: f32, pair: u32, valid: bool, slot: u32) {
         for (var l = 0u; l < LANES; l++) {
             s += red[li + l];
         }
-        let h = silu(s) * exp(scores[pair]);
-        h_out[pair] = h;
-        hk[slot] = h;
+        h_out[pair] = silu(s) * exp(scores[pair]);
     }
     workgroupBarrier();
 }
@@ -100,7 +88,7 @@ fn expert_centric(
             pair = perm[s];
             acc = lane_dot(e, pair / p.k, li % LANES);
         }
-        finish(li, acc, pair, valid, 0u);
+        finish(li, acc, pair, valid);
     }
 }
 #else
@@ -123,21 +111,7 @@ fn token_centric(
         if (valid) {
             acc = lane_dot(indices[pair], t, li % LANES);
         }
-        finish(li, acc, pair, valid, slot);
+        finish(li, acc, pair, valid);
     }
-#if FUSED
-    // expert_combine for this token, with the same arithmetic (so the same bits).
-    if (li < p.k) {
-        expert_ids[li] = indices[t * p.k + li];
-    }
-    workgroupBarrier();
-    for (var c = li; c < p.h; c += 256u) {
-        var acc = 0.0;
-        for (var k = 0u; k < p.k; k++) {
-            acc = fma(hk[k], f32(down[expert_ids[k] * p.h + c]), acc);
-        }
-        sparse[t * p.h + c] = acc;
-    }
-#endif
 }
 #endif

@@ -138,13 +138,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-const EXPERT_STAGES: [&str; 6] = [
+const EXPERT_STAGES: [&str; 5] = [
     "expert_histogram",
     "expert_scan",
     "expert_scatter",
     "expert_scores",
     "expert_combine",
-    "expert_scores_combine",
 ];
 
 fn measure(
@@ -234,10 +233,6 @@ fn stage_model(name: &str, c: &OmniMoeConfig, t: usize, es: f64, touched: usize)
         "expert_scan" => (0.0, n * 8.0),
         "expert_scatter" => (0.0, pairs * 16.0),
         "expert_scores" => (2.0 * pairs * h, t * h * es + u * h * es + pairs * 8.0),
-        "expert_scores_combine" => (
-            4.0 * pairs * h,
-            t * h * es + 2.0 * u * h * es + pairs * 8.0 + t * h * 4.0,
-        ),
         "expert_combine" => (2.0 * pairs * h, u * h * es + pairs * 8.0 + t * h * 4.0),
         "dense_gate_up" => (
             2.0 * t * 2.0 * i * h,

@@ -418,14 +418,8 @@ impl<'c> OmniMoeLayer<'c> {
             stages::router_topk(rec, (t32, r32, k32), ell, scores, indices);
 
             let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
-            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
-            let down = all(&self.down);
             let schedule = match self.schedule {
-                // Scores and combine in one pass per token.
-                ExpertSchedule::TokenCentric => ScoresSchedule::TokenCentric {
-                    indices,
-                    combine: Some((down, sparse)),
-                },
+                ExpertSchedule::TokenCentric => ScoresSchedule::TokenCentric { indices },
                 _ => {
                     let p32 = pairs as u32;
                     stages::expert_histogram(rec, (p32, n), indices, all(&scratch.count));
@@ -441,14 +435,27 @@ impl<'c> OmniMoeLayer<'c> {
                     ScoresSchedule::ExpertCentric { offset, perm }
                 }
             };
-            let fused = matches!(schedule, ScoresSchedule::TokenCentric { .. });
             let up = all(&self.up);
-            let dims = (t32, h32, k32, n);
-            stages::expert_scores(rec, f16, dims, x_c, up, scores, h_buf, schedule);
-            if !fused {
-                let dims = (t32, h32, k32);
-                stages::expert_combine(rec, f16, dims, h_buf, indices, down, sparse);
-            }
+            stages::expert_scores(
+                rec,
+                f16,
+                (t32, h32, k32, n),
+                x_c,
+                up,
+                scores,
+                h_buf,
+                schedule,
+            );
+            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
+            stages::expert_combine(
+                rec,
+                f16,
+                (t32, h32, k32),
+                h_buf,
+                indices,
+                all(&self.down),
+                sparse,
+            );
 
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             let gu = all(&self.w_gate_up);

@@ -224,7 +224,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             v().with("EXPERT_CENTRIC"),
         ));
         out.push(("expert_scores", "token_centric", v()));
-        out.push(("expert_scores", "token_centric", v().with("FUSED")));
         out.push(("expert_combine", "main", v()));
     }
     let coop = || Variant::storage(true).with("COOP");

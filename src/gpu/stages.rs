@@ -541,12 +541,8 @@ pub fn expert_scatter<'a>(
 pub enum ScoresSchedule<'a> {
     /// One workgroup per expert over its sorted pairs: `offset` [n + 1] and `perm` [pairs].
     ExpertCentric { offset: Bind<'a>, perm: Bind<'a> },
-    /// One workgroup per token over its slots: `indices` [t, k]; with `combine` = (`down` [n, h],
-    /// `sparse` [t, h]) the same workgroup also does expert_combine for its token.
-    TokenCentric {
-        indices: Bind<'a>,
-        combine: Option<(Bind<'a>, Bind<'a>)>,
-    },
+    /// One workgroup per token over its slots: `indices` [t, k].
+    TokenCentric { indices: Bind<'a> },
 }
 
 /// expert_scores: `h[p] = SiLU(u_e · x_t) · exp(scores[p])` for every pair.
@@ -570,24 +566,10 @@ pub fn expert_scores<'a>(
             let v = Variant::storage(f16).with("EXPERT_CENTRIC");
             rec.dispatch(label, label, "expert_centric", &v, &p, binds, fold(n));
         }
-        ScoresSchedule::TokenCentric { indices, combine } => {
+        ScoresSchedule::TokenCentric { indices } => {
             binds.push((5, indices));
-            let mut v = Variant::storage(f16);
-            let mut label = label;
-            if let Some((down, sparse)) = combine {
-                binds.extend([(6, down), (7, sparse)]);
-                v = v.with("FUSED");
-                label = "expert_scores_combine";
-            }
-            rec.dispatch(
-                label,
-                "expert_scores",
-                "token_centric",
-                &v,
-                &p,
-                binds,
-                fold(t),
-            );
+            let v = Variant::storage(f16);
+            rec.dispatch(label, label, "token_centric", &v, &p, binds, fold(t));
         }
     }
 }

@@ -274,7 +274,6 @@ async fn expert_stages_match_cpu() {
         );
         let tc = ScoresSchedule::TokenCentric {
             indices: Bind::all(&ib),
-            combine: None,
         };
         stages::expert_scores(
             &mut rec,
