@@ -76,8 +76,9 @@ fn selection_gaps(logits: &[f32], r: usize, k: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Compares a GPU result with the CPU reference token by token, skipping tokens whose expert choice is
-/// within `min_gap` of a tie; returns how many tokens were compared.
+/// Compares a GPU result with the CPU reference token by token. Tokens whose expert choice is within
+/// `min_gap` of a tie may legitimately pick another expert: for them only the sorted scores are compared
+/// (a swapped expert scores within the gap). Returns how many tokens were compared in full.
 fn compare_with_cpu(
     what: &str,
     w: &OmniMoeWeights,
@@ -94,6 +95,13 @@ fn compare_with_cpu(
     let mut compared = 0;
     for (t, gap) in gaps.iter().enumerate() {
         if *gap <= min_gap {
+            assert_close(
+                &format!("{what}: near-tie token {t} scores"),
+                &gpu.scores[t * k..][..k],
+                &cpu.scores[t * k..][..k],
+                min_gap as f32 + 1e-5,
+                1e-4,
+            );
             continue;
         }
         compared += 1;
@@ -141,20 +149,55 @@ proptest::proptest! {
         chunked: bool,
         seed: u64,
     ) {
-        let r = omnimoe::config::isqrt(n);
-        let k = if full && r * r % 2 == 0 && r * r <= 128 { r * r } else { (2 * k_half).min(r * r / 2 * 2) };
-        let config = omnimoe::OmniMoeConfig::new(h, i, n, k).unwrap();
-        let w = OmniMoeWeights::random(config, seed).unwrap();
-        let x = omnimoe::rng::SplitMix64::new(seed ^ 7).normals(t * h);
-        for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
-            let opts = LayerOptions { max_chunk_tokens: chunked.then_some(128), ..options(schedule) };
-            let layer = OmniMoeLayer::new(gpu(), &w, &opts).unwrap();
-            let out = layer.forward_host_blocking(&x).unwrap();
-            let what = format!("T={t} {config:?} {schedule:?} chunk {}", layer.chunk_tokens_in_use());
-            let compared = compare_with_cpu(&what, &w, &x, &out, 1e-4, 1e-4, 1e-4);
-            proptest::prop_assert!(compared * 10 >= t * 9, "{}: only {} of {} tokens comparable", what, compared, t);
-        }
+        random_layer_matches_the_cpu(t, h, i, n, k_half, full, chunked, seed);
     }
+}
+
+/// One case of `random_layers_match_the_cpu`, both schedules.
+#[allow(clippy::too_many_arguments)]
+fn random_layer_matches_the_cpu(
+    t: usize,
+    h: usize,
+    i: usize,
+    n: usize,
+    k_half: usize,
+    full: bool,
+    chunked: bool,
+    seed: u64,
+) {
+    let r = omnimoe::config::isqrt(n);
+    let k = if full && r * r % 2 == 0 && r * r <= 128 {
+        r * r
+    } else {
+        (2 * k_half).min(r * r / 2 * 2)
+    };
+    let config = omnimoe::OmniMoeConfig::new(h, i, n, k).unwrap();
+    let w = OmniMoeWeights::random(config, seed).unwrap();
+    let x = omnimoe::rng::SplitMix64::new(seed ^ 7).normals(t * h);
+    for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
+        let opts = LayerOptions {
+            max_chunk_tokens: chunked.then_some(128),
+            ..options(schedule)
+        };
+        let layer = OmniMoeLayer::new(gpu(), &w, &opts).unwrap();
+        let out = layer.forward_host_blocking(&x).unwrap();
+        let what = format!(
+            "T={t} {config:?} {schedule:?} chunk {}",
+            layer.chunk_tokens_in_use()
+        );
+        let compared = compare_with_cpu(&what, &w, &x, &out, 1e-4, 1e-4, 1e-4);
+        // Near-ties are rare with realistic H, common with H of 1 or 2: allow one token and a quarter.
+        assert!(
+            compared + 1 + t / 4 >= t,
+            "{what}: only {compared} of {t} tokens comparable"
+        );
+    }
+}
+
+/// A case with H = 1 where one token of five has a near-tie (found on an H100).
+#[test]
+fn a_near_tie_with_one_hidden_unit() {
+    random_layer_matches_the_cpu(5, 1, 45, 256, 6, false, false, 670969586265489032);
 }
 
 #[test]
