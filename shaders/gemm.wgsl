@@ -5,6 +5,9 @@
 //   ADD:    C[m, n] = acc[m, n] + D[m, n]    D: [M, N] f32 (the expert branch added to the dense output)
 //   SWIGLU: C[m, n/2] = SiLU(acc[m, n]) · acc[m, n + 1] for even n: B's rows interleave gate and up
 //           (row 2i = W_gate[i], row 2i+1 = W_up[i]), so C = SiLU(x W_gateᵀ) ⊙ (x W_upᵀ), [M, N/2].
+//   ROUTER (with SWIGLU): B's rows from `split` on are the router keys: columns n < split as SWIGLU
+//           (C: [M, split/2]), columns n ≥ split raw into Z[m, n − split] (f32): the router logits come
+//           out of the same pass over x.
 //
 // Launch: workgroups (⌈N/128⌉, ⌈M/128⌉) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
 // and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
@@ -22,7 +25,8 @@ struct Params {
     m: u32,
     n: u32,
     k: u32,
-    _pad: u32,
+    // ROUTER: the first column that is a router logit, not a gate/up column.
+    split: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -36,6 +40,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
 #if ADD
 @group(0) @binding(4) var<storage, read> d: array<f32>;
+#endif
+#if ROUTER
+@group(0) @binding(5) var<storage, read_write> z: array<f32>;
 #endif
 
 const TILE: u32 = 128u;
@@ -118,8 +125,17 @@ fn store(r: u32, col: u32, v: f32, next: f32) {
         return;
     }
 #if SWIGLU
+#if ROUTER
+    if (col >= p.split) {
+        z[r * (p.n - p.split) + col - p.split] = v;
+        return;
+    }
+    let half_n = p.split / 2u;
+#else
+    let half_n = p.n / 2u;
+#endif
     if (col % 2u == 0u) {
-        c[r * (p.n / 2u) + col / 2u] = out_elem(silu(v) * next);
+        c[r * half_n + col / 2u] = out_elem(silu(v) * next);
     }
 #else
 #if ADD

@@ -1,5 +1,5 @@
 // gemm_coop: C = A · Bᵀ on tensor cores through cooperative matrices (f16 inputs, f32 accumulation),
-// with the epilogues of gemm.wgsl (plain, ADD, SWIGLU) and the same math:
+// with the epilogues of gemm.wgsl (plain, ADD, SWIGLU, SWIGLU with ROUTER) and the same math:
 //
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 4 == 0
 //
@@ -14,7 +14,8 @@ struct Params {
     m: u32,
     n: u32,
     k: u32,
-    _pad: u32,
+    // ROUTER: the first column that is a router logit, not a gate/up column.
+    split: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -23,6 +24,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
 #if ADD
 @group(0) @binding(4) var<storage, read> d: array<f32>;
+#endif
+#if ROUTER
+@group(0) @binding(5) var<storage, read_write> z: array<f32>;
 #endif
 
 const TILE: u32 = 128u;
@@ -50,7 +54,18 @@ fn store(r: u32, col: u32, v: f32, next: f32) {
         return;
     }
 #if SWIGLU
-    c[r * (p.n / 2u) + col / 2u] = out_elem(silu(v) * next);
+#if ROUTER
+    if (col >= p.split) {
+        z[r * (p.n - p.split) + col - p.split] = v;
+        return;
+    }
+    let half_n = p.split / 2u;
+#else
+    let half_n = p.n / 2u;
+#endif
+    if (col % 2u == 0u) {
+        c[r * half_n + col / 2u] = out_elem(silu(v) * next);
+    }
 #else
 #if ADD
     c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
@@ -105,10 +120,7 @@ fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
         let v0 = staging[so + r * 16u + cc];
         let v1 = staging[so + r * 16u + cc + 1u];
         store(r0 + r, c0 + cc, v0, v1);
-#if SWIGLU
-#else
         store(r0 + r, c0 + cc + 1u, v1, 0.0);
-#endif
     }
     workgroupBarrier();
 }

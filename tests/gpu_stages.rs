@@ -50,6 +50,11 @@ fn f16_modes(ctx: &Context) -> Vec<bool> {
     }
 }
 
+/// Tolerance of router column i of a GEMM with `split` SwiGLU columns and `w` router columns.
+fn tol_z(mag: &[f32], n: usize, split: usize, w: usize, i: usize) -> f32 {
+    1e-5 * mag[(i / w) * n + split + i % w] + 1e-6
+}
+
 /// |gpu − cpu| ≤ tol[i] for every element.
 fn check(
     what: &str,
@@ -76,9 +81,15 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
-    fn gemm_matches_cpu(m in 1usize..300, half_n in 1usize..140, k in 1usize..90, epilogue in 0u8..3, seed: u64) {
+    fn gemm_matches_cpu(m in 1usize..300, half_n in 1usize..140, k in 1usize..90, epilogue in 0u8..4, seed: u64) {
         let ctx = gpu();
-        let n = 2 * half_n - (epilogue != 2 && seed % 2 == 1) as usize;
+        // Epilogue 3 is SwiGLU with router columns from `split` on.
+        let split = 2 * half_n;
+        let n = match epilogue {
+            2 => split,
+            3 => split + 1 + (seed % 40) as usize,
+            _ => split - (seed % 2 == 1) as usize,
+        };
         let mut kernels: Vec<GemmKernel> = f16_modes(ctx)
             .into_iter()
             .flat_map(|f16| [8, 16].map(|k_step| GemmKernel::Simt { f16, k_step }))
@@ -101,11 +112,17 @@ proptest! {
                 .collect();
             let (ab, bb) = (buffers::upload(ctx, "a", &elem_bytes(&a, f16)), buffers::upload(ctx, "b", &elem_bytes(&b, f16)));
             let db = f32_buf(ctx, &d);
-            let out_elems = if epilogue == 2 { m * n / 2 } else { m * n };
-            let out_f16 = f16 && epilogue == 2;
+            let out_elems = if epilogue >= 2 { m * split / 2 } else { m * n };
+            let out_f16 = f16 && epilogue >= 2;
             let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
+            let zb = buffers::storage(ctx, "z", (m * (n - split.min(n))).max(1) as u64 * 4);
             let mut rec = Recorder::new(ctx);
-            let ep = match epilogue { 0 => Epilogue::Store, 1 => Epilogue::Add(Bind::all(&db)), _ => Epilogue::SwiGlu };
+            let ep = match epilogue {
+                0 => Epilogue::Store,
+                1 => Epilogue::Add(Bind::all(&db)),
+                2 => Epilogue::SwiGlu { router: None },
+                _ => Epilogue::SwiGlu { router: Some((split as u32, Bind::all(&zb))) },
+            };
             stages::gemm(&mut rec, "gemm", kernel, (m as u32, n as u32, k as u32), Bind::all(&ab), Bind::all(&bb), Bind::all(&cb), ep);
             submit(ctx, rec);
             let got: Vec<f32> = if out_f16 {
@@ -122,15 +139,25 @@ proptest! {
                     check("gemm+add", &got, &want, |i| tol(i) + 1e-6 * want[i].abs())?
                 }
                 _ => {
-                    let (gate, up): (Vec<f32>, Vec<f32>) = want.chunks(2).map(|c| (c[0], c[1])).unzip();
-                    let mut act = vec![0.0; m * n / 2];
+                    // Columns < split: SwiGLU of the interleaved pairs; the rest: raw router logits.
+                    let col = |i: usize| (i / (split / 2), 2 * (i % (split / 2)));
+                    let (gate, up): (Vec<f32>, Vec<f32>) =
+                        (0..m * split / 2).map(|i| { let (r, c) = col(i); (want[r * n + c], want[r * n + c + 1]) }).unzip();
+                    let mut act = vec![0.0; m * split / 2];
                     cpu::swiglu(&gate, &up, &mut act);
                     let rel = if out_f16 { 1e-3 } else { 1e-5 };
                     let tol = |i: usize| {
-                        let (g, u) = (mag[2 * i], mag[2 * i + 1]);
+                        let (r, c) = col(i);
+                        let (g, u) = (mag[r * n + c], mag[r * n + c + 1]);
                         2e-5 * (g * up[i].abs() + (gate[i].abs() + 1.0) * u) + rel * act[i].abs() + 1e-6
                     };
-                    check("gemm+swiglu", &got, &act, tol)?
+                    check("gemm+swiglu", &got, &act, tol)?;
+                    if epilogue == 3 {
+                        let w = n - split;
+                        let z_want: Vec<f32> = (0..m * w).map(|i| want[(i / w) * n + split + i % w]).collect();
+                        let z_got = read_f32(ctx, &zb, m * w);
+                        check("gemm router columns", &z_got, &z_want, |i| tol_z(&mag, n, split, w, i))?;
+                    }
                 }
             }
         }

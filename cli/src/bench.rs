@@ -223,10 +223,6 @@ fn stage_model(name: &str, c: &OmniMoeConfig, t: usize, es: f64, touched: usize)
     let (t, u) = (t as f64, touched as f64);
     let pairs = t * k;
     let (flop, bytes) = match name {
-        "router_logits" => (
-            2.0 * t * 2.0 * r * h,
-            t * h * es + 2.0 * r * h * es + t * 2.0 * r * 4.0,
-        ),
         "router_normalise" => (0.0, 2.0 * t * 2.0 * r * 4.0),
         "router_topk" => (0.0, t * 2.0 * r * 4.0 + pairs * 8.0),
         "expert_histogram" => (0.0, pairs * 4.0 + n * 4.0),
@@ -234,9 +230,9 @@ fn stage_model(name: &str, c: &OmniMoeConfig, t: usize, es: f64, touched: usize)
         "expert_scatter" => (0.0, pairs * 16.0),
         "expert_scores" => (2.0 * pairs * h, t * h * es + u * h * es + pairs * 8.0),
         "expert_combine" => (2.0 * pairs * h, u * h * es + pairs * 8.0 + t * h * 4.0),
-        "dense_gate_up" => (
-            2.0 * t * 2.0 * i * h,
-            t * h * es + 2.0 * i * h * es + t * i * es,
+        "dense_gate_up_router" => (
+            2.0 * t * (2.0 * i + 2.0 * r) * h,
+            t * h * es + (2.0 * i + 2.0 * r) * h * es + t * i * es + t * 2.0 * r * 4.0,
         ),
         "dense_down" => (2.0 * t * h * i, t * i * es + h * i * es + 2.0 * t * h * 4.0),
         _ => (0.0, 0.0),

@@ -246,11 +246,10 @@ fn bench_writes_json_with_the_documented_keys() {
             .is_some_and(|m| m >= 0.0)
     };
     for stage in [
-        "router_logits",
+        "dense_gate_up_router",
         "router_topk",
         "expert_scores",
         "expert_combine",
-        "dense_gate_up",
         "dense_down",
     ] {
         assert!(present(stages, stage), "{stage}: {v}");

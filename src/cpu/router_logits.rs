@@ -1,4 +1,5 @@
-//! CPU twin of `shaders/router_logits.wgsl`.
+//! CPU twin of the router columns of `shaders/gemm.wgsl` (the ROUTER epilogue: the router keys are extra
+//! rows of the gate/up GEMM's B, so the logits come out of the same pass over x).
 
 use super::{dot_f64, par_rows};
 

@@ -1,8 +1,9 @@
 //! The OmniMoE layer on the GPU: weights uploaded once, a forward pass recorded as one submission.
 //!
 //! Per chunk of tokens (all chunks in the same submission; weights stay resident):
-//! router logits (gemm) → router_normalise → router_topk → [expert_histogram → expert_scan →
-//! expert_scatter] → expert_scores → expert_combine → gate/up gemm with SwiGLU → down gemm + expert branch.
+//! gate/up gemm with SwiGLU and the router logits as extra columns → router_normalise → router_topk →
+//! [expert_histogram → expert_scan → expert_scatter] → expert_scores → expert_combine → down gemm + expert
+//! branch.
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
 //! one on every adapter measured so far (see [`ExpertSchedule::resolve`]). GEMMs use the configuration
 //! [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.
@@ -119,10 +120,9 @@ pub struct OmniMoeLayer<'c> {
     gemm: GemmKernel,
     schedule: ExpertSchedule,
     chunk: usize,
-    w_xy: wgpu::Buffer,
     mean: wgpu::Buffer,
     var: wgpu::Buffer,
-    w_gate_up: wgpu::Buffer,
+    w_gate_up_router: wgpu::Buffer,
     w_down: wgpu::Buffer,
     up: wgpu::Buffer,
     down: wgpu::Buffer,
@@ -158,7 +158,10 @@ impl<'c> OmniMoeLayer<'c> {
             .min(ctx.limits.max_buffer_size);
         for (what, bytes) in [
             ("up_embed / down_embed", (n * h) as u64 * es),
-            ("gate_proj + up_proj", (2 * i * h) as u64 * es),
+            (
+                "gate_proj + up_proj + router keys",
+                ((2 * i + 2 * r) * h) as u64 * es,
+            ),
             ("down_proj", (h * i) as u64 * es),
         ] {
             if bytes > binding {
@@ -170,17 +173,19 @@ impl<'c> OmniMoeLayer<'c> {
             }
         }
         let chunk = Self::chunk_tokens(ctx, &c, f16, options.max_chunk_tokens)?;
-        let gate_up: Vec<f32> = (0..i)
+        // Rows 2i and 2i+1: gate and up of unit i; then the router keys W_x and W_y, so one GEMM over x
+        // yields the SwiGLU input and the router logits.
+        let gate_up_router: Vec<f32> = (0..i)
             .flat_map(|row| {
                 let g = &weights.gate_proj[row * h..][..h];
                 let u = &weights.up_proj[row * h..][..h];
                 g.iter().chain(u).copied()
             })
+            .chain(weights.router_x.iter().chain(&weights.router_y).copied())
             .collect();
-        let w_xy = [weights.router_x.as_slice(), &weights.router_y].concat();
         let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, f16));
         let f32s = |label, v: &[f32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
-        debug_assert_eq!(w_xy.len(), 2 * r * h);
+        debug_assert_eq!(gate_up_router.len(), (2 * i + 2 * r) * h);
         let layer = OmniMoeLayer {
             ctx,
             config: c,
@@ -198,7 +203,7 @@ impl<'c> OmniMoeLayer<'c> {
             },
             schedule: options.schedule.resolve(ctx),
             chunk,
-            w_xy: up("router keys", &w_xy),
+
             mean: f32s(
                 "router mean",
                 &[weights.norm_x_mean.as_slice(), &weights.norm_y_mean].concat(),
@@ -207,7 +212,7 @@ impl<'c> OmniMoeLayer<'c> {
                 "router var",
                 &[weights.norm_x_var.as_slice(), &weights.norm_y_var].concat(),
             ),
-            w_gate_up: up("gate/up", &gate_up),
+            w_gate_up_router: up("gate/up/router", &gate_up_router),
             w_down: up("down", &weights.down_proj),
             up: up("up_embed", &weights.up_embed),
             down: up("down_embed", &weights.down_embed),
@@ -277,15 +282,15 @@ impl<'c> OmniMoeLayer<'c> {
         matches!(self.gemm, GemmKernel::Coop { .. })
     }
 
-    /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: router logits, gate/up, down.
-    fn gemm_shapes(&self, tokens: u32) -> [(u32, u32, u32); 3] {
+    /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: gate/up with the router logits, down.
+    fn gemm_shapes(&self, tokens: u32) -> [(u32, u32, u32); 2] {
         let c = self.config;
         let (h, i, r) = (
             c.hidden_size as u32,
             c.intermediate_size as u32,
             c.grid() as u32,
         );
-        [(tokens, 2 * r, h), (tokens, 2 * i, h), (tokens, h, i)]
+        [(tokens, 2 * i + 2 * r, h), (tokens, h, i)]
     }
 
     /// The GEMM kernel for an (N, K) shape, with the K step the autotune chose on this adapter.
@@ -404,15 +409,20 @@ impl<'c> OmniMoeLayer<'c> {
 
             let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
+            // Gate/up with SwiGLU, and the router logits from the same pass over x.
+            let act = Bind::range(&scratch.act, 0, nt * i * es);
+            let i2 = 2 * i as u32;
             stages::gemm(
                 rec,
-                "router_logits",
-                self.gemm_for(2 * r32, h32),
-                (t32, 2 * r32, h32),
+                "dense_gate_up_router",
+                self.gemm_for(i2 + 2 * r32, h32),
+                (t32, i2 + 2 * r32, h32),
                 x_c,
-                all(&self.w_xy),
-                z,
-                Epilogue::Store,
+                all(&self.w_gate_up_router),
+                act,
+                Epilogue::SwiGlu {
+                    router: Some((i2, z)),
+                },
             );
             stages::router_normalise(rec, (t32, r32), z, all(&self.mean), all(&self.var), ell);
             stages::router_topk(rec, (t32, r32, k32), ell, scores, indices);
@@ -457,18 +467,6 @@ impl<'c> OmniMoeLayer<'c> {
                 sparse,
             );
 
-            let act = Bind::range(&scratch.act, 0, nt * i * es);
-            let gu = all(&self.w_gate_up);
-            stages::gemm(
-                rec,
-                "dense_gate_up",
-                self.gemm_for(2 * i as u32, h32),
-                (t32, 2 * i as u32, h32),
-                x_c,
-                gu,
-                act,
-                Epilogue::SwiGlu,
-            );
             let down = all(&self.w_down);
             stages::gemm(
                 rec,

@@ -202,22 +202,32 @@ impl PipelineCache {
     }
 }
 
-/// Every (stage, entry point, flags) the layer builds, for f32 and f16 storage; `naga` validates each in
-/// the tests.
+/// Every (stage, entry point, variant) the layer can build, for f32 and f16 storage, with every value its
+/// pipeline constants take; `naga` validates each in the tests.
 pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     let mut out = Vec::new();
+    let with_flags = |v: Variant, flags: &[&'static str]| flags.iter().fold(v, |v, f| v.with(f));
     for f16 in [false, true] {
+        // The SIMT GEMM: every epilogue, with and without vec4 fetches, both K steps.
+        for vec4 in [&[][..], &["VEC4"][..]] {
+            for tk in [8, 16] {
+                let v = || with_flags(Variant::storage(f16).constant("TK", tk), vec4);
+                out.push(("gemm", "main", v()));
+                out.push(("gemm", "main", v().with("ADD")));
+                for router in [&[][..], &["ROUTER"][..]] {
+                    let swiglu = with_flags(v().with("SWIGLU"), router);
+                    out.push((
+                        "gemm",
+                        "main",
+                        Variant {
+                            out_f16: f16,
+                            ..swiglu
+                        },
+                    ));
+                }
+            }
+        }
         let v = || Variant::storage(f16);
-        out.push(("gemm", "main", v()));
-        out.push(("gemm", "main", v().with("ADD")));
-        out.push((
-            "gemm",
-            "main",
-            Variant {
-                out_f16: f16,
-                ..v().with("SWIGLU")
-            },
-        ));
         out.push((
             "expert_scores",
             "expert_centric",
@@ -226,17 +236,34 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         out.push(("expert_scores", "token_centric", v()));
         out.push(("expert_combine", "main", v()));
     }
-    let coop = || Variant::storage(true).with("COOP");
-    out.push(("gemm_coop", "main", coop()));
-    out.push(("gemm_coop", "main", coop().with("ADD")));
-    out.push((
-        "gemm_coop",
-        "main",
-        Variant {
-            out_f16: true,
-            ..coop().with("SWIGLU")
-        },
-    ));
+    // The tensor-core GEMM: every epilogue, every configuration the autotune tries.
+    for (tk, flags) in [
+        (32, &[][..]),
+        (64, &[][..]),
+        (32, &["WIDE"][..]),
+        (32, &["DB"][..]),
+    ] {
+        let coop = || {
+            let v = Variant::storage(true)
+                .with("COOP")
+                .with("SUBGROUP")
+                .constant("TK", tk);
+            with_flags(v, flags)
+        };
+        out.push(("gemm_coop", "main", coop()));
+        out.push(("gemm_coop", "main", coop().with("ADD")));
+        for router in [&[][..], &["ROUTER"][..]] {
+            let swiglu = with_flags(coop().with("SWIGLU"), router);
+            out.push((
+                "gemm_coop",
+                "main",
+                Variant {
+                    out_f16: true,
+                    ..swiglu
+                },
+            ));
+        }
+    }
     let v = Variant::default;
     for wg in [32, 64, 128, 256] {
         out.push(("router_normalise", "main", v().constant("WG", wg)));

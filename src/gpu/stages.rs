@@ -194,8 +194,9 @@ pub enum Epilogue<'a> {
     Store,
     /// C = A·Bᵀ + D (f32 output).
     Add(Bind<'a>),
-    /// C = SiLU(gate) ⊙ up over interleaved columns; output in the storage type.
-    SwiGlu,
+    /// C = SiLU(gate) ⊙ up over interleaved columns; output in the storage type. With `router` =
+    /// (split, z), columns from `split` on are router logits written raw to `z` (f32).
+    SwiGlu { router: Option<(u32, Bind<'a>)> },
 }
 
 /// Which GEMM kernel runs, and its K step (a pipeline constant; see [`super::tune`]).
@@ -282,15 +283,21 @@ pub fn gemm<'a>(
     );
     let mut variant = Variant::storage(f16);
     let mut binds = vec![(1, a), (2, b), (3, c)];
+    let mut split = n;
     match epilogue {
         Epilogue::Store => {}
         Epilogue::Add(d) => {
             variant = variant.with("ADD");
             binds.push((4, d));
         }
-        Epilogue::SwiGlu => {
+        Epilogue::SwiGlu { router } => {
             variant = variant.with("SWIGLU");
             variant.out_f16 = f16;
+            if let Some((at, z)) = router {
+                variant = variant.with("ROUTER");
+                split = at;
+                binds.push((5, z));
+            }
         }
     }
     let groups = [n.div_ceil(128), m.div_ceil(128), 1];
@@ -300,7 +307,7 @@ pub fn gemm<'a>(
             "gemm_coop",
             "main",
             &variant.with("COOP"),
-            &[m, n, k],
+            &[m, n, k, split],
             binds,
             groups,
         );
@@ -309,7 +316,15 @@ pub fn gemm<'a>(
     if k % 4 == 0 {
         variant = variant.with("VEC4");
     }
-    rec.dispatch(label, "gemm", "main", &variant, &[m, n, k], binds, groups);
+    rec.dispatch(
+        label,
+        "gemm",
+        "main",
+        &variant,
+        &[m, n, k, split],
+        binds,
+        groups,
+    );
 }
 
 /// router_normalise: BatchNorm + per-axis log-softmax of `z` [t, 2r] into `ell`.

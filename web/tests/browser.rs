@@ -71,7 +71,7 @@ async fn gemm_matches_cpu() {
             let ep = match epilogue {
                 0 => Epilogue::Store,
                 1 => Epilogue::Add(Bind::all(&db)),
-                _ => Epilogue::SwiGlu,
+                _ => Epilogue::SwiGlu { router: None },
             };
             let kernel = GemmKernel::Simt { f16: false, k_step };
             let dims = (m as u32, n as u32, k as u32);
