@@ -11,8 +11,7 @@
 //
 // Launch: workgroups (⌈N/128⌉, ⌈M/128⌉) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
 // and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
-// the inner
-// loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied.
+// the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied.
 // Each invocation accumulates an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns likewise)
 // in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once. Every sum runs in increasing k: bitwise
 // reproducible.
@@ -21,28 +20,14 @@
 // and write below is guarded by row < M / n < N / k < K, the host binds A, B, C (and D) with exactly
 // M·K, N·K, M·N (M·N/2 for SWIGLU) elements, and the workgroup indices stay below 512 by construction.
 
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    // ROUTER: the first column that is a router logit, not a gate/up column.
-    split: u32,
-}
+#import gemm_epilogue
 
-@group(0) @binding(0) var<uniform> p: Params;
 #if VEC4
 @group(0) @binding(1) var<storage, read> a: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
 #else
 @group(0) @binding(1) var<storage, read> a: array<elem>;
 @group(0) @binding(2) var<storage, read> b: array<elem>;
-#endif
-@group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
-#if ADD
-@group(0) @binding(4) var<storage, read> d: array<f32>;
-#endif
-#if ROUTER
-@group(0) @binding(5) var<storage, read_write> z: array<f32>;
 #endif
 
 const TILE: u32 = 128u;
@@ -52,10 +37,6 @@ override TK: u32 = 8u;
 // [TK][TILE / 4]: As[k * 32 + q] holds A[row0 + 4q .. 4q + 4, k0 + k].
 var<workgroup> As: array<vec4<f32>, 512>;
 var<workgroup> Bs: array<vec4<f32>, 512>;
-
-fn silu(z: f32) -> f32 {
-    return z / (1.0 + exp(-z));
-}
 
 // A[row, k .. k + 4] (zeros outside the matrix); k is a multiple of 4.
 fn fetch_a(row: u32, k: u32) -> vec4<f32> {
@@ -120,31 +101,6 @@ fn store_row(r: u32, col: u32, v: vec4<f32>) {
     store(r, col + 3u, v.w, 0.0);
 }
 
-fn store(r: u32, col: u32, v: f32, next: f32) {
-    if (r >= p.m || col >= p.n) {
-        return;
-    }
-#if SWIGLU
-#if ROUTER
-    if (col >= p.split) {
-        z[r * (p.n - p.split) + col - p.split] = v;
-        return;
-    }
-    let half_n = p.split / 2u;
-#else
-    let half_n = p.n / 2u;
-#endif
-    if (col % 2u == 0u) {
-        c[r * half_n + col / 2u] = out_elem(silu(v) * next);
-    }
-#else
-#if ADD
-    c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
-#else
-    c[r * p.n + col] = out_elem(v);
-#endif
-#endif
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {

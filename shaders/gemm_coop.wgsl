@@ -5,29 +5,16 @@
 //
 // Launch: workgroups (⌈N/128⌉, ⌈M/TILE_M⌉) of 256 invocations = 8 subgroups of 32. A workgroup owns a
 // TILE_M×128 tile of C; subgroup s computes rows FM·16·(s / 2) .. + FM·16 and columns 64·(s % 2) .. + 64
-// as FM×4 accumulators of 16×16: FM = 2, TILE_M = 128, or with WIDE FM = 4, TILE_M = 256. K advances TK (32 or 64) at a time: the A and B blocks are staged in workgroup memory (zeros
+// as FM×4 accumulators of 16×16: FM = 2, TILE_M = 128, or with WIDE FM = 4, TILE_M = 256. K advances TK
+// (32 or 64) at a time: the A and B blocks are staged in workgroup memory (zeros
 // outside the matrices, so any M, N work), then each subgroup multiplies its fragments. Each accumulator
 // goes through a 16×16 staging area for the epilogue. Fixed order of accumulation: reproducible.
 // The SPIR-V writer wants every coopLoad/coopStore offset bound to a `let` first.
 
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    // ROUTER: the first column that is a router logit, not a gate/up column.
-    split: u32,
-}
+#import gemm_epilogue
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<vec4<f16>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
-@group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
-#if ADD
-@group(0) @binding(4) var<storage, read> d: array<f32>;
-#endif
-#if ROUTER
-@group(0) @binding(5) var<storage, read_write> z: array<f32>;
-#endif
 
 const TILE: u32 = 128u;
 #if WIDE
@@ -45,35 +32,6 @@ var<workgroup> Bs: array<f16, 8192>;
 // One 16×16 f32 block per subgroup, row-major.
 var<workgroup> staging: array<f32, 2048>;
 
-fn silu(z: f32) -> f32 {
-    return z / (1.0 + exp(-z));
-}
-
-fn store(r: u32, col: u32, v: f32, next: f32) {
-    if (r >= p.m || col >= p.n) {
-        return;
-    }
-#if SWIGLU
-#if ROUTER
-    if (col >= p.split) {
-        z[r * (p.n - p.split) + col - p.split] = v;
-        return;
-    }
-    let half_n = p.split / 2u;
-#else
-    let half_n = p.n / 2u;
-#endif
-    if (col % 2u == 0u) {
-        c[r * half_n + col / 2u] = out_elem(silu(v) * next);
-    }
-#else
-#if ADD
-    c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
-#else
-    c[r * p.n + col] = out_elem(v);
-#endif
-#endif
-}
 
 fn stage_block(li: u32, row0: u32, col0: u32, k0: u32, base: u32) {
     let k4 = p.k / 4u;

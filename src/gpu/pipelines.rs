@@ -5,6 +5,7 @@
 //!   and the browser compiles the shader (naga rejects that directive, browsers require it);
 //! - `alias elem = f16;` or `f32` (storage type of activations and weights) and `alias out_elem` likewise
 //!   (storage type of a GEMM's output);
+//! - `#import NAME`: the text of `shaders/shared/NAME.wgsl` in its place (code several stages share);
 //! - line conditionals `#if FLAG` / `#else` / `#endif` (nestable) on the variant's flags.
 //!
 //! Numeric constants go through pipeline-overridable constants. A pipeline is built once per
@@ -46,6 +47,12 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/expert_combine.wgsl"),
     ),
 ];
+
+/// WGSL that several stages pull in with `#import NAME`.
+pub const SHARED: &[(&str, &str)] = &[(
+    "gemm_epilogue",
+    include_str!("../../shaders/shared/gemm_epilogue.wgsl"),
+)];
 
 /// The source of a stage; panics on an unknown name (a bug, not an input).
 pub fn source(stage: &str) -> &'static str {
@@ -111,6 +118,7 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
         ty(variant.f16),
         ty(variant.out_f16)
     ));
+    let src = expand_imports(src);
     // Stack of (this branch is taken, some enclosing branch is not).
     let mut stack: Vec<(bool, bool)> = Vec::new();
     let live = |s: &Vec<(bool, bool)>| s.last().is_none_or(|&(on, dead)| on && !dead);
@@ -135,6 +143,26 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
 
 /// Stages whose indexing is checked in the shader itself, so wgpu's runtime bounds checks can go.
 const TRUSTED: &[&str] = &["gemm", "gemm_coop"];
+
+/// Replaces each `#import NAME` line with the shared source of that name (one level: shared files do not
+/// import).
+fn expand_imports(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    for line in src.lines() {
+        match line.trim().strip_prefix("#import ") {
+            Some(name) => {
+                let shared = SHARED
+                    .iter()
+                    .find(|(n, _)| *n == name.trim())
+                    .unwrap_or_else(|| panic!("no shared shader named {name}"));
+                out.push_str(shared.1);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
@@ -305,5 +333,17 @@ mod tests {
             ..Variant::default().with("SUBGROUP")
         };
         assert!(preprocess("x", &browser).starts_with("enable subgroups;"));
+    }
+
+    #[test]
+    fn imports_are_expanded_then_conditioned() {
+        let plain = preprocess("#import gemm_epilogue", &Variant::default());
+        assert!(
+            plain.contains("fn store(")
+                && !plain.contains("binding(4)")
+                && !plain.contains("#import")
+        );
+        let add = preprocess("#import gemm_epilogue", &Variant::default().with("ADD"));
+        assert!(add.contains("@group(0) @binding(4) var<storage, read> d"));
     }
 }

@@ -1,0 +1,50 @@
+// gemm_epilogue: what gemm.wgsl and gemm_coop.wgsl share: parameters, output bindings, and the epilogue
+// that writes one accumulated element (see gemm.wgsl for the math of plain, ADD, SWIGLU and ROUTER).
+
+struct Params {
+    m: u32,
+    n: u32,
+    k: u32,
+    // ROUTER: the first column that is a router logit, not a gate/up column.
+    split: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
+#if ADD
+@group(0) @binding(4) var<storage, read> d: array<f32>;
+#endif
+#if ROUTER
+@group(0) @binding(5) var<storage, read_write> z: array<f32>;
+#endif
+
+fn silu(x: f32) -> f32 {
+    return x / (1.0 + exp(-x));
+}
+
+// Writes accumulated element (r, col) = v; `next` is element (r, col + 1), the up half of a SwiGLU pair.
+fn store(r: u32, col: u32, v: f32, next: f32) {
+    if (r >= p.m || col >= p.n) {
+        return;
+    }
+#if SWIGLU
+#if ROUTER
+    if (col >= p.split) {
+        z[r * (p.n - p.split) + col - p.split] = v;
+        return;
+    }
+    let half_n = p.split / 2u;
+#else
+    let half_n = p.n / 2u;
+#endif
+    if (col % 2u == 0u) {
+        c[r * half_n + col / 2u] = out_elem(silu(v) * next);
+    }
+#else
+#if ADD
+    c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
+#else
+    c[r * p.n + col] = out_elem(v);
+#endif
+#endif
+}
