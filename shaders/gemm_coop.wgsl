@@ -92,8 +92,8 @@ fn main(
 ) {
     let row0 = wid.y * TILE_M;
     let col0 = wid.x * TILE;
-#if WIDE
-    let sr = (sg / 2u) * 64u;
+    // This subgroup's FM·16 rows (FM = TILE_M / 64) and 64 columns; fragment rows 2 and 3 exist with WIDE.
+    let sr = (sg / 2u) * (TILE_M / 4u);
     let sc = (sg % 2u) * 64u;
     var c00 = coop_mat16x16<f32, C>();
     var c01 = coop_mat16x16<f32, C>();
@@ -103,6 +103,7 @@ fn main(
     var c11 = coop_mat16x16<f32, C>();
     var c12 = coop_mat16x16<f32, C>();
     var c13 = coop_mat16x16<f32, C>();
+#if WIDE
     var c20 = coop_mat16x16<f32, C>();
     var c21 = coop_mat16x16<f32, C>();
     var c22 = coop_mat16x16<f32, C>();
@@ -111,6 +112,7 @@ fn main(
     var c31 = coop_mat16x16<f32, C>();
     var c32 = coop_mat16x16<f32, C>();
     var c33 = coop_mat16x16<f32, C>();
+#endif
 #if DB
     stage_block(li, row0, col0, 0u, 0u);
     for (var k0 = 0u; k0 < p.k; k0 += TK) {
@@ -129,14 +131,6 @@ fn main(
 #endif
         for (var kk = 0u; kk < TK; kk += 16u) {
             let stride = TK;
-            let ia0 = base + (sr + 0u) * TK + kk;
-            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], stride);
-            let ia1 = base + (sr + 16u) * TK + kk;
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], stride);
-            let ia2 = base + (sr + 32u) * TK + kk;
-            let a2 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia2], stride);
-            let ia3 = base + (sr + 48u) * TK + kk;
-            let a3 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia3], stride);
             let ib0 = base + (sc + 0u) * TK + kk;
             let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], stride);
             let ib1 = base + (sc + 16u) * TK + kk;
@@ -145,22 +139,32 @@ fn main(
             let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], stride);
             let ib3 = base + (sc + 48u) * TK + kk;
             let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], stride);
+            let ia0 = base + (sr + 0u) * TK + kk;
+            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], stride);
             c00 = coopMultiplyAdd(a0, b0, c00);
             c01 = coopMultiplyAdd(a0, b1, c01);
             c02 = coopMultiplyAdd(a0, b2, c02);
             c03 = coopMultiplyAdd(a0, b3, c03);
+            let ia1 = base + (sr + 16u) * TK + kk;
+            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], stride);
             c10 = coopMultiplyAdd(a1, b0, c10);
             c11 = coopMultiplyAdd(a1, b1, c11);
             c12 = coopMultiplyAdd(a1, b2, c12);
             c13 = coopMultiplyAdd(a1, b3, c13);
+#if WIDE
+            let ia2 = base + (sr + 32u) * TK + kk;
+            let a2 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia2], stride);
             c20 = coopMultiplyAdd(a2, b0, c20);
             c21 = coopMultiplyAdd(a2, b1, c21);
             c22 = coopMultiplyAdd(a2, b2, c22);
             c23 = coopMultiplyAdd(a2, b3, c23);
+            let ia3 = base + (sr + 48u) * TK + kk;
+            let a3 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia3], stride);
             c30 = coopMultiplyAdd(a3, b0, c30);
             c31 = coopMultiplyAdd(a3, b1, c31);
             c32 = coopMultiplyAdd(a3, b2, c32);
             c33 = coopMultiplyAdd(a3, b3, c33);
+#endif
         }
 #if DB
 #else
@@ -176,6 +180,7 @@ fn main(
     emit(c11, sg, lane, row0 + sr + 16u, cb + 16u);
     emit(c12, sg, lane, row0 + sr + 16u, cb + 32u);
     emit(c13, sg, lane, row0 + sr + 16u, cb + 48u);
+#if WIDE
     emit(c20, sg, lane, row0 + sr + 32u, cb + 0u);
     emit(c21, sg, lane, row0 + sr + 32u, cb + 16u);
     emit(c22, sg, lane, row0 + sr + 32u, cb + 32u);
@@ -184,69 +189,5 @@ fn main(
     emit(c31, sg, lane, row0 + sr + 48u, cb + 16u);
     emit(c32, sg, lane, row0 + sr + 48u, cb + 32u);
     emit(c33, sg, lane, row0 + sr + 48u, cb + 48u);
-#else
-    let sr = (sg / 2u) * 32u;
-    let sc = (sg % 2u) * 64u;
-    var c00 = coop_mat16x16<f32, C>();
-    var c01 = coop_mat16x16<f32, C>();
-    var c02 = coop_mat16x16<f32, C>();
-    var c03 = coop_mat16x16<f32, C>();
-    var c10 = coop_mat16x16<f32, C>();
-    var c11 = coop_mat16x16<f32, C>();
-    var c12 = coop_mat16x16<f32, C>();
-    var c13 = coop_mat16x16<f32, C>();
-#if DB
-    stage_block(li, row0, col0, 0u, 0u);
-    for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        // One barrier a step: this step's block is in, and everyone is done with the other buffer, which
-        // now receives the next block while this one is multiplied.
-        let base = ((k0 / TK) % 2u) * 4096u;
-        workgroupBarrier();
-        if (k0 + TK < p.k) {
-            stage_block(li, row0, col0, k0 + TK, 4096u - base);
-        }
-#else
-    for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        let base = 0u;
-        stage_block(li, row0, col0, k0, 0u);
-        workgroupBarrier();
-#endif
-        for (var kk = 0u; kk < TK; kk += 16u) {
-            let stride = TK;
-            let ia0 = base + (sr + 0u) * TK + kk;
-            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], stride);
-            let ia1 = base + (sr + 16u) * TK + kk;
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], stride);
-            let ib0 = base + (sc + 0u) * TK + kk;
-            let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], stride);
-            let ib1 = base + (sc + 16u) * TK + kk;
-            let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], stride);
-            let ib2 = base + (sc + 32u) * TK + kk;
-            let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], stride);
-            let ib3 = base + (sc + 48u) * TK + kk;
-            let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], stride);
-            c00 = coopMultiplyAdd(a0, b0, c00);
-            c01 = coopMultiplyAdd(a0, b1, c01);
-            c02 = coopMultiplyAdd(a0, b2, c02);
-            c03 = coopMultiplyAdd(a0, b3, c03);
-            c10 = coopMultiplyAdd(a1, b0, c10);
-            c11 = coopMultiplyAdd(a1, b1, c11);
-            c12 = coopMultiplyAdd(a1, b2, c12);
-            c13 = coopMultiplyAdd(a1, b3, c13);
-        }
-#if DB
-#else
-        workgroupBarrier();
-#endif
-    }
-    let cb = col0 + sc;
-    emit(c00, sg, lane, row0 + sr + 0u, cb + 0u);
-    emit(c01, sg, lane, row0 + sr + 0u, cb + 16u);
-    emit(c02, sg, lane, row0 + sr + 0u, cb + 32u);
-    emit(c03, sg, lane, row0 + sr + 0u, cb + 48u);
-    emit(c10, sg, lane, row0 + sr + 16u, cb + 0u);
-    emit(c11, sg, lane, row0 + sr + 16u, cb + 16u);
-    emit(c12, sg, lane, row0 + sr + 16u, cb + 32u);
-    emit(c13, sg, lane, row0 + sr + 16u, cb + 48u);
 #endif
 }
