@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_close, assert_same_sets, golden_cases};
+use common::{assert_close, assert_same_sets, golden_case, golden_cases};
 use omnimoe::io::TensorFile;
 use omnimoe::{cpu, LoadOptions, OmniMoeWeights};
 
@@ -44,10 +44,7 @@ fn cpu_reference_matches_every_golden_file() {
 
 #[test]
 fn cpu_reference_is_deterministic() {
-    let (_, bytes) = golden_cases()
-        .into_iter()
-        .find(|(n, _)| n == "medium")
-        .unwrap();
+    let bytes = golden_case("medium");
     let file = TensorFile::parse(&bytes).unwrap();
     let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
     let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();

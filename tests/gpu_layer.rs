@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_close, assert_same_sets, golden_cases, gpu};
+use common::{assert_close, assert_same_sets, golden_case, golden_cases, gpu};
 use omnimoe::gpu::{ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::io::TensorFile;
 use omnimoe::{LoadOptions, OmniMoeWeights};
@@ -202,10 +202,7 @@ fn a_near_tie_with_one_hidden_unit() {
 
 #[test]
 fn two_forwards_are_bitwise_identical_and_schedules_agree() {
-    let (_, bytes) = golden_cases()
-        .into_iter()
-        .find(|(n, _)| n == "medium")
-        .unwrap();
+    let bytes = golden_case("medium");
     let file = TensorFile::parse(&bytes).unwrap();
     let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
     let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
@@ -255,10 +252,7 @@ fn f16_storage_stays_within_its_documented_bound() {
         ctx.caps.shader_f16,
         "the test adapter should offer SHADER_F16"
     );
-    let (_, bytes) = golden_cases()
-        .into_iter()
-        .find(|(n, _)| n == "medium")
-        .unwrap();
+    let bytes = golden_case("medium");
     let file = TensorFile::parse(&bytes).unwrap();
     let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
     let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
@@ -367,10 +361,7 @@ fn small_binding_limits_reject_big_weights_and_chunk_tokens() {
 
 #[test]
 fn autotune_chooses_among_the_candidates_and_results_still_match() {
-    let (_, bytes) = golden_cases()
-        .into_iter()
-        .find(|(n, _)| n == "small")
-        .unwrap();
+    let bytes = golden_case("small");
     let file = TensorFile::parse(&bytes).unwrap();
     let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
     let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();

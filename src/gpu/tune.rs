@@ -84,7 +84,7 @@ pub async fn tune_gemm(
             );
         }
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let start = web_time();
+        let start = now_ms();
         let times = rec.encode(&mut encoder, true);
         ctx.queue.submit([encoder.finish()]);
         buffers::wait(ctx)?;
@@ -96,7 +96,7 @@ pub async fn tune_gemm(
                 .iter()
                 .map(|p| p.1)
                 .fold(f64::MAX, f64::min),
-            None => (web_time() - start) / REPS as f64,
+            None => (now_ms() - start) / REPS as f64,
         };
         candidates.push((candidate, ms));
     }
@@ -115,9 +115,9 @@ pub async fn tune_gemm(
     })
 }
 
-/// Milliseconds on a monotonic clock (native only; the web path always has the passes' timestamps or
+/// Milliseconds on a monotonic clock (native only; on the web the passes' timestamps are used, or
 /// reports 0).
-fn web_time() -> f64 {
+fn now_ms() -> f64 {
     #[cfg(not(target_arch = "wasm32"))]
     {
         use std::sync::OnceLock;

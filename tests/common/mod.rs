@@ -38,6 +38,12 @@ pub fn golden_cases() -> Vec<(String, Vec<u8>)> {
     cases
 }
 
+/// One golden case's file bytes, by name (`tiny`, `small`, `nonsquare`, `kbig`, `medium`).
+pub fn golden_case(name: &str) -> Vec<u8> {
+    let path = golden_dir().join(format!("{name}.safetensors"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Asserts `|ours − want| ≤ abs + rel·|want|` elementwise, reporting the worst element.
 pub fn assert_close(what: &str, ours: &[f32], want: &[f32], abs: f32, rel: f32) {
     assert_eq!(ours.len(), want.len(), "{what}: length");
