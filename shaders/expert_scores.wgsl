@@ -7,8 +7,10 @@
 //   perm[offset[e] .. offset[e+1]) eight at a time; u_e is fetched once per workgroup and stays in cache
 //   for all of its tokens. Empty experts exit at once.
 // - `token_centric`: one workgroup per token walks its K slots eight at a time, fetching u_e for every pair.
-// Each pair's dot is split over 16 lanes (lane l sums h ≡ l mod 16 in increasing h), then the group's
-// first lane adds the 16 partial sums in lane order: bitwise reproducible, and equal between the schedules.
+// Each pair's dot is split over 16 lanes (lane l sums h ≡ l mod 16 in increasing h; with VEC4, H % 4 == 0,
+// lane l sums the 4-element chunks ≡ l mod 16, each chunk in order, so 16 lanes read 16 consecutive
+// chunks at once), then the group's first lane adds the 16 partial sums in lane order: bitwise
+// reproducible, and equal between the schedules.
 // Launch: 256 invocations = 16 groups of 16 lanes; N workgroups (expert_centric) or T (token_centric).
 
 struct Params {
@@ -19,8 +21,13 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+#if VEC4
+@group(0) @binding(1) var<storage, read> x: array<vec4<elem>>;
+@group(0) @binding(2) var<storage, read> up: array<vec4<elem>>;
+#else
 @group(0) @binding(1) var<storage, read> x: array<elem>;
 @group(0) @binding(2) var<storage, read> up: array<elem>;
+#endif
 @group(0) @binding(3) var<storage, read> scores: array<f32>;
 @group(0) @binding(4) var<storage, read_write> h_out: array<f32>;
 #if EXPERT_CENTRIC
@@ -43,9 +50,21 @@ fn silu(z: f32) -> f32 {
 // Partial dot of u_e and x_t over this lane's columns.
 fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
     var acc = 0.0;
+#if VEC4
+    let h4 = p.h / 4u;
+    for (var c = lane; c < h4; c += LANES) {
+        let u = vec4<f32>(up[e * h4 + c]);
+        let v = vec4<f32>(x[t * h4 + c]);
+        acc = fma(u.x, v.x, acc);
+        acc = fma(u.y, v.y, acc);
+        acc = fma(u.z, v.z, acc);
+        acc = fma(u.w, v.w, acc);
+    }
+#else
     for (var c = lane; c < p.h; c += LANES) {
         acc = fma(f32(up[e * p.h + c]), f32(x[t * p.h + c]), acc);
     }
+#endif
     return acc;
 }
 

@@ -1,68 +1,164 @@
 // gemm_coop: C = A · Bᵀ on tensor cores through cooperative matrices (f16 inputs, f32 accumulation),
 // with the epilogues of gemm.wgsl (plain, ADD, SWIGLU, SWIGLU with ROUTER) and the same math:
 //
-//   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 4 == 0
+//   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 8 == 0
 //
-// Launch: workgroups (⌈N/128⌉, ⌈M/TILE_M⌉) of 256 invocations = 8 subgroups of 32. A workgroup owns a
-// TILE_M×128 tile of C; subgroup s computes rows FM·16·(s / 2) .. + FM·16 and columns 64·(s % 2) .. + 64
-// as FM×4 accumulators of 16×16: FM = 2, TILE_M = 128, or with WIDE FM = 4, TILE_M = 256. K advances TK
-// (32 or 64) at a time: the A and B blocks are staged in workgroup memory (zeros
-// outside the matrices, so any M, N work), then each subgroup multiplies its fragments. Each accumulator
-// goes through a 16×16 staging area for the epilogue. Fixed order of accumulation: reproducible.
-// The SPIR-V writer wants every coopLoad/coopStore offset bound to a `let` first.
+// Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉) of 256 invocations = 8 subgroups of 32, laid out SG_R × SG_C
+// (4 × 2, or 2 × 4 with SGW). Subgroup (i, j) owns FM × 4 accumulators of 16×16 (FM = 2, or 4 with FM4):
+// rows FM·16·i .. and columns 64·j .. of the workgroup's TILE_M × TILE_N tile of C.
+//
+// K advances TK halves a step (16, 32 or 64: flags TK16, TK64, else 32). Operands travel global memory →
+// registers → workgroup memory → fragments:
+// - 16-byte global loads (`vec4<u32>`: eight halves), each invocation CA chunks of A and CB of B a step;
+// - workgroup rows padded to TK + 8 halves (PACKED: stored as 16-byte words, see UNIT), so the 16 rows a fragment load reads start on different banks;
+// - the next step's chunks are loaded into registers before this step's multiplies and stored to workgroup
+//   memory after them, so global latency hides behind the tensor cores. With DB the staged blocks are double
+//   buffered (one barrier a step); without it one buffer and two barriers a step.
+// Zeros stand in outside the matrices, so any M and N work.
+//
+// Epilogue: each accumulator goes through a 16×16 staging block of its subgroup into `store()`. With DIRECT
+// and a tile inside C, the plain and ADD epilogues skip staging: ADD starts the accumulators from D
+// (coopLoad), and each accumulator is stored to C with coopStore. Every sum runs over k in a fixed order:
+// bitwise reproducible.
+//
+// Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): every global access is guarded,
+// or (DIRECT) made only by tiles wholly inside C and D. The SPIR-V writer wants every coopLoad/coopStore
+// offset and stride bound to a `let` first.
 
 #import gemm_epilogue
 
-@group(0) @binding(1) var<storage, read> a: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
 
-const TILE: u32 = 128u;
-#if WIDE
-const TILE_M: u32 = 256u;
+#if FM4
+const FM: u32 = 4u;
 #else
-const TILE_M: u32 = 128u;
+const FM: u32 = 2u;
 #endif
-// K step: 32 or 64 (a pipeline constant; WIDE takes 32 only, for workgroup memory). DB (double
-// buffering, TK = 32 and not WIDE) stages the next block in the other half of As/Bs while this one is used.
-override TK: u32 = 32u;
+#if SGW
+const SG_R: u32 = 2u;
+const SG_C: u32 = 4u;
+#else
+const SG_R: u32 = 4u;
+const SG_C: u32 = 2u;
+#endif
+const TILE_M: u32 = SG_R * FM * 16u;
+const TILE_N: u32 = SG_C * 64u;
+#if TK16
+const TK: u32 = 16u;
+#else
+#if TK64
+const TK: u32 = 64u;
+#else
+const TK: u32 = 32u;
+#endif
+#endif
+#if DB
+const NBUF: u32 = 2u;
+#else
+const NBUF: u32 = 1u;
+#endif
+// Halves per element of the staged blocks: 8 with PACKED (`vec4<u32>`: a global chunk goes to workgroup
+// memory as one 16-byte store, and the fragment loads read f16 through a `vec4<u32>` pointer, the way
+// SPIR-V cooperative loads take any scalar or vector element), else 1 (`f16`: eight scalar stores a chunk).
+#if PACKED
+const UNIT: u32 = 8u;
+#else
+const UNIT: u32 = 1u;
+#endif
+// Row pitch of the staged blocks, in elements (TK + 8 halves).
+const PITCH: u32 = (TK + 8u) / UNIT;
+// 16-byte chunks per row of a block, and per invocation of A's and B's block.
+const ROW_CHUNKS: u32 = TK / 8u;
+const CA: u32 = TILE_M * ROW_CHUNKS / 256u;
+const CB: u32 = TILE_N * ROW_CHUNKS / 256u;
+const SA: u32 = TILE_M * PITCH;
+const SB: u32 = TILE_N * PITCH;
 
-// [TILE_M][TK] row-major: As[r * TK + k] = A[row0 + r, k0 + k]; Bs likewise with B's 128 rows.
-var<workgroup> As: array<f16, 8192>;
-var<workgroup> Bs: array<f16, 8192>;
+#if PACKED
+var<workgroup> As: array<vec4<u32>, NBUF * SA>;
+var<workgroup> Bs: array<vec4<u32>, NBUF * SB>;
+#else
+var<workgroup> As: array<f16, NBUF * SA>;
+var<workgroup> Bs: array<f16, NBUF * SB>;
+#endif
 // One 16×16 f32 block per subgroup, row-major.
 var<workgroup> staging: array<f32, 2048>;
 
+var<private> ra: array<vec4<u32>, CA>;
+var<private> rb: array<vec4<u32>, CB>;
 
-fn stage_block(li: u32, row0: u32, col0: u32, k0: u32, base: u32) {
-    let k4 = p.k / 4u;
-    let per_row = TK / 4u;
-    for (var j = 0u; j < TILE_M * TK / 1024u; j++) {
+// Loads this invocation's chunks of the blocks at k0 into ra / rb (zeros outside the matrices).
+fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
+    let k8 = p.k / 8u;
+    for (var j = 0u; j < CA; j++) {
         let e = li + 256u * j;
-        let r = e / per_row;
-        let kq = (e % per_row) * 4u;
-        var va = vec4<f16>(0.0);
+        let r = e / ROW_CHUNKS;
+        let kq = (e % ROW_CHUNKS) * 8u;
+        var v = vec4<u32>(0u);
         if (k0 + kq < p.k && row0 + r < p.m) {
-            va = a[(row0 + r) * k4 + (k0 + kq) / 4u];
+            v = a[(row0 + r) * k8 + (k0 + kq) / 8u];
         }
-        let o = base + r * TK + kq;
-        As[o] = va.x;
-        As[o + 1u] = va.y;
-        As[o + 2u] = va.z;
-        As[o + 3u] = va.w;
+        ra[j] = v;
     }
-    for (var j = 0u; j < TILE * TK / 1024u; j++) {
+    for (var j = 0u; j < CB; j++) {
         let e = li + 256u * j;
-        let r = e / per_row;
-        let kq = (e % per_row) * 4u;
-        var vb = vec4<f16>(0.0);
+        let r = e / ROW_CHUNKS;
+        let kq = (e % ROW_CHUNKS) * 8u;
+        var v = vec4<u32>(0u);
         if (k0 + kq < p.k && col0 + r < p.n) {
-            vb = b[(col0 + r) * k4 + (k0 + kq) / 4u];
+            v = b[(col0 + r) * k8 + (k0 + kq) / 8u];
         }
-        let o = base + r * TK + kq;
-        Bs[o] = vb.x;
-        Bs[o + 1u] = vb.y;
-        Bs[o + 2u] = vb.z;
-        Bs[o + 3u] = vb.w;
+        rb[j] = v;
+    }
+}
+
+#if PACKED
+fn put8(o: u32, v: vec4<u32>, to_a: bool) {
+    if (to_a) {
+        As[o] = v;
+    } else {
+        Bs[o] = v;
+    }
+}
+#else
+// Eight halves from four packed words.
+fn put8(o: u32, v: vec4<u32>, to_a: bool) {
+    let h0 = vec2<f16>(unpack2x16float(v.x));
+    let h1 = vec2<f16>(unpack2x16float(v.y));
+    let h2 = vec2<f16>(unpack2x16float(v.z));
+    let h3 = vec2<f16>(unpack2x16float(v.w));
+    if (to_a) {
+        As[o] = h0.x;
+        As[o + 1u] = h0.y;
+        As[o + 2u] = h1.x;
+        As[o + 3u] = h1.y;
+        As[o + 4u] = h2.x;
+        As[o + 5u] = h2.y;
+        As[o + 6u] = h3.x;
+        As[o + 7u] = h3.y;
+    } else {
+        Bs[o] = h0.x;
+        Bs[o + 1u] = h0.y;
+        Bs[o + 2u] = h1.x;
+        Bs[o + 3u] = h1.y;
+        Bs[o + 4u] = h2.x;
+        Bs[o + 5u] = h2.y;
+        Bs[o + 6u] = h3.x;
+        Bs[o + 7u] = h3.y;
+    }
+}
+#endif
+
+// Stores ra / rb into buffer `buf` of the staged blocks.
+fn store_block(li: u32, buf: u32) {
+    for (var j = 0u; j < CA; j++) {
+        let e = li + 256u * j;
+        put8(buf * SA + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, ra[j], true);
+    }
+    for (var j = 0u; j < CB; j++) {
+        let e = li + 256u * j;
+        put8(buf * SB + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, rb[j], false);
     }
 }
 
@@ -83,6 +179,25 @@ fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
     workgroupBarrier();
 }
 
+#if DIRECT
+// The accumulator's start: D's 16×16 block at (r0, c0) with ADD, else zeros.
+fn acc_init(r0: u32, c0: u32) -> coop_mat16x16<f32, C> {
+#if ADD
+    let o = r0 * p.n + c0;
+    let ld = p.n;
+    return coopLoadT<coop_mat16x16<f32, C>>(&d[o], ld);
+#else
+    return coop_mat16x16<f32, C>();
+#endif
+}
+
+fn put(acc: coop_mat16x16<f32, C>, r0: u32, c0: u32) {
+    let o = r0 * p.n + c0;
+    let ld = p.n;
+    coopStoreT(acc, &c[o], ld);
+}
+#endif
+
 @compute @workgroup_size(256)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -91,10 +206,15 @@ fn main(
     @builtin(subgroup_invocation_id) lane: u32,
 ) {
     let row0 = wid.y * TILE_M;
-    let col0 = wid.x * TILE;
-    // This subgroup's FM·16 rows (FM = TILE_M / 64) and 64 columns; fragment rows 2 and 3 exist with WIDE.
-    let sr = (sg / 2u) * (TILE_M / 4u);
-    let sc = (sg % 2u) * 64u;
+    let col0 = wid.x * TILE_N;
+    let sr = (sg / SG_C) * (FM * 16u);
+    let sc = (sg % SG_C) * 64u;
+    let rb0 = row0 + sr;
+    let cb0 = col0 + sc;
+#if DIRECT
+    // Uniform over the workgroup: the tile lies inside C.
+    let direct = row0 + TILE_M <= p.m && col0 + TILE_N <= p.n;
+#endif
     var c00 = coop_mat16x16<f32, C>();
     var c01 = coop_mat16x16<f32, C>();
     var c02 = coop_mat16x16<f32, C>();
@@ -103,7 +223,7 @@ fn main(
     var c11 = coop_mat16x16<f32, C>();
     var c12 = coop_mat16x16<f32, C>();
     var c13 = coop_mat16x16<f32, C>();
-#if WIDE
+#if FM4
     var c20 = coop_mat16x16<f32, C>();
     var c21 = coop_mat16x16<f32, C>();
     var c22 = coop_mat16x16<f32, C>();
@@ -113,53 +233,76 @@ fn main(
     var c32 = coop_mat16x16<f32, C>();
     var c33 = coop_mat16x16<f32, C>();
 #endif
-#if DB
-    stage_block(li, row0, col0, 0u, 0u);
-    for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        // One barrier a step: this step's block is in, and everyone is done with the other buffer, which
-        // now receives the next block while this one is multiplied.
-        let base = ((k0 / TK) % 2u) * 4096u;
-        workgroupBarrier();
-        if (k0 + TK < p.k) {
-            stage_block(li, row0, col0, k0 + TK, 4096u - base);
-        }
-#else
-    for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        let base = 0u;
-        stage_block(li, row0, col0, k0, 0u);
-        workgroupBarrier();
+#if DIRECT
+    if (direct) {
+        c00 = acc_init(rb0, cb0);
+        c01 = acc_init(rb0, cb0 + 16u);
+        c02 = acc_init(rb0, cb0 + 32u);
+        c03 = acc_init(rb0, cb0 + 48u);
+        c10 = acc_init(rb0 + 16u, cb0);
+        c11 = acc_init(rb0 + 16u, cb0 + 16u);
+        c12 = acc_init(rb0 + 16u, cb0 + 32u);
+        c13 = acc_init(rb0 + 16u, cb0 + 48u);
+#if FM4
+        c20 = acc_init(rb0 + 32u, cb0);
+        c21 = acc_init(rb0 + 32u, cb0 + 16u);
+        c22 = acc_init(rb0 + 32u, cb0 + 32u);
+        c23 = acc_init(rb0 + 32u, cb0 + 48u);
+        c30 = acc_init(rb0 + 48u, cb0);
+        c31 = acc_init(rb0 + 48u, cb0 + 16u);
+        c32 = acc_init(rb0 + 48u, cb0 + 32u);
+        c33 = acc_init(rb0 + 48u, cb0 + 48u);
 #endif
-        for (var kk = 0u; kk < TK; kk += 16u) {
-            let stride = TK;
-            let ib0 = base + (sc + 0u) * TK + kk;
-            let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], stride);
-            let ib1 = base + (sc + 16u) * TK + kk;
-            let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], stride);
-            let ib2 = base + (sc + 32u) * TK + kk;
-            let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], stride);
-            let ib3 = base + (sc + 48u) * TK + kk;
-            let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], stride);
-            let ia0 = base + (sr + 0u) * TK + kk;
-            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], stride);
+    }
+#endif
+    load_block(li, row0, col0, 0u);
+    store_block(li, 0u);
+    workgroupBarrier();
+    var step = 0u;
+    for (var k0 = 0u; k0 < p.k; k0 += TK) {
+        let more = k0 + TK < p.k;
+        if (more) {
+            load_block(li, row0, col0, k0 + TK);
+        }
+#if DB
+        let cur = step % 2u;
+#else
+        let cur = 0u;
+#endif
+        let abase = cur * SA + sr * PITCH;
+        let bbase = cur * SB + sc * PITCH;
+        let pitch = PITCH;
+        for (var k16 = 0u; k16 < TK; k16 += 16u) {
+            let kk = k16 / UNIT;
+            let ib0 = bbase + kk;
+            let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], pitch);
+            let ib1 = bbase + 16u * PITCH + kk;
+            let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], pitch);
+            let ib2 = bbase + 32u * PITCH + kk;
+            let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], pitch);
+            let ib3 = bbase + 48u * PITCH + kk;
+            let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], pitch);
+            let ia0 = abase + kk;
+            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], pitch);
             c00 = coopMultiplyAdd(a0, b0, c00);
             c01 = coopMultiplyAdd(a0, b1, c01);
             c02 = coopMultiplyAdd(a0, b2, c02);
             c03 = coopMultiplyAdd(a0, b3, c03);
-            let ia1 = base + (sr + 16u) * TK + kk;
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], stride);
+            let ia1 = abase + 16u * PITCH + kk;
+            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], pitch);
             c10 = coopMultiplyAdd(a1, b0, c10);
             c11 = coopMultiplyAdd(a1, b1, c11);
             c12 = coopMultiplyAdd(a1, b2, c12);
             c13 = coopMultiplyAdd(a1, b3, c13);
-#if WIDE
-            let ia2 = base + (sr + 32u) * TK + kk;
-            let a2 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia2], stride);
+#if FM4
+            let ia2 = abase + 32u * PITCH + kk;
+            let a2 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia2], pitch);
             c20 = coopMultiplyAdd(a2, b0, c20);
             c21 = coopMultiplyAdd(a2, b1, c21);
             c22 = coopMultiplyAdd(a2, b2, c22);
             c23 = coopMultiplyAdd(a2, b3, c23);
-            let ia3 = base + (sr + 48u) * TK + kk;
-            let a3 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia3], stride);
+            let ia3 = abase + 48u * PITCH + kk;
+            let a3 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia3], pitch);
             c30 = coopMultiplyAdd(a3, b0, c30);
             c31 = coopMultiplyAdd(a3, b1, c31);
             c32 = coopMultiplyAdd(a3, b2, c32);
@@ -167,27 +310,58 @@ fn main(
 #endif
         }
 #if DB
+        // The other buffer was last read in the previous step, before that step's barrier.
+        if (more) {
+            store_block(li, 1u - cur);
+        }
 #else
         workgroupBarrier();
+        if (more) {
+            store_block(li, 0u);
+        }
 #endif
+        workgroupBarrier();
+        step += 1u;
     }
-    let cb = col0 + sc;
-    emit(c00, sg, lane, row0 + sr + 0u, cb + 0u);
-    emit(c01, sg, lane, row0 + sr + 0u, cb + 16u);
-    emit(c02, sg, lane, row0 + sr + 0u, cb + 32u);
-    emit(c03, sg, lane, row0 + sr + 0u, cb + 48u);
-    emit(c10, sg, lane, row0 + sr + 16u, cb + 0u);
-    emit(c11, sg, lane, row0 + sr + 16u, cb + 16u);
-    emit(c12, sg, lane, row0 + sr + 16u, cb + 32u);
-    emit(c13, sg, lane, row0 + sr + 16u, cb + 48u);
-#if WIDE
-    emit(c20, sg, lane, row0 + sr + 32u, cb + 0u);
-    emit(c21, sg, lane, row0 + sr + 32u, cb + 16u);
-    emit(c22, sg, lane, row0 + sr + 32u, cb + 32u);
-    emit(c23, sg, lane, row0 + sr + 32u, cb + 48u);
-    emit(c30, sg, lane, row0 + sr + 48u, cb + 0u);
-    emit(c31, sg, lane, row0 + sr + 48u, cb + 16u);
-    emit(c32, sg, lane, row0 + sr + 48u, cb + 32u);
-    emit(c33, sg, lane, row0 + sr + 48u, cb + 48u);
+#if DIRECT
+    if (direct) {
+        put(c00, rb0, cb0);
+        put(c01, rb0, cb0 + 16u);
+        put(c02, rb0, cb0 + 32u);
+        put(c03, rb0, cb0 + 48u);
+        put(c10, rb0 + 16u, cb0);
+        put(c11, rb0 + 16u, cb0 + 16u);
+        put(c12, rb0 + 16u, cb0 + 32u);
+        put(c13, rb0 + 16u, cb0 + 48u);
+#if FM4
+        put(c20, rb0 + 32u, cb0);
+        put(c21, rb0 + 32u, cb0 + 16u);
+        put(c22, rb0 + 32u, cb0 + 32u);
+        put(c23, rb0 + 32u, cb0 + 48u);
+        put(c30, rb0 + 48u, cb0);
+        put(c31, rb0 + 48u, cb0 + 16u);
+        put(c32, rb0 + 48u, cb0 + 32u);
+        put(c33, rb0 + 48u, cb0 + 48u);
+#endif
+        return;
+    }
+#endif
+    emit(c00, sg, lane, rb0, cb0);
+    emit(c01, sg, lane, rb0, cb0 + 16u);
+    emit(c02, sg, lane, rb0, cb0 + 32u);
+    emit(c03, sg, lane, rb0, cb0 + 48u);
+    emit(c10, sg, lane, rb0 + 16u, cb0);
+    emit(c11, sg, lane, rb0 + 16u, cb0 + 16u);
+    emit(c12, sg, lane, rb0 + 16u, cb0 + 32u);
+    emit(c13, sg, lane, rb0 + 16u, cb0 + 48u);
+#if FM4
+    emit(c20, sg, lane, rb0 + 32u, cb0);
+    emit(c21, sg, lane, rb0 + 32u, cb0 + 16u);
+    emit(c22, sg, lane, rb0 + 32u, cb0 + 32u);
+    emit(c23, sg, lane, rb0 + 32u, cb0 + 48u);
+    emit(c30, sg, lane, rb0 + 48u, cb0);
+    emit(c31, sg, lane, rb0 + 48u, cb0 + 16u);
+    emit(c32, sg, lane, rb0 + 48u, cb0 + 32u);
+    emit(c33, sg, lane, rb0 + 48u, cb0 + 48u);
 #endif
 }

@@ -8,8 +8,15 @@
 //   3. Sort those candidates best-first (on equal scores the lower expert id e = i·R + j first); write the
 //      first K: scores [T, K] (f32, descending) and indices [T, K] (u32).
 //
-// Launch: one workgroup of WG (32…256, a pipeline constant) per token (ids folded over x and y); bitonic sorts in workgroup memory over
-// power-of-two sizes given by the host (`axis_pow2` ≥ R, `cand_pow2` ≥ candidate count, both ≤ 1024).
+// Two entry points, same results:
+// - `main`, any R ≤ 1024: one workgroup of WG (32…256, a pipeline constant) per token (ids folded over x
+//   and y); bitonic sorts in workgroup memory over power-of-two sizes given by the host (`axis_pow2` ≥ R,
+//   `cand_pow2` ≥ candidate count, both ≤ 1024).
+// - `by_rank`, R ≤ 128 and at most 256 candidates: one workgroup of 128 per token; every value's place in
+//   best-first order is its rank (how many values go before it), found by comparing it with all the others
+//   of its list, so steps 1 and 3 take one pass each instead of a sort (four barriers instead of ~60).
+//   With NORMALISE it reads the raw logits z and does router_normalise's work first (BatchNorm, then a
+//   log-softmax per axis with max and sum as fixed-shape trees): the router is one dispatch.
 
 struct Params {
     t: u32,
@@ -18,7 +25,8 @@ struct Params {
     kp: u32,
     axis_pow2: u32,
     cand_pow2: u32,
-    _pad0: u32,
+    // by_rank: the number of candidates.
+    cand: u32,
     _pad1: u32,
 }
 
@@ -26,6 +34,10 @@ struct Params {
 @group(0) @binding(1) var<storage, read> ell: array<f32>;
 @group(0) @binding(2) var<storage, read_write> scores: array<f32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
+#if NORMALISE
+@group(0) @binding(4) var<storage, read> mean: array<f32>;
+@group(0) @binding(5) var<storage, read> variance: array<f32>;
+#endif
 
 // Invocations per workgroup: a power of two from 32 to 256, chosen by the host to fit the sorts.
 override WG: u32 = 256u;
@@ -120,5 +132,121 @@ fn main(
     for (var i = li; i < p.k; i += WG) {
         scores[t * p.k + i] = sv[i];
         indices[t * p.k + i] = si[i];
+    }
+}
+
+// by_rank: the token's 2R values (ℓx, then ℓy), its K' best per axis, and its candidates.
+const RANK_WG: u32 = 128u;
+var<workgroup> vals: array<f32, 256>;
+var<workgroup> red: array<f32, 256>;
+var<workgroup> cand_v: array<f32, 256>;
+var<workgroup> cand_i: array<u32, 256>;
+
+#if NORMALISE
+// Tree reduction (max or sum) of red[0..128) and red[128..256) at once; every invocation gets both.
+fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
+    for (var s = 64u; s > 0u; s >>= 1u) {
+        workgroupBarrier();
+        if (li < s) {
+            for (var axis = 0u; axis < 2u; axis++) {
+                let o = axis * 128u + li;
+                if (is_max) {
+                    red[o] = max(red[o], red[o + s]);
+                } else {
+                    red[o] = red[o] + red[o + s];
+                }
+            }
+        }
+    }
+    workgroupBarrier();
+    let v = vec2<f32>(red[0], red[128]);
+    workgroupBarrier();
+    return v;
+}
+#endif
+
+@compute @workgroup_size(128)
+fn by_rank(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let t = wid.x + wid.y * nwg.x;
+    if (t >= p.t) {
+        return;
+    }
+    let r = p.r;
+    // This invocation's value of each axis: element li of x and of y (when li < R).
+    let mine = li < r;
+#if NORMALISE
+    var a = vec2<f32>(-3.0e38);
+    if (mine) {
+        for (var axis = 0u; axis < 2u; axis++) {
+            let c = axis * r + li;
+            a[axis] = (ell[t * 2u * r + c] - mean[c]) / sqrt(variance[c] + 1e-5);
+        }
+    }
+    red[li] = a.x;
+    red[128u + li] = a.y;
+    let m = reduce_axes(li, true);
+    var e = vec2<f32>(0.0);
+    if (mine) {
+        e = exp(a - m);
+    }
+    red[li] = e.x;
+    red[128u + li] = e.y;
+    let lse = m + log(reduce_axes(li, false));
+    if (mine) {
+        vals[li] = a.x - lse.x;
+        vals[r + li] = a.y - lse.y;
+    }
+#else
+    for (var c = li; c < 2u * r; c += RANK_WG) {
+        vals[c] = ell[t * 2u * r + c];
+    }
+#endif
+    workgroupBarrier();
+    // Step 1: the K' best of each axis, by rank.
+    if (mine) {
+        for (var axis = 0u; axis < 2u; axis++) {
+            let base = axis * r;
+            let v = vals[base + li];
+            var rank = 0u;
+            for (var j = 0u; j < r; j++) {
+                rank += u32(before(vals[base + j], j, v, li));
+            }
+            if (rank < p.kp) {
+                top_v[axis * MAX_KP + rank] = v;
+                top_i[axis * MAX_KP + rank] = li;
+            }
+        }
+    }
+    workgroupBarrier();
+    // Step 2: the candidates (a, b) with (a+1)(b+1) ≤ K, row a starting at Σ_{q<a} min(K', K/(q+1)).
+    if (li < p.kp) {
+        var start = 0u;
+        for (var q = 0u; q < li; q++) {
+            start += min(p.kp, p.k / (q + 1u));
+        }
+        let count = min(p.kp, p.k / (li + 1u));
+        for (var b = 0u; b < count; b++) {
+            cand_v[start + b] = top_v[li] + top_v[MAX_KP + b];
+            cand_i[start + b] = top_i[li] * r + top_i[MAX_KP + b];
+        }
+    }
+    workgroupBarrier();
+    // Step 3: the K best candidates, by rank.
+    let n = p.cand;
+    for (var s = li; s < n; s += RANK_WG) {
+        let v = cand_v[s];
+        let id = cand_i[s];
+        var rank = 0u;
+        for (var j = 0u; j < n; j++) {
+            rank += u32(before(cand_v[j], cand_i[j], v, id));
+        }
+        if (rank < p.k) {
+            scores[t * p.k + rank] = v;
+            indices[t * p.k + rank] = id;
+        }
     }
 }

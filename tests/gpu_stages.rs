@@ -6,7 +6,9 @@ mod common;
 use common::gpu;
 use omnimoe::cpu;
 use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
-use omnimoe::gpu::stages::{self, Epilogue, GemmKernel, Recorder, ScatterScratch, ScoresSchedule};
+use omnimoe::gpu::stages::{
+    self, CoopConfig, Epilogue, EpilogueKind, GemmKernel, Recorder, ScatterScratch, ScoresSchedule,
+};
 use omnimoe::gpu::Context;
 use omnimoe::rng::SplitMix64;
 use proptest::prelude::*;
@@ -77,6 +79,136 @@ fn check(
     Ok(())
 }
 
+/// Every GEMM kernel the adapter runs: SIMT in each storage type, and each tensor-core configuration its
+/// compiler takes for this shape and epilogue.
+fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -> Vec<GemmKernel> {
+    let mut kernels: Vec<GemmKernel> = f16_modes(ctx)
+        .into_iter()
+        .flat_map(|f16| [8, 16].map(|k_step| GemmKernel::Simt { f16, k_step }))
+        .collect();
+    if ctx.caps.cooperative_matrix {
+        let kind = [
+            EpilogueKind::Store,
+            EpilogueKind::Add,
+            EpilogueKind::SwiGlu,
+            EpilogueKind::SwiGluRouter,
+        ][epilogue as usize];
+        let coop = GemmKernel::Coop(CoopConfig::DEFAULT)
+            .candidates(ctx.limits.max_compute_workgroup_storage_size);
+        kernels.extend(coop.into_iter().filter(|&c| {
+            let (stage, variant, _) =
+                stages::gemm_dispatch(&ctx.caps, c, (m as u32, n as u32, k as u32), kind);
+            pollster::block_on(ctx.compiles(stage, "main", &variant))
+        }));
+    }
+    kernels
+}
+
+/// One GEMM through `kernel` against the CPU: epilogue 0 plain, 1 ADD, 2 SwiGLU, 3 SwiGLU with router
+/// columns from `split` on; `n` columns in all.
+fn check_gemm(
+    ctx: &Context,
+    kernel: GemmKernel,
+    (m, n, k): (usize, usize, usize),
+    split: usize,
+    epilogue: u8,
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    let f16 = kernel.is_f16();
+    let mut a = uniform(seed, m * k, -1.0, 1.0);
+    let mut b = uniform(seed ^ 1, n * k, -1.0, 1.0);
+    if f16 {
+        (a, b) = (to_f16(&a), to_f16(&b));
+    }
+    let d = uniform(seed ^ 2, m * n, -1.0, 1.0);
+    let mut want = vec![0.0; m * n];
+    cpu::gemm_nt(&a, &b, m, n, k, &mut want);
+    let mag: Vec<f32> = (0..m * n)
+        .map(|i| {
+            (0..k)
+                .map(|j| (a[i / n * k + j] * b[i % n * k + j]).abs())
+                .sum()
+        })
+        .collect();
+    let (ab, bb) = (
+        buffers::upload(ctx, "a", &elem_bytes(&a, f16)),
+        buffers::upload(ctx, "b", &elem_bytes(&b, f16)),
+    );
+    let db = f32_buf(ctx, &d);
+    let out_elems = if epilogue >= 2 { m * split / 2 } else { m * n };
+    let out_f16 = f16 && epilogue >= 2;
+    let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
+    let zb = buffers::storage(ctx, "z", (m * (n - split.min(n))).max(1) as u64 * 4);
+    let mut rec = Recorder::new(ctx);
+    let ep = match epilogue {
+        0 => Epilogue::Store,
+        1 => Epilogue::Add(Bind::all(&db)),
+        2 => Epilogue::SwiGlu { router: None },
+        _ => Epilogue::SwiGlu {
+            router: Some((split as u32, Bind::all(&zb))),
+        },
+    };
+    stages::gemm(
+        &mut rec,
+        "gemm",
+        kernel,
+        (m as u32, n as u32, k as u32),
+        Bind::all(&ab),
+        Bind::all(&bb),
+        Bind::all(&cb),
+        ep,
+    );
+    submit(ctx, rec);
+    let got: Vec<f32> = if out_f16 {
+        let bytes =
+            pollster::block_on(buffers::read_back(ctx, &cb, 0, out_elems as u64 * 2)).unwrap();
+        bytes
+            .chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect()
+    } else {
+        read_f32(ctx, &cb, out_elems)
+    };
+    let tol = |i: usize| 1e-5 * mag[i] + 1e-6;
+    match epilogue {
+        0 => check("gemm", &got, &want, tol)?,
+        1 => {
+            let want: Vec<f32> = want.iter().zip(&d).map(|(c, d)| c + d).collect();
+            check("gemm+add", &got, &want, |i| tol(i) + 1e-6 * want[i].abs())?
+        }
+        _ => {
+            // Columns < split: SwiGLU of the interleaved pairs; the rest: raw router logits.
+            let col = |i: usize| (i / (split / 2), 2 * (i % (split / 2)));
+            let (gate, up): (Vec<f32>, Vec<f32>) = (0..m * split / 2)
+                .map(|i| {
+                    let (r, c) = col(i);
+                    (want[r * n + c], want[r * n + c + 1])
+                })
+                .unzip();
+            let mut act = vec![0.0; m * split / 2];
+            cpu::swiglu(&gate, &up, &mut act);
+            let rel = if out_f16 { 1e-3 } else { 1e-5 };
+            let tol = |i: usize| {
+                let (r, c) = col(i);
+                let (g, u) = (mag[r * n + c], mag[r * n + c + 1]);
+                2e-5 * (g * up[i].abs() + (gate[i].abs() + 1.0) * u) + rel * act[i].abs() + 1e-6
+            };
+            check("gemm+swiglu", &got, &act, tol)?;
+            if epilogue == 3 {
+                let w = n - split;
+                let z_want: Vec<f32> = (0..m * w)
+                    .map(|i| want[(i / w) * n + split + i % w])
+                    .collect();
+                let z_got = read_f32(ctx, &zb, m * w);
+                check("gemm router columns", &z_got, &z_want, |i| {
+                    tol_z(&mag, n, split, w, i)
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -90,76 +222,8 @@ proptest! {
             3 => split + 1 + (seed % 40) as usize,
             _ => split - (seed % 2 == 1) as usize,
         };
-        let mut kernels: Vec<GemmKernel> = f16_modes(ctx)
-            .into_iter()
-            .flat_map(|f16| [8, 16].map(|k_step| GemmKernel::Simt { f16, k_step }))
-            .collect();
-        if ctx.caps.cooperative_matrix {
-            kernels.extend(GemmKernel::Coop { k_step: 32, wide: false, double_buffer: false }.candidates());
-        }
-        for kernel in kernels {
-            let f16 = kernel != GemmKernel::Simt { f16: false, k_step: 8 } && kernel != GemmKernel::Simt { f16: false, k_step: 16 };
-            let mut a = uniform(seed, m * k, -1.0, 1.0);
-            let mut b = uniform(seed ^ 1, n * k, -1.0, 1.0);
-            if f16 {
-                (a, b) = (to_f16(&a), to_f16(&b));
-            }
-            let d = uniform(seed ^ 2, m * n, -1.0, 1.0);
-            let mut want = vec![0.0; m * n];
-            cpu::gemm_nt(&a, &b, m, n, k, &mut want);
-            let mag: Vec<f32> = (0..m * n)
-                .map(|i| (0..k).map(|j| (a[i / n * k + j] * b[i % n * k + j]).abs()).sum())
-                .collect();
-            let (ab, bb) = (buffers::upload(ctx, "a", &elem_bytes(&a, f16)), buffers::upload(ctx, "b", &elem_bytes(&b, f16)));
-            let db = f32_buf(ctx, &d);
-            let out_elems = if epilogue >= 2 { m * split / 2 } else { m * n };
-            let out_f16 = f16 && epilogue >= 2;
-            let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
-            let zb = buffers::storage(ctx, "z", (m * (n - split.min(n))).max(1) as u64 * 4);
-            let mut rec = Recorder::new(ctx);
-            let ep = match epilogue {
-                0 => Epilogue::Store,
-                1 => Epilogue::Add(Bind::all(&db)),
-                2 => Epilogue::SwiGlu { router: None },
-                _ => Epilogue::SwiGlu { router: Some((split as u32, Bind::all(&zb))) },
-            };
-            stages::gemm(&mut rec, "gemm", kernel, (m as u32, n as u32, k as u32), Bind::all(&ab), Bind::all(&bb), Bind::all(&cb), ep);
-            submit(ctx, rec);
-            let got: Vec<f32> = if out_f16 {
-                let bytes = pollster::block_on(buffers::read_back(ctx, &cb, 0, out_elems as u64 * 2)).unwrap();
-                bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
-            } else {
-                read_f32(ctx, &cb, out_elems)
-            };
-            let tol = |i: usize| 1e-5 * mag[i] + 1e-6;
-            match epilogue {
-                0 => check("gemm", &got, &want, tol)?,
-                1 => {
-                    let want: Vec<f32> = want.iter().zip(&d).map(|(c, d)| c + d).collect();
-                    check("gemm+add", &got, &want, |i| tol(i) + 1e-6 * want[i].abs())?
-                }
-                _ => {
-                    // Columns < split: SwiGLU of the interleaved pairs; the rest: raw router logits.
-                    let col = |i: usize| (i / (split / 2), 2 * (i % (split / 2)));
-                    let (gate, up): (Vec<f32>, Vec<f32>) =
-                        (0..m * split / 2).map(|i| { let (r, c) = col(i); (want[r * n + c], want[r * n + c + 1]) }).unzip();
-                    let mut act = vec![0.0; m * split / 2];
-                    cpu::swiglu(&gate, &up, &mut act);
-                    let rel = if out_f16 { 1e-3 } else { 1e-5 };
-                    let tol = |i: usize| {
-                        let (r, c) = col(i);
-                        let (g, u) = (mag[r * n + c], mag[r * n + c + 1]);
-                        2e-5 * (g * up[i].abs() + (gate[i].abs() + 1.0) * u) + rel * act[i].abs() + 1e-6
-                    };
-                    check("gemm+swiglu", &got, &act, tol)?;
-                    if epilogue == 3 {
-                        let w = n - split;
-                        let z_want: Vec<f32> = (0..m * w).map(|i| want[(i / w) * n + split + i % w]).collect();
-                        let z_got = read_f32(ctx, &zb, m * w);
-                        check("gemm router columns", &z_got, &z_want, |i| tol_z(&mag, n, split, w, i))?;
-                    }
-                }
-            }
+        for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
+            check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
         }
     }
 
@@ -191,7 +255,7 @@ proptest! {
         let eb = f32_buf(ctx, &ell);
         let (sb, ib) = (buffers::storage(ctx, "s", (t * k * 4) as u64), buffers::storage(ctx, "i", (t * k * 4) as u64));
         let mut rec = Recorder::new(ctx);
-        stages::router_topk(&mut rec, (t as u32, r as u32, k as u32), Bind::all(&eb), Bind::all(&sb), Bind::all(&ib));
+        stages::router_topk(&mut rec, (t as u32, r as u32, k as u32), Bind::all(&eb), Bind::all(&sb), Bind::all(&ib), None);
         submit(ctx, rec);
         let (gs, gi) = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
         prop_assert_eq!(&gs, &scores, "scores");
@@ -203,6 +267,43 @@ proptest! {
                 if ties == 1 {
                     prop_assert_eq!(gi[ti * k + j], indices[ti * k + j], "token {} slot {}", ti, j);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn router_topk_normalising_matches_cpu(t in 1usize..40, r in 2usize..=128, k_half in 1usize..=24, seed: u64) {
+        let ctx = gpu();
+        let k = (2 * k_half).min(r * r / 2 * 2);
+        prop_assume!(stages::router_topk_by_rank(r as u32, k as u32));
+        let z = uniform(seed, t * 2 * r, -6.0, 6.0);
+        let mean = uniform(seed ^ 1, 2 * r, -0.3, 0.3);
+        let var = uniform(seed ^ 2, 2 * r, 0.5, 2.0);
+        let mut ell = vec![0.0; t * 2 * r];
+        cpu::router_normalise(&z, &mean, &var, &mut ell);
+        let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
+        cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
+        let (zb, mb, vb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
+        let (sb, ib) = (buffers::storage(ctx, "s", (t * k * 4) as u64), buffers::storage(ctx, "i", (t * k * 4) as u64));
+        let mut rec = Recorder::new(ctx);
+        let normalise = Some((Bind::all(&mb), Bind::all(&vb)));
+        stages::router_topk(&mut rec, (t as u32, r as u32, k as u32), Bind::all(&zb), Bind::all(&sb), Bind::all(&ib), normalise);
+        submit(ctx, rec);
+        let (gs, gi) = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
+        check("scores", &gs, &scores, |i| 4e-5 + 4e-6 * scores[i].abs())?;
+        // Indices wherever the CPU's selection has no near tie (gaps well above f32 rounding of ℓ).
+        for ti in 0..t {
+            let l = &ell[ti * 2 * r..][..2 * r];
+            let mut all: Vec<f32> = (0..r * r).map(|e| l[e / r] + l[r + e % r]).collect();
+            all.sort_by(|a, b| b.total_cmp(a));
+            let clear = (0..k).all(|j| j + 1 >= r * r || all[j] - all[j + 1] > 1e-4)
+                && [&l[..r], &l[r..]].iter().all(|axis| {
+                    let mut a = axis.to_vec();
+                    a.sort_by(|x, y| y.total_cmp(x));
+                    (0..r.min(k)).all(|j| j + 1 >= r || a[j] - a[j + 1] > 1e-4)
+                });
+            if clear {
+                prop_assert_eq!(&gi[ti * k..][..k], &indices[ti * k..][..k], "token {}", ti);
             }
         }
     }
@@ -308,6 +409,21 @@ proptest! {
                 2e-6 * mag + 1e-7
             };
             check("sparse", &read_f32(ctx, &sb, t * h), &want, tol)?;
+        }
+    }
+}
+
+/// Shapes with whole tiles of every tensor-core configuration (256 × 256 and more) and a ragged edge, for
+/// every kernel and epilogue: the proptest's small shapes rarely fill a 256-row or 256-column tile.
+#[test]
+fn gemm_whole_and_edge_tiles_match_cpu() {
+    let ctx = gpu();
+    for epilogue in 0u8..4 {
+        let (m, split, k) = (520, 528, 72);
+        let n = if epilogue == 3 { split + 40 } else { split };
+        for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
+            check_gemm(ctx, kernel, (m, n, k), split, epilogue, 7 + epilogue as u64)
+                .unwrap_or_else(|e| panic!("{kernel:?}, epilogue {epilogue}: {e}"));
         }
     }
 }

@@ -391,12 +391,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         );
     }
     for t in &ec.tuning {
-        let c: Vec<String> = t
-            .candidates
-            .iter()
-            .map(|(k, ms)| format!("{k:?}: {ms:.4} ms"))
-            .collect();
-        println!("gemm {:?}: {} -> {:?}", t.shape, c.join(", "), t.chosen);
+        let (m, n, k) = t.shape;
+        let gflop = 2.0 * m as f64 * n as f64 * k as f64 / 1e9;
+        println!("gemm {:?} candidates (ms, TFLOP/s):", t.shape);
+        for (kernel, ms) in &t.candidates {
+            println!("  {kernel:?}: {ms:.4} ms, {:.1} TF", gflop / ms);
+        }
+        for kernel in &t.rejected {
+            println!("  {kernel:?}: rejected by the driver's compiler");
+        }
+        println!("  -> {:?}", t.chosen);
     }
     let (ecm, tcm) = (expert_ms(&ec), expert_ms(&tc));
     let h = args.hidden as f64;
@@ -463,6 +467,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 serde_json::json!({
                     "shape": [t.shape.0, t.shape.1, t.shape.2],
                     "chosen": format!("{:?}", t.chosen),
+                    "rejected": t.rejected.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>(),
                     "candidates_ms": t.candidates.iter().map(|c| serde_json::json!({"kernel": format!("{:?}", c.0), "ms": c.1})).collect::<Vec<_>>(),
                 })
             })

@@ -1,6 +1,8 @@
 //! The GPU context: adapter choice, the features and limits we ask for, error capture, and the pipeline
 //! cache. Everything else in `gpu` takes a `&Context`.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use wgpu::{Backend, DeviceType, Features};
@@ -112,9 +114,23 @@ pub struct Context {
     /// The device's limits.
     pub limits: wgpu::Limits,
     pub(crate) pipelines: PipelineCache,
-    pub(crate) tuned: super::tune::Tuned,
+    /// Per-context state of higher layers (the autotune's choices, say), by type: the context knows
+    /// nothing of what they hold.
+    caches: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// Where the device came from, for [`Context::compiles`]'s scratch devices.
+    origin: Option<Origin>,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<Error>>>,
+}
+
+/// The adapter and the device description a context was opened with.
+struct Origin {
+    adapter: wgpu::Adapter,
+    features: Features,
+    experimental: bool,
+    /// A second device of the same adapter on which variants are compiled first; replaced when a failed
+    /// compile loses it.
+    scratch: Mutex<Option<wgpu::Device>>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -210,27 +226,18 @@ impl Context {
         let all = adapter.features() | Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
         let use_coop = Capabilities::of(all & adapter.features(), &info, &coop).cooperative_matrix
             && std::env::var_os("OMNIMOE_NO_COOP").is_none();
-        let experimental = if use_coop {
+        if use_coop {
             features |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
-            // SAFETY: wgpu's experimental cooperative-matrix feature; shaders/gemm_coop.wgsl uses it only
-            // in uniform control flow, with 32-wide subgroups and the 16×16×16 f16/f32 shape checked above.
-            unsafe { wgpu::ExperimentalFeatures::enabled() }
-        } else {
-            wgpu::ExperimentalFeatures::disabled()
-        };
-        let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("omnimoe"),
-                required_features: features,
-                required_limits: adapter.limits(),
-                experimental_features: experimental,
-                memory_hints: wgpu::MemoryHints::Performance,
-                trace: wgpu::Trace::Off,
-            })
-            .await
-            .map_err(|e| Error::RequestDevice(e.to_string()))?;
+        }
+        let (device, queue) = open(adapter, features, use_coop).await?;
         let mut ctx = Self::build(device, queue, info);
         ctx.caps = Capabilities::of(ctx.device.features(), &ctx.info, &coop);
+        ctx.origin = Some(Origin {
+            adapter: adapter.clone(),
+            features,
+            experimental: use_coop,
+            scratch: Mutex::new(None),
+        });
         // Errors outside our error scopes (a failed allocation while uploading weights, say) are kept and
         // returned by the next call instead of wgpu's default, which panics.
         let slot = ctx.uncaptured.clone();
@@ -271,7 +278,8 @@ impl Context {
         Context {
             limits: device.limits(),
             pipelines: PipelineCache::default(),
-            tuned: Default::default(),
+            caches: Mutex::new(HashMap::new()),
+            origin: None,
             info,
             caps,
             device,
@@ -301,6 +309,96 @@ impl Context {
             limits: self.limits.clone(),
         }
     }
+
+    /// This context's instance of `T`, made with `T::default()` on first use (state that higher layers
+    /// keep per adapter, such as the autotune's choices).
+    pub fn cache<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut caches = self.caches.lock().unwrap();
+        let entry = caches
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        entry.clone().downcast::<T>().expect("keyed by its type")
+    }
+
+    /// Whether the driver compiles `entry` of `stage` in `variant`, tried on a scratch device of the same
+    /// adapter: some drivers lose the device when their compiler fails (NVIDIA's reports "NVVM compilation
+    /// failed" and the device is gone), so a variant nobody has compiled here is never first compiled on
+    /// this context's device. The answer is cached. Contexts from [`Context::from_device`] have no adapter
+    /// to probe with and answer `true`.
+    pub async fn compiles(
+        &self,
+        stage: &'static str,
+        entry: &'static str,
+        variant: &super::pipelines::Variant,
+    ) -> bool {
+        let Some(origin) = &self.origin else {
+            return true;
+        };
+        let mut variant = variant.clone();
+        variant.browser = self.caps.browser;
+        if let Some(ok) = self.pipelines.known(stage, entry, &variant) {
+            return ok;
+        }
+        let scratch = origin.scratch.lock().unwrap().clone();
+        let device = match scratch {
+            Some(d) => d,
+            None => match open(&origin.adapter, origin.features, origin.experimental).await {
+                Ok((d, _)) => {
+                    *origin.scratch.lock().unwrap() = Some(d.clone());
+                    d
+                }
+                Err(e) => {
+                    log::warn!("no scratch device to compile {stage} on: {e}");
+                    return false;
+                }
+            },
+        };
+        let lost = Arc::new(Mutex::new(false));
+        let l = lost.clone();
+        device.set_device_lost_callback(move |_, _| *l.lock().unwrap() = true);
+        device.on_uncaptured_error(Arc::new(|_| {}));
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let internal = device.push_error_scope(wgpu::ErrorFilter::Internal);
+        drop(super::pipelines::build(&device, stage, entry, &variant));
+        let failed = internal.pop().await.is_some() | scope.pop().await.is_some();
+        let gone = *lost.lock().unwrap();
+        if gone {
+            *origin.scratch.lock().unwrap() = None;
+        }
+        let ok = !failed && !gone;
+        if !ok {
+            log::warn!("the driver does not compile {stage}/{entry} {variant:?}");
+        }
+        self.pipelines.remember(stage, entry, &variant, ok);
+        ok
+    }
+}
+
+/// Opens a device on `adapter` with `features` (cooperative matrices among them when `experimental`) and
+/// all of the adapter's limits.
+async fn open(
+    adapter: &wgpu::Adapter,
+    features: Features,
+    experimental: bool,
+) -> Result<(wgpu::Device, wgpu::Queue)> {
+    let experimental_features = if experimental {
+        // SAFETY: wgpu's experimental cooperative-matrix feature; shaders/gemm_coop.wgsl uses it only in
+        // uniform control flow, with 32-wide subgroups and the 16×16×16 f16/f32 shape checked by the caller.
+        unsafe { wgpu::ExperimentalFeatures::enabled() }
+    } else {
+        wgpu::ExperimentalFeatures::disabled()
+    };
+    adapter
+        .request_device(&wgpu::DeviceDescriptor {
+            label: Some("omnimoe"),
+            required_features: features,
+            required_limits: adapter.limits(),
+            experimental_features,
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        })
+        .await
+        .map_err(|e| Error::RequestDevice(e.to_string()))
 }
 
 /// Maps a wgpu error into ours.

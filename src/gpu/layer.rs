@@ -13,8 +13,10 @@ use std::sync::Mutex;
 use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::{gpu_error, Context};
 use super::stages::{
-    self, Epilogue, GemmKernel, PassTimes, Recorder, ScatterScratch, ScoresSchedule,
+    self, CoopConfig, Epilogue, EpilogueKind, GemmKernel, PassTimes, Recorder, ScatterScratch,
+    ScoresSchedule,
 };
+use super::tune::TuneEpilogue;
 use crate::cpu::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
@@ -190,17 +192,7 @@ impl<'c> OmniMoeLayer<'c> {
             ctx,
             config: c,
             f16,
-            gemm: match (
-                f16,
-                ctx.caps.cooperative_matrix && !options.no_cooperative_matrix,
-            ) {
-                (true, true) => GemmKernel::Coop {
-                    k_step: 32,
-                    wide: false,
-                    double_buffer: false,
-                },
-                _ => GemmKernel::Simt { f16, k_step: 8 },
-            },
+            gemm: Self::gemm_kernel(ctx, &c, f16, options),
             schedule: options.schedule.resolve(ctx),
             chunk,
 
@@ -220,6 +212,53 @@ impl<'c> OmniMoeLayer<'c> {
         };
         ctx.check_alive()?;
         Ok(layer)
+    }
+
+    /// The tensor-core GEMM where the adapter has cooperative matrices and its compiler takes the default
+    /// configuration's variants for this layer's two GEMMs, else the SIMT kernel.
+    fn gemm_kernel(
+        ctx: &Context,
+        c: &OmniMoeConfig,
+        f16: bool,
+        options: &LayerOptions,
+    ) -> GemmKernel {
+        let simt = GemmKernel::Simt { f16, k_step: 8 };
+        if !f16 || !ctx.caps.cooperative_matrix || options.no_cooperative_matrix {
+            return simt;
+        }
+        // The default configuration, or the first candidate that fits the adapter's workgroup memory.
+        let fits = GemmKernel::Coop(CoopConfig::DEFAULT)
+            .candidates(ctx.limits.max_compute_workgroup_storage_size);
+        let Some(&coop) = fits
+            .iter()
+            .find(|&&k| k == GemmKernel::Coop(CoopConfig::DEFAULT))
+            .or(fits.first())
+        else {
+            return simt;
+        };
+        let (h, i, r) = (
+            c.hidden_size as u32,
+            c.intermediate_size as u32,
+            c.grid() as u32,
+        );
+        let shapes = [
+            ((1, 2 * i + 2 * r, h), EpilogueKind::SwiGluRouter),
+            ((1, h, i), EpilogueKind::Add),
+        ];
+        #[cfg(not(target_arch = "wasm32"))]
+        for (shape, kind) in shapes {
+            let (stage, variant, _) = stages::gemm_dispatch(&ctx.caps, coop, shape, kind);
+            if !pollster::block_on(ctx.compiles(stage, "main", &variant)) {
+                log::warn!(
+                    "{} does not compile the tensor-core GEMM: SIMT f16",
+                    ctx.info.name
+                );
+                return simt;
+            }
+        }
+        #[cfg(target_arch = "wasm32")]
+        let _ = shapes;
+        coop
     }
 
     /// Largest chunk of tokens whose buffers all fit the adapter's binding size.
@@ -279,7 +318,7 @@ impl<'c> OmniMoeLayer<'c> {
 
     /// Whether the GEMMs run on cooperative matrices (tensor cores).
     pub fn uses_cooperative_matrix(&self) -> bool {
-        matches!(self.gemm, GemmKernel::Coop { .. })
+        matches!(self.gemm, GemmKernel::Coop(_))
     }
 
     /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: gate/up with the router logits, down.
@@ -295,7 +334,9 @@ impl<'c> OmniMoeLayer<'c> {
 
     /// The GEMM kernel for an (N, K) shape, with the K step the autotune chose on this adapter.
     fn gemm_for(&self, n: u32, k: u32) -> GemmKernel {
-        self.ctx.tuned.kernel(self.gemm, n, k)
+        self.ctx
+            .cache::<super::tune::Tuned>()
+            .kernel(self.gemm, n, k)
     }
 
     /// Times the candidate K steps of this layer's three GEMM shapes on its adapter, for batches of
@@ -303,8 +344,9 @@ impl<'c> OmniMoeLayer<'c> {
     pub async fn autotune(&self, tokens: usize) -> Result<Vec<super::tune::TuneResult>> {
         let m = tokens.clamp(1, self.chunk) as u32;
         let mut results = Vec::new();
-        for shape in self.gemm_shapes(m) {
-            results.push(super::tune::tune_gemm(self.ctx, self.gemm, shape).await?);
+        let epilogues = [TuneEpilogue::SwiGlu, TuneEpilogue::Add];
+        for (shape, epilogue) in self.gemm_shapes(m).into_iter().zip(epilogues) {
+            results.push(super::tune::tune_gemm(self.ctx, self.gemm, shape, epilogue).await?);
         }
         Ok(results)
     }
@@ -424,8 +466,14 @@ impl<'c> OmniMoeLayer<'c> {
                     router: Some((i2, z)),
                 },
             );
-            stages::router_normalise(rec, (t32, r32), z, all(&self.mean), all(&self.var), ell);
-            stages::router_topk(rec, (t32, r32, k32), ell, scores, indices);
+            let (mean, var) = (all(&self.mean), all(&self.var));
+            if stages::router_topk_by_rank(r32, k32) {
+                let normalise = Some((mean, var));
+                stages::router_topk(rec, (t32, r32, k32), z, scores, indices, normalise);
+            } else {
+                stages::router_normalise(rec, (t32, r32), z, mean, var, ell);
+                stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
+            }
 
             let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
             let schedule = match self.schedule {

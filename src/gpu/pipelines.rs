@@ -171,10 +171,11 @@ struct Key {
     variant: Variant,
 }
 
-/// Pipelines by (stage, entry, variant), built on first use.
+/// Pipelines by (stage, entry, variant), built on first use, and which variants the driver compiles.
 #[derive(Default)]
 pub(crate) struct PipelineCache {
     map: Mutex<HashMap<Key, Arc<wgpu::ComputePipeline>>>,
+    compiles: Mutex<HashMap<Key, bool>>,
 }
 
 impl PipelineCache {
@@ -194,40 +195,75 @@ impl PipelineCache {
         if let Some(p) = self.map.lock().unwrap().get(&key) {
             return p.clone();
         }
-        let code = preprocess(source(stage), variant);
-        let desc = wgpu::ShaderModuleDescriptor {
-            label: Some(stage),
-            source: wgpu::ShaderSource::Wgsl(code.into()),
-        };
-        let module = if TRUSTED.contains(&stage) && !cfg!(target_arch = "wasm32") {
-            // SAFETY: the stages in TRUSTED index their buffers only inside bounds they check
-            // themselves against sizes the host binds exactly (see each shader).
-            unsafe {
-                device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
-            }
-        } else {
-            device.create_shader_module(desc)
-        };
-        let constants: Vec<(&str, f64)> = variant
-            .constants
-            .iter()
-            .map(|&(n, v)| (n, v as f64))
-            .collect();
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(entry),
-            layout: None,
-            module: &module,
-            entry_point: Some(entry),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                zero_initialize_workgroup_memory: false,
-            },
-            cache: None,
-        });
-        let pipeline = Arc::new(pipeline);
+        let pipeline = Arc::new(build(device, stage, entry, variant));
         self.map.lock().unwrap().insert(key, pipeline.clone());
         pipeline
     }
+
+    /// Whether a probe found that the driver compiles this variant, if one ran.
+    pub fn known(
+        &self,
+        stage: &'static str,
+        entry: &'static str,
+        variant: &Variant,
+    ) -> Option<bool> {
+        let key = Key {
+            stage,
+            entry,
+            variant: variant.clone(),
+        };
+        if self.map.lock().unwrap().contains_key(&key) {
+            return Some(true);
+        }
+        self.compiles.lock().unwrap().get(&key).copied()
+    }
+
+    /// Records a probe's answer.
+    pub fn remember(&self, stage: &'static str, entry: &'static str, variant: &Variant, ok: bool) {
+        let key = Key {
+            stage,
+            entry,
+            variant: variant.clone(),
+        };
+        self.compiles.lock().unwrap().insert(key, ok);
+    }
+}
+
+/// Compiles `entry` of `stage` in `variant` on `device`.
+pub(crate) fn build(
+    device: &wgpu::Device,
+    stage: &'static str,
+    entry: &'static str,
+    variant: &Variant,
+) -> wgpu::ComputePipeline {
+    let code = preprocess(source(stage), variant);
+    let desc = wgpu::ShaderModuleDescriptor {
+        label: Some(stage),
+        source: wgpu::ShaderSource::Wgsl(code.into()),
+    };
+    let module = if TRUSTED.contains(&stage) && !cfg!(target_arch = "wasm32") {
+        // SAFETY: the stages in TRUSTED index their buffers only inside bounds they check
+        // themselves against sizes the host binds exactly (see each shader).
+        unsafe { device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked()) }
+    } else {
+        device.create_shader_module(desc)
+    };
+    let constants: Vec<(&str, f64)> = variant
+        .constants
+        .iter()
+        .map(|&(n, v)| (n, v as f64))
+        .collect();
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: None,
+        module: &module,
+        entry_point: Some(entry),
+        compilation_options: wgpu::PipelineCompilationOptions {
+            constants: &constants,
+            zero_initialize_workgroup_memory: false,
+        },
+        cache: None,
+    })
 }
 
 /// Every (stage, entry point, variant) the layer can build, for f32 and f16 storage, with every value its
@@ -255,31 +291,27 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 }
             }
         }
-        let v = || Variant::storage(f16);
-        out.push((
-            "expert_scores",
-            "expert_centric",
-            v().with("EXPERT_CENTRIC"),
-        ));
-        out.push(("expert_scores", "token_centric", v()));
-        out.push(("expert_combine", "main", v()));
+        for vec4 in [&[][..], &["VEC4"][..]] {
+            let v = || with_flags(Variant::storage(f16), vec4);
+            out.push((
+                "expert_scores",
+                "expert_centric",
+                v().with("EXPERT_CENTRIC"),
+            ));
+            out.push(("expert_scores", "token_centric", v()));
+            out.push(("expert_combine", "main", v()));
+        }
     }
     // The tensor-core GEMM: every epilogue, every configuration the autotune tries.
-    for (tk, flags) in [
-        (32, &[][..]),
-        (64, &[][..]),
-        (32, &["WIDE"][..]),
-        (32, &["DB"][..]),
-    ] {
-        let coop = || {
-            let v = Variant::storage(true)
-                .with("COOP")
-                .with("SUBGROUP")
-                .constant("TK", tk);
-            with_flags(v, flags)
+    let coop = crate::gpu::stages::GemmKernel::Coop(crate::gpu::stages::CoopConfig::DEFAULT);
+    for kernel in coop.candidates(u32::MAX) {
+        let crate::gpu::stages::GemmKernel::Coop(config) = kernel else {
+            unreachable!("coop candidates are coop kernels")
         };
-        out.push(("gemm_coop", "main", coop()));
-        out.push(("gemm_coop", "main", coop().with("ADD")));
+        let coop = || config.variant();
+        let direct = |v: Variant| if config.direct { v.with("DIRECT") } else { v };
+        out.push(("gemm_coop", "main", direct(coop())));
+        out.push(("gemm_coop", "main", direct(coop().with("ADD"))));
         for router in [&[][..], &["ROUTER"][..]] {
             let swiglu = with_flags(coop().with("SWIGLU"), router);
             out.push((
@@ -297,6 +329,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         out.push(("router_normalise", "main", v().constant("WG", wg)));
         out.push(("router_topk", "main", v().constant("WG", wg)));
     }
+    out.push(("router_topk", "by_rank", v()));
+    out.push(("router_topk", "by_rank", v().with("NORMALISE")));
     out.push(("expert_histogram", "clear", v()));
     out.push(("expert_histogram", "main", v().with("COUNT")));
     out.push(("expert_histogram", "clear", v().with("COUNT")));

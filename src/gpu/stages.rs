@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use wgpu::util::DeviceExt;
-
 use super::buffers::Bind;
 use super::context::Context;
 use super::pipelines::Variant;
@@ -115,11 +113,15 @@ impl<'a> Recorder<'a> {
         if self.dispatches.is_empty() {
             return None;
         }
-        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        // Written through the queue rather than mapped at creation: on a lost device that is an error
+        // the caller's scopes catch, not a panic.
+        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("params"),
-            contents: &self.params,
-            usage: wgpu::BufferUsages::UNIFORM,
+            size: self.params.len() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
         });
+        self.ctx.queue.write_buffer(&uniform, 0, &self.params);
         let mut runs: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
         for (i, d) in self.dispatches.iter().enumerate() {
             match runs.last_mut() {
@@ -199,53 +201,138 @@ pub enum Epilogue<'a> {
     SwiGlu { router: Option<(u32, Bind<'a>)> },
 }
 
-/// Which GEMM kernel runs, and its K step (a pipeline constant; see [`super::tune`]).
+/// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoopTile {
+    /// 128 × 128: 8 subgroups of 32 × 64 (2 × 4 fragments).
+    Square,
+    /// 256 × 128: 8 subgroups of 64 × 64 (4 × 4 fragments; flag FM4).
+    Tall,
+    /// 128 × 256: 8 subgroups of 64 × 64 laid 2 × 4 (flags FM4, SGW).
+    Wide,
+}
+
+impl CoopTile {
+    /// (rows, columns) of C per workgroup.
+    pub fn dims(self) -> (u32, u32) {
+        match self {
+            CoopTile::Square => (128, 128),
+            CoopTile::Tall => (256, 128),
+            CoopTile::Wide => (128, 256),
+        }
+    }
+}
+
+/// One configuration of the tensor-core GEMM (see `shaders/gemm_coop.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CoopConfig {
+    /// Workgroup tile.
+    pub tile: CoopTile,
+    /// K step: 16, 32 or 64 halves.
+    pub k_step: u32,
+    /// Staged blocks double buffered (one barrier a step instead of two).
+    pub double_buffer: bool,
+    /// Plain and ADD epilogues store accumulators straight to C (tiles inside C).
+    pub direct: bool,
+    /// Staged blocks kept as 16-byte words (one store per global chunk), read by the fragment loads as f16.
+    pub packed: bool,
+}
+
+impl CoopConfig {
+    /// The default, the fastest on an H100 at both of the layer's GEMM shapes (BENCHMARKS.md): 128 × 128
+    /// tiles, K step 64, one staging buffer, direct stores.
+    pub const DEFAULT: CoopConfig = CoopConfig {
+        tile: CoopTile::Square,
+        k_step: 64,
+        double_buffer: false,
+        direct: true,
+        packed: false,
+    };
+
+    /// Bytes of workgroup memory this configuration declares.
+    pub fn workgroup_bytes(self) -> u32 {
+        let (m, n) = self.tile.dims();
+        let bufs = if self.double_buffer { 2 } else { 1 };
+        bufs * (m + n) * (self.k_step + 8) * 2 + 2048 * 4
+    }
+
+    /// The preprocessing of `shaders/gemm_coop.wgsl` for this configuration (epilogue flags aside).
+    pub(crate) fn variant(self) -> Variant {
+        let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
+        match self.tile {
+            CoopTile::Square => {}
+            CoopTile::Tall => v = v.with("FM4"),
+            CoopTile::Wide => v = v.with("FM4").with("SGW"),
+        }
+        match self.k_step {
+            16 => v = v.with("TK16"),
+            64 => v = v.with("TK64"),
+            _ => {}
+        }
+        if self.double_buffer {
+            v = v.with("DB");
+        }
+        if self.packed {
+            v = v.with("PACKED");
+        }
+        v
+    }
+}
+
+/// Which GEMM kernel runs, and its tunable settings (see [`super::tune`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GemmKernel {
     /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16.
     Simt { f16: bool, k_step: u32 },
     /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
-    /// and K % 4 == 0; otherwise it runs as `Simt { f16: true, k_step: 8 }`); K step 32 or 64 on
-    /// 128×128 tiles, 32 on 256×128 tiles (`wide`), or 32 on 128×128 tiles with double-buffered staging.
+    /// and K % 8 == 0; otherwise it runs as `Simt { f16: true, k_step: 8 }`).
     ///
     /// [`Capabilities::cooperative_matrix`]: super::Capabilities::cooperative_matrix
-    Coop {
-        k_step: u32,
-        wide: bool,
-        double_buffer: bool,
-    },
+    Coop(CoopConfig),
 }
 
 impl GemmKernel {
-    /// The configurations of this kernel worth timing.
-    pub fn candidates(self) -> Vec<GemmKernel> {
+    /// The configurations of this kernel worth timing that fit `workgroup_bytes` of workgroup memory.
+    pub fn candidates(self, workgroup_bytes: u32) -> Vec<GemmKernel> {
         match self {
             GemmKernel::Simt { f16, .. } => vec![
                 GemmKernel::Simt { f16, k_step: 8 },
                 GemmKernel::Simt { f16, k_step: 16 },
             ],
-            GemmKernel::Coop { .. } => vec![
-                GemmKernel::Coop {
-                    k_step: 32,
-                    wide: false,
-                    double_buffer: false,
-                },
-                GemmKernel::Coop {
-                    k_step: 64,
-                    wide: false,
-                    double_buffer: false,
-                },
-                GemmKernel::Coop {
-                    k_step: 32,
-                    wide: true,
-                    double_buffer: false,
-                },
-                GemmKernel::Coop {
-                    k_step: 32,
-                    wide: false,
-                    double_buffer: true,
-                },
-            ],
+            GemmKernel::Coop(_) => {
+                use CoopTile::*;
+                let shapes = [
+                    (Square, 32, true),
+                    (Square, 32, false),
+                    (Square, 64, false),
+                    (Square, 16, true),
+                    (Tall, 32, false),
+                    (Tall, 16, true),
+                    (Wide, 32, false),
+                    (Wide, 16, true),
+                ];
+                let mut configs: Vec<CoopConfig> = shapes
+                    .into_iter()
+                    .flat_map(|(tile, k_step, double_buffer)| {
+                        [false, true].map(|packed| CoopConfig {
+                            tile,
+                            k_step,
+                            double_buffer,
+                            direct: true,
+                            packed,
+                        })
+                    })
+                    .collect();
+                configs.push(CoopConfig {
+                    direct: false,
+                    ..CoopConfig::DEFAULT
+                });
+                configs
+                    .into_iter()
+                    .filter(|c| c.workgroup_bytes() <= workgroup_bytes)
+                    .map(GemmKernel::Coop)
+                    .collect()
+            }
         }
     }
 
@@ -253,11 +340,86 @@ impl GemmKernel {
     pub fn family(self) -> GemmKernel {
         match self {
             GemmKernel::Simt { f16, .. } => GemmKernel::Simt { f16, k_step: 0 },
-            GemmKernel::Coop { .. } => GemmKernel::Coop {
-                k_step: 0,
-                wide: false,
-                double_buffer: false,
-            },
+            GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
+        }
+    }
+
+    /// Whether this kernel stores activations and weights as f16.
+    pub fn is_f16(self) -> bool {
+        matches!(
+            self,
+            GemmKernel::Coop(_) | GemmKernel::Simt { f16: true, .. }
+        )
+    }
+}
+
+/// The epilogue of a GEMM without its buffers: what decides the shader variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpilogueKind {
+    /// [`Epilogue::Store`].
+    Store,
+    /// [`Epilogue::Add`].
+    Add,
+    /// [`Epilogue::SwiGlu`] without router columns.
+    SwiGlu,
+    /// [`Epilogue::SwiGlu`] with router columns.
+    SwiGluRouter,
+}
+
+impl Epilogue<'_> {
+    /// Its kind.
+    pub fn kind(&self) -> EpilogueKind {
+        match self {
+            Epilogue::Store => EpilogueKind::Store,
+            Epilogue::Add(_) => EpilogueKind::Add,
+            Epilogue::SwiGlu { router: None } => EpilogueKind::SwiGlu,
+            Epilogue::SwiGlu { router: Some(_) } => EpilogueKind::SwiGluRouter,
+        }
+    }
+}
+
+/// The shader, variant and workgroup counts [`gemm`] dispatches for `kernel` on an adapter with `caps`.
+pub fn gemm_dispatch(
+    caps: &super::Capabilities,
+    kernel: GemmKernel,
+    (m, n, k): (u32, u32, u32),
+    epilogue: EpilogueKind,
+) -> (&'static str, Variant, [u32; 3]) {
+    let f16 = kernel.is_f16();
+    let mut variant = Variant::storage(f16);
+    match epilogue {
+        EpilogueKind::Store => {}
+        EpilogueKind::Add => variant = variant.with("ADD"),
+        EpilogueKind::SwiGlu | EpilogueKind::SwiGluRouter => {
+            variant = variant.with("SWIGLU");
+            variant.out_f16 = f16;
+            if epilogue == EpilogueKind::SwiGluRouter {
+                variant = variant.with("ROUTER");
+            }
+        }
+    }
+    match kernel {
+        GemmKernel::Coop(config) if k % 8 == 0 && caps.cooperative_matrix => {
+            let mut v = config.variant();
+            v.flags.extend(variant.flags);
+            v.out_f16 = variant.out_f16;
+            let swiglu = matches!(epilogue, EpilogueKind::SwiGlu | EpilogueKind::SwiGluRouter);
+            if config.direct && !swiglu {
+                v = v.with("DIRECT");
+            }
+            let (tm, tn) = config.tile.dims();
+            ("gemm_coop", v, [n.div_ceil(tn), m.div_ceil(tm), 1])
+        }
+        _ => {
+            if k % 4 == 0 {
+                variant = variant.with("VEC4");
+            }
+            let k_step = match kernel {
+                GemmKernel::Simt { k_step, .. } => k_step,
+                GemmKernel::Coop(_) => 8,
+            };
+            let groups = [n.div_ceil(128), m.div_ceil(128), 1];
+            ("gemm", variant.constant("TK", k_step), groups)
         }
     }
 }
@@ -274,51 +436,23 @@ pub fn gemm<'a>(
     c: Bind<'a>,
     epilogue: Epilogue<'a>,
 ) {
-    let coop = matches!(kernel, GemmKernel::Coop { .. })
-        && k % 4 == 0
-        && rec.ctx().caps.cooperative_matrix;
-    let f16 = matches!(
-        kernel,
-        GemmKernel::Coop { .. } | GemmKernel::Simt { f16: true, .. }
-    );
-    let mut variant = Variant::storage(f16);
+    let (stage, variant, groups) =
+        gemm_dispatch(&rec.ctx().caps, kernel, (m, n, k), epilogue.kind());
     let mut binds = vec![(1, a), (2, b), (3, c)];
     let mut split = n;
     match epilogue {
-        Epilogue::Store => {}
-        Epilogue::Add(d) => {
-            variant = variant.with("ADD");
-            binds.push((4, d));
+        Epilogue::Store | Epilogue::SwiGlu { router: None } => {}
+        Epilogue::Add(d) => binds.push((4, d)),
+        Epilogue::SwiGlu {
+            router: Some((at, z)),
+        } => {
+            split = at;
+            binds.push((5, z));
         }
-        Epilogue::SwiGlu { router } => {
-            variant = variant.with("SWIGLU");
-            variant.out_f16 = f16;
-            if let Some((at, z)) = router {
-                variant = variant.with("ROUTER");
-                split = at;
-                binds.push((5, z));
-            }
-        }
-    }
-    let groups = [n.div_ceil(128), m.div_ceil(128), 1];
-    if coop {
-        rec.dispatch(
-            label,
-            "gemm_coop",
-            "main",
-            &variant.with("COOP"),
-            &[m, n, k, split],
-            binds,
-            groups,
-        );
-        return;
-    }
-    if k % 4 == 0 {
-        variant = variant.with("VEC4");
     }
     rec.dispatch(
         label,
-        "gemm",
+        stage,
         "main",
         &variant,
         &[m, n, k, split],
@@ -354,33 +488,43 @@ pub fn candidate_count(kp: u32, k: u32) -> u32 {
     (0..kp).map(|a| kp.min(k / (a + 1))).sum()
 }
 
-/// router_topk: per-token top-K experts from `ell` [t, 2r] into `scores`, `indices` [t, k].
+/// Whether [`router_topk`] runs its rank-based entry point (R ≤ 128, at most 256 candidates), which can
+/// also normalise: then the router needs no separate [`router_normalise`] pass.
+pub fn router_topk_by_rank(r: u32, k: u32) -> bool {
+    r <= 128 && candidate_count(r.min(k), k) <= 256
+}
+
+/// router_topk: per-token top-K experts from `ell` [t, 2r] into `scores`, `indices` [t, k]. With
+/// `normalise` = (mean, var) (only where [`router_topk_by_rank`]), `ell` holds the raw logits z and the
+/// stage applies router_normalise first.
 pub fn router_topk<'a>(
     rec: &mut Recorder<'a>,
     (t, r, k): (u32, u32, u32),
     ell: Bind<'a>,
     scores: Bind<'a>,
     indices: Bind<'a>,
+    normalise: Option<(Bind<'a>, Bind<'a>)>,
 ) {
     let kp = r.min(k);
-    let (axis_pow2, cand_pow2) = (
-        r.next_power_of_two(),
-        candidate_count(kp, k).next_power_of_two(),
-    );
-    let params = [t, r, k, kp, axis_pow2, cand_pow2];
-    let binds = vec![(1, ell), (2, scores), (3, indices)];
+    let cand = candidate_count(kp, k);
+    let (axis_pow2, cand_pow2) = (r.next_power_of_two(), cand.next_power_of_two());
+    let params = [t, r, k, kp, axis_pow2, cand_pow2, cand];
+    let mut binds = vec![(1, ell), (2, scores), (3, indices)];
+    let label = "router_topk";
+    if router_topk_by_rank(r, k) {
+        let mut v = Variant::default();
+        if let Some((mean, var)) = normalise {
+            v = v.with("NORMALISE");
+            binds.extend([(4, mean), (5, var)]);
+        }
+        rec.dispatch(label, label, "by_rank", &v, &params, binds, fold(t));
+        return;
+    }
+    assert!(normalise.is_none(), "router_topk normalises only by rank");
     // One invocation per compare-exchange of the larger sort.
     let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
     let v = Variant::default().constant("WG", wg);
-    rec.dispatch(
-        "router_topk",
-        "router_topk",
-        "main",
-        &v,
-        &params,
-        binds,
-        fold(t),
-    );
+    rec.dispatch(label, label, "main", &v, &params, binds, fold(t));
 }
 
 /// expert_histogram: `count` [n] of the expert ids in `indices` [pairs].
@@ -575,15 +719,16 @@ pub fn expert_scores<'a>(
     let mut binds = vec![(1, x), (2, up), (3, scores), (4, h_out)];
     let p = [t, h, k, n];
     let label = "expert_scores";
+    let vec4 = |v: Variant| if h % 4 == 0 { v.with("VEC4") } else { v };
     match schedule {
         ScoresSchedule::ExpertCentric { offset, perm } => {
             binds.extend([(5, offset), (6, perm)]);
-            let v = Variant::storage(f16).with("EXPERT_CENTRIC");
+            let v = vec4(Variant::storage(f16).with("EXPERT_CENTRIC"));
             rec.dispatch(label, label, "expert_centric", &v, &p, binds, fold(n));
         }
         ScoresSchedule::TokenCentric { indices } => {
             binds.push((5, indices));
-            let v = Variant::storage(f16);
+            let v = vec4(Variant::storage(f16));
             rec.dispatch(label, label, "token_centric", &v, &p, binds, fold(t));
         }
     }
@@ -601,7 +746,10 @@ pub fn expert_combine<'a>(
     sparse: Bind<'a>,
 ) {
     let binds = vec![(1, h_in), (2, indices), (3, down), (4, sparse)];
-    let v = Variant::storage(f16);
+    let mut v = Variant::storage(f16);
+    if h % 4 == 0 {
+        v = v.with("VEC4");
+    }
     rec.dispatch(
         "expert_combine",
         "expert_combine",

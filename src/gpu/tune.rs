@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::buffers::{self, elem_bytes, Bind};
+use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::Context;
-use super::stages::{self, Epilogue, GemmKernel, Recorder};
+use super::stages::{self, Epilogue, EpilogueKind, GemmKernel, Recorder};
 use crate::Result;
 
 /// Repetitions of each candidate; the fastest counts.
 const REPS: usize = 3;
 const LABELS: [&str; REPS] = ["tune 0", "tune 1", "tune 2"];
 
-/// The configuration chosen per (kernel family, N, K).
+/// The configuration chosen per (kernel family, N, K), kept per context ([`Context::cache`]).
 #[derive(Default)]
 pub(crate) struct Tuned {
     map: Mutex<HashMap<(GemmKernel, u32, u32), GemmKernel>>,
@@ -32,7 +32,7 @@ impl Tuned {
             .unwrap_or(kernel)
     }
 
-    fn set(&self, n: u32, k: u32, chosen: GemmKernel) {
+    pub(crate) fn set(&self, n: u32, k: u32, chosen: GemmKernel) {
         self.map
             .lock()
             .unwrap()
@@ -49,16 +49,28 @@ pub struct TuneResult {
     pub chosen: GemmKernel,
     /// Milliseconds per candidate (GPU timestamps, or wall clock without them).
     pub candidates: Vec<(GemmKernel, f64)>,
+    /// Candidates the adapter's compiler rejected ([`Context::compiles`]).
+    pub rejected: Vec<GemmKernel>,
 }
 
-/// Times `kernel`'s candidate configurations on an (m, n, k) GEMM and records the fastest for (n, k) in
-/// `ctx`.
+/// The epilogue a tuned GEMM shape runs with in the layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TuneEpilogue {
+    /// SwiGLU over interleaved columns (the gate/up GEMM).
+    SwiGlu,
+    /// Adds an f32 matrix (the down GEMM and its expert branch).
+    Add,
+}
+
+/// Times `kernel`'s candidate configurations on an (m, n, k) GEMM with `epilogue` and records the fastest
+/// for (n, k) in `ctx`.
 pub async fn tune_gemm(
     ctx: &Context,
     kernel: GemmKernel,
     (m, n, k): (u32, u32, u32),
+    epilogue: TuneEpilogue,
 ) -> Result<TuneResult> {
-    let f16 = !matches!(kernel, GemmKernel::Simt { f16: false, .. });
+    let f16 = kernel.is_f16();
     let ramp = |len: usize| {
         (0..len)
             .map(|i| ((i % 17) as f32 - 8.0) / 16.0)
@@ -67,21 +79,30 @@ pub async fn tune_gemm(
     let a = buffers::upload(ctx, "tune a", &elem_bytes(&ramp((m * k) as usize), f16));
     let b = buffers::upload(ctx, "tune b", &elem_bytes(&ramp((n * k) as usize), f16));
     let c = buffers::storage(ctx, "tune c", m as u64 * n as u64 * 4);
+    let d = buffers::storage(ctx, "tune d", m as u64 * n as u64 * 4);
     let mut candidates = Vec::new();
-    for candidate in kernel.candidates() {
+    let mut rejected = Vec::new();
+    let kind = match epilogue {
+        TuneEpilogue::SwiGlu => EpilogueKind::SwiGlu,
+        TuneEpilogue::Add => EpilogueKind::Add,
+    };
+    for candidate in kernel.candidates(ctx.limits.max_compute_workgroup_storage_size) {
+        let (stage, variant, _) = stages::gemm_dispatch(&ctx.caps, candidate, (m, n, k), kind);
+        if !ctx.compiles(stage, "main", &variant).await {
+            rejected.push(candidate);
+            continue;
+        }
         let mut rec = Recorder::new(ctx);
         for label in LABELS {
-            let (ab, bb, cb) = (Bind::all(&a), Bind::all(&b), Bind::all(&c));
-            stages::gemm(
-                &mut rec,
-                label,
-                candidate,
-                (m, n, k),
-                ab,
-                bb,
-                cb,
-                Epilogue::Store,
-            );
+            let (ab, bb) = (Bind::all(&a), Bind::all(&b));
+            let (cb, ep) = match epilogue {
+                TuneEpilogue::SwiGlu => (
+                    Bind::range(&c, 0, m as u64 * (n / 2) as u64 * elem_size(f16)),
+                    Epilogue::SwiGlu { router: None },
+                ),
+                TuneEpilogue::Add => (Bind::all(&c), Epilogue::Add(Bind::all(&d))),
+            };
+            stages::gemm(&mut rec, label, candidate, (m, n, k), ab, bb, cb, ep);
         }
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         let start = now_ms();
@@ -101,17 +122,18 @@ pub async fn tune_gemm(
         candidates.push((candidate, ms));
     }
     ctx.check_alive()?;
-    let best = candidates
-        .iter()
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .unwrap()
-        .0;
-    ctx.tuned.set(n, k, best);
+    let Some(&(best, _)) = candidates.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return Err(crate::Error::Gpu(format!(
+            "the driver compiles none of the GEMM configurations for {m}x{n}x{k}"
+        )));
+    };
+    ctx.cache::<Tuned>().set(n, k, best);
     log::info!("tuned {kernel:?} at {m}x{n}x{k}: {candidates:?} -> {best:?}");
     Ok(TuneResult {
         shape: (m, n, k),
         chosen: best,
         candidates,
+        rejected,
     })
 }
 

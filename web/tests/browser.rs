@@ -146,6 +146,7 @@ async fn router_stages_match_cpu() {
             Bind::all(&eb_exact),
             Bind::all(&sb),
             Bind::all(&ib),
+            None,
         );
         submit(&ctx, rec);
         let got = buffers::read_f32(&ctx, &eb, 0, t * 2 * r).await.unwrap();
