@@ -11,7 +11,8 @@
 //
 // Launch: workgroups (⌈N/128⌉, ⌈M/128⌉) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
 // and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
-// the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied.
+// the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied;
+// with DB (two blocks in workgroup memory) one barrier a step instead of two.
 // Each invocation accumulates an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns likewise)
 // in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once. Every sum runs in increasing k: bitwise
 // reproducible.
@@ -34,9 +35,15 @@ const TILE: u32 = 128u;
 // K step: 8 or 16 (a pipeline constant, chosen per adapter and shape by the autotune).
 override TK: u32 = 8u;
 
-// [TK][TILE / 4]: As[k * 32 + q] holds A[row0 + 4q .. 4q + 4, k0 + k].
-var<workgroup> As: array<vec4<f32>, 512>;
-var<workgroup> Bs: array<vec4<f32>, 512>;
+// [TK][TILE / 4]: As[k * 32 + q] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such blocks, so the
+// next step's block is stored while other invocations may still read this one: one barrier a step.
+#if DB
+const NBUF: u32 = 2u;
+#else
+const NBUF: u32 = 1u;
+#endif
+var<workgroup> As: array<vec4<f32>, 512u * NBUF>;
+var<workgroup> Bs: array<vec4<f32>, 512u * NBUF>;
 
 // A[row, k .. k + 4] (zeros outside the matrix); k is a multiple of 4.
 fn fetch_a(row: u32, k: u32) -> vec4<f32> {
@@ -80,8 +87,8 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
 }
 
 // Puts A[row0 + r, k .. k + 4] and B[col0 + r, k .. k + 4] (k relative to the block) in workgroup memory.
-fn put(r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
-    let slot = k * 32u + r / 4u;
+fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
+    let slot = base + k * 32u + r / 4u;
     let lane = r % 4u;
     As[slot][lane] = a4.x;
     As[slot + 32u][lane] = a4.y;
@@ -142,9 +149,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         nb1 = fetch_b(col0 + lr1, lk1);
     }
     for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        put(lr0, lk0, na0, nb0);
+#if DB
+        let base = ((k0 / TK) % 2u) * 512u;
+#else
+        let base = 0u;
+#endif
+        put(base, lr0, lk0, na0, nb0);
         if (TK == 16u) {
-            put(lr1, lk1, na1, nb1);
+            put(base, lr1, lk1, na1, nb1);
         }
         workgroupBarrier();
         na0 = fetch_a(row0 + lr0, k0 + TK + lk0);
@@ -154,10 +166,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             nb1 = fetch_b(col0 + lr1, k0 + TK + lk1);
         }
         for (var kk = 0u; kk < TK; kk++) {
-            let a0 = As[kk * 32u + ty];
-            let a1 = As[kk * 32u + 16u + ty];
-            let b0 = Bs[kk * 32u + tx];
-            let b1 = Bs[kk * 32u + 16u + tx];
+            let a0 = As[base + kk * 32u + ty];
+            let a1 = As[base + kk * 32u + 16u + ty];
+            let b0 = Bs[base + kk * 32u + tx];
+            let b1 = Bs[base + kk * 32u + 16u + tx];
             c00 = fma(vec4<f32>(a0.x), b0, c00);
             c01 = fma(vec4<f32>(a0.x), b1, c01);
             c10 = fma(vec4<f32>(a0.y), b0, c10);
@@ -175,7 +187,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             c70 = fma(vec4<f32>(a1.w), b0, c70);
             c71 = fma(vec4<f32>(a1.w), b1, c71);
         }
+#if DB
+#else
         workgroupBarrier();
+#endif
     }
     store_row(row0 + ty * 4u + 0u, col0 + 0u + tx * 4u, c00);
     store_row(row0 + ty * 4u + 0u, col0 + 64u + tx * 4u, c01);

@@ -3,14 +3,17 @@
 //
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 8 == 0
 //
-// Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉) of 256 invocations = 8 subgroups of 32, laid out SG_R × SG_C
-// (4 × 2, or 2 × 4 with SGW). Subgroup (i, j) owns FM × 4 accumulators of 16×16 (FM = 2, or 4 with FM4):
-// rows FM·16·i .. and columns 64·j .. of the workgroup's TILE_M × TILE_N tile of C.
+// Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉) of 32·SG_R·SG_C invocations, subgroups of 32 laid out
+// SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16) or 4 × 4 (SG16 and SGW). Subgroup (i, j) owns FM × 4
+// accumulators of 16×16 (FM = 2, or 4 with FM4): rows FM·16·i .. and columns 64·j .. of the workgroup's
+// TILE_M × TILE_N tile of C.
 //
 // K advances TK halves a step (16, 32 or 64: flags TK16, TK64, else 32). Operands travel global memory →
 // registers → workgroup memory → fragments:
 // - 16-byte global loads (`vec4<u32>`: eight halves), each invocation CA chunks of A and CB of B a step;
-// - workgroup rows padded to TK + 8 halves (PACKED: stored as 16-byte words, see UNIT), so the 16 rows a fragment load reads start on different banks;
+// - workgroup rows padded to TK + 8 halves, so the 16 rows a fragment load reads start on different banks,
+//   stored as f16, or as `vec2<f16>` / `vec4<f16>` elements (SMEM2 / SMEM4: 4 or 2 stores a chunk instead
+//   of 8, fragment loads through a vector pointer as llama.cpp's Vulkan shaders do);
 // - the next step's chunks are loaded into registers before this step's multiplies and stored to workgroup
 //   memory after them, so global latency hides behind the tensor cores. With DB the staged blocks are double
 //   buffered (one barrier a step); without it one buffer and two barriers a step.
@@ -35,6 +38,15 @@ const FM: u32 = 4u;
 #else
 const FM: u32 = 2u;
 #endif
+#if SG16
+#if SGW
+const SG_R: u32 = 4u;
+const SG_C: u32 = 4u;
+#else
+const SG_R: u32 = 8u;
+const SG_C: u32 = 2u;
+#endif
+#else
 #if SGW
 const SG_R: u32 = 2u;
 const SG_C: u32 = 4u;
@@ -42,6 +54,8 @@ const SG_C: u32 = 4u;
 const SG_R: u32 = 4u;
 const SG_C: u32 = 2u;
 #endif
+#endif
+const WG: u32 = 32u * SG_R * SG_C;
 const TILE_M: u32 = SG_R * FM * 16u;
 const TILE_N: u32 = SG_C * 64u;
 #if TK16
@@ -58,32 +72,32 @@ const NBUF: u32 = 2u;
 #else
 const NBUF: u32 = 1u;
 #endif
-// Halves per element of the staged blocks: 8 with PACKED (`vec4<u32>`: a global chunk goes to workgroup
-// memory as one 16-byte store, and the fragment loads read f16 through a `vec4<u32>` pointer, the way
-// SPIR-V cooperative loads take any scalar or vector element), else 1 (`f16`: eight scalar stores a chunk).
-#if PACKED
-const UNIT: u32 = 8u;
+// Halves per element of the staged blocks.
+#if SMEM4
+const UNIT: u32 = 4u;
+alias selem = vec4<f16>;
+#else
+#if SMEM2
+const UNIT: u32 = 2u;
+alias selem = vec2<f16>;
 #else
 const UNIT: u32 = 1u;
+alias selem = f16;
+#endif
 #endif
 // Row pitch of the staged blocks, in elements (TK + 8 halves).
 const PITCH: u32 = (TK + 8u) / UNIT;
 // 16-byte chunks per row of a block, and per invocation of A's and B's block.
 const ROW_CHUNKS: u32 = TK / 8u;
-const CA: u32 = TILE_M * ROW_CHUNKS / 256u;
-const CB: u32 = TILE_N * ROW_CHUNKS / 256u;
+const CA: u32 = TILE_M * ROW_CHUNKS / WG;
+const CB: u32 = TILE_N * ROW_CHUNKS / WG;
 const SA: u32 = TILE_M * PITCH;
 const SB: u32 = TILE_N * PITCH;
 
-#if PACKED
-var<workgroup> As: array<vec4<u32>, NBUF * SA>;
-var<workgroup> Bs: array<vec4<u32>, NBUF * SB>;
-#else
-var<workgroup> As: array<f16, NBUF * SA>;
-var<workgroup> Bs: array<f16, NBUF * SB>;
-#endif
+var<workgroup> As: array<selem, NBUF * SA>;
+var<workgroup> Bs: array<selem, NBUF * SB>;
 // One 16×16 f32 block per subgroup, row-major.
-var<workgroup> staging: array<f32, 2048>;
+var<workgroup> staging: array<f32, 256u * SG_R * SG_C>;
 
 var<private> ra: array<vec4<u32>, CA>;
 var<private> rb: array<vec4<u32>, CB>;
@@ -92,7 +106,7 @@ var<private> rb: array<vec4<u32>, CB>;
 fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
     let k8 = p.k / 8u;
     for (var j = 0u; j < CA; j++) {
-        let e = li + 256u * j;
+        let e = li + WG * j;
         let r = e / ROW_CHUNKS;
         let kq = (e % ROW_CHUNKS) * 8u;
         var v = vec4<u32>(0u);
@@ -102,7 +116,7 @@ fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
         ra[j] = v;
     }
     for (var j = 0u; j < CB; j++) {
-        let e = li + 256u * j;
+        let e = li + WG * j;
         let r = e / ROW_CHUNKS;
         let kq = (e % ROW_CHUNKS) * 8u;
         var v = vec4<u32>(0u);
@@ -113,16 +127,39 @@ fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
     }
 }
 
-#if PACKED
+// The eight halves of a chunk as workgroup elements.
+#if SMEM4
 fn put8(o: u32, v: vec4<u32>, to_a: bool) {
+    let q0 = vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));
+    let q1 = vec4<f16>(vec2<f16>(unpack2x16float(v.z)), vec2<f16>(unpack2x16float(v.w)));
     if (to_a) {
-        As[o] = v;
+        As[o] = q0;
+        As[o + 1u] = q1;
     } else {
-        Bs[o] = v;
+        Bs[o] = q0;
+        Bs[o + 1u] = q1;
     }
 }
 #else
-// Eight halves from four packed words.
+#if SMEM2
+fn put8(o: u32, v: vec4<u32>, to_a: bool) {
+    let h0 = vec2<f16>(unpack2x16float(v.x));
+    let h1 = vec2<f16>(unpack2x16float(v.y));
+    let h2 = vec2<f16>(unpack2x16float(v.z));
+    let h3 = vec2<f16>(unpack2x16float(v.w));
+    if (to_a) {
+        As[o] = h0;
+        As[o + 1u] = h1;
+        As[o + 2u] = h2;
+        As[o + 3u] = h3;
+    } else {
+        Bs[o] = h0;
+        Bs[o + 1u] = h1;
+        Bs[o + 2u] = h2;
+        Bs[o + 3u] = h3;
+    }
+}
+#else
 fn put8(o: u32, v: vec4<u32>, to_a: bool) {
     let h0 = vec2<f16>(unpack2x16float(v.x));
     let h1 = vec2<f16>(unpack2x16float(v.y));
@@ -149,15 +186,16 @@ fn put8(o: u32, v: vec4<u32>, to_a: bool) {
     }
 }
 #endif
+#endif
 
 // Stores ra / rb into buffer `buf` of the staged blocks.
 fn store_block(li: u32, buf: u32) {
     for (var j = 0u; j < CA; j++) {
-        let e = li + 256u * j;
+        let e = li + WG * j;
         put8(buf * SA + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, ra[j], true);
     }
     for (var j = 0u; j < CB; j++) {
-        let e = li + 256u * j;
+        let e = li + WG * j;
         put8(buf * SB + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, rb[j], false);
     }
 }
@@ -198,7 +236,7 @@ fn put(acc: coop_mat16x16<f32, C>, r0: u32, c0: u32) {
 }
 #endif
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_index) li: u32,

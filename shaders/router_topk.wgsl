@@ -135,12 +135,13 @@ fn main(
     }
 }
 
-// by_rank: the token's 2R values (ℓx, then ℓy), its K' best per axis, and its candidates.
+// by_rank: the token's values per axis (axis a at element a·128, padded with WORST to a multiple of 4) and
+// its candidates, as vec4s: a rank is 4 comparisons a load, without branches.
 const RANK_WG: u32 = 128u;
-var<workgroup> vals: array<f32, 256>;
+var<workgroup> vals4: array<vec4<f32>, 64>;
 var<workgroup> red: array<f32, 256>;
-var<workgroup> cand_v: array<f32, 256>;
-var<workgroup> cand_i: array<u32, 256>;
+var<workgroup> cand_v4: array<vec4<f32>, 64>;
+var<workgroup> cand_i4: array<vec4<u32>, 64>;
 
 #if NORMALISE
 // Tree reduction (max or sum) of red[0..128) and red[128..256) at once; every invocation gets both.
@@ -165,6 +166,27 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
 }
 #endif
 
+// How many of the 4·n4 (value, id) pairs in `v4`, `i4` from element `at` go before (v, id).
+fn rank_among(at: u32, n4: u32, v: f32, id: u32, ids: bool) -> u32 {
+    var rank = vec4<u32>(0u);
+    let vv = vec4<f32>(v);
+    let idv = vec4<u32>(id);
+    for (var j = 0u; j < n4; j++) {
+        var w: vec4<f32>;
+        var wi: vec4<u32>;
+        if (ids) {
+            w = cand_v4[at + j];
+            wi = cand_i4[at + j];
+        } else {
+            w = vals4[at + j];
+            wi = vec4<u32>(4u * j) + vec4<u32>(0u, 1u, 2u, 3u);
+        }
+        let goes_before = (w > vv) | ((w == vv) & (wi < idv));
+        rank += select(vec4<u32>(0u), vec4<u32>(1u), goes_before);
+    }
+    return rank.x + rank.y + rank.z + rank.w;
+}
+
 @compute @workgroup_size(128)
 fn by_rank(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -176,9 +198,18 @@ fn by_rank(
         return;
     }
     let r = p.r;
+    let r4 = (r + 3u) / 4u;
+    // Padding of each axis up to a multiple of 4.
+    for (var c = li; c < 2u * r4 * 4u; c += RANK_WG) {
+        let axis = c / (r4 * 4u);
+        let i = c % (r4 * 4u);
+        if (i >= r) {
+            vals4[axis * 32u + i / 4u][i % 4u] = WORST;
+        }
+    }
+#if NORMALISE
     // This invocation's value of each axis: element li of x and of y (when li < R).
     let mine = li < r;
-#if NORMALISE
     var a = vec2<f32>(-3.0e38);
     if (mine) {
         for (var axis = 0u; axis < 2u; axis++) {
@@ -197,29 +228,38 @@ fn by_rank(
     red[128u + li] = e.y;
     let lse = m + log(reduce_axes(li, false));
     if (mine) {
-        vals[li] = a.x - lse.x;
-        vals[r + li] = a.y - lse.y;
+        vals4[li / 4u][li % 4u] = a.x - lse.x;
+        vals4[32u + li / 4u][li % 4u] = a.y - lse.y;
     }
 #else
     for (var c = li; c < 2u * r; c += RANK_WG) {
-        vals[c] = ell[t * 2u * r + c];
+        let axis = c / r;
+        let i = c % r;
+        vals4[axis * 32u + i / 4u][i % 4u] = ell[t * 2u * r + c];
     }
 #endif
     workgroupBarrier();
-    // Step 1: the K' best of each axis, by rank.
-    if (mine) {
-        for (var axis = 0u; axis < 2u; axis++) {
-            let base = axis * r;
-            let v = vals[base + li];
-            var rank = 0u;
-            for (var j = 0u; j < r; j++) {
-                rank += u32(before(vals[base + j], j, v, li));
-            }
+    // Step 1: the K' best of each axis, by rank; R ≤ 64 takes one value per invocation, else two.
+    let per_axis = select(128u, 64u, r <= 64u);
+    for (var s = li; s < 2u * per_axis; s += RANK_WG) {
+        let axis = s / per_axis;
+        let i = s % per_axis;
+        if (i < r) {
+            let v = vals4[axis * 32u + i / 4u][i % 4u];
+            let rank = rank_among(axis * 32u, r4, v, i, false);
             if (rank < p.kp) {
                 top_v[axis * MAX_KP + rank] = v;
-                top_i[axis * MAX_KP + rank] = li;
+                top_i[axis * MAX_KP + rank] = i;
             }
         }
+    }
+    // Padding of the candidates up to a multiple of 4.
+    let n = p.cand;
+    let n4 = (n + 3u) / 4u;
+    if (li < n4 * 4u - n) {
+        let s = n + li;
+        cand_v4[s / 4u][s % 4u] = WORST;
+        cand_i4[s / 4u][s % 4u] = 0xffffffffu;
     }
     workgroupBarrier();
     // Step 2: the candidates (a, b) with (a+1)(b+1) ≤ K, row a starting at Σ_{q<a} min(K', K/(q+1)).
@@ -230,20 +270,17 @@ fn by_rank(
         }
         let count = min(p.kp, p.k / (li + 1u));
         for (var b = 0u; b < count; b++) {
-            cand_v[start + b] = top_v[li] + top_v[MAX_KP + b];
-            cand_i[start + b] = top_i[li] * r + top_i[MAX_KP + b];
+            let s = start + b;
+            cand_v4[s / 4u][s % 4u] = top_v[li] + top_v[MAX_KP + b];
+            cand_i4[s / 4u][s % 4u] = top_i[li] * r + top_i[MAX_KP + b];
         }
     }
     workgroupBarrier();
     // Step 3: the K best candidates, by rank.
-    let n = p.cand;
     for (var s = li; s < n; s += RANK_WG) {
-        let v = cand_v[s];
-        let id = cand_i[s];
-        var rank = 0u;
-        for (var j = 0u; j < n; j++) {
-            rank += u32(before(cand_v[j], cand_i[j], v, id));
-        }
+        let v = cand_v4[s / 4u][s % 4u];
+        let id = cand_i4[s / 4u][s % 4u];
+        let rank = rank_among(0u, n4, v, id, true);
         if (rank < p.k) {
             scores[t * p.k + rank] = v;
             indices[t * p.k + rank] = id;

@@ -84,7 +84,14 @@ fn check(
 fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -> Vec<GemmKernel> {
     let mut kernels: Vec<GemmKernel> = f16_modes(ctx)
         .into_iter()
-        .flat_map(|f16| [8, 16].map(|k_step| GemmKernel::Simt { f16, k_step }))
+        .flat_map(|f16| {
+            GemmKernel::Simt {
+                f16,
+                k_step: 8,
+                double_buffer: false,
+            }
+            .candidates(ctx.limits.max_compute_workgroup_storage_size)
+        })
         .collect();
     if ctx.caps.cooperative_matrix {
         let kind = [

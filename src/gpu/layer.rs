@@ -222,7 +222,11 @@ impl<'c> OmniMoeLayer<'c> {
         f16: bool,
         options: &LayerOptions,
     ) -> GemmKernel {
-        let simt = GemmKernel::Simt { f16, k_step: 8 };
+        let simt = GemmKernel::Simt {
+            f16,
+            k_step: 8,
+            double_buffer: false,
+        };
         if !f16 || !ctx.caps.cooperative_matrix || options.no_cooperative_matrix {
             return simt;
         }

@@ -272,10 +272,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     let mut out = Vec::new();
     let with_flags = |v: Variant, flags: &[&'static str]| flags.iter().fold(v, |v, f| v.with(f));
     for f16 in [false, true] {
-        // The SIMT GEMM: every epilogue, with and without vec4 fetches, both K steps.
-        for vec4 in [&[][..], &["VEC4"][..]] {
+        // The SIMT GEMM: every epilogue, with and without vec4 fetches and double buffering, both K steps.
+        for flags in [&[][..], &["VEC4"][..], &["DB"][..], &["VEC4", "DB"][..]] {
             for tk in [8, 16] {
-                let v = || with_flags(Variant::storage(f16).constant("TK", tk), vec4);
+                let v = || with_flags(Variant::storage(f16).constant("TK", tk), flags);
                 out.push(("gemm", "main", v()));
                 out.push(("gemm", "main", v().with("ADD")));
                 for router in [&[][..], &["ROUTER"][..]] {

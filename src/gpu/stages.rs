@@ -201,7 +201,8 @@ pub enum Epilogue<'a> {
     SwiGlu { router: Option<(u32, Bind<'a>)> },
 }
 
-/// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup.
+/// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup and
+/// how its subgroups share them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CoopTile {
     /// 128 × 128: 8 subgroups of 32 × 64 (2 × 4 fragments).
@@ -210,6 +211,10 @@ pub enum CoopTile {
     Tall,
     /// 128 × 256: 8 subgroups of 64 × 64 laid 2 × 4 (flags FM4, SGW).
     Wide,
+    /// 256 × 128: 16 subgroups of 32 × 64 (flag SG16).
+    Tall16,
+    /// 128 × 256: 16 subgroups of 32 × 64 laid 4 × 4 (flags SG16, SGW).
+    Wide16,
 }
 
 impl CoopTile {
@@ -217,8 +222,26 @@ impl CoopTile {
     pub fn dims(self) -> (u32, u32) {
         match self {
             CoopTile::Square => (128, 128),
-            CoopTile::Tall => (256, 128),
-            CoopTile::Wide => (128, 256),
+            CoopTile::Tall | CoopTile::Tall16 => (256, 128),
+            CoopTile::Wide | CoopTile::Wide16 => (128, 256),
+        }
+    }
+
+    /// Subgroups of 32 per workgroup.
+    pub fn subgroups(self) -> u32 {
+        match self {
+            CoopTile::Tall16 | CoopTile::Wide16 => 16,
+            _ => 8,
+        }
+    }
+
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            CoopTile::Square => &[],
+            CoopTile::Tall => &["FM4"],
+            CoopTile::Wide => &["FM4", "SGW"],
+            CoopTile::Tall16 => &["SG16"],
+            CoopTile::Wide16 => &["SG16", "SGW"],
         }
     }
 }
@@ -234,35 +257,33 @@ pub struct CoopConfig {
     pub double_buffer: bool,
     /// Plain and ADD epilogues store accumulators straight to C (tiles inside C).
     pub direct: bool,
-    /// Staged blocks kept as 16-byte words (one store per global chunk), read by the fragment loads as f16.
-    pub packed: bool,
+    /// Halves per element of the staged blocks: 1 (`f16`), 2 (`vec2<f16>`) or 4 (`vec4<f16>`).
+    pub smem_vec: u32,
 }
 
 impl CoopConfig {
     /// The default, the fastest on an H100 at both of the layer's GEMM shapes (BENCHMARKS.md): 128 × 128
-    /// tiles, K step 64, one staging buffer, direct stores.
+    /// tiles, K step 64, one staging buffer of `vec2<f16>`, direct stores.
     pub const DEFAULT: CoopConfig = CoopConfig {
         tile: CoopTile::Square,
         k_step: 64,
         double_buffer: false,
         direct: true,
-        packed: false,
+        smem_vec: 2,
     };
 
     /// Bytes of workgroup memory this configuration declares.
     pub fn workgroup_bytes(self) -> u32 {
         let (m, n) = self.tile.dims();
         let bufs = if self.double_buffer { 2 } else { 1 };
-        bufs * (m + n) * (self.k_step + 8) * 2 + 2048 * 4
+        bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.subgroups() * 1024
     }
 
     /// The preprocessing of `shaders/gemm_coop.wgsl` for this configuration (epilogue flags aside).
     pub(crate) fn variant(self) -> Variant {
         let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
-        match self.tile {
-            CoopTile::Square => {}
-            CoopTile::Tall => v = v.with("FM4"),
-            CoopTile::Wide => v = v.with("FM4").with("SGW"),
+        for flag in self.tile.flags() {
+            v = v.with(flag);
         }
         match self.k_step {
             16 => v = v.with("TK16"),
@@ -272,8 +293,10 @@ impl CoopConfig {
         if self.double_buffer {
             v = v.with("DB");
         }
-        if self.packed {
-            v = v.with("PACKED");
+        match self.smem_vec {
+            2 => v = v.with("SMEM2"),
+            4 => v = v.with("SMEM4"),
+            _ => {}
         }
         v
     }
@@ -282,10 +305,15 @@ impl CoopConfig {
 /// Which GEMM kernel runs, and its tunable settings (see [`super::tune`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GemmKernel {
-    /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16.
-    Simt { f16: bool, k_step: u32 },
+    /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16; staged
+    /// blocks single or double buffered.
+    Simt {
+        f16: bool,
+        k_step: u32,
+        double_buffer: bool,
+    },
     /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
-    /// and K % 8 == 0; otherwise it runs as `Simt { f16: true, k_step: 8 }`).
+    /// and K % 8 == 0; otherwise it runs as the SIMT kernel with K step 8).
     ///
     /// [`Capabilities::cooperative_matrix`]: super::Capabilities::cooperative_matrix
     Coop(CoopConfig),
@@ -295,38 +323,39 @@ impl GemmKernel {
     /// The configurations of this kernel worth timing that fit `workgroup_bytes` of workgroup memory.
     pub fn candidates(self, workgroup_bytes: u32) -> Vec<GemmKernel> {
         match self {
-            GemmKernel::Simt { f16, .. } => vec![
-                GemmKernel::Simt { f16, k_step: 8 },
-                GemmKernel::Simt { f16, k_step: 16 },
-            ],
+            GemmKernel::Simt { f16, .. } => [(8, false), (16, false), (8, true), (16, true)]
+                .into_iter()
+                .filter(|&(_, db)| (if db { 32768 } else { 16384 }) <= workgroup_bytes)
+                .map(|(k_step, double_buffer)| GemmKernel::Simt {
+                    f16,
+                    k_step,
+                    double_buffer,
+                })
+                .collect(),
             GemmKernel::Coop(_) => {
                 use CoopTile::*;
-                let shapes = [
-                    (Square, 32, true),
-                    (Square, 32, false),
-                    (Square, 64, false),
-                    (Square, 16, true),
-                    (Tall, 32, false),
-                    (Tall, 16, true),
-                    (Wide, 32, false),
-                    (Wide, 16, true),
-                ];
-                let mut configs: Vec<CoopConfig> = shapes
-                    .into_iter()
-                    .flat_map(|(tile, k_step, double_buffer)| {
-                        [false, true].map(|packed| CoopConfig {
-                            tile,
-                            k_step,
-                            double_buffer,
-                            direct: true,
-                            packed,
-                        })
-                    })
-                    .collect();
-                configs.push(CoopConfig {
-                    direct: false,
-                    ..CoopConfig::DEFAULT
-                });
+                // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
+                // 256-column tiles at K step 32, with vector-typed workgroup elements, lead; K step 16 and
+                // 256-row tiles with double buffering trail and are not tried.
+                let configs: Vec<CoopConfig> = [
+                    (Square, 64, false, 1),
+                    (Square, 64, false, 2),
+                    (Square, 64, false, 4),
+                    (Square, 32, true, 2),
+                    (Tall, 32, false, 2),
+                    (Wide, 32, false, 2),
+                    (Tall16, 32, false, 2),
+                    (Wide16, 32, false, 2),
+                ]
+                .into_iter()
+                .map(|(tile, k_step, double_buffer, smem_vec)| CoopConfig {
+                    tile,
+                    k_step,
+                    double_buffer,
+                    direct: true,
+                    smem_vec,
+                })
+                .collect();
                 configs
                     .into_iter()
                     .filter(|c| c.workgroup_bytes() <= workgroup_bytes)
@@ -339,7 +368,11 @@ impl GemmKernel {
     /// The kernel with its tunable settings cleared: what the autotune's results are keyed by.
     pub fn family(self) -> GemmKernel {
         match self {
-            GemmKernel::Simt { f16, .. } => GemmKernel::Simt { f16, k_step: 0 },
+            GemmKernel::Simt { f16, .. } => GemmKernel::Simt {
+                f16,
+                k_step: 0,
+                double_buffer: false,
+            },
             GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
         }
     }
@@ -414,10 +447,17 @@ pub fn gemm_dispatch(
             if k % 4 == 0 {
                 variant = variant.with("VEC4");
             }
-            let k_step = match kernel {
-                GemmKernel::Simt { k_step, .. } => k_step,
-                GemmKernel::Coop(_) => 8,
+            let (k_step, double_buffer) = match kernel {
+                GemmKernel::Simt {
+                    k_step,
+                    double_buffer,
+                    ..
+                } => (k_step, double_buffer),
+                GemmKernel::Coop(_) => (8, false),
             };
+            if double_buffer {
+                variant = variant.with("DB");
+            }
             let groups = [n.div_ceil(128), m.div_ceil(128), 1];
             ("gemm", variant.constant("TK", k_step), groups)
         }

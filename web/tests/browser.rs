@@ -73,7 +73,11 @@ async fn gemm_matches_cpu() {
                 1 => Epilogue::Add(Bind::all(&db)),
                 _ => Epilogue::SwiGlu { router: None },
             };
-            let kernel = GemmKernel::Simt { f16: false, k_step };
+            let kernel = GemmKernel::Simt {
+                f16: false,
+                k_step,
+                double_buffer: false,
+            };
             let dims = (m as u32, n as u32, k as u32);
             stages::gemm(
                 &mut rec,
