@@ -93,12 +93,20 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
             .candidates(ctx.limits.max_compute_workgroup_storage_size)
         })
         .collect();
+    if m <= stages::GEMV_MAX_M as usize {
+        kernels.extend(
+            f16_modes(ctx)
+                .into_iter()
+                .map(|f16| GemmKernel::Gemv { f16 }),
+        );
+    }
     if ctx.caps.cooperative_matrix {
         let kind = [
             EpilogueKind::Store,
             EpilogueKind::Add,
             EpilogueKind::SwiGlu,
             EpilogueKind::SwiGluRouter,
+            EpilogueKind::AddElem,
         ][epilogue as usize];
         let coop = GemmKernel::Coop(CoopConfig::DEFAULT)
             .candidates(ctx.limits.max_compute_workgroup_storage_size);
@@ -112,7 +120,7 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
 }
 
 /// One GEMM through `kernel` against the CPU: epilogue 0 plain, 1 ADD, 2 SwiGLU, 3 SwiGLU with router
-/// columns from `split` on; `n` columns in all.
+/// columns from `split` on, 4 ADD into the storage type; `n` columns in all.
 fn check_gemm(
     ctx: &Context,
     kernel: GemmKernel,
@@ -142,8 +150,9 @@ fn check_gemm(
         buffers::upload(ctx, "b", &elem_bytes(&b, f16)),
     );
     let db = f32_buf(ctx, &d);
-    let out_elems = if epilogue >= 2 { m * split / 2 } else { m * n };
-    let out_f16 = f16 && epilogue >= 2;
+    let swiglu = epilogue == 2 || epilogue == 3;
+    let out_elems = if swiglu { m * split / 2 } else { m * n };
+    let out_f16 = f16 && (swiglu || epilogue == 4);
     let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
     let zb = buffers::storage(ctx, "z", (m * (n - split.min(n))).max(1) as u64 * 4);
     let mut rec = Recorder::new(ctx);
@@ -151,9 +160,10 @@ fn check_gemm(
         0 => Epilogue::Store,
         1 => Epilogue::Add(Bind::all(&db)),
         2 => Epilogue::SwiGlu { router: None },
-        _ => Epilogue::SwiGlu {
+        3 => Epilogue::SwiGlu {
             router: Some((split as u32, Bind::all(&zb))),
         },
+        _ => Epilogue::AddElem(Bind::all(&db)),
     };
     stages::gemm(
         &mut rec,
@@ -179,9 +189,13 @@ fn check_gemm(
     let tol = |i: usize| 1e-5 * mag[i] + 1e-6;
     match epilogue {
         0 => check("gemm", &got, &want, tol)?,
-        1 => {
+        1 | 4 => {
             let want: Vec<f32> = want.iter().zip(&d).map(|(c, d)| c + d).collect();
-            check("gemm+add", &got, &want, |i| tol(i) + 1e-6 * want[i].abs())?
+            // Into f16 storage: one more rounding, half an f16 ulp.
+            let rel = if out_f16 { 5e-4 } else { 1e-6 };
+            check("gemm+add", &got, &want, |i| {
+                tol(i) + rel * want[i].abs() + 1e-6
+            })?
         }
         _ => {
             // Columns < split: SwiGLU of the interleaved pairs; the rest: raw router logits.
@@ -220,7 +234,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
-    fn gemm_matches_cpu(m in 1usize..300, half_n in 1usize..140, k in 1usize..90, epilogue in 0u8..4, seed: u64) {
+    fn gemm_matches_cpu(m in 1usize..300, half_n in 1usize..140, k in 1usize..90, epilogue in 0u8..5, seed: u64) {
         let ctx = gpu();
         // Epilogue 3 is SwiGLU with router columns from `split` on.
         let split = 2 * half_n;
@@ -231,6 +245,20 @@ proptest! {
         };
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
             check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
+        }
+    }
+
+    #[test]
+    fn gemv_matches_cpu(m in 1usize..=8, half_n in 1usize..200, k in 1usize..600, epilogue in 0u8..5, seed: u64) {
+        let ctx = gpu();
+        let split = 2 * half_n;
+        let n = match epilogue {
+            2 => split,
+            3 => split + 1 + (seed % 40) as usize,
+            _ => split - (seed % 2 == 1) as usize,
+        };
+        for f16 in f16_modes(ctx) {
+            check_gemm(ctx, GemmKernel::Gemv { f16 }, (m, n, k), split, epilogue, seed)?;
         }
     }
 
@@ -425,7 +453,7 @@ proptest! {
 #[test]
 fn gemm_whole_and_edge_tiles_match_cpu() {
     let ctx = gpu();
-    for epilogue in 0u8..4 {
+    for epilogue in 0u8..5 {
         let (m, split, k) = (520, 528, 72);
         let n = if epilogue == 3 { split + 40 } else { split };
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {

@@ -6,6 +6,7 @@ pub mod pipelines;
 pub use context::{AdapterReport, Capabilities, Context};
 pub mod buffers;
 pub mod layer;
+pub mod recorder;
 pub mod stages;
 pub mod tune;
 

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 pub const SHADERS: &[(&str, &str)] = &[
     ("gemm", include_str!("../../shaders/gemm.wgsl")),
     ("gemm_coop", include_str!("../../shaders/gemm_coop.wgsl")),
+    ("gemv", include_str!("../../shaders/gemv.wgsl")),
     (
         "router_normalise",
         include_str!("../../shaders/router_normalise.wgsl"),
@@ -142,7 +143,7 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
 }
 
 /// Stages whose indexing is checked in the shader itself, so wgpu's runtime bounds checks can go.
-const TRUSTED: &[&str] = &["gemm", "gemm_coop"];
+const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv"];
 
 /// Replaces each `#import NAME` line with the shared source of that name (one level: shared files do not
 /// import).
@@ -278,6 +279,14 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 let v = || with_flags(Variant::storage(f16).constant("TK", tk), flags);
                 out.push(("gemm", "main", v()));
                 out.push(("gemm", "main", v().with("ADD")));
+                out.push((
+                    "gemm",
+                    "main",
+                    Variant {
+                        out_f16: f16,
+                        ..v().with("ADD")
+                    },
+                ));
                 for router in [&[][..], &["ROUTER"][..]] {
                     let swiglu = with_flags(v().with("SWIGLU"), router);
                     out.push((
@@ -289,6 +298,31 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                         },
                     ));
                 }
+            }
+        }
+        // The decode GEMV: every epilogue, with and without vec4 fetches.
+        for vec4 in [&[][..], &["VEC4"][..]] {
+            let v = || with_flags(Variant::storage(f16), vec4);
+            out.push(("gemv", "main", v()));
+            out.push(("gemv", "main", v().with("ADD")));
+            out.push((
+                "gemv",
+                "main",
+                Variant {
+                    out_f16: f16,
+                    ..v().with("ADD")
+                },
+            ));
+            for router in [&[][..], &["ROUTER"][..]] {
+                let swiglu = with_flags(v().with("SWIGLU"), router);
+                out.push((
+                    "gemv",
+                    "main",
+                    Variant {
+                        out_f16: f16,
+                        ..swiglu
+                    },
+                ));
             }
         }
         for vec4 in [&[][..], &["VEC4"][..]] {
@@ -312,6 +346,14 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         let direct = |v: Variant| if config.direct { v.with("DIRECT") } else { v };
         out.push(("gemm_coop", "main", direct(coop())));
         out.push(("gemm_coop", "main", direct(coop().with("ADD"))));
+        out.push((
+            "gemm_coop",
+            "main",
+            Variant {
+                out_f16: true,
+                ..coop().with("ADD")
+            },
+        ));
         for router in [&[][..], &["ROUTER"][..]] {
             let swiglu = with_flags(coop().with("SWIGLU"), router);
             out.push((

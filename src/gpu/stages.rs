@@ -2,193 +2,11 @@
 //! [`Recorder`] so that a whole forward pass becomes one command buffer. The math of each stage is in the
 //! doc comment of its `shaders/<stage>.wgsl` and of its CPU twin in `src/cpu/<stage>.rs`.
 
-use std::sync::Arc;
-
 use super::buffers::Bind;
 use super::context::Context;
 use super::pipelines::Variant;
 
-/// Uniform parameters of one dispatch live in a 256-byte slot (the largest offset alignment WebGPU allows).
-const SLOT: u64 = 256;
-/// Most workgroups per dispatch dimension that every adapter supports.
-pub const MAX_GROUPS: u32 = 65535;
-
-struct Dispatch<'a> {
-    label: &'static str,
-    pipeline: Arc<wgpu::ComputePipeline>,
-    binds: Vec<(u32, Bind<'a>)>,
-    slot: u64,
-    groups: [u32; 3],
-}
-
-/// Dispatches of one submission, in order.
-pub struct Recorder<'a> {
-    ctx: &'a Context,
-    params: Vec<u8>,
-    dispatches: Vec<Dispatch<'a>>,
-}
-
-/// GPU timestamps of the passes of one submission.
-pub struct PassTimes {
-    /// Stage label of each pass, in order.
-    pub labels: Vec<&'static str>,
-    query_set: wgpu::QuerySet,
-    resolved: wgpu::Buffer,
-}
-
-impl PassTimes {
-    /// Milliseconds per pass, and from the first pass's start to the last one's end, once the submission
-    /// completed.
-    pub async fn read(&self, ctx: &Context) -> crate::Result<(Vec<(&'static str, f64)>, f64)> {
-        let n = self.labels.len();
-        let bytes = super::buffers::read_back(ctx, &self.resolved, 0, 16 * n as u64).await?;
-        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&bytes);
-        let period = ctx.queue.get_timestamp_period() as f64;
-        let ms = |a: u64, b: u64| b.saturating_sub(a) as f64 * period * 1e-6;
-        let passes = (0..n)
-            .map(|i| (self.labels[i], ms(ticks[2 * i], ticks[2 * i + 1])))
-            .collect();
-        Ok((passes, ms(ticks[0], ticks[2 * n - 1])))
-    }
-}
-
-/// Workgroup counts for `n` workgroups, folded into y when `n` exceeds one dimension.
-pub fn fold(n: u32) -> [u32; 3] {
-    [n.min(MAX_GROUPS), n.div_ceil(MAX_GROUPS), 1]
-}
-
-impl<'a> Recorder<'a> {
-    /// An empty recording.
-    pub fn new(ctx: &'a Context) -> Self {
-        Recorder {
-            ctx,
-            params: Vec::new(),
-            dispatches: Vec::new(),
-        }
-    }
-
-    /// The context recorded for.
-    pub fn ctx(&self) -> &'a Context {
-        self.ctx
-    }
-
-    /// Appends one dispatch of `entry` in `stage`; `params` fill the shader's uniform `p`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn dispatch(
-        &mut self,
-        label: &'static str,
-        stage: &'static str,
-        entry: &'static str,
-        variant: &Variant,
-        params: &[u32],
-        binds: Vec<(u32, Bind<'a>)>,
-        groups: [u32; 3],
-    ) {
-        if groups.contains(&0) {
-            return;
-        }
-        let mut variant = variant.clone();
-        variant.browser = self.ctx.caps.browser;
-        let pipeline = self
-            .ctx
-            .pipelines
-            .get(&self.ctx.device, stage, entry, &variant);
-        let slot = self.params.len() as u64;
-        let mut block = [0u32; (SLOT / 4) as usize];
-        block[..params.len()].copy_from_slice(params);
-        self.params.extend_from_slice(bytemuck::cast_slice(&block));
-        self.dispatches.push(Dispatch {
-            label,
-            pipeline,
-            binds,
-            slot,
-            groups,
-        });
-    }
-
-    /// Encodes the dispatches, one compute pass per run of equal labels; with `timestamps` (and the
-    /// feature) each pass records its start and end.
-    pub fn encode(self, encoder: &mut wgpu::CommandEncoder, timestamps: bool) -> Option<PassTimes> {
-        let device = &self.ctx.device;
-        if self.dispatches.is_empty() {
-            return None;
-        }
-        // Written through the queue rather than mapped at creation: on a lost device that is an error
-        // the caller's scopes catch, not a panic.
-        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("params"),
-            size: self.params.len() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        self.ctx.queue.write_buffer(&uniform, 0, &self.params);
-        let mut runs: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
-        for (i, d) in self.dispatches.iter().enumerate() {
-            match runs.last_mut() {
-                Some((l, r)) if *l == d.label => r.end = i + 1,
-                _ => runs.push((d.label, i..i + 1)),
-            }
-        }
-        let times = (timestamps && self.ctx.caps.timestamp_query).then(|| {
-            let n = runs.len() as u32 * 2;
-            PassTimes {
-                labels: runs.iter().map(|r| r.0).collect(),
-                query_set: device.create_query_set(&wgpu::QuerySetDescriptor {
-                    label: Some("pass times"),
-                    ty: wgpu::QueryType::Timestamp,
-                    count: n,
-                }),
-                resolved: device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("pass times"),
-                    size: n as u64 * 8,
-                    usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                }),
-            }
-        });
-        for (pass_index, (label, range)) in runs.iter().enumerate() {
-            let q = pass_index as u32 * 2;
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some(label),
-                timestamp_writes: times.as_ref().map(|t| wgpu::ComputePassTimestampWrites {
-                    query_set: &t.query_set,
-                    beginning_of_pass_write_index: Some(q),
-                    end_of_pass_write_index: Some(q + 1),
-                }),
-            });
-            for d in &self.dispatches[range.clone()] {
-                let mut entries = vec![wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &uniform,
-                        offset: d.slot,
-                        size: wgpu::BufferSize::new(SLOT),
-                    }),
-                }];
-                entries.extend(d.binds.iter().map(|(binding, b)| wgpu::BindGroupEntry {
-                    binding: *binding,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: b.buffer,
-                        offset: b.offset,
-                        size: b.size.and_then(wgpu::BufferSize::new),
-                    }),
-                }));
-                let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some(d.label),
-                    layout: &d.pipeline.get_bind_group_layout(0),
-                    entries: &entries,
-                });
-                pass.set_pipeline(&d.pipeline);
-                pass.set_bind_group(0, &group, &[]);
-                pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
-            }
-        }
-        if let Some(t) = &times {
-            encoder.resolve_query_set(&t.query_set, 0..runs.len() as u32 * 2, &t.resolved, 0);
-        }
-        times
-    }
-}
+pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
 pub enum Epilogue<'a> {
@@ -196,6 +14,8 @@ pub enum Epilogue<'a> {
     Store,
     /// C = A·Bᵀ + D (f32 output).
     Add(Bind<'a>),
+    /// C = A·Bᵀ + D with C in the storage type (a layer's output as the next layer's input).
+    AddElem(Bind<'a>),
     /// C = SiLU(gate) ⊙ up over interleaved columns; output in the storage type. With `router` =
     /// (split, z), columns from `split` on are router logits written raw to `z` (f32).
     SwiGlu { router: Option<(u32, Bind<'a>)> },
@@ -317,7 +137,13 @@ pub enum GemmKernel {
     ///
     /// [`Capabilities::cooperative_matrix`]: super::Capabilities::cooperative_matrix
     Coop(CoopConfig),
+    /// `shaders/gemv.wgsl`: weight streaming for M ≤ [`GEMV_MAX_M`] rows (decode), f32 or f16 storage;
+    /// more rows run as the SIMT kernel.
+    Gemv { f16: bool },
 }
+
+/// Most rows of A [`GemmKernel::Gemv`] takes.
+pub const GEMV_MAX_M: u32 = 8;
 
 impl GemmKernel {
     /// The configurations of this kernel worth timing that fit `workgroup_bytes` of workgroup memory.
@@ -332,6 +158,7 @@ impl GemmKernel {
                     double_buffer,
                 })
                 .collect(),
+            GemmKernel::Gemv { f16 } => vec![GemmKernel::Gemv { f16 }],
             GemmKernel::Coop(_) => {
                 use CoopTile::*;
                 // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
@@ -374,6 +201,7 @@ impl GemmKernel {
                 double_buffer: false,
             },
             GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
+            GemmKernel::Gemv { f16 } => GemmKernel::Gemv { f16 },
         }
     }
 
@@ -393,6 +221,8 @@ pub enum EpilogueKind {
     Store,
     /// [`Epilogue::Add`].
     Add,
+    /// [`Epilogue::AddElem`].
+    AddElem,
     /// [`Epilogue::SwiGlu`] without router columns.
     SwiGlu,
     /// [`Epilogue::SwiGlu`] with router columns.
@@ -405,6 +235,7 @@ impl Epilogue<'_> {
         match self {
             Epilogue::Store => EpilogueKind::Store,
             Epilogue::Add(_) => EpilogueKind::Add,
+            Epilogue::AddElem(_) => EpilogueKind::AddElem,
             Epilogue::SwiGlu { router: None } => EpilogueKind::SwiGlu,
             Epilogue::SwiGlu { router: Some(_) } => EpilogueKind::SwiGluRouter,
         }
@@ -423,6 +254,10 @@ pub fn gemm_dispatch(
     match epilogue {
         EpilogueKind::Store => {}
         EpilogueKind::Add => variant = variant.with("ADD"),
+        EpilogueKind::AddElem => {
+            variant = variant.with("ADD");
+            variant.out_f16 = f16;
+        }
         EpilogueKind::SwiGlu | EpilogueKind::SwiGluRouter => {
             variant = variant.with("SWIGLU");
             variant.out_f16 = f16;
@@ -436,12 +271,18 @@ pub fn gemm_dispatch(
             let mut v = config.variant();
             v.flags.extend(variant.flags);
             v.out_f16 = variant.out_f16;
-            let swiglu = matches!(epilogue, EpilogueKind::SwiGlu | EpilogueKind::SwiGluRouter);
-            if config.direct && !swiglu {
+            // Direct stores write f32 accumulators: only into an f32 C.
+            if config.direct && matches!(epilogue, EpilogueKind::Store | EpilogueKind::Add) {
                 v = v.with("DIRECT");
             }
             let (tm, tn) = config.tile.dims();
             ("gemm_coop", v, [n.div_ceil(tn), m.div_ceil(tm), 1])
+        }
+        GemmKernel::Gemv { .. } if m <= GEMV_MAX_M => {
+            if k % 4 == 0 {
+                variant = variant.with("VEC4");
+            }
+            ("gemv", variant, fold(n.div_ceil(8)))
         }
         _ => {
             if k % 4 == 0 {
@@ -453,7 +294,7 @@ pub fn gemm_dispatch(
                     double_buffer,
                     ..
                 } => (k_step, double_buffer),
-                GemmKernel::Coop(_) => (8, false),
+                GemmKernel::Coop(_) | GemmKernel::Gemv { .. } => (8, false),
             };
             if double_buffer {
                 variant = variant.with("DB");
@@ -482,7 +323,7 @@ pub fn gemm<'a>(
     let mut split = n;
     match epilogue {
         Epilogue::Store | Epilogue::SwiGlu { router: None } => {}
-        Epilogue::Add(d) => binds.push((4, d)),
+        Epilogue::Add(d) | Epilogue::AddElem(d) => binds.push((4, d)),
         Epilogue::SwiGlu {
             router: Some((at, z)),
         } => {

@@ -1,0 +1,127 @@
+// gemv: C = A · Bᵀ for a few rows of A (M ≤ 8: decode), streaming B (the weights) once at memory speed,
+// with the epilogues of gemm.wgsl (plain, ADD, SWIGLU, SWIGLU with ROUTER; see shared/gemm_epilogue.wgsl):
+//
+//   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem (M ≤ 8), B: [N, K] elem
+//
+// Launch: ⌈N / 8⌉ workgroups (ids folded over x and y) of 256 invocations = 8 groups of 32 lanes; group g
+// computes column n = 8·w + g of workgroup w for every row m. Lane l sums the k-chunks l, l + 32, … of its
+// column in increasing order (a chunk is 4 consecutive k with VEC4, K % 4 == 0, else 1), loading four
+// chunks of B before it adds them; then lane m of each column adds the 32 lanes' partial sums of row m in
+// lane order (a fixed order: bitwise reproducible), and the 8 × M results go through `store()`.
+//
+// Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
+// B at columns n < N, both at chunks below K's.
+
+#import gemm_epilogue
+
+#if VEC4
+@group(0) @binding(1) var<storage, read> a: array<vec4<elem>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
+#else
+@group(0) @binding(1) var<storage, read> a: array<elem>;
+@group(0) @binding(2) var<storage, read> b: array<elem>;
+#endif
+
+const COLS: u32 = 8u;
+const LANES: u32 = 32u;
+// Partial sums [column][row][lane], then results [row][column].
+var<workgroup> part: array<f32, 2048>;
+var<workgroup> res: array<f32, 72>;
+
+fn chunks() -> u32 {
+#if VEC4
+    return p.k / 4u;
+#else
+    return p.k;
+#endif
+}
+
+fn chunk_a(m: u32, c: u32) -> vec4<f32> {
+#if VEC4
+    return vec4<f32>(a[m * chunks() + c]);
+#else
+    return vec4<f32>(f32(a[m * p.k + c]), 0.0, 0.0, 0.0);
+#endif
+}
+
+fn chunk_b(n: u32, c: u32) -> vec4<f32> {
+#if VEC4
+    return vec4<f32>(b[n * chunks() + c]);
+#else
+    return vec4<f32>(f32(b[n * p.k + c]), 0.0, 0.0, 0.0);
+#endif
+}
+
+// w · A[m, chunk c] for rows m < M, 0 past them.
+fn row_dot(m: u32, c: u32, w: vec4<f32>) -> f32 {
+    if (m < p.m) {
+        return dot(w, chunk_a(m, c));
+    }
+    return 0.0;
+}
+
+// Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
+fn add_chunk(c: u32, w: vec4<f32>, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
+    *lo += vec4<f32>(row_dot(0u, c, w), row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
+    if (p.m > 4u) {
+        *hi += vec4<f32>(row_dot(4u, c, w), row_dot(5u, c, w), row_dot(6u, c, w), row_dot(7u, c, w));
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let w = wid.x + wid.y * nwg.x;
+    let g = li / LANES;
+    let lane = li % LANES;
+    let col = w * COLS + g;
+    var lo = vec4<f32>(0.0);
+    var hi = vec4<f32>(0.0);
+    if (col < p.n) {
+        let n = chunks();
+        var c = lane;
+        for (; c + 3u * LANES < n; c += 4u * LANES) {
+            let w0 = chunk_b(col, c);
+            let w1 = chunk_b(col, c + LANES);
+            let w2 = chunk_b(col, c + 2u * LANES);
+            let w3 = chunk_b(col, c + 3u * LANES);
+            add_chunk(c, w0, &lo, &hi);
+            add_chunk(c + LANES, w1, &lo, &hi);
+            add_chunk(c + 2u * LANES, w2, &lo, &hi);
+            add_chunk(c + 3u * LANES, w3, &lo, &hi);
+        }
+        for (; c < n; c += LANES) {
+            add_chunk(c, chunk_b(col, c), &lo, &hi);
+        }
+    }
+    let o = g * 8u * LANES + lane;
+    part[o] = lo.x;
+    part[o + LANES] = lo.y;
+    part[o + 2u * LANES] = lo.z;
+    part[o + 3u * LANES] = lo.w;
+    part[o + 4u * LANES] = hi.x;
+    part[o + 5u * LANES] = hi.y;
+    part[o + 6u * LANES] = hi.z;
+    part[o + 7u * LANES] = hi.w;
+    workgroupBarrier();
+    // Invocation (row m, column j) adds its 32 partial sums in lane order.
+    if (li < 64u) {
+        let m = li / COLS;
+        let j = li % COLS;
+        var s = 0.0;
+        for (var l = 0u; l < LANES; l++) {
+            s += part[(j * 8u + m) * LANES + l];
+        }
+        res[m * 9u + j] = s;
+    }
+    workgroupBarrier();
+    if (li < 64u) {
+        let m = li / COLS;
+        let j = li % COLS;
+        // `next` is column j + 1 (the up half of a SwiGLU pair when j is even).
+        store(m, w * COLS + j, res[m * 9u + j], res[m * 9u + j + 1u]);
+    }
+}
