@@ -141,3 +141,17 @@ mod tests {
         assert_eq!(OmniMoeConfig::new(8, 8, 64, 64).unwrap().axis_k(), 8);
     }
 }
+
+/// Checks an input `x` is `[T, H]` (a whole number of rows of `hidden`) and finite; returns T. The CPU
+/// reference and the GPU layer both take their input through it.
+pub fn check_input(x: &[f32], hidden: usize) -> Result<usize> {
+    if x.len() % hidden != 0 {
+        return Err(Error::Shape {
+            name: "input".into(),
+            expected: vec![x.len() / hidden, hidden],
+            found: vec![x.len()],
+        });
+    }
+    crate::io::check_finite("input", x)?;
+    Ok(x.len() / hidden)
+}

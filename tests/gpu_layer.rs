@@ -293,6 +293,18 @@ fn f16_storage_stays_within_its_documented_bound() {
             1e-4,
         );
         assert!(compared >= 250, "only {compared} tokens comparable");
+        // Decode sizes run the GEMV kernel.
+        let h = w.config.hidden_size;
+        let mut decoded = 0;
+        for t in [1, 5, 8] {
+            let out = layer.forward_host_blocking(&x[..t * h]).unwrap();
+            let what = format!("f16 {schedule:?}, T = {t}");
+            decoded += compare_with_cpu(&what, &w16, &x16[..t * h], &out, F16_ABS, F16_REL, 1e-4);
+        }
+        assert!(
+            decoded >= 9,
+            "only {decoded} of 14 decode tokens comparable"
+        );
     }
 }
 

@@ -25,8 +25,7 @@ pub use router_normalise::{batch_norm, router_normalise, BN_EPS};
 pub use router_topk::{axis_topk, router_topk};
 pub use swiglu::{silu, swiglu};
 
-use crate::io::check_finite;
-use crate::{Error, OmniMoeWeights, Result};
+use crate::{OmniMoeWeights, Result};
 
 /// Everything one forward pass produces, row-major.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -64,7 +63,7 @@ pub fn forward_with_progress(
 ) -> Result<ForwardOutput> {
     let c = w.config;
     let (h, r, k) = (c.hidden_size, c.grid(), c.num_experts_per_token);
-    let t = check_input(x, h)?;
+    let t = crate::config::check_input(x, h)?;
     let mut out = ForwardOutput {
         tokens: t,
         output: vec![0.0; t * h],
@@ -116,19 +115,6 @@ pub fn dense_swiglu(w: &OmniMoeWeights, x: &[f32], dense: &mut [f32]) {
     let mut act = vec![0.0; t * i];
     swiglu(&gate, &up, &mut act);
     gemm_nt(&act, &w.down_proj, t, h, i, dense);
-}
-
-/// Checks `x` is `[T, H]` and finite; returns T.
-pub fn check_input(x: &[f32], hidden: usize) -> Result<usize> {
-    if x.len() % hidden != 0 {
-        return Err(Error::Shape {
-            name: "input".into(),
-            expected: vec![x.len() / hidden, hidden],
-            found: vec![x.len()],
-        });
-    }
-    check_finite("input", x)?;
-    Ok(x.len() / hidden)
 }
 
 /// Number of threads the CPU reference uses.

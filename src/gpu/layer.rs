@@ -14,10 +14,10 @@ use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::{gpu_error, Context};
 use super::stages::{
     self, CoopConfig, Epilogue, EpilogueKind, GemmKernel, PassTimes, Recorder, ScatterScratch,
-    ScoresSchedule,
+    ScoresSchedule, GEMV_MAX_M,
 };
 use super::tune::TuneEpilogue;
-use crate::cpu::check_input;
+use crate::config::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
 /// Storage type of activations and weights on the GPU. Accumulation is always f32.
@@ -102,7 +102,7 @@ pub struct HostOutput {
     pub indices: Vec<u32>,
 }
 
-struct Scratch {
+pub(crate) struct Scratch {
     z: wgpu::Buffer,
     ell: wgpu::Buffer,
     h: wgpu::Buffer,
@@ -305,6 +305,11 @@ impl<'c> OmniMoeLayer<'c> {
         Ok(chunk)
     }
 
+    /// The context the layer lives on.
+    pub fn context(&self) -> &'c Context {
+        self.ctx
+    }
+
     /// The layer's config.
     pub fn config(&self) -> OmniMoeConfig {
         self.config
@@ -336,8 +341,14 @@ impl<'c> OmniMoeLayer<'c> {
         [(tokens, 2 * i + 2 * r, h), (tokens, h, i)]
     }
 
-    /// The GEMM kernel for an (N, K) shape, with the K step the autotune chose on this adapter.
-    fn gemm_for(&self, n: u32, k: u32) -> GemmKernel {
+    /// The GEMM kernel for `m` tokens of an (N, K) shape: the weight-streaming GEMV up to
+    /// [`GEMV_MAX_M`] tokens (decode: it reads each weight once, where a 128-row tile reads it for 128
+    /// rows it does not have; measured in BENCHMARKS.md), else the layer's kernel with the configuration
+    /// the autotune chose on this adapter.
+    fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
+        if m <= GEMV_MAX_M {
+            return GemmKernel::Gemv { f16: self.f16 };
+        }
         self.ctx
             .cache::<super::tune::Tuned>()
             .kernel(self.gemm, n, k)
@@ -390,7 +401,7 @@ impl<'c> OmniMoeLayer<'c> {
         }
     }
 
-    fn scratch(&self, tokens: usize) -> std::sync::Arc<Scratch> {
+    pub(crate) fn scratch(&self, tokens: usize) -> std::sync::Arc<Scratch> {
         let mut guard = self.scratch.lock().unwrap();
         let want = tokens.min(self.chunk);
         if let Some((have, s)) = guard.as_ref() {
@@ -424,13 +435,15 @@ impl<'c> OmniMoeLayer<'c> {
         scratch
     }
 
-    /// Records the forward of `tokens` tokens of `x` (elem `[T, H]`) into `out`.
-    fn record<'a>(
+    /// Records the forward of `out.tokens` tokens of `x` (elem `[T, H]`) into `out`; with `elem_output`
+    /// the output is written in the storage type (the next layer's input) instead of f32.
+    pub(crate) fn record<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
         x: &'a wgpu::Buffer,
         out: &'a LayerOutput,
         scratch: &'a Scratch,
+        elem_output: bool,
     ) {
         let c = self.config;
         let (h, i, k, n, r) = (
@@ -448,7 +461,8 @@ impl<'c> OmniMoeLayer<'c> {
             let nt = (self.chunk as u64).min(out.tokens as u64 - t0);
             let pairs = nt * k;
             let x_c = Bind::range(x, t0 * h * es, nt * h * es);
-            let y_c = Bind::range(&out.output, t0 * h * 4, nt * h * 4);
+            let ys = if elem_output { es } else { 4 };
+            let y_c = Bind::range(&out.output, t0 * h * ys, nt * h * ys);
             let scores = Bind::range(&out.scores, t0 * k * 4, pairs * 4);
             let indices = Bind::range(&out.indices, t0 * k * 4, pairs * 4);
             let (t32, h32, k32, r32) = (nt as u32, h as u32, k as u32, r as u32);
@@ -461,7 +475,7 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "dense_gate_up_router",
-                self.gemm_for(i2 + 2 * r32, h32),
+                self.gemm_for(t32, i2 + 2 * r32, h32),
                 (t32, i2 + 2 * r32, h32),
                 x_c,
                 all(&self.w_gate_up_router),
@@ -523,12 +537,16 @@ impl<'c> OmniMoeLayer<'c> {
             stages::gemm(
                 rec,
                 "dense_down",
-                self.gemm_for(h32, i as u32),
+                self.gemm_for(t32, h32, i as u32),
                 (t32, h32, i as u32),
                 act,
                 down,
                 y_c,
-                Epilogue::Add(sparse),
+                if elem_output {
+                    Epilogue::AddElem(sparse)
+                } else {
+                    Epilogue::Add(sparse)
+                },
             );
             t0 += nt;
         }
@@ -563,7 +581,7 @@ impl<'c> OmniMoeLayer<'c> {
         ];
         let scratch = self.scratch(out.tokens);
         let mut rec = Recorder::new(self.ctx);
-        self.record(&mut rec, x, out, &scratch);
+        self.record(&mut rec, x, out, &scratch, false);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("omnimoe forward"),
         });

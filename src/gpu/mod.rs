@@ -6,8 +6,10 @@ pub mod pipelines;
 pub use context::{AdapterReport, Capabilities, Context};
 pub mod buffers;
 pub mod layer;
+pub mod prepared;
 pub mod recorder;
 pub mod stages;
 pub mod tune;
 
 pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};
+pub use prepared::PreparedForward;

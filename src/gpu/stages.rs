@@ -209,7 +209,9 @@ impl GemmKernel {
     pub fn is_f16(self) -> bool {
         matches!(
             self,
-            GemmKernel::Coop(_) | GemmKernel::Simt { f16: true, .. }
+            GemmKernel::Coop(_)
+                | GemmKernel::Simt { f16: true, .. }
+                | GemmKernel::Gemv { f16: true }
         )
     }
 }
