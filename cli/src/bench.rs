@@ -11,6 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
+
+use crate::timing::{median, time_prepared, weight_bytes, PreparedTimes};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
@@ -25,7 +27,7 @@ pub enum Sweep {
     /// N ∈ {1k, 4k, 16k, 64k, 256k, 1020² ≈ 1M, 2^20} (1020² is the largest square whose f16 U and V at
     /// H = 1024 fit a 2 GiB binding).
     Experts,
-    /// T ∈ {1, 16, 128, 1024, 4096, 16384}.
+    /// T ∈ {1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096}: decode to prefill.
     Tokens,
 }
 
@@ -70,6 +72,9 @@ pub struct BenchArgs {
     /// Keep the default GEMM K steps instead of timing the candidates first.
     #[arg(long)]
     no_autotune: bool,
+    /// Also time a stack of L copies of the layer prepared as one submit (time per layer).
+    #[arg(long)]
+    layers: Option<usize>,
 }
 
 #[derive(Serialize, Clone)]
@@ -86,7 +91,14 @@ struct Stage {
 struct Point {
     tokens: usize,
     experts: usize,
+    /// GPU ms of a prepared forward (token-centric), one compute pass.
     layer_ms: Option<f64>,
+    /// Wall ms of a prepared forward: one submit and wait, output left on the GPU.
+    layer_wall_ms: Option<f64>,
+    /// GPU ms with a timed pass per stage (their sum plus the pass boundaries).
+    layer_staged_ms: Option<f64>,
+    /// Weight bytes a forward must read (dense weights, touched experts' rows) over `layer_ms`.
+    weight_gbps: Option<f64>,
     expert_centric_ms: Option<f64>,
     token_centric_ms: Option<f64>,
     /// Per-stage GPU ms of the default (token-centric) layer at this point.
@@ -104,9 +116,17 @@ struct Report {
     timestamps: bool,
     config: BTreeMap<&'static str, serde_json::Value>,
     runs: usize,
-    /// The layer as `ExpertSchedule::Auto` runs it (token-centric), GPU time.
+    /// The layer as `ExpertSchedule::Auto` runs it (token-centric), prepared: GPU ms of the forward as one
+    /// compute pass.
     layer_ms: f64,
+    /// Wall ms of that prepared forward: one submit and wait, output left on the GPU.
     layer_wall_ms: f64,
+    /// GPU ms with a timed pass per stage (what `stages` sums), as earlier versions reported `layer_ms`.
+    layer_staged_ms: f64,
+    /// Wall ms of the unprepared `forward` (recording, bind groups and parameters built per call).
+    layer_unprepared_wall_ms: f64,
+    /// Weight bytes a forward must read over `layer_ms`.
+    weight_gbps: f64,
     expert_centric_layer_ms: f64,
     stages: BTreeMap<String, f64>,
     expert_centric_stages: BTreeMap<String, f64>,
@@ -119,6 +139,17 @@ struct Report {
     /// GEMM K step chosen per shape, with each candidate's ms.
     gemm_tuning: Vec<serde_json::Value>,
     sweep: Vec<Point>,
+    /// `--layers L`: a stack of L copies of the layer in one submit.
+    stack: Option<StackReport>,
+}
+
+#[derive(Serialize)]
+struct StackReport {
+    layers: usize,
+    gpu_ms: f64,
+    wall_ms: f64,
+    gpu_ms_per_layer: f64,
+    wall_ms_per_layer: f64,
 }
 
 /// Median of per-run stage times and spans of one layer.
@@ -126,16 +157,10 @@ struct Measured {
     stages: Vec<(String, f64)>,
     span_ms: f64,
     wall_ms: f64,
+    /// The same layer prepared ([`omnimoe::gpu::PreparedForward`]).
+    prepared: PreparedTimes,
     touched: usize,
     tuning: Vec<omnimoe::gpu::tune::TuneResult>,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[v.len() / 2]
 }
 
 const EXPERT_STAGES: [&str; 5] = [
@@ -195,6 +220,9 @@ fn measure(
         bar.inc(1);
     }
     let wall_ms = median(walls);
+    let prepared = layer.prepare(t)?;
+    prepared.write_input(x)?;
+    let prepared = time_prepared(ctx, &prepared, t, args.warmup, args.runs)?;
     Ok(Measured {
         stages: order
             .iter()
@@ -206,6 +234,7 @@ fn measure(
             median(spans)
         },
         wall_ms,
+        prepared,
         touched: touched.iter().filter(|&&b| b).count(),
         tuning,
     })
@@ -308,7 +337,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         .iter()
         .map(|&n| (args.tokens, n))
         .collect(),
-        Some(Sweep::Tokens) => [1, 16, 128, 1024, 4096, 16384]
+        Some(Sweep::Tokens) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096]
             .iter()
             .map(|&t| (t, args.experts))
             .collect(),
@@ -337,10 +366,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 t,
                 OmniMoeConfig::new(args.hidden, args.intermediate, n, args.top_k)?,
             )?;
+            let c = OmniMoeConfig::new(args.hidden, args.intermediate, n, args.top_k)?;
             Ok(Point {
                 tokens: t,
                 experts: n,
-                layer_ms: Some(b.span_ms),
+                layer_ms: Some(b.prepared.gpu_ms),
+                layer_wall_ms: Some(b.prepared.wall_ms),
+                layer_staged_ms: Some(b.span_ms),
+                weight_gbps: Some(weight_bytes(&c, es, b.touched) / 1e6 / b.prepared.gpu_ms),
                 expert_centric_ms: Some(expert_ms(&a)),
                 token_centric_ms: Some(expert_ms(&b)),
                 stages: b.stages.iter().cloned().collect(),
@@ -351,6 +384,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             tokens: t,
             experts: n,
             layer_ms: None,
+            layer_wall_ms: None,
+            layer_staged_ms: None,
+            weight_gbps: None,
             expert_centric_ms: None,
             token_centric_ms: None,
             stages: BTreeMap::new(),
@@ -408,10 +444,26 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         + 2.0 * ec.touched as f64 * h * es
         + args.tokens as f64 * h * 4.0)
         / 1e6;
+    let weight_gbps = weight_bytes(&config, es, tc.touched) / 1e6 / tc.prepared.gpu_ms;
     println!(
-        "layer: {:.4} ms GPU, {:.4} ms wall (token-centric, the default); expert-centric {:.4} ms GPU",
+        "layer (token-centric, the default), prepared: {:.4} ms GPU, {:.4} ms wall, weights {:.0} GB/s",
+        tc.prepared.gpu_ms, tc.prepared.wall_ms, weight_gbps
+    );
+    println!(
+        "layer with a timed pass per stage: {:.4} ms GPU, unprepared forward {:.4} ms wall; \
+         expert-centric {:.4} ms GPU",
         tc.span_ms, tc.wall_ms, ec.span_ms
     );
+    let stack = match args.layers {
+        Some(l) if l > 0 => Some(time_stack(&ctx, &config, args, l)?),
+        _ => None,
+    };
+    if let Some(st) = &stack {
+        println!(
+            "stack of {} layers in one submit: {:.4} ms GPU ({:.4} per layer), {:.4} ms wall ({:.4} per layer)",
+            st.layers, st.gpu_ms, st.gpu_ms_per_layer, st.wall_ms, st.wall_ms_per_layer
+        );
+    }
     println!(
         "expert stages: expert-centric {ecm:.4} ms, token-centric {tcm:.4} ms, speedup {:.2}x; {} experts touched, \
          minimum traffic {expert_min_mb:.1} MB",
@@ -421,10 +473,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     for p in &sweep {
         match &p.error {
             None => println!(
-                "  T={:<6} N={:<8} layer {:.4} ms, experts: centric {:.4} ms, token-centric {:.4} ms",
+                "  T={:<6} N={:<8} layer {:.4} ms GPU, {:.4} ms wall, {:.4} ms staged, weights {:.0} GB/s; \
+                 experts: centric {:.4} ms, token-centric {:.4} ms",
                 p.tokens,
                 p.experts,
                 p.layer_ms.unwrap(),
+                p.layer_wall_ms.unwrap(),
+                p.layer_staged_ms.unwrap(),
+                p.weight_gbps.unwrap(),
                 p.expert_centric_ms.unwrap(),
                 p.token_centric_ms.unwrap()
             ),
@@ -449,8 +505,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             ("dtype", serde_json::to_value(args.dtype).unwrap()),
         ]),
         runs: args.runs,
-        layer_ms: tc.span_ms,
-        layer_wall_ms: tc.wall_ms,
+        layer_ms: tc.prepared.gpu_ms,
+        layer_wall_ms: tc.prepared.wall_ms,
+        layer_staged_ms: tc.span_ms,
+        layer_unprepared_wall_ms: tc.wall_ms,
+        weight_gbps,
         expert_centric_layer_ms: ec.span_ms,
         stages: tc.stages.iter().cloned().collect(),
         expert_centric_stages: ec.stages.iter().cloned().collect(),
@@ -473,6 +532,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             })
             .collect(),
         sweep,
+        stack,
     };
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).expect("a report serialises");
@@ -487,6 +547,32 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// A stack of `layers` copies of the token-centric layer, prepared as one submit.
+fn time_stack(
+    ctx: &Context,
+    config: &OmniMoeConfig,
+    args: &BenchArgs,
+    layers: usize,
+) -> Result<StackReport> {
+    let w = OmniMoeWeights::random(*config, 1)?;
+    let x = SplitMix64::new(2).normals(args.tokens * config.hidden_size);
+    let layer = OmniMoeLayer::new(ctx, &w, &options(args.dtype, ExpertSchedule::TokenCentric))?;
+    if !args.no_autotune {
+        pollster::block_on(layer.autotune(args.tokens))?;
+    }
+    let refs = vec![&layer; layers];
+    let stack = omnimoe::gpu::PreparedForward::stack(&refs, args.tokens)?;
+    stack.write_input(&x)?;
+    let t = time_prepared(ctx, &stack, args.tokens, args.warmup, args.runs)?;
+    Ok(StackReport {
+        layers,
+        gpu_ms: t.gpu_ms,
+        wall_ms: t.wall_ms,
+        gpu_ms_per_layer: t.gpu_ms / layers as f64,
+        wall_ms_per_layer: t.wall_ms / layers as f64,
+    })
 }
 
 fn plot(
@@ -513,9 +599,14 @@ fn plot(
             p.token_centric_ms.unwrap()
         }),
         (
-            "whole layer (token-centric, the default)",
+            "whole layer, GPU (prepared, token-centric)",
             BLACK,
             |p: &Point| p.layer_ms.unwrap(),
+        ),
+        (
+            "whole layer, wall: one submit and wait (prepared)",
+            MAGENTA,
+            |p: &Point| p.layer_wall_ms.unwrap(),
         ),
     ];
     let all: Vec<f64> = pts

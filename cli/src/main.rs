@@ -7,6 +7,7 @@
 mod bench;
 mod demo;
 mod forward;
+mod timing;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

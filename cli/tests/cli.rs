@@ -213,6 +213,8 @@ fn bench_writes_json_with_the_documented_keys() {
         "2",
         "--warmup",
         "1",
+        "--layers",
+        "3",
         "--json",
         json.to_str().unwrap(),
     ]);
@@ -222,6 +224,15 @@ fn bench_writes_json_with_the_documented_keys() {
         String::from_utf8_lossy(&run.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(v["stack"]["layers"], 3);
+    for key in ["gpu_ms", "wall_ms", "gpu_ms_per_layer", "wall_ms_per_layer"] {
+        assert!(
+            v["stack"][key]
+                .as_f64()
+                .is_some_and(|x| x.is_finite() && x > 0.0),
+            "stack {key}: {v}"
+        );
+    }
     for key in ["adapter", "backend", "driver"] {
         assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {v}");
     }
@@ -229,6 +240,10 @@ fn bench_writes_json_with_the_documented_keys() {
     assert_eq!(v["config"]["tokens"], 40);
     for key in [
         "layer_ms",
+        "layer_wall_ms",
+        "layer_staged_ms",
+        "layer_unprepared_wall_ms",
+        "weight_gbps",
         "expert_centric_ms",
         "token_centric_ms",
         "speedup_vs_token_centric",
@@ -262,4 +277,59 @@ fn bench_writes_json_with_the_documented_keys() {
     ] {
         assert!(present(ec, stage), "{stage}: {v}");
     }
+}
+
+#[test]
+fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
+    let (json, svg) = (tmp("sweep.json"), tmp("sweep.svg"));
+    let run = omnimoe(&[
+        "bench",
+        "--hidden",
+        "32",
+        "--intermediate",
+        "48",
+        "--experts",
+        "100",
+        "--top-k",
+        "4",
+        "--tokens",
+        "16",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--no-autotune",
+        "--sweep",
+        "tokens",
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let points = v["sweep"].as_array().unwrap();
+    let tokens: Vec<u64> = points
+        .iter()
+        .map(|p| p["tokens"].as_u64().unwrap())
+        .collect();
+    assert_eq!(tokens, [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096]);
+    for p in points {
+        for key in [
+            "layer_ms",
+            "layer_wall_ms",
+            "layer_staged_ms",
+            "weight_gbps",
+        ] {
+            assert!(
+                p[key].as_f64().is_some_and(|x| x.is_finite() && x > 0.0),
+                "{key}: {p}"
+            );
+        }
+    }
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
 }

@@ -13,3 +13,4 @@ pub mod tune;
 
 pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};
 pub use prepared::PreparedForward;
+pub use recorder::Timing;

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use super::buffers::{self, elem_bytes, elem_size};
 use super::context::Context;
 use super::layer::{HostOutput, LayerOutput, OmniMoeLayer, Scratch};
-use super::recorder::{Frozen, PassTimes, Recorder};
+use super::recorder::{Frozen, PassTimes, Recorder, Timing};
 use crate::{Error, Result};
 
 /// One layer of a prepared stack: its input, its output (the next layer's input) and its scratch.
@@ -185,19 +185,19 @@ impl<'a> PreparedForward<'a> {
     }
 
     /// Records a forward of the first `tokens` rows of the input into `encoder` (the caller's: several
-    /// prepared forwards and the application's own passes can share one submit). With `timestamps` (and
-    /// the feature) each stage gets a timed pass, whose times can be read once the submit completes.
+    /// prepared forwards and the application's own passes can share one submit), with the GPU timestamps
+    /// `timing` asks for, readable once the submit completes.
     pub fn encode(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         tokens: usize,
-        timestamps: bool,
+        timing: Timing,
     ) -> Result<Option<PassTimes>> {
         self.check_tokens(tokens)?;
         if tokens == 0 {
             return Ok(None);
         }
-        Ok(self.frozen(tokens).encode(self.ctx, encoder, timestamps))
+        Ok(self.frozen(tokens).encode(self.ctx, encoder, timing))
     }
 
     /// One forward of `tokens` tokens: one encoder, one submit; returns once it is queued (the output
@@ -210,7 +210,7 @@ impl<'a> PreparedForward<'a> {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("omnimoe prepared forward"),
             });
-        self.encode(&mut encoder, tokens, false)?;
+        self.encode(&mut encoder, tokens, Timing::Off)?;
         self.ctx.queue.submit([encoder.finish()]);
         Ok(())
     }

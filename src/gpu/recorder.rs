@@ -159,11 +159,28 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    /// Encodes the dispatches (see [`Frozen::encode`]).
+    /// Encodes the dispatches (see [`Frozen::encode`]); with `timestamps`, one timed pass per stage.
     pub fn encode(self, encoder: &mut wgpu::CommandEncoder, timestamps: bool) -> Option<PassTimes> {
         let ctx = self.ctx;
-        self.freeze().encode(ctx, encoder, timestamps)
+        let timing = if timestamps {
+            Timing::PerStage
+        } else {
+            Timing::Off
+        };
+        self.freeze().encode(ctx, encoder, timing)
     }
+}
+
+/// What GPU timestamps a [`Frozen::encode`] records (where the adapter has TIMESTAMP_QUERY).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// None: all dispatches in one compute pass.
+    Off,
+    /// The start and end of that one pass: the whole recording's GPU time, undisturbed.
+    Total,
+    /// One timed pass per run of dispatches with the same label (per stage); the pass boundaries and
+    /// timestamps themselves cost a few microseconds each.
+    PerStage,
 }
 
 struct FrozenDispatch {
@@ -180,24 +197,29 @@ pub struct Frozen {
 }
 
 impl Frozen {
-    /// Encodes the dispatches into `encoder`. Without `timestamps` they share one compute pass (wgpu puts
-    /// a barrier between dependent dispatches); with `timestamps` (and the feature) each run of equal
-    /// labels gets a pass that records its start and end.
+    /// Encodes the dispatches into `encoder`: in one compute pass (wgpu puts a barrier between dependent
+    /// dispatches), or with [`Timing::PerStage`] one timed pass per run of equal labels.
     pub fn encode(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        timestamps: bool,
+        timing: Timing,
     ) -> Option<PassTimes> {
         if self.dispatches.is_empty() {
             return None;
         }
-        let timestamps = timestamps && ctx.caps.timestamp_query;
+        let timing = if ctx.caps.timestamp_query {
+            timing
+        } else {
+            Timing::Off
+        };
+        let per_stage = timing == Timing::PerStage;
+        let timestamps = timing != Timing::Off;
         let mut runs: Vec<(&'static str, std::ops::Range<usize>)> = Vec::new();
         for (i, d) in self.dispatches.iter().enumerate() {
             match runs.last_mut() {
-                Some((l, r)) if *l == d.label || !timestamps => r.end = i + 1,
-                _ => runs.push((d.label, i..i + 1)),
+                Some((l, r)) if *l == d.label || !per_stage => r.end = i + 1,
+                _ => runs.push((if per_stage { d.label } else { "forward" }, i..i + 1)),
             }
         }
         let device = &ctx.device;
@@ -221,7 +243,7 @@ impl Frozen {
         for (pass_index, (label, range)) in runs.iter().enumerate() {
             let q = pass_index as u32 * 2;
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some(if timestamps { label } else { "omnimoe" }),
+                label: Some(label),
                 timestamp_writes: times.as_ref().map(|t| wgpu::ComputePassTimestampWrites {
                     query_set: &t.query_set,
                     beginning_of_pass_write_index: Some(q),

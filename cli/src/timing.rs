@@ -1,0 +1,77 @@
+//! Timing of prepared forwards for `omnimoe bench`: GPU time of the forward as one compute pass (a
+//! timestamp at its start and end), and wall time of one submit and wait with the output left on the GPU.
+
+use std::time::Instant;
+
+use omnimoe::gpu::{buffers, Context, PreparedForward, Timing};
+use omnimoe::{OmniMoeConfig, Result};
+
+/// Medians over the timed runs of a prepared forward.
+#[derive(Clone, Copy, Debug)]
+pub struct PreparedTimes {
+    /// GPU ms of the whole forward (or stack), one compute pass.
+    pub gpu_ms: f64,
+    /// Wall ms of `run` + wait: host encoding of the frozen recording, submit, completion.
+    pub wall_ms: f64,
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[v.len() / 2]
+}
+
+/// Times `prepared` on its first `tokens` input rows (already written).
+pub fn time_prepared(
+    ctx: &Context,
+    prepared: &PreparedForward,
+    tokens: usize,
+    warmup: usize,
+    runs: usize,
+) -> Result<PreparedTimes> {
+    for _ in 0..warmup.max(1) {
+        prepared.run(tokens)?;
+    }
+    buffers::wait(ctx)?;
+    let mut walls = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        prepared.run(tokens)?;
+        buffers::wait(ctx)?;
+        walls.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    let mut gpus = Vec::with_capacity(runs);
+    if ctx.caps.timestamp_query {
+        for _ in 0..runs {
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let times = prepared.encode(&mut encoder, tokens, Timing::Total)?;
+            ctx.queue.submit([encoder.finish()]);
+            buffers::wait(ctx)?;
+            if let Some(t) = times {
+                gpus.push(pollster::block_on(t.read(ctx))?.1);
+            }
+        }
+    }
+    let wall_ms = median(walls);
+    Ok(PreparedTimes {
+        gpu_ms: if gpus.is_empty() {
+            wall_ms
+        } else {
+            median(gpus)
+        },
+        wall_ms,
+    })
+}
+
+/// Bytes of weights a forward of one layer must read at least: the dense weights with the router keys,
+/// and the expert rows (u and v) of the `touched` experts.
+pub fn weight_bytes(c: &OmniMoeConfig, elem_bytes: f64, touched: usize) -> f64 {
+    let (h, i, r) = (
+        c.hidden_size as f64,
+        c.intermediate_size as f64,
+        c.grid() as f64,
+    );
+    ((2.0 * i + 2.0 * r) * h + h * i + 2.0 * touched as f64 * h) * elem_bytes
+}
