@@ -5,8 +5,8 @@
 //
 // Launch: ⌈N / 8⌉ workgroups (ids folded over x and y) of 256 invocations = 8 groups of 32 lanes; group g
 // computes column n = 8·w + g of workgroup w for every row m. Lane l sums the k-chunks l, l + 32, … of its
-// column in increasing order (a chunk is 4 consecutive k with VEC4, K % 4 == 0, else 1), loading four
-// chunks of B before it adds them; then lane m of each column adds the 32 lanes' partial sums of row m in
+// column in increasing order (a chunk is 8 consecutive k with VEC8, f16 storage and K % 8 == 0: one
+// 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B before it adds them; then lane m of each column adds the 32 lanes' partial sums of row m in
 // lane order (a fixed order: bitwise reproducible), and the 8 × M results go through `store()`.
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
@@ -14,6 +14,10 @@
 
 #import gemm_epilogue
 
+#if VEC8
+@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
+#else
 #if VEC4
 @group(0) @binding(1) var<storage, read> a: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
@@ -21,6 +25,20 @@
 @group(0) @binding(1) var<storage, read> a: array<elem>;
 @group(0) @binding(2) var<storage, read> b: array<elem>;
 #endif
+#endif
+
+// A chunk of k as f32: eight values (VEC8) as two vec4s, else one vec4 (VEC4, or one value and zeros).
+struct Chunk {
+    lo: vec4<f32>,
+    hi: vec4<f32>,
+}
+
+fn unpack8(v: vec4<u32>) -> Chunk {
+    return Chunk(
+        vec4<f32>(unpack2x16float(v.x), unpack2x16float(v.y)),
+        vec4<f32>(unpack2x16float(v.z), unpack2x16float(v.w)),
+    );
+}
 
 const COLS: u32 = 8u;
 const LANES: u32 = 32u;
@@ -29,39 +47,56 @@ var<workgroup> part: array<f32, 2048>;
 var<workgroup> res: array<f32, 72>;
 
 fn chunks() -> u32 {
+#if VEC8
+    return p.k / 8u;
+#else
 #if VEC4
     return p.k / 4u;
 #else
     return p.k;
 #endif
-}
-
-fn chunk_a(m: u32, c: u32) -> vec4<f32> {
-#if VEC4
-    return vec4<f32>(a[m * chunks() + c]);
-#else
-    return vec4<f32>(f32(a[m * p.k + c]), 0.0, 0.0, 0.0);
 #endif
 }
 
-fn chunk_b(n: u32, c: u32) -> vec4<f32> {
-#if VEC4
-    return vec4<f32>(b[n * chunks() + c]);
+fn chunk_a(m: u32, c: u32) -> Chunk {
+#if VEC8
+    return unpack8(a[m * chunks() + c]);
 #else
-    return vec4<f32>(f32(b[n * p.k + c]), 0.0, 0.0, 0.0);
+#if VEC4
+    return Chunk(vec4<f32>(a[m * chunks() + c]), vec4<f32>(0.0));
+#else
+    return Chunk(vec4<f32>(f32(a[m * p.k + c]), 0.0, 0.0, 0.0), vec4<f32>(0.0));
+#endif
+#endif
+}
+
+fn chunk_b(n: u32, c: u32) -> Chunk {
+#if VEC8
+    return unpack8(b[n * chunks() + c]);
+#else
+#if VEC4
+    return Chunk(vec4<f32>(b[n * chunks() + c]), vec4<f32>(0.0));
+#else
+    return Chunk(vec4<f32>(f32(b[n * p.k + c]), 0.0, 0.0, 0.0), vec4<f32>(0.0));
+#endif
 #endif
 }
 
 // w · A[m, chunk c] for rows m < M, 0 past them.
-fn row_dot(m: u32, c: u32, w: vec4<f32>) -> f32 {
+fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
     if (m < p.m) {
-        return dot(w, chunk_a(m, c));
+        let x = chunk_a(m, c);
+#if VEC8
+        return dot(w.lo, x.lo) + dot(w.hi, x.hi);
+#else
+        return dot(w.lo, x.lo);
+#endif
     }
     return 0.0;
 }
 
 // Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
-fn add_chunk(c: u32, w: vec4<f32>, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
+fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
     *lo += vec4<f32>(row_dot(0u, c, w), row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
     if (p.m > 4u) {
         *hi += vec4<f32>(row_dot(4u, c, w), row_dot(5u, c, w), row_dot(6u, c, w), row_dot(7u, c, w));

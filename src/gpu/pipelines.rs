@@ -300,8 +300,13 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 }
             }
         }
-        // The decode GEMV: every epilogue, with and without vec4 fetches.
-        for vec4 in [&[][..], &["VEC4"][..]] {
+        // The decode GEMV: every epilogue, with scalar, vec4 and (f16) 16-byte fetches.
+        let fetches: &[&[&'static str]] = if f16 {
+            &[&[], &["VEC4"], &["VEC8"]]
+        } else {
+            &[&[], &["VEC4"]]
+        };
+        for &vec4 in fetches {
             let v = || with_flags(Variant::storage(f16), vec4);
             out.push(("gemv", "main", v()));
             out.push(("gemv", "main", v().with("ADD")));

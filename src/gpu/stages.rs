@@ -281,7 +281,9 @@ pub fn gemm_dispatch(
             ("gemm_coop", v, [n.div_ceil(tn), m.div_ceil(tm), 1])
         }
         GemmKernel::Gemv { .. } if m <= GEMV_MAX_M => {
-            if k % 4 == 0 {
+            if f16 && k % 8 == 0 {
+                variant = variant.with("VEC8");
+            } else if k % 4 == 0 {
                 variant = variant.with("VEC4");
             }
             ("gemv", variant, fold(n.div_ceil(8)))
