@@ -9,7 +9,10 @@
 //           (C: [M, split/2]), columns n ≥ split raw into Z[m, n − split] (f32): the router logits come
 //           out of the same pass over x.
 //
-// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
+// SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
+// gemm_reduce pass adds the partials in z order and applies the epilogue (see shared/gemm_epilogue.wgsl).
+//
+// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉, splits) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
 // and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
 // the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied;
 // with DB (two blocks in workgroup memory) one barrier a step instead of two.
@@ -51,14 +54,14 @@ fn fetch_a(row: u32, k: u32) -> vec4<f32> {
         return vec4<f32>(0.0);
     }
 #if VEC4
-    if (k >= p.k) {
+    if (k >= k_end) {
         return vec4<f32>(0.0);
     }
     return vec4<f32>(a[(row * p.k + k) / 4u]);
 #else
     var v = vec4<f32>(0.0);
     for (var j = 0u; j < 4u; j++) {
-        if (k + j < p.k) {
+        if (k + j < k_end) {
             v[j] = f32(a[row * p.k + k + j]);
         }
     }
@@ -71,14 +74,14 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
         return vec4<f32>(0.0);
     }
 #if VEC4
-    if (k >= p.k) {
+    if (k >= k_end) {
         return vec4<f32>(0.0);
     }
     return vec4<f32>(b[(row * p.k + k) / 4u]);
 #else
     var v = vec4<f32>(0.0);
     for (var j = 0u; j < 4u; j++) {
-        if (k + j < p.k) {
+        if (k + j < k_end) {
             v[j] = f32(b[row * p.k + k + j]);
         }
     }
@@ -111,6 +114,7 @@ fn store_row(r: u32, col: u32, v: vec4<f32>) {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    k_range(wid.z);
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
     let tx = li % 16u;
@@ -140,15 +144,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var c61 = vec4<f32>(0.0);
     var c70 = vec4<f32>(0.0);
     var c71 = vec4<f32>(0.0);
-    var na0 = fetch_a(row0 + lr0, lk0);
-    var nb0 = fetch_b(col0 + lr0, lk0);
+    var na0 = fetch_a(row0 + lr0, k_begin + lk0);
+    var nb0 = fetch_b(col0 + lr0, k_begin + lk0);
     var na1 = vec4<f32>(0.0);
     var nb1 = vec4<f32>(0.0);
     if (TK == 16u) {
-        na1 = fetch_a(row0 + lr1, lk1);
-        nb1 = fetch_b(col0 + lr1, lk1);
+        na1 = fetch_a(row0 + lr1, k_begin + lk1);
+        nb1 = fetch_b(col0 + lr1, k_begin + lk1);
     }
-    for (var k0 = 0u; k0 < p.k; k0 += TK) {
+    for (var k0 = k_begin; k0 < k_end; k0 += TK) {
 #if DB
         let base = ((k0 / TK) % 2u) * 512u;
 #else

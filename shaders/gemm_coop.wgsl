@@ -3,7 +3,7 @@
 //
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 8 == 0
 //
-// Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉) of 32·SG_R·SG_C invocations, subgroups of 32 laid out
+// Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉, splits) of 32·SG_R·SG_C invocations, subgroups of 32 laid out
 // SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16) or 4 × 4 (SG16 and SGW). Subgroup (i, j) owns FM × 4
 // accumulators of 16×16 (FM = 2, or 4 with FM4): rows FM·16·i .. and columns 64·j .. of the workgroup's
 // TILE_M × TILE_N tile of C.
@@ -18,6 +18,9 @@
 //   memory after them, so global latency hides behind the tensor cores. With DB the staged blocks are double
 //   buffered (one barrier a step); without it one buffer and two barriers a step.
 // Zeros stand in outside the matrices, so any M and N work.
+//
+// SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
+// gemm_reduce pass adds the partials in z order and applies the epilogue.
 //
 // Epilogue: each accumulator goes through a 16×16 staging block of its subgroup into `store()`. With DIRECT
 // and a tile inside C, the plain and ADD epilogues skip staging: ADD starts the accumulators from D
@@ -110,7 +113,7 @@ fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
         let r = e / ROW_CHUNKS;
         let kq = (e % ROW_CHUNKS) * 8u;
         var v = vec4<u32>(0u);
-        if (k0 + kq < p.k && row0 + r < p.m) {
+        if (k0 + kq < k_end && row0 + r < p.m) {
             v = a[(row0 + r) * k8 + (k0 + kq) / 8u];
         }
         ra[j] = v;
@@ -120,7 +123,7 @@ fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
         let r = e / ROW_CHUNKS;
         let kq = (e % ROW_CHUNKS) * 8u;
         var v = vec4<u32>(0u);
-        if (k0 + kq < p.k && col0 + r < p.n) {
+        if (k0 + kq < k_end && col0 + r < p.n) {
             v = b[(col0 + r) * k8 + (k0 + kq) / 8u];
         }
         rb[j] = v;
@@ -230,7 +233,7 @@ fn acc_init(r0: u32, c0: u32) -> coop_mat16x16<f32, C> {
 }
 
 fn put(acc: coop_mat16x16<f32, C>, r0: u32, c0: u32) {
-    let o = r0 * p.n + c0;
+    let o = (row_base + r0) * p.n + c0;
     let ld = p.n;
     coopStoreT(acc, &c[o], ld);
 }
@@ -243,6 +246,7 @@ fn main(
     @builtin(subgroup_id) sg: u32,
     @builtin(subgroup_invocation_id) lane: u32,
 ) {
+    k_range(wid.z);
     let row0 = wid.y * TILE_M;
     let col0 = wid.x * TILE_N;
     let sr = (sg / SG_C) * (FM * 16u);
@@ -293,12 +297,12 @@ fn main(
 #endif
     }
 #endif
-    load_block(li, row0, col0, 0u);
+    load_block(li, row0, col0, k_begin);
     store_block(li, 0u);
     workgroupBarrier();
     var step = 0u;
-    for (var k0 = 0u; k0 < p.k; k0 += TK) {
-        let more = k0 + TK < p.k;
+    for (var k0 = k_begin; k0 < k_end; k0 += TK) {
+        let more = k0 + TK < k_end;
         if (more) {
             load_block(li, row0, col0, k0 + TK);
         }

@@ -129,6 +129,19 @@ fn check_gemm(
     epilogue: u8,
     seed: u64,
 ) -> Result<(), TestCaseError> {
+    check_gemm_split(ctx, kernel, 1, (m, n, k), split, epilogue, seed)
+}
+
+/// [`check_gemm`] with K split over `splits` ranges (split-K and its reduction pass) when above 1.
+fn check_gemm_split(
+    ctx: &Context,
+    kernel: GemmKernel,
+    splits: u32,
+    (m, n, k): (usize, usize, usize),
+    split: usize,
+    epilogue: u8,
+    seed: u64,
+) -> Result<(), TestCaseError> {
     let f16 = kernel.is_f16();
     let mut a = uniform(seed, m * k, -1.0, 1.0);
     let mut b = uniform(seed ^ 1, n * k, -1.0, 1.0);
@@ -165,16 +178,21 @@ fn check_gemm(
         },
         _ => Epilogue::AddElem(Bind::all(&db)),
     };
-    stages::gemm(
-        &mut rec,
-        "gemm",
-        kernel,
-        (m as u32, n as u32, k as u32),
-        Bind::all(&ab),
-        Bind::all(&bb),
-        Bind::all(&cb),
-        ep,
+    let shape = (m as u32, n as u32, k as u32);
+    let partial = buffers::storage(
+        ctx,
+        "partial",
+        stages::split_k_partial_len(shape, splits) * 4,
     );
+    let (a_b, b_b, c_b) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
+    if splits > 1 {
+        let pb = Bind::all(&partial);
+        stages::gemm_split_k(
+            &mut rec, "gemm", kernel, splits, shape, a_b, b_b, c_b, ep, pb,
+        );
+    } else {
+        stages::gemm(&mut rec, "gemm", kernel, shape, a_b, b_b, c_b, ep);
+    }
     submit(ctx, rec);
     let got: Vec<f32> = if out_f16 {
         let bytes =
@@ -245,6 +263,22 @@ proptest! {
         };
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
             check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
+        }
+    }
+
+    #[test]
+    fn gemm_split_k_matches_cpu(m in 1usize..80, half_n in 1usize..140, k in 1usize..700, epilogue in 0u8..5, splits in 2u32..12, seed: u64) {
+        let ctx = gpu();
+        let split = 2 * half_n;
+        let n = match epilogue {
+            2 => split,
+            3 => split + 1 + (seed % 40) as usize,
+            _ => split - (seed % 2 == 1) as usize,
+        };
+        for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
+            if !matches!(kernel, GemmKernel::Gemv { .. }) {
+                check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, seed)?;
+            }
         }
     }
 
@@ -459,6 +493,14 @@ fn gemm_whole_and_edge_tiles_match_cpu() {
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
             check_gemm(ctx, kernel, (m, n, k), split, epilogue, 7 + epilogue as u64)
                 .unwrap_or_else(|e| panic!("{kernel:?}, epilogue {epilogue}: {e}"));
+        }
+        // Split-K at decode-like sizes: few rows, deep K.
+        let (m, k) = (24, 1000);
+        for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
+            let splits = stages::split_k(kernel, (m as u32, n as u32, k as u32)).max(3);
+            check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, 9).unwrap_or_else(
+                |e| panic!("{kernel:?}, {splits} splits, epilogue {epilogue}: {e}"),
+            );
         }
     }
 }

@@ -7,6 +7,8 @@ struct Params {
     k: u32,
     // ROUTER: the first column that is a router logit, not a gate/up column.
     split: u32,
+    // SPLITK: the K range of workgroup z is [z·kz, min(K, (z+1)·kz)); 0 without split-K.
+    kz: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -17,6 +19,24 @@ struct Params {
 #if ROUTER
 @group(0) @binding(5) var<storage, read_write> z: array<f32>;
 #endif
+
+// SPLITK: the K range of this workgroup, and where its partial product starts in C (rows z·M ..).
+var<private> k_begin: u32;
+var<private> k_end: u32;
+var<private> row_base: u32;
+
+// Sets k_begin, k_end and row_base for workgroup z (all of K and row 0 without SPLITK).
+fn k_range(z: u32) {
+#if SPLITK
+    k_begin = z * p.kz;
+    k_end = min(p.k, k_begin + p.kz);
+    row_base = z * p.m;
+#else
+    k_begin = 0u;
+    k_end = p.k;
+    row_base = 0u;
+#endif
+}
 
 fn silu(x: f32) -> f32 {
     return x / (1.0 + exp(-x));
@@ -44,7 +64,7 @@ fn store(r: u32, col: u32, v: f32, next: f32) {
 #if ADD
     c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
 #else
-    c[r * p.n + col] = out_elem(v);
+    c[(row_base + r) * p.n + col] = out_elem(v);
 #endif
 #endif
 }

@@ -112,6 +112,8 @@ pub(crate) struct Scratch {
     offset: wgpu::Buffer,
     sums: wgpu::Buffer,
     scatter: ScatterScratch,
+    /// Split-K partial products of the GEMMs of chunks of up to [`stages::SPLIT_K_MAX_M`] tokens.
+    partial: wgpu::Buffer,
 }
 
 /// One OmniMoE layer resident on a GPU.
@@ -404,8 +406,9 @@ impl<'c> OmniMoeLayer<'c> {
     pub(crate) fn scratch(&self, tokens: usize) -> std::sync::Arc<Scratch> {
         let mut guard = self.scratch.lock().unwrap();
         let want = tokens.min(self.chunk);
+        let partial = self.split_k_partial_len(want);
         if let Some((have, s)) = guard.as_ref() {
-            if *have >= want {
+            if *have >= want && s.partial.size() >= partial * 4 {
                 return s.clone();
             }
         }
@@ -430,9 +433,60 @@ impl<'c> OmniMoeLayer<'c> {
             offset: s("expert offset", (n as u64 + 1) * 4),
             sums: s("scan sums", 1024 * 4),
             scatter: ScatterScratch::new(self.ctx, (t * k as u64) as u32),
+            partial: s("split-K partial products", partial * 4),
         });
         *guard = Some((want, scratch.clone()));
         scratch
+    }
+
+    /// f32 elements of split-K partial products a chunk of up to `tokens` tokens may need.
+    fn split_k_partial_len(&self, tokens: usize) -> u64 {
+        let most = tokens.min(stages::SPLIT_K_MAX_M as usize) as u32;
+        (1..=most)
+            .flat_map(|m| self.gemm_shapes(m))
+            .map(|(m, n, k)| {
+                stages::split_k_partial_len(
+                    (m, n, k),
+                    stages::split_k(self.gemm_for(m, n, k), (m, n, k)),
+                )
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// One of the layer's GEMMs: split over K where [`stages::split_k`] says so (few tokens), else plain.
+    #[allow(clippy::too_many_arguments)]
+    fn record_gemm<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        label: &'static str,
+        (m, n, k): (u32, u32, u32),
+        a: Bind<'a>,
+        b: Bind<'a>,
+        c: Bind<'a>,
+        epilogue: Epilogue<'a>,
+        scratch: &'a Scratch,
+    ) {
+        let kernel = self.gemm_for(m, n, k);
+        let splits = stages::split_k(kernel, (m, n, k));
+        if splits > 1 {
+            let len = stages::split_k_partial_len((m, n, k), splits) * 4;
+            let partial = Bind::range(&scratch.partial, 0, len);
+            stages::gemm_split_k(
+                rec,
+                label,
+                kernel,
+                splits,
+                (m, n, k),
+                a,
+                b,
+                c,
+                epilogue,
+                partial,
+            );
+        } else {
+            stages::gemm(rec, label, kernel, (m, n, k), a, b, c, epilogue);
+        }
     }
 
     /// Records the forward of `out.tokens` tokens of `x` (elem `[T, H]`) into `out`; with `elem_output`
@@ -472,10 +526,9 @@ impl<'c> OmniMoeLayer<'c> {
             // Gate/up with SwiGLU, and the router logits from the same pass over x.
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             let i2 = 2 * i as u32;
-            stages::gemm(
+            self.record_gemm(
                 rec,
                 "dense_gate_up_router",
-                self.gemm_for(t32, i2 + 2 * r32, h32),
                 (t32, i2 + 2 * r32, h32),
                 x_c,
                 all(&self.w_gate_up_router),
@@ -483,6 +536,7 @@ impl<'c> OmniMoeLayer<'c> {
                 Epilogue::SwiGlu {
                     router: Some((i2, z)),
                 },
+                scratch,
             );
             let (mean, var) = (all(&self.mean), all(&self.var));
             if stages::router_topk_by_rank(r32, k32) {
@@ -534,20 +588,13 @@ impl<'c> OmniMoeLayer<'c> {
             );
 
             let down = all(&self.w_down);
-            stages::gemm(
-                rec,
-                "dense_down",
-                self.gemm_for(t32, h32, i as u32),
-                (t32, h32, i as u32),
-                act,
-                down,
-                y_c,
-                if elem_output {
-                    Epilogue::AddElem(sparse)
-                } else {
-                    Epilogue::Add(sparse)
-                },
-            );
+            let epilogue = if elem_output {
+                Epilogue::AddElem(sparse)
+            } else {
+                Epilogue::Add(sparse)
+            };
+            let shape = (t32, h32, i as u32);
+            self.record_gemm(rec, "dense_down", shape, act, down, y_c, epilogue, scratch);
             t0 += nt;
         }
     }

@@ -20,6 +20,10 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("gemm_coop", include_str!("../../shaders/gemm_coop.wgsl")),
     ("gemv", include_str!("../../shaders/gemv.wgsl")),
     (
+        "gemm_reduce",
+        include_str!("../../shaders/gemm_reduce.wgsl"),
+    ),
+    (
         "router_normalise",
         include_str!("../../shaders/router_normalise.wgsl"),
     ),
@@ -278,6 +282,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             for tk in [8, 16] {
                 let v = || with_flags(Variant::storage(f16).constant("TK", tk), flags);
                 out.push(("gemm", "main", v()));
+                out.push(("gemm", "main", v().with("SPLITK")));
                 out.push(("gemm", "main", v().with("ADD")));
                 out.push((
                     "gemm",
@@ -299,6 +304,28 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     ));
                 }
             }
+        }
+        // The split-K reduction: every epilogue.
+        let r = || Variant::storage(f16);
+        out.push(("gemm_reduce", "main", r()));
+        out.push(("gemm_reduce", "main", r().with("ADD")));
+        out.push((
+            "gemm_reduce",
+            "main",
+            Variant {
+                out_f16: f16,
+                ..r().with("ADD")
+            },
+        ));
+        for router in [&[][..], &["ROUTER"][..]] {
+            out.push((
+                "gemm_reduce",
+                "main",
+                Variant {
+                    out_f16: f16,
+                    ..with_flags(r().with("SWIGLU"), router)
+                },
+            ));
         }
         // The decode GEMV: every epilogue, with scalar, vec4 and (f16) 16-byte fetches.
         let fetches: &[&[&'static str]] = if f16 {
@@ -350,6 +377,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         let coop = || config.variant();
         let direct = |v: Variant| if config.direct { v.with("DIRECT") } else { v };
         out.push(("gemm_coop", "main", direct(coop())));
+        out.push(("gemm_coop", "main", direct(coop()).with("SPLITK")));
         out.push(("gemm_coop", "main", direct(coop().with("ADD"))));
         out.push((
             "gemm_coop",

@@ -26,13 +26,12 @@ use super::layer::{HostOutput, LayerOutput, OmniMoeLayer, Scratch};
 use super::recorder::{Frozen, PassTimes, Recorder, Timing};
 use crate::{Error, Result};
 
-/// One layer of a prepared stack: its input, its output (the next layer's input) and its scratch.
+/// One layer of a prepared stack: its input and its output (the next layer's input).
 struct Link<'a> {
     layer: &'a OmniMoeLayer<'a>,
     input: wgpu::Buffer,
     out: LayerOutput,
     elem_output: bool,
-    scratch: Arc<Scratch>,
 }
 
 /// A layer or a stack of layers ready to run on up to [`PreparedForward::max_tokens`] tokens.
@@ -104,8 +103,9 @@ impl<'a> PreparedForward<'a> {
                 input,
                 out,
                 elem_output,
-                scratch: layer.scratch(max_tokens),
             });
+            // Scratch made now, not on the first run.
+            layer.scratch(max_tokens);
             input = next;
         }
         ctx.check_alive()?;
@@ -174,10 +174,16 @@ impl<'a> PreparedForward<'a> {
                 indices: l.out.indices.clone(),
             })
             .collect();
+        // The layers' scratch as of now: an autotune since `stack` may have changed what split-K needs.
+        let scratch: Vec<Arc<Scratch>> = self
+            .links
+            .iter()
+            .map(|l| l.layer.scratch(self.max_tokens))
+            .collect();
         let mut rec = Recorder::new(self.ctx);
-        for (link, view) in self.links.iter().zip(&views) {
+        for ((link, view), scratch) in self.links.iter().zip(&views).zip(&scratch) {
             link.layer
-                .record(&mut rec, &link.input, view, &link.scratch, link.elem_output);
+                .record(&mut rec, &link.input, view, scratch, link.elem_output);
         }
         let frozen = Arc::new(rec.freeze());
         self.frozen.lock().unwrap().insert(tokens, frozen.clone());
