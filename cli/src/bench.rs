@@ -12,7 +12,7 @@ use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precisio
 use omnimoe::rng::SplitMix64;
 use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
 
-use crate::timing::{median, time_prepared, weight_bytes, PreparedTimes};
+use crate::timing::{keep_busy, median, time_prepared, weight_bytes, PreparedTimes, WARM_MS};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
@@ -180,18 +180,20 @@ fn measure(
     bar: &ProgressBar,
 ) -> Result<Measured> {
     let layer = OmniMoeLayer::new(ctx, w, options)?;
-    let tuning = if args.no_autotune {
-        Vec::new()
-    } else {
-        pollster::block_on(layer.autotune(x.len() / w.config.hidden_size))?
-    };
     let (t, input) = layer.upload_input(x)?;
     let out = layer.outputs(t);
     let forward = |stamps| pollster::block_on(layer.forward(&input, &out, stamps));
+    let tuning = if args.no_autotune {
+        Vec::new()
+    } else {
+        // The candidates are timed on a busy GPU too.
+        keep_busy(ctx, WARM_MS, || forward(false).map(|_| ()))?;
+        pollster::block_on(layer.autotune(t))?
+    };
     for _ in 0..args.warmup {
         forward(false)?;
     }
-    omnimoe::gpu::buffers::wait(ctx)?;
+    keep_busy(ctx, WARM_MS, || forward(false).map(|_| ()))?;
     let indices = pollster::block_on(layer.read(&out))?.indices;
     let mut touched = vec![false; w.config.num_experts];
     indices.iter().for_each(|&e| touched[e as usize] = true);

@@ -23,6 +23,26 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Milliseconds of back-to-back work before each timed measurement. GPUs lower their clocks when work
+/// comes in short bursts with idle gaps (seen on the H100: 345–705 MHz instead of 1980 during the first
+/// seconds of a run, every stage 2× slower), so each measurement starts on a busy GPU.
+pub const WARM_MS: f64 = 300.0;
+
+/// Runs `submit` (which queues work without waiting) back to back for `ms` milliseconds, waiting after
+/// every eight, so the GPU is busy and at speed when the timing starts.
+pub fn keep_busy(ctx: &Context, ms: f64, mut submit: impl FnMut() -> Result<()>) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        for _ in 0..8 {
+            submit()?;
+        }
+        buffers::wait(ctx)?;
+        if start.elapsed().as_secs_f64() * 1e3 >= ms {
+            return Ok(());
+        }
+    }
+}
+
 /// Times `prepared` on its first `tokens` input rows (already written).
 pub fn time_prepared(
     ctx: &Context,
@@ -34,7 +54,7 @@ pub fn time_prepared(
     for _ in 0..warmup.max(1) {
         prepared.run(tokens)?;
     }
-    buffers::wait(ctx)?;
+    keep_busy(ctx, WARM_MS, || prepared.run(tokens))?;
     let mut walls = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
