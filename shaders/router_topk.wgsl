@@ -135,13 +135,15 @@ fn main(
     }
 }
 
-// by_rank: the token's values per axis (axis a at element a·128, padded with WORST to a multiple of 4) and
-// its candidates, as vec4s: a rank is 4 comparisons a load, without branches.
+// by_rank: the token's values per axis (axis a at element a·128, padded with WORST to a multiple of 4), its
+// candidates (padded likewise), and the length of each candidate row; flat scalar arrays, read four at a
+// time in unrolled loops (no vector element picked by a run-time index, no division in a loop).
 const RANK_WG: u32 = 128u;
-var<workgroup> vals4: array<vec4<f32>, 64>;
+var<workgroup> vals: array<f32, 256>;
 var<workgroup> red: array<f32, 256>;
-var<workgroup> cand_v4: array<vec4<f32>, 64>;
-var<workgroup> cand_i4: array<vec4<u32>, 64>;
+var<workgroup> cand_v: array<f32, 256>;
+var<workgroup> cand_i: array<u32, 256>;
+var<workgroup> row_len: array<u32, 128>;
 
 #if NORMALISE
 // Tree reduction (max or sum) of red[0..128) and red[128..256) at once; every invocation gets both.
@@ -149,13 +151,13 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     for (var s = 64u; s > 0u; s >>= 1u) {
         workgroupBarrier();
         if (li < s) {
-            for (var axis = 0u; axis < 2u; axis++) {
-                let o = axis * 128u + li;
-                if (is_max) {
-                    red[o] = max(red[o], red[o + s]);
-                } else {
-                    red[o] = red[o] + red[o + s];
-                }
+            let o = li + 128u;
+            if (is_max) {
+                red[li] = max(red[li], red[li + s]);
+                red[o] = max(red[o], red[o + s]);
+            } else {
+                red[li] = red[li] + red[li + s];
+                red[o] = red[o] + red[o + s];
             }
         }
     }
@@ -166,25 +168,41 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
 }
 #endif
 
-// How many of the 4·n4 (value, id) pairs in `v4`, `i4` from element `at` go before (v, id).
-fn rank_among(at: u32, n4: u32, v: f32, id: u32, ids: bool) -> u32 {
-    var rank = vec4<u32>(0u);
-    let vv = vec4<f32>(v);
-    let idv = vec4<u32>(id);
-    for (var j = 0u; j < n4; j++) {
-        var w: vec4<f32>;
-        var wi: vec4<u32>;
-        if (ids) {
-            w = cand_v4[at + j];
-            wi = cand_i4[at + j];
-        } else {
-            w = vals4[at + j];
-            wi = vec4<u32>(4u * j) + vec4<u32>(0u, 1u, 2u, 3u);
-        }
-        let goes_before = (w > vv) | ((w == vv) & (wi < idv));
-        rank += select(vec4<u32>(0u), vec4<u32>(1u), goes_before);
+// 1 where (w, wi) goes before (v, id) in best-first order.
+fn goes_before(w: f32, wi: u32, v: f32, id: u32) -> u32 {
+    return select(0u, 1u, (w > v) | ((w == v) & (wi < id)));
+}
+
+// How many of the 4·n4 values vals[at ..] (ids 0, 1, …) go before (v, id).
+fn axis_rank(at: u32, n4: u32, v: f32, id: u32) -> u32 {
+    var rank = 0u;
+    for (var j = 0u; j < 4u * n4; j += 4u) {
+        let w0 = vals[at + j];
+        let w1 = vals[at + j + 1u];
+        let w2 = vals[at + j + 2u];
+        let w3 = vals[at + j + 3u];
+        rank += goes_before(w0, j, v, id) + goes_before(w1, j + 1u, v, id)
+            + goes_before(w2, j + 2u, v, id) + goes_before(w3, j + 3u, v, id);
     }
-    return rank.x + rank.y + rank.z + rank.w;
+    return rank;
+}
+
+// How many of the 4·n4 candidates go before (v, id).
+fn cand_rank(n4: u32, v: f32, id: u32) -> u32 {
+    var rank = 0u;
+    for (var j = 0u; j < 4u * n4; j += 4u) {
+        let w0 = cand_v[j];
+        let w1 = cand_v[j + 1u];
+        let w2 = cand_v[j + 2u];
+        let w3 = cand_v[j + 3u];
+        let i0 = cand_i[j];
+        let i1 = cand_i[j + 1u];
+        let i2 = cand_i[j + 2u];
+        let i3 = cand_i[j + 3u];
+        rank += goes_before(w0, i0, v, id) + goes_before(w1, i1, v, id)
+            + goes_before(w2, i2, v, id) + goes_before(w3, i3, v, id);
+    }
+    return rank;
 }
 
 @compute @workgroup_size(128)
@@ -199,43 +217,50 @@ fn by_rank(
     }
     let r = p.r;
     let r4 = (r + 3u) / 4u;
-    // Padding of each axis up to a multiple of 4.
-    for (var c = li; c < 2u * r4 * 4u; c += RANK_WG) {
-        let axis = c / (r4 * 4u);
-        let i = c % (r4 * 4u);
-        if (i >= r) {
-            vals4[axis * 32u + i / 4u][i % 4u] = WORST;
-        }
+    let n = p.cand;
+    let n4 = (n + 3u) / 4u;
+    // Padding of each axis and of the candidates up to a multiple of 4, and the candidate row lengths.
+    if (li >= r && li < 4u * r4) {
+        vals[li] = WORST;
+        vals[128u + li] = WORST;
+    }
+    if (li < 4u * n4 - n) {
+        cand_v[n + li] = WORST;
+        cand_i[n + li] = 0xffffffffu;
+    }
+    if (li < p.kp) {
+        row_len[li] = min(p.kp, p.k / (li + 1u));
     }
 #if NORMALISE
     // This invocation's value of each axis: element li of x and of y (when li < R).
     let mine = li < r;
-    var a = vec2<f32>(-3.0e38);
+    var ax = -3.0e38;
+    var ay = -3.0e38;
     if (mine) {
-        for (var axis = 0u; axis < 2u; axis++) {
-            let c = axis * r + li;
-            a[axis] = (ell[t * 2u * r + c] - mean[c]) / sqrt(variance[c] + 1e-5);
-        }
+        let z0 = t * 2u * r;
+        ax = (ell[z0 + li] - mean[li]) / sqrt(variance[li] + 1e-5);
+        ay = (ell[z0 + r + li] - mean[r + li]) / sqrt(variance[r + li] + 1e-5);
     }
-    red[li] = a.x;
-    red[128u + li] = a.y;
+    red[li] = ax;
+    red[128u + li] = ay;
     let m = reduce_axes(li, true);
-    var e = vec2<f32>(0.0);
+    var ex = 0.0;
+    var ey = 0.0;
     if (mine) {
-        e = exp(a - m);
+        ex = exp(ax - m.x);
+        ey = exp(ay - m.y);
     }
-    red[li] = e.x;
-    red[128u + li] = e.y;
+    red[li] = ex;
+    red[128u + li] = ey;
     let lse = m + log(reduce_axes(li, false));
     if (mine) {
-        vals4[li / 4u][li % 4u] = a.x - lse.x;
-        vals4[32u + li / 4u][li % 4u] = a.y - lse.y;
+        vals[li] = ax - lse.x;
+        vals[128u + li] = ay - lse.y;
     }
 #else
-    for (var c = li; c < 2u * r; c += RANK_WG) {
-        let axis = c / r;
-        let i = c % r;
-        vals4[axis * 32u + i / 4u][i % 4u] = ell[t * 2u * r + c];
+    if (li < r) {
+        vals[li] = ell[t * 2u * r + li];
+        vals[128u + li] = ell[t * 2u * r + r + li];
     }
 #endif
     workgroupBarrier();
@@ -245,42 +270,34 @@ fn by_rank(
         let axis = s / per_axis;
         let i = s % per_axis;
         if (i < r) {
-            let v = vals4[axis * 32u + i / 4u][i % 4u];
-            let rank = rank_among(axis * 32u, r4, v, i, false);
+            let v = vals[axis * 128u + i];
+            let rank = axis_rank(axis * 128u, r4, v, i);
             if (rank < p.kp) {
                 top_v[axis * MAX_KP + rank] = v;
                 top_i[axis * MAX_KP + rank] = i;
             }
         }
     }
-    // Padding of the candidates up to a multiple of 4.
-    let n = p.cand;
-    let n4 = (n + 3u) / 4u;
-    if (li < n4 * 4u - n) {
-        let s = n + li;
-        cand_v4[s / 4u][s % 4u] = WORST;
-        cand_i4[s / 4u][s % 4u] = 0xffffffffu;
-    }
     workgroupBarrier();
     // Step 2: the candidates (a, b) with (a+1)(b+1) ≤ K, row a starting at Σ_{q<a} min(K', K/(q+1)).
     if (li < p.kp) {
         var start = 0u;
         for (var q = 0u; q < li; q++) {
-            start += min(p.kp, p.k / (q + 1u));
+            start += row_len[q];
         }
-        let count = min(p.kp, p.k / (li + 1u));
-        for (var b = 0u; b < count; b++) {
-            let s = start + b;
-            cand_v4[s / 4u][s % 4u] = top_v[li] + top_v[MAX_KP + b];
-            cand_i4[s / 4u][s % 4u] = top_i[li] * r + top_i[MAX_KP + b];
+        let va = top_v[li];
+        let ia = top_i[li] * r;
+        for (var b = 0u; b < row_len[li]; b++) {
+            cand_v[start + b] = va + top_v[MAX_KP + b];
+            cand_i[start + b] = ia + top_i[MAX_KP + b];
         }
     }
     workgroupBarrier();
     // Step 3: the K best candidates, by rank.
     for (var s = li; s < n; s += RANK_WG) {
-        let v = cand_v4[s / 4u][s % 4u];
-        let id = cand_i4[s / 4u][s % 4u];
-        let rank = rank_among(0u, n4, v, id, true);
+        let v = cand_v[s];
+        let id = cand_i[s];
+        let rank = cand_rank(n4, v, id);
         if (rank < p.k) {
             scores[t * p.k + rank] = v;
             indices[t * p.k + rank] = id;
