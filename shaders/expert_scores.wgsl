@@ -47,18 +47,35 @@ fn silu(z: f32) -> f32 {
     return z / (1.0 + exp(-z));
 }
 
+// acc + u · v, one fma per element in order.
+fn dot4_fma(u: vec4<f32>, v: vec4<f32>, acc: f32) -> f32 {
+    return fma(u.w, v.w, fma(u.z, v.z, fma(u.y, v.y, fma(u.x, v.x, acc))));
+}
+
 // Partial dot of u_e and x_t over this lane's columns.
 fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
     var acc = 0.0;
 #if VEC4
     let h4 = p.h / 4u;
-    for (var c = lane; c < h4; c += LANES) {
-        let u = vec4<f32>(up[e * h4 + c]);
-        let v = vec4<f32>(x[t * h4 + c]);
-        acc = fma(u.x, v.x, acc);
-        acc = fma(u.y, v.y, acc);
-        acc = fma(u.z, v.z, acc);
-        acc = fma(u.w, v.w, acc);
+    var c = lane;
+    // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
+    // at a time would leave each lane waiting on it.
+    for (; c + 3u * LANES < h4; c += 4u * LANES) {
+        let u0 = vec4<f32>(up[e * h4 + c]);
+        let u1 = vec4<f32>(up[e * h4 + c + LANES]);
+        let u2 = vec4<f32>(up[e * h4 + c + 2u * LANES]);
+        let u3 = vec4<f32>(up[e * h4 + c + 3u * LANES]);
+        let v0 = vec4<f32>(x[t * h4 + c]);
+        let v1 = vec4<f32>(x[t * h4 + c + LANES]);
+        let v2 = vec4<f32>(x[t * h4 + c + 2u * LANES]);
+        let v3 = vec4<f32>(x[t * h4 + c + 3u * LANES]);
+        acc = dot4_fma(u0, v0, acc);
+        acc = dot4_fma(u1, v1, acc);
+        acc = dot4_fma(u2, v2, acc);
+        acc = dot4_fma(u3, v3, acc);
+    }
+    for (; c < h4; c += LANES) {
+        acc = dot4_fma(vec4<f32>(up[e * h4 + c]), vec4<f32>(x[t * h4 + c]), acc);
     }
 #else
     for (var c = lane; c < p.h; c += LANES) {

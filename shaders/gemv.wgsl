@@ -3,11 +3,12 @@
 //
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem (M ≤ 8), B: [N, K] elem
 //
-// Launch: ⌈N / 8⌉ workgroups (ids folded over x and y) of 256 invocations = 8 groups of 32 lanes; group g
-// computes column n = 8·w + g of workgroup w for every row m. Lane l sums the k-chunks l, l + 32, … of its
+// Launch: ⌈N / 4⌉ workgroups (ids folded over x and y) of 256 invocations = 4 groups of 64 lanes; group g
+// computes column n = 4·w + g of workgroup w for every row m (64 lanes a column, so even a 1024-column
+// projection keeps 256 workgroups streaming). Lane l sums the k-chunks l, l + 64, … of its
 // column in increasing order (a chunk is 8 consecutive k with VEC8, f16 storage and K % 8 == 0: one
 // 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B before it adds them; then lane m of each column adds the 32 lanes' partial sums of row m in
-// lane order (a fixed order: bitwise reproducible), and the 8 × M results go through `store()`.
+// lane order (a fixed order: bitwise reproducible), and the 4 × M results go through `store()`.
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
 // B at columns n < N, both at chunks below K's.
@@ -40,11 +41,11 @@ fn unpack8(v: vec4<u32>) -> Chunk {
     );
 }
 
-const COLS: u32 = 8u;
-const LANES: u32 = 32u;
-// Partial sums [column][row][lane], then results [row][column].
+const COLS: u32 = 4u;
+const LANES: u32 = 64u;
+// Partial sums [column][row][lane], then results [row][column] (a row of COLS + 1).
 var<workgroup> part: array<f32, 2048>;
-var<workgroup> res: array<f32, 72>;
+var<workgroup> res: array<f32, 40>;
 
 fn chunks() -> u32 {
 #if VEC8
@@ -142,21 +143,22 @@ fn main(
     part[o + 6u * LANES] = hi.z;
     part[o + 7u * LANES] = hi.w;
     workgroupBarrier();
-    // Invocation (row m, column j) adds its 32 partial sums in lane order.
-    if (li < 64u) {
+    // Invocation (row m, column j) adds its 64 partial sums in lane order.
+    if (li < 8u * COLS) {
         let m = li / COLS;
         let j = li % COLS;
         var s = 0.0;
         for (var l = 0u; l < LANES; l++) {
             s += part[(j * 8u + m) * LANES + l];
         }
-        res[m * 9u + j] = s;
+        res[m * (COLS + 1u) + j] = s;
     }
     workgroupBarrier();
-    if (li < 64u) {
+    if (li < 8u * COLS) {
         let m = li / COLS;
         let j = li % COLS;
         // `next` is column j + 1 (the up half of a SwiGLU pair when j is even).
-        store(m, w * COLS + j, res[m * 9u + j], res[m * 9u + j + 1u]);
+        let o = m * (COLS + 1u) + j;
+        store(m, w * COLS + j, res[o], res[o + 1u]);
     }
 }

@@ -292,7 +292,7 @@ pub fn gemm_dispatch(
             } else if k % 4 == 0 {
                 variant = variant.with("VEC4");
             }
-            ("gemv", variant, fold(n.div_ceil(8)))
+            ("gemv", variant, fold(n.div_ceil(4)))
         }
         _ => {
             if k % 4 == 0 {
