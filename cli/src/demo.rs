@@ -4,11 +4,10 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use omnimoe::gpu::{Context, LayerOptions, OmniMoeLayer};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{cpu, OmniMoeConfig, OmniMoeWeights, Result};
 
-use crate::forward::Routed;
+use crate::run::{forward_on, open, Routed};
 use crate::Device;
 
 #[derive(Args, Clone)]
@@ -45,38 +44,6 @@ fn progress_bar(len: u64, what: &str) -> ProgressBar {
     );
     bar.set_message(what.to_string());
     bar
-}
-
-/// Opens the GPU for `device`: `None` means the CPU. `Auto` falls back to the CPU with a message when no
-/// adapter exists; `Gpu` fails then.
-pub fn open(device: Device) -> Result<Option<Context>> {
-    match device {
-        Device::Cpu => Ok(None),
-        Device::Gpu => Ok(Some(Context::new_blocking()?)),
-        Device::Auto => match Context::new_blocking() {
-            Ok(ctx) => Ok(Some(ctx)),
-            Err(omnimoe::Error::NoAdapter(why)) => {
-                eprintln!("No GPU adapter found{why}\nRunning on the CPU instead.");
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        },
-    }
-}
-
-/// Runs the layer on the GPU of `ctx`, or on the CPU.
-pub fn forward_on(ctx: Option<&Context>, weights: &OmniMoeWeights, x: &[f32]) -> Result<Routed> {
-    let Some(ctx) = ctx else {
-        return crate::forward::cpu_forward(weights, x);
-    };
-    let layer = OmniMoeLayer::new(ctx, weights, &LayerOptions::default())?;
-    let out = layer.forward_host_blocking(x)?;
-    Ok(Routed {
-        tokens: out.tokens,
-        output: out.output,
-        scores: out.scores,
-        indices: out.indices,
-    })
 }
 
 /// Tokens of the GPU result checked against the CPU reference in the demo.
@@ -159,7 +126,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
                 bar.set_position(done as u64)
             })?;
             bar.finish_and_clear();
-            crate::forward::cpu_forward_output(out)
+            crate::run::cpu_forward_output(out)
         }
         Some(ctx) => forward_on(Some(ctx), &weights, &x)?,
     };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use omnimoe::io::{read_file, to_safetensors, write_file, TensorData, TensorFile};
-use omnimoe::{cpu, LoadOptions, OmniMoeWeights, Result};
+use omnimoe::{LoadOptions, OmniMoeWeights, Result};
 
 use crate::Device;
 
@@ -33,14 +33,6 @@ pub struct ForwardArgs {
     out: PathBuf,
 }
 
-/// Output of one forward pass, whichever device ran it.
-pub struct Routed {
-    pub tokens: usize,
-    pub output: Vec<f32>,
-    pub scores: Vec<f32>,
-    pub indices: Vec<u32>,
-}
-
 pub fn run(args: &ForwardArgs) -> Result<()> {
     let options = LoadOptions {
         prefix: args.prefix.clone(),
@@ -50,8 +42,8 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
     let input_bytes = read_file(&args.input)?;
     let input = TensorFile::parse(&input_bytes)?;
     let (t, x) = input.tokens(&args.input_name, weights.config.hidden_size)?;
-    let ctx = crate::demo::open(args.device)?;
-    let routed = crate::demo::forward_on(ctx.as_ref(), &weights, &x)?;
+    let ctx = crate::run::open(args.device)?;
+    let routed = crate::run::forward_on(ctx.as_ref(), &weights, &x)?;
     let (h, k) = (
         weights.config.hidden_size,
         weights.config.num_experts_per_token,
@@ -76,19 +68,4 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
     write_file(&args.out, &bytes)?;
     println!("wrote {} ({t} tokens)", args.out.display());
     Ok(())
-}
-
-/// The CPU reference, as [`Routed`].
-pub fn cpu_forward(weights: &OmniMoeWeights, x: &[f32]) -> Result<Routed> {
-    Ok(cpu_forward_output(cpu::forward(weights, x)?))
-}
-
-/// Keeps what the command line reports of a CPU forward.
-pub fn cpu_forward_output(out: cpu::ForwardOutput) -> Routed {
-    Routed {
-        tokens: out.tokens,
-        output: out.output,
-        scores: out.scores,
-        indices: out.indices,
-    }
 }

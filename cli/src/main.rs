@@ -7,6 +7,7 @@
 mod bench;
 mod demo;
 mod forward;
+mod run;
 mod timing;
 
 use clap::{Parser, Subcommand, ValueEnum};
