@@ -115,6 +115,7 @@ fn store_row(r: u32, col: u32, v: vec4<f32>) {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     k_range(wid.z);
+    let kr = k_bounds(wid.z);
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
     let tx = li % 16u;
@@ -152,7 +153,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         na1 = fetch_a(row0 + lr1, k_begin + lk1);
         nb1 = fetch_b(col0 + lr1, k_begin + lk1);
     }
-    for (var k0 = k_begin; k0 < k_end; k0 += TK) {
+    for (var k0 = kr.x; k0 < kr.y; k0 += TK) {
 #if DB
         let base = ((k0 / TK) % 2u) * 512u;
 #else

@@ -247,6 +247,7 @@ fn main(
     @builtin(subgroup_invocation_id) lane: u32,
 ) {
     k_range(wid.z);
+    let kr = k_bounds(wid.z);
     let row0 = wid.y * TILE_M;
     let col0 = wid.x * TILE_N;
     let sr = (sg / SG_C) * (FM * 16u);
@@ -297,12 +298,12 @@ fn main(
 #endif
     }
 #endif
-    load_block(li, row0, col0, k_begin);
+    load_block(li, row0, col0, kr.x);
     store_block(li, 0u);
     workgroupBarrier();
     var step = 0u;
-    for (var k0 = k_begin; k0 < k_end; k0 += TK) {
-        let more = k0 + TK < k_end;
+    for (var k0 = kr.x; k0 < kr.y; k0 += TK) {
+        let more = k0 + TK < kr.y;
         if (more) {
             load_block(li, row0, col0, k0 + TK);
         }

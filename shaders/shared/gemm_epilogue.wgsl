@@ -20,22 +20,34 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> z: array<f32>;
 #endif
 
-// SPLITK: the K range of this workgroup, and where its partial product starts in C (rows z·M ..).
+// SPLITK: the K range of this workgroup, and where its partial product starts in C (rows z·M ..), for the
+// helpers. Loops with barriers take the range from k_range's result instead: browsers' uniformity analysis
+// counts a private variable as non-uniform.
 var<private> k_begin: u32;
 var<private> k_end: u32;
 var<private> row_base: u32;
 
-// Sets k_begin, k_end and row_base for workgroup z (all of K and row 0 without SPLITK).
-fn k_range(z: u32) {
+// The K range (begin, end) of workgroup z: all of K without SPLITK. Computed from uniform values only, so
+// loops with barriers can take their bounds from it.
+fn k_bounds(z: u32) -> vec2<u32> {
 #if SPLITK
-    k_begin = z * p.kz;
-    k_end = min(p.k, k_begin + p.kz);
+    return vec2<u32>(z * p.kz, min(p.k, z * p.kz + p.kz));
+#else
+    return vec2<u32>(0u, p.k);
+#endif
+}
+
+// Sets k_begin, k_end and row_base for workgroup z; returns k_bounds(z).
+fn k_range(z: u32) -> vec2<u32> {
+    let kr = k_bounds(z);
+    k_begin = kr.x;
+    k_end = kr.y;
+#if SPLITK
     row_base = z * p.m;
 #else
-    k_begin = 0u;
-    k_end = p.k;
     row_base = 0u;
 #endif
+    return kr;
 }
 
 fn silu(x: f32) -> f32 {
