@@ -99,36 +99,41 @@ pub async fn tune_gemm(
     // Rounds over all candidates, the fastest repetition of each round kept: a slow spell of the GPU
     // (clocks, a neighbour) then lands on every candidate alike instead of on those timed during it.
     let mut best = vec![f64::MAX; usable.len()];
+    let bufs = (&a, &b, &c, &d);
     for _ in 0..ROUNDS {
-        for (slot, &candidate) in best.iter_mut().zip(&usable) {
+        if ctx.caps.timestamp_query {
+            // The whole round in one submit, a timed pass per repetition: the GPU stays busy (and at
+            // its working clock) from the first candidate to the last.
             let mut rec = Recorder::new(ctx);
-            for label in LABELS {
-                let (ab, bb) = (Bind::all(&a), Bind::all(&b));
-                let (cb, ep) = match epilogue {
-                    TuneEpilogue::SwiGlu => (
-                        Bind::range(&c, 0, m as u64 * (n / 2) as u64 * elem_size(f16)),
-                        Epilogue::SwiGlu { router: None },
-                    ),
-                    TuneEpilogue::Add => (Bind::all(&c), Epilogue::Add(Bind::all(&d))),
-                };
-                stages::gemm(&mut rec, label, candidate, (m, n, k), ab, bb, cb, ep);
+            for &candidate in &usable {
+                for label in LABELS {
+                    record_one(&mut rec, candidate, label, (m, n, k), bufs, epilogue);
+                }
             }
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            let start = now_ms();
             let times = rec.encode(&mut encoder, true);
             ctx.queue.submit([encoder.finish()]);
             buffers::wait(ctx)?;
-            let ms = match times {
-                Some(t) => t
-                    .read(ctx)
-                    .await?
-                    .0
-                    .iter()
-                    .map(|p| p.1)
-                    .fold(f64::MAX, f64::min),
-                None => (now_ms() - start) / REPS as f64,
-            };
-            *slot = slot.min(ms);
+            if let Some(t) = times {
+                let passes = t.read(ctx).await?.0;
+                for (i, (_, ms)) in passes.iter().enumerate() {
+                    let slot = &mut best[i / REPS];
+                    *slot = slot.min(*ms);
+                }
+            }
+        } else {
+            for (slot, &candidate) in best.iter_mut().zip(&usable) {
+                let mut rec = Recorder::new(ctx);
+                for label in LABELS {
+                    record_one(&mut rec, candidate, label, (m, n, k), bufs, epilogue);
+                }
+                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                let start = now_ms();
+                rec.encode(&mut encoder, false);
+                ctx.queue.submit([encoder.finish()]);
+                buffers::wait(ctx)?;
+                *slot = slot.min((now_ms() - start) / REPS as f64);
+            }
         }
     }
     let candidates: Vec<(GemmKernel, f64)> = usable.into_iter().zip(best).collect();
@@ -146,6 +151,35 @@ pub async fn tune_gemm(
         candidates,
         rejected,
     })
+}
+
+/// One timed GEMM of the autotune: `c = a · bᵀ` with the shape's epilogue (`d` added for ADD).
+fn record_one<'a>(
+    rec: &mut Recorder<'a>,
+    candidate: GemmKernel,
+    label: &'static str,
+    (m, n, k): (u32, u32, u32),
+    (a, b, c, d): (
+        &'a wgpu::Buffer,
+        &'a wgpu::Buffer,
+        &'a wgpu::Buffer,
+        &'a wgpu::Buffer,
+    ),
+    epilogue: TuneEpilogue,
+) {
+    let (ab, bb) = (Bind::all(a), Bind::all(b));
+    let (cb, ep) = match epilogue {
+        TuneEpilogue::SwiGlu => (
+            Bind::range(
+                c,
+                0,
+                m as u64 * (n / 2) as u64 * elem_size(candidate.is_f16()),
+            ),
+            Epilogue::SwiGlu { router: None },
+        ),
+        TuneEpilogue::Add => (Bind::all(c), Epilogue::Add(Bind::all(d))),
+    };
+    stages::gemm(rec, label, candidate, (m, n, k), ab, bb, cb, ep);
 }
 
 /// Milliseconds on a monotonic clock (native only; on the web the passes' timestamps are used, or
