@@ -21,13 +21,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-#if VEC4
-@group(0) @binding(1) var<storage, read> x: array<vec4<elem>>;
-@group(0) @binding(2) var<storage, read> up: array<vec4<elem>>;
-#else
-@group(0) @binding(1) var<storage, read> x: array<elem>;
-@group(0) @binding(2) var<storage, read> up: array<elem>;
-#endif
+#import expert_dot
 @group(0) @binding(3) var<storage, read> scores: array<f32>;
 @group(0) @binding(4) var<storage, read_write> h_out: array<f32>;
 #if EXPERT_CENTRIC
@@ -37,53 +31,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read> indices: array<u32>;
 #endif
 
-const LANES: u32 = 16u;
-const GROUPS: u32 = 16u;
-
 var<workgroup> red: array<f32, 256>;
 var<workgroup> segment: vec2<u32>;
-
-fn silu(z: f32) -> f32 {
-    return z / (1.0 + exp(-z));
-}
-
-// acc + u · v, one fma per element in order.
-fn dot4_fma(u: vec4<f32>, v: vec4<f32>, acc: f32) -> f32 {
-    return fma(u.w, v.w, fma(u.z, v.z, fma(u.y, v.y, fma(u.x, v.x, acc))));
-}
-
-// Partial dot of u_e and x_t over this lane's columns.
-fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
-    var acc = 0.0;
-#if VEC4
-    let h4 = p.h / 4u;
-    var c = lane;
-    // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
-    // at a time would leave each lane waiting on it.
-    for (; c + 3u * LANES < h4; c += 4u * LANES) {
-        let u0 = vec4<f32>(up[e * h4 + c]);
-        let u1 = vec4<f32>(up[e * h4 + c + LANES]);
-        let u2 = vec4<f32>(up[e * h4 + c + 2u * LANES]);
-        let u3 = vec4<f32>(up[e * h4 + c + 3u * LANES]);
-        let v0 = vec4<f32>(x[t * h4 + c]);
-        let v1 = vec4<f32>(x[t * h4 + c + LANES]);
-        let v2 = vec4<f32>(x[t * h4 + c + 2u * LANES]);
-        let v3 = vec4<f32>(x[t * h4 + c + 3u * LANES]);
-        acc = dot4_fma(u0, v0, acc);
-        acc = dot4_fma(u1, v1, acc);
-        acc = dot4_fma(u2, v2, acc);
-        acc = dot4_fma(u3, v3, acc);
-    }
-    for (; c < h4; c += LANES) {
-        acc = dot4_fma(vec4<f32>(up[e * h4 + c]), vec4<f32>(x[t * h4 + c]), acc);
-    }
-#else
-    for (var c = lane; c < p.h; c += LANES) {
-        acc = fma(f32(up[e * p.h + c]), f32(x[t * p.h + c]), acc);
-    }
-#endif
-    return acc;
-}
 
 // Adds the lanes' partial sums of each group in lane order and writes h for the group's pair.
 fn finish(li: u32, v: f32, pair: u32, valid: bool) {

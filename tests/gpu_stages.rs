@@ -454,6 +454,60 @@ proptest! {
     }
 
     #[test]
+    fn expert_token_equals_the_two_passes_and_the_cpu(t in 1usize..40, h in 1usize..300, k_half in 1usize..=64, n in 4usize..3000, seed: u64) {
+        let ctx = gpu();
+        let k = 2 * k_half;
+        let r = omnimoe::config::isqrt(n);
+        prop_assume!(k <= r * r);
+        for f16 in f16_modes(ctx) {
+            let mut x = uniform(seed, t * h, -2.0, 2.0);
+            let mut up = uniform(seed ^ 1, n * h, -1.0, 1.0);
+            let mut down = uniform(seed ^ 4, n * h, -1.0, 1.0);
+            if f16 {
+                (x, up, down) = (to_f16(&x), to_f16(&up), to_f16(&down));
+            }
+            let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
+            let mut rng = SplitMix64::new(seed ^ 3);
+            let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % (r * r) as u64) as u32).collect();
+            let mut want = vec![0.0; t * h];
+            cpu::expert_token(&x, &up, &down, h, &scores, &indices, &mut want);
+            let (xb, ub, vb) = (
+                buffers::upload(ctx, "x", &elem_bytes(&x, f16)),
+                buffers::upload(ctx, "u", &elem_bytes(&up, f16)),
+                buffers::upload(ctx, "v", &elem_bytes(&down, f16)),
+            );
+            let (sb, ib) = (f32_buf(ctx, &scores), u32_buf(ctx, &indices));
+            let hb = buffers::storage(ctx, "h", (t * k * 4) as u64);
+            let (one, two) = (
+                buffers::storage(ctx, "fused", (t * h * 4) as u64),
+                buffers::storage(ctx, "passes", (t * h * 4) as u64),
+            );
+            let mut rec = Recorder::new(ctx);
+            let (t32, h32, k32) = (t as u32, h as u32, k as u32);
+            let all = Bind::all;
+            stages::expert_token(&mut rec, f16, (t32, h32, k32), all(&xb), all(&ub), all(&sb), all(&ib), all(&vb), all(&one));
+            let tc = ScoresSchedule::TokenCentric { indices: all(&ib) };
+            stages::expert_scores(&mut rec, f16, (t32, h32, k32, n as u32), all(&xb), all(&ub), all(&sb), all(&hb), tc);
+            stages::expert_combine(&mut rec, f16, (t32, h32, k32), all(&hb), all(&ib), all(&vb), all(&two));
+            submit(ctx, rec);
+            let (a, b) = (read_f32(ctx, &one, t * h), read_f32(ctx, &two, t * h));
+            prop_assert_eq!(&a, &b, "one pass and two passes differ");
+            let tol = |i: usize| {
+                let (tt, c) = (i / h, i % h);
+                let mag: f32 = (0..k)
+                    .map(|j| {
+                        let e = indices[tt * k + j] as usize;
+                        let dot: f32 = (0..h).map(|q| (x[tt * h + q] * up[e * h + q]).abs()).sum();
+                        (dot + 1.0) * scores[tt * k + j].exp() * down[e * h + c].abs()
+                    })
+                    .sum();
+                4e-6 * mag + 1e-6
+            };
+            check("sparse", &a, &want, tol)?;
+        }
+    }
+
+    #[test]
     fn expert_combine_matches_cpu(t in 1usize..60, h in 1usize..300, k_half in 1usize..=64, n in 4usize..3000, seed: u64) {
         let ctx = gpu();
         let k = 2 * k_half;

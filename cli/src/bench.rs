@@ -163,12 +163,13 @@ struct Measured {
     tuning: Vec<omnimoe::gpu::tune::TuneResult>,
 }
 
-const EXPERT_STAGES: [&str; 5] = [
+const EXPERT_STAGES: [&str; 6] = [
     "expert_histogram",
     "expert_scan",
     "expert_scatter",
     "expert_scores",
     "expert_combine",
+    "expert_token",
 ];
 
 fn measure(
@@ -261,6 +262,10 @@ fn stage_model(name: &str, c: &OmniMoeConfig, t: usize, es: f64, touched: usize)
         "expert_scatter" => (0.0, pairs * 16.0),
         "expert_scores" => (2.0 * pairs * h, t * h * es + u * h * es + pairs * 8.0),
         "expert_combine" => (2.0 * pairs * h, u * h * es + pairs * 8.0 + t * h * 4.0),
+        "expert_token" => (
+            4.0 * pairs * h,
+            t * h * es + 2.0 * u * h * es + pairs * 8.0 + t * h * 4.0,
+        ),
         "dense_gate_up_router" => (
             2.0 * t * (2.0 * i + 2.0 * r) * h,
             t * h * es + (2.0 * i + 2.0 * r) * h * es + t * i * es + t * 2.0 * r * 4.0,

@@ -1,12 +1,14 @@
 //! The OmniMoE layer on the GPU: weights uploaded once, a forward pass recorded as one submission.
 //!
 //! Per chunk of tokens (all chunks in the same submission; weights stay resident):
-//! gate/up gemm with SwiGLU and the router logits as extra columns → router_normalise → router_topk →
-//! [expert_histogram → expert_scan → expert_scatter] → expert_scores → expert_combine → down gemm + expert
-//! branch.
+//! gate/up gemm with SwiGLU and the router logits as extra columns → router_topk (with router_normalise
+//! inside it where R ≤ 128, else before it) → [expert_histogram → expert_scan → expert_scatter] →
+//! expert_scores → expert_combine → down gemm + expert branch.
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
-//! one on every adapter measured so far (see [`ExpertSchedule::resolve`]). GEMMs use the configuration
-//! [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.
+//! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and up to
+//! [`stages::EXPERT_TOKEN_MAX_T`] tokens its scores and combine are one pass (expert_token).
+//! GEMMs: the GEMV up to [`GEMV_MAX_M`] tokens, split-K where [`stages::split_k`] says so, else the
+//! configuration [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.
 
 use std::sync::Mutex;
 
@@ -500,11 +502,10 @@ impl<'c> OmniMoeLayer<'c> {
         elem_output: bool,
     ) {
         let c = self.config;
-        let (h, i, k, n, r) = (
+        let (h, i, k, r) = (
             c.hidden_size as u64,
             c.intermediate_size as u64,
             c.num_experts_per_token as u64,
-            c.num_experts as u32,
             c.grid() as u64,
         );
         let es = elem_size(self.f16);
@@ -547,46 +548,14 @@ impl<'c> OmniMoeLayer<'c> {
                 stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
             }
 
-            let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
-            let schedule = match self.schedule {
-                ExpertSchedule::TokenCentric => ScoresSchedule::TokenCentric { indices },
-                _ => {
-                    let p32 = pairs as u32;
-                    stages::expert_histogram(rec, (p32, n), indices, all(&scratch.count));
-                    let (count, offset, sums) = (
-                        all(&scratch.count),
-                        all(&scratch.offset),
-                        all(&scratch.sums),
-                    );
-                    stages::expert_scan(rec, "expert_scan", n, count, offset, sums);
-                    let which =
-                        stages::expert_scatter(rec, (p32, r32 * r32), indices, &scratch.scatter);
-                    let perm = Bind::range(&scratch.scatter.vals[which], 0, pairs * 4);
-                    ScoresSchedule::ExpertCentric { offset, perm }
-                }
-            };
-            let up = all(&self.up);
-            stages::expert_scores(
-                rec,
-                f16,
-                (t32, h32, k32, n),
-                x_c,
-                up,
-                scores,
-                h_buf,
-                schedule,
-            );
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
-            stages::expert_combine(
-                rec,
-                f16,
-                (t32, h32, k32),
-                h_buf,
-                indices,
-                all(&self.down),
-                sparse,
-            );
-
+            let (up, down_embed) = (all(&self.up), all(&self.down));
+            if self.schedule == ExpertSchedule::TokenCentric && t32 <= stages::EXPERT_TOKEN_MAX_T {
+                let dims = (t32, h32, k32);
+                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, sparse);
+            } else {
+                self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, scratch);
+            }
             let down = all(&self.w_down);
             let epilogue = if elem_output {
                 Epilogue::AddElem(sparse)
@@ -597,6 +566,51 @@ impl<'c> OmniMoeLayer<'c> {
             self.record_gemm(rec, "dense_down", shape, act, down, y_c, epilogue, scratch);
             t0 += nt;
         }
+    }
+
+    /// The expert stage as separate passes: the counting sort and expert-centric scores, or token-centric
+    /// scores, then the combine into `scratch.sparse`.
+    fn record_expert_passes<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        (t32, r32, nt): (u32, u32, u64),
+        x_c: Bind<'a>,
+        scores: Bind<'a>,
+        indices: Bind<'a>,
+        scratch: &'a Scratch,
+    ) {
+        let c = self.config;
+        let (h, k, n) = (
+            c.hidden_size as u32,
+            c.num_experts_per_token as u32,
+            c.num_experts as u32,
+        );
+        let pairs = nt * k as u64;
+        let all = Bind::all;
+        let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
+        let schedule = match self.schedule {
+            ExpertSchedule::TokenCentric => ScoresSchedule::TokenCentric { indices },
+            _ => {
+                let p32 = pairs as u32;
+                stages::expert_histogram(rec, (p32, n), indices, all(&scratch.count));
+                let (count, offset, sums) = (
+                    all(&scratch.count),
+                    all(&scratch.offset),
+                    all(&scratch.sums),
+                );
+                stages::expert_scan(rec, "expert_scan", n, count, offset, sums);
+                let which =
+                    stages::expert_scatter(rec, (p32, r32 * r32), indices, &scratch.scatter);
+                let perm = Bind::range(&scratch.scatter.vals[which], 0, pairs * 4);
+                ScoresSchedule::ExpertCentric { offset, perm }
+            }
+        };
+        let dims = (t32, h, k, n);
+        let up = all(&self.up);
+        stages::expert_scores(rec, self.f16, dims, x_c, up, scores, h_buf, schedule);
+        let sparse = Bind::range(&scratch.sparse, 0, nt * h as u64 * 4);
+        let down = all(&self.down);
+        stages::expert_combine(rec, self.f16, (t32, h, k), h_buf, indices, down, sparse);
     }
 
     /// Runs the layer on `x` (`[T, H]` in the layer's storage type, e.g. from [`Self::upload_input`]) into

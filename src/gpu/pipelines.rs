@@ -51,13 +51,23 @@ pub const SHADERS: &[(&str, &str)] = &[
         "expert_combine",
         include_str!("../../shaders/expert_combine.wgsl"),
     ),
+    (
+        "expert_token",
+        include_str!("../../shaders/expert_token.wgsl"),
+    ),
 ];
 
 /// WGSL that several stages pull in with `#import NAME`.
-pub const SHARED: &[(&str, &str)] = &[(
-    "gemm_epilogue",
-    include_str!("../../shaders/shared/gemm_epilogue.wgsl"),
-)];
+pub const SHARED: &[(&str, &str)] = &[
+    (
+        "gemm_epilogue",
+        include_str!("../../shaders/shared/gemm_epilogue.wgsl"),
+    ),
+    (
+        "expert_dot",
+        include_str!("../../shaders/shared/expert_dot.wgsl"),
+    ),
+];
 
 /// The source of a stage; panics on an unknown name (a bug, not an input).
 pub fn source(stage: &str) -> &'static str {
@@ -366,6 +376,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             ));
             out.push(("expert_scores", "token_centric", v()));
             out.push(("expert_combine", "main", v()));
+            out.push(("expert_token", "main", v()));
         }
     }
     // The tensor-core GEMM: every epilogue, every configuration the autotune tries.

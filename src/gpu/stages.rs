@@ -741,3 +741,37 @@ pub fn expert_combine<'a>(
         fold(t),
     );
 }
+
+/// Tokens up to which the layer runs the expert stage as [`expert_token`] (one dispatch) rather than
+/// [`expert_scores`] then [`expert_combine`]: the decode range, where each dispatch and the wait between
+/// two cost more than the work (measured in BENCHMARKS.md).
+pub const EXPERT_TOKEN_MAX_T: u32 = 256;
+
+/// expert_token: [`expert_scores`] (token-centric) and [`expert_combine`] in one pass, the same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn expert_token<'a>(
+    rec: &mut Recorder<'a>,
+    f16: bool,
+    (t, h, k): (u32, u32, u32),
+    x: Bind<'a>,
+    up: Bind<'a>,
+    scores: Bind<'a>,
+    indices: Bind<'a>,
+    down: Bind<'a>,
+    sparse: Bind<'a>,
+) {
+    let binds = vec![
+        (1, x),
+        (2, up),
+        (3, scores),
+        (4, indices),
+        (5, down),
+        (6, sparse),
+    ];
+    let mut v = Variant::storage(f16);
+    if h % 4 == 0 {
+        v = v.with("VEC4");
+    }
+    let label = "expert_token";
+    rec.dispatch(label, label, "main", &v, &[t, h, k], binds, fold(t));
+}

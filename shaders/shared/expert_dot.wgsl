@@ -1,0 +1,56 @@
+// expert_dot: what expert_scores.wgsl and expert_token.wgsl share: the bindings of x and u, and the dot
+// product of one (token, expert) pair split over 16 lanes in a fixed order (see expert_scores.wgsl), so both
+// compute the same bits. The importer declares `p` with a field `h`.
+
+#if VEC4
+@group(0) @binding(1) var<storage, read> x: array<vec4<elem>>;
+@group(0) @binding(2) var<storage, read> up: array<vec4<elem>>;
+#else
+@group(0) @binding(1) var<storage, read> x: array<elem>;
+@group(0) @binding(2) var<storage, read> up: array<elem>;
+#endif
+
+const LANES: u32 = 16u;
+const GROUPS: u32 = 16u;
+
+fn silu(z: f32) -> f32 {
+    return z / (1.0 + exp(-z));
+}
+
+// acc + u · v, one fma per element in order.
+fn dot4_fma(u: vec4<f32>, v: vec4<f32>, acc: f32) -> f32 {
+    return fma(u.w, v.w, fma(u.z, v.z, fma(u.y, v.y, fma(u.x, v.x, acc))));
+}
+
+// Partial dot of u_e and x_t over this lane's columns.
+fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
+    var acc = 0.0;
+#if VEC4
+    let h4 = p.h / 4u;
+    var c = lane;
+    // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
+    // at a time would leave each lane waiting on it.
+    for (; c + 3u * LANES < h4; c += 4u * LANES) {
+        let u0 = vec4<f32>(up[e * h4 + c]);
+        let u1 = vec4<f32>(up[e * h4 + c + LANES]);
+        let u2 = vec4<f32>(up[e * h4 + c + 2u * LANES]);
+        let u3 = vec4<f32>(up[e * h4 + c + 3u * LANES]);
+        let v0 = vec4<f32>(x[t * h4 + c]);
+        let v1 = vec4<f32>(x[t * h4 + c + LANES]);
+        let v2 = vec4<f32>(x[t * h4 + c + 2u * LANES]);
+        let v3 = vec4<f32>(x[t * h4 + c + 3u * LANES]);
+        acc = dot4_fma(u0, v0, acc);
+        acc = dot4_fma(u1, v1, acc);
+        acc = dot4_fma(u2, v2, acc);
+        acc = dot4_fma(u3, v3, acc);
+    }
+    for (; c < h4; c += LANES) {
+        acc = dot4_fma(vec4<f32>(up[e * h4 + c]), vec4<f32>(x[t * h4 + c]), acc);
+    }
+#else
+    for (var c = lane; c < p.h; c += LANES) {
+        acc = fma(f32(up[e * p.h + c]), f32(x[t * p.h + c]), acc);
+    }
+#endif
+    return acc;
+}
