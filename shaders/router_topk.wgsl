@@ -16,7 +16,8 @@
 //   best-first order is its rank (how many values go before it), found by comparing it with all the others
 //   of its list, so steps 1 and 3 take one pass each instead of a sort (four barriers instead of ~60).
 //   With NORMALISE it reads the raw logits z and does router_normalise's work first (BatchNorm, then a
-//   log-softmax per axis with max and sum as fixed-shape trees): the router is one dispatch.
+//   log-softmax per axis with max and sum as fixed-shape trees, or with FLAT read whole by every
+//   invocation in a fixed order): the router is one dispatch.
 
 struct Params {
     t: u32,
@@ -146,6 +147,36 @@ var<workgroup> cand_i: array<u32, 256>;
 var<workgroup> row_len: array<u32, 128>;
 
 #if NORMALISE
+#if FLAT
+// Max or sum of red[0..R) and red[128..128 + R), every invocation reading all of them (broadcast loads,
+// four running values in a fixed order): two barriers instead of a tree's seven levels.
+fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
+    workgroupBarrier();
+    let r4 = (p.r + 3u) / 4u * 4u;
+    var init = 0.0;
+    if (is_max) {
+        init = -3.0e38;
+    }
+    var ax = vec4<f32>(init);
+    var ay = vec4<f32>(init);
+    for (var j = 0u; j < r4; j += 4u) {
+        let x4 = vec4<f32>(red[j], red[j + 1u], red[j + 2u], red[j + 3u]);
+        let y4 = vec4<f32>(red[128u + j], red[129u + j], red[130u + j], red[131u + j]);
+        if (is_max) {
+            ax = max(ax, x4);
+            ay = max(ay, y4);
+        } else {
+            ax += x4;
+            ay += y4;
+        }
+    }
+    workgroupBarrier();
+    if (is_max) {
+        return vec2<f32>(max(max(ax.x, ax.y), max(ax.z, ax.w)), max(max(ay.x, ay.y), max(ay.z, ay.w)));
+    }
+    return vec2<f32>((ax.x + ax.y) + (ax.z + ax.w), (ay.x + ay.y) + (ay.z + ay.w));
+}
+#else
 // Tree reduction (max or sum) of red[0..128) and red[128..256) at once; every invocation gets both.
 fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     for (var s = 64u; s > 0u; s >>= 1u) {
@@ -166,6 +197,7 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     workgroupBarrier();
     return v;
 }
+#endif
 #endif
 
 // 1 where (w, wi) goes before (v, id) in best-first order.

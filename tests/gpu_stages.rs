@@ -354,9 +354,11 @@ proptest! {
         cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
         let (zb, mb, vb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
         let (sb, ib) = (buffers::storage(ctx, "s", (t * k * 4) as u64), buffers::storage(ctx, "i", (t * k * 4) as u64));
+        for flat in [false, true] {
         let mut rec = Recorder::new(ctx);
         let normalise = Some((Bind::all(&mb), Bind::all(&vb)));
-        stages::router_topk(&mut rec, (t as u32, r as u32, k as u32), Bind::all(&zb), Bind::all(&sb), Bind::all(&ib), normalise);
+        let kernel = stages::TopkKernel::Rank { flat };
+        stages::router_topk_with(&mut rec, kernel, (t as u32, r as u32, k as u32), Bind::all(&zb), Bind::all(&sb), Bind::all(&ib), normalise);
         submit(ctx, rec);
         let (gs, gi) = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
         check("scores", &gs, &scores, |i| 4e-5 + 4e-6 * scores[i].abs())?;
@@ -372,8 +374,9 @@ proptest! {
                     (0..r.min(k)).all(|j| j + 1 >= r || a[j] - a[j + 1] > 1e-4)
                 });
             if clear {
-                prop_assert_eq!(&gi[ti * k..][..k], &indices[ti * k..][..k], "token {}", ti);
+                prop_assert_eq!(&gi[ti * k..][..k], &indices[ti * k..][..k], "token {} (flat: {})", ti, flat);
             }
+        }
         }
     }
 

@@ -141,6 +141,9 @@ struct Report {
     sweep: Vec<Point>,
     /// `--layers L`: a stack of L copies of the layer in one submit.
     stack: Option<StackReport>,
+    /// The router's kernels alone at T tokens (ms per dispatch, back to back): fused normalise + top-k
+    /// by rank with tree or flat reductions, top-k by rank or by bitonic sorts alone, normalise alone.
+    router_variants_ms: BTreeMap<String, f64>,
 }
 
 #[derive(Serialize)]
@@ -461,6 +464,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
          expert-centric {:.4} ms GPU",
         tc.span_ms, tc.wall_ms, ec.span_ms
     );
+    let router_variants_ms = crate::router_lab::router_variants(&ctx, &config, args.tokens)?;
+    println!("router kernels (ms per dispatch): {router_variants_ms:?}");
     let stack = match args.layers {
         Some(l) if l > 0 => Some(time_stack(&ctx, &config, args, l)?),
         _ => None,
@@ -540,6 +545,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             .collect(),
         sweep,
         stack,
+        router_variants_ms,
     };
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).expect("a report serialises");

@@ -7,6 +7,7 @@
 mod bench;
 mod demo;
 mod forward;
+mod router_lab;
 mod run;
 mod timing;
 

@@ -225,6 +225,19 @@ fn bench_writes_json_with_the_documented_keys() {
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(v["stack"]["layers"], 3);
+    let router = v["router_variants_ms"].as_object().unwrap();
+    for name in [
+        "normalise",
+        "sort_only",
+        "rank_only",
+        "rank_normalise_tree",
+        "rank_normalise_flat",
+    ] {
+        assert!(
+            router.get(name).and_then(|m| m.as_f64()).is_some_and(|m| m > 0.0),
+            "router variant {name}: {v}"
+        );
+    }
     for key in ["gpu_ms", "wall_ms", "gpu_ms_per_layer", "wall_ms_per_layer"] {
         assert!(
             v["stack"][key]

@@ -417,6 +417,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     }
     out.push(("router_topk", "by_rank", v()));
     out.push(("router_topk", "by_rank", v().with("NORMALISE")));
+    out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));
     out.push(("expert_histogram", "clear", v()));
     out.push(("expert_histogram", "main", v().with("COUNT")));
     out.push(("expert_histogram", "clear", v().with("COUNT")));

@@ -475,11 +475,45 @@ pub fn router_topk_by_rank(r: u32, k: u32) -> bool {
     r <= 128 && candidate_count(r.min(k), k) <= 256
 }
 
+/// How [`router_topk_with`] selects: by rank (`flat`: the normalising reductions read whole by every
+/// invocation instead of a tree), or by bitonic sorts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopkKernel {
+    /// The `by_rank` entry point (R ≤ 128, ≤ 256 candidates).
+    Rank { flat: bool },
+    /// The `main` entry point (any R ≤ 1024).
+    Sort,
+}
+
+/// The selection [`router_topk`] uses.
+pub fn topk_kernel(r: u32, k: u32) -> TopkKernel {
+    if router_topk_by_rank(r, k) {
+        TopkKernel::Rank { flat: false }
+    } else {
+        TopkKernel::Sort
+    }
+}
+
 /// router_topk: per-token top-K experts from `ell` [t, 2r] into `scores`, `indices` [t, k]. With
 /// `normalise` = (mean, var) (only where [`router_topk_by_rank`]), `ell` holds the raw logits z and the
 /// stage applies router_normalise first.
 pub fn router_topk<'a>(
     rec: &mut Recorder<'a>,
+    (t, r, k): (u32, u32, u32),
+    ell: Bind<'a>,
+    scores: Bind<'a>,
+    indices: Bind<'a>,
+    normalise: Option<(Bind<'a>, Bind<'a>)>,
+) {
+    let kernel = topk_kernel(r, k);
+    router_topk_with(rec, kernel, (t, r, k), ell, scores, indices, normalise);
+}
+
+/// [`router_topk`] with the selection given (Rank only where [`router_topk_by_rank`]).
+#[allow(clippy::too_many_arguments)]
+pub fn router_topk_with<'a>(
+    rec: &mut Recorder<'a>,
+    kernel: TopkKernel,
     (t, r, k): (u32, u32, u32),
     ell: Bind<'a>,
     scores: Bind<'a>,
@@ -492,20 +526,30 @@ pub fn router_topk<'a>(
     let params = [t, r, k, kp, axis_pow2, cand_pow2, cand];
     let mut binds = vec![(1, ell), (2, scores), (3, indices)];
     let label = "router_topk";
-    if router_topk_by_rank(r, k) {
-        let mut v = Variant::default();
-        if let Some((mean, var)) = normalise {
-            v = v.with("NORMALISE");
-            binds.extend([(4, mean), (5, var)]);
+    match kernel {
+        TopkKernel::Rank { flat } => {
+            assert!(
+                router_topk_by_rank(r, k),
+                "ranks need R ≤ 128 and ≤ 256 candidates"
+            );
+            let mut v = Variant::default();
+            if let Some((mean, var)) = normalise {
+                v = v.with("NORMALISE");
+                binds.extend([(4, mean), (5, var)]);
+            }
+            if flat {
+                v = v.with("FLAT");
+            }
+            rec.dispatch(label, label, "by_rank", &v, &params, binds, fold(t));
         }
-        rec.dispatch(label, label, "by_rank", &v, &params, binds, fold(t));
-        return;
+        TopkKernel::Sort => {
+            assert!(normalise.is_none(), "router_topk normalises only by rank");
+            // One invocation per compare-exchange of the larger sort.
+            let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
+            let v = Variant::default().constant("WG", wg);
+            rec.dispatch(label, label, "main", &v, &params, binds, fold(t));
+        }
     }
-    assert!(normalise.is_none(), "router_topk normalises only by rank");
-    // One invocation per compare-exchange of the larger sort.
-    let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
-    let v = Variant::default().constant("WG", wg);
-    rec.dispatch(label, label, "main", &v, &params, binds, fold(t));
 }
 
 /// expert_histogram: `count` [n] of the expert ids in `indices` [pairs].
