@@ -138,7 +138,7 @@ fn main(
 
 // by_rank: the token's values per axis (axis a at element a·128, padded with WORST to a multiple of 4), its
 // candidates (padded likewise), and the length of each candidate row; flat scalar arrays, read four at a
-// time in unrolled loops (no vector element picked by a run-time index, no division in a loop).
+// time (no vector element picked by a run-time index, no division in a loop).
 const RANK_WG: u32 = 128u;
 var<workgroup> vals: array<f32, 256>;
 var<workgroup> red: array<f32, 256>;
@@ -200,41 +200,48 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
 #endif
 #endif
 
-// 1 where (w, wi) goes before (v, id) in best-first order.
-fn goes_before(w: f32, wi: u32, v: f32, id: u32) -> u32 {
-    return select(0u, 1u, (w > v) | ((w == v) & (wi < id)));
-}
-
-// How many of the 4·n4 values vals[at ..] (ids 0, 1, …) go before (v, id).
+// The place of (v, id) in best-first order among the 4·n4 values vals[at ..] (id j at element j): how
+// many are larger, plus how many equal ones have a lower id. Ties are rare, so the common case counts
+// "larger" and "larger or equal" four at a time and stops there when v is the only value equal to itself.
 fn axis_rank(at: u32, n4: u32, v: f32, id: u32) -> u32 {
-    var rank = 0u;
+    let vv = vec4<f32>(v);
+    var gt = vec4<u32>(0u);
+    var ge = vec4<u32>(0u);
     for (var j = 0u; j < 4u * n4; j += 4u) {
-        let w0 = vals[at + j];
-        let w1 = vals[at + j + 1u];
-        let w2 = vals[at + j + 2u];
-        let w3 = vals[at + j + 3u];
-        rank += goes_before(w0, j, v, id) + goes_before(w1, j + 1u, v, id)
-            + goes_before(w2, j + 2u, v, id) + goes_before(w3, j + 3u, v, id);
+        let w = vec4<f32>(vals[at + j], vals[at + j + 1u], vals[at + j + 2u], vals[at + j + 3u]);
+        gt += select(vec4<u32>(0u), vec4<u32>(1u), w > vv);
+        ge += select(vec4<u32>(0u), vec4<u32>(1u), w >= vv);
     }
-    return rank;
+    let larger = gt.x + gt.y + gt.z + gt.w;
+    if (ge.x + ge.y + ge.z + ge.w == larger + 1u) {
+        return larger;
+    }
+    var lower = 0u;
+    for (var j = 0u; j < id; j++) {
+        lower += select(0u, 1u, vals[at + j] == v);
+    }
+    return larger + lower;
 }
 
-// How many of the 4·n4 candidates go before (v, id).
+// The place of candidate (v, id) among the 4·n4 candidates, counted as in axis_rank (ties by expert id).
 fn cand_rank(n4: u32, v: f32, id: u32) -> u32 {
-    var rank = 0u;
+    let vv = vec4<f32>(v);
+    var gt = vec4<u32>(0u);
+    var ge = vec4<u32>(0u);
     for (var j = 0u; j < 4u * n4; j += 4u) {
-        let w0 = cand_v[j];
-        let w1 = cand_v[j + 1u];
-        let w2 = cand_v[j + 2u];
-        let w3 = cand_v[j + 3u];
-        let i0 = cand_i[j];
-        let i1 = cand_i[j + 1u];
-        let i2 = cand_i[j + 2u];
-        let i3 = cand_i[j + 3u];
-        rank += goes_before(w0, i0, v, id) + goes_before(w1, i1, v, id)
-            + goes_before(w2, i2, v, id) + goes_before(w3, i3, v, id);
+        let w = vec4<f32>(cand_v[j], cand_v[j + 1u], cand_v[j + 2u], cand_v[j + 3u]);
+        gt += select(vec4<u32>(0u), vec4<u32>(1u), w > vv);
+        ge += select(vec4<u32>(0u), vec4<u32>(1u), w >= vv);
     }
-    return rank;
+    let larger = gt.x + gt.y + gt.z + gt.w;
+    if (ge.x + ge.y + ge.z + ge.w == larger + 1u) {
+        return larger;
+    }
+    var lower = 0u;
+    for (var j = 0u; j < 4u * n4; j++) {
+        lower += select(0u, 1u, cand_v[j] == v && cand_i[j] < id);
+    }
+    return larger + lower;
 }
 
 @compute @workgroup_size(128)

@@ -313,12 +313,16 @@ proptest! {
     }
 
     #[test]
-    fn router_topk_matches_cpu(t in 1usize..24, r in 2usize..70, k_half in 1usize..=64, full: bool, seed: u64) {
+    fn router_topk_matches_cpu(t in 1usize..24, r in 2usize..70, k_half in 1usize..=64, full: bool, ties: bool, seed: u64) {
         let ctx = gpu();
         let k = if full && r * r <= 128 { r * r / 2 * 2 } else { (2 * k_half).min(r * r / 2 * 2) };
         let z = uniform(seed, t * 2 * r, -4.0, 4.0);
         let mut ell = vec![0.0; t * 2 * r];
         cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
+        if ties {
+            // Values on a coarse grid: many equal values in each axis and among the candidates.
+            ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
+        }
         let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
         cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
         let eb = f32_buf(ctx, &ell);

@@ -234,7 +234,10 @@ fn bench_writes_json_with_the_documented_keys() {
         "rank_normalise_flat",
     ] {
         assert!(
-            router.get(name).and_then(|m| m.as_f64()).is_some_and(|m| m > 0.0),
+            router
+                .get(name)
+                .and_then(|m| m.as_f64())
+                .is_some_and(|m| m > 0.0),
             "router variant {name}: {v}"
         );
     }

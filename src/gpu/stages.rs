@@ -172,6 +172,7 @@ impl GemmKernel {
                     (Tall, 32, false, 2),
                     (Wide, 32, false, 2),
                     (Tall16, 32, false, 2),
+                    (Tall16, 32, false, 4),
                     (Wide16, 32, false, 2),
                 ]
                 .into_iter()
