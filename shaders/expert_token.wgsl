@@ -29,7 +29,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> sparse: array<f32>;
 #endif
 
-const WG: u32 = 256u;
+#import expert_sum
 var<workgroup> red: array<f32, 256>;
 var<workgroup> weight: array<f32, 128>;
 var<workgroup> expert: array<u32, 128>;
@@ -67,33 +67,5 @@ fn main(
         }
         workgroupBarrier();
     }
-#if VEC4
-    let h4 = p.h / 4u;
-    let k4 = p.k / 4u * 4u;
-    for (var c = li; c < h4; c += WG) {
-        var acc = vec4<f32>(0.0);
-        for (var k = 0u; k < k4; k += 4u) {
-            let v0 = vec4<f32>(down[expert[k] * h4 + c]);
-            let v1 = vec4<f32>(down[expert[k + 1u] * h4 + c]);
-            let v2 = vec4<f32>(down[expert[k + 2u] * h4 + c]);
-            let v3 = vec4<f32>(down[expert[k + 3u] * h4 + c]);
-            acc = fma(vec4<f32>(weight[k]), v0, acc);
-            acc = fma(vec4<f32>(weight[k + 1u]), v1, acc);
-            acc = fma(vec4<f32>(weight[k + 2u]), v2, acc);
-            acc = fma(vec4<f32>(weight[k + 3u]), v3, acc);
-        }
-        for (var k = k4; k < p.k; k++) {
-            acc = fma(vec4<f32>(weight[k]), vec4<f32>(down[expert[k] * h4 + c]), acc);
-        }
-        sparse[t * h4 + c] = acc;
-    }
-#else
-    for (var c = li; c < p.h; c += WG) {
-        var acc = 0.0;
-        for (var k = 0u; k < p.k; k++) {
-            acc = fma(weight[k], f32(down[expert[k] * p.h + c]), acc);
-        }
-        sparse[t * p.h + c] = acc;
-    }
-#endif
+    sum_experts(t, li);
 }

@@ -1,6 +1,7 @@
 //! Every shader variant the layer can build parses, validates and translates to SPIR-V with naga.
 
-use omnimoe::gpu::pipelines::{all_variants, preprocess, source};
+use omnimoe::gpu::pipelines::{preprocess, source};
+use omnimoe::gpu::variants::all_variants;
 
 #[test]
 fn every_shader_variant_validates_in_naga() {

@@ -10,6 +10,7 @@ pub mod prepared;
 pub mod recorder;
 pub mod stages;
 pub mod tune;
+pub mod variants;
 
 pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};
 pub use prepared::PreparedForward;

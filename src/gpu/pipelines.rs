@@ -67,6 +67,10 @@ pub const SHARED: &[(&str, &str)] = &[
         "expert_dot",
         include_str!("../../shaders/shared/expert_dot.wgsl"),
     ),
+    (
+        "expert_sum",
+        include_str!("../../shaders/shared/expert_sum.wgsl"),
+    ),
 ];
 
 /// The source of a stage; panics on an unknown name (a bug, not an input).
@@ -279,159 +283,6 @@ pub(crate) fn build(
         },
         cache: None,
     })
-}
-
-/// Every (stage, entry point, variant) the layer can build, for f32 and f16 storage, with every value its
-/// pipeline constants take; `naga` validates each in the tests.
-pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
-    let mut out = Vec::new();
-    let with_flags = |v: Variant, flags: &[&'static str]| flags.iter().fold(v, |v, f| v.with(f));
-    for f16 in [false, true] {
-        // The SIMT GEMM: every epilogue, with and without vec4 fetches and double buffering, both K steps.
-        for flags in [&[][..], &["VEC4"][..], &["DB"][..], &["VEC4", "DB"][..]] {
-            for tk in [8, 16] {
-                let v = || with_flags(Variant::storage(f16).constant("TK", tk), flags);
-                out.push(("gemm", "main", v()));
-                out.push(("gemm", "main", v().with("SPLITK")));
-                out.push(("gemm", "main", v().with("ADD")));
-                out.push((
-                    "gemm",
-                    "main",
-                    Variant {
-                        out_f16: f16,
-                        ..v().with("ADD")
-                    },
-                ));
-                for router in [&[][..], &["ROUTER"][..]] {
-                    let swiglu = with_flags(v().with("SWIGLU"), router);
-                    out.push((
-                        "gemm",
-                        "main",
-                        Variant {
-                            out_f16: f16,
-                            ..swiglu
-                        },
-                    ));
-                }
-            }
-        }
-        // The split-K reduction: every epilogue.
-        let r = || Variant::storage(f16);
-        out.push(("gemm_reduce", "main", r()));
-        out.push(("gemm_reduce", "main", r().with("ADD")));
-        out.push((
-            "gemm_reduce",
-            "main",
-            Variant {
-                out_f16: f16,
-                ..r().with("ADD")
-            },
-        ));
-        for router in [&[][..], &["ROUTER"][..]] {
-            out.push((
-                "gemm_reduce",
-                "main",
-                Variant {
-                    out_f16: f16,
-                    ..with_flags(r().with("SWIGLU"), router)
-                },
-            ));
-        }
-        // The decode GEMV: every epilogue, with scalar, vec4 and (f16) 16-byte fetches.
-        let fetches: &[&[&'static str]] = if f16 {
-            &[&[], &["VEC4"], &["VEC8"]]
-        } else {
-            &[&[], &["VEC4"]]
-        };
-        for &vec4 in fetches {
-            let v = || with_flags(Variant::storage(f16), vec4);
-            out.push(("gemv", "main", v()));
-            out.push(("gemv", "main", v().with("ADD")));
-            out.push((
-                "gemv",
-                "main",
-                Variant {
-                    out_f16: f16,
-                    ..v().with("ADD")
-                },
-            ));
-            for router in [&[][..], &["ROUTER"][..]] {
-                let swiglu = with_flags(v().with("SWIGLU"), router);
-                out.push((
-                    "gemv",
-                    "main",
-                    Variant {
-                        out_f16: f16,
-                        ..swiglu
-                    },
-                ));
-            }
-        }
-        for vec4 in [&[][..], &["VEC4"][..]] {
-            let v = || with_flags(Variant::storage(f16), vec4);
-            out.push((
-                "expert_scores",
-                "expert_centric",
-                v().with("EXPERT_CENTRIC"),
-            ));
-            out.push(("expert_scores", "token_centric", v()));
-            out.push(("expert_combine", "main", v()));
-            out.push(("expert_token", "main", v()));
-        }
-    }
-    // The tensor-core GEMM: every epilogue, every configuration the autotune tries.
-    let coop = crate::gpu::stages::GemmKernel::Coop(crate::gpu::stages::CoopConfig::DEFAULT);
-    for kernel in coop.candidates(u32::MAX) {
-        let crate::gpu::stages::GemmKernel::Coop(config) = kernel else {
-            unreachable!("coop candidates are coop kernels")
-        };
-        let coop = || config.variant();
-        let direct = |v: Variant| if config.direct { v.with("DIRECT") } else { v };
-        out.push(("gemm_coop", "main", direct(coop())));
-        out.push(("gemm_coop", "main", direct(coop()).with("SPLITK")));
-        out.push(("gemm_coop", "main", direct(coop().with("ADD"))));
-        out.push((
-            "gemm_coop",
-            "main",
-            Variant {
-                out_f16: true,
-                ..coop().with("ADD")
-            },
-        ));
-        for router in [&[][..], &["ROUTER"][..]] {
-            let swiglu = with_flags(coop().with("SWIGLU"), router);
-            out.push((
-                "gemm_coop",
-                "main",
-                Variant {
-                    out_f16: true,
-                    ..swiglu
-                },
-            ));
-        }
-    }
-    let v = Variant::default;
-    for wg in [32, 64, 128, 256] {
-        out.push(("router_normalise", "main", v().constant("WG", wg)));
-        out.push(("router_topk", "main", v().constant("WG", wg)));
-    }
-    out.push(("router_topk", "by_rank", v()));
-    out.push(("router_topk", "by_rank", v().with("NORMALISE")));
-    out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));
-    out.push(("expert_histogram", "clear", v()));
-    out.push(("expert_histogram", "main", v().with("COUNT")));
-    out.push(("expert_histogram", "clear", v().with("COUNT")));
-    out.push(("expert_scan", "scan_blocks", v().with("BLOCKS")));
-    out.push(("expert_scan", "scan_sums", v()));
-    out.push(("expert_scan", "add_offsets", v()));
-    out.push(("expert_scatter", "count", v()));
-    out.push((
-        "expert_scatter",
-        "scatter",
-        v().with("SCATTER").with("FIRST"),
-    ));
-    out.push(("expert_scatter", "scatter", v().with("SCATTER")));
-    out
 }
 
 #[cfg(test)]

@@ -232,7 +232,25 @@ pub enum EpilogueKind {
     SwiGluRouter,
 }
 
-impl Epilogue<'_> {
+impl<'a> Epilogue<'a> {
+    /// Appends the epilogue's bindings (D, or the router logits Z) to `binds`; returns the first router
+    /// column (`n` without router columns).
+    fn bind(self, n: u32, binds: &mut Vec<(u32, Bind<'a>)>) -> u32 {
+        match self {
+            Epilogue::Store | Epilogue::SwiGlu { router: None } => n,
+            Epilogue::Add(d) | Epilogue::AddElem(d) => {
+                binds.push((4, d));
+                n
+            }
+            Epilogue::SwiGlu {
+                router: Some((at, z)),
+            } => {
+                binds.push((5, z));
+                at
+            }
+        }
+    }
+
     /// Its kind.
     pub fn kind(&self) -> EpilogueKind {
         match self {
@@ -246,7 +264,7 @@ impl Epilogue<'_> {
 }
 
 /// The preprocessing of shared/gemm_epilogue.wgsl for `epilogue` with f32 or f16 storage.
-fn epilogue_variant(f16: bool, epilogue: EpilogueKind) -> Variant {
+pub(crate) fn epilogue_variant(f16: bool, epilogue: EpilogueKind) -> Variant {
     let mut variant = Variant::storage(f16);
     match epilogue {
         EpilogueKind::Store => {}
@@ -331,17 +349,7 @@ pub fn gemm<'a>(
     let (stage, variant, groups) =
         gemm_dispatch(&rec.ctx().caps, kernel, (m, n, k), epilogue.kind());
     let mut binds = vec![(1, a), (2, b), (3, c)];
-    let mut split = n;
-    match epilogue {
-        Epilogue::Store | Epilogue::SwiGlu { router: None } => {}
-        Epilogue::Add(d) | Epilogue::AddElem(d) => binds.push((4, d)),
-        Epilogue::SwiGlu {
-            router: Some((at, z)),
-        } => {
-            split = at;
-            binds.push((5, z));
-        }
-    }
+    let split = epilogue.bind(n, &mut binds);
     rec.dispatch(
         label,
         stage,
@@ -419,17 +427,7 @@ pub fn gemm_split_k<'a>(
     );
     let reduce = epilogue_variant(kernel.is_f16(), epilogue.kind());
     let mut binds = vec![(1, partial), (3, c)];
-    let mut split = n;
-    match epilogue {
-        Epilogue::Store | Epilogue::SwiGlu { router: None } => {}
-        Epilogue::Add(d) | Epilogue::AddElem(d) => binds.push((4, d)),
-        Epilogue::SwiGlu {
-            router: Some((at, z)),
-        } => {
-            split = at;
-            binds.push((5, z));
-        }
-    }
+    let split = epilogue.bind(n, &mut binds);
     let groups = fold((m * n.div_ceil(2)).div_ceil(256));
     let params = [m, n, ranges, split, 0];
     rec.dispatch(

@@ -1,0 +1,93 @@
+//! Every (stage, entry point, variant) the layer can dispatch, for naga to validate and translate in the
+//! tests. The GEMM variants come from the launchers' own choice ([`stages::gemm_dispatch`]) over every
+//! kernel configuration, epilogue and K alignment, so the list cannot drift from what runs.
+
+use super::context::Capabilities;
+use super::pipelines::Variant;
+use super::stages::{self, CoopConfig, EpilogueKind, GemmKernel};
+
+const EPILOGUES: [EpilogueKind; 5] = [
+    EpilogueKind::Store,
+    EpilogueKind::Add,
+    EpilogueKind::AddElem,
+    EpilogueKind::SwiGlu,
+    EpilogueKind::SwiGluRouter,
+];
+
+/// Every (stage, entry point, variant), for f32 and f16 storage, with every value its pipeline constants
+/// take.
+pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
+    let caps = Capabilities {
+        shader_f16: true,
+        subgroup: true,
+        subgroup_sizes: (32, 32),
+        timestamp_query: true,
+        cooperative_matrix: true,
+        browser: false,
+    };
+    let mut out: Vec<(&'static str, &'static str, Variant)> = Vec::new();
+    let mut kernels = Vec::new();
+    for f16 in [false, true] {
+        let simt = GemmKernel::Simt {
+            f16,
+            k_step: 8,
+            double_buffer: false,
+        };
+        kernels.extend(simt.candidates(u32::MAX));
+        kernels.push(GemmKernel::Gemv { f16 });
+    }
+    kernels.extend(GemmKernel::Coop(CoopConfig::DEFAULT).candidates(u32::MAX));
+    for kernel in kernels {
+        // K a multiple of 8 (vector and tensor-core paths), of 2 only, and odd (scalar fallbacks).
+        for k in [1024, 1026, 1027] {
+            for kind in EPILOGUES {
+                let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (8, 64, k), kind);
+                out.push((stage, "main", variant));
+            }
+            let (stage, variant, _) =
+                stages::gemm_dispatch(&caps, kernel, (8, 64, k), EpilogueKind::Store);
+            out.push((stage, "main", variant.with("SPLITK")));
+        }
+    }
+    for f16 in [false, true] {
+        for kind in EPILOGUES {
+            out.push(("gemm_reduce", "main", stages::epilogue_variant(f16, kind)));
+        }
+        for vec4 in [false, true] {
+            let v = || {
+                let v = Variant::storage(f16);
+                if vec4 {
+                    v.with("VEC4")
+                } else {
+                    v
+                }
+            };
+            let centric = v().with("EXPERT_CENTRIC");
+            out.push(("expert_scores", "expert_centric", centric));
+            out.push(("expert_scores", "token_centric", v()));
+            out.push(("expert_combine", "main", v()));
+            out.push(("expert_token", "main", v()));
+        }
+    }
+    let v = Variant::default;
+    for wg in [32, 64, 128, 256] {
+        out.push(("router_normalise", "main", v().constant("WG", wg)));
+        out.push(("router_topk", "main", v().constant("WG", wg)));
+    }
+    out.push(("router_topk", "by_rank", v()));
+    out.push(("router_topk", "by_rank", v().with("NORMALISE")));
+    out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));
+    out.push(("expert_histogram", "clear", v()));
+    out.push(("expert_histogram", "main", v().with("COUNT")));
+    out.push(("expert_histogram", "clear", v().with("COUNT")));
+    out.push(("expert_scan", "scan_blocks", v().with("BLOCKS")));
+    out.push(("expert_scan", "scan_sums", v()));
+    out.push(("expert_scan", "add_offsets", v()));
+    out.push(("expert_scatter", "count", v()));
+    let scatter = v().with("SCATTER");
+    out.push(("expert_scatter", "scatter", scatter.clone().with("FIRST")));
+    out.push(("expert_scatter", "scatter", scatter));
+    out.sort();
+    out.dedup();
+    out
+}
