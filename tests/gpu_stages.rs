@@ -119,6 +119,18 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
     kernels
 }
 
+/// (split, n) of a test GEMM: SwiGLU pairs up to `split` = 2·half_n; epilogue 3 adds router columns from
+/// `split` on, plain and ADD ones may take an odd n.
+fn gemm_columns(half_n: usize, epilogue: u8, seed: u64) -> (usize, usize) {
+    let split = 2 * half_n;
+    let n = match epilogue {
+        2 => split,
+        3 => split + 1 + (seed % 40) as usize,
+        _ => split - (seed % 2 == 1) as usize,
+    };
+    (split, n)
+}
+
 /// One GEMM through `kernel` against the CPU: epilogue 0 plain, 1 ADD, 2 SwiGLU, 3 SwiGLU with router
 /// columns from `split` on, 4 ADD into the storage type; `n` columns in all.
 fn check_gemm(
@@ -254,13 +266,7 @@ proptest! {
     #[test]
     fn gemm_matches_cpu(m in 1usize..300, half_n in 1usize..140, k in 1usize..90, epilogue in 0u8..5, seed: u64) {
         let ctx = gpu();
-        // Epilogue 3 is SwiGLU with router columns from `split` on.
-        let split = 2 * half_n;
-        let n = match epilogue {
-            2 => split,
-            3 => split + 1 + (seed % 40) as usize,
-            _ => split - (seed % 2 == 1) as usize,
-        };
+        let (split, n) = gemm_columns(half_n, epilogue, seed);
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
             check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
         }
@@ -269,12 +275,7 @@ proptest! {
     #[test]
     fn gemm_split_k_matches_cpu(m in 1usize..80, half_n in 1usize..140, k in 1usize..700, epilogue in 0u8..5, splits in 2u32..12, seed: u64) {
         let ctx = gpu();
-        let split = 2 * half_n;
-        let n = match epilogue {
-            2 => split,
-            3 => split + 1 + (seed % 40) as usize,
-            _ => split - (seed % 2 == 1) as usize,
-        };
+        let (split, n) = gemm_columns(half_n, epilogue, seed);
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
             if !matches!(kernel, GemmKernel::Gemv { .. }) {
                 check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, seed)?;
@@ -285,12 +286,7 @@ proptest! {
     #[test]
     fn gemv_matches_cpu(m in 1usize..=8, half_n in 1usize..200, k in 1usize..600, epilogue in 0u8..5, seed: u64) {
         let ctx = gpu();
-        let split = 2 * half_n;
-        let n = match epilogue {
-            2 => split,
-            3 => split + 1 + (seed % 40) as usize,
-            _ => split - (seed % 2 == 1) as usize,
-        };
+        let (split, n) = gemm_columns(half_n, epilogue, seed);
         for f16 in f16_modes(ctx) {
             check_gemm(ctx, GemmKernel::Gemv { f16 }, (m, n, k), split, epilogue, seed)?;
         }

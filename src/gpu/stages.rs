@@ -743,18 +743,27 @@ pub fn expert_scores<'a>(
     let mut binds = vec![(1, x), (2, up), (3, scores), (4, h_out)];
     let p = [t, h, k, n];
     let label = "expert_scores";
-    let vec4 = |v: Variant| if h % 4 == 0 { v.with("VEC4") } else { v };
     match schedule {
         ScoresSchedule::ExpertCentric { offset, perm } => {
             binds.extend([(5, offset), (6, perm)]);
-            let v = vec4(Variant::storage(f16).with("EXPERT_CENTRIC"));
+            let v = expert_variant(f16, h).with("EXPERT_CENTRIC");
             rec.dispatch(label, label, "expert_centric", &v, &p, binds, fold(n));
         }
         ScoresSchedule::TokenCentric { indices } => {
             binds.push((5, indices));
-            let v = vec4(Variant::storage(f16));
+            let v = expert_variant(f16, h);
             rec.dispatch(label, label, "token_centric", &v, &p, binds, fold(t));
         }
+    }
+}
+
+/// The expert stages' variant: f32 or f16 storage, vec4 rows where H % 4 == 0.
+fn expert_variant(f16: bool, h: u32) -> Variant {
+    let v = Variant::storage(f16);
+    if h % 4 == 0 {
+        v.with("VEC4")
+    } else {
+        v
     }
 }
 
@@ -770,10 +779,7 @@ pub fn expert_combine<'a>(
     sparse: Bind<'a>,
 ) {
     let binds = vec![(1, h_in), (2, indices), (3, down), (4, sparse)];
-    let mut v = Variant::storage(f16);
-    if h % 4 == 0 {
-        v = v.with("VEC4");
-    }
+    let v = expert_variant(f16, h);
     rec.dispatch(
         "expert_combine",
         "expert_combine",
