@@ -15,8 +15,8 @@ use std::sync::Mutex;
 use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::{gpu_error, Context};
 use super::stages::{
-    self, CoopConfig, Epilogue, EpilogueKind, GemmKernel, PassTimes, Recorder, ScatterScratch,
-    ScoresSchedule, GEMV_MAX_M,
+    self, CoopConfig, Epilogue, GemmKernel, PassTimes, Recorder, ScatterScratch, ScoresSchedule,
+    GEMV_MAX_M,
 };
 use super::tune::TuneEpilogue;
 use crate::config::check_input;
@@ -249,14 +249,18 @@ impl<'c> OmniMoeLayer<'c> {
             c.intermediate_size as u32,
             c.grid() as u32,
         );
-        let shapes = [
-            ((1, 2 * i + 2 * r, h), EpilogueKind::SwiGluRouter),
-            ((1, h, i), EpilogueKind::Add),
+        let uses = [
+            stages::gemm_uses(
+                &ctx.caps,
+                coop,
+                (1, 2 * i + 2 * r, h),
+                TuneEpilogue::SwiGlu.uses(),
+            ),
+            stages::gemm_uses(&ctx.caps, coop, (1, h, i), TuneEpilogue::Add.uses()),
         ];
         #[cfg(not(target_arch = "wasm32"))]
-        for (shape, kind) in shapes {
-            let (stage, variant, _) = stages::gemm_dispatch(&ctx.caps, coop, shape, kind);
-            if !pollster::block_on(ctx.compiles(stage, "main", &variant)) {
+        for (stage, variant) in uses.iter().flatten() {
+            if !pollster::block_on(ctx.compiles(stage, "main", variant)) {
                 log::warn!(
                     "{} does not compile the tensor-core GEMM: SIMT f16",
                     ctx.info.name
@@ -265,7 +269,7 @@ impl<'c> OmniMoeLayer<'c> {
             }
         }
         #[cfg(target_arch = "wasm32")]
-        let _ = shapes;
+        let _ = uses;
         coop
     }
 

@@ -334,6 +334,26 @@ pub fn gemm_dispatch(
     }
 }
 
+/// Every (shader, variant) the layer may dispatch for an (m, n, k) GEMM through `kernel` with the epilogue
+/// `kinds`, its split-K pass included: what [`super::Context::compiles`] checks before the kernel is used.
+pub fn gemm_uses(
+    caps: &super::Capabilities,
+    kernel: GemmKernel,
+    shape: (u32, u32, u32),
+    kinds: &[EpilogueKind],
+) -> Vec<(&'static str, Variant)> {
+    let mut uses: Vec<(&'static str, Variant)> = kinds
+        .iter()
+        .map(|&kind| {
+            let (stage, variant, _) = gemm_dispatch(caps, kernel, shape, kind);
+            (stage, variant)
+        })
+        .collect();
+    let (stage, variant, _) = gemm_dispatch(caps, kernel, shape, EpilogueKind::Store);
+    uses.push((stage, variant.with("SPLITK")));
+    uses
+}
+
 /// gemm: `c = a · bᵀ` (`a` [m, k], `b` [n, k], elem) with an epilogue.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm<'a>(
@@ -414,6 +434,7 @@ pub fn gemm_split_k<'a>(
     let caps = &rec.ctx().caps;
     let (stage, variant, mut groups) = gemm_dispatch(caps, kernel, (m, n, k), EpilogueKind::Store);
     groups[2] = ranges;
+    // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
     let binds = vec![(1, a), (2, b), (3, partial)];
     let params = [m, n, k, n, kz];
     rec.dispatch(

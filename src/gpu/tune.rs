@@ -64,6 +64,17 @@ pub enum TuneEpilogue {
     Add,
 }
 
+impl TuneEpilogue {
+    /// Every epilogue the layer runs this shape with: gate/up with or without router columns (timed
+    /// without), down into f32 or into the storage type (inside a prepared stack).
+    pub fn uses(self) -> &'static [EpilogueKind] {
+        match self {
+            TuneEpilogue::SwiGlu => &[EpilogueKind::SwiGlu, EpilogueKind::SwiGluRouter],
+            TuneEpilogue::Add => &[EpilogueKind::Add, EpilogueKind::AddElem],
+        }
+    }
+}
+
 /// Times `kernel`'s candidate configurations on an (m, n, k) GEMM with `epilogue` and records the fastest
 /// for (n, k) in `ctx`.
 pub async fn tune_gemm(
@@ -83,14 +94,15 @@ pub async fn tune_gemm(
     let c = buffers::storage(ctx, "tune c", m as u64 * n as u64 * 4);
     let d = buffers::storage(ctx, "tune d", m as u64 * n as u64 * 4);
     let mut rejected = Vec::new();
-    let kind = match epilogue {
-        TuneEpilogue::SwiGlu => EpilogueKind::SwiGlu,
-        TuneEpilogue::Add => EpilogueKind::Add,
-    };
+    // A candidate counts only if the driver compiles every variant the layer may dispatch with it.
+    let kinds = epilogue.uses();
     let mut usable = Vec::new();
     for candidate in kernel.candidates(ctx.limits.max_compute_workgroup_storage_size) {
-        let (stage, variant, _) = stages::gemm_dispatch(&ctx.caps, candidate, (m, n, k), kind);
-        if ctx.compiles(stage, "main", &variant).await {
+        let mut compiles = true;
+        for (stage, variant) in stages::gemm_uses(&ctx.caps, candidate, (m, n, k), kinds) {
+            compiles &= ctx.compiles(stage, "main", &variant).await;
+        }
+        if compiles {
             usable.push(candidate);
         } else {
             rejected.push(candidate);
