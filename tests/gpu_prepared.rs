@@ -109,6 +109,10 @@ fn prepared_forward_rejects_bad_sizes_with_typed_errors() {
         Err(Error::Shape { .. })
     ));
     assert!(matches!(layer.prepare(0), Err(Error::Config { .. })));
+    assert!(matches!(
+        layer.prepare(usize::MAX / 2),
+        Err(Error::Limit { .. })
+    ));
     let other = OmniMoeWeights::random(OmniMoeConfig::new(48, 64, 64, 4).unwrap(), 5).unwrap();
     let other = OmniMoeLayer::new(ctx, &other, &LayerOptions::default()).unwrap();
     assert!(matches!(

@@ -80,7 +80,21 @@ impl<'a> PreparedForward<'a> {
                 ),
             });
         }
+        if layers.iter().any(|l| !std::ptr::eq(l.context(), ctx)) {
+            return Err(Error::Config {
+                field: "layers",
+                reason: "the layers of a stack must live on one context".into(),
+            });
+        }
         let es = elem_size(f16);
+        let widest = (max_tokens as u64).saturating_mul(h as u64 * 4);
+        if widest > ctx.limits.max_buffer_size {
+            return Err(Error::Limit {
+                what: format!("output buffer of a prepared forward for {max_tokens} tokens"),
+                needed: widest,
+                allowed: ctx.limits.max_buffer_size,
+            });
+        }
         let mut input = buffers::storage(ctx, "prepared input", (max_tokens * h) as u64 * es);
         let mut links = Vec::with_capacity(layers.len());
         for (l, &layer) in layers.iter().enumerate() {
