@@ -561,3 +561,46 @@ fn gemm_whole_and_edge_tiles_match_cpu() {
         }
     }
 }
+
+/// Split-K sums its ranges in a fixed order: two runs give the same bits, for every kernel.
+#[test]
+fn split_k_is_bitwise_reproducible() {
+    let ctx = gpu();
+    let (m, n, k) = (24u32, 300u32, 1000u32);
+    let a = uniform(1, (m * k) as usize, -1.0, 1.0);
+    let b = uniform(2, (n * k) as usize, -1.0, 1.0);
+    let d = uniform(3, (m * n) as usize, -1.0, 1.0);
+    for kernel in gemm_kernels(ctx, (m as usize, n as usize, k as usize), 1) {
+        if matches!(kernel, GemmKernel::Gemv { .. }) {
+            continue;
+        }
+        let f16 = kernel.is_f16();
+        let (ab, bb) = (
+            buffers::upload(ctx, "a", &elem_bytes(&a, f16)),
+            buffers::upload(ctx, "b", &elem_bytes(&b, f16)),
+        );
+        let db = f32_buf(ctx, &d);
+        let partial = buffers::storage(
+            ctx,
+            "partial",
+            stages::split_k_partial_len((m, n, k), 7) * 4,
+        );
+        let runs: Vec<Vec<f32>> = (0..2)
+            .map(|_| {
+                let cb = buffers::storage(ctx, "c", (m * n * 4) as u64);
+                let mut rec = Recorder::new(ctx);
+                let ep = Epilogue::Add(Bind::all(&db));
+                let (a_, b_, c_, p_) = (
+                    Bind::all(&ab),
+                    Bind::all(&bb),
+                    Bind::all(&cb),
+                    Bind::all(&partial),
+                );
+                stages::gemm_split_k(&mut rec, "gemm", kernel, 7, (m, n, k), a_, b_, c_, ep, p_);
+                submit(ctx, rec);
+                read_f32(ctx, &cb, (m * n) as usize)
+            })
+            .collect();
+        assert_eq!(runs[0], runs[1], "{kernel:?}");
+    }
+}
