@@ -119,6 +119,26 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
     kernels
 }
 
+/// Every top-k selection that takes (r, k) on this adapter (`normalising`: those that can normalise).
+fn topk_kernels(ctx: &Context, r: usize, k: usize, normalising: bool) -> Vec<stages::TopkKernel> {
+    use stages::TopkKernel;
+    let (r, k) = (r as u32, k as u32);
+    let mut kernels = Vec::new();
+    if !normalising {
+        kernels.push(TopkKernel::Sort);
+    }
+    if stages::router_topk_by_rank(r, k) {
+        kernels.push(TopkKernel::Rank { flat: false });
+        if normalising {
+            kernels.push(TopkKernel::Rank { flat: true });
+        }
+    }
+    if stages::topk_by_subgroup(&ctx.caps, r, k) {
+        kernels.push(TopkKernel::Subgroup);
+    }
+    kernels
+}
+
 /// (split, n) of a test GEMM: SwiGLU pairs up to `split` = 2·half_n; epilogue 3 adds router columns from
 /// `split` on, plain and ADD ones may take an odd n.
 fn gemm_columns(half_n: usize, epilogue: u8, seed: u64) -> (usize, usize) {
@@ -323,18 +343,20 @@ proptest! {
         cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
         let eb = f32_buf(ctx, &ell);
         let (sb, ib) = (buffers::storage(ctx, "s", (t * k * 4) as u64), buffers::storage(ctx, "i", (t * k * 4) as u64));
-        let mut rec = Recorder::new(ctx);
-        stages::router_topk(&mut rec, (t as u32, r as u32, k as u32), Bind::all(&eb), Bind::all(&sb), Bind::all(&ib), None);
-        submit(ctx, rec);
-        let (gs, gi) = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
-        prop_assert_eq!(&gs, &scores, "scores");
-        for ti in 0..t {
-            let l = &ell[ti * 2 * r..][..2 * r];
-            for j in 0..k {
-                let s = scores[ti * k + j];
-                let ties = (0..r * r).filter(|&e| l[e / r] + l[r + e % r] == s).count();
-                if ties == 1 {
-                    prop_assert_eq!(gi[ti * k + j], indices[ti * k + j], "token {} slot {}", ti, j);
+        for kernel in topk_kernels(ctx, r, k, false) {
+            let mut rec = Recorder::new(ctx);
+            stages::router_topk_with(&mut rec, kernel, (t as u32, r as u32, k as u32), Bind::all(&eb), Bind::all(&sb), Bind::all(&ib), None);
+            submit(ctx, rec);
+            let (gs, gi) = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
+            prop_assert_eq!(&gs, &scores, "scores ({:?})", kernel);
+            for ti in 0..t {
+                let l = &ell[ti * 2 * r..][..2 * r];
+                for j in 0..k {
+                    let s = scores[ti * k + j];
+                    let ties = (0..r * r).filter(|&e| l[e / r] + l[r + e % r] == s).count();
+                    if ties == 1 {
+                        prop_assert_eq!(gi[ti * k + j], indices[ti * k + j], "token {} slot {} ({:?})", ti, j, kernel);
+                    }
                 }
             }
         }
@@ -354,10 +376,9 @@ proptest! {
         cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
         let (zb, mb, vb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
         let (sb, ib) = (buffers::storage(ctx, "s", (t * k * 4) as u64), buffers::storage(ctx, "i", (t * k * 4) as u64));
-        for flat in [false, true] {
+        for kernel in topk_kernels(ctx, r, k, true) {
         let mut rec = Recorder::new(ctx);
         let normalise = Some((Bind::all(&mb), Bind::all(&vb)));
-        let kernel = stages::TopkKernel::Rank { flat };
         stages::router_topk_with(&mut rec, kernel, (t as u32, r as u32, k as u32), Bind::all(&zb), Bind::all(&sb), Bind::all(&ib), normalise);
         submit(ctx, rec);
         let (gs, gi) = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
@@ -374,7 +395,7 @@ proptest! {
                     (0..r.min(k)).all(|j| j + 1 >= r || a[j] - a[j + 1] > 1e-4)
                 });
             if clear {
-                prop_assert_eq!(&gi[ti * k..][..k], &indices[ti * k..][..k], "token {} (flat: {})", ti, flat);
+                prop_assert_eq!(&gi[ti * k..][..k], &indices[ti * k..][..k], "token {} ({:?})", ti, kernel);
             }
         }
         }
@@ -602,5 +623,51 @@ fn split_k_is_bitwise_reproducible() {
             })
             .collect();
         assert_eq!(runs[0], runs[1], "{kernel:?}");
+    }
+}
+
+/// The subgroup top-k on this adapter (one fixed subgroup size, as lavapipe's 8 and NVIDIA's 32) at a
+/// size it covers, on many tokens with and without ties, against the CPU.
+#[test]
+fn router_topk_by_subgroup_matches_cpu() {
+    let ctx = gpu();
+    let (lo, hi) = ctx.caps.subgroup_sizes;
+    assert!(
+        ctx.caps.subgroup && lo == hi,
+        "the test adapter should have subgroups of one size"
+    );
+    let (t, r, k) = (300usize, lo.min(64) as usize, 4usize);
+    assert!(stages::topk_by_subgroup(&ctx.caps, r as u32, k as u32));
+    for ties in [false, true] {
+        let z = uniform(ties as u64, t * 2 * r, -4.0, 4.0);
+        let mut ell = vec![0.0; t * 2 * r];
+        cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
+        if ties {
+            ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
+        }
+        let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
+        cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
+        let eb = f32_buf(ctx, &ell);
+        let (sb, ib) = (
+            buffers::storage(ctx, "s", (t * k * 4) as u64),
+            buffers::storage(ctx, "i", (t * k * 4) as u64),
+        );
+        let mut rec = Recorder::new(ctx);
+        let (e_, s_, i_) = (Bind::all(&eb), Bind::all(&sb), Bind::all(&ib));
+        let kernel = stages::TopkKernel::Subgroup;
+        stages::router_topk_with(
+            &mut rec,
+            kernel,
+            (t as u32, r as u32, k as u32),
+            e_,
+            s_,
+            i_,
+            None,
+        );
+        submit(ctx, rec);
+        assert_eq!(read_f32(ctx, &sb, t * k), scores, "ties: {ties}");
+        if !ties {
+            assert_eq!(read_u32(ctx, &ib, t * k), indices);
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The router's kernels side by side for `omnimoe bench` (`router_variants_ms` in the JSON): the fused
-//! normalise + top-k by rank with tree or flat reductions, its parts alone, and the bitonic top-k, on the
-//! same random logits of T tokens.
+//! normalise + top-k by rank (tree or flat reductions) or by subgroup, their parts alone, and the bitonic
+//! top-k, on the same random logits of T tokens.
 
 use std::collections::BTreeMap;
 
@@ -79,6 +79,22 @@ pub fn router_variants(
                     } else {
                         (e_, None)
                     };
+                    stages::router_topk_with(rec, kernel, (t, r, k), input, s_, i_, norm)
+                }),
+            ));
+        }
+    }
+    if stages::topk_by_subgroup(&ctx.caps, r, k) {
+        for (name, fused) in [("subgroup_only", false), ("subgroup_normalise", true)] {
+            variants.push((
+                name,
+                Box::new(move |rec| {
+                    let (input, norm) = if fused {
+                        (z_, Some((m_, v_)))
+                    } else {
+                        (e_, None)
+                    };
+                    let kernel = TopkKernel::Subgroup;
                     stages::router_topk_with(rec, kernel, (t, r, k), input, s_, i_, norm)
                 }),
             ));

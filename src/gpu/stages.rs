@@ -501,13 +501,30 @@ pub fn router_topk_by_rank(r: u32, k: u32) -> bool {
 pub enum TopkKernel {
     /// The `by_rank` entry point (R ≤ 128, ≤ 256 candidates).
     Rank { flat: bool },
+    /// The `by_subgroup` entry point: a subgroup of S lanes per token (SUBGROUP with one fixed size S,
+    /// R ≤ 2S, ≤ 2S candidates).
+    Subgroup,
     /// The `main` entry point (any R ≤ 1024).
     Sort,
 }
 
-/// The selection [`router_topk`] uses.
-pub fn topk_kernel(r: u32, k: u32) -> TopkKernel {
-    if router_topk_by_rank(r, k) {
+/// Whether [`TopkKernel::Subgroup`] runs on an adapter with `caps` for (r, k).
+pub fn topk_by_subgroup(caps: &super::Capabilities, r: u32, k: u32) -> bool {
+    let (lo, hi) = caps.subgroup_sizes;
+    caps.subgroup
+        && lo == hi
+        && (4..=128).contains(&lo)
+        && 128 % lo == 0
+        && r <= 2 * lo
+        && candidate_count(r.min(k), k) <= 2 * lo
+}
+
+/// The selection [`router_topk`] uses on an adapter with `caps`: by subgroup where it fits, else by
+/// rank, else by sorting.
+pub fn topk_kernel(caps: &super::Capabilities, r: u32, k: u32) -> TopkKernel {
+    if topk_by_subgroup(caps, r, k) {
+        TopkKernel::Subgroup
+    } else if router_topk_by_rank(r, k) {
         TopkKernel::Rank { flat: false }
     } else {
         TopkKernel::Sort
@@ -525,7 +542,7 @@ pub fn router_topk<'a>(
     indices: Bind<'a>,
     normalise: Option<(Bind<'a>, Bind<'a>)>,
 ) {
-    let kernel = topk_kernel(r, k);
+    let kernel = topk_kernel(&rec.ctx().caps, r, k);
     router_topk_with(rec, kernel, (t, r, k), ell, scores, indices, normalise);
 }
 
@@ -561,6 +578,28 @@ pub fn router_topk_with<'a>(
                 v = v.with("FLAT");
             }
             rec.dispatch(label, label, "by_rank", &v, &params, binds, fold(t));
+        }
+        TopkKernel::Subgroup => {
+            let caps = &rec.ctx().caps;
+            assert!(
+                topk_by_subgroup(caps, r, k),
+                "no fixed subgroup size for R = {r}, K = {k}"
+            );
+            let mut v = Variant::default().with("SUBGROUP");
+            if let Some((mean, var)) = normalise {
+                v = v.with("NORMALISE");
+                binds.extend([(4, mean), (5, var)]);
+            }
+            let per_group = 128 / caps.subgroup_sizes.0;
+            rec.dispatch(
+                label,
+                label,
+                "by_subgroup",
+                &v,
+                &params,
+                binds,
+                fold(t.div_ceil(per_group)),
+            );
         }
         TopkKernel::Sort => {
             assert!(normalise.is_none(), "router_topk normalises only by rank");

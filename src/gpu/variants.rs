@@ -77,6 +77,12 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     out.push(("router_topk", "by_rank", v()));
     out.push(("router_topk", "by_rank", v().with("NORMALISE")));
     out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));
+    out.push(("router_topk", "by_subgroup", v().with("SUBGROUP")));
+    out.push((
+        "router_topk",
+        "by_subgroup",
+        v().with("SUBGROUP").with("NORMALISE"),
+    ));
     out.push(("expert_histogram", "clear", v()));
     out.push(("expert_histogram", "main", v().with("COUNT")));
     out.push(("expert_histogram", "clear", v().with("COUNT")));
