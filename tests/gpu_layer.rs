@@ -194,6 +194,19 @@ fn random_layer_matches_the_cpu(
     }
 }
 
+/// Enough tokens for the router to select by subgroup (from 1024 tokens, R ≤ 2S: on lavapipe's S = 8,
+/// R = 16 and K = 4), unchunked; and the same in chunks of 128 tokens, which select by rank.
+#[test]
+fn many_tokens_select_by_subgroup_and_match_the_cpu() {
+    let (lo, _) = gpu().caps.subgroup_sizes;
+    assert!(
+        omnimoe::gpu::stages::topk_by_subgroup(&gpu().caps, 16, 4),
+        "subgroup size {lo}"
+    );
+    random_layer_matches_the_cpu(1100, 24, 40, 256, 2, false, false, 11);
+    random_layer_matches_the_cpu(1100, 24, 40, 256, 2, false, true, 12);
+}
+
 /// A case with H = 1 where one token of five has a near-tie (found on an H100).
 #[test]
 fn a_near_tie_with_one_hidden_unit() {

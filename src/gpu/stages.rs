@@ -519,10 +519,15 @@ pub fn topk_by_subgroup(caps: &super::Capabilities, r: u32, k: u32) -> bool {
         && candidate_count(r.min(k), k) <= 2 * lo
 }
 
-/// The selection [`router_topk`] uses on an adapter with `caps`: by subgroup where it fits, else by
-/// rank, else by sorting.
-pub fn topk_kernel(caps: &super::Capabilities, r: u32, k: u32) -> TopkKernel {
-    if topk_by_subgroup(caps, r, k) {
+/// Tokens from which [`router_topk`] selects by subgroup where it can. Measured on an H100 (BENCHMARKS.md):
+/// a subgroup per token has the higher throughput (0.034 against 0.044 ms at T = 4096) but a longer chain
+/// for one token (the layer at T = 1 took 0.043 against 0.037 ms), and the two are even at T = 1024.
+pub const TOPK_SUBGROUP_MIN_T: u32 = 1024;
+
+/// The selection [`router_topk`] uses for `t` tokens on an adapter with `caps`: by subgroup from
+/// [`TOPK_SUBGROUP_MIN_T`] tokens where it fits, else by rank, else by sorting.
+pub fn topk_kernel(caps: &super::Capabilities, t: u32, r: u32, k: u32) -> TopkKernel {
+    if t >= TOPK_SUBGROUP_MIN_T && topk_by_subgroup(caps, r, k) {
         TopkKernel::Subgroup
     } else if router_topk_by_rank(r, k) {
         TopkKernel::Rank { flat: false }
@@ -542,7 +547,7 @@ pub fn router_topk<'a>(
     indices: Bind<'a>,
     normalise: Option<(Bind<'a>, Bind<'a>)>,
 ) {
-    let kernel = topk_kernel(&rec.ctx().caps, r, k);
+    let kernel = topk_kernel(&rec.ctx().caps, t, r, k);
     router_topk_with(rec, kernel, (t, r, k), ell, scores, indices, normalise);
 }
 
