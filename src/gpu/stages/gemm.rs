@@ -1,0 +1,379 @@
+//! Host side of `shaders/gemm.wgsl`, `gemm_coop.wgsl` and `gemv.wgsl`: the GEMM kernels and their
+//! configurations, the epilogues, and which shader and variant a GEMM dispatches.
+
+use super::super::buffers::Bind;
+use super::super::pipelines::Variant;
+use super::super::recorder::{fold, Recorder};
+
+/// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
+pub enum Epilogue<'a> {
+    /// C = A·Bᵀ (f32 output).
+    Store,
+    /// C = A·Bᵀ + D (f32 output).
+    Add(Bind<'a>),
+    /// C = A·Bᵀ + D with C in the storage type (a layer's output as the next layer's input).
+    AddElem(Bind<'a>),
+    /// C = SiLU(gate) ⊙ up over interleaved columns; output in the storage type. With `router` =
+    /// (split, z), columns from `split` on are router logits written raw to `z` (f32).
+    SwiGlu { router: Option<(u32, Bind<'a>)> },
+}
+
+/// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup and
+/// how its subgroups share them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoopTile {
+    /// 128 × 128: 8 subgroups of 32 × 64 (2 × 4 fragments).
+    Square,
+    /// 256 × 128: 8 subgroups of 64 × 64 (4 × 4 fragments; flag FM4).
+    Tall,
+    /// 128 × 256: 8 subgroups of 64 × 64 laid 2 × 4 (flags FM4, SGW).
+    Wide,
+    /// 256 × 128: 16 subgroups of 32 × 64 (flag SG16).
+    Tall16,
+    /// 128 × 256: 16 subgroups of 32 × 64 laid 4 × 4 (flags SG16, SGW).
+    Wide16,
+}
+
+impl CoopTile {
+    /// (rows, columns) of C per workgroup.
+    pub fn dims(self) -> (u32, u32) {
+        match self {
+            CoopTile::Square => (128, 128),
+            CoopTile::Tall | CoopTile::Tall16 => (256, 128),
+            CoopTile::Wide | CoopTile::Wide16 => (128, 256),
+        }
+    }
+
+    /// Subgroups of 32 per workgroup.
+    pub fn subgroups(self) -> u32 {
+        match self {
+            CoopTile::Tall16 | CoopTile::Wide16 => 16,
+            _ => 8,
+        }
+    }
+
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            CoopTile::Square => &[],
+            CoopTile::Tall => &["FM4"],
+            CoopTile::Wide => &["FM4", "SGW"],
+            CoopTile::Tall16 => &["SG16"],
+            CoopTile::Wide16 => &["SG16", "SGW"],
+        }
+    }
+}
+
+/// One configuration of the tensor-core GEMM (see `shaders/gemm_coop.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CoopConfig {
+    /// Workgroup tile.
+    pub tile: CoopTile,
+    /// K step: 16, 32 or 64 halves.
+    pub k_step: u32,
+    /// Staged blocks double buffered (one barrier a step instead of two).
+    pub double_buffer: bool,
+    /// Plain and ADD epilogues store accumulators straight to C (tiles inside C).
+    pub direct: bool,
+    /// Halves per element of the staged blocks: 1 (`f16`), 2 (`vec2<f16>`) or 4 (`vec4<f16>`).
+    pub smem_vec: u32,
+}
+
+impl CoopConfig {
+    /// The default, the fastest on an H100 at both of the layer's GEMM shapes (BENCHMARKS.md): 128 × 128
+    /// tiles, K step 64, one staging buffer of `vec2<f16>`, direct stores.
+    pub const DEFAULT: CoopConfig = CoopConfig {
+        tile: CoopTile::Square,
+        k_step: 64,
+        double_buffer: false,
+        direct: true,
+        smem_vec: 2,
+    };
+
+    /// Bytes of workgroup memory this configuration declares.
+    pub fn workgroup_bytes(self) -> u32 {
+        let (m, n) = self.tile.dims();
+        let bufs = if self.double_buffer { 2 } else { 1 };
+        bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.subgroups() * 1024
+    }
+
+    /// The preprocessing of `shaders/gemm_coop.wgsl` for this configuration (epilogue flags aside).
+    pub(crate) fn variant(self) -> Variant {
+        let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
+        for flag in self.tile.flags() {
+            v = v.with(flag);
+        }
+        match self.k_step {
+            16 => v = v.with("TK16"),
+            64 => v = v.with("TK64"),
+            _ => {}
+        }
+        if self.double_buffer {
+            v = v.with("DB");
+        }
+        match self.smem_vec {
+            2 => v = v.with("SMEM2"),
+            4 => v = v.with("SMEM4"),
+            _ => {}
+        }
+        v
+    }
+}
+
+/// Which GEMM kernel runs, and its tunable settings (see [`crate::gpu::tune`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GemmKernel {
+    /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16; staged
+    /// blocks single or double buffered.
+    Simt {
+        f16: bool,
+        k_step: u32,
+        double_buffer: bool,
+    },
+    /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
+    /// and K % 8 == 0; otherwise it runs as the SIMT kernel with K step 8).
+    ///
+    /// [`Capabilities::cooperative_matrix`]: super::super::Capabilities::cooperative_matrix
+    Coop(CoopConfig),
+    /// `shaders/gemv.wgsl`: weight streaming for M ≤ [`GEMV_MAX_M`] rows (decode), f32 or f16 storage;
+    /// more rows run as the SIMT kernel.
+    Gemv { f16: bool },
+}
+
+/// Most rows of A [`GemmKernel::Gemv`] takes.
+pub const GEMV_MAX_M: u32 = 8;
+
+impl GemmKernel {
+    /// The configurations of this kernel worth timing that fit `workgroup_bytes` of workgroup memory.
+    pub fn candidates(self, workgroup_bytes: u32) -> Vec<GemmKernel> {
+        match self {
+            GemmKernel::Simt { f16, .. } => [(8, false), (16, false), (8, true), (16, true)]
+                .into_iter()
+                .filter(|&(_, db)| (if db { 32768 } else { 16384 }) <= workgroup_bytes)
+                .map(|(k_step, double_buffer)| GemmKernel::Simt {
+                    f16,
+                    k_step,
+                    double_buffer,
+                })
+                .collect(),
+            GemmKernel::Gemv { f16 } => vec![GemmKernel::Gemv { f16 }],
+            GemmKernel::Coop(_) => {
+                use CoopTile::*;
+                // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
+                // 256-column tiles at K step 32, with vector-typed workgroup elements, lead; K step 16 and
+                // 256-row tiles with double buffering trail and are not tried.
+                let configs: Vec<CoopConfig> = [
+                    (Square, 64, false, 1),
+                    (Square, 64, false, 2),
+                    (Square, 64, false, 4),
+                    (Square, 32, true, 2),
+                    (Tall, 32, false, 2),
+                    (Wide, 32, false, 2),
+                    (Tall16, 32, false, 2),
+                    (Tall16, 32, false, 4),
+                    (Wide16, 32, false, 2),
+                ]
+                .into_iter()
+                .map(|(tile, k_step, double_buffer, smem_vec)| CoopConfig {
+                    tile,
+                    k_step,
+                    double_buffer,
+                    direct: true,
+                    smem_vec,
+                })
+                .collect();
+                configs
+                    .into_iter()
+                    .filter(|c| c.workgroup_bytes() <= workgroup_bytes)
+                    .map(GemmKernel::Coop)
+                    .collect()
+            }
+        }
+    }
+
+    /// The kernel with its tunable settings cleared: what the autotune's results are keyed by.
+    pub fn family(self) -> GemmKernel {
+        match self {
+            GemmKernel::Simt { f16, .. } => GemmKernel::Simt {
+                f16,
+                k_step: 0,
+                double_buffer: false,
+            },
+            GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
+            GemmKernel::Gemv { f16 } => GemmKernel::Gemv { f16 },
+        }
+    }
+
+    /// Whether this kernel stores activations and weights as f16.
+    pub fn is_f16(self) -> bool {
+        matches!(
+            self,
+            GemmKernel::Coop(_)
+                | GemmKernel::Simt { f16: true, .. }
+                | GemmKernel::Gemv { f16: true }
+        )
+    }
+}
+
+/// The epilogue of a GEMM without its buffers: what decides the shader variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpilogueKind {
+    /// [`Epilogue::Store`].
+    Store,
+    /// [`Epilogue::Add`].
+    Add,
+    /// [`Epilogue::AddElem`].
+    AddElem,
+    /// [`Epilogue::SwiGlu`] without router columns.
+    SwiGlu,
+    /// [`Epilogue::SwiGlu`] with router columns.
+    SwiGluRouter,
+}
+
+impl<'a> Epilogue<'a> {
+    /// Appends the epilogue's bindings (D, or the router logits Z) to `binds`; returns the first router
+    /// column (`n` without router columns).
+    pub(super) fn bind(self, n: u32, binds: &mut Vec<(u32, Bind<'a>)>) -> u32 {
+        match self {
+            Epilogue::Store | Epilogue::SwiGlu { router: None } => n,
+            Epilogue::Add(d) | Epilogue::AddElem(d) => {
+                binds.push((4, d));
+                n
+            }
+            Epilogue::SwiGlu {
+                router: Some((at, z)),
+            } => {
+                binds.push((5, z));
+                at
+            }
+        }
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> EpilogueKind {
+        match self {
+            Epilogue::Store => EpilogueKind::Store,
+            Epilogue::Add(_) => EpilogueKind::Add,
+            Epilogue::AddElem(_) => EpilogueKind::AddElem,
+            Epilogue::SwiGlu { router: None } => EpilogueKind::SwiGlu,
+            Epilogue::SwiGlu { router: Some(_) } => EpilogueKind::SwiGluRouter,
+        }
+    }
+}
+
+/// The preprocessing of shared/gemm_epilogue.wgsl for `epilogue` with f32 or f16 storage.
+pub(crate) fn epilogue_variant(f16: bool, epilogue: EpilogueKind) -> Variant {
+    let mut variant = Variant::storage(f16);
+    match epilogue {
+        EpilogueKind::Store => {}
+        EpilogueKind::Add => variant = variant.with("ADD"),
+        EpilogueKind::AddElem => {
+            variant = variant.with("ADD");
+            variant.out_f16 = f16;
+        }
+        EpilogueKind::SwiGlu | EpilogueKind::SwiGluRouter => {
+            variant = variant.with("SWIGLU");
+            variant.out_f16 = f16;
+            if epilogue == EpilogueKind::SwiGluRouter {
+                variant = variant.with("ROUTER");
+            }
+        }
+    }
+    variant
+}
+
+/// The shader, variant and workgroup counts [`gemm`] dispatches for `kernel` on an adapter with `caps`.
+pub fn gemm_dispatch(
+    caps: &super::super::Capabilities,
+    kernel: GemmKernel,
+    (m, n, k): (u32, u32, u32),
+    epilogue: EpilogueKind,
+) -> (&'static str, Variant, [u32; 3]) {
+    let f16 = kernel.is_f16();
+    let mut variant = epilogue_variant(f16, epilogue);
+    match kernel {
+        GemmKernel::Coop(config) if k % 8 == 0 && caps.cooperative_matrix => {
+            let mut v = config.variant();
+            v.flags.extend(variant.flags);
+            v.out_f16 = variant.out_f16;
+            // Direct stores write f32 accumulators: only into an f32 C.
+            if config.direct && matches!(epilogue, EpilogueKind::Store | EpilogueKind::Add) {
+                v = v.with("DIRECT");
+            }
+            let (tm, tn) = config.tile.dims();
+            ("gemm_coop", v, [n.div_ceil(tn), m.div_ceil(tm), 1])
+        }
+        GemmKernel::Gemv { .. } if m <= GEMV_MAX_M => {
+            if f16 && k % 8 == 0 {
+                variant = variant.with("VEC8");
+            } else if k % 4 == 0 {
+                variant = variant.with("VEC4");
+            }
+            ("gemv", variant, fold(n.div_ceil(4)))
+        }
+        _ => {
+            if k % 4 == 0 {
+                variant = variant.with("VEC4");
+            }
+            let (k_step, double_buffer) = match kernel {
+                GemmKernel::Simt {
+                    k_step,
+                    double_buffer,
+                    ..
+                } => (k_step, double_buffer),
+                GemmKernel::Coop(_) | GemmKernel::Gemv { .. } => (8, false),
+            };
+            if double_buffer {
+                variant = variant.with("DB");
+            }
+            let groups = [n.div_ceil(128), m.div_ceil(128), 1];
+            ("gemm", variant.constant("TK", k_step), groups)
+        }
+    }
+}
+
+/// Every (shader, variant) the layer may dispatch for an (m, n, k) GEMM through `kernel` with the epilogue
+/// `kinds`, its split-K pass included: what [`crate::gpu::Context::compiles`] checks before the kernel is used.
+pub fn gemm_uses(
+    caps: &super::super::Capabilities,
+    kernel: GemmKernel,
+    shape: (u32, u32, u32),
+    kinds: &[EpilogueKind],
+) -> Vec<(&'static str, Variant)> {
+    let mut uses: Vec<(&'static str, Variant)> = kinds
+        .iter()
+        .map(|&kind| {
+            let (stage, variant, _) = gemm_dispatch(caps, kernel, shape, kind);
+            (stage, variant)
+        })
+        .collect();
+    let (stage, variant, _) = gemm_dispatch(caps, kernel, shape, EpilogueKind::Store);
+    uses.push((stage, variant.with("SPLITK")));
+    uses
+}
+
+/// gemm: `c = a · bᵀ` (`a` [m, k], `b` [n, k], elem) with an epilogue.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    kernel: GemmKernel,
+    (m, n, k): (u32, u32, u32),
+    a: Bind<'a>,
+    b: Bind<'a>,
+    c: Bind<'a>,
+    epilogue: Epilogue<'a>,
+) {
+    let (stage, variant, groups) =
+        gemm_dispatch(&rec.ctx().caps, kernel, (m, n, k), epilogue.kind());
+    let mut binds = vec![(1, a), (2, b), (3, c)];
+    let split = epilogue.bind(n, &mut binds);
+    rec.dispatch(
+        label,
+        stage,
+        "main",
+        &variant,
+        &[m, n, k, split],
+        binds,
+        groups,
+    );
+}

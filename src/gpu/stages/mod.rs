@@ -1,0 +1,22 @@
+//! Host side of each WGSL stage: its uniform parameters, bindings and launch shape, recorded into a
+//! [`Recorder`] so that a whole forward pass becomes one command buffer. The math of each stage is in the
+//! doc comment of its `shaders/<stage>.wgsl` and of its CPU twin in `src/cpu/<stage>.rs`.
+//!
+//! - [`gemm`](self::gemm()): the GEMM kernels (SIMT, tensor cores, decode GEMV), their configurations and
+//!   epilogues; split-K and its reduction;
+//! - the router (normalise, top-k);
+//! - the counting sort of pairs by expert (histogram, scan, scatter);
+//! - the expert stage (scores, combine, both in one pass).
+
+mod counting_sort;
+mod expert;
+mod gemm;
+mod router;
+mod split_k;
+
+pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
+pub use counting_sort::*;
+pub use expert::*;
+pub use gemm::*;
+pub use router::*;
+pub use split_k::*;

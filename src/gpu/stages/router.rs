@@ -1,0 +1,159 @@
+//! Host side of `shaders/router_normalise.wgsl` and `shaders/router_topk.wgsl`.
+
+use super::super::buffers::Bind;
+use super::super::pipelines::Variant;
+use super::super::recorder::{fold, Recorder};
+
+/// router_normalise: BatchNorm + per-axis log-softmax of `z` [t, 2r] into `ell`.
+pub fn router_normalise<'a>(
+    rec: &mut Recorder<'a>,
+    (t, r): (u32, u32),
+    z: Bind<'a>,
+    mean: Bind<'a>,
+    var: Bind<'a>,
+    ell: Bind<'a>,
+) {
+    let binds = vec![(1, z), (2, mean), (3, var), (4, ell)];
+    let v = Variant::default().constant("WG", r.next_power_of_two().clamp(32, 256));
+    rec.dispatch(
+        "router_normalise",
+        "router_normalise",
+        "main",
+        &v,
+        &[t, r],
+        binds,
+        fold(t),
+    );
+}
+
+/// Candidates the top-k stage sorts: pairs (p, q) with (p+1)(q+1) ≤ K among K'×K'.
+pub fn candidate_count(kp: u32, k: u32) -> u32 {
+    (0..kp).map(|a| kp.min(k / (a + 1))).sum()
+}
+
+/// Whether [`router_topk`] runs its rank-based entry point (R ≤ 128, at most 256 candidates), which can
+/// also normalise: then the router needs no separate [`router_normalise`] pass.
+pub fn router_topk_by_rank(r: u32, k: u32) -> bool {
+    r <= 128 && candidate_count(r.min(k), k) <= 256
+}
+
+/// How [`router_topk_with`] selects: by rank (`flat`: the normalising reductions read whole by every
+/// invocation instead of a tree), or by bitonic sorts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopkKernel {
+    /// The `by_rank` entry point (R ≤ 128, ≤ 256 candidates).
+    Rank { flat: bool },
+    /// The `by_subgroup` entry point: a subgroup of S lanes per token (SUBGROUP with one fixed size S,
+    /// R ≤ 2S, ≤ 2S candidates).
+    Subgroup,
+    /// The `main` entry point (any R ≤ 1024).
+    Sort,
+}
+
+/// Whether [`TopkKernel::Subgroup`] runs on an adapter with `caps` for (r, k).
+pub fn topk_by_subgroup(caps: &super::super::Capabilities, r: u32, k: u32) -> bool {
+    let (lo, hi) = caps.subgroup_sizes;
+    caps.subgroup
+        && lo == hi
+        && (4..=128).contains(&lo)
+        && 128 % lo == 0
+        && r <= 2 * lo
+        && candidate_count(r.min(k), k) <= 2 * lo
+}
+
+/// Tokens from which [`router_topk`] selects by subgroup where it can. Measured on an H100 (BENCHMARKS.md):
+/// a subgroup per token has the higher throughput (0.034 against 0.044 ms at T = 4096) but a longer chain
+/// for one token (the layer at T = 1 took 0.043 against 0.037 ms), and the two are even at T = 1024.
+pub const TOPK_SUBGROUP_MIN_T: u32 = 1024;
+
+/// The selection [`router_topk`] uses for `t` tokens on an adapter with `caps`: by subgroup from
+/// [`TOPK_SUBGROUP_MIN_T`] tokens where it fits, else by rank, else by sorting.
+pub fn topk_kernel(caps: &super::super::Capabilities, t: u32, r: u32, k: u32) -> TopkKernel {
+    if t >= TOPK_SUBGROUP_MIN_T && topk_by_subgroup(caps, r, k) {
+        TopkKernel::Subgroup
+    } else if router_topk_by_rank(r, k) {
+        TopkKernel::Rank { flat: false }
+    } else {
+        TopkKernel::Sort
+    }
+}
+
+/// router_topk: per-token top-K experts from `ell` [t, 2r] into `scores`, `indices` [t, k]. With
+/// `normalise` = (mean, var) (only where [`router_topk_by_rank`]), `ell` holds the raw logits z and the
+/// stage applies router_normalise first.
+pub fn router_topk<'a>(
+    rec: &mut Recorder<'a>,
+    (t, r, k): (u32, u32, u32),
+    ell: Bind<'a>,
+    scores: Bind<'a>,
+    indices: Bind<'a>,
+    normalise: Option<(Bind<'a>, Bind<'a>)>,
+) {
+    let kernel = topk_kernel(&rec.ctx().caps, t, r, k);
+    router_topk_with(rec, kernel, (t, r, k), ell, scores, indices, normalise);
+}
+
+/// [`router_topk`] with the selection given (Rank only where [`router_topk_by_rank`]).
+#[allow(clippy::too_many_arguments)]
+pub fn router_topk_with<'a>(
+    rec: &mut Recorder<'a>,
+    kernel: TopkKernel,
+    (t, r, k): (u32, u32, u32),
+    ell: Bind<'a>,
+    scores: Bind<'a>,
+    indices: Bind<'a>,
+    normalise: Option<(Bind<'a>, Bind<'a>)>,
+) {
+    let kp = r.min(k);
+    let cand = candidate_count(kp, k);
+    let (axis_pow2, cand_pow2) = (r.next_power_of_two(), cand.next_power_of_two());
+    let params = [t, r, k, kp, axis_pow2, cand_pow2, cand];
+    let mut binds = vec![(1, ell), (2, scores), (3, indices)];
+    let label = "router_topk";
+    match kernel {
+        TopkKernel::Rank { flat } => {
+            assert!(
+                router_topk_by_rank(r, k),
+                "ranks need R ≤ 128 and ≤ 256 candidates"
+            );
+            let mut v = Variant::default();
+            if let Some((mean, var)) = normalise {
+                v = v.with("NORMALISE");
+                binds.extend([(4, mean), (5, var)]);
+            }
+            if flat {
+                v = v.with("FLAT");
+            }
+            rec.dispatch(label, label, "by_rank", &v, &params, binds, fold(t));
+        }
+        TopkKernel::Subgroup => {
+            let caps = &rec.ctx().caps;
+            assert!(
+                topk_by_subgroup(caps, r, k),
+                "no fixed subgroup size for R = {r}, K = {k}"
+            );
+            let mut v = Variant::default().with("SUBGROUP");
+            if let Some((mean, var)) = normalise {
+                v = v.with("NORMALISE");
+                binds.extend([(4, mean), (5, var)]);
+            }
+            let per_group = 128 / caps.subgroup_sizes.0;
+            rec.dispatch(
+                label,
+                label,
+                "by_subgroup",
+                &v,
+                &params,
+                binds,
+                fold(t.div_ceil(per_group)),
+            );
+        }
+        TopkKernel::Sort => {
+            assert!(normalise.is_none(), "router_topk normalises only by rank");
+            // One invocation per compare-exchange of the larger sort.
+            let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
+            let v = Variant::default().constant("WG", wg);
+            rec.dispatch(label, label, "main", &v, &params, binds, fold(t));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Split-K: a GEMM's K ranges over a third dispatch dimension, then `shaders/gemm_reduce.wgsl` adds the
+//! partial products in range order and applies the epilogue.
+
+use super::super::buffers::Bind;
+use super::super::recorder::{fold, Recorder};
+use super::gemm::{epilogue_variant, gemm_dispatch, Epilogue, EpilogueKind, GemmKernel};
+
+/// Rows of A up to which [`split_k`] may split K.
+pub const SPLIT_K_MAX_M: u32 = 256;
+/// Workgroups a split-K GEMM aims for: enough to fill a GPU of ~128 compute units twice.
+const SPLIT_K_WORKGROUPS: u32 = 256;
+
+/// How many K ranges [`gemm_split_k`] should use for an (m, n, k) GEMM through `kernel`: 1 (no split)
+/// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave most of a large GPU idle (a decode
+/// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~256 workgroups, each at
+/// least 128 deep in K.
+pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
+    let (tm, tn) = match kernel {
+        GemmKernel::Coop(config) => config.tile.dims(),
+        GemmKernel::Simt { .. } => (128, 128),
+        GemmKernel::Gemv { .. } => return 1,
+    };
+    let tiles = n.div_ceil(tn) * m.div_ceil(tm);
+    if m > SPLIT_K_MAX_M || tiles >= SPLIT_K_WORKGROUPS / 2 {
+        return 1;
+    }
+    SPLIT_K_WORKGROUPS.div_ceil(tiles).min(k / 128).max(1)
+}
+
+/// K per range and the number of ranges for `splits` requested over `k` (ranges a multiple of 64 deep,
+/// every K step of every kernel).
+fn k_ranges(k: u32, splits: u32) -> (u32, u32) {
+    let kz = k.div_ceil(splits).next_multiple_of(64);
+    (kz, k.div_ceil(kz))
+}
+
+/// f32 elements of the partial products [`gemm_split_k`] writes for `splits` over an (m, n, k) GEMM.
+pub fn split_k_partial_len((m, n, k): (u32, u32, u32), splits: u32) -> u64 {
+    k_ranges(k, splits).1 as u64 * m as u64 * n as u64
+}
+
+/// gemm with split-K: `splits` workgroup layers each multiply one K range into `partial`
+/// ([`split_k_partial_len`] f32), then gemm_reduce adds them in range order and applies the epilogue.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_split_k<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    kernel: GemmKernel,
+    splits: u32,
+    (m, n, k): (u32, u32, u32),
+    a: Bind<'a>,
+    b: Bind<'a>,
+    c: Bind<'a>,
+    epilogue: Epilogue<'a>,
+    partial: Bind<'a>,
+) {
+    let (kz, ranges) = k_ranges(k, splits);
+    let caps = &rec.ctx().caps;
+    let (stage, variant, mut groups) = gemm_dispatch(caps, kernel, (m, n, k), EpilogueKind::Store);
+    groups[2] = ranges;
+    // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
+    let binds = vec![(1, a), (2, b), (3, partial)];
+    let params = [m, n, k, n, kz];
+    rec.dispatch(
+        label,
+        stage,
+        "main",
+        &variant.with("SPLITK"),
+        &params,
+        binds,
+        groups,
+    );
+    let reduce = epilogue_variant(kernel.is_f16(), epilogue.kind());
+    let mut binds = vec![(1, partial), (3, c)];
+    let split = epilogue.bind(n, &mut binds);
+    let groups = fold((m * n.div_ceil(2)).div_ceil(256));
+    let params = [m, n, ranges, split, 0];
+    rec.dispatch(
+        label,
+        "gemm_reduce",
+        "main",
+        &reduce,
+        &params,
+        binds,
+        groups,
+    );
+}
