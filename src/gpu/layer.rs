@@ -446,9 +446,15 @@ impl<'c> OmniMoeLayer<'c> {
     }
 
     /// f32 elements of split-K partial products a chunk of up to `tokens` tokens may need.
+    ///
+    /// The split count depends on m only through the rows of output tiles (tiles are 128 or 256 rows), so
+    /// within a band of tile rows the partial products grow with m: the band ends (multiples of 128) and
+    /// `tokens` itself are the only m to try. This runs on every plain forward, so it tries those few.
     fn split_k_partial_len(&self, tokens: usize) -> u64 {
         let most = tokens.min(stages::SPLIT_K_MAX_M as usize) as u32;
-        (1..=most)
+        (128..most)
+            .step_by(128)
+            .chain([most])
             .flat_map(|m| self.gemm_shapes(m))
             .map(|(m, n, k)| {
                 stages::split_k_partial_len(
