@@ -2,7 +2,8 @@
 // partial products of each element in split order, then applies the GEMM's epilogue (plain, ADD,
 // SWIGLU, SWIGLU with ROUTER, output in the storage type; see shared/gemm_epilogue.wgsl):
 //
-//   acc[m, n] = Σ_{z = 0..S} P[z, m, n]        P: [S, M, N] f32; S is passed in the parameters' `k`
+//   acc[m, n] = Σ_{z = 0..S} P[z, m, n]        P: [S, MP, N] f32; S is passed in the parameters' `k`,
+//                                              MP (rows per range, ≥ M) in `kz`, 0 meaning M
 //
 // Launch: ⌈M·⌈N/2⌉ / 256⌉ workgroups (ids folded over x and y) of 256; invocation i takes the column pair
 // (2j, 2j + 1) of row m (i = m·⌈N/2⌉ + j), so a SwiGLU pair is in one invocation. The sum runs in z order:
@@ -26,10 +27,11 @@ fn main(
         return;
     }
     let two = col + 1u < p.n;
+    let rows = select(p.m, p.kz, p.kz != 0u);
     var v0 = 0.0;
     var v1 = 0.0;
     for (var z = 0u; z < p.k; z++) {
-        let o = (z * p.m + r) * p.n + col;
+        let o = (z * rows + r) * p.n + col;
         v0 += partial[o];
         if (two) {
             v1 += partial[o + 1u];

@@ -7,7 +7,8 @@
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
 //! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and up to
 //! [`stages::EXPERT_TOKEN_MAX_T`] tokens its scores and combine are one pass (expert_token).
-//! GEMMs: the GEMV up to [`GEMV_MAX_M`] tokens, split-K where [`stages::split_k`] says so, else the
+//! GEMMs: the GEMV up to [`GEMV_MAX_M`] tokens, the skinny tensor-core kernel up to
+//! [`stages::SKINNY_MAX_M`] where it applies, split-K where [`stages::split_k`] says so, else the
 //! configuration [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.
 
 use std::sync::Mutex;
@@ -124,6 +125,8 @@ pub struct OmniMoeLayer<'c> {
     config: OmniMoeConfig,
     f16: bool,
     gemm: GemmKernel,
+    /// Few-token GEMMs the skinny kernel takes run on it ([`Self::uses_skinny`]).
+    skinny: bool,
     schedule: ExpertSchedule,
     chunk: usize,
     mean: wgpu::Buffer,
@@ -192,11 +195,13 @@ impl<'c> OmniMoeLayer<'c> {
         let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, f16));
         let f32s = |label, v: &[f32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
         debug_assert_eq!(gate_up_router.len(), (2 * i + 2 * r) * h);
+        let gemm = Self::gemm_kernel(ctx, &c, f16, options);
         let layer = OmniMoeLayer {
             ctx,
             config: c,
             f16,
-            gemm: Self::gemm_kernel(ctx, &c, f16, options),
+            gemm,
+            skinny: Self::uses_skinny(ctx, gemm),
             schedule: options.schedule.resolve(ctx),
             chunk,
 
@@ -271,6 +276,29 @@ impl<'c> OmniMoeLayer<'c> {
         #[cfg(target_arch = "wasm32")]
         let _ = uses;
         coop
+    }
+
+    /// Whether the skinny tensor-core kernel runs the GEMMs of 9 to [`stages::SKINNY_MAX_M`] tokens: with
+    /// the tensor-core GEMM, where its workgroup memory fits the adapter's and the driver compiles it
+    /// (`OMNIMOE_SKINNY=off` keeps it off, for measuring).
+    fn uses_skinny(ctx: &Context, gemm: GemmKernel) -> bool {
+        if !matches!(gemm, GemmKernel::Coop(_)) || stages::skinny_env().0 == Some("off") {
+            return false;
+        }
+        [1, 17, 33].into_iter().all(|m| {
+            let fits =
+                stages::skinny_workgroup_bytes(m) <= ctx.limits.max_compute_workgroup_storage_size;
+            #[cfg(not(target_arch = "wasm32"))]
+            let compiles = fits
+                && pollster::block_on(ctx.compiles(
+                    "gemm_skinny",
+                    "main",
+                    &stages::skinny_variant(m),
+                ));
+            #[cfg(target_arch = "wasm32")]
+            let compiles = fits;
+            compiles
+        })
     }
 
     /// Largest chunk of tokens whose buffers all fit the adapter's binding size.
@@ -354,6 +382,10 @@ impl<'c> OmniMoeLayer<'c> {
     /// rows it does not have; measured in BENCHMARKS.md), else the layer's kernel with the configuration
     /// the autotune chose on this adapter.
     fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
+        let all = stages::skinny_env().0 == Some("all");
+        if self.skinny && stages::skinny_takes((m, n, k)) && (m > GEMV_MAX_M || all) {
+            return GemmKernel::Skinny;
+        }
         if m <= GEMV_MAX_M {
             return GemmKernel::Gemv { f16: self.f16 };
         }
@@ -452,15 +484,15 @@ impl<'c> OmniMoeLayer<'c> {
     /// `tokens` itself are the only m to try. This runs on every plain forward, so it tries those few.
     fn split_k_partial_len(&self, tokens: usize) -> u64 {
         let most = tokens.min(stages::SPLIT_K_MAX_M as usize) as u32;
+        // The skinny kernel's bands end at 16, 32 and 64 rows.
         (128..most)
             .step_by(128)
+            .chain([16, 32, 64].into_iter().filter(|&m| m < most))
             .chain([most])
             .flat_map(|m| self.gemm_shapes(m))
             .map(|(m, n, k)| {
-                stages::split_k_partial_len(
-                    (m, n, k),
-                    stages::split_k(self.gemm_for(m, n, k), (m, n, k)),
-                )
+                let kernel = self.gemm_for(m, n, k);
+                stages::split_k_partial_len(kernel, (m, n, k), stages::split_k(kernel, (m, n, k)))
             })
             .max()
             .unwrap_or(0)
@@ -481,8 +513,8 @@ impl<'c> OmniMoeLayer<'c> {
     ) {
         let kernel = self.gemm_for(m, n, k);
         let splits = stages::split_k(kernel, (m, n, k));
-        if splits > 1 {
-            let len = stages::split_k_partial_len((m, n, k), splits) * 4;
+        if splits > 1 || kernel == GemmKernel::Skinny {
+            let len = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
             let partial = Bind::range(&scratch.partial, 0, len);
             stages::gemm_split_k(
                 rec,

@@ -20,6 +20,10 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("gemm_coop", include_str!("../../shaders/gemm_coop.wgsl")),
     ("gemv", include_str!("../../shaders/gemv.wgsl")),
     (
+        "gemm_skinny",
+        include_str!("../../shaders/gemm_skinny.wgsl"),
+    ),
+    (
         "gemm_reduce",
         include_str!("../../shaders/gemm_reduce.wgsl"),
     ),
@@ -161,7 +165,7 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
 }
 
 /// Stages whose indexing is checked in the shader itself, so wgpu's runtime bounds checks can go.
-const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv"];
+const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv", "gemm_skinny"];
 
 /// Replaces each `#import NAME` line with the shared source of that name (one level: shared files do not
 /// import).

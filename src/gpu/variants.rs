@@ -49,6 +49,15 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push((stage, "main", variant.with("SPLITK")));
         }
     }
+    for m in [1, 17, 33] {
+        let (stage, variant, _) = stages::gemm_dispatch(
+            &caps,
+            GemmKernel::Skinny,
+            (m, 1024, 1024),
+            EpilogueKind::Store,
+        );
+        out.push((stage, "main", variant));
+    }
     for f16 in [false, true] {
         for kind in EPILOGUES {
             out.push(("gemm_reduce", "main", stages::epilogue_variant(f16, kind)));

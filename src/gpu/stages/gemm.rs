@@ -4,6 +4,7 @@
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
+use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
 pub enum Epilogue<'a> {
@@ -137,6 +138,11 @@ pub enum GemmKernel {
     /// `shaders/gemv.wgsl`: weight streaming for M ≤ [`GEMV_MAX_M`] rows (decode), f32 or f16 storage;
     /// more rows run as the SIMT kernel.
     Gemv { f16: bool },
+    /// `shaders/gemm_skinny.wgsl`: up to [`super::SKINNY_MAX_M`] rows on tensor cores with the f16 weights streamed
+    /// straight into fragments, always split over K ([`super::gemm_split_k`]). Shapes it does not take
+    /// ([`skinny_takes`]), adapters without cooperative matrices and plain [`gemm`] calls run the SIMT f16
+    /// kernel instead.
+    Skinny,
 }
 
 /// Most rows of A [`GemmKernel::Gemv`] takes.
@@ -156,6 +162,7 @@ impl GemmKernel {
                 })
                 .collect(),
             GemmKernel::Gemv { f16 } => vec![GemmKernel::Gemv { f16 }],
+            GemmKernel::Skinny => vec![GemmKernel::Skinny],
             GemmKernel::Coop(_) => {
                 use CoopTile::*;
                 // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
@@ -200,6 +207,7 @@ impl GemmKernel {
             },
             GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
             GemmKernel::Gemv { f16 } => GemmKernel::Gemv { f16 },
+            GemmKernel::Skinny => GemmKernel::Skinny,
         }
     }
 
@@ -208,6 +216,7 @@ impl GemmKernel {
         matches!(
             self,
             GemmKernel::Coop(_)
+                | GemmKernel::Skinny
                 | GemmKernel::Simt { f16: true, .. }
                 | GemmKernel::Gemv { f16: true }
         )
@@ -310,6 +319,10 @@ pub fn gemm_dispatch(
             }
             ("gemv", variant, fold(n.div_ceil(4)))
         }
+        // The first pass of a split-K GEMM: plain partial products, whatever the epilogue.
+        GemmKernel::Skinny if caps.cooperative_matrix && skinny_takes((m, n, k)) => {
+            ("gemm_skinny", skinny_variant(m), skinny_groups(n))
+        }
         _ => {
             if k % 4 == 0 {
                 variant = variant.with("VEC4");
@@ -320,7 +333,7 @@ pub fn gemm_dispatch(
                     double_buffer,
                     ..
                 } => (k_step, double_buffer),
-                GemmKernel::Coop(_) | GemmKernel::Gemv { .. } => (8, false),
+                GemmKernel::Coop(_) | GemmKernel::Gemv { .. } | GemmKernel::Skinny => (8, false),
             };
             if double_buffer {
                 variant = variant.with("DB");
@@ -347,7 +360,11 @@ pub fn gemm_uses(
         })
         .collect();
     let (stage, variant, _) = gemm_dispatch(caps, kernel, shape, EpilogueKind::Store);
-    uses.push((stage, variant.with("SPLITK")));
+    if stage != "gemm_skinny" {
+        uses.push((stage, variant.with("SPLITK")));
+    }
+    uses.sort();
+    uses.dedup();
     uses
 }
 
@@ -363,6 +380,14 @@ pub fn gemm<'a>(
     c: Bind<'a>,
     epilogue: Epilogue<'a>,
 ) {
+    let kernel = match kernel {
+        GemmKernel::Skinny => GemmKernel::Simt {
+            f16: true,
+            k_step: 8,
+            double_buffer: false,
+        },
+        other => other,
+    };
     let (stage, variant, groups) =
         gemm_dispatch(&rec.ctx().caps, kernel, (m, n, k), epilogue.kind());
     let mut binds = vec![(1, a), (2, b), (3, c)];

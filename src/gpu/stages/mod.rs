@@ -3,7 +3,7 @@
 //! doc comment of its `shaders/<stage>.wgsl` and of its CPU twin in `src/cpu/<stage>.rs`.
 //!
 //! - [`gemm`](self::gemm()): the GEMM kernels (SIMT, tensor cores, decode GEMV), their configurations and
-//!   epilogues; split-K and its reduction;
+//!   epilogues; split-K and its reduction; the skinny tensor-core kernel for a few rows;
 //! - the router (normalise, top-k);
 //! - the counting sort of pairs by expert (histogram, scan, scatter);
 //! - the expert stage (scores, combine, both in one pass).
@@ -12,6 +12,7 @@ mod counting_sort;
 mod expert;
 mod gemm;
 mod router;
+mod skinny;
 mod split_k;
 
 pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
@@ -19,4 +20,5 @@ pub use counting_sort::*;
 pub use expert::*;
 pub use gemm::*;
 pub use router::*;
+pub use skinny::*;
 pub use split_k::*;

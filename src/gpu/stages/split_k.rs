@@ -4,6 +4,7 @@
 use super::super::buffers::Bind;
 use super::super::recorder::{fold, Recorder};
 use super::gemm::{epilogue_variant, gemm_dispatch, Epilogue, EpilogueKind, GemmKernel};
+use super::skinny::{skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes};
 
 /// Rows of A up to which [`split_k`] may split K.
 pub const SPLIT_K_MAX_M: u32 = 256;
@@ -14,10 +15,13 @@ const SPLIT_K_WORKGROUPS: u32 = 256;
 /// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave most of a large GPU idle (a decode
 /// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~256 workgroups, each at
 /// least 128 deep in K.
+///
+/// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says.
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     let (tm, tn) = match kernel {
         GemmKernel::Coop(config) => config.tile.dims(),
-        GemmKernel::Simt { .. } => (128, 128),
+        GemmKernel::Skinny if skinny_takes((m, n, k)) => return skinny_splits((m, n, k)),
+        GemmKernel::Simt { .. } | GemmKernel::Skinny => (128, 128),
         GemmKernel::Gemv { .. } => return 1,
     };
     let tiles = n.div_ceil(tn) * m.div_ceil(tm);
@@ -34,13 +38,36 @@ fn k_ranges(k: u32, splits: u32) -> (u32, u32) {
     (kz, k.div_ceil(kz))
 }
 
-/// f32 elements of the partial products [`gemm_split_k`] writes for `splits` over an (m, n, k) GEMM.
-pub fn split_k_partial_len((m, n, k): (u32, u32, u32), splits: u32) -> u64 {
-    k_ranges(k, splits).1 as u64 * m as u64 * n as u64
+/// The ranges `kernel` runs for `splits` asked: the skinny kernel needs at least
+/// [`skinny_fewest_splits`].
+fn splits_for(kernel: GemmKernel, (m, n, k): (u32, u32, u32), splits: u32) -> u32 {
+    if kernel == GemmKernel::Skinny && skinny_takes((m, n, k)) {
+        splits.max(skinny_fewest_splits(m, k))
+    } else {
+        splits
+    }
+}
+
+/// Rows of each range's partial product: m, or m rounded up to the skinny kernel's fragments.
+fn partial_rows(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
+    if kernel == GemmKernel::Skinny && skinny_takes((m, n, k)) {
+        skinny_rows(m)
+    } else {
+        m
+    }
+}
+
+/// f32 elements of the partial products [`gemm_split_k`] writes for `splits` over an (m, n, k) GEMM
+/// through `kernel`.
+pub fn split_k_partial_len(kernel: GemmKernel, (m, n, k): (u32, u32, u32), splits: u32) -> u64 {
+    let rows = partial_rows(kernel, (m, n, k));
+    k_ranges(k, splits_for(kernel, (m, n, k), splits)).1 as u64 * rows as u64 * n as u64
 }
 
 /// gemm with split-K: `splits` workgroup layers each multiply one K range into `partial`
 /// ([`split_k_partial_len`] f32), then gemm_reduce adds them in range order and applies the epilogue.
+/// [`GemmKernel::Skinny`] on an adapter without cooperative matrices, or on a shape it does not take,
+/// runs as the SIMT f16 kernel.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm_split_k<'a>(
     rec: &mut Recorder<'a>,
@@ -54,27 +81,27 @@ pub fn gemm_split_k<'a>(
     epilogue: Epilogue<'a>,
     partial: Bind<'a>,
 ) {
-    let (kz, ranges) = k_ranges(k, splits);
+    let (kz, ranges) = k_ranges(k, splits_for(kernel, (m, n, k), splits));
     let caps = &rec.ctx().caps;
     let (stage, variant, mut groups) = gemm_dispatch(caps, kernel, (m, n, k), EpilogueKind::Store);
     groups[2] = ranges;
     // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
     let binds = vec![(1, a), (2, b), (3, partial)];
-    let params = [m, n, k, n, kz];
-    rec.dispatch(
-        label,
-        stage,
-        "main",
-        &variant.with("SPLITK"),
-        &params,
-        binds,
-        groups,
-    );
+    let rows = if stage == "gemm_skinny" {
+        let params = [m, n, k, kz];
+        rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
+        partial_rows(kernel, (m, n, k))
+    } else {
+        let params = [m, n, k, n, kz];
+        let variant = variant.with("SPLITK");
+        rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
+        m
+    };
     let reduce = epilogue_variant(kernel.is_f16(), epilogue.kind());
     let mut binds = vec![(1, partial), (3, c)];
     let split = epilogue.bind(n, &mut binds);
     let groups = fold((m * n.div_ceil(2)).div_ceil(256));
-    let params = [m, n, ranges, split, 0];
+    let params = [m, n, ranges, split, rows];
     rec.dispatch(
         label,
         "gemm_reduce",
