@@ -379,11 +379,12 @@ impl<'c> OmniMoeLayer<'c> {
 
     /// The GEMM kernel for `m` tokens of an (N, K) shape: the weight-streaming GEMV up to
     /// [`GEMV_MAX_M`] tokens (decode: it reads each weight once, where a 128-row tile reads it for 128
-    /// rows it does not have; measured in BENCHMARKS.md), else the layer's kernel with the configuration
-    /// the autotune chose on this adapter.
+    /// rows it does not have; measured in BENCHMARKS.md), the skinny tensor-core kernel above it where
+    /// [`stages::skinny_prefers`] says so, else the layer's kernel with the configuration the autotune
+    /// chose on this adapter.
     fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let all = stages::skinny_env().0 == Some("all");
-        if self.skinny && stages::skinny_takes((m, n, k)) && (m > GEMV_MAX_M || all) {
+        if self.skinny && stages::skinny_prefers((m, n, k)) && (m > GEMV_MAX_M || all) {
             return GemmKernel::Skinny;
         }
         if m <= GEMV_MAX_M {

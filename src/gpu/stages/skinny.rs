@@ -28,6 +28,15 @@ pub fn skinny_takes((m, n, k): (u32, u32, u32)) -> bool {
         && (n as u64) * (k as u64) < 1 << 31
 }
 
+/// Whether a layer should run an (m, n, k) GEMM the skinny kernel takes on it rather than on the tiled
+/// tensor-core kernel: up to 32 rows, and up to 64 where the output is narrower than K is deep (the down
+/// projection). Measured on an H100 at the README's sizes (BENCHMARKS.md): from 9 to 32 tokens it beats the
+/// tiled split-K kernel at both GEMMs; at 64 it wins the down projection (8 MB of weights) and loses the
+/// gate/up projection, where its partial products (8.5 MB for 17 MB of weights) cost more than it saves.
+pub fn skinny_prefers((m, n, k): (u32, u32, u32)) -> bool {
+    skinny_takes((m, n, k)) && (m <= 32 || n < k)
+}
+
 /// 16-row fragments per column for m rows: 1, 2 or 4.
 fn fragments(m: u32) -> u32 {
     m.div_ceil(16).next_power_of_two()
