@@ -16,6 +16,35 @@ const WANTED: Features = Features::SHADER_F16
     .union(Features::TIMESTAMP_QUERY)
     .union(Features::TIMESTAMP_QUERY_INSIDE_PASSES);
 
+/// Features a context leaves off even where the adapter has them: the fallback paths that Metal, DX12,
+/// older GPUs and browsers take, tested on any adapter (`Context::with_options`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ContextOptions {
+    /// No SHADER_F16: f32 storage only.
+    pub no_shader_f16: bool,
+    /// No SUBGROUP: workgroup-memory reductions and selections instead of subgroup operations.
+    pub no_subgroup: bool,
+    /// No cooperative matrices: the SIMT GEMM for f16 too (also `OMNIMOE_NO_COOP=1`).
+    pub no_cooperative_matrix: bool,
+}
+
+impl ContextOptions {
+    /// The features these options take away.
+    fn removed(self) -> Features {
+        let mut f = Features::empty();
+        if self.no_shader_f16 {
+            f |= Features::SHADER_F16;
+        }
+        if self.no_subgroup {
+            f |= Features::SUBGROUP;
+        }
+        if self.no_cooperative_matrix {
+            f |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
+        }
+        f
+    }
+}
+
 /// What an adapter offers that matters to omnimoe.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Capabilities {
@@ -207,8 +236,7 @@ impl Context {
     /// Picks the best adapter (a discrete GPU first; `WGPU_BACKEND` and `WGPU_ADAPTER_NAME` narrow the
     /// choice) and opens a device with the features and limits omnimoe uses.
     pub async fn new() -> Result<Context> {
-        let adapter = choose_adapter(&instance()).await?;
-        Self::from_adapter(&adapter).await
+        Self::with_options(&ContextOptions::default()).await
     }
 
     /// Blocking [`Context::new`] for native code.
@@ -217,14 +245,34 @@ impl Context {
         pollster::block_on(Self::new())
     }
 
+    /// [`Context::new`] with the features `options` name left off the device.
+    pub async fn with_options(options: &ContextOptions) -> Result<Context> {
+        let adapter = choose_adapter(&instance()).await?;
+        Self::from_adapter_with(&adapter, options).await
+    }
+
+    /// Blocking [`Context::with_options`] for native code.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn with_options_blocking(options: &ContextOptions) -> Result<Context> {
+        pollster::block_on(Self::with_options(options))
+    }
+
     /// Opens a device on `adapter`: every feature of [`WANTED`] it has, cooperative matrices where they
     /// fit `shaders/gemm_coop.wgsl`, and all of its limits.
     pub async fn from_adapter(adapter: &wgpu::Adapter) -> Result<Context> {
+        Self::from_adapter_with(adapter, &ContextOptions::default()).await
+    }
+
+    /// [`Context::from_adapter`] with the features `options` name left off the device.
+    pub async fn from_adapter_with(
+        adapter: &wgpu::Adapter,
+        options: &ContextOptions,
+    ) -> Result<Context> {
         let info = adapter.get_info();
         let coop = adapter.cooperative_matrix_properties();
-        let mut features = adapter.features() & WANTED;
-        let all = adapter.features() | Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
-        let use_coop = Capabilities::of(all & adapter.features(), &info, &coop).cooperative_matrix
+        let offered = adapter.features() - options.removed();
+        let mut features = offered & WANTED;
+        let use_coop = Capabilities::of(offered, &info, &coop).cooperative_matrix
             && std::env::var_os("OMNIMOE_NO_COOP").is_none();
         if use_coop {
             features |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;

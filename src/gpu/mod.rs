@@ -3,7 +3,7 @@
 pub mod context;
 pub mod pipelines;
 
-pub use context::{AdapterReport, Capabilities, Context};
+pub use context::{AdapterReport, Capabilities, Context, ContextOptions};
 pub mod buffers;
 pub mod layer;
 pub mod prepared;

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod checks;
+
 /// `../shared/golden` beside the workspace root (or `$OMNIMOE_GOLDEN_DIR`); panics with the fix when absent.
 pub fn golden_dir() -> PathBuf {
     let dir = std::env::var_os("OMNIMOE_GOLDEN_DIR")
