@@ -1,12 +1,15 @@
-//! Every shader variant the layer can build parses, validates and translates to SPIR-V with naga.
+//! Every shader variant the layer can build parses, validates and translates to SPIR-V, MSL (Metal) and
+//! HLSL (DX12) with naga, and compiles where Metal's or DirectX's shader compiler is installed.
 
 use omnimoe::gpu::pipelines::{preprocess, source};
 use omnimoe::gpu::variants::all_variants;
 
 #[test]
-fn every_shader_variant_validates_in_naga() {
+fn every_shader_variant_validates_and_translates_in_naga() {
     let variants = all_variants();
     assert!(variants.len() > 20);
+    let (mut msl_sources, mut hlsl_sources) = (Vec::new(), Vec::new());
+    let mut coop_skipped_for_hlsl = 0;
     for (stage, entry, variant) in variants {
         let code = preprocess(source(stage), &variant);
         let module = naga::front::wgsl::parse_str(&code).unwrap_or_else(|e| {
@@ -40,5 +43,118 @@ fn every_shader_variant_validates_in_naga() {
         };
         naga::back::spv::write_vec(&module, &info, &options, Some(&pipeline))
             .unwrap_or_else(|e| panic!("{stage} {variant:?}: SPIR-V: {e}"));
+        let msl = translate_msl(&module, &info, entry)
+            .unwrap_or_else(|e| panic!("{stage} {variant:?}: MSL: {e}"));
+        msl_sources.push((format!("{stage}-{}", msl_sources.len()), msl));
+        if variant.flags.contains("COOP") {
+            // wgpu offers cooperative matrices on Vulkan and Metal only, and naga's HLSL writer has none:
+            // the layer never builds these variants for DX12.
+            coop_skipped_for_hlsl += 1;
+            continue;
+        }
+        let hlsl = translate_hlsl(&module, &info, entry)
+            .unwrap_or_else(|e| panic!("{stage} {variant:?}: HLSL: {e}"));
+        hlsl_sources.push((
+            format!("{stage}-{}", hlsl_sources.len()),
+            entry.to_string(),
+            hlsl,
+        ));
     }
+    assert!(msl_sources.len() > 100 && hlsl_sources.len() > 50);
+    eprintln!(
+        "translated {} variants to MSL and {} to HLSL ({} cooperative-matrix variants are Vulkan/Metal only)",
+        msl_sources.len(),
+        hlsl_sources.len(),
+        coop_skipped_for_hlsl
+    );
+    compile_with_external_tools(&msl_sources, &hlsl_sources);
+}
+
+/// Compiles the translations where Apple's Metal compiler (`xcrun metal`) or the DirectX Shader Compiler
+/// (`dxc`) is on this machine; says why not where one is missing (only these may be skipped).
+fn compile_with_external_tools(msl: &[(String, String)], hlsl: &[(String, String, String)]) {
+    let dir = std::env::temp_dir().join(format!("omnimoe-xlate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let have = |cmd: &str, arg: &str| {
+        std::process::Command::new(cmd)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if have("xcrun", "--find") && have("xcrun", "metal") {
+        for (name, src) in msl {
+            let path = dir.join(format!("{name}.metal"));
+            std::fs::write(&path, src).unwrap();
+            let out = std::process::Command::new("xcrun")
+                .args(["metal", "-c", "-o"])
+                .arg(dir.join(format!("{name}.air")))
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    } else {
+        eprintln!("MSL not compiled: no Metal compiler (`xcrun metal`) on this machine");
+    }
+    if have("dxc", "--version") {
+        for (name, entry, src) in hlsl {
+            let path = dir.join(format!("{name}.hlsl"));
+            std::fs::write(&path, src).unwrap();
+            let out = std::process::Command::new("dxc")
+                .args(["-T", "cs_6_2", "-E", entry, "-enable-16bit-types"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    } else {
+        eprintln!("HLSL not compiled: no DirectX Shader Compiler (`dxc`) on this machine");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn translate_msl(
+    module: &naga::Module,
+    info: &naga::valid::ModuleInfo,
+    entry: &str,
+) -> Result<String, String> {
+    let options = naga::back::msl::Options {
+        lang_version: (2, 4),
+        ..Default::default()
+    };
+    let pipeline = naga::back::msl::PipelineOptions {
+        entry_point: Some((naga::ShaderStage::Compute, entry.to_string())),
+        ..Default::default()
+    };
+    naga::back::msl::write_string(module, info, &options, &pipeline)
+        .map(|(s, _)| s)
+        .map_err(|e| e.to_string())
+}
+
+fn translate_hlsl(
+    module: &naga::Module,
+    info: &naga::valid::ModuleInfo,
+    entry: &str,
+) -> Result<String, String> {
+    let options = naga::back::hlsl::Options {
+        shader_model: naga::back::hlsl::ShaderModel::V6_2,
+        ..Default::default()
+    };
+    let pipeline = naga::back::hlsl::PipelineOptions {
+        entry_point: Some((naga::ShaderStage::Compute, entry.to_string())),
+    };
+    let mut out = String::new();
+    let mut writer = naga::back::hlsl::Writer::new(&mut out, &options, &pipeline);
+    writer
+        .write(module, info, None)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
 }
