@@ -65,7 +65,7 @@ impl OmniMoeConfig {
                 format!("must be in 1..={MAX_EXPERTS_PER_TOKEN}, got {k}"),
             );
         }
-        if k % 2 != 0 {
+        if !k.is_multiple_of(2) {
             return err("num_experts_per_token", format!("must be even, got {k}"));
         }
         let r2 = self.grid() * self.grid();
@@ -104,6 +104,20 @@ pub fn isqrt(n: usize) -> usize {
     r
 }
 
+/// Checks an input `x` is `[T, H]` (a whole number of rows of `hidden`) and finite; returns T. The CPU
+/// reference and the GPU layer both take their input through it.
+pub fn check_input(x: &[f32], hidden: usize) -> Result<usize> {
+    if !x.len().is_multiple_of(hidden) {
+        return Err(Error::Shape {
+            name: "input".into(),
+            expected: vec![x.len() / hidden, hidden],
+            found: vec![x.len()],
+        });
+    }
+    crate::io::check_finite("input", x)?;
+    Ok(x.len() / hidden)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,18 +154,4 @@ mod tests {
         assert_eq!((ok.grid(), ok.axis_k()), (17, 6));
         assert_eq!(OmniMoeConfig::new(8, 8, 64, 64).unwrap().axis_k(), 8);
     }
-}
-
-/// Checks an input `x` is `[T, H]` (a whole number of rows of `hidden`) and finite; returns T. The CPU
-/// reference and the GPU layer both take their input through it.
-pub fn check_input(x: &[f32], hidden: usize) -> Result<usize> {
-    if x.len() % hidden != 0 {
-        return Err(Error::Shape {
-            name: "input".into(),
-            expected: vec![x.len() / hidden, hidden],
-            found: vec![x.len()],
-        });
-    }
-    crate::io::check_finite("input", x)?;
-    Ok(x.len() / hidden)
 }

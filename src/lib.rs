@@ -17,6 +17,8 @@
 //! # Ok::<(), omnimoe::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod cpu;
 pub mod error;

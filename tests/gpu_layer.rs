@@ -55,7 +55,7 @@ fn random_layer_matches_the_cpu(
     seed: u64,
 ) {
     let r = omnimoe::config::isqrt(n);
-    let k = if full && r * r % 2 == 0 && r * r <= 128 {
+    let k = if full && (r * r).is_multiple_of(2) && r * r <= 128 {
         r * r
     } else {
         (2 * k_half).min(r * r / 2 * 2)

@@ -426,7 +426,7 @@ proptest! {
         let indices: Vec<u32> = (0..t * k)
             .map(|_| {
                 let e = rng.next_u64() as usize % (r * r);
-                (if rng.next_u64() % 3 == 0 { e % 5 } else { e }) as u32
+                (if rng.next_u64().is_multiple_of(3) { e % 5 } else { e }) as u32
             })
             .collect();
         let pairs = indices.len();

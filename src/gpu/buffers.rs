@@ -55,7 +55,7 @@ pub fn storage(ctx: &Context, label: &str, bytes: u64) -> wgpu::Buffer {
 /// A storage buffer holding `bytes`.
 pub fn upload(ctx: &Context, label: &str, bytes: &[u8]) -> wgpu::Buffer {
     let mut padded;
-    let contents = if bytes.len() % 4 == 0 && !bytes.is_empty() {
+    let contents = if bytes.len().is_multiple_of(4) && !bytes.is_empty() {
         bytes
     } else {
         padded = bytes.to_vec();

@@ -1,6 +1,8 @@
 //! Project tasks.
 //!
-//! - `cargo xtask test` is the one test command (CI runs exactly it). Native tier: makes sure a Vulkan
+//! - `cargo xtask test` is the one test command (CI runs exactly it). Crate hygiene: the library's
+//!   `rust-version` covers its locked dependencies' and `cargo package -p omnimoe` builds the packaged
+//!   crate. Native tier: makes sure a Vulkan
 //!   driver exists (installing Mesa's software driver, lavapipe, on Debian/Ubuntu as root when there is
 //!   none; otherwise it names the command to run), pins `WGPU_BACKEND=vulkan` on Linux, and runs every
 //!   test of the workspace in release mode. Browser tier: installs what is missing (Chromium and its
@@ -70,11 +72,106 @@ fn test(extra: &[String]) {
             cmd.env("XDG_RUNTIME_DIR", dir);
         }
     }
+    crate_hygiene();
     cmd.current_dir(root)
         .args(["test", "--workspace", "--release"])
         .args(extra);
     run(&mut cmd);
     browser_tests();
+}
+
+/// The library crate as published: its `rust-version` covers every locked dependency's (and this
+/// toolchain meets it), and `cargo package -p omnimoe` builds it from its own files alone.
+fn crate_hygiene() {
+    let root = workspace_root();
+    let out = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .output()
+        .unwrap_or_else(|e| fail(&format!("cargo metadata: {e}")));
+    if !out.status.success() {
+        fail(&format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| fail(&format!("cargo metadata: {e}")));
+    let version = |v: &serde_json::Value| -> Option<(u32, u32)> {
+        let mut it = v.as_str()?.split('.').map(|x| x.parse::<u32>().ok());
+        Some((it.next()??, it.next().flatten().unwrap_or(0)))
+    };
+    let packages = meta["packages"].as_array().cloned().unwrap_or_default();
+    let by_id = |id: &str| packages.iter().find(|p| p["id"] == id);
+    let ours = packages
+        .iter()
+        .find(|p| p["name"] == "omnimoe")
+        .unwrap_or_else(|| fail("no omnimoe package in cargo metadata"));
+    let msrv = version(&ours["rust_version"])
+        .unwrap_or_else(|| fail("omnimoe's Cargo.toml sets no rust-version"));
+    // The library's normal dependencies, transitively, from the resolved graph.
+    let nodes = meta["resolve"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let node = |id: &str| nodes.iter().find(|n| n["id"] == id);
+    let mut todo = vec![ours["id"].as_str().unwrap_or_default().to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        for dep in node(&id)
+            .and_then(|n| n["deps"].as_array())
+            .into_iter()
+            .flatten()
+        {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k["kind"].is_null()));
+            if normal {
+                todo.push(dep["pkg"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    for id in &seen {
+        let Some(p) = by_id(id) else { continue };
+        if let Some(need) = version(&p["rust_version"]) {
+            if need > msrv {
+                fail(&format!(
+                    "omnimoe's rust-version {}.{} is below {} {}'s {}.{}: raise it in Cargo.toml",
+                    msrv.0, msrv.1, p["name"], p["version"], need.0, need.1
+                ));
+            }
+        }
+    }
+    let rustc = Command::new("rustc").arg("--version").output();
+    let have = rustc
+        .ok()
+        .and_then(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            version(&serde_json::Value::from(text.split_whitespace().nth(1)?))
+        })
+        .unwrap_or_else(|| fail("cannot read rustc's version"));
+    if have < msrv {
+        fail(&format!(
+            "this rustc is {}.{}, older than omnimoe's rust-version {}.{}",
+            have.0, have.1, msrv.0, msrv.1
+        ));
+    }
+    eprintln!(
+        "xtask: rust-version {}.{} covers the {} crates omnimoe builds on",
+        msrv.0,
+        msrv.1,
+        seen.len() - 1
+    );
+    run(Command::new(env!("CARGO")).current_dir(root).args([
+        "package",
+        "-p",
+        "omnimoe",
+        "--allow-dirty",
+        "--locked",
+    ]));
 }
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -7,9 +7,17 @@ use super::super::recorder::{fold, Recorder};
 /// How expert_scores walks the pairs.
 pub enum ScoresSchedule<'a> {
     /// One workgroup per expert over its sorted pairs: `offset` [n + 1] and `perm` [pairs].
-    ExpertCentric { offset: Bind<'a>, perm: Bind<'a> },
+    ExpertCentric {
+        /// Where each expert's pairs start.
+        offset: Bind<'a>,
+        /// The pairs sorted by expert.
+        perm: Bind<'a>,
+    },
     /// One workgroup per token over its slots: `indices` [t, k].
-    TokenCentric { indices: Bind<'a> },
+    TokenCentric {
+        /// The router's indices.
+        indices: Bind<'a>,
+    },
 }
 
 /// expert_scores: `h[p] = SiLU(u_e · x_t) · exp(scores[p])` for every pair.
@@ -44,7 +52,7 @@ pub fn expert_scores<'a>(
 /// The expert stages' variant: f32 or f16 storage, vec4 rows where H % 4 == 0.
 fn expert_variant(f16: bool, h: u32) -> Variant {
     let v = Variant::storage(f16);
-    if h % 4 == 0 {
+    if h.is_multiple_of(4) {
         v.with("VEC4")
     } else {
         v

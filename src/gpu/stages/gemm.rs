@@ -16,7 +16,10 @@ pub enum Epilogue<'a> {
     AddElem(Bind<'a>),
     /// C = SiLU(gate) ⊙ up over interleaved columns; output in the storage type. With `router` =
     /// (split, z), columns from `split` on are router logits written raw to `z` (f32).
-    SwiGlu { router: Option<(u32, Bind<'a>)> },
+    SwiGlu {
+        /// (first router column, router logits) where the GEMM's last columns are router logits.
+        router: Option<(u32, Bind<'a>)>,
+    },
 }
 
 /// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup and
@@ -126,8 +129,11 @@ pub enum GemmKernel {
     /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16; staged
     /// blocks single or double buffered.
     Simt {
+        /// f16 storage (else f32).
         f16: bool,
+        /// K step: 8 or 16.
         k_step: u32,
+        /// Staged blocks double buffered.
         double_buffer: bool,
     },
     /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
@@ -137,7 +143,10 @@ pub enum GemmKernel {
     Coop(CoopConfig),
     /// `shaders/gemv.wgsl`: weight streaming for M ≤ [`GEMV_MAX_M`] rows (decode), f32 or f16 storage;
     /// more rows run as the SIMT kernel.
-    Gemv { f16: bool },
+    Gemv {
+        /// f16 storage (else f32).
+        f16: bool,
+    },
     /// `shaders/gemm_skinny.wgsl`: up to [`super::SKINNY_MAX_M`] rows on tensor cores with the f16 weights streamed
     /// straight into fragments, always split over K ([`super::gemm_split_k`]). Shapes it does not take
     /// ([`skinny_takes`]), adapters without cooperative matrices and plain [`gemm`] calls run the SIMT f16

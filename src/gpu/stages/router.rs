@@ -42,7 +42,10 @@ pub fn router_topk_by_rank(r: u32, k: u32) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TopkKernel {
     /// The `by_rank` entry point (R ≤ 128, ≤ 256 candidates).
-    Rank { flat: bool },
+    Rank {
+        /// Reductions read whole by every invocation instead of a tree.
+        flat: bool,
+    },
     /// The `by_subgroup` entry point: a subgroup of S lanes per token (SUBGROUP with one fixed size S,
     /// R ≤ 2S, ≤ 2S candidates).
     Subgroup,
