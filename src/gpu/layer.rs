@@ -117,6 +117,9 @@ pub(crate) struct Scratch {
     scatter: ScatterScratch,
     /// Split-K partial products of the GEMMs of chunks of up to [`stages::SPLIT_K_MAX_M`] tokens.
     partial: wgpu::Buffer,
+    /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
+    pub(crate) router_scores: wgpu::Buffer,
+    pub(crate) router_indices: wgpu::Buffer,
 }
 
 /// One OmniMoE layer resident on a GPU.
@@ -473,6 +476,8 @@ impl<'c> OmniMoeLayer<'c> {
             sums: s("scan sums", 1024 * 4),
             scatter: ScatterScratch::new(self.ctx, (t * k as u64) as u32),
             partial: s("split-K partial products", partial * 4),
+            router_scores: s("router scores", t * k as u64 * 4),
+            router_indices: s("router indices", t * k as u64 * 4),
         });
         *guard = Some((want, scratch.clone()));
         scratch

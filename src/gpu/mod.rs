@@ -5,6 +5,7 @@ pub mod pipelines;
 
 pub use context::{AdapterReport, Capabilities, Context, ContextOptions};
 pub mod buffers;
+mod encode;
 pub mod layer;
 pub mod prepared;
 pub mod recorder;
@@ -12,6 +13,7 @@ pub mod stages;
 pub mod tune;
 pub mod variants;
 
+pub use encode::EncodeOutputs;
 pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};
 pub use prepared::PreparedForward;
 pub use recorder::Timing;
