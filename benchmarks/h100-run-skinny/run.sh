@@ -1,0 +1,30 @@
+#!/bin/bash
+# Final run of this session: every GPU test binary, then the README config (f16, f32) and the token sweep
+# with the skinny kernel (default) and without it (OMNIMOE_SKINNY=off), interleaved on one machine.
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export WGPU_BACKEND=vulkan OMNIMOE_GOLDEN_DIR=$PWD/.dev/golden RUST_LOG=omnimoe=warn
+cd .dev; for f in omnimoe-new gpu_stages gpu_layer gpu_prepared gpu_encode gpu_features; do xz -d -k -f $f.xz; chmod +x $f; done
+L=$OUT/log.txt
+nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,utilization.gpu --format=csv -lms 500 > /tmp/clocks.csv 2>&1 &
+for t in gpu_stages gpu_layer gpu_prepared gpu_encode gpu_features; do echo "== $t" >> $L; timeout 150 ./$t --test-threads 1 >> $L 2>&1; echo "rc=$?" >> $L; done
+echo "== f16" >> $L; timeout 120 ./omnimoe-new bench --dtype f16 --layers 4 --json $OUT/h100-f16.json >> $L 2>&1; echo "rc=$?" >> $L
+echo "== f32" >> $L; timeout 120 ./omnimoe-new bench --dtype f32 --layers 4 --json $OUT/h100-f32.json >> $L 2>&1; echo "rc=$?" >> $L
+echo "== sweep" >> $L; timeout 200 ./omnimoe-new bench --dtype f16 --sweep tokens --runs 10 --json $OUT/h100-tokens-f16.json --plot $OUT/h100-tokens-f16.svg >> $L 2>&1; echo "rc=$?" >> $L
+echo "== sweep off" >> $L; OMNIMOE_SKINNY=off timeout 200 ./omnimoe-new bench --dtype f16 --sweep tokens --runs 10 --json $OUT/h100-tokens-f16-no-skinny.json >> $L 2>&1; echo "rc=$?" >> $L
+kill %1
+cp /tmp/clocks.csv $OUT/h100-clocks.csv
+python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+for name in ["h100-tokens-f16-no-skinny", "h100-tokens-f16"]:
+    try:
+        d = json.load(open(f"{out}/{name}.json"))
+    except Exception as e:
+        print(name, e); continue
+    print(name)
+    for p in d["sweep"]:
+        st = p.get("stages", {})
+        print("  T=%5d gpu %.4f wall %.4f staged %.4f gu %.4f down %.4f" % (p["tokens"], p["layer_ms"], p["layer_wall_ms"], p["layer_staged_ms"], st.get("dense_gate_up_router", 0), st.get("dense_down", 0)))
+PY
+grep -E "^(==|test result|rc=|layer|stack|dense_|router_|expert_s|expert_c|.*panicked|.*FAILED)" $L | cut -c1-200
