@@ -92,16 +92,10 @@ impl OmniMoeConfig {
     }
 }
 
-/// ⌊√n⌋ exactly, for any n.
+/// ⌊√n⌋ exactly, for any n (the fuzz of `OmniMoeConfig::new` found the float-seeded version looping
+/// forever on n near `usize::MAX`, where r² wrapped).
 pub fn isqrt(n: usize) -> usize {
-    let mut r = (n as f64).sqrt() as usize;
-    while r * r > n {
-        r -= 1;
-    }
-    while (r + 1) * (r + 1) <= n {
-        r += 1;
-    }
-    r
+    n.isqrt()
 }
 
 /// Checks an input `x` is `[T, H]` (a whole number of rows of `hidden`) and finite; returns T. The CPU
@@ -128,6 +122,12 @@ mod tests {
             let r = isqrt(n);
             assert!(r * r <= n && (r + 1) * (r + 1) > n, "n={n}");
         }
+        // Found by the config fuzz (tests/fuzz_loader.rs): the float-seeded version never returned.
+        for n in [usize::MAX, usize::MAX - 1, 1 << 62, (1 << 32) * (1 << 31)] {
+            let r = isqrt(n) as u128;
+            assert!(r * r <= n as u128 && (r + 1) * (r + 1) > n as u128, "n={n}");
+        }
+        assert!(OmniMoeConfig::new(8, 8, usize::MAX, 4).is_ok());
     }
 
     #[test]
