@@ -46,6 +46,19 @@ pub enum Error {
         /// The bad value.
         value: f32,
     },
+    /// A result overflowed f32 (finite weights and input whose products or sums do not fit).
+    #[error(
+        "`{name}` overflowed to {value} at element {index}: the weights or input hold values too large \
+         for f32 arithmetic"
+    )]
+    Overflow {
+        /// The result (`output`, `router.scores`).
+        name: String,
+        /// Flat index of the first non-finite element.
+        index: usize,
+        /// The value there.
+        value: f32,
+    },
     /// The file's `__metadata__` has a key that does not parse.
     #[error("metadata `{key}`: {reason}")]
     Metadata {
