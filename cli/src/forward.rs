@@ -58,8 +58,7 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
                 name: name.into(),
                 index,
                 value: values[index],
-            }
-            .into());
+            });
         }
     }
     let indices: Vec<i32> = routed.indices.iter().map(|&i| i as i32).collect();
