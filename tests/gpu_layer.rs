@@ -175,16 +175,25 @@ fn bad_input_and_limits_give_typed_errors() {
     ));
     assert_eq!(layer.forward_host_blocking(&[]).unwrap().tokens, 0);
 
-    let too_many = omnimoe::OmniMoeConfig::new(1, 1, (1 << 20) + 1, 2).unwrap();
+    // The router's grid side is at most 1024; the expert-centric counting sort takes at most 2^20.
+    let too_many = omnimoe::OmniMoeConfig::new(1, 1, 1025 * 1025, 2).unwrap();
     let w_big = OmniMoeWeights::random(too_many, 1).unwrap();
     assert!(matches!(
         OmniMoeLayer::new(ctx, &w_big, &LayerOptions::default()),
-        Err(omnimoe::Error::Limit { what, .. }) if what == "num_experts"
+        Err(omnimoe::Error::Limit { what, .. }) if what.starts_with("num_experts")
     ));
+    let sorted = omnimoe::OmniMoeConfig::new(1, 1, (1 << 20) + 1, 2).unwrap();
+    let w_sorted = OmniMoeWeights::random(sorted, 1).unwrap();
+    let expert_centric = options(ExpertSchedule::ExpertCentric);
+    assert!(matches!(
+        OmniMoeLayer::new(ctx, &w_sorted, &expert_centric),
+        Err(omnimoe::Error::Limit { what, .. }) if what.contains("expert-centric")
+    ));
+    assert!(OmniMoeLayer::new(ctx, &w_sorted, &LayerOptions::default()).is_ok());
 }
 
-/// A device whose storage bindings are limited to 1 MiB: weights beyond it are rejected, and long inputs
-/// are chunked.
+/// A device whose storage bindings are limited to 1 MiB: expert tables beyond it are split over several
+/// bindings up to 8, beyond that rejected, and long inputs are chunked.
 #[test]
 fn small_binding_limits_reject_big_weights_and_chunk_tokens() {
     let instance =
@@ -200,10 +209,17 @@ fn small_binding_limits_reject_big_weights_and_chunk_tokens() {
     let ctx = omnimoe::gpu::Context::from_device_with_info(device, queue, adapter.get_info());
     let big =
         OmniMoeWeights::random(omnimoe::OmniMoeConfig::new(64, 16, 8192, 8).unwrap(), 1).unwrap();
-    match OmniMoeLayer::new(&ctx, &big, &LayerOptions::default()) {
+    let split = OmniMoeLayer::new(&ctx, &big, &LayerOptions::default()).unwrap();
+    assert_eq!(split.expert_table_parts(), 2);
+    let x = omnimoe::rng::SplitMix64::new(4).normals(40 * 64);
+    let out = split.forward_host_blocking(&x).unwrap();
+    assert!(compare_with_cpu("split", &big, &x, &out, 1e-4, 1e-4, 1e-4) >= 36);
+    let huge =
+        OmniMoeWeights::random(omnimoe::OmniMoeConfig::new(64, 16, 65536, 8).unwrap(), 1).unwrap();
+    match OmniMoeLayer::new(&ctx, &huge, &LayerOptions::default()) {
         Err(omnimoe::Error::Limit {
             needed, allowed, ..
-        }) => assert_eq!((needed, allowed), (2 << 20, 1 << 20)),
+        }) => assert_eq!((needed, allowed), (16 << 20, 8 << 20)),
         other => panic!("expected a limit error, got {:?}", other.err()),
     }
     // A 2048-wide intermediate row is 8 KiB: 128 tokens per chunk.

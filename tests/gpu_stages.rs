@@ -477,9 +477,9 @@ proptest! {
             let mut rec = Recorder::new(ctx);
             let dims = (t as u32, h as u32, k as u32, n as u32);
             let ec = ScoresSchedule::ExpertCentric { offset: Bind::all(&ob), perm: Bind::all(&pb) };
-            stages::expert_scores(&mut rec, f16, dims, Bind::all(&xb), Bind::all(&ub), Bind::all(&sb), Bind::all(&h_ec), ec);
+            stages::expert_scores(&mut rec, f16, dims, Bind::all(&xb), stages::Table::one(&ub), Bind::all(&sb), Bind::all(&h_ec), ec);
             let tc = ScoresSchedule::TokenCentric { indices: Bind::all(&ib) };
-            stages::expert_scores(&mut rec, f16, dims, Bind::all(&xb), Bind::all(&ub), Bind::all(&sb), Bind::all(&h_tc), tc);
+            stages::expert_scores(&mut rec, f16, dims, Bind::all(&xb), stages::Table::one(&ub), Bind::all(&sb), Bind::all(&h_tc), tc);
             submit(ctx, rec);
             let (a, b) = (read_f32(ctx, &h_ec, t * k), read_f32(ctx, &h_tc, t * k));
             prop_assert_eq!(&a, &b, "expert-centric and token-centric differ");
@@ -524,10 +524,10 @@ proptest! {
             let mut rec = Recorder::new(ctx);
             let (t32, h32, k32) = (t as u32, h as u32, k as u32);
             let all = Bind::all;
-            stages::expert_token(&mut rec, f16, (t32, h32, k32), all(&xb), all(&ub), all(&sb), all(&ib), all(&vb), all(&one));
+            stages::expert_token(&mut rec, f16, (t32, h32, k32), all(&xb), stages::Table::one(&ub), all(&sb), all(&ib), stages::Table::one(&vb), all(&one));
             let tc = ScoresSchedule::TokenCentric { indices: all(&ib) };
-            stages::expert_scores(&mut rec, f16, (t32, h32, k32, n as u32), all(&xb), all(&ub), all(&sb), all(&hb), tc);
-            stages::expert_combine(&mut rec, f16, (t32, h32, k32), all(&hb), all(&ib), all(&vb), all(&two));
+            stages::expert_scores(&mut rec, f16, (t32, h32, k32, n as u32), all(&xb), stages::Table::one(&ub), all(&sb), all(&hb), tc);
+            stages::expert_combine(&mut rec, f16, (t32, h32, k32), all(&hb), all(&ib), stages::Table::one(&vb), all(&two));
             submit(ctx, rec);
             let (a, b) = (read_f32(ctx, &one, t * h), read_f32(ctx, &two, t * h));
             prop_assert_eq!(&a, &b, "one pass and two passes differ");
@@ -563,7 +563,7 @@ proptest! {
             let (hb, ib, vb) = (f32_buf(ctx, &hk), u32_buf(ctx, &indices), buffers::upload(ctx, "v", &elem_bytes(&down, f16)));
             let sb = buffers::storage(ctx, "sparse", (t * h * 4) as u64);
             let mut rec = Recorder::new(ctx);
-            stages::expert_combine(&mut rec, f16, (t as u32, h as u32, k as u32), Bind::all(&hb), Bind::all(&ib), Bind::all(&vb), Bind::all(&sb));
+            stages::expert_combine(&mut rec, f16, (t as u32, h as u32, k as u32), Bind::all(&hb), Bind::all(&ib), stages::Table::one(&vb), Bind::all(&sb));
             submit(ctx, rec);
             let tol = |i: usize| {
                 let (tt, c) = (i / h, i % h);

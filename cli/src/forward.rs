@@ -28,6 +28,11 @@ pub struct ForwardArgs {
     /// Where to run (auto: the GPU when there is one).
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
     device: Device,
+    /// Testing aid: plan the GPU layer with storage bindings of at most this many bytes, below the
+    /// adapter's limit, so that expert tables split over several bindings and tokens run in small chunks
+    /// (the results are the same).
+    #[arg(long)]
+    max_binding_bytes: Option<u64>,
     /// Output file: `output` [T, H] f32, `router.scores` [T, K] f32, `router.indices` [T, K] i32.
     #[arg(long)]
     out: PathBuf,
@@ -42,7 +47,11 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
     let input_bytes = read_file(&args.input)?;
     let input = TensorFile::parse(&input_bytes)?;
     let (t, x) = input.tokens(&args.input_name, weights.config.hidden_size)?;
-    let ctx = crate::run::open(args.device)?;
+    let options = omnimoe::gpu::ContextOptions {
+        max_binding_bytes: args.max_binding_bytes,
+        ..Default::default()
+    };
+    let ctx = crate::run::open_with(args.device, &options)?;
     let routed = crate::run::forward_on(ctx.as_ref(), &weights, &x)?;
     let (h, k) = (
         weights.config.hidden_size,

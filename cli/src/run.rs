@@ -1,7 +1,7 @@
 //! Where a forward runs, for the demo and `forward`: the GPU when asked for (or found), else the CPU
 //! reference, with the result in one shape.
 
-use omnimoe::gpu::{Context, LayerOptions, OmniMoeLayer};
+use omnimoe::gpu::{Context, ContextOptions, LayerOptions, OmniMoeLayer};
 use omnimoe::{cpu, OmniMoeWeights, Result};
 
 use crate::Device;
@@ -17,10 +17,15 @@ pub struct Routed {
 /// Opens the GPU for `device`: `None` means the CPU. `Auto` falls back to the CPU with a message when no
 /// adapter exists; `Gpu` fails then.
 pub fn open(device: Device) -> Result<Option<Context>> {
+    open_with(device, &ContextOptions::default())
+}
+
+/// [`open`] with context options (the forward's `--max-binding-bytes`).
+pub fn open_with(device: Device, options: &ContextOptions) -> Result<Option<Context>> {
     match device {
         Device::Cpu => Ok(None),
-        Device::Gpu => Ok(Some(Context::new_blocking()?)),
-        Device::Auto => match Context::new_blocking() {
+        Device::Gpu => Ok(Some(Context::with_options_blocking(options)?)),
+        Device::Auto => match Context::with_options_blocking(options) {
             Ok(ctx) => Ok(Some(ctx)),
             Err(omnimoe::Error::NoAdapter(why)) => {
                 eprintln!("No GPU adapter found{why}\nRunning on the CPU instead.");

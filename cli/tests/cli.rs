@@ -349,3 +349,49 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
     }
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
 }
+
+/// `--max-binding-bytes`: expert tables of 512 KiB in 64 KiB bindings (8 parts), the same output file.
+#[test]
+fn forward_with_small_bindings_writes_the_same_file() {
+    use omnimoe::io::{to_safetensors, TensorData};
+    let w =
+        omnimoe::OmniMoeWeights::random(omnimoe::OmniMoeConfig::new(32, 48, 4096, 8).unwrap(), 3)
+            .unwrap();
+    let weights = tmp("split-weights.safetensors");
+    std::fs::write(&weights, w.to_safetensors("").unwrap()).unwrap();
+    let x = omnimoe::rng::SplitMix64::new(8).normals(50 * 32);
+    let input = tmp("split-input.safetensors");
+    let bytes =
+        to_safetensors(&[("input".into(), vec![50, 32], TensorData::F32(&x))], None).unwrap();
+    std::fs::write(&input, bytes).unwrap();
+    let run = |extra: &[&str], out: &str| {
+        let out = tmp(out);
+        let mut args = vec![
+            "forward",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--experts-per-token",
+            "8",
+            "--device",
+            "gpu",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let run = omnimoe(&args);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        std::fs::read(out).unwrap()
+    };
+    let whole = run(&[], "split-whole.safetensors");
+    let split = run(&["--max-binding-bytes", "65536"], "split-parts.safetensors");
+    assert!(
+        whole == split,
+        "splitting the expert tables changed the output"
+    );
+}

@@ -3,11 +3,44 @@
 // compute the same bits. The importer declares `p` with a field `h`.
 
 #if VEC4
-@group(0) @binding(1) var<storage, read> x: array<vec4<elem>>;
-@group(0) @binding(2) var<storage, read> up: array<vec4<elem>>;
+alias urow = vec4<elem>;
 #else
-@group(0) @binding(1) var<storage, read> x: array<elem>;
-@group(0) @binding(2) var<storage, read> up: array<elem>;
+alias urow = elem;
+#endif
+@group(0) @binding(1) var<storage, read> x: array<urow>;
+@group(0) @binding(2) var<storage, read> up: array<urow>;
+
+// Element i of row e of U. With SPLIT the table lies in up to 8 bindings of UP_PER experts each (an
+// expert table larger than one binding): binding 2 holds experts 0 .. UP_PER − 1, binding 11 + j the
+// range j + 1 (the host binds part 0 again where there are fewer parts).
+#if SPLIT
+override UP_PER: u32;
+@group(0) @binding(11) var<storage, read> up1: array<urow>;
+@group(0) @binding(12) var<storage, read> up2: array<urow>;
+@group(0) @binding(13) var<storage, read> up3: array<urow>;
+@group(0) @binding(14) var<storage, read> up4: array<urow>;
+@group(0) @binding(15) var<storage, read> up5: array<urow>;
+@group(0) @binding(16) var<storage, read> up6: array<urow>;
+@group(0) @binding(17) var<storage, read> up7: array<urow>;
+
+fn up_at(e: u32, row: u32, i: u32) -> urow {
+    let part = e / UP_PER;
+    let o = (e - part * UP_PER) * row + i;
+    switch part {
+        case 0u: { return up[o]; }
+        case 1u: { return up1[o]; }
+        case 2u: { return up2[o]; }
+        case 3u: { return up3[o]; }
+        case 4u: { return up4[o]; }
+        case 5u: { return up5[o]; }
+        case 6u: { return up6[o]; }
+        default: { return up7[o]; }
+    }
+}
+#else
+fn up_at(e: u32, row: u32, i: u32) -> urow {
+    return up[e * row + i];
+}
 #endif
 
 const LANES: u32 = 16u;
@@ -31,10 +64,10 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
     // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
     // at a time would leave each lane waiting on it.
     for (; c + 3u * LANES < h4; c += 4u * LANES) {
-        let u0 = vec4<f32>(up[e * h4 + c]);
-        let u1 = vec4<f32>(up[e * h4 + c + LANES]);
-        let u2 = vec4<f32>(up[e * h4 + c + 2u * LANES]);
-        let u3 = vec4<f32>(up[e * h4 + c + 3u * LANES]);
+        let u0 = vec4<f32>(up_at(e, h4, c));
+        let u1 = vec4<f32>(up_at(e, h4, c + LANES));
+        let u2 = vec4<f32>(up_at(e, h4, c + 2u * LANES));
+        let u3 = vec4<f32>(up_at(e, h4, c + 3u * LANES));
         let v0 = vec4<f32>(x[t * h4 + c]);
         let v1 = vec4<f32>(x[t * h4 + c + LANES]);
         let v2 = vec4<f32>(x[t * h4 + c + 2u * LANES]);
@@ -45,11 +78,11 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
         acc = dot4_fma(u3, v3, acc);
     }
     for (; c < h4; c += LANES) {
-        acc = dot4_fma(vec4<f32>(up[e * h4 + c]), vec4<f32>(x[t * h4 + c]), acc);
+        acc = dot4_fma(vec4<f32>(up_at(e, h4, c)), vec4<f32>(x[t * h4 + c]), acc);
     }
 #else
     for (var c = lane; c < p.h; c += LANES) {
-        acc = fma(f32(up[e * p.h + c]), f32(x[t * p.h + c]), acc);
+        acc = fma(f32(up_at(e, p.h, c)), f32(x[t * p.h + c]), acc);
     }
 #endif
     return acc;

@@ -4,6 +4,44 @@
 
 const WG: u32 = 256u;
 
+#if VEC4
+alias vrow = vec4<elem>;
+#else
+alias vrow = elem;
+#endif
+
+// Element i of row e of V; with SPLIT over up to 8 bindings of DOWN_PER experts (the importer's `down`,
+// then 21 ..), as up_at in expert_dot.wgsl.
+#if SPLIT
+override DOWN_PER: u32;
+@group(0) @binding(21) var<storage, read> down1: array<vrow>;
+@group(0) @binding(22) var<storage, read> down2: array<vrow>;
+@group(0) @binding(23) var<storage, read> down3: array<vrow>;
+@group(0) @binding(24) var<storage, read> down4: array<vrow>;
+@group(0) @binding(25) var<storage, read> down5: array<vrow>;
+@group(0) @binding(26) var<storage, read> down6: array<vrow>;
+@group(0) @binding(27) var<storage, read> down7: array<vrow>;
+
+fn down_at(e: u32, row: u32, i: u32) -> vrow {
+    let part = e / DOWN_PER;
+    let o = (e - part * DOWN_PER) * row + i;
+    switch part {
+        case 0u: { return down[o]; }
+        case 1u: { return down1[o]; }
+        case 2u: { return down2[o]; }
+        case 3u: { return down3[o]; }
+        case 4u: { return down4[o]; }
+        case 5u: { return down5[o]; }
+        case 6u: { return down6[o]; }
+        default: { return down7[o]; }
+    }
+}
+#else
+fn down_at(e: u32, row: u32, i: u32) -> vrow {
+    return down[e * row + i];
+}
+#endif
+
 // sparse[t, c] = Σ_{k = 0..K} weight[k] · v_{expert[k]}[c] for this invocation's columns c = li, li + 256, …
 // (4-column chunks with VEC4: four independent sums in the same order, loading four experts' rows before
 // adding them).
@@ -14,17 +52,17 @@ fn sum_experts(t: u32, li: u32) {
     for (var c = li; c < h4; c += WG) {
         var acc = vec4<f32>(0.0);
         for (var k = 0u; k < k4; k += 4u) {
-            let v0 = vec4<f32>(down[expert[k] * h4 + c]);
-            let v1 = vec4<f32>(down[expert[k + 1u] * h4 + c]);
-            let v2 = vec4<f32>(down[expert[k + 2u] * h4 + c]);
-            let v3 = vec4<f32>(down[expert[k + 3u] * h4 + c]);
+            let v0 = vec4<f32>(down_at(expert[k], h4, c));
+            let v1 = vec4<f32>(down_at(expert[k + 1u], h4, c));
+            let v2 = vec4<f32>(down_at(expert[k + 2u], h4, c));
+            let v3 = vec4<f32>(down_at(expert[k + 3u], h4, c));
             acc = fma(vec4<f32>(weight[k]), v0, acc);
             acc = fma(vec4<f32>(weight[k + 1u]), v1, acc);
             acc = fma(vec4<f32>(weight[k + 2u]), v2, acc);
             acc = fma(vec4<f32>(weight[k + 3u]), v3, acc);
         }
         for (var k = k4; k < p.k; k++) {
-            acc = fma(vec4<f32>(weight[k]), vec4<f32>(down[expert[k] * h4 + c]), acc);
+            acc = fma(vec4<f32>(weight[k]), vec4<f32>(down_at(expert[k], h4, c)), acc);
         }
         sparse[t * h4 + c] = acc;
     }
@@ -32,7 +70,7 @@ fn sum_experts(t: u32, li: u32) {
     for (var c = li; c < p.h; c += WG) {
         var acc = 0.0;
         for (var k = 0u; k < p.k; k++) {
-            acc = fma(weight[k], f32(down[expert[k] * p.h + c]), acc);
+            acc = fma(weight[k], f32(down_at(expert[k], p.h, c)), acc);
         }
         sparse[t * p.h + c] = acc;
     }

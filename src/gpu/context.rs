@@ -26,6 +26,10 @@ pub struct ContextOptions {
     pub no_subgroup: bool,
     /// No cooperative matrices: the SIMT GEMM for f16 too (also `OMNIMOE_NO_COOP=1`).
     pub no_cooperative_matrix: bool,
+    /// Plan with at most this many bytes per storage binding (rounded down to 16), below the adapter's
+    /// own limit: a testing aid that makes every split path (expert tables over several bindings, token
+    /// chunks) run at small sizes.
+    pub max_binding_bytes: Option<u64>,
 }
 
 impl ContextOptions {
@@ -279,6 +283,12 @@ impl Context {
         }
         let (device, queue) = open(adapter, features, use_coop).await?;
         let mut ctx = Self::build(device, queue, info);
+        if let Some(bytes) = options.max_binding_bytes {
+            let l = &mut ctx.limits;
+            // Whole 16-byte vectors per binding; at most what the device allows.
+            let bytes = (bytes / 16 * 16).max(16);
+            l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(bytes);
+        }
         ctx.caps = Capabilities::of(ctx.device.features(), &ctx.info, &coop);
         ctx.origin = Some(Origin {
             adapter: adapter.clone(),

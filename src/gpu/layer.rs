@@ -74,8 +74,11 @@ pub struct LayerOptions {
     pub no_cooperative_matrix: bool,
 }
 
-/// Largest N the GPU path takes (expert_scan's single-level bound).
-pub const MAX_EXPERTS: usize = stages::MAX_SCAN as usize;
+/// Largest N the GPU path takes: the router's grid side R = ⌊√N⌋ is at most 1024 (its sorts).
+pub const MAX_EXPERTS: usize = 1025 * 1025 - 1;
+
+/// Largest N of the expert-centric schedule (expert_scan's single-level bound).
+pub const MAX_EXPERTS_EXPERT_CENTRIC: usize = stages::MAX_SCAN as usize;
 
 /// Tokens per chunk are a multiple of this, so chunk offsets meet every binding alignment.
 const CHUNK_ALIGN: usize = 128;
@@ -136,14 +139,17 @@ pub struct OmniMoeLayer<'c> {
     var: wgpu::Buffer,
     w_gate_up_router: wgpu::Buffer,
     w_down: wgpu::Buffer,
-    up: wgpu::Buffer,
-    down: wgpu::Buffer,
+    /// U and V in one buffer each, or split by expert ranges of `table_per` ([`stages::Table`]).
+    up: Vec<wgpu::Buffer>,
+    down: Vec<wgpu::Buffer>,
+    table_per: u32,
     scratch: Mutex<Option<(usize, std::sync::Arc<Scratch>)>>,
 }
 
 impl<'c> OmniMoeLayer<'c> {
     /// Uploads `weights` once. Fails with [`Error::Limit`] when a weight exceeds the adapter's binding
-    /// size or N exceeds [`MAX_EXPERTS`], and with [`Error::Config`] when f16 is asked for without
+    /// size (expert tables: several bindings, up to [`stages::MAX_TABLE_PARTS`]) or N exceeds
+    /// [`MAX_EXPERTS`] ([`MAX_EXPERTS_EXPERT_CENTRIC`] for that schedule), and with [`Error::Config`] when f16 is asked for without
     /// SHADER_F16.
     pub fn new(ctx: &'c Context, weights: &OmniMoeWeights, options: &LayerOptions) -> Result<Self> {
         let c = weights.config;
@@ -157,9 +163,17 @@ impl<'c> OmniMoeLayer<'c> {
         }
         if c.num_experts > MAX_EXPERTS {
             return Err(Error::Limit {
-                what: "num_experts".into(),
+                what: "num_experts (the router's grid side ⌊√N⌋ is at most 1024)".into(),
                 needed: c.num_experts as u64,
                 allowed: MAX_EXPERTS as u64,
+            });
+        }
+        let schedule = options.schedule.resolve(ctx);
+        if schedule == ExpertSchedule::ExpertCentric && c.num_experts > MAX_EXPERTS_EXPERT_CENTRIC {
+            return Err(Error::Limit {
+                what: "num_experts with the expert-centric schedule (its counting sort)".into(),
+                needed: c.num_experts as u64,
+                allowed: MAX_EXPERTS_EXPERT_CENTRIC as u64,
             });
         }
         let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
@@ -168,8 +182,35 @@ impl<'c> OmniMoeLayer<'c> {
             .limits
             .max_storage_buffer_binding_size
             .min(ctx.limits.max_buffer_size);
+        // Expert tables larger than a binding go into several, by expert range.
+        let row = h as u64 * es;
+        let per = (binding / row).min(u32::MAX as u64) as usize;
+        let parts = if per == 0 {
+            usize::MAX
+        } else {
+            n.div_ceil(per)
+        };
+        if parts > stages::MAX_TABLE_PARTS {
+            return Err(Error::Limit {
+                what: format!(
+                    "up_embed / down_embed ({} storage): bindings of {binding} bytes, at most {}",
+                    if f16 { "f16" } else { "f32" },
+                    stages::MAX_TABLE_PARTS
+                ),
+                needed: n as u64 * row,
+                allowed: binding * stages::MAX_TABLE_PARTS as u64,
+            });
+        }
+        // Shaders reading a split table declare 14 more storage bindings.
+        let extra = if parts > 1 { 14 } else { 0 };
+        if 7 + extra > ctx.limits.max_storage_buffers_per_shader_stage {
+            return Err(Error::Limit {
+                what: "storage buffers per shader stage (expert tables split over bindings)".into(),
+                needed: 7 + extra as u64,
+                allowed: ctx.limits.max_storage_buffers_per_shader_stage as u64,
+            });
+        }
         for (what, bytes) in [
-            ("up_embed / down_embed", (n * h) as u64 * es),
             (
                 "gate_proj + up_proj + router keys",
                 ((2 * i + 2 * r) * h) as u64 * es,
@@ -205,7 +246,7 @@ impl<'c> OmniMoeLayer<'c> {
             f16,
             gemm,
             skinny: Self::uses_skinny(ctx, gemm),
-            schedule: options.schedule.resolve(ctx),
+            schedule,
             chunk,
 
             mean: f32s(
@@ -218,8 +259,17 @@ impl<'c> OmniMoeLayer<'c> {
             ),
             w_gate_up_router: up("gate/up/router", &gate_up_router),
             w_down: up("down", &weights.down_proj),
-            up: up("up_embed", &weights.up_embed),
-            down: up("down_embed", &weights.down_embed),
+            up: weights
+                .up_embed
+                .chunks(per.min(n).max(1) * h)
+                .map(|part| up("up_embed", part))
+                .collect(),
+            down: weights
+                .down_embed
+                .chunks(per.min(n).max(1) * h)
+                .map(|part| up("down_embed", part))
+                .collect(),
+            table_per: per.min(n) as u32,
             scratch: Mutex::new(None),
         };
         ctx.check_alive()?;
@@ -342,6 +392,19 @@ impl<'c> OmniMoeLayer<'c> {
             });
         }
         Ok(chunk)
+    }
+
+    /// Bindings each expert table (U, V) is split over: 1 where a table fits one storage binding.
+    pub fn expert_table_parts(&self) -> usize {
+        self.up.len()
+    }
+
+    /// An expert table as the expert stages bind it.
+    fn table<'a>(&self, parts: &'a [wgpu::Buffer]) -> stages::Table<'a> {
+        stages::Table {
+            parts,
+            per: self.table_per,
+        }
     }
 
     /// The context the layer lives on.
@@ -597,7 +660,7 @@ impl<'c> OmniMoeLayer<'c> {
             }
 
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
-            let (up, down_embed) = (all(&self.up), all(&self.down));
+            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
             if self.schedule == ExpertSchedule::TokenCentric && t32 <= stages::EXPERT_TOKEN_MAX_T {
                 let dims = (t32, h32, k32);
                 stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, sparse);
@@ -654,10 +717,10 @@ impl<'c> OmniMoeLayer<'c> {
             }
         };
         let dims = (t32, h, k, n);
-        let up = all(&self.up);
+        let up = self.table(&self.up);
         stages::expert_scores(rec, self.f16, dims, x_c, up, scores, h_buf, schedule);
         let sparse = Bind::range(&scratch.sparse, 0, nt * h as u64 * 4);
-        let down = all(&self.down);
+        let down = self.table(&self.down);
         stages::expert_combine(rec, self.f16, (t32, h, k), h_buf, indices, down, sparse);
     }
 

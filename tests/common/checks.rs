@@ -6,6 +6,28 @@ use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precisio
 use omnimoe::io::TensorFile;
 use omnimoe::{LoadOptions, OmniMoeWeights};
 
+/// `v` rounded to f16 and back.
+pub fn round(v: &[f32]) -> Vec<f32> {
+    v.iter().map(|&a| half::f16::from_f32(a).to_f32()).collect()
+}
+
+/// The weights as f16 storage holds them.
+pub fn rounded(w: &OmniMoeWeights) -> OmniMoeWeights {
+    let mut r = w.clone();
+    for v in [
+        &mut r.gate_proj,
+        &mut r.up_proj,
+        &mut r.down_proj,
+        &mut r.router_x,
+        &mut r.router_y,
+        &mut r.up_embed,
+        &mut r.down_embed,
+    ] {
+        *v = round(v);
+    }
+    r
+}
+
 /// f32 storage with `schedule`.
 pub fn f32_options(schedule: ExpertSchedule) -> LayerOptions {
     LayerOptions {
@@ -143,23 +165,7 @@ pub fn f16_stays_within_its_documented_bound(ctx: &Context) {
     let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
     // The reference sees the same f16-rounded weights and input; what remains is f16 storage of the
     // SwiGLU intermediate and f32 accumulation.
-    let round = |v: &[f32]| {
-        v.iter()
-            .map(|&a| half::f16::from_f32(a).to_f32())
-            .collect::<Vec<_>>()
-    };
-    let mut w16 = w.clone();
-    for v in [
-        &mut w16.gate_proj,
-        &mut w16.up_proj,
-        &mut w16.down_proj,
-        &mut w16.router_x,
-        &mut w16.router_y,
-        &mut w16.up_embed,
-        &mut w16.down_embed,
-    ] {
-        *v = round(v);
-    }
+    let w16 = rounded(&w);
     let x16 = round(&x);
     for schedule in [ExpertSchedule::ExpertCentric, ExpertSchedule::TokenCentric] {
         let opts = LayerOptions {

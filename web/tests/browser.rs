@@ -272,7 +272,7 @@ async fn expert_stages_match_cpu() {
             false,
             dims,
             Bind::all(&xb),
-            Bind::all(&ub),
+            stages::Table::one(&ub),
             Bind::all(&sb),
             Bind::all(&h_ec),
             ec,
@@ -285,7 +285,7 @@ async fn expert_stages_match_cpu() {
             false,
             dims,
             Bind::all(&xb),
-            Bind::all(&ub),
+            stages::Table::one(&ub),
             Bind::all(&sb),
             Bind::all(&h_tc),
             tc,
@@ -297,7 +297,7 @@ async fn expert_stages_match_cpu() {
             dims,
             Bind::all(&h_tc),
             Bind::all(&ib),
-            Bind::all(&vb),
+            stages::Table::one(&vb),
             Bind::all(&yb),
         );
         submit(&ctx, rec);

@@ -4,6 +4,55 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 
+/// Most bindings an expert table may be split over (`shaders/shared/expert_dot.wgsl`, `expert_sum.wgsl`).
+pub const MAX_TABLE_PARTS: usize = 8;
+
+/// An expert table (U or V, `[N, H]`): one buffer, or consecutive ranges of `per` experts in up to
+/// [`MAX_TABLE_PARTS`] buffers, for tables larger than one storage binding.
+#[derive(Clone, Copy, Debug)]
+pub struct Table<'a> {
+    /// The buffers, experts `j·per ..` in part j.
+    pub parts: &'a [wgpu::Buffer],
+    /// Experts per part (every part but the last holds exactly this many).
+    pub per: u32,
+}
+
+impl<'a> Table<'a> {
+    /// A table in one buffer.
+    pub fn one(buffer: &'a wgpu::Buffer) -> Self {
+        Table {
+            parts: std::slice::from_ref(buffer),
+            per: u32::MAX,
+        }
+    }
+
+    fn split(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    /// Binds part 0 at `first` and, when split, parts 1 .. 7 at `extra` .. `extra` + 6 (part 0 again
+    /// where there are fewer).
+    fn bind(&self, first: u32, extra: u32, binds: &mut Vec<(u32, Bind<'a>)>) {
+        assert!(!self.parts.is_empty() && self.parts.len() <= MAX_TABLE_PARTS);
+        binds.push((first, Bind::all(&self.parts[0])));
+        if self.split() {
+            for j in 1..MAX_TABLE_PARTS {
+                let part = self.parts.get(j).unwrap_or(&self.parts[0]);
+                binds.push((extra + j as u32 - 1, Bind::all(part)));
+            }
+        }
+    }
+
+    /// `v` with the SPLIT flag and the constant `name` = experts per part, when split.
+    fn variant(&self, v: Variant, name: &'static str) -> Variant {
+        if self.split() {
+            v.with("SPLIT").constant(name, self.per)
+        } else {
+            v
+        }
+    }
+}
+
 /// How expert_scores walks the pairs.
 pub enum ScoresSchedule<'a> {
     /// One workgroup per expert over its sorted pairs: `offset` [n + 1] and `perm` [pairs].
@@ -27,23 +76,24 @@ pub fn expert_scores<'a>(
     f16: bool,
     (t, h, k, n): (u32, u32, u32, u32),
     x: Bind<'a>,
-    up: Bind<'a>,
+    up: Table<'a>,
     scores: Bind<'a>,
     h_out: Bind<'a>,
     schedule: ScoresSchedule<'a>,
 ) {
-    let mut binds = vec![(1, x), (2, up), (3, scores), (4, h_out)];
+    let mut binds = vec![(1, x), (3, scores), (4, h_out)];
+    up.bind(2, 11, &mut binds);
     let p = [t, h, k, n];
     let label = "expert_scores";
+    let v = up.variant(expert_variant(f16, h), "UP_PER");
     match schedule {
         ScoresSchedule::ExpertCentric { offset, perm } => {
             binds.extend([(5, offset), (6, perm)]);
-            let v = expert_variant(f16, h).with("EXPERT_CENTRIC");
+            let v = v.with("EXPERT_CENTRIC");
             rec.dispatch(label, label, "expert_centric", &v, &p, binds, fold(n));
         }
         ScoresSchedule::TokenCentric { indices } => {
             binds.push((5, indices));
-            let v = expert_variant(f16, h);
             rec.dispatch(label, label, "token_centric", &v, &p, binds, fold(t));
         }
     }
@@ -67,11 +117,12 @@ pub fn expert_combine<'a>(
     (t, h, k): (u32, u32, u32),
     h_in: Bind<'a>,
     indices: Bind<'a>,
-    down: Bind<'a>,
+    down: Table<'a>,
     sparse: Bind<'a>,
 ) {
-    let binds = vec![(1, h_in), (2, indices), (3, down), (4, sparse)];
-    let v = expert_variant(f16, h);
+    let mut binds = vec![(1, h_in), (2, indices), (4, sparse)];
+    down.bind(3, 21, &mut binds);
+    let v = down.variant(expert_variant(f16, h), "DOWN_PER");
     rec.dispatch(
         "expert_combine",
         "expert_combine",
@@ -95,24 +146,17 @@ pub fn expert_token<'a>(
     f16: bool,
     (t, h, k): (u32, u32, u32),
     x: Bind<'a>,
-    up: Bind<'a>,
+    up: Table<'a>,
     scores: Bind<'a>,
     indices: Bind<'a>,
-    down: Bind<'a>,
+    down: Table<'a>,
     sparse: Bind<'a>,
 ) {
-    let binds = vec![
-        (1, x),
-        (2, up),
-        (3, scores),
-        (4, indices),
-        (5, down),
-        (6, sparse),
-    ];
-    let mut v = Variant::storage(f16);
-    if h % 4 == 0 {
-        v = v.with("VEC4");
-    }
+    let mut binds = vec![(1, x), (3, scores), (4, indices), (6, sparse)];
+    up.bind(2, 11, &mut binds);
+    down.bind(5, 21, &mut binds);
+    // Both tables have N rows of H: split alike.
+    let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
     let label = "expert_token";
     rec.dispatch(label, label, "main", &v, &[t, h, k], binds, fold(t));
 }

@@ -1,0 +1,109 @@
+//! Lowered planning limits (`ContextOptions::max_binding_bytes`): expert tables split over several
+//! bindings and small token chunks, against the CPU reference, on the test adapter.
+
+mod common;
+
+use common::checks::{compare_with_cpu, round, rounded, F16_ABS, F16_REL};
+use omnimoe::gpu::{
+    Context, ContextOptions, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision,
+};
+use omnimoe::rng::SplitMix64;
+use omnimoe::{Error, OmniMoeConfig, OmniMoeWeights};
+
+fn context(max_binding_bytes: u64) -> Context {
+    Context::with_options_blocking(&ContextOptions {
+        max_binding_bytes: Some(max_binding_bytes),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| {
+        panic!("GPU tests need an adapter: {e} (run them through `cargo xtask test`)")
+    })
+}
+
+/// N = 4096 experts of H = 32 (512 KiB per f32 table) under 64 KiB bindings: 8 parts in f32, 4 in f16;
+/// 300 tokens in chunks of 128.
+#[test]
+fn expert_tables_split_over_bindings_match_the_cpu() {
+    let ctx = context(64 << 10);
+    assert_eq!(ctx.limits.max_storage_buffer_binding_size, 64 << 10);
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 4096, 8).unwrap(), 9).unwrap();
+    let x = SplitMix64::new(4).normals(300 * 32);
+    let mut precisions = vec![(Precision::F32, 8)];
+    if ctx.caps.shader_f16 {
+        precisions.push((Precision::F16, 4));
+    }
+    for (precision, parts) in precisions {
+        for schedule in [ExpertSchedule::TokenCentric, ExpertSchedule::ExpertCentric] {
+            let options = LayerOptions {
+                precision,
+                schedule,
+                ..Default::default()
+            };
+            let layer = OmniMoeLayer::new(&ctx, &w, &options).unwrap();
+            assert_eq!(layer.expert_table_parts(), parts, "{precision:?}");
+            assert!(layer.chunk_tokens_in_use() < 300);
+            // f16: against the CPU on the same f16-rounded weights and input, within the f16 bound.
+            let f16 = precision == Precision::F16;
+            let (wr, xr) = if f16 {
+                (rounded(&w), round(&x))
+            } else {
+                (w.clone(), x.clone())
+            };
+            let (abs, rel) = if f16 {
+                (F16_ABS, F16_REL)
+            } else {
+                (1e-4, 1e-4)
+            };
+            for t in [1usize, 37, 300] {
+                let out = layer.forward_host_blocking(&x[..t * 32]).unwrap();
+                let what = format!("{precision:?} {schedule:?} T = {t}");
+                let compared = compare_with_cpu(&what, &wr, &xr[..t * 32], &out, abs, rel, 1e-4);
+                assert!(
+                    compared * 10 >= t * 8,
+                    "{what}: only {compared} tokens comparable"
+                );
+            }
+        }
+    }
+}
+
+/// A split layer gives the same bits as the unsplit one (the same sums in the same order).
+#[test]
+fn a_split_table_gives_the_bits_of_one_binding() {
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 4096, 8).unwrap(), 10).unwrap();
+    let x = SplitMix64::new(5).normals(70 * 32);
+    let run = |ctx: &Context| {
+        let layer = OmniMoeLayer::new(ctx, &w, &LayerOptions::default()).unwrap();
+        (
+            layer.expert_table_parts(),
+            layer.forward_host_blocking(&x).unwrap(),
+        )
+    };
+    let (split_ctx, whole_ctx) = (context(64 << 10), context(1 << 30));
+    let (parts, split) = run(&split_ctx);
+    let (one, whole) = run(&whole_ctx);
+    assert_eq!((parts, one), (8, 1));
+    assert_eq!(split.indices, whole.indices);
+    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&split.scores), bits(&whole.scores));
+    assert_eq!(bits(&split.output), bits(&whole.output));
+}
+
+/// Tables needing more than 8 bindings, or weights a binding cannot hold, are refused by name.
+#[test]
+fn what_no_split_can_hold_is_refused_by_name() {
+    let ctx = context(16 << 10);
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 4096, 8).unwrap(), 9).unwrap();
+    match OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()) {
+        Err(Error::Limit { what, .. }) => assert!(what.contains("up_embed"), "{what}"),
+        other => panic!("512 KiB tables in 16 KiB bindings: {:?}", other.err()),
+    }
+    let wide = OmniMoeWeights::random(OmniMoeConfig::new(256, 512, 64, 8).unwrap(), 9).unwrap();
+    match OmniMoeLayer::new(&ctx, &wide, &LayerOptions::default()) {
+        Err(Error::Limit { what, .. }) => assert!(what.contains("gate_proj"), "{what}"),
+        other => panic!(
+            "a 1 MiB gate/up weight in 16 KiB bindings: {:?}",
+            other.err()
+        ),
+    }
+}
