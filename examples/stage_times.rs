@@ -1,5 +1,5 @@
 //! Per-stage GPU times of one layer size (timestamps), for a quick look on any adapter:
-//! `cargo run --release --example stage_times -- T H I N K`.
+//! `cargo run --release -p omnimoe --example stage_times -- T H I N K`.
 
 use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::{OmniMoeConfig, OmniMoeWeights};
