@@ -1,8 +1,6 @@
 //! Buffers: creation, upload in the storage type of a variant, and read-back (async; on native the device
 //! is polled until the map completes, on the web the browser completes it).
 
-use wgpu::util::DeviceExt;
-
 use super::context::Context;
 use crate::{Error, Result};
 
@@ -62,12 +60,11 @@ pub fn upload(ctx: &Context, label: &str, bytes: &[u8]) -> wgpu::Buffer {
         padded.resize(bytes.len().max(4).next_multiple_of(4), 0);
         &padded
     };
-    ctx.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents,
-            usage: STORAGE,
-        })
+    // Written through the queue rather than mapped at creation: on a lost device wgpu's mapped-at-creation
+    // helper panics, where this records an error the next `check_alive` returns.
+    let buffer = storage(ctx, label, contents.len() as u64);
+    ctx.queue.write_buffer(&buffer, 0, contents);
+    buffer
 }
 
 /// `values` as f32 or f16 little-endian bytes.
@@ -116,10 +113,12 @@ pub async fn read_back(
         let _ = tx.send(r);
     });
     wait(ctx)?;
-    rx.await
-        .map_err(|_| Error::DeviceLost("the read-back was dropped".into()))?
-        .map_err(|e| Error::Gpu(format!("mapping a buffer for read-back failed: {e}")))?;
+    let mapped = rx
+        .await
+        .map_err(|_| Error::DeviceLost("the read-back was dropped".into()))?;
+    // A map fails when the device went away under it: say that rather than "map failed".
     ctx.check_alive()?;
+    mapped.map_err(|e| Error::Gpu(format!("mapping a buffer for read-back failed: {e}")))?;
     let data = staging
         .get_mapped_range(..)
         .map_err(|e| Error::Gpu(e.to_string()))?[..bytes as usize]
