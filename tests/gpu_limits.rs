@@ -107,3 +107,48 @@ fn what_no_split_can_hold_is_refused_by_name() {
         ),
     }
 }
+
+/// `max_device_bytes` sizes the token chunk from the planned footprint, and refuses a layer whose
+/// weights and smallest chunk do not fit, naming both sizes.
+#[test]
+fn max_device_bytes_sizes_the_chunk_or_refuses_with_both_sizes() {
+    let ctx = context(1 << 30);
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 4096, 8).unwrap(), 11).unwrap();
+    let plan = OmniMoeLayer::plan(&ctx, &w.config, &LayerOptions::default()).unwrap();
+    let c = w.config;
+    let (h, i, n, r) = (32u64, 48u64, 4096u64, c.grid() as u64);
+    assert_eq!(
+        plan.weights,
+        ((2 * i + 2 * r) * h + h * i + 2 * n * h) * 4 + 4 * r * 4
+    );
+    let budget = plan.weights + plan.scratch_fixed + 256 * plan.scratch_per_token + 100;
+    let options = LayerOptions {
+        max_device_bytes: Some(budget),
+        ..Default::default()
+    };
+    let layer = OmniMoeLayer::new(&ctx, &w, &options).unwrap();
+    assert_eq!(layer.chunk_tokens_in_use(), 256);
+    assert_eq!(layer.footprint().chunk_tokens, 256);
+    assert!(layer.footprint().layer_bytes() <= budget);
+    let x = SplitMix64::new(6).normals(600 * 32);
+    let out = layer.forward_host_blocking(&x).unwrap();
+    assert!(compare_with_cpu("chunked by memory", &w, &x, &out, 1e-4, 1e-4, 1e-4) >= 550);
+    let tight = LayerOptions {
+        max_device_bytes: Some(plan.weights),
+        ..Default::default()
+    };
+    match OmniMoeLayer::new(&ctx, &w, &tight) {
+        Err(Error::Limit {
+            what,
+            needed,
+            allowed,
+        }) => {
+            assert!(
+                what.contains(&format!("weights {} B", plan.weights)),
+                "{what}"
+            );
+            assert!(needed > allowed && allowed == plan.weights);
+        }
+        other => panic!("a budget of the weights alone: {:?}", other.err()),
+    }
+}

@@ -45,8 +45,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run a layer stored in safetensors on an input stored in safetensors.
     Forward(forward::ForwardArgs),
-    /// List the GPU adapters and the features and limits that matter here.
-    Info,
+    /// List the GPU adapters and the features and limits that matter here; with --weights, the device
+    /// memory that layer would take.
+    Info(InfoArgs),
     /// Per-stage GPU times, expert-centric against token-centric, sweeps (JSON, SVG).
     Bench(bench::BenchArgs),
 }
@@ -57,7 +58,7 @@ fn main() {
     let result = match cli.command.unwrap_or(Command::Demo(cli.demo)) {
         Command::Demo(args) => demo::run(&args),
         Command::Forward(args) => forward::run(&args),
-        Command::Info => info(),
+        Command::Info(args) => info(&args),
         Command::Bench(args) => bench::run(&args),
     };
     if let Err(e) = result {
@@ -66,7 +67,23 @@ fn main() {
     }
 }
 
-fn info() -> omnimoe::Result<()> {
+#[derive(clap::Args)]
+struct InfoArgs {
+    /// A layer's weights (safetensors): print its device footprint on the chosen adapter.
+    #[arg(long)]
+    weights: Option<std::path::PathBuf>,
+    /// Prefix of the weight names.
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// K, when the file has no metadata.
+    #[arg(long)]
+    experts_per_token: Option<usize>,
+    /// Tokens per forward, for the forward's own buffers.
+    #[arg(long, default_value_t = 4096)]
+    tokens: usize,
+}
+
+fn info(args: &InfoArgs) -> omnimoe::Result<()> {
     let adapters = omnimoe::gpu::context::enumerate_adapters();
     if adapters.is_empty() {
         println!(
@@ -92,6 +109,49 @@ fn info() -> omnimoe::Result<()> {
             }
         ),
         Err(e) => println!("\nNo usable device: {e}"),
+    }
+    if let Some(path) = &args.weights {
+        footprint(args, path)?;
+    }
+    Ok(())
+}
+
+/// The device memory of the layer in `path`, in each storage type the adapter offers.
+fn footprint(args: &InfoArgs, path: &std::path::Path) -> omnimoe::Result<()> {
+    use omnimoe::gpu::{LayerOptions, OmniMoeLayer, Precision};
+    let options = omnimoe::LoadOptions {
+        prefix: args.prefix.clone(),
+        experts_per_token: args.experts_per_token,
+    };
+    let c = omnimoe::OmniMoeWeights::load(path, &options)?.config;
+    println!(
+        "\n{}: H = {}, I = {}, N = {}, K = {}",
+        path.display(),
+        c.hidden_size,
+        c.intermediate_size,
+        c.num_experts,
+        c.num_experts_per_token
+    );
+    let ctx = omnimoe::gpu::Context::new_blocking()?;
+    let mut precisions = vec![Precision::F32];
+    if ctx.caps.shader_f16 {
+        precisions.push(Precision::F16);
+    }
+    for precision in precisions {
+        let layer_options = LayerOptions {
+            precision,
+            ..Default::default()
+        };
+        match OmniMoeLayer::plan(&ctx, &c, &layer_options) {
+            Ok(plan) => println!(
+                "  {precision:?}: {plan}\n  {precision:?}: footprint of a forward of {} tokens: {} bytes \
+                 ({:.1} MiB)",
+                args.tokens,
+                plan.forward_bytes(args.tokens),
+                plan.forward_bytes(args.tokens) as f64 / (1u64 << 20) as f64
+            ),
+            Err(e) => println!("  {precision:?}: {e}"),
+        }
     }
     Ok(())
 }

@@ -395,3 +395,26 @@ fn forward_with_small_bindings_writes_the_same_file() {
         "splitting the expert tables changed the output"
     );
 }
+
+/// `info --weights` prints the layer's planned device memory, in each storage type.
+#[test]
+fn info_with_weights_prints_the_footprint() {
+    let g = golden("small");
+    let run = omnimoe(&["info", "--weights", g.to_str().unwrap(), "--tokens", "64"]);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let bytes = std::fs::read(&g).unwrap();
+    let file = TensorFile::parse(&bytes).unwrap();
+    let w = omnimoe::OmniMoeWeights::from_file(&file, &Default::default()).unwrap();
+    let want = omnimoe::gpu::footprint::footprint(&w.config, false, 128).forward_bytes(64);
+    let line = format!("F32: footprint of a forward of 64 tokens: {want} bytes");
+    assert!(out.contains(&line), "no `{line}` in:\n{out}");
+    assert!(
+        out.contains("weights ") && out.contains("per token"),
+        "{out}"
+    );
+}

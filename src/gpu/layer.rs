@@ -15,6 +15,7 @@ use std::sync::Mutex;
 
 use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::{gpu_error, Context};
+use super::footprint::{footprint, Footprint};
 use super::stages::{
     self, CoopConfig, Epilogue, GemmKernel, PassTimes, Recorder, ScatterScratch, ScoresSchedule,
     GEMV_MAX_M,
@@ -72,6 +73,9 @@ pub struct LayerOptions {
     pub max_chunk_tokens: Option<usize>,
     /// Keep f16 GEMMs off the tensor cores even where cooperative matrices exist.
     pub no_cooperative_matrix: bool,
+    /// Device memory the layer may take (weights and scratch): the token chunk shrinks to fit, and a layer
+    /// whose weights and smallest chunk do not fit is refused with both sizes ([`Footprint`]).
+    pub max_device_bytes: Option<u64>,
 }
 
 /// Largest N the GPU path takes: the router's grid side R = ⌊√N⌋ is at most 1024 (its sorts).
@@ -144,6 +148,7 @@ pub struct OmniMoeLayer<'c> {
     down: Vec<wgpu::Buffer>,
     table_per: u32,
     scratch: Mutex<Option<(usize, std::sync::Arc<Scratch>)>>,
+    footprint: Footprint,
 }
 
 impl<'c> OmniMoeLayer<'c> {
@@ -225,7 +230,8 @@ impl<'c> OmniMoeLayer<'c> {
                 });
             }
         }
-        let chunk = Self::chunk_tokens(ctx, &c, f16, options.max_chunk_tokens)?;
+        let plan = Self::plan_with(ctx, &c, f16, options)?;
+        let chunk = plan.chunk_tokens;
         // Rows 2i and 2i+1: gate and up of unit i; then the router keys W_x and W_y, so one GEMM over x
         // yields the SwiGLU input and the router logits.
         let gate_up_router: Vec<f32> = (0..i)
@@ -271,8 +277,15 @@ impl<'c> OmniMoeLayer<'c> {
                 .collect(),
             table_per: per.min(n) as u32,
             scratch: Mutex::new(None),
+            footprint: plan,
         };
-        ctx.check_alive()?;
+        // An allocation the device could not make surfaces here: say what the layer needed.
+        ctx.check_alive().map_err(|e| match e {
+            Error::OutOfMemory(msg) => {
+                Error::OutOfMemory(format!("{msg} (the layer needs {plan})"))
+            }
+            other => other,
+        })?;
         Ok(layer)
     }
 
@@ -392,6 +405,52 @@ impl<'c> OmniMoeLayer<'c> {
             });
         }
         Ok(chunk)
+    }
+
+    /// The layer's device memory by part, as planned before allocating.
+    pub fn footprint(&self) -> Footprint {
+        self.footprint
+    }
+
+    /// The footprint a layer of `config` would have on `ctx` with `options`, without allocating; fails as
+    /// [`Self::new`] would when it cannot fit `max_device_bytes` or the adapter's bindings.
+    pub fn plan(
+        ctx: &Context,
+        config: &OmniMoeConfig,
+        options: &LayerOptions,
+    ) -> Result<Footprint> {
+        Self::plan_with(ctx, config, options.precision == Precision::F16, options)
+    }
+
+    /// The token chunk (bindings, then `max_device_bytes`) and the footprint with it.
+    fn plan_with(
+        ctx: &Context,
+        c: &OmniMoeConfig,
+        f16: bool,
+        options: &LayerOptions,
+    ) -> Result<Footprint> {
+        let mut chunk = Self::chunk_tokens(ctx, c, f16, options.max_chunk_tokens)?;
+        let mut plan = footprint(c, f16, chunk);
+        if let Some(max) = options.max_device_bytes {
+            let least =
+                plan.weights + plan.scratch_fixed + plan.scratch_per_token * CHUNK_ALIGN as u64;
+            if least > max {
+                return Err(Error::Limit {
+                    what: format!(
+                        "device memory (max_device_bytes): weights {} B + scratch for {CHUNK_ALIGN} \
+                         tokens {} B",
+                        plan.weights,
+                        least - plan.weights
+                    ),
+                    needed: least,
+                    allowed: max,
+                });
+            }
+            let room = (max - plan.weights - plan.scratch_fixed) / plan.scratch_per_token;
+            chunk = chunk.min(room as usize / CHUNK_ALIGN * CHUNK_ALIGN);
+            plan = footprint(c, f16, chunk);
+        }
+        Ok(plan)
     }
 
     /// Bindings each expert table (U, V) is split over: 1 where a table fits one storage binding.

@@ -6,6 +6,7 @@ pub mod pipelines;
 pub use context::{AdapterReport, Capabilities, Context, ContextOptions};
 pub mod buffers;
 mod encode;
+pub mod footprint;
 pub mod layer;
 pub mod prepared;
 pub mod recorder;
@@ -14,6 +15,7 @@ pub mod tune;
 pub mod variants;
 
 pub use encode::EncodeOutputs;
+pub use footprint::Footprint;
 pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};
 pub use prepared::PreparedForward;
 pub use recorder::Timing;
