@@ -152,3 +152,22 @@ fn max_device_bytes_sizes_the_chunk_or_refuses_with_both_sizes() {
         other => panic!("a budget of the weights alone: {:?}", other.err()),
     }
 }
+
+/// At most 16 workgroups per dimension: every per-token and per-expert launch folds into y, chunks are
+/// 2048 tokens; the golden files still match.
+#[test]
+fn folded_launches_match_the_golden_files() {
+    let ctx = Context::with_options_blocking(&ContextOptions {
+        max_workgroups_per_dimension: Some(16),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(ctx.limits.max_compute_workgroups_per_dimension, 16);
+    common::checks::golden_files_match_in_f32(&ctx);
+    // 300 tokens fold as 16 × 19.
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 300, 6).unwrap(), 12).unwrap();
+    let x = SplitMix64::new(7).normals(300 * 32);
+    let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
+    let out = layer.forward_host_blocking(&x).unwrap();
+    assert!(compare_with_cpu("folded", &w, &x, &out, 1e-4, 1e-4, 1e-4) >= 280);
+}

@@ -391,7 +391,11 @@ impl<'c> OmniMoeLayer<'c> {
             .unwrap() as u64;
         let by_binding = (binding / widest_row) as usize;
         let by_radix = (stages::MAX_SCAN as usize / 256) * 1024 / k;
-        let by_grid = stages::MAX_GROUPS as usize * 128;
+        let groups = ctx
+            .limits
+            .max_compute_workgroups_per_dimension
+            .clamp(1, stages::MAX_GROUPS);
+        let by_grid = groups as usize * 128;
         let limit = by_binding
             .min(by_radix)
             .min(by_grid)

@@ -73,6 +73,17 @@ impl<'a> Recorder<'a> {
         self.ctx
     }
 
+    /// Workgroup counts for `n` workgroups, folded into y beyond the context's planning limit per
+    /// dimension (the device's, or lower with `ContextOptions::max_workgroups_per_dimension`).
+    pub fn fold(&self, n: u32) -> [u32; 3] {
+        let most = self
+            .ctx
+            .limits
+            .max_compute_workgroups_per_dimension
+            .clamp(1, MAX_GROUPS);
+        [n.min(most), n.div_ceil(most), 1]
+    }
+
     /// Appends one dispatch of `entry` in `stage`; `params` fill the shader's uniform `p`.
     #[allow(clippy::too_many_arguments)]
     pub fn dispatch(

@@ -4,7 +4,7 @@
 use super::super::buffers::Bind;
 use super::super::context::Context;
 use super::super::pipelines::Variant;
-use super::super::recorder::{fold, Recorder};
+use super::super::recorder::Recorder;
 
 /// expert_histogram: `count` [n] of the expert ids in `indices` [pairs].
 pub fn expert_histogram<'a>(
@@ -22,10 +22,10 @@ pub fn expert_histogram<'a>(
         &v,
         &[pairs, n],
         vec![(1, count)],
-        fold(n.div_ceil(256)),
+        rec.fold(n.div_ceil(256)),
     );
     let binds = vec![(1, count), (2, indices)];
-    let groups = fold(pairs.div_ceil(256));
+    let groups = rec.fold(pairs.div_ceil(256));
     rec.dispatch(
         label,
         label,
@@ -61,7 +61,7 @@ pub fn expert_scan<'a>(
         &v.clone().with("BLOCKS"),
         &p,
         binds,
-        fold(blocks),
+        rec.fold(blocks),
     );
     rec.dispatch(
         label,
@@ -79,7 +79,7 @@ pub fn expert_scan<'a>(
         &v,
         &p,
         vec![(2, dst), (3, sums)],
-        fold(blocks),
+        rec.fold(blocks),
     );
 }
 
@@ -148,7 +148,7 @@ pub fn expert_scatter<'a>(
             &v,
             &p,
             vec![(1, keys_in), (2, table)],
-            fold(tiles),
+            rec.fold(tiles),
         );
         expert_scan(
             rec,
@@ -170,7 +170,15 @@ pub fn expert_scatter<'a>(
         } else {
             binds.push((5, Bind::all(&scratch.vals[src])));
         }
-        rec.dispatch(label, label, "scatter", &variant, &p, binds, fold(tiles));
+        rec.dispatch(
+            label,
+            label,
+            "scatter",
+            &variant,
+            &p,
+            binds,
+            rec.fold(tiles),
+        );
     }
     passes as usize % 2
 }

@@ -2,7 +2,7 @@
 
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
-use super::super::recorder::{fold, Recorder};
+use super::super::recorder::Recorder;
 
 /// Most bindings an expert table may be split over (`shaders/shared/expert_dot.wgsl`, `expert_sum.wgsl`).
 pub const MAX_TABLE_PARTS: usize = 8;
@@ -90,11 +90,11 @@ pub fn expert_scores<'a>(
         ScoresSchedule::ExpertCentric { offset, perm } => {
             binds.extend([(5, offset), (6, perm)]);
             let v = v.with("EXPERT_CENTRIC");
-            rec.dispatch(label, label, "expert_centric", &v, &p, binds, fold(n));
+            rec.dispatch(label, label, "expert_centric", &v, &p, binds, rec.fold(n));
         }
         ScoresSchedule::TokenCentric { indices } => {
             binds.push((5, indices));
-            rec.dispatch(label, label, "token_centric", &v, &p, binds, fold(t));
+            rec.dispatch(label, label, "token_centric", &v, &p, binds, rec.fold(t));
         }
     }
 }
@@ -130,7 +130,7 @@ pub fn expert_combine<'a>(
         &v,
         &[t, h, k],
         binds,
-        fold(t),
+        rec.fold(t),
     );
 }
 
@@ -158,5 +158,5 @@ pub fn expert_token<'a>(
     // Both tables have N rows of H: split alike.
     let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
     let label = "expert_token";
-    rec.dispatch(label, label, "main", &v, &[t, h, k], binds, fold(t));
+    rec.dispatch(label, label, "main", &v, &[t, h, k], binds, rec.fold(t));
 }

@@ -2,7 +2,7 @@
 
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
-use super::super::recorder::{fold, Recorder};
+use super::super::recorder::Recorder;
 
 /// router_normalise: BatchNorm + per-axis log-softmax of `z` [t, 2r] into `ell`.
 pub fn router_normalise<'a>(
@@ -22,7 +22,7 @@ pub fn router_normalise<'a>(
         &v,
         &[t, r],
         binds,
-        fold(t),
+        rec.fold(t),
     );
 }
 
@@ -127,7 +127,7 @@ pub fn router_topk_with<'a>(
             if flat {
                 v = v.with("FLAT");
             }
-            rec.dispatch(label, label, "by_rank", &v, &params, binds, fold(t));
+            rec.dispatch(label, label, "by_rank", &v, &params, binds, rec.fold(t));
         }
         TopkKernel::Subgroup => {
             let caps = &rec.ctx().caps;
@@ -148,7 +148,7 @@ pub fn router_topk_with<'a>(
                 &v,
                 &params,
                 binds,
-                fold(t.div_ceil(per_group)),
+                rec.fold(t.div_ceil(per_group)),
             );
         }
         TopkKernel::Sort => {
@@ -156,7 +156,7 @@ pub fn router_topk_with<'a>(
             // One invocation per compare-exchange of the larger sort.
             let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
             let v = Variant::default().constant("WG", wg);
-            rec.dispatch(label, label, "main", &v, &params, binds, fold(t));
+            rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
         }
     }
 }

@@ -2,7 +2,7 @@
 //! partial products in range order and applies the epilogue.
 
 use super::super::buffers::Bind;
-use super::super::recorder::{fold, Recorder};
+use super::super::recorder::Recorder;
 use super::gemm::{epilogue_variant, gemm_dispatch, Epilogue, EpilogueKind, GemmKernel};
 use super::skinny::{skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes};
 
@@ -100,7 +100,7 @@ pub fn gemm_split_k<'a>(
     let reduce = epilogue_variant(kernel.is_f16(), epilogue.kind());
     let mut binds = vec![(1, partial), (3, c)];
     let split = epilogue.bind(n, &mut binds);
-    let groups = fold((m * n.div_ceil(2)).div_ceil(256));
+    let groups = rec.fold((m * n.div_ceil(2)).div_ceil(256));
     let params = [m, n, ranges, split, rows];
     rec.dispatch(
         label,
