@@ -95,8 +95,10 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
     let at = |f: f64, len: usize| ((f * len as f64) as usize).min(len.saturating_sub(1));
     match m {
         Mutation::HeaderByte(f, b) => {
-            let i = 8 + at(*f, header);
-            bytes[i] = *b;
+            if header > 0 {
+                let i = 8 + at(*f, header);
+                bytes[i] = *b;
+            }
         }
         Mutation::DataByte(f, b) => {
             let data = bytes.len() - 8 - header;
