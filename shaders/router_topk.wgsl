@@ -9,9 +9,9 @@
 //      first K: scores [T, K] (f32, descending) and indices [T, K] (u32).
 //
 // Two entry points, same results:
-// - `main`, any R ≤ 1024: one workgroup of WG (32…256, a pipeline constant) per token (ids folded over x
-//   and y); bitonic sorts in workgroup memory over power-of-two sizes given by the host (`axis_pow2` ≥ R,
-//   `cand_pow2` ≥ candidate count, both ≤ 1024).
+// - `main`, any R ≤ 1024 (≤ 2048 with AXIS2048): one workgroup of WG (32…256, a pipeline constant) per
+//   token (ids folded over x and y); bitonic sorts in workgroup memory over power-of-two sizes given by
+//   the host (`axis_pow2` ≥ R, `cand_pow2` ≥ candidate count, both ≤ the sort buffers).
 // - `by_rank`, R ≤ 128 and at most 256 candidates: one workgroup of 128 per token; every value's place in
 //   best-first order is its rank (how many values go before it), found by comparing it with all the others
 //   of its list, so steps 1 and 3 take one pass each instead of a sort (four barriers instead of ~60).
@@ -45,8 +45,14 @@ override WG: u32 = 256u;
 const MAX_KP: u32 = 128u;
 const WORST: f32 = -3.0e38;
 
-var<workgroup> sv: array<f32, 1024>;
-var<workgroup> si: array<u32, 1024>;
+// Sort buffers: 1024 elements, 2048 with AXIS2048 (R from 1025 to 2048; 16 KiB).
+#if AXIS2048
+const SORT_N: u32 = 2048u;
+#else
+const SORT_N: u32 = 1024u;
+#endif
+var<workgroup> sv: array<f32, SORT_N>;
+var<workgroup> si: array<u32, SORT_N>;
 var<workgroup> top_v: array<f32, 256>;
 var<workgroup> top_i: array<u32, 256>;
 var<workgroup> row_start: array<u32, 128>;

@@ -175,8 +175,8 @@ fn bad_input_and_limits_give_typed_errors() {
     ));
     assert_eq!(layer.forward_host_blocking(&[]).unwrap().tokens, 0);
 
-    // The router's grid side is at most 1024; the expert-centric counting sort takes at most 2^20.
-    let too_many = omnimoe::OmniMoeConfig::new(1, 1, 1025 * 1025, 2).unwrap();
+    // The router's grid side is at most 2048; the expert-centric counting sort takes at most 2^20.
+    let too_many = omnimoe::OmniMoeConfig::new(1, 1, 2049 * 2049, 2).unwrap();
     let w_big = OmniMoeWeights::random(too_many, 1).unwrap();
     assert!(matches!(
         OmniMoeLayer::new(ctx, &w_big, &LayerOptions::default()),

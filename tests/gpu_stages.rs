@@ -699,3 +699,38 @@ fn router_topk_by_subgroup_matches_cpu() {
         }
     }
 }
+
+/// The sorting top-k at the largest grids (R up to 2048: the AXIS2048 variant above 1024), with ties,
+/// against the CPU.
+#[test]
+fn router_topk_sorts_up_to_2048_per_axis() {
+    let ctx = gpu();
+    for (r, k, ties) in [
+        (1024usize, 16usize, false),
+        (1025, 8, true),
+        (2048, 128, false),
+        (1500, 2, true),
+    ] {
+        let t = 3;
+        let z = uniform(r as u64, t * 2 * r, -4.0, 4.0);
+        let mut ell = vec![0.0; t * 2 * r];
+        cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
+        if ties {
+            ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
+        }
+        let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
+        cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
+        let eb = f32_buf(ctx, &ell);
+        let (sb, ib) = (
+            buffers::storage(ctx, "s", (t * k * 4) as u64),
+            buffers::storage(ctx, "i", (t * k * 4) as u64),
+        );
+        let mut rec = Recorder::new(ctx);
+        let dims = (t as u32, r as u32, k as u32);
+        let (e, s, i) = (Bind::all(&eb), Bind::all(&sb), Bind::all(&ib));
+        stages::router_topk_with(&mut rec, stages::TopkKernel::Sort, dims, e, s, i, None);
+        submit(ctx, rec);
+        assert_eq!(read_f32(ctx, &sb, t * k), scores, "R = {r}: scores");
+        assert_eq!(read_u32(ctx, &ib, t * k), indices, "R = {r}: indices");
+    }
+}

@@ -127,13 +127,14 @@ struct Report {
     layer_unprepared_wall_ms: f64,
     /// Weight bytes a forward must read over `layer_ms`.
     weight_gbps: f64,
-    expert_centric_layer_ms: f64,
+    /// The expert-centric layer (null beyond its N ≤ 2^20).
+    expert_centric_layer_ms: Option<f64>,
     stages: BTreeMap<String, f64>,
     expert_centric_stages: BTreeMap<String, f64>,
     stage_details: Vec<Stage>,
-    expert_centric_ms: f64,
+    expert_centric_ms: Option<f64>,
     token_centric_ms: f64,
-    speedup_vs_token_centric: f64,
+    speedup_vs_token_centric: Option<f64>,
     touched_experts: usize,
     expert_min_mbytes: f64,
     /// GEMM K step chosen per shape, with each candidate's ms.
@@ -358,16 +359,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     bar.set_message("layer");
     // Both schedules on the same weights and input, back to back.
-    let both = |tokens: usize, config: OmniMoeConfig| -> Result<(Measured, Measured)> {
+    // (The expert-centric schedule's counting sort takes N ≤ 2^20: beyond, token-centric only.)
+    let both = |tokens: usize, config: OmniMoeConfig| -> Result<(Option<Measured>, Measured)> {
         let w = OmniMoeWeights::random(config, 1)?;
         let x = SplitMix64::new(2).normals(tokens * config.hidden_size);
         let run = |schedule| measure(&ctx, &w, &x, &options(args.dtype, schedule), args, &bar);
-        Ok((
-            run(ExpertSchedule::ExpertCentric)?,
-            run(ExpertSchedule::TokenCentric)?,
-        ))
+        let ec = if config.num_experts <= omnimoe::gpu::layer::MAX_EXPERTS_EXPERT_CENTRIC {
+            Some(run(ExpertSchedule::ExpertCentric)?)
+        } else {
+            None
+        };
+        Ok((ec, run(ExpertSchedule::TokenCentric)?))
     };
-    let (ec, tc) = both(args.tokens, config)?;
+    let (ec_run, tc) = both(args.tokens, config)?;
+    // What does not depend on the schedule (touched experts, GEMM tuning) from either run.
+    let ec = ec_run.as_ref().unwrap_or(&tc);
     let mut sweep = Vec::new();
     for &(t, n) in &sweep_points {
         bar.set_message(format!("T={t} N={n}"));
@@ -384,7 +390,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 layer_wall_ms: Some(b.prepared.wall_ms),
                 layer_staged_ms: Some(b.span_ms),
                 weight_gbps: Some(weight_bytes(&c, es, b.touched) / 1e6 / b.prepared.gpu_ms),
-                expert_centric_ms: Some(expert_ms(&a)),
+                expert_centric_ms: a.as_ref().map(expert_ms),
                 token_centric_ms: Some(expert_ms(&b)),
                 stages: b.stages.iter().cloned().collect(),
                 error: None,
@@ -448,7 +454,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
         println!("  -> {:?}", t.chosen);
     }
-    let (ecm, tcm) = (expert_ms(&ec), expert_ms(&tc));
+    let (ecm, tcm) = (ec_run.as_ref().map(expert_ms), expert_ms(&tc));
     let h = args.hidden as f64;
     let expert_min_mb = (args.tokens as f64 * h * es
         + 2.0 * ec.touched as f64 * h * es
@@ -461,8 +467,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     println!(
         "layer with a timed pass per stage: {:.4} ms GPU, unprepared forward {:.4} ms wall; \
-         expert-centric {:.4} ms GPU",
-        tc.span_ms, tc.wall_ms, ec.span_ms
+         expert-centric {}",
+        tc.span_ms,
+        tc.wall_ms,
+        ec_run
+            .as_ref()
+            .map_or("not run (N > 2^20)".into(), |m| format!(
+                "{:.4} ms GPU",
+                m.span_ms
+            ))
     );
     let router_variants_ms = crate::router_lab::router_variants(&ctx, &config, args.tokens)?;
     println!("router kernels (ms per dispatch): {router_variants_ms:?}");
@@ -477,9 +490,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         );
     }
     println!(
-        "expert stages: expert-centric {ecm:.4} ms, token-centric {tcm:.4} ms, speedup {:.2}x; {} experts touched, \
-         minimum traffic {expert_min_mb:.1} MB",
-        tcm / ecm,
+        "expert stages: expert-centric {}, token-centric {tcm:.4} ms; {} experts touched, minimum \
+         traffic {expert_min_mb:.1} MB",
+        ecm.map_or("not run".into(), |m| format!("{m:.4} ms")),
         ec.touched
     );
     for p in &sweep {
@@ -493,7 +506,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 p.layer_wall_ms.unwrap(),
                 p.layer_staged_ms.unwrap(),
                 p.weight_gbps.unwrap(),
-                p.expert_centric_ms.unwrap(),
+                p.expert_centric_ms.unwrap_or(f64::NAN),
                 p.token_centric_ms.unwrap()
             ),
             Some(e) => println!("  T={:<6} N={:<8} not run: {e}", p.tokens, p.experts),
@@ -522,13 +535,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         layer_staged_ms: tc.span_ms,
         layer_unprepared_wall_ms: tc.wall_ms,
         weight_gbps,
-        expert_centric_layer_ms: ec.span_ms,
+        expert_centric_layer_ms: ec_run.as_ref().map(|m| m.span_ms),
         stages: tc.stages.iter().cloned().collect(),
-        expert_centric_stages: ec.stages.iter().cloned().collect(),
+        expert_centric_stages: ec_run
+            .as_ref()
+            .map(|m| m.stages.iter().cloned().collect())
+            .unwrap_or_default(),
         stage_details,
         expert_centric_ms: ecm,
         token_centric_ms: tcm,
-        speedup_vs_token_centric: tcm / ecm,
+        speedup_vs_token_centric: ecm.map(|e| tcm / e),
         touched_experts: ec.touched,
         expert_min_mbytes: expert_min_mb,
         gemm_tuning: ec
@@ -606,7 +622,7 @@ fn plot(
         (
             "expert stages, expert-centric",
             BLUE,
-            (|p: &Point| p.expert_centric_ms.unwrap()) as fn(&Point) -> f64,
+            (|p: &Point| p.expert_centric_ms.unwrap_or(f64::NAN)) as fn(&Point) -> f64,
         ),
         ("expert stages, token-centric", RED, |p: &Point| {
             p.token_centric_ms.unwrap()
@@ -625,6 +641,7 @@ fn plot(
     let all: Vec<f64> = pts
         .iter()
         .flat_map(|p| series.iter().map(|s| (s.2)(p)))
+        .filter(|v| v.is_finite())
         .collect();
     let (lo, hi) = (
         all.iter().cloned().fold(f64::MAX, f64::min).max(1e-4) / 1.5,
@@ -660,7 +677,11 @@ fn plot(
         .y_desc("GPU time (ms)")
         .draw()?;
     for (name, color, f) in series {
-        let line: Vec<(f64, f64)> = pts.iter().map(|p| (xs(p), f(p))).collect();
+        let line: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|p| (xs(p), f(p)))
+            .filter(|(_, y)| y.is_finite())
+            .collect();
         chart
             .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
             .label(name)

@@ -78,8 +78,8 @@ pub struct LayerOptions {
     pub max_device_bytes: Option<u64>,
 }
 
-/// Largest N the GPU path takes: the router's grid side R = ⌊√N⌋ is at most 1024 (its sorts).
-pub const MAX_EXPERTS: usize = 1025 * 1025 - 1;
+/// Largest N the GPU path takes: the router's grid side R = ⌊√N⌋ is at most 2048 (its sorts).
+pub const MAX_EXPERTS: usize = 2049 * 2049 - 1;
 
 /// Largest N of the expert-centric schedule (expert_scan's single-level bound).
 pub const MAX_EXPERTS_EXPERT_CENTRIC: usize = stages::MAX_SCAN as usize;
@@ -168,9 +168,22 @@ impl<'c> OmniMoeLayer<'c> {
         }
         if c.num_experts > MAX_EXPERTS {
             return Err(Error::Limit {
-                what: "num_experts (the router's grid side ⌊√N⌋ is at most 1024)".into(),
+                what: "num_experts (the router's grid side ⌊√N⌋ is at most 2048)".into(),
                 needed: c.num_experts as u64,
                 allowed: MAX_EXPERTS as u64,
+            });
+        }
+        if c.grid() > 1024
+            && stages::SORT_2048_BYTES > ctx.limits.max_compute_workgroup_storage_size
+        {
+            return Err(Error::Limit {
+                what: format!(
+                    "workgroup memory for the router's sorts of R = {} (num_experts {})",
+                    c.grid(),
+                    c.num_experts
+                ),
+                needed: stages::SORT_2048_BYTES as u64,
+                allowed: ctx.limits.max_compute_workgroup_storage_size as u64,
             });
         }
         let schedule = options.schedule.resolve(ctx);

@@ -94,6 +94,11 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         out.push(("router_normalise", "main", v().constant("WG", wg)));
         out.push(("router_topk", "main", v().constant("WG", wg)));
     }
+    out.push((
+        "router_topk",
+        "main",
+        v().constant("WG", 256).with("AXIS2048"),
+    ));
     out.push(("router_topk", "by_rank", v()));
     out.push(("router_topk", "by_rank", v().with("NORMALISE")));
     out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));

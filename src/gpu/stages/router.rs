@@ -49,9 +49,16 @@ pub enum TopkKernel {
     /// The `by_subgroup` entry point: a subgroup of S lanes per token (SUBGROUP with one fixed size S,
     /// R ≤ 2S, ≤ 2S candidates).
     Subgroup,
-    /// The `main` entry point (any R ≤ 1024).
+    /// The `main` entry point (any R ≤ [`MAX_ROUTER_AXIS`]).
     Sort,
 }
+
+/// Largest R the router takes (the sorts of `router_topk.wgsl`'s `main`; above 1024 its AXIS2048 variant,
+/// with [`SORT_2048_BYTES`] of workgroup memory).
+pub const MAX_ROUTER_AXIS: u32 = 2048;
+
+/// Workgroup memory of the router's `main` entry point with AXIS2048 (R from 1025 to 2048).
+pub const SORT_2048_BYTES: u32 = 2 * 2048 * 4 + 2 * 256 * 4 + 128 * 4;
 
 /// Whether [`TopkKernel::Subgroup`] runs on an adapter with `caps` for (r, k).
 pub fn topk_by_subgroup(caps: &super::super::Capabilities, r: u32, k: u32) -> bool {
@@ -155,7 +162,14 @@ pub fn router_topk_with<'a>(
             assert!(normalise.is_none(), "router_topk normalises only by rank");
             // One invocation per compare-exchange of the larger sort.
             let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
-            let v = Variant::default().constant("WG", wg);
+            let mut v = Variant::default().constant("WG", wg);
+            assert!(
+                r <= MAX_ROUTER_AXIS,
+                "the router sorts at most {MAX_ROUTER_AXIS} per axis"
+            );
+            if axis_pow2 > 1024 {
+                v = v.with("AXIS2048");
+            }
             rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
         }
     }
