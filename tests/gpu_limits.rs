@@ -171,3 +171,30 @@ fn folded_launches_match_the_golden_files() {
     let out = layer.forward_host_blocking(&x).unwrap();
     assert!(compare_with_cpu("folded", &w, &x, &out, 1e-4, 1e-4, 1e-4) >= 280);
 }
+
+/// `max_buffer_bytes` plans like a smaller binding: expert tables split, prepared outputs bounded.
+#[test]
+fn max_buffer_bytes_splits_tables_and_bounds_prepared_outputs() {
+    let ctx = Context::with_options_blocking(&ContextOptions {
+        max_buffer_bytes: Some(64 << 10),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(ctx.limits.max_buffer_size, 64 << 10);
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 4096, 8).unwrap(), 13).unwrap();
+    let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
+    assert_eq!(layer.expert_table_parts(), 8);
+    let x = SplitMix64::new(8).normals(200 * 32);
+    let out = layer.forward_host_blocking(&x).unwrap();
+    assert!(compare_with_cpu("buffers of 64 KiB", &w, &x, &out, 1e-4, 1e-4, 1e-4) >= 180);
+    // A prepared output of 1024 tokens × 32 × 4 B = 128 KiB exceeds it.
+    match layer.prepare(1024) {
+        Err(Error::Limit {
+            needed, allowed, ..
+        }) => assert_eq!((needed, allowed), (128 << 10, 64 << 10)),
+        other => panic!(
+            "a 128 KiB prepared output under 64 KiB buffers: {:?}",
+            other.err()
+        ),
+    }
+}

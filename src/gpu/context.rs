@@ -30,6 +30,9 @@ pub struct ContextOptions {
     /// own limit: a testing aid that makes every split path (expert tables over several bindings, token
     /// chunks) run at small sizes.
     pub max_binding_bytes: Option<u64>,
+    /// Plan with buffers of at most this many bytes (rounded down to 16), below the adapter's limit: weights
+    /// and chunks are sized to it as to a binding.
+    pub max_buffer_bytes: Option<u64>,
     /// Plan with at most this many workgroups per dispatch dimension (folding larger counts into y), below
     /// the adapter's limit: a testing aid for the folded launches.
     pub max_workgroups_per_dimension: Option<u32>,
@@ -291,6 +294,10 @@ impl Context {
             // Whole 16-byte vectors per binding; at most what the device allows.
             let bytes = (bytes / 16 * 16).max(16);
             l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(bytes);
+        }
+        if let Some(bytes) = options.max_buffer_bytes {
+            let l = &mut ctx.limits;
+            l.max_buffer_size = l.max_buffer_size.min((bytes / 16 * 16).max(16));
         }
         if let Some(groups) = options.max_workgroups_per_dimension {
             let l = &mut ctx.limits;
