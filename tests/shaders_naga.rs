@@ -81,39 +81,31 @@ fn compile_with_external_tools(msl: &[(String, String)], hlsl: &[(String, String
             .output()
             .is_ok_and(|o| o.status.success())
     };
+    // Writes `src` to `name.ext` and runs `tool args… path`, asserting it succeeds.
+    let compile = |name: &str, ext: &str, src: &str, tool: &str, args: &[&str]| {
+        let path = dir.join(format!("{name}.{ext}"));
+        std::fs::write(&path, src).unwrap();
+        let out = std::process::Command::new(tool)
+            .args(args)
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+    };
     if have("xcrun", "--find") && have("xcrun", "metal") {
         for (name, src) in msl {
-            let path = dir.join(format!("{name}.metal"));
-            std::fs::write(&path, src).unwrap();
-            let out = std::process::Command::new("xcrun")
-                .args(["metal", "-c", "-o"])
-                .arg(dir.join(format!("{name}.air")))
-                .arg(&path)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{name}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let air = dir.join(format!("{name}.air"));
+            let args = ["metal", "-c", "-o", air.to_str().unwrap()];
+            compile(name, "metal", src, "xcrun", &args);
         }
     } else {
         eprintln!("MSL not compiled: no Metal compiler (`xcrun metal`) on this machine");
     }
     if have("dxc", "--version") {
         for (name, entry, src) in hlsl {
-            let path = dir.join(format!("{name}.hlsl"));
-            std::fs::write(&path, src).unwrap();
-            let out = std::process::Command::new("dxc")
-                .args(["-T", "cs_6_2", "-E", entry, "-enable-16bit-types"])
-                .arg(&path)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{name}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let args = ["-T", "cs_6_2", "-E", entry, "-enable-16bit-types"];
+            compile(name, "hlsl", src, "dxc", &args);
         }
     } else {
         eprintln!("HLSL not compiled: no DirectX Shader Compiler (`dxc`) on this machine");
