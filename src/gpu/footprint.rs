@@ -1,9 +1,99 @@
-//! What a layer takes of device memory, computed before anything is allocated: weights, scratch that does
-//! not depend on the tokens, scratch per token of a chunk, and each forward's own buffers per token.
+//! Planning a layer before anything is allocated: whether it fits the adapter's limits
+//! ([`check_limits`]), and what it takes of device memory ([`Footprint`]): weights, scratch that does not
+//! depend on the tokens, scratch per token of a chunk, and each forward's own buffers per token.
 
 use super::buffers::elem_size;
+use super::context::Context;
+use super::layer::{ExpertSchedule, MAX_EXPERTS, MAX_EXPERTS_EXPERT_CENTRIC};
 use super::stages::{self, GemmKernel};
-use crate::OmniMoeConfig;
+use crate::{Error, OmniMoeConfig, Result};
+
+/// Checks a layer of `c` in f16 or f32 storage with `schedule` against the adapter's limits: N against the
+/// router and the schedule, the router's workgroup memory, each weight against a binding (expert tables
+/// against up to [`stages::MAX_TABLE_PARTS`] of them) and the storage bindings per shader stage. Returns
+/// the experts per part of a table.
+pub(crate) fn check_limits(
+    ctx: &Context,
+    c: &OmniMoeConfig,
+    f16: bool,
+    schedule: ExpertSchedule,
+) -> Result<usize> {
+    if c.num_experts > MAX_EXPERTS {
+        return Err(Error::Limit {
+            what: "num_experts (the router's grid side ⌊√N⌋ is at most 2048)".into(),
+            needed: c.num_experts as u64,
+            allowed: MAX_EXPERTS as u64,
+        });
+    }
+    if c.grid() > 1024 && stages::SORT_2048_BYTES > ctx.limits.max_compute_workgroup_storage_size {
+        return Err(Error::Limit {
+            what: format!(
+                "workgroup memory for the router's sorts of R = {} (num_experts {})",
+                c.grid(),
+                c.num_experts
+            ),
+            needed: stages::SORT_2048_BYTES as u64,
+            allowed: ctx.limits.max_compute_workgroup_storage_size as u64,
+        });
+    }
+    if schedule == ExpertSchedule::ExpertCentric && c.num_experts > MAX_EXPERTS_EXPERT_CENTRIC {
+        return Err(Error::Limit {
+            what: "num_experts with the expert-centric schedule (its counting sort)".into(),
+            needed: c.num_experts as u64,
+            allowed: MAX_EXPERTS_EXPERT_CENTRIC as u64,
+        });
+    }
+    let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
+    let es = elem_size(f16);
+    let binding = ctx
+        .limits
+        .max_storage_buffer_binding_size
+        .min(ctx.limits.max_buffer_size);
+    // Expert tables larger than a binding go into several, by expert range.
+    let row = h as u64 * es;
+    let per = (binding / row).min(u32::MAX as u64) as usize;
+    let parts = if per == 0 {
+        usize::MAX
+    } else {
+        n.div_ceil(per)
+    };
+    if parts > stages::MAX_TABLE_PARTS {
+        return Err(Error::Limit {
+            what: format!(
+                "up_embed / down_embed ({} storage): bindings of {binding} bytes, at most {}",
+                if f16 { "f16" } else { "f32" },
+                stages::MAX_TABLE_PARTS
+            ),
+            needed: n as u64 * row,
+            allowed: binding * stages::MAX_TABLE_PARTS as u64,
+        });
+    }
+    // Shaders reading a split table declare 14 more storage bindings.
+    let extra = if parts > 1 { 14 } else { 0 };
+    if 7 + extra > ctx.limits.max_storage_buffers_per_shader_stage {
+        return Err(Error::Limit {
+            what: "storage buffers per shader stage (expert tables split over bindings)".into(),
+            needed: 7 + extra as u64,
+            allowed: ctx.limits.max_storage_buffers_per_shader_stage as u64,
+        });
+    }
+    for (what, bytes) in [
+        (
+            "gate_proj + up_proj + router keys",
+            ((2 * i + 2 * r) * h) as u64 * es,
+        ),
+        ("down_proj", (h * i) as u64 * es),
+    ] {
+        if bytes > binding {
+            return Err(Error::Limit {
+                what: format!("{what} ({} storage)", if f16 { "f16" } else { "f32" }),
+                needed: bytes,
+                allowed: binding,
+            });
+        }
+    }
+    Ok(per.min(n))
+}
 
 /// A layer's device memory by part, in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

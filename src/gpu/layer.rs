@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::{gpu_error, Context};
-use super::footprint::{footprint, Footprint};
+use super::footprint::{check_limits, footprint, Footprint};
 use super::stages::{
     self, CoopConfig, Epilogue, GemmKernel, PassTimes, Recorder, ScatterScratch, ScoresSchedule,
     GEMV_MAX_M,
@@ -154,8 +154,8 @@ pub struct OmniMoeLayer<'c> {
 impl<'c> OmniMoeLayer<'c> {
     /// Uploads `weights` once. Fails with [`Error::Limit`] when a weight exceeds the adapter's binding
     /// size (expert tables: several bindings, up to [`stages::MAX_TABLE_PARTS`]) or N exceeds
-    /// [`MAX_EXPERTS`] ([`MAX_EXPERTS_EXPERT_CENTRIC`] for that schedule), and with [`Error::Config`] when f16 is asked for without
-    /// SHADER_F16.
+    /// [`MAX_EXPERTS`] ([`MAX_EXPERTS_EXPERT_CENTRIC`] for that schedule), and with [`Error::Config`]
+    /// when f16 is asked for without SHADER_F16.
     pub fn new(ctx: &'c Context, weights: &OmniMoeWeights, options: &LayerOptions) -> Result<Self> {
         let c = weights.config;
         c.validate()?;
@@ -166,83 +166,9 @@ impl<'c> OmniMoeLayer<'c> {
                 reason: format!("f16 needs SHADER_F16, which {} lacks", ctx.info.name),
             });
         }
-        if c.num_experts > MAX_EXPERTS {
-            return Err(Error::Limit {
-                what: "num_experts (the router's grid side ⌊√N⌋ is at most 2048)".into(),
-                needed: c.num_experts as u64,
-                allowed: MAX_EXPERTS as u64,
-            });
-        }
-        if c.grid() > 1024
-            && stages::SORT_2048_BYTES > ctx.limits.max_compute_workgroup_storage_size
-        {
-            return Err(Error::Limit {
-                what: format!(
-                    "workgroup memory for the router's sorts of R = {} (num_experts {})",
-                    c.grid(),
-                    c.num_experts
-                ),
-                needed: stages::SORT_2048_BYTES as u64,
-                allowed: ctx.limits.max_compute_workgroup_storage_size as u64,
-            });
-        }
         let schedule = options.schedule.resolve(ctx);
-        if schedule == ExpertSchedule::ExpertCentric && c.num_experts > MAX_EXPERTS_EXPERT_CENTRIC {
-            return Err(Error::Limit {
-                what: "num_experts with the expert-centric schedule (its counting sort)".into(),
-                needed: c.num_experts as u64,
-                allowed: MAX_EXPERTS_EXPERT_CENTRIC as u64,
-            });
-        }
+        let per = check_limits(ctx, &c, f16, schedule)?;
         let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
-        let es = elem_size(f16);
-        let binding = ctx
-            .limits
-            .max_storage_buffer_binding_size
-            .min(ctx.limits.max_buffer_size);
-        // Expert tables larger than a binding go into several, by expert range.
-        let row = h as u64 * es;
-        let per = (binding / row).min(u32::MAX as u64) as usize;
-        let parts = if per == 0 {
-            usize::MAX
-        } else {
-            n.div_ceil(per)
-        };
-        if parts > stages::MAX_TABLE_PARTS {
-            return Err(Error::Limit {
-                what: format!(
-                    "up_embed / down_embed ({} storage): bindings of {binding} bytes, at most {}",
-                    if f16 { "f16" } else { "f32" },
-                    stages::MAX_TABLE_PARTS
-                ),
-                needed: n as u64 * row,
-                allowed: binding * stages::MAX_TABLE_PARTS as u64,
-            });
-        }
-        // Shaders reading a split table declare 14 more storage bindings.
-        let extra = if parts > 1 { 14 } else { 0 };
-        if 7 + extra > ctx.limits.max_storage_buffers_per_shader_stage {
-            return Err(Error::Limit {
-                what: "storage buffers per shader stage (expert tables split over bindings)".into(),
-                needed: 7 + extra as u64,
-                allowed: ctx.limits.max_storage_buffers_per_shader_stage as u64,
-            });
-        }
-        for (what, bytes) in [
-            (
-                "gate_proj + up_proj + router keys",
-                ((2 * i + 2 * r) * h) as u64 * es,
-            ),
-            ("down_proj", (h * i) as u64 * es),
-        ] {
-            if bytes > binding {
-                return Err(Error::Limit {
-                    what: format!("{what} ({} storage)", if f16 { "f16" } else { "f32" }),
-                    needed: bytes,
-                    allowed: binding,
-                });
-            }
-        }
         let plan = Self::plan_with(ctx, &c, f16, options)?;
         let chunk = plan.chunk_tokens;
         // Rows 2i and 2i+1: gate and up of unit i; then the router keys W_x and W_y, so one GEMM over x
