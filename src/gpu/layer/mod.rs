@@ -24,6 +24,11 @@ use super::tune::TuneEpilogue;
 use crate::config::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
+mod kernels;
+mod record;
+
+pub(crate) use record::Scratch;
+
 /// Storage type of activations and weights on the GPU. Accumulation is always f32.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Precision {
@@ -110,23 +115,6 @@ pub struct HostOutput {
     pub scores: Vec<f32>,
     /// Router indices `[T, K]`.
     pub indices: Vec<u32>,
-}
-
-pub(crate) struct Scratch {
-    z: wgpu::Buffer,
-    ell: wgpu::Buffer,
-    h: wgpu::Buffer,
-    sparse: wgpu::Buffer,
-    act: wgpu::Buffer,
-    count: wgpu::Buffer,
-    offset: wgpu::Buffer,
-    sums: wgpu::Buffer,
-    scatter: ScatterScratch,
-    /// Split-K partial products of the GEMMs of chunks of up to [`stages::SPLIT_K_MAX_M`] tokens.
-    partial: wgpu::Buffer,
-    /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
-    pub(crate) router_scores: wgpu::Buffer,
-    pub(crate) router_indices: wgpu::Buffer,
 }
 
 /// One OmniMoE layer resident on a GPU.
@@ -226,84 +214,6 @@ impl<'c> OmniMoeLayer<'c> {
             other => other,
         })?;
         Ok(layer)
-    }
-
-    /// The tensor-core GEMM where the adapter has cooperative matrices and its compiler takes the default
-    /// configuration's variants for this layer's two GEMMs, else the SIMT kernel.
-    fn gemm_kernel(
-        ctx: &Context,
-        c: &OmniMoeConfig,
-        f16: bool,
-        options: &LayerOptions,
-    ) -> GemmKernel {
-        let simt = GemmKernel::Simt {
-            f16,
-            k_step: 8,
-            double_buffer: false,
-        };
-        if !f16 || !ctx.caps.cooperative_matrix || options.no_cooperative_matrix {
-            return simt;
-        }
-        // The default configuration, or the first candidate that fits the adapter's workgroup memory.
-        let fits = GemmKernel::Coop(CoopConfig::DEFAULT)
-            .candidates(ctx.limits.max_compute_workgroup_storage_size);
-        let Some(&coop) = fits
-            .iter()
-            .find(|&&k| k == GemmKernel::Coop(CoopConfig::DEFAULT))
-            .or(fits.first())
-        else {
-            return simt;
-        };
-        let (h, i, r) = (
-            c.hidden_size as u32,
-            c.intermediate_size as u32,
-            c.grid() as u32,
-        );
-        let uses = [
-            stages::gemm_uses(
-                &ctx.caps,
-                coop,
-                (1, 2 * i + 2 * r, h),
-                TuneEpilogue::SwiGlu.uses(),
-            ),
-            stages::gemm_uses(&ctx.caps, coop, (1, h, i), TuneEpilogue::Add.uses()),
-        ];
-        #[cfg(not(target_arch = "wasm32"))]
-        for (stage, variant) in uses.iter().flatten() {
-            if !pollster::block_on(ctx.compiles(stage, "main", variant)) {
-                log::warn!(
-                    "{} does not compile the tensor-core GEMM: SIMT f16",
-                    ctx.info.name
-                );
-                return simt;
-            }
-        }
-        #[cfg(target_arch = "wasm32")]
-        let _ = uses;
-        coop
-    }
-
-    /// Whether the skinny tensor-core kernel runs the GEMMs of 9 to [`stages::SKINNY_MAX_M`] tokens: with
-    /// the tensor-core GEMM, where its workgroup memory fits the adapter's and the driver compiles it
-    /// (`OMNIMOE_SKINNY=off` keeps it off, for measuring).
-    fn uses_skinny(ctx: &Context, gemm: GemmKernel) -> bool {
-        if !matches!(gemm, GemmKernel::Coop(_)) || stages::skinny_env().0 == Some("off") {
-            return false;
-        }
-        [1, 17, 33].into_iter().all(|m| {
-            let fits =
-                stages::skinny_workgroup_bytes(m) <= ctx.limits.max_compute_workgroup_storage_size;
-            #[cfg(not(target_arch = "wasm32"))]
-            let compiles = fits
-                && pollster::block_on(ctx.compiles(
-                    "gemm_skinny",
-                    "main",
-                    &stages::skinny_variant(m),
-                ));
-            #[cfg(target_arch = "wasm32")]
-            let compiles = fits;
-            compiles
-        })
     }
 
     /// Largest chunk of tokens whose buffers all fit the adapter's binding size.
@@ -434,53 +344,6 @@ impl<'c> OmniMoeLayer<'c> {
         matches!(self.gemm, GemmKernel::Coop(_))
     }
 
-    /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: gate/up with the router logits, down.
-    fn gemm_shapes(&self, tokens: u32) -> [(u32, u32, u32); 2] {
-        let c = self.config;
-        let (h, i, r) = (
-            c.hidden_size as u32,
-            c.intermediate_size as u32,
-            c.grid() as u32,
-        );
-        [(tokens, 2 * i + 2 * r, h), (tokens, h, i)]
-    }
-
-    /// The GEMM kernel for `m` tokens of an (N, K) shape: the weight-streaming GEMV up to
-    /// [`GEMV_MAX_M`] tokens (decode: it reads each weight once, where a 128-row tile reads it for 128
-    /// rows it does not have; measured in BENCHMARKS.md), the skinny tensor-core kernel above it where
-    /// [`stages::skinny_prefers`] says so, else the layer's kernel with the configuration the autotune
-    /// chose on this adapter.
-    fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
-        let all = stages::skinny_env().0 == Some("all");
-        if self.skinny && stages::skinny_prefers((m, n, k)) && (m > GEMV_MAX_M || all) {
-            return GemmKernel::Skinny;
-        }
-        if m <= GEMV_MAX_M {
-            return GemmKernel::Gemv { f16: self.f16 };
-        }
-        self.ctx
-            .cache::<super::tune::Tuned>()
-            .kernel(self.gemm, n, k)
-    }
-
-    /// Times the candidate K steps of this layer's three GEMM shapes on its adapter, for batches of
-    /// `tokens` tokens (at most a chunk), and keeps the fastest for every later forward on the same context.
-    pub async fn autotune(&self, tokens: usize) -> Result<Vec<super::tune::TuneResult>> {
-        let m = tokens.clamp(1, self.chunk) as u32;
-        let mut results = Vec::new();
-        let epilogues = [TuneEpilogue::SwiGlu, TuneEpilogue::Add];
-        for (shape, epilogue) in self.gemm_shapes(m).into_iter().zip(epilogues) {
-            results.push(super::tune::tune_gemm(self.ctx, self.gemm, shape, epilogue).await?);
-        }
-        Ok(results)
-    }
-
-    /// Blocking [`Self::autotune`] for native code.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn autotune_blocking(&self, tokens: usize) -> Result<Vec<super::tune::TuneResult>> {
-        pollster::block_on(self.autotune(tokens))
-    }
-
     /// Tokens per chunk.
     pub fn chunk_tokens_in_use(&self) -> usize {
         self.chunk
@@ -508,222 +371,6 @@ impl<'c> OmniMoeLayer<'c> {
             scores: buffers::storage(self.ctx, "router scores", t * k * 4),
             indices: buffers::storage(self.ctx, "router indices", t * k * 4),
         }
-    }
-
-    pub(crate) fn scratch(&self, tokens: usize) -> std::sync::Arc<Scratch> {
-        let mut guard = self.scratch.lock().unwrap();
-        let want = tokens.min(self.chunk);
-        let partial = self.split_k_partial_len(want);
-        if let Some((have, s)) = guard.as_ref() {
-            if *have >= want && s.partial.size() >= partial * 4 {
-                return s.clone();
-            }
-        }
-        let c = self.config;
-        let (h, i, k, n, r) = (
-            c.hidden_size,
-            c.intermediate_size,
-            c.num_experts_per_token,
-            c.num_experts,
-            c.grid(),
-        );
-        let t = want as u64;
-        let es = elem_size(self.f16);
-        let s = |label, bytes| buffers::storage(self.ctx, label, bytes);
-        let scratch = std::sync::Arc::new(Scratch {
-            z: s("router logits", t * 2 * r as u64 * 4),
-            ell: s("router log-probs", t * 2 * r as u64 * 4),
-            h: s("expert h", t * k as u64 * 4),
-            sparse: s("expert branch", t * h as u64 * 4),
-            act: s("swiglu", t * i as u64 * es),
-            count: s("expert count", n as u64 * 4),
-            offset: s("expert offset", (n as u64 + 1) * 4),
-            sums: s("scan sums", 1024 * 4),
-            scatter: ScatterScratch::new(self.ctx, (t * k as u64) as u32),
-            partial: s("split-K partial products", partial * 4),
-            router_scores: s("router scores", t * k as u64 * 4),
-            router_indices: s("router indices", t * k as u64 * 4),
-        });
-        *guard = Some((want, scratch.clone()));
-        scratch
-    }
-
-    /// f32 elements of split-K partial products a chunk of up to `tokens` tokens may need.
-    ///
-    /// The split count depends on m only through the rows of output tiles (tiles are 128 or 256 rows), so
-    /// within a band of tile rows the partial products grow with m: the band ends (multiples of 128) and
-    /// `tokens` itself are the only m to try. This runs on every plain forward, so it tries those few.
-    fn split_k_partial_len(&self, tokens: usize) -> u64 {
-        let most = tokens.min(stages::SPLIT_K_MAX_M as usize) as u32;
-        // The skinny kernel's bands end at 16, 32 and 64 rows.
-        (128..most)
-            .step_by(128)
-            .chain([16, 32, 64].into_iter().filter(|&m| m < most))
-            .chain([most])
-            .flat_map(|m| self.gemm_shapes(m))
-            .map(|(m, n, k)| {
-                let kernel = self.gemm_for(m, n, k);
-                stages::split_k_partial_len(kernel, (m, n, k), stages::split_k(kernel, (m, n, k)))
-            })
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// One of the layer's GEMMs: split over K where [`stages::split_k`] says so (few tokens), else plain.
-    #[allow(clippy::too_many_arguments)]
-    fn record_gemm<'a>(
-        &'a self,
-        rec: &mut Recorder<'a>,
-        label: &'static str,
-        (m, n, k): (u32, u32, u32),
-        a: Bind<'a>,
-        b: Bind<'a>,
-        c: Bind<'a>,
-        epilogue: Epilogue<'a>,
-        scratch: &'a Scratch,
-    ) {
-        let kernel = self.gemm_for(m, n, k);
-        let splits = stages::split_k(kernel, (m, n, k));
-        if splits > 1 || kernel == GemmKernel::Skinny {
-            let len = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
-            let partial = Bind::range(&scratch.partial, 0, len);
-            stages::gemm_split_k(
-                rec,
-                label,
-                kernel,
-                splits,
-                (m, n, k),
-                a,
-                b,
-                c,
-                epilogue,
-                partial,
-            );
-        } else {
-            stages::gemm(rec, label, kernel, (m, n, k), a, b, c, epilogue);
-        }
-    }
-
-    /// Records the forward of `out.tokens` tokens of `x` (elem `[T, H]`) into `out`; with `elem_output`
-    /// the output is written in the storage type (the next layer's input) instead of f32.
-    pub(crate) fn record<'a>(
-        &'a self,
-        rec: &mut Recorder<'a>,
-        x: &'a wgpu::Buffer,
-        out: &'a LayerOutput,
-        scratch: &'a Scratch,
-        elem_output: bool,
-    ) {
-        let c = self.config;
-        let (h, i, k, r) = (
-            c.hidden_size as u64,
-            c.intermediate_size as u64,
-            c.num_experts_per_token as u64,
-            c.grid() as u64,
-        );
-        let es = elem_size(self.f16);
-        let f16 = self.f16;
-        let all = Bind::all;
-        let mut t0 = 0u64;
-        while t0 < out.tokens as u64 {
-            let nt = (self.chunk as u64).min(out.tokens as u64 - t0);
-            let pairs = nt * k;
-            let x_c = Bind::range(x, t0 * h * es, nt * h * es);
-            let ys = if elem_output { es } else { 4 };
-            let y_c = Bind::range(&out.output, t0 * h * ys, nt * h * ys);
-            let scores = Bind::range(&out.scores, t0 * k * 4, pairs * 4);
-            let indices = Bind::range(&out.indices, t0 * k * 4, pairs * 4);
-            let (t32, h32, k32, r32) = (nt as u32, h as u32, k as u32, r as u32);
-
-            let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
-            let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
-            // Gate/up with SwiGLU, and the router logits from the same pass over x.
-            let act = Bind::range(&scratch.act, 0, nt * i * es);
-            let i2 = 2 * i as u32;
-            self.record_gemm(
-                rec,
-                "dense_gate_up_router",
-                (t32, i2 + 2 * r32, h32),
-                x_c,
-                all(&self.w_gate_up_router),
-                act,
-                Epilogue::SwiGlu {
-                    router: Some((i2, z)),
-                },
-                scratch,
-            );
-            let (mean, var) = (all(&self.mean), all(&self.var));
-            if stages::router_topk_by_rank(r32, k32) {
-                let normalise = Some((mean, var));
-                stages::router_topk(rec, (t32, r32, k32), z, scores, indices, normalise);
-            } else {
-                stages::router_normalise(rec, (t32, r32), z, mean, var, ell);
-                stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
-            }
-
-            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
-            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
-            if self.schedule == ExpertSchedule::TokenCentric && t32 <= stages::EXPERT_TOKEN_MAX_T {
-                let dims = (t32, h32, k32);
-                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, sparse);
-            } else {
-                self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, scratch);
-            }
-            let down = all(&self.w_down);
-            let epilogue = if elem_output {
-                Epilogue::AddElem(sparse)
-            } else {
-                Epilogue::Add(sparse)
-            };
-            let shape = (t32, h32, i as u32);
-            self.record_gemm(rec, "dense_down", shape, act, down, y_c, epilogue, scratch);
-            t0 += nt;
-        }
-    }
-
-    /// The expert stage as separate passes: the counting sort and expert-centric scores, or token-centric
-    /// scores, then the combine into `scratch.sparse`.
-    fn record_expert_passes<'a>(
-        &'a self,
-        rec: &mut Recorder<'a>,
-        (t32, r32, nt): (u32, u32, u64),
-        x_c: Bind<'a>,
-        scores: Bind<'a>,
-        indices: Bind<'a>,
-        scratch: &'a Scratch,
-    ) {
-        let c = self.config;
-        let (h, k, n) = (
-            c.hidden_size as u32,
-            c.num_experts_per_token as u32,
-            c.num_experts as u32,
-        );
-        let pairs = nt * k as u64;
-        let all = Bind::all;
-        let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
-        let schedule = match self.schedule {
-            ExpertSchedule::TokenCentric => ScoresSchedule::TokenCentric { indices },
-            _ => {
-                let p32 = pairs as u32;
-                stages::expert_histogram(rec, (p32, n), indices, all(&scratch.count));
-                let (count, offset, sums) = (
-                    all(&scratch.count),
-                    all(&scratch.offset),
-                    all(&scratch.sums),
-                );
-                stages::expert_scan(rec, "expert_scan", n, count, offset, sums);
-                let which =
-                    stages::expert_scatter(rec, (p32, r32 * r32), indices, &scratch.scatter);
-                let perm = Bind::range(&scratch.scatter.vals[which], 0, pairs * 4);
-                ScoresSchedule::ExpertCentric { offset, perm }
-            }
-        };
-        let dims = (t32, h, k, n);
-        let up = self.table(&self.up);
-        stages::expert_scores(rec, self.f16, dims, x_c, up, scores, h_buf, schedule);
-        let sparse = Bind::range(&scratch.sparse, 0, nt * h as u64 * 4);
-        let down = self.table(&self.down);
-        stages::expert_combine(rec, self.f16, (t32, h, k), h_buf, indices, down, sparse);
     }
 
     /// Runs the layer on `x` (`[T, H]` in the layer's storage type, e.g. from [`Self::upload_input`]) into

@@ -1,0 +1,241 @@
+//! What a forward records: the GEMMs (split over K where it pays), the router, the expert stage, per chunk
+//! of tokens, and the scratch it records into.
+
+use super::*;
+
+/// The buffers a forward records into, sized for a chunk of tokens (made once, grown when a larger forward
+/// comes).
+pub(crate) struct Scratch {
+    z: wgpu::Buffer,
+    ell: wgpu::Buffer,
+    h: wgpu::Buffer,
+    sparse: wgpu::Buffer,
+    act: wgpu::Buffer,
+    count: wgpu::Buffer,
+    offset: wgpu::Buffer,
+    sums: wgpu::Buffer,
+    scatter: ScatterScratch,
+    /// Split-K partial products of the GEMMs of chunks of up to [`stages::SPLIT_K_MAX_M`] tokens.
+    partial: wgpu::Buffer,
+    /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
+    pub(crate) router_scores: wgpu::Buffer,
+    pub(crate) router_indices: wgpu::Buffer,
+}
+
+impl OmniMoeLayer<'_> {
+    /// One of the layer's GEMMs: split over K where [`stages::split_k`] says so (few tokens), else plain.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn record_gemm<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        label: &'static str,
+        (m, n, k): (u32, u32, u32),
+        a: Bind<'a>,
+        b: Bind<'a>,
+        c: Bind<'a>,
+        epilogue: Epilogue<'a>,
+        scratch: &'a Scratch,
+    ) {
+        let kernel = self.gemm_for(m, n, k);
+        let splits = stages::split_k(kernel, (m, n, k));
+        if splits > 1 || kernel == GemmKernel::Skinny {
+            let len = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
+            let partial = Bind::range(&scratch.partial, 0, len);
+            stages::gemm_split_k(
+                rec,
+                label,
+                kernel,
+                splits,
+                (m, n, k),
+                a,
+                b,
+                c,
+                epilogue,
+                partial,
+            );
+        } else {
+            stages::gemm(rec, label, kernel, (m, n, k), a, b, c, epilogue);
+        }
+    }
+
+    /// Records the forward of `out.tokens` tokens of `x` (elem `[T, H]`) into `out`; with `elem_output`
+    /// the output is written in the storage type (the next layer's input) instead of f32.
+    pub(crate) fn record<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        x: &'a wgpu::Buffer,
+        out: &'a LayerOutput,
+        scratch: &'a Scratch,
+        elem_output: bool,
+    ) {
+        let c = self.config;
+        let (h, i, k, r) = (
+            c.hidden_size as u64,
+            c.intermediate_size as u64,
+            c.num_experts_per_token as u64,
+            c.grid() as u64,
+        );
+        let es = elem_size(self.f16);
+        let f16 = self.f16;
+        let all = Bind::all;
+        let mut t0 = 0u64;
+        while t0 < out.tokens as u64 {
+            let nt = (self.chunk as u64).min(out.tokens as u64 - t0);
+            let pairs = nt * k;
+            let x_c = Bind::range(x, t0 * h * es, nt * h * es);
+            let ys = if elem_output { es } else { 4 };
+            let y_c = Bind::range(&out.output, t0 * h * ys, nt * h * ys);
+            let scores = Bind::range(&out.scores, t0 * k * 4, pairs * 4);
+            let indices = Bind::range(&out.indices, t0 * k * 4, pairs * 4);
+            let (t32, h32, k32, r32) = (nt as u32, h as u32, k as u32, r as u32);
+
+            let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
+            let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
+            // Gate/up with SwiGLU, and the router logits from the same pass over x.
+            let act = Bind::range(&scratch.act, 0, nt * i * es);
+            let i2 = 2 * i as u32;
+            self.record_gemm(
+                rec,
+                "dense_gate_up_router",
+                (t32, i2 + 2 * r32, h32),
+                x_c,
+                all(&self.w_gate_up_router),
+                act,
+                Epilogue::SwiGlu {
+                    router: Some((i2, z)),
+                },
+                scratch,
+            );
+            let (mean, var) = (all(&self.mean), all(&self.var));
+            if stages::router_topk_by_rank(r32, k32) {
+                let normalise = Some((mean, var));
+                stages::router_topk(rec, (t32, r32, k32), z, scores, indices, normalise);
+            } else {
+                stages::router_normalise(rec, (t32, r32), z, mean, var, ell);
+                stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
+            }
+
+            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
+            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
+            if self.schedule == ExpertSchedule::TokenCentric && t32 <= stages::EXPERT_TOKEN_MAX_T {
+                let dims = (t32, h32, k32);
+                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, sparse);
+            } else {
+                self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, scratch);
+            }
+            let down = all(&self.w_down);
+            let epilogue = if elem_output {
+                Epilogue::AddElem(sparse)
+            } else {
+                Epilogue::Add(sparse)
+            };
+            let shape = (t32, h32, i as u32);
+            self.record_gemm(rec, "dense_down", shape, act, down, y_c, epilogue, scratch);
+            t0 += nt;
+        }
+    }
+
+    /// The expert stage as separate passes: the counting sort and expert-centric scores, or token-centric
+    /// scores, then the combine into `scratch.sparse`.
+    pub(super) fn record_expert_passes<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        (t32, r32, nt): (u32, u32, u64),
+        x_c: Bind<'a>,
+        scores: Bind<'a>,
+        indices: Bind<'a>,
+        scratch: &'a Scratch,
+    ) {
+        let c = self.config;
+        let (h, k, n) = (
+            c.hidden_size as u32,
+            c.num_experts_per_token as u32,
+            c.num_experts as u32,
+        );
+        let pairs = nt * k as u64;
+        let all = Bind::all;
+        let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
+        let schedule = match self.schedule {
+            ExpertSchedule::TokenCentric => ScoresSchedule::TokenCentric { indices },
+            _ => {
+                let p32 = pairs as u32;
+                stages::expert_histogram(rec, (p32, n), indices, all(&scratch.count));
+                let (count, offset, sums) = (
+                    all(&scratch.count),
+                    all(&scratch.offset),
+                    all(&scratch.sums),
+                );
+                stages::expert_scan(rec, "expert_scan", n, count, offset, sums);
+                let which =
+                    stages::expert_scatter(rec, (p32, r32 * r32), indices, &scratch.scatter);
+                let perm = Bind::range(&scratch.scatter.vals[which], 0, pairs * 4);
+                ScoresSchedule::ExpertCentric { offset, perm }
+            }
+        };
+        let dims = (t32, h, k, n);
+        let up = self.table(&self.up);
+        stages::expert_scores(rec, self.f16, dims, x_c, up, scores, h_buf, schedule);
+        let sparse = Bind::range(&scratch.sparse, 0, nt * h as u64 * 4);
+        let down = self.table(&self.down);
+        stages::expert_combine(rec, self.f16, (t32, h, k), h_buf, indices, down, sparse);
+    }
+
+    pub(crate) fn scratch(&self, tokens: usize) -> std::sync::Arc<Scratch> {
+        let mut guard = self.scratch.lock().unwrap();
+        let want = tokens.min(self.chunk);
+        let partial = self.split_k_partial_len(want);
+        if let Some((have, s)) = guard.as_ref() {
+            if *have >= want && s.partial.size() >= partial * 4 {
+                return s.clone();
+            }
+        }
+        let c = self.config;
+        let (h, i, k, n, r) = (
+            c.hidden_size,
+            c.intermediate_size,
+            c.num_experts_per_token,
+            c.num_experts,
+            c.grid(),
+        );
+        let t = want as u64;
+        let es = elem_size(self.f16);
+        let s = |label, bytes| buffers::storage(self.ctx, label, bytes);
+        let scratch = std::sync::Arc::new(Scratch {
+            z: s("router logits", t * 2 * r as u64 * 4),
+            ell: s("router log-probs", t * 2 * r as u64 * 4),
+            h: s("expert h", t * k as u64 * 4),
+            sparse: s("expert branch", t * h as u64 * 4),
+            act: s("swiglu", t * i as u64 * es),
+            count: s("expert count", n as u64 * 4),
+            offset: s("expert offset", (n as u64 + 1) * 4),
+            sums: s("scan sums", 1024 * 4),
+            scatter: ScatterScratch::new(self.ctx, (t * k as u64) as u32),
+            partial: s("split-K partial products", partial * 4),
+            router_scores: s("router scores", t * k as u64 * 4),
+            router_indices: s("router indices", t * k as u64 * 4),
+        });
+        *guard = Some((want, scratch.clone()));
+        scratch
+    }
+
+    /// f32 elements of split-K partial products a chunk of up to `tokens` tokens may need.
+    ///
+    /// The split count depends on m only through the rows of output tiles (tiles are 128 or 256 rows), so
+    /// within a band of tile rows the partial products grow with m: the band ends (multiples of 128) and
+    /// `tokens` itself are the only m to try. This runs on every plain forward, so it tries those few.
+    pub(super) fn split_k_partial_len(&self, tokens: usize) -> u64 {
+        let most = tokens.min(stages::SPLIT_K_MAX_M as usize) as u32;
+        // The skinny kernel's bands end at 16, 32 and 64 rows.
+        (128..most)
+            .step_by(128)
+            .chain([16, 32, 64].into_iter().filter(|&m| m < most))
+            .chain([most])
+            .flat_map(|m| self.gemm_shapes(m))
+            .map(|(m, n, k)| {
+                let kernel = self.gemm_for(m, n, k);
+                stages::split_k_partial_len(kernel, (m, n, k), stages::split_k(kernel, (m, n, k)))
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
