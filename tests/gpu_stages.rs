@@ -654,6 +654,40 @@ fn split_k_is_bitwise_reproducible() {
     }
 }
 
+/// Scores and indices of a top-k.
+type TopK = (Vec<f32>, Vec<u32>);
+
+/// `kernel`'s top-k and the CPU's on `t` tokens of normalised random logits (`seed`; on a coarse grid,
+/// many equal values, with `ties`): ((GPU scores, indices), (CPU scores, indices)).
+fn topk_and_cpu(
+    ctx: &Context,
+    kernel: stages::TopkKernel,
+    (t, r, k): (usize, usize, usize),
+    seed: u64,
+    ties: bool,
+) -> (TopK, TopK) {
+    let z = uniform(seed, t * 2 * r, -4.0, 4.0);
+    let mut ell = vec![0.0; t * 2 * r];
+    cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
+    if ties {
+        ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
+    }
+    let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
+    cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
+    let eb = f32_buf(ctx, &ell);
+    let (sb, ib) = (
+        buffers::storage(ctx, "s", (t * k * 4) as u64),
+        buffers::storage(ctx, "i", (t * k * 4) as u64),
+    );
+    let mut rec = Recorder::new(ctx);
+    let dims = (t as u32, r as u32, k as u32);
+    let (e, s, i) = (Bind::all(&eb), Bind::all(&sb), Bind::all(&ib));
+    stages::router_topk_with(&mut rec, kernel, dims, e, s, i, None);
+    submit(ctx, rec);
+    let gpu = (read_f32(ctx, &sb, t * k), read_u32(ctx, &ib, t * k));
+    (gpu, (scores, indices))
+}
+
 /// The subgroup top-k on this adapter (one fixed subgroup size, as lavapipe's 8 and NVIDIA's 32) at a
 /// size it covers, on many tokens with and without ties, against the CPU.
 #[test]
@@ -667,35 +701,11 @@ fn router_topk_by_subgroup_matches_cpu() {
     let (t, r, k) = (300usize, lo.min(64) as usize, 4usize);
     assert!(stages::topk_by_subgroup(&ctx.caps, r as u32, k as u32));
     for ties in [false, true] {
-        let z = uniform(ties as u64, t * 2 * r, -4.0, 4.0);
-        let mut ell = vec![0.0; t * 2 * r];
-        cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
-        if ties {
-            ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
-        }
-        let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
-        cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
-        let eb = f32_buf(ctx, &ell);
-        let (sb, ib) = (
-            buffers::storage(ctx, "s", (t * k * 4) as u64),
-            buffers::storage(ctx, "i", (t * k * 4) as u64),
-        );
-        let mut rec = Recorder::new(ctx);
-        let (e_, s_, i_) = (Bind::all(&eb), Bind::all(&sb), Bind::all(&ib));
         let kernel = stages::TopkKernel::Subgroup;
-        stages::router_topk_with(
-            &mut rec,
-            kernel,
-            (t as u32, r as u32, k as u32),
-            e_,
-            s_,
-            i_,
-            None,
-        );
-        submit(ctx, rec);
-        assert_eq!(read_f32(ctx, &sb, t * k), scores, "ties: {ties}");
+        let (gpu, cpu) = topk_and_cpu(ctx, kernel, (t, r, k), ties as u64, ties);
+        assert_eq!(gpu.0, cpu.0, "ties: {ties}");
         if !ties {
-            assert_eq!(read_u32(ctx, &ib, t * k), indices);
+            assert_eq!(gpu.1, cpu.1);
         }
     }
 }
@@ -711,26 +721,9 @@ fn router_topk_sorts_up_to_2048_per_axis() {
         (2048, 128, false),
         (1500, 2, true),
     ] {
-        let t = 3;
-        let z = uniform(r as u64, t * 2 * r, -4.0, 4.0);
-        let mut ell = vec![0.0; t * 2 * r];
-        cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
-        if ties {
-            ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
-        }
-        let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
-        cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
-        let eb = f32_buf(ctx, &ell);
-        let (sb, ib) = (
-            buffers::storage(ctx, "s", (t * k * 4) as u64),
-            buffers::storage(ctx, "i", (t * k * 4) as u64),
-        );
-        let mut rec = Recorder::new(ctx);
-        let dims = (t as u32, r as u32, k as u32);
-        let (e, s, i) = (Bind::all(&eb), Bind::all(&sb), Bind::all(&ib));
-        stages::router_topk_with(&mut rec, stages::TopkKernel::Sort, dims, e, s, i, None);
-        submit(ctx, rec);
-        assert_eq!(read_f32(ctx, &sb, t * k), scores, "R = {r}: scores");
-        assert_eq!(read_u32(ctx, &ib, t * k), indices, "R = {r}: indices");
+        let kernel = stages::TopkKernel::Sort;
+        let (gpu, cpu) = topk_and_cpu(ctx, kernel, (3, r, k), r as u64, ties);
+        assert_eq!(gpu.0, cpu.0, "R = {r}: scores");
+        assert_eq!(gpu.1, cpu.1, "R = {r}: indices");
     }
 }
