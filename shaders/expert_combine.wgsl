@@ -17,13 +17,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> h_in: array<f32>;
 @group(0) @binding(2) var<storage, read> indices: array<u32>;
-#if VEC4
-@group(0) @binding(3) var<storage, read> down: array<vec4<elem>>;
-@group(0) @binding(4) var<storage, read_write> sparse: array<vec4<f32>>;
-#else
-@group(0) @binding(3) var<storage, read> down: array<elem>;
-@group(0) @binding(4) var<storage, read_write> sparse: array<f32>;
-#endif
+// V at binding 5, the expert branch at 6: declared in shared/expert_sum.wgsl.
 
 #import expert_sum
 var<workgroup> weight: array<f32, 128>;

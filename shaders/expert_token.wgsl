@@ -21,13 +21,6 @@ struct Params {
 #import expert_dot
 @group(0) @binding(3) var<storage, read> scores: array<f32>;
 @group(0) @binding(4) var<storage, read> indices: array<u32>;
-#if VEC4
-@group(0) @binding(5) var<storage, read> down: array<vec4<elem>>;
-@group(0) @binding(6) var<storage, read_write> sparse: array<vec4<f32>>;
-#else
-@group(0) @binding(5) var<storage, read> down: array<elem>;
-@group(0) @binding(6) var<storage, read_write> sparse: array<f32>;
-#endif
 
 #import expert_sum
 var<workgroup> red: array<f32, 256>;

@@ -1,17 +1,22 @@
 // expert_sum: what expert_combine.wgsl and expert_token.wgsl share: a token's expert branch summed in slot
-// order from its K weights and expert ids staged in workgroup memory. The importer declares `p` (fields h
-// and k), `down`, `sparse` (vec4 arrays with VEC4, H % 4 == 0), and the workgroup arrays `weight`, `expert`.
+// order from its K weights and expert ids staged in workgroup memory, and the bindings of V (`down`, 5) and
+// of the expert branch (`sparse`, 6; vec4 arrays with VEC4, H % 4 == 0). The importer declares `p` (fields
+// h and k) and the workgroup arrays `weight`, `expert`.
 
 const WG: u32 = 256u;
 
 #if VEC4
 alias vrow = vec4<elem>;
+alias srow = vec4<f32>;
 #else
 alias vrow = elem;
+alias srow = f32;
 #endif
+@group(0) @binding(5) var<storage, read> down: array<vrow>;
+@group(0) @binding(6) var<storage, read_write> sparse: array<srow>;
 
-// Element i of row e of V; with SPLIT over up to 8 bindings of DOWN_PER experts (the importer's `down`,
-// then 21 ..), as up_at in expert_dot.wgsl.
+// Element i of row e of V; with SPLIT over up to 8 bindings of DOWN_PER experts (`down`, then 21 ..), as
+// up_at in expert_dot.wgsl.
 #if SPLIT
 override DOWN_PER: u32;
 @group(0) @binding(21) var<storage, read> down1: array<vrow>;

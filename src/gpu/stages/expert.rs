@@ -120,8 +120,8 @@ pub fn expert_combine<'a>(
     down: Table<'a>,
     sparse: Bind<'a>,
 ) {
-    let mut binds = vec![(1, h_in), (2, indices), (4, sparse)];
-    down.bind(3, 21, &mut binds);
+    let mut binds = vec![(1, h_in), (2, indices), (6, sparse)];
+    down.bind(5, 21, &mut binds);
     let v = down.variant(expert_variant(f16, h), "DOWN_PER");
     rec.dispatch(
         "expert_combine",
