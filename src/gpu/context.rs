@@ -10,8 +10,9 @@ use wgpu::{Backend, DeviceType, Features};
 use super::pipelines::PipelineCache;
 use crate::{Error, Result};
 
-/// Features the layer uses when the adapter has them.
-const WANTED: Features = Features::SHADER_F16
+/// Features the layer uses when the adapter has them (an application opening its own device for
+/// [`Context::from_device`] asks for these too).
+pub const WANTED_FEATURES: Features = Features::SHADER_F16
     .union(Features::SUBGROUP)
     .union(Features::TIMESTAMP_QUERY)
     .union(Features::TIMESTAMP_QUERY_INSIDE_PASSES);
@@ -267,7 +268,7 @@ impl Context {
         pollster::block_on(Self::with_options(options))
     }
 
-    /// Opens a device on `adapter`: every feature of [`WANTED`] it has, cooperative matrices where they
+    /// Opens a device on `adapter`: every feature of [`WANTED_FEATURES`] it has, cooperative matrices where they
     /// fit `shaders/gemm_coop.wgsl`, and all of its limits.
     pub async fn from_adapter(adapter: &wgpu::Adapter) -> Result<Context> {
         Self::from_adapter_with(adapter, &ContextOptions::default()).await
@@ -281,7 +282,7 @@ impl Context {
         let info = adapter.get_info();
         let coop = adapter.cooperative_matrix_properties();
         let offered = adapter.features() - options.removed();
-        let mut features = offered & WANTED;
+        let mut features = offered & WANTED_FEATURES;
         let use_coop = Capabilities::of(offered, &info, &coop).cooperative_matrix
             && std::env::var_os("OMNIMOE_NO_COOP").is_none();
         if use_coop {

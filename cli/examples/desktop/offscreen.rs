@@ -11,13 +11,9 @@ use crate::app::{Demo, Settings};
 /// The device an application would open: the adapter's own limits, and the features omnimoe can use
 /// (f16, subgroups, timestamps) where the adapter has them. The window uses it through eframe too.
 pub fn device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor<'static> {
-    let wanted = wgpu::Features::SHADER_F16
-        | wgpu::Features::SUBGROUP
-        | wgpu::Features::TIMESTAMP_QUERY
-        | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES;
     wgpu::DeviceDescriptor {
         label: Some("omnimoe desktop example"),
-        required_features: adapter.features() & wanted,
+        required_features: adapter.features() & omnimoe::gpu::context::WANTED_FEATURES,
         required_limits: adapter.limits(),
         ..Default::default()
     }
