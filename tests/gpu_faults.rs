@@ -3,15 +3,9 @@
 
 mod common;
 
-use omnimoe::gpu::{Context, EncodeOutputs, LayerOptions, OmniMoeLayer};
+use omnimoe::gpu::{EncodeOutputs, LayerOptions, OmniMoeLayer};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{Error, OmniMoeConfig, OmniMoeWeights};
-
-fn context() -> Context {
-    Context::new_blocking().unwrap_or_else(|e| {
-        panic!("GPU tests need an adapter: {e} (run them through `cargo xtask test`)")
-    })
-}
 
 fn lost<T: std::fmt::Debug>(what: &str, r: omnimoe::Result<T>) {
     match r {
@@ -22,7 +16,8 @@ fn lost<T: std::fmt::Debug>(what: &str, r: omnimoe::Result<T>) {
 
 #[test]
 fn a_destroyed_device_makes_every_call_a_device_lost_error() {
-    let ctx = context();
+    // A context of its own: this test destroys its device.
+    let ctx = common::gpu_with(&Default::default());
     let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 256, 8).unwrap(), 3).unwrap();
     let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
     let x = SplitMix64::new(1).normals(40 * 32);

@@ -5,23 +5,14 @@
 mod common;
 
 use common::checks::{f16_stays_within_its_documented_bound, golden_files_match_in_f32};
-use common::golden_case;
-use omnimoe::gpu::{Context, ContextOptions, LayerOptions, OmniMoeLayer, Precision};
+use common::{golden_case, gpu_with};
+use omnimoe::gpu::{ContextOptions, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::io::TensorFile;
 use omnimoe::{Error, LoadOptions, OmniMoeWeights};
 
-fn context(options: ContextOptions) -> Context {
-    Context::with_options_blocking(&options).unwrap_or_else(|e| {
-        panic!(
-            "GPU tests need an adapter: {e}. Run them through `cargo xtask test`, which provisions \
-             the software Vulkan driver."
-        )
-    })
-}
-
 #[test]
 fn without_shader_f16_f32_matches_and_f16_is_refused() {
-    let ctx = context(ContextOptions {
+    let ctx = gpu_with(&ContextOptions {
         no_shader_f16: true,
         ..Default::default()
     });
@@ -44,7 +35,7 @@ fn without_shader_f16_f32_matches_and_f16_is_refused() {
 
 #[test]
 fn without_subgroups_f32_and_f16_match() {
-    let ctx = context(ContextOptions {
+    let ctx = gpu_with(&ContextOptions {
         no_subgroup: true,
         ..Default::default()
     });
@@ -60,7 +51,7 @@ fn without_subgroups_f32_and_f16_match() {
 
 #[test]
 fn without_cooperative_matrices_f32_and_f16_match() {
-    let ctx = context(ContextOptions {
+    let ctx = gpu_with(&ContextOptions {
         no_cooperative_matrix: true,
         ..Default::default()
     });

@@ -11,12 +11,9 @@ use omnimoe::rng::SplitMix64;
 use omnimoe::{Error, OmniMoeConfig, OmniMoeWeights};
 
 fn context(max_binding_bytes: u64) -> Context {
-    Context::with_options_blocking(&ContextOptions {
+    common::gpu_with(&ContextOptions {
         max_binding_bytes: Some(max_binding_bytes),
         ..Default::default()
-    })
-    .unwrap_or_else(|e| {
-        panic!("GPU tests need an adapter: {e} (run them through `cargo xtask test`)")
     })
 }
 
@@ -157,11 +154,10 @@ fn max_device_bytes_sizes_the_chunk_or_refuses_with_both_sizes() {
 /// 2048 tokens; the golden files still match.
 #[test]
 fn folded_launches_match_the_golden_files() {
-    let ctx = Context::with_options_blocking(&ContextOptions {
+    let ctx = common::gpu_with(&ContextOptions {
         max_workgroups_per_dimension: Some(16),
         ..Default::default()
-    })
-    .unwrap();
+    });
     assert_eq!(ctx.limits.max_compute_workgroups_per_dimension, 16);
     common::checks::golden_files_match_in_f32(&ctx);
     // 300 tokens fold as 16 × 19.
@@ -175,11 +171,10 @@ fn folded_launches_match_the_golden_files() {
 /// `max_buffer_bytes` plans like a smaller binding: expert tables split, prepared outputs bounded.
 #[test]
 fn max_buffer_bytes_splits_tables_and_bounds_prepared_outputs() {
-    let ctx = Context::with_options_blocking(&ContextOptions {
+    let ctx = common::gpu_with(&ContextOptions {
         max_buffer_bytes: Some(64 << 10),
         ..Default::default()
-    })
-    .unwrap();
+    });
     assert_eq!(ctx.limits.max_buffer_size, 64 << 10);
     let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 4096, 8).unwrap(), 13).unwrap();
     let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();

@@ -86,12 +86,15 @@ pub fn assert_same_sets(what: &str, ours: &[u32], want: &[i64], k: usize) {
 /// One GPU context per test binary; fails (never skips) when there is no adapter.
 pub fn gpu() -> &'static omnimoe::gpu::Context {
     static CTX: std::sync::OnceLock<omnimoe::gpu::Context> = std::sync::OnceLock::new();
-    CTX.get_or_init(|| {
-        omnimoe::gpu::Context::new_blocking().unwrap_or_else(|e| {
-            panic!(
-                "GPU tests need an adapter: {e}. Run them through `cargo xtask test`, which provisions \
-                 the software Vulkan driver."
-            )
-        })
+    CTX.get_or_init(|| gpu_with(&Default::default()))
+}
+
+/// A GPU context of its own with `options`; fails (never skips) when there is no adapter.
+pub fn gpu_with(options: &omnimoe::gpu::ContextOptions) -> omnimoe::gpu::Context {
+    omnimoe::gpu::Context::with_options_blocking(options).unwrap_or_else(|e| {
+        panic!(
+            "GPU tests need an adapter: {e}. Run them through `cargo xtask test`, which provisions \
+             the software Vulkan driver."
+        )
     })
 }
