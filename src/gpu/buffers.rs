@@ -50,6 +50,25 @@ pub fn storage(ctx: &Context, label: &str, bytes: u64) -> wgpu::Buffer {
     })
 }
 
+/// Fails with [`Error::Shape`] naming `name` when `buffer` holds fewer than `rows` rows of `cols`
+/// elements of `elem_bytes` bytes.
+pub(crate) fn check_rows(
+    name: &str,
+    buffer: &wgpu::Buffer,
+    rows: usize,
+    cols: usize,
+    elem_bytes: u64,
+) -> Result<()> {
+    if buffer.size() < (rows * cols) as u64 * elem_bytes {
+        return Err(Error::Shape {
+            name: name.into(),
+            expected: vec![rows, cols],
+            found: vec![(buffer.size() / elem_bytes) as usize],
+        });
+    }
+    Ok(())
+}
+
 /// A storage buffer holding `bytes`.
 pub fn upload(ctx: &Context, label: &str, bytes: &[u8]) -> wgpu::Buffer {
     let mut padded;

@@ -95,14 +95,7 @@ impl OmniMoeLayer<'_> {
                     reason: format!("{name} lacks STORAGE usage"),
                 });
             }
-            if buffer.size() < t * cols * bytes {
-                return Err(Error::Shape {
-                    name: name.into(),
-                    expected: vec![tokens, cols as usize],
-                    found: vec![(buffer.size() / bytes) as usize],
-                });
-            }
-            Ok(())
+            buffers::check_rows(name, buffer, tokens, cols as usize, bytes)
         };
         check("input", input, h, es)?;
         check("output", outputs.output, h, ys)?;

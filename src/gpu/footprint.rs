@@ -11,7 +11,7 @@ use crate::{Error, OmniMoeConfig, Result};
 /// Checks a layer of `c` in f16 or f32 storage with `schedule` against the adapter's limits: N against the
 /// router and the schedule, the router's workgroup memory, each weight against a binding (expert tables
 /// against up to [`stages::MAX_TABLE_PARTS`] of them) and the storage bindings per shader stage. Returns
-/// the experts per part of a table.
+/// the experts per part of a table (1 ..= N).
 pub(crate) fn check_limits(
     ctx: &Context,
     c: &OmniMoeConfig,

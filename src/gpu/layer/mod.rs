@@ -156,7 +156,7 @@ impl<'c> OmniMoeLayer<'c> {
         }
         let schedule = options.schedule.resolve(ctx);
         let per = check_limits(ctx, &c, f16, schedule)?;
-        let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
+        let (h, i, r) = (c.hidden_size, c.intermediate_size, c.grid());
         let plan = Self::plan_with(ctx, &c, f16, options)?;
         let chunk = plan.chunk_tokens;
         // Rows 2i and 2i+1: gate and up of unit i; then the router keys W_x and W_y, so one GEMM over x
@@ -194,15 +194,15 @@ impl<'c> OmniMoeLayer<'c> {
             w_down: up("down", &weights.down_proj),
             up: weights
                 .up_embed
-                .chunks(per.min(n).max(1) * h)
+                .chunks(per * h)
                 .map(|part| up("up_embed", part))
                 .collect(),
             down: weights
                 .down_embed
-                .chunks(per.min(n).max(1) * h)
+                .chunks(per * h)
                 .map(|part| up("down_embed", part))
                 .collect(),
-            table_per: per.min(n) as u32,
+            table_per: per as u32,
             scratch: Mutex::new(None),
             footprint: plan,
         };
@@ -383,14 +383,8 @@ impl<'c> OmniMoeLayer<'c> {
         timestamps: bool,
     ) -> Result<Option<PassTimes>> {
         self.ctx.check_alive()?;
-        let needed = out.tokens as u64 * self.config.hidden_size as u64 * elem_size(self.f16);
-        if x.size() < needed {
-            return Err(Error::Shape {
-                name: "input".into(),
-                expected: vec![out.tokens, self.config.hidden_size],
-                found: vec![(x.size() / elem_size(self.f16)) as usize],
-            });
-        }
+        let (h, es) = (self.config.hidden_size, elem_size(self.f16));
+        buffers::check_rows("input", x, out.tokens, h, es)?;
         if out.tokens == 0 {
             return Ok(None);
         }
