@@ -64,41 +64,37 @@ pub fn router_variants(
             }),
         ),
     ];
+    // The selections that take (R, K) here, each alone (on normalised input) or normalising itself.
+    let mut selections: Vec<(&'static str, TopkKernel, bool)> = Vec::new();
     if stages::router_topk_by_rank(r, k) {
-        for (name, flat, fused) in [
-            ("rank_only", false, false),
-            ("rank_normalise_tree", false, true),
-            ("rank_normalise_flat", true, true),
-        ] {
-            let kernel = TopkKernel::Rank { flat };
-            variants.push((
-                name,
-                Box::new(move |rec| {
-                    let (input, norm) = if fused {
-                        (z_, Some((m_, v_)))
-                    } else {
-                        (e_, None)
-                    };
-                    stages::router_topk_with(rec, kernel, (t, r, k), input, s_, i_, norm)
-                }),
-            ));
-        }
+        selections.extend([
+            ("rank_only", TopkKernel::Rank { flat: false }, false),
+            (
+                "rank_normalise_tree",
+                TopkKernel::Rank { flat: false },
+                true,
+            ),
+            ("rank_normalise_flat", TopkKernel::Rank { flat: true }, true),
+        ]);
     }
     if stages::topk_by_subgroup(&ctx.caps, r, k) {
-        for (name, fused) in [("subgroup_only", false), ("subgroup_normalise", true)] {
-            variants.push((
-                name,
-                Box::new(move |rec| {
-                    let (input, norm) = if fused {
-                        (z_, Some((m_, v_)))
-                    } else {
-                        (e_, None)
-                    };
-                    let kernel = TopkKernel::Subgroup;
-                    stages::router_topk_with(rec, kernel, (t, r, k), input, s_, i_, norm)
-                }),
-            ));
-        }
+        selections.extend([
+            ("subgroup_only", TopkKernel::Subgroup, false),
+            ("subgroup_normalise", TopkKernel::Subgroup, true),
+        ]);
+    }
+    for (name, kernel, fused) in selections {
+        variants.push((
+            name,
+            Box::new(move |rec| {
+                let (input, norm) = if fused {
+                    (z_, Some((m_, v_)))
+                } else {
+                    (e_, None)
+                };
+                stages::router_topk_with(rec, kernel, (t, r, k), input, s_, i_, norm)
+            }),
+        ));
     }
     let mut out = BTreeMap::new();
     for (name, record) in &variants {
