@@ -224,8 +224,8 @@ fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
 // The accumulator's start: D's 16×16 block at (r0, c0) with ADD, else zeros.
 fn acc_init(r0: u32, c0: u32) -> coop_mat16x16<f32, C> {
 #if ADD
-    let o = r0 * p.n + c0;
-    let ld = p.n;
+    let ld = out_ld();
+    let o = r0 * ld + p.col0 + c0;
     return coopLoadT<coop_mat16x16<f32, C>>(&d[o], ld);
 #else
     return coop_mat16x16<f32, C>();
@@ -233,8 +233,8 @@ fn acc_init(r0: u32, c0: u32) -> coop_mat16x16<f32, C> {
 }
 
 fn put(acc: coop_mat16x16<f32, C>, r0: u32, c0: u32) {
-    let o = (row_base + r0) * p.n + c0;
-    let ld = p.n;
+    let ld = out_ld();
+    let o = (row_base + r0) * ld + p.col0 + c0;
     coopStoreT(acc, &c[o], ld);
 }
 #endif

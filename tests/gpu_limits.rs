@@ -86,7 +86,27 @@ fn a_split_table_gives_the_bits_of_one_binding() {
     assert_eq!(bits(&split.output), bits(&whole.output));
 }
 
-/// Tables needing more than 8 bindings, or weights a binding cannot hold, are refused by name.
+/// Under 64 KiB bindings every golden file matches (both schedules, f32): dense weights run as one GEMM
+/// per block of rows, `medium`'s 1 MiB tables lie in 16 bindings, chunks shrink to 32 tokens; and the
+/// f16 bound holds there too.
+#[test]
+fn golden_files_match_with_64_kib_bindings() {
+    let ctx = context(64 << 10);
+    common::checks::golden_files_match_in_f32(&ctx);
+    let bytes = common::golden_case("medium");
+    let file = omnimoe::io::TensorFile::parse(&bytes).unwrap();
+    let w = OmniMoeWeights::from_file(&file, &omnimoe::LoadOptions::default()).unwrap();
+    let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
+    // gate/up/router: (2·512 + 2·32) rows of 1 KiB in blocks of 64; down: 256 rows of 2 KiB in 32s.
+    assert_eq!(layer.dense_weight_blocks(), (17, 8));
+    assert_eq!(layer.expert_table_parts(), 16);
+    assert_eq!(layer.chunk_tokens_in_use(), 32);
+    if ctx.caps.shader_f16 {
+        common::checks::f16_stays_within_its_documented_bound(&ctx);
+    }
+}
+
+/// Tables needing more than 16 bindings, or weights a binding cannot hold, are refused by name.
 #[test]
 fn what_no_split_can_hold_is_refused_by_name() {
     let ctx = context(16 << 10);
@@ -95,11 +115,19 @@ fn what_no_split_can_hold_is_refused_by_name() {
         Err(Error::Limit { what, .. }) => assert!(what.contains("up_embed"), "{what}"),
         other => panic!("512 KiB tables in 16 KiB bindings: {:?}", other.err()),
     }
-    let wide = OmniMoeWeights::random(OmniMoeConfig::new(256, 512, 64, 8).unwrap(), 9).unwrap();
+    // H = 2560 f32: a gate/up pair of rows is 20 KiB.
+    let wide = OmniMoeWeights::random(OmniMoeConfig::new(2560, 8, 4, 2).unwrap(), 9).unwrap();
     match OmniMoeLayer::new(&ctx, &wide, &LayerOptions::default()) {
-        Err(Error::Limit { what, .. }) => assert!(what.contains("gate_proj"), "{what}"),
+        Err(Error::Limit {
+            what,
+            needed,
+            allowed,
+        }) => {
+            assert!(what.contains("gate_proj"), "{what}");
+            assert_eq!((needed, allowed), (20 << 10, 16 << 10));
+        }
         other => panic!(
-            "a 1 MiB gate/up weight in 16 KiB bindings: {:?}",
+            "a gate/up pair of 20 KiB in 16 KiB bindings: {:?}",
             other.err()
         ),
     }

@@ -7,7 +7,8 @@ use common::gpu;
 use omnimoe::cpu;
 use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
 use omnimoe::gpu::stages::{
-    self, CoopConfig, Epilogue, EpilogueKind, GemmKernel, Recorder, ScatterScratch, ScoresSchedule,
+    self, Columns, CoopConfig, Epilogue, EpilogueKind, GemmKernel, Recorder, ScatterScratch,
+    ScoresSchedule,
 };
 use omnimoe::gpu::Context;
 use omnimoe::rng::SplitMix64;
@@ -194,10 +195,7 @@ fn check_gemm_split(
                 .sum()
         })
         .collect();
-    let (ab, bb) = (
-        buffers::upload(ctx, "a", &elem_bytes(&a, f16)),
-        buffers::upload(ctx, "b", &elem_bytes(&b, f16)),
-    );
+    let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
     let db = f32_buf(ctx, &d);
     let swiglu = epilogue == 2 || epilogue == 3;
     let out_elems = if swiglu { m * split / 2 } else { m * n };
@@ -205,7 +203,7 @@ fn check_gemm_split(
     let cb = buffers::storage(ctx, "c", (out_elems * if out_f16 { 2 } else { 4 }) as u64);
     let zb = buffers::storage(ctx, "z", (m * (n - split.min(n))).max(1) as u64 * 4);
     let mut rec = Recorder::new(ctx);
-    let ep = match epilogue {
+    let ep = || match epilogue {
         0 => Epilogue::Store,
         1 => Epilogue::Add(Bind::all(&db)),
         2 => Epilogue::SwiGlu { router: None },
@@ -214,20 +212,57 @@ fn check_gemm_split(
         },
         _ => Epilogue::AddElem(Bind::all(&db)),
     };
-    let shape = (m as u32, n as u32, k as u32);
+    // B's rows in 1 to 3 blocks by the seed's high bits (an even number of rows each, as a layer splits a
+    // weight larger than a binding), one GEMM per block into its columns of C.
+    let blocks = 1 + (seed >> 40) as usize % 3;
+    let per = n.div_ceil(blocks).next_multiple_of(2);
+    let parts: Vec<(usize, usize, wgpu::Buffer)> = (0..n)
+        .step_by(per)
+        .map(|first| {
+            let rows = per.min(n - first);
+            let block = &b[first * k..(first + rows) * k];
+            (
+                first,
+                rows,
+                buffers::upload(ctx, "b", &elem_bytes(block, f16)),
+            )
+        })
+        .collect();
+    let whole = parts.len() == 1;
     let partial = buffers::storage(
         ctx,
         "partial",
-        stages::split_k_partial_len(kernel, shape, splits) * 4,
+        stages::split_k_partial_len(kernel, (m as u32, per.min(n) as u32, k as u32), splits) * 4,
     );
-    let (a_b, b_b, c_b) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
-    if splits > 1 || kernel == GemmKernel::Skinny {
-        let pb = Bind::all(&partial);
-        stages::gemm_split_k(
-            &mut rec, "gemm", kernel, splits, shape, a_b, b_b, c_b, ep, pb,
-        );
-    } else {
-        stages::gemm(&mut rec, "gemm", kernel, shape, a_b, b_b, c_b, ep);
+    for (first, rows, bb) in &parts {
+        let shape = (m as u32, *rows as u32, k as u32);
+        let cols = if whole {
+            Columns::ALL
+        } else {
+            Columns {
+                first: *first as u32,
+                width: n as u32,
+            }
+        };
+        let (a_b, b_b, c_b) = (Bind::all(&ab), Bind::all(bb), Bind::all(&cb));
+        if splits > 1 || kernel == GemmKernel::Skinny {
+            let pb = Bind::all(&partial);
+            stages::gemm_split_k(
+                &mut rec,
+                "gemm",
+                kernel,
+                splits,
+                shape,
+                a_b,
+                b_b,
+                c_b,
+                ep(),
+                pb,
+                cols,
+            );
+        } else {
+            stages::gemm(&mut rec, "gemm", kernel, shape, a_b, b_b, c_b, ep(), cols);
+        }
     }
     submit(ctx, rec);
     let got: Vec<f32> = if out_f16 {
@@ -644,6 +679,7 @@ fn split_k_is_bitwise_reproducible() {
                         c_,
                         ep,
                         p_,
+                        Columns::ALL,
                     );
                     submit(ctx, rec);
                     read_f32(ctx, &cb, (m * n) as usize)

@@ -32,10 +32,15 @@ fn tmp(name: &str) -> PathBuf {
 
 /// Runs `forward` on a golden file and checks `output` and `router.scores` against it.
 fn forward_reproduces_golden(case: &str, device: &str) {
+    forward_reproduces_golden_with(case, device, &[]);
+}
+
+/// [`forward_reproduces_golden`] with `extra` arguments.
+fn forward_reproduces_golden_with(case: &str, device: &str, extra: &[&str]) {
     let g = golden(case);
-    let out = tmp(&format!("{case}-{device}.safetensors"));
+    let out = tmp(&format!("{case}-{device}{}.safetensors", extra.join("")));
     let g_str = g.to_str().unwrap();
-    let run = omnimoe(&[
+    let mut args = vec![
         "forward",
         "--weights",
         g_str,
@@ -45,7 +50,9 @@ fn forward_reproduces_golden(case: &str, device: &str) {
         device,
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let run = omnimoe(&args);
     assert!(
         run.status.success(),
         "{}",
@@ -163,6 +170,15 @@ fn info_reports_adapters_or_says_there_is_none() {
 fn forward_on_the_gpu_reproduces_golden_outputs() {
     for case in ["tiny", "nonsquare", "kbig", "medium"] {
         forward_reproduces_golden(case, "gpu");
+    }
+}
+
+/// `--max-binding-bytes 65536`: every weight of `small` and `medium` larger than a binding (dense weights
+/// in blocks of rows, `medium`'s expert tables in 16 parts), the golden outputs still.
+#[test]
+fn forward_on_the_gpu_with_64_kib_bindings_reproduces_golden_outputs() {
+    for case in ["tiny", "small", "nonsquare", "kbig", "medium"] {
+        forward_reproduces_golden_with(case, "gpu", &["--max-binding-bytes", "65536"]);
     }
 }
 

@@ -11,8 +11,8 @@ alias urow = elem;
 @group(0) @binding(2) var<storage, read> up: array<urow>;
 
 // Element i of row e of U. With SPLIT the table lies in up to 8 bindings of UP_PER experts each (an
-// expert table larger than one binding): binding 2 holds experts 0 .. UP_PER − 1, binding 11 + j the
-// range j + 1 (the host binds part 0 again where there are fewer parts).
+// expert table larger than one binding), with SPLIT16 in up to 16: binding 2 holds experts
+// 0 .. UP_PER − 1, binding 10 + j the range j (the host binds part 0 again where there are fewer parts).
 #if SPLIT
 override UP_PER: u32;
 @group(0) @binding(11) var<storage, read> up1: array<urow>;
@@ -22,12 +22,39 @@ override UP_PER: u32;
 @group(0) @binding(15) var<storage, read> up5: array<urow>;
 @group(0) @binding(16) var<storage, read> up6: array<urow>;
 @group(0) @binding(17) var<storage, read> up7: array<urow>;
+#if SPLIT16
+@group(0) @binding(18) var<storage, read> up8: array<urow>;
+@group(0) @binding(19) var<storage, read> up9: array<urow>;
+@group(0) @binding(20) var<storage, read> up10: array<urow>;
+@group(0) @binding(21) var<storage, read> up11: array<urow>;
+@group(0) @binding(22) var<storage, read> up12: array<urow>;
+@group(0) @binding(23) var<storage, read> up13: array<urow>;
+@group(0) @binding(24) var<storage, read> up14: array<urow>;
+@group(0) @binding(25) var<storage, read> up15: array<urow>;
+#endif
 
 fn up_at(e: u32, row: u32, i: u32) -> urow {
     let part = e / UP_PER;
     let o = (e - part * UP_PER) * row + i;
     switch part {
         case 0u: { return up[o]; }
+#if SPLIT16
+        case 1u: { return up1[o]; }
+        case 2u: { return up2[o]; }
+        case 3u: { return up3[o]; }
+        case 4u: { return up4[o]; }
+        case 5u: { return up5[o]; }
+        case 6u: { return up6[o]; }
+        case 7u: { return up7[o]; }
+        case 8u: { return up8[o]; }
+        case 9u: { return up9[o]; }
+        case 10u: { return up10[o]; }
+        case 11u: { return up11[o]; }
+        case 12u: { return up12[o]; }
+        case 13u: { return up13[o]; }
+        case 14u: { return up14[o]; }
+        default: { return up15[o]; }
+#else
         case 1u: { return up1[o]; }
         case 2u: { return up2[o]; }
         case 3u: { return up3[o]; }
@@ -35,6 +62,7 @@ fn up_at(e: u32, row: u32, i: u32) -> urow {
         case 5u: { return up5[o]; }
         case 6u: { return up6[o]; }
         default: { return up7[o]; }
+#endif
     }
 }
 #else

@@ -15,23 +15,50 @@ alias srow = f32;
 @group(0) @binding(5) var<storage, read> down: array<vrow>;
 @group(0) @binding(6) var<storage, read_write> sparse: array<srow>;
 
-// Element i of row e of V; with SPLIT over up to 8 bindings of DOWN_PER experts (`down`, then 21 ..), as
-// up_at in expert_dot.wgsl.
+// Element i of row e of V; with SPLIT (SPLIT16) over up to 8 (16) bindings of DOWN_PER experts (`down`,
+// then 30 + j for range j), as up_at in expert_dot.wgsl.
 #if SPLIT
 override DOWN_PER: u32;
-@group(0) @binding(21) var<storage, read> down1: array<vrow>;
-@group(0) @binding(22) var<storage, read> down2: array<vrow>;
-@group(0) @binding(23) var<storage, read> down3: array<vrow>;
-@group(0) @binding(24) var<storage, read> down4: array<vrow>;
-@group(0) @binding(25) var<storage, read> down5: array<vrow>;
-@group(0) @binding(26) var<storage, read> down6: array<vrow>;
-@group(0) @binding(27) var<storage, read> down7: array<vrow>;
+@group(0) @binding(31) var<storage, read> down1: array<vrow>;
+@group(0) @binding(32) var<storage, read> down2: array<vrow>;
+@group(0) @binding(33) var<storage, read> down3: array<vrow>;
+@group(0) @binding(34) var<storage, read> down4: array<vrow>;
+@group(0) @binding(35) var<storage, read> down5: array<vrow>;
+@group(0) @binding(36) var<storage, read> down6: array<vrow>;
+@group(0) @binding(37) var<storage, read> down7: array<vrow>;
+#if SPLIT16
+@group(0) @binding(38) var<storage, read> down8: array<vrow>;
+@group(0) @binding(39) var<storage, read> down9: array<vrow>;
+@group(0) @binding(40) var<storage, read> down10: array<vrow>;
+@group(0) @binding(41) var<storage, read> down11: array<vrow>;
+@group(0) @binding(42) var<storage, read> down12: array<vrow>;
+@group(0) @binding(43) var<storage, read> down13: array<vrow>;
+@group(0) @binding(44) var<storage, read> down14: array<vrow>;
+@group(0) @binding(45) var<storage, read> down15: array<vrow>;
+#endif
 
 fn down_at(e: u32, row: u32, i: u32) -> vrow {
     let part = e / DOWN_PER;
     let o = (e - part * DOWN_PER) * row + i;
     switch part {
         case 0u: { return down[o]; }
+#if SPLIT16
+        case 1u: { return down1[o]; }
+        case 2u: { return down2[o]; }
+        case 3u: { return down3[o]; }
+        case 4u: { return down4[o]; }
+        case 5u: { return down5[o]; }
+        case 6u: { return down6[o]; }
+        case 7u: { return down7[o]; }
+        case 8u: { return down8[o]; }
+        case 9u: { return down9[o]; }
+        case 10u: { return down10[o]; }
+        case 11u: { return down11[o]; }
+        case 12u: { return down12[o]; }
+        case 13u: { return down13[o]; }
+        case 14u: { return down14[o]; }
+        default: { return down15[o]; }
+#else
         case 1u: { return down1[o]; }
         case 2u: { return down2[o]; }
         case 3u: { return down3[o]; }
@@ -39,6 +66,7 @@ fn down_at(e: u32, row: u32, i: u32) -> vrow {
         case 5u: { return down5[o]; }
         case 6u: { return down6[o]; }
         default: { return down7[o]; }
+#endif
     }
 }
 #else

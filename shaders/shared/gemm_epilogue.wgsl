@@ -9,6 +9,11 @@ struct Params {
     split: u32,
     // SPLITK: the K range of workgroup z is [z·kz, min(K, (z+1)·kz)); 0 without split-K.
     kz: u32,
+    // Where this GEMM's N columns lie in the output: columns col0 .. col0 + N of rows ldc wide (0: N). A
+    // weight larger than one binding runs as one GEMM per block of its rows (`Columns` in the host code);
+    // `split`, ROUTER's first router column, counts in the output's columns.
+    col0: u32,
+    ldc: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -54,29 +59,37 @@ fn silu(x: f32) -> f32 {
     return x / (1.0 + exp(-x));
 }
 
-// Writes accumulated element (r, col) = v; `next` is element (r, col + 1), the up half of a SwiGLU pair.
+// Width of the output's rows: ldc, or N.
+fn out_ld() -> u32 {
+    return select(p.n, p.ldc, p.ldc != 0u);
+}
+
+// Writes accumulated element (r, col) = v; `next` is element (r, col + 1), the up half of a SwiGLU pair
+// (col0 is even, so pairs never straddle two GEMMs).
 fn store(r: u32, col: u32, v: f32, next: f32) {
     if (r >= p.m || col >= p.n) {
         return;
     }
+    let g = p.col0 + col;
+    let ld = out_ld();
 #if SWIGLU
 #if ROUTER
-    if (col >= p.split) {
-        z[r * (p.n - p.split) + col - p.split] = v;
+    if (g >= p.split) {
+        z[r * (ld - p.split) + g - p.split] = v;
         return;
     }
     let half_n = p.split / 2u;
 #else
-    let half_n = p.n / 2u;
+    let half_n = ld / 2u;
 #endif
-    if (col % 2u == 0u) {
-        c[r * half_n + col / 2u] = out_elem(silu(v) * next);
+    if (g % 2u == 0u) {
+        c[r * half_n + g / 2u] = out_elem(silu(v) * next);
     }
 #else
 #if ADD
-    c[r * p.n + col] = out_elem(v + d[r * p.n + col]);
+    c[r * ld + g] = out_elem(v + d[r * ld + g]);
 #else
-    c[(row_base + r) * p.n + col] = out_elem(v);
+    c[(row_base + r) * ld + g] = out_elem(v);
 #endif
 #endif
 }

@@ -375,6 +375,12 @@ impl Context {
         }
     }
 
+    /// The most bytes one buffer binding may hold: the smaller of the binding and buffer size limits.
+    pub fn binding_bytes(&self) -> u64 {
+        let l = &self.limits;
+        l.max_storage_buffer_binding_size.min(l.max_buffer_size)
+    }
+
     /// A report of this context's adapter.
     pub fn report(&self) -> AdapterReport {
         AdapterReport {

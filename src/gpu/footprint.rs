@@ -8,16 +8,31 @@ use super::layer::{ExpertSchedule, MAX_EXPERTS, MAX_EXPERTS_EXPERT_CENTRIC};
 use super::stages::{self, GemmKernel};
 use crate::{Error, OmniMoeConfig, Result};
 
+/// How a layer's weights are laid over bindings: experts per part of an expert table, and rows per block
+/// of the dense weights (a weight that fits one binding is one part).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Split {
+    /// Experts per part of U and V (1 ..= N).
+    pub table: usize,
+    /// Rows per block of the gate/up/router weight `[2I + 2R, H]` (even, so a SwiGLU pair stays in one).
+    pub gate_up: usize,
+    /// Rows per block of the down weight `[H, I]`.
+    pub down: usize,
+    /// Whether the one-pass expert stage (expert_token, both tables bound) fits the adapter's storage
+    /// buffers per shader stage; else scores and combine run as two passes (the same bits).
+    pub expert_token: bool,
+}
+
 /// Checks a layer of `c` in f16 or f32 storage with `schedule` against the adapter's limits: N against the
-/// router and the schedule, the router's workgroup memory, each weight against a binding (expert tables
-/// against up to [`stages::MAX_TABLE_PARTS`] of them) and the storage bindings per shader stage. Returns
-/// the experts per part of a table (1 ..= N).
+/// router and the schedule, the router's workgroup memory, each expert table against up to
+/// [`stages::MAX_TABLE_PARTS`] bindings, a row (a pair of rows for gate/up) of each dense weight against
+/// one binding, and the storage bindings per shader stage. Returns how the weights split over bindings.
 pub(crate) fn check_limits(
     ctx: &Context,
     c: &OmniMoeConfig,
     f16: bool,
     schedule: ExpertSchedule,
-) -> Result<usize> {
+) -> Result<Split> {
     if c.num_experts > MAX_EXPERTS {
         return Err(Error::Limit {
             what: "num_experts (the router's grid side ⌊√N⌋ is at most 2048)".into(),
@@ -45,10 +60,8 @@ pub(crate) fn check_limits(
     }
     let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
     let es = elem_size(f16);
-    let binding = ctx
-        .limits
-        .max_storage_buffer_binding_size
-        .min(ctx.limits.max_buffer_size);
+    let storage = if f16 { "f16" } else { "f32" };
+    let binding = ctx.binding_bytes();
     // Expert tables larger than a binding go into several, by expert range.
     let row = h as u64 * es;
     let per = (binding / row).min(u32::MAX as u64) as usize;
@@ -60,39 +73,48 @@ pub(crate) fn check_limits(
     if parts > stages::MAX_TABLE_PARTS {
         return Err(Error::Limit {
             what: format!(
-                "up_embed / down_embed ({} storage): bindings of {binding} bytes, at most {}",
-                if f16 { "f16" } else { "f32" },
+                "up_embed / down_embed ({storage} storage): bindings of {binding} bytes, at most {}",
                 stages::MAX_TABLE_PARTS
             ),
             needed: n as u64 * row,
             allowed: binding * stages::MAX_TABLE_PARTS as u64,
         });
     }
-    // Shaders reading a split table declare 14 more storage bindings.
-    let extra = if parts > 1 { 14 } else { 0 };
-    if 7 + extra > ctx.limits.max_storage_buffers_per_shader_stage {
+    // expert_scores binds 5 buffers and U, expert_combine 3 and V, expert_token 4 and both tables.
+    let extra = stages::table_extra_bindings(parts);
+    let per_stage = ctx.limits.max_storage_buffers_per_shader_stage;
+    if 6 + extra > per_stage {
         return Err(Error::Limit {
-            what: "storage buffers per shader stage (expert tables split over bindings)".into(),
-            needed: 7 + extra as u64,
-            allowed: ctx.limits.max_storage_buffers_per_shader_stage as u64,
+            what: format!(
+                "storage buffers per shader stage (expert tables split over {parts} bindings)"
+            ),
+            needed: 6 + extra as u64,
+            allowed: per_stage as u64,
         });
     }
-    for (what, bytes) in [
-        (
-            "gate_proj + up_proj + router keys",
-            ((2 * i + 2 * r) * h) as u64 * es,
-        ),
-        ("down_proj", (h * i) as u64 * es),
-    ] {
-        if bytes > binding {
+    let expert_token = 6 + 2 * extra <= per_stage;
+    // Dense weights larger than a binding run as one GEMM per block of rows.
+    let rows_per = |what: &str, row: u64, least: u64| {
+        let per = binding / row;
+        if per < least {
             return Err(Error::Limit {
-                what: format!("{what} ({} storage)", if f16 { "f16" } else { "f32" }),
-                needed: bytes,
+                what: format!(
+                    "{what} ({storage} storage): {least} row(s) of {row} bytes in one binding"
+                ),
+                needed: least * row,
                 allowed: binding,
             });
         }
-    }
-    Ok(per.min(n))
+        Ok(per.min(u32::MAX as u64) as usize)
+    };
+    let gate_up = rows_per("gate_proj + up_proj + router keys", h as u64 * es, 2)? / 2 * 2;
+    let down = rows_per("down_proj", i as u64 * es, 1)?;
+    Ok(Split {
+        table: per.min(n),
+        gate_up: gate_up.min(2 * i + 2 * r),
+        down: down.min(h),
+        expert_token,
+    })
 }
 
 /// A layer's device memory by part, in bytes.

@@ -216,7 +216,17 @@ fn record_one<'a>(
         ),
         TuneEpilogue::Add => (Bind::all(c), Epilogue::Add(Bind::all(d))),
     };
-    stages::gemm(rec, label, candidate, (m, n, k), ab, bb, cb, ep);
+    stages::gemm(
+        rec,
+        label,
+        candidate,
+        (m, n, k),
+        ab,
+        bb,
+        cb,
+        ep,
+        stages::Columns::ALL,
+    );
 }
 
 /// Milliseconds on a monotonic clock (native only; on the web the passes' timestamps are used, or

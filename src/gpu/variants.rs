@@ -76,17 +76,20 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_scores", "token_centric", v()));
             out.push(("expert_combine", "main", v()));
             out.push(("expert_token", "main", v()));
-            // Expert tables split over several bindings.
-            let up = || v().with("SPLIT").constant("UP_PER", 1000);
-            let down = || v().with("SPLIT").constant("DOWN_PER", 1000);
-            out.push((
-                "expert_scores",
-                "expert_centric",
-                up().with("EXPERT_CENTRIC"),
-            ));
-            out.push(("expert_scores", "token_centric", up()));
-            out.push(("expert_combine", "main", down()));
-            out.push(("expert_token", "main", up().constant("DOWN_PER", 1000)));
+            // Expert tables split over several bindings: up to 8, and up to 16.
+            for flags in [&["SPLIT"][..], &["SPLIT", "SPLIT16"]] {
+                let split = || flags.iter().fold(v(), |v, &f| v.with(f));
+                let up = || split().constant("UP_PER", 1000);
+                let down = || split().constant("DOWN_PER", 1000);
+                out.push((
+                    "expert_scores",
+                    "expert_centric",
+                    up().with("EXPERT_CENTRIC"),
+                ));
+                out.push(("expert_scores", "token_centric", up()));
+                out.push(("expert_combine", "main", down()));
+                out.push(("expert_token", "main", up().constant("DOWN_PER", 1000)));
+            }
         }
     }
     let v = Variant::default;

@@ -82,15 +82,37 @@ impl OmniMoeLayer<'_> {
         })
     }
 
-    /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: gate/up with the router logits, down.
-    pub(super) fn gemm_shapes(&self, tokens: u32) -> [(u32, u32, u32); 2] {
+    /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: gate/up with the router logits, down (of
+    /// each width of their blocks of rows, where a weight is larger than a binding).
+    pub(super) fn gemm_shapes(&self, tokens: u32) -> Vec<(u32, u32, u32)> {
         let c = self.config;
-        let (h, i, r) = (
-            c.hidden_size as u32,
-            c.intermediate_size as u32,
-            c.grid() as u32,
-        );
-        [(tokens, 2 * i + 2 * r, h), (tokens, h, i)]
+        let (h, i, r) = (c.hidden_size, c.intermediate_size, c.grid());
+        let gate_up = dense::block_widths(2 * i + 2 * r, self.split.gate_up);
+        let down = dense::block_widths(h, self.split.down);
+        gate_up
+            .map(|n| (tokens, n, h as u32))
+            .chain(down.map(|n| (tokens, n, i as u32)))
+            .collect()
+    }
+
+    /// The kernel and K ranges of an (m, n, k) GEMM: [`Self::gemm_for`] split as [`stages::split_k`]
+    /// says, unless the partial products would exceed a binding (tiny bindings, wide blocks): then the
+    /// tuned kernel without a split.
+    pub(super) fn gemm_plan(&self, m: u32, n: u32, k: u32) -> (GemmKernel, u32) {
+        let kernel = self.gemm_for(m, n, k);
+        let splits = stages::split_k(kernel, (m, n, k));
+        if splits == 1 && kernel != GemmKernel::Skinny {
+            return (kernel, 1);
+        }
+        let bytes = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
+        if bytes <= self.ctx.binding_bytes() {
+            return (kernel, splits);
+        }
+        let tuned = self.ctx.cache::<crate::gpu::tune::Tuned>();
+        match kernel {
+            GemmKernel::Skinny => (tuned.kernel(self.gemm, n, k), 1),
+            other => (other, 1),
+        }
     }
 
     /// The GEMM kernel for `m` tokens of an (N, K) shape: the weight-streaming GEMV up to
@@ -117,7 +139,19 @@ impl OmniMoeLayer<'_> {
         let m = tokens.clamp(1, self.chunk) as u32;
         let mut results = Vec::new();
         let epilogues = [TuneEpilogue::SwiGlu, TuneEpilogue::Add];
-        for (shape, epilogue) in self.gemm_shapes(m).into_iter().zip(epilogues) {
+        // The widest block of each weight (the whole weight where it fits one binding).
+        let c = self.config;
+        let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
+        let widest = |rows: usize, per: usize| rows.min(per) as u32;
+        let shapes = [
+            (
+                m,
+                widest(2 * c.intermediate_size + 2 * c.grid(), self.split.gate_up),
+                h,
+            ),
+            (m, widest(c.hidden_size, self.split.down), i),
+        ];
+        for (shape, epilogue) in shapes.into_iter().zip(epilogues) {
             results.push(crate::gpu::tune::tune_gemm(self.ctx, self.gemm, shape, epilogue).await?);
         }
         Ok(results)

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use super::buffers::{self, elem_bytes, elem_size, Bind};
 use super::context::{gpu_error, Context};
-use super::footprint::{check_limits, footprint, Footprint};
+use super::footprint::{check_limits, footprint, Footprint, Split};
 use super::stages::{
     self, CoopConfig, Epilogue, GemmKernel, PassTimes, Recorder, ScatterScratch, ScoresSchedule,
     GEMV_MAX_M,
@@ -24,8 +24,11 @@ use super::tune::TuneEpilogue;
 use crate::config::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
+mod dense;
 mod kernels;
 mod record;
+
+use dense::RowBlocks;
 
 pub(crate) use record::Scratch;
 
@@ -89,8 +92,30 @@ pub const MAX_EXPERTS: usize = 2049 * 2049 - 1;
 /// Largest N of the expert-centric schedule (expert_scan's single-level bound).
 pub const MAX_EXPERTS_EXPERT_CENTRIC: usize = stages::MAX_SCAN as usize;
 
-/// Tokens per chunk are a multiple of this, so chunk offsets meet every binding alignment.
-const CHUNK_ALIGN: usize = 128;
+/// Tokens per chunk are a multiple of this, so that every chunk's offset into the per-token buffers (x and
+/// y: H elements of 2 or 4 bytes a token; router scores and indices: K of 4) meets the adapter's storage
+/// offset alignment (a power of two, 256 on most).
+fn chunk_align(ctx: &Context, c: &OmniMoeConfig, f16: bool) -> usize {
+    let align = (ctx.limits.min_storage_buffer_offset_alignment as usize).max(1);
+    let es = elem_size(f16) as usize;
+    [
+        c.hidden_size * es,
+        c.hidden_size * 4,
+        c.num_experts_per_token * 4,
+    ]
+    .into_iter()
+    .map(|row| align / num_gcd(align, row))
+    .max()
+    .unwrap_or(1)
+}
+
+fn num_gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        num_gcd(b, a % b)
+    }
+}
 
 /// GPU buffers of one forward's results.
 pub struct LayerOutput {
@@ -129,8 +154,10 @@ pub struct OmniMoeLayer<'c> {
     chunk: usize,
     mean: wgpu::Buffer,
     var: wgpu::Buffer,
-    w_gate_up_router: wgpu::Buffer,
-    w_down: wgpu::Buffer,
+    /// Gate/up rows interleaved, then the router keys; in blocks of rows where larger than a binding.
+    w_gate_up_router: RowBlocks,
+    w_down: RowBlocks,
+    split: Split,
     /// U and V in one buffer each, or split by expert ranges of `table_per` ([`stages::Table`]).
     up: Vec<wgpu::Buffer>,
     down: Vec<wgpu::Buffer>,
@@ -140,8 +167,10 @@ pub struct OmniMoeLayer<'c> {
 }
 
 impl<'c> OmniMoeLayer<'c> {
-    /// Uploads `weights` once. Fails with [`Error::Limit`] when a weight exceeds the adapter's binding
-    /// size (expert tables: several bindings, up to [`stages::MAX_TABLE_PARTS`]) or N exceeds
+    /// Uploads `weights` once: a weight larger than the adapter's binding size goes into several (expert
+    /// tables by expert range, up to [`stages::MAX_TABLE_PARTS`]; dense weights by blocks of rows, one
+    /// GEMM each). Fails with [`Error::Limit`] when a table needs more parts, a row (a gate/up pair) of a
+    /// dense weight exceeds a binding, or N exceeds
     /// [`MAX_EXPERTS`] ([`MAX_EXPERTS_EXPERT_CENTRIC`] for that schedule), and with [`Error::Config`]
     /// when f16 is asked for without SHADER_F16.
     pub fn new(ctx: &'c Context, weights: &OmniMoeWeights, options: &LayerOptions) -> Result<Self> {
@@ -155,7 +184,8 @@ impl<'c> OmniMoeLayer<'c> {
             });
         }
         let schedule = options.schedule.resolve(ctx);
-        let per = check_limits(ctx, &c, f16, schedule)?;
+        let split = check_limits(ctx, &c, f16, schedule)?;
+        let per = split.table;
         let (h, i, r) = (c.hidden_size, c.intermediate_size, c.grid());
         let plan = Self::plan_with(ctx, &c, f16, options)?;
         let chunk = plan.chunk_tokens;
@@ -190,8 +220,16 @@ impl<'c> OmniMoeLayer<'c> {
                 "router var",
                 &[weights.norm_x_var.as_slice(), &weights.norm_y_var].concat(),
             ),
-            w_gate_up_router: up("gate/up/router", &gate_up_router),
-            w_down: up("down", &weights.down_proj),
+            w_gate_up_router: RowBlocks::upload(
+                ctx,
+                "gate/up/router",
+                &gate_up_router,
+                h,
+                split.gate_up,
+                f16,
+            ),
+            w_down: RowBlocks::upload(ctx, "down", &weights.down_proj, i, split.down, f16),
+            split,
             up: weights
                 .up_embed
                 .chunks(per * h)
@@ -223,10 +261,7 @@ impl<'c> OmniMoeLayer<'c> {
         f16: bool,
         cap: Option<usize>,
     ) -> Result<usize> {
-        let binding = ctx
-            .limits
-            .max_storage_buffer_binding_size
-            .min(ctx.limits.max_buffer_size);
+        let binding = ctx.binding_bytes();
         let (h, i, k, r) = (
             c.hidden_size,
             c.intermediate_size,
@@ -249,11 +284,12 @@ impl<'c> OmniMoeLayer<'c> {
             .min(by_radix)
             .min(by_grid)
             .min(cap.unwrap_or(usize::MAX));
-        let chunk = limit / CHUNK_ALIGN * CHUNK_ALIGN;
+        let align = chunk_align(ctx, c, f16);
+        let chunk = limit / align * align;
         if chunk == 0 {
             return Err(Error::Limit {
                 what: format!("tokens per chunk (a row of {widest_row} bytes)"),
-                needed: CHUNK_ALIGN as u64,
+                needed: align as u64,
                 allowed: limit as u64,
             });
         }
@@ -285,12 +321,12 @@ impl<'c> OmniMoeLayer<'c> {
         let mut chunk = Self::chunk_tokens(ctx, c, f16, options.max_chunk_tokens)?;
         let mut plan = footprint(c, f16, chunk);
         if let Some(max) = options.max_device_bytes {
-            let least =
-                plan.weights + plan.scratch_fixed + plan.scratch_per_token * CHUNK_ALIGN as u64;
+            let align = chunk_align(ctx, c, f16);
+            let least = plan.weights + plan.scratch_fixed + plan.scratch_per_token * align as u64;
             if least > max {
                 return Err(Error::Limit {
                     what: format!(
-                        "device memory (max_device_bytes): weights {} B + scratch for {CHUNK_ALIGN} \
+                        "device memory (max_device_bytes): weights {} B + scratch for {align} \
                          tokens {} B",
                         plan.weights,
                         least - plan.weights
@@ -300,7 +336,7 @@ impl<'c> OmniMoeLayer<'c> {
                 });
             }
             let room = (max - plan.weights - plan.scratch_fixed) / plan.scratch_per_token;
-            chunk = chunk.min(room as usize / CHUNK_ALIGN * CHUNK_ALIGN);
+            chunk = chunk.min(room as usize / align * align);
             plan = footprint(c, f16, chunk);
         }
         Ok(plan)
@@ -309,6 +345,12 @@ impl<'c> OmniMoeLayer<'c> {
     /// Bindings each expert table (U, V) is split over: 1 where a table fits one storage binding.
     pub fn expert_table_parts(&self) -> usize {
         self.up.len()
+    }
+
+    /// GEMMs the gate/up/router and the down weights each run as per chunk: 1 where a weight fits one
+    /// storage binding, else one per block of rows.
+    pub fn dense_weight_blocks(&self) -> (usize, usize) {
+        (self.w_gate_up_router.len(), self.w_down.len())
     }
 
     /// An expert table as the expert stages bind it.

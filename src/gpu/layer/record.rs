@@ -23,7 +23,8 @@ pub(crate) struct Scratch {
 }
 
 impl OmniMoeLayer<'_> {
-    /// One of the layer's GEMMs: split over K where [`stages::split_k`] says so (few tokens), else plain.
+    /// One of the layer's GEMMs into `cols` of C: split over K where [`Self::gemm_plan`] says so (few
+    /// tokens), else plain.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn record_gemm<'a>(
         &'a self,
@@ -34,10 +35,10 @@ impl OmniMoeLayer<'_> {
         b: Bind<'a>,
         c: Bind<'a>,
         epilogue: Epilogue<'a>,
+        cols: stages::Columns,
         scratch: &'a Scratch,
     ) {
-        let kernel = self.gemm_for(m, n, k);
-        let splits = stages::split_k(kernel, (m, n, k));
+        let (kernel, splits) = self.gemm_plan(m, n, k);
         if splits > 1 || kernel == GemmKernel::Skinny {
             let len = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
             let partial = Bind::range(&scratch.partial, 0, len);
@@ -52,9 +53,10 @@ impl OmniMoeLayer<'_> {
                 c,
                 epilogue,
                 partial,
+                cols,
             );
         } else {
-            stages::gemm(rec, label, kernel, (m, n, k), a, b, c, epilogue);
+            stages::gemm(rec, label, kernel, (m, n, k), a, b, c, epilogue, cols);
         }
     }
 
@@ -94,18 +96,21 @@ impl OmniMoeLayer<'_> {
             // Gate/up with SwiGLU, and the router logits from the same pass over x.
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             let i2 = 2 * i as u32;
-            self.record_gemm(
-                rec,
-                "dense_gate_up_router",
-                (t32, i2 + 2 * r32, h32),
-                x_c,
-                all(&self.w_gate_up_router),
-                act,
-                Epilogue::SwiGlu {
-                    router: Some((i2, z)),
-                },
-                scratch,
-            );
+            for (cols, n, w) in self.w_gate_up_router.blocks() {
+                self.record_gemm(
+                    rec,
+                    "dense_gate_up_router",
+                    (t32, n, h32),
+                    x_c,
+                    all(w),
+                    act,
+                    Epilogue::SwiGlu {
+                        router: Some((i2, z)),
+                    },
+                    cols,
+                    scratch,
+                );
+            }
             let (mean, var) = (all(&self.mean), all(&self.var));
             if stages::router_topk_by_rank(r32, k32) {
                 let normalise = Some((mean, var));
@@ -117,20 +122,35 @@ impl OmniMoeLayer<'_> {
 
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
             let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
-            if self.schedule == ExpertSchedule::TokenCentric && t32 <= stages::EXPERT_TOKEN_MAX_T {
+            if self.schedule == ExpertSchedule::TokenCentric
+                && t32 <= stages::EXPERT_TOKEN_MAX_T
+                && self.split.expert_token
+            {
                 let dims = (t32, h32, k32);
                 stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, sparse);
             } else {
                 self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, scratch);
             }
-            let down = all(&self.w_down);
-            let epilogue = if elem_output {
-                Epilogue::AddElem(sparse)
-            } else {
-                Epilogue::Add(sparse)
-            };
-            let shape = (t32, h32, i as u32);
-            self.record_gemm(rec, "dense_down", shape, act, down, y_c, epilogue, scratch);
+            for (cols, n, w) in self.w_down.blocks() {
+                let epilogue = if elem_output {
+                    Epilogue::AddElem(sparse)
+                } else {
+                    Epilogue::Add(sparse)
+                };
+                let shape = (t32, n, i as u32);
+                let w = all(w);
+                self.record_gemm(
+                    rec,
+                    "dense_down",
+                    shape,
+                    act,
+                    w,
+                    y_c,
+                    epilogue,
+                    cols,
+                    scratch,
+                );
+            }
             t0 += nt;
         }
     }
@@ -232,8 +252,12 @@ impl OmniMoeLayer<'_> {
             .chain([most])
             .flat_map(|m| self.gemm_shapes(m))
             .map(|(m, n, k)| {
-                let kernel = self.gemm_for(m, n, k);
-                stages::split_k_partial_len(kernel, (m, n, k), stages::split_k(kernel, (m, n, k)))
+                let (kernel, splits) = self.gemm_plan(m, n, k);
+                if splits > 1 || kernel == GemmKernel::Skinny {
+                    stages::split_k_partial_len(kernel, (m, n, k), splits)
+                } else {
+                    0
+                }
             })
             .max()
             .unwrap_or(0)

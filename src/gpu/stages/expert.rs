@@ -5,7 +5,23 @@ use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
 
 /// Most bindings an expert table may be split over (`shaders/shared/expert_dot.wgsl`, `expert_sum.wgsl`).
-pub const MAX_TABLE_PARTS: usize = 8;
+pub const MAX_TABLE_PARTS: usize = 16;
+
+/// Bindings beyond one per table of the variant that takes `parts` parts: 7 with SPLIT (up to 8 parts),
+/// 15 with SPLIT16, none for one part.
+fn extra_per_table(parts: usize) -> usize {
+    match parts {
+        0 | 1 => 0,
+        2..=8 => 7,
+        _ => MAX_TABLE_PARTS - 1,
+    }
+}
+
+/// Storage bindings beyond its first that a table split over `parts` bindings adds to a shader reading
+/// it: expert_scores and expert_combine declare 6 and 4 others, expert_token (both tables) 4.
+pub fn table_extra_bindings(parts: usize) -> u32 {
+    extra_per_table(parts) as u32
+}
 
 /// An expert table (U or V, `[N, H]`): one buffer, or consecutive ranges of `per` experts in up to
 /// [`MAX_TABLE_PARTS`] buffers, for tables larger than one storage binding.
@@ -26,29 +42,24 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn split(&self) -> bool {
-        self.parts.len() > 1
-    }
-
-    /// Binds part 0 at `first` and, when split, parts 1 .. 7 at `extra` .. `extra` + 6 (part 0 again
-    /// where there are fewer).
+    /// Binds part 0 at `first` and, when split, part j at `extra` + j for every j the variant declares
+    /// (part 0 again where there are fewer parts).
     fn bind(&self, first: u32, extra: u32, binds: &mut Vec<(u32, Bind<'a>)>) {
         assert!(!self.parts.is_empty() && self.parts.len() <= MAX_TABLE_PARTS);
         binds.push((first, Bind::all(&self.parts[0])));
-        if self.split() {
-            for j in 1..MAX_TABLE_PARTS {
-                let part = self.parts.get(j).unwrap_or(&self.parts[0]);
-                binds.push((extra + j as u32 - 1, Bind::all(part)));
-            }
+        for j in 1..=extra_per_table(self.parts.len()) {
+            let part = self.parts.get(j).unwrap_or(&self.parts[0]);
+            binds.push((extra + j as u32, Bind::all(part)));
         }
     }
 
-    /// `v` with the SPLIT flag and the constant `name` = experts per part, when split.
+    /// `v` with the SPLIT flag (and SPLIT16 beyond 8 parts) and the constant `name` = experts per part,
+    /// when split.
     fn variant(&self, v: Variant, name: &'static str) -> Variant {
-        if self.split() {
-            v.with("SPLIT").constant(name, self.per)
-        } else {
-            v
+        match extra_per_table(self.parts.len()) {
+            0 => v,
+            7 => v.with("SPLIT").constant(name, self.per),
+            _ => v.with("SPLIT").with("SPLIT16").constant(name, self.per),
         }
     }
 }
@@ -82,7 +93,7 @@ pub fn expert_scores<'a>(
     schedule: ScoresSchedule<'a>,
 ) {
     let mut binds = vec![(1, x), (3, scores), (4, h_out)];
-    up.bind(2, 11, &mut binds);
+    up.bind(2, 10, &mut binds);
     let p = [t, h, k, n];
     let label = "expert_scores";
     let v = up.variant(expert_variant(f16, h), "UP_PER");
@@ -121,7 +132,7 @@ pub fn expert_combine<'a>(
     sparse: Bind<'a>,
 ) {
     let mut binds = vec![(1, h_in), (2, indices), (6, sparse)];
-    down.bind(5, 21, &mut binds);
+    down.bind(5, 30, &mut binds);
     let v = down.variant(expert_variant(f16, h), "DOWN_PER");
     rec.dispatch(
         "expert_combine",
@@ -153,8 +164,8 @@ pub fn expert_token<'a>(
     sparse: Bind<'a>,
 ) {
     let mut binds = vec![(1, x), (3, scores), (4, indices), (6, sparse)];
-    up.bind(2, 11, &mut binds);
-    down.bind(5, 21, &mut binds);
+    up.bind(2, 10, &mut binds);
+    down.bind(5, 30, &mut binds);
     // Both tables have N rows of H: split alike.
     let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
     let label = "expert_token";

@@ -22,6 +22,23 @@ pub enum Epilogue<'a> {
     },
 }
 
+/// Where a GEMM's N output columns lie in its output C: columns `first .. first + N` of rows `width` wide.
+/// A weight larger than one storage binding runs as one GEMM per block of its rows, each writing its block
+/// of C's columns (`first` even, so a SwiGLU pair stays in one GEMM). The router columns of
+/// [`Epilogue::SwiGlu`] count in C's columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Columns {
+    /// C's first column this GEMM writes.
+    pub first: u32,
+    /// C's row width in columns; 0 means this GEMM's N (the whole of C).
+    pub width: u32,
+}
+
+impl Columns {
+    /// All of C: the GEMM's N columns are C's.
+    pub const ALL: Columns = Columns { first: 0, width: 0 };
+}
+
 /// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup and
 /// how its subgroups share them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -377,7 +394,7 @@ pub fn gemm_uses(
     uses
 }
 
-/// gemm: `c = a · bᵀ` (`a` [m, k], `b` [n, k], elem) with an epilogue.
+/// gemm: `c = a · bᵀ` (`a` [m, k], `b` [n, k], elem) with an epilogue, into `cols` of C.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm<'a>(
     rec: &mut Recorder<'a>,
@@ -388,6 +405,7 @@ pub fn gemm<'a>(
     b: Bind<'a>,
     c: Bind<'a>,
     epilogue: Epilogue<'a>,
+    cols: Columns,
 ) {
     let kernel = match kernel {
         GemmKernel::Skinny => GemmKernel::Simt {
@@ -406,7 +424,7 @@ pub fn gemm<'a>(
         stage,
         "main",
         &variant,
-        &[m, n, k, split],
+        &[m, n, k, split, 0, cols.first, cols.width],
         binds,
         groups,
     );

@@ -3,7 +3,7 @@
 
 use super::super::buffers::Bind;
 use super::super::recorder::Recorder;
-use super::gemm::{epilogue_variant, gemm_dispatch, Epilogue, EpilogueKind, GemmKernel};
+use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind, GemmKernel};
 use super::skinny::{skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes};
 
 /// Rows of A up to which [`split_k`] may split K.
@@ -65,7 +65,8 @@ pub fn split_k_partial_len(kernel: GemmKernel, (m, n, k): (u32, u32, u32), split
 }
 
 /// gemm with split-K: `splits` workgroup layers each multiply one K range into `partial`
-/// ([`split_k_partial_len`] f32), then gemm_reduce adds them in range order and applies the epilogue.
+/// ([`split_k_partial_len`] f32), then gemm_reduce adds them in range order and applies the epilogue
+/// into `cols` of C.
 /// [`GemmKernel::Skinny`] on an adapter without cooperative matrices, or on a shape it does not take,
 /// runs as the SIMT f16 kernel.
 #[allow(clippy::too_many_arguments)]
@@ -80,6 +81,7 @@ pub fn gemm_split_k<'a>(
     c: Bind<'a>,
     epilogue: Epilogue<'a>,
     partial: Bind<'a>,
+    cols: Columns,
 ) {
     let (kz, ranges) = k_ranges(k, splits_for(kernel, (m, n, k), splits));
     let caps = &rec.ctx().caps;
@@ -101,7 +103,7 @@ pub fn gemm_split_k<'a>(
     let mut binds = vec![(1, partial), (3, c)];
     let split = epilogue.bind(n, &mut binds);
     let groups = rec.fold((m * n.div_ceil(2)).div_ceil(256));
-    let params = [m, n, ranges, split, rows];
+    let params = [m, n, ranges, split, rows, cols.first, cols.width];
     rec.dispatch(
         label,
         "gemm_reduce",
