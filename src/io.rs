@@ -140,6 +140,19 @@ pub fn check_finite(name: &str, values: &[f32]) -> Result<()> {
     }
 }
 
+/// Fails with [`Error::Overflow`] at the first non-finite element of a result: finite weights and input
+/// whose products or sums do not fit f32 (a weight of 1e38, say).
+pub fn check_overflow(name: &str, values: &[f32]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::Overflow {
+            name: name.to_string(),
+            index,
+            value: values[index],
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Data of one tensor to write.
 pub enum TensorData<'a> {
     /// Stored as F32.

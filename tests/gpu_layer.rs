@@ -190,10 +190,22 @@ fn bad_input_and_limits_give_typed_errors() {
         Err(omnimoe::Error::Limit { what, .. }) if what.contains("expert-centric")
     ));
     assert!(OmniMoeLayer::new(ctx, &w_sorted, &LayerOptions::default()).is_ok());
+
+    // Finite weights whose products overflow f32: Overflow from the GPU and the CPU reference, not NaN.
+    // Every SwiGLU unit 8·SiLU(8) for x = 0.5: the down projection's sum of positive 3e38 products is +inf.
+    let mut w_inf = w.clone();
+    w_inf.gate_proj.iter_mut().for_each(|v| *v = 1.0);
+    w_inf.up_proj.iter_mut().for_each(|v| *v = 1.0);
+    w_inf.down_proj.iter_mut().for_each(|v| *v = 3e38);
+    let x = vec![0.5f32; 2 * 16];
+    let overflow = |r: omnimoe::Result<()>| matches!(r, Err(omnimoe::Error::Overflow { ref name, .. }) if name == "output");
+    let layer = OmniMoeLayer::new(ctx, &w_inf, &LayerOptions::default()).unwrap();
+    assert!(overflow(layer.forward_host_blocking(&x).map(|_| ())));
+    assert!(overflow(omnimoe::cpu::forward(&w_inf, &x).map(|_| ())));
 }
 
 /// A device whose storage bindings are limited to 1 MiB: expert tables beyond it are split over several
-/// bindings up to 8, beyond that rejected, and long inputs are chunked.
+/// bindings up to 16, beyond that rejected, and long inputs are chunked.
 #[test]
 fn small_binding_limits_reject_big_weights_and_chunk_tokens() {
     let instance =
@@ -215,11 +227,11 @@ fn small_binding_limits_reject_big_weights_and_chunk_tokens() {
     let out = split.forward_host_blocking(&x).unwrap();
     assert!(compare_with_cpu("split", &big, &x, &out, 1e-4, 1e-4, 1e-4) >= 36);
     let huge =
-        OmniMoeWeights::random(omnimoe::OmniMoeConfig::new(64, 16, 65536, 8).unwrap(), 1).unwrap();
+        OmniMoeWeights::random(omnimoe::OmniMoeConfig::new(64, 16, 131072, 8).unwrap(), 1).unwrap();
     match OmniMoeLayer::new(&ctx, &huge, &LayerOptions::default()) {
         Err(omnimoe::Error::Limit {
             needed, allowed, ..
-        }) => assert_eq!((needed, allowed), (16 << 20, 8 << 20)),
+        }) => assert_eq!((needed, allowed), (32 << 20, 16 << 20)),
         other => panic!("expected a limit error, got {:?}", other.err()),
     }
     // A 2048-wide intermediate row is 8 KiB: 128 tokens per chunk.

@@ -57,7 +57,8 @@ pub fn forward(w: &OmniMoeWeights, x: &[f32]) -> Result<ForwardOutput> {
 }
 
 /// The whole layer on the CPU for `x` `[T, H]`, calling `progress(done, total)` in tokens as chunks finish.
-/// The expert branch is token-centric: the simplest correct schedule.
+/// The expert branch is token-centric: the simplest correct schedule. Fails with [`crate::Error::Overflow`]
+/// where the output or the router scores are not finite (finite weights and input that overflow f32).
 pub fn forward_with_progress(
     w: &OmniMoeWeights,
     x: &[f32],
@@ -103,6 +104,9 @@ pub fn forward_with_progress(
     for ((y, d), s) in out.output.iter_mut().zip(&out.dense).zip(&out.sparse) {
         *y = d + s;
     }
+    // Finite weights and input can still overflow f32: a typed error, not NaN.
+    crate::io::check_overflow("output", &out.output)?;
+    crate::io::check_overflow("router.scores", &out.scores)?;
     Ok(out)
 }
 

@@ -467,16 +467,21 @@ impl<'c> OmniMoeLayer<'c> {
         self.read(&out).await
     }
 
-    /// Reads a forward's results back to the host.
+    /// Reads a forward's results back to the host; fails with [`Error::Overflow`] where the output or the
+    /// router scores are not finite (finite weights and input whose products overflow f32).
     pub async fn read(&self, out: &LayerOutput) -> Result<HostOutput> {
         let (h, k) = (self.config.hidden_size, self.config.num_experts_per_token);
         let t = out.tokens;
-        Ok(HostOutput {
+        let host = HostOutput {
             tokens: t,
             output: buffers::read_f32(self.ctx, &out.output, 0, t * h).await?,
             scores: buffers::read_f32(self.ctx, &out.scores, 0, t * k).await?,
             indices: buffers::read_u32(self.ctx, &out.indices, 0, t * k).await?,
-        })
+        };
+        // Finite weights and input can still overflow f32 (a weight of 1e38, say): a typed error, not NaN.
+        crate::io::check_overflow("output", &host.output)?;
+        crate::io::check_overflow("router.scores", &host.scores)?;
+        Ok(host)
     }
 
     /// Blocking [`Self::forward_host`] for native code.
