@@ -24,6 +24,7 @@ pub mod cpu;
 pub mod error;
 pub mod io;
 pub mod rng;
+pub mod routing;
 pub mod weights;
 
 pub use config::OmniMoeConfig;
