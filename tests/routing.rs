@@ -118,10 +118,8 @@ fn groups_route_alone_as_in_a_batch_and_masks_exclude_padding() {
     // rest routes as the 10-token sequence alone.
     let mask: Vec<bool> = (0..64).map(|t| t % s < 10).collect();
     let padded = forward_routed(&w, &x, &routing(Some(s), Some(mask.clone()))).unwrap();
-    for t in 0..64 {
-        if !mask[t] {
-            assert!(padded.routed.range(t).is_empty(), "padding token {t}");
-        }
+    for (t, _) in mask.iter().enumerate().filter(|(_, &m)| !m) {
+        assert!(padded.routed.range(t).is_empty(), "padding token {t}");
     }
     for g in 0..4 {
         let alone =
