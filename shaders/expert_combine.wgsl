@@ -17,6 +17,12 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> h_in: array<f32>;
 @group(0) @binding(2) var<storage, read> indices: array<u32>;
+#if RAGGED
+// Token t's pairs are offsets[t] .. offsets[t + 1] of h_in and indices (routing modes with 0 .. M
+// experts a token), summed 128 at a time.
+@group(0) @binding(3) var<storage, read> offsets: array<u32>;
+var<workgroup> segment: vec2<u32>;
+#endif
 // V at binding 5, the expert branch at 6: declared in shared/expert_sum.wgsl.
 
 #import expert_sum
@@ -33,10 +39,31 @@ fn main(
     if (t >= p.t) {
         return;
     }
+#if RAGGED
+    if (li == 0u) {
+        segment = vec2<u32>(offsets[t], offsets[t + 1u]);
+    }
+    let seg = workgroupUniformLoad(&segment);
+    if (seg.x == seg.y) {
+        sum_experts(t, li, 0u, false);
+    }
+    // 128 pairs a batch, each batch continuing the sums of the one before.
+    for (var s0 = seg.x; s0 < seg.y; s0 += 128u) {
+        let n = min(128u, seg.y - s0);
+        if (li < n) {
+            weight[li] = h_in[s0 + li];
+            expert[li] = indices[s0 + li];
+        }
+        workgroupBarrier();
+        sum_experts(t, li, n, s0 != seg.x);
+        workgroupBarrier();
+    }
+#else
     if (li < p.k) {
         weight[li] = h_in[t * p.k + li];
         expert[li] = indices[t * p.k + li];
     }
     workgroupBarrier();
-    sum_experts(t, li);
+    sum_experts(t, li, p.k, false);
+#endif
 }

@@ -6,7 +6,8 @@
 // - `expert_centric`: one workgroup per expert e (ids folded over x and y) walks its pairs
 //   perm[offset[e] .. offset[e+1]) eight at a time; u_e is fetched once per workgroup and stays in cache
 //   for all of its tokens. Empty experts exit at once.
-// - `token_centric`: one workgroup per token walks its K slots eight at a time, fetching u_e for every pair.
+// - `token_centric`: one workgroup per token walks its K slots eight at a time, fetching u_e for every pair
+//   (with RAGGED its pairs offsets[t] .. offsets[t + 1], any number).
 // Each pair's dot is split over 16 lanes (lane l sums h ≡ l mod 16 in increasing h; with VEC4, H % 4 == 0,
 // lane l sums the 4-element chunks ≡ l mod 16, each chunk in order, so 16 lanes read 16 consecutive
 // chunks at once), then the group's first lane adds the 16 partial sums in lane order: bitwise
@@ -29,6 +30,10 @@ struct Params {
 @group(0) @binding(6) var<storage, read> perm: array<u32>;
 #else
 @group(0) @binding(5) var<storage, read> indices: array<u32>;
+#endif
+#if RAGGED
+// Token t's pairs are offsets[t] .. offsets[t + 1] (routing modes with 0 .. M experts a token).
+@group(0) @binding(6) var<storage, read> offsets: array<u32>;
 #endif
 
 var<workgroup> red: array<f32, 256>;
@@ -88,6 +93,21 @@ fn token_centric(
         return;
     }
     let g = li / LANES;
+#if RAGGED
+    if (li == 0u) {
+        segment = vec2<u32>(offsets[t], offsets[t + 1u]);
+    }
+    let seg = workgroupUniformLoad(&segment);
+    for (var s0 = seg.x; s0 < seg.y; s0 += GROUPS) {
+        let pair = s0 + g;
+        let valid = pair < seg.y;
+        var acc = 0.0;
+        if (valid) {
+            acc = lane_dot(indices[pair], t, li % LANES);
+        }
+        finish(li, acc, pair, valid);
+    }
+#else
     for (var k0 = 0u; k0 < p.k; k0 += GROUPS) {
         let slot = k0 + g;
         let valid = slot < p.k;
@@ -98,5 +118,6 @@ fn token_centric(
         }
         finish(li, acc, pair, valid);
     }
+#endif
 }
 #endif

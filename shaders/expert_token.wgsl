@@ -60,5 +60,5 @@ fn main(
         }
         workgroupBarrier();
     }
-    sum_experts(t, li);
+    sum_experts(t, li, p.k, false);
 }

@@ -75,15 +75,19 @@ fn down_at(e: u32, row: u32, i: u32) -> vrow {
 }
 #endif
 
-// sparse[t, c] = Σ_{k = 0..K} weight[k] · v_{expert[k]}[c] for this invocation's columns c = li, li + 256, …
+// sparse[t, c] = Σ_{k = 0..n} weight[k] · v_{expert[k]}[c] for this invocation's columns c = li, li + 256, …
 // (4-column chunks with VEC4: four independent sums in the same order, loading four experts' rows before
-// adding them).
-fn sum_experts(t: u32, li: u32) {
+// adding them). With `carry` the sums start from sparse[t, c] (a ragged token's next batch of pairs: the
+// same chain of fmas as one batch, so the same bits).
+fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
 #if VEC4
     let h4 = p.h / 4u;
-    let k4 = p.k / 4u * 4u;
+    let k4 = n / 4u * 4u;
     for (var c = li; c < h4; c += WG) {
         var acc = vec4<f32>(0.0);
+        if (carry) {
+            acc = sparse[t * h4 + c];
+        }
         for (var k = 0u; k < k4; k += 4u) {
             let v0 = vec4<f32>(down_at(expert[k], h4, c));
             let v1 = vec4<f32>(down_at(expert[k + 1u], h4, c));
@@ -94,7 +98,7 @@ fn sum_experts(t: u32, li: u32) {
             acc = fma(vec4<f32>(weight[k + 2u]), v2, acc);
             acc = fma(vec4<f32>(weight[k + 3u]), v3, acc);
         }
-        for (var k = k4; k < p.k; k++) {
+        for (var k = k4; k < n; k++) {
             acc = fma(vec4<f32>(weight[k]), vec4<f32>(down_at(expert[k], h4, c)), acc);
         }
         sparse[t * h4 + c] = acc;
@@ -102,7 +106,10 @@ fn sum_experts(t: u32, li: u32) {
 #else
     for (var c = li; c < p.h; c += WG) {
         var acc = 0.0;
-        for (var k = 0u; k < p.k; k++) {
+        if (carry) {
+            acc = sparse[t * p.h + c];
+        }
+        for (var k = 0u; k < n; k++) {
             acc = fma(weight[k], f32(down_at(expert[k], p.h, c)), acc);
         }
         sparse[t * p.h + c] = acc;

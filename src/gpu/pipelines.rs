@@ -59,6 +59,10 @@ pub const SHADERS: &[(&str, &str)] = &[
         "expert_token",
         include_str!("../../shaders/expert_token.wgsl"),
     ),
+    (
+        "route_select",
+        include_str!("../../shaders/route_select.wgsl"),
+    ),
 ];
 
 /// WGSL that several stages pull in with `#import NAME`.

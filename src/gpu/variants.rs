@@ -76,6 +76,9 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_scores", "token_centric", v()));
             out.push(("expert_combine", "main", v()));
             out.push(("expert_token", "main", v()));
+            // Routing modes: each token's pairs at offsets (ragged).
+            out.push(("expert_scores", "token_centric", v().with("RAGGED")));
+            out.push(("expert_combine", "main", v().with("RAGGED")));
             // Expert tables split over several bindings: up to 8, and up to 16.
             for flags in [&["SPLIT"][..], &["SPLIT", "SPLIT16"]] {
                 let split = || flags.iter().fold(v(), |v, &f| v.with(f));
@@ -89,6 +92,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 out.push(("expert_scores", "token_centric", up()));
                 out.push(("expert_combine", "main", down()));
                 out.push(("expert_token", "main", up().constant("DOWN_PER", 1000)));
+                out.push(("expert_scores", "token_centric", up().with("RAGGED")));
+                out.push(("expert_combine", "main", down().with("RAGGED")));
             }
         }
     }
@@ -110,6 +115,14 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         "router_topk",
         "by_subgroup",
         v().with("SUBGROUP").with("NORMALISE"),
+    ));
+    out.push(("route_select", "histogram", v().with("HISTOGRAM")));
+    out.push(("route_select", "pick", v().with("PICK")));
+    out.push(("route_select", "count", v().with("TOKENS").with("COUNT")));
+    out.push((
+        "route_select",
+        "compact",
+        v().with("TOKENS").with("COMPACT"),
     ));
     out.push(("expert_histogram", "clear", v()));
     out.push(("expert_histogram", "main", v().with("COUNT")));

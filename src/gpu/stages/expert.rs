@@ -44,7 +44,7 @@ impl<'a> Table<'a> {
 
     /// Binds part 0 at `first` and, when split, part j at `extra` + j for every j the variant declares
     /// (part 0 again where there are fewer parts).
-    fn bind(&self, first: u32, extra: u32, binds: &mut Vec<(u32, Bind<'a>)>) {
+    pub(super) fn bind(&self, first: u32, extra: u32, binds: &mut Vec<(u32, Bind<'a>)>) {
         assert!(!self.parts.is_empty() && self.parts.len() <= MAX_TABLE_PARTS);
         binds.push((first, Bind::all(&self.parts[0])));
         for j in 1..=extra_per_table(self.parts.len()) {
@@ -55,7 +55,7 @@ impl<'a> Table<'a> {
 
     /// `v` with the SPLIT flag (and SPLIT16 beyond 8 parts) and the constant `name` = experts per part,
     /// when split.
-    fn variant(&self, v: Variant, name: &'static str) -> Variant {
+    pub(super) fn variant(&self, v: Variant, name: &'static str) -> Variant {
         match extra_per_table(self.parts.len()) {
             0 => v,
             7 => v.with("SPLIT").constant(name, self.per),
@@ -111,7 +111,7 @@ pub fn expert_scores<'a>(
 }
 
 /// The expert stages' variant: f32 or f16 storage, vec4 rows where H % 4 == 0.
-fn expert_variant(f16: bool, h: u32) -> Variant {
+pub(super) fn expert_variant(f16: bool, h: u32) -> Variant {
     let v = Variant::storage(f16);
     if h.is_multiple_of(4) {
         v.with("VEC4")

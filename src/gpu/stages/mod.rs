@@ -6,11 +6,13 @@
 //!   epilogues; split-K and its reduction; the skinny tensor-core kernel for a few rows;
 //! - the router (normalise, top-k);
 //! - the counting sort of pairs by expert (histogram, scan, scatter);
-//! - the expert stage (scores, combine, both in one pass).
+//! - the expert stage (scores, combine, both in one pass);
+//! - routing modes: every product-key candidate, the budgeted top-c select, the ragged expert stage.
 
 mod counting_sort;
 mod expert;
 mod gemm;
+mod route;
 mod router;
 mod skinny;
 mod split_k;
@@ -19,6 +21,7 @@ pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
 pub use counting_sort::*;
 pub use expert::*;
 pub use gemm::*;
+pub use route::*;
 pub use router::*;
 pub use skinny::*;
 pub use split_k::*;

@@ -174,3 +174,46 @@ pub fn router_topk_with<'a>(
         }
     }
 }
+
+/// Most candidates per token the routing modes take on the GPU (`shaders/route_select.wgsl` gives each
+/// token 256 invocations of 4 candidates).
+pub const ROUTE_MAX_CANDIDATES: u32 = 1024;
+
+/// router_candidates: all K'² product-key candidates of each token (K' = min(R, K)), best first (ascending
+/// expert on ties), from `ell` [t, 2r] into `scores` and `experts` [t, K'²]: router_topk's sorting kernel
+/// asked for K'² of them. The CPU twin is [`crate::cpu::router_candidates`]. K'² ≤
+/// [`ROUTE_MAX_CANDIDATES`].
+pub fn router_candidates<'a>(
+    rec: &mut Recorder<'a>,
+    (t, r, k): (u32, u32, u32),
+    ell: Bind<'a>,
+    scores: Bind<'a>,
+    experts: Bind<'a>,
+) {
+    let kp = r.min(k);
+    let m = kp * kp;
+    assert!(m <= ROUTE_MAX_CANDIDATES, "{m} candidates a token");
+    assert!(
+        r <= MAX_ROUTER_AXIS,
+        "the router sorts at most {MAX_ROUTER_AXIS} per axis"
+    );
+    let (axis_pow2, cand_pow2) = (r.next_power_of_two(), m.next_power_of_two());
+    // With K = K'², every candidate row holds K' (K'²/(a+1) ≥ K'), so all K'² are sorted and written.
+    let params = [t, r, m, kp, axis_pow2, cand_pow2, m];
+    let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
+    let mut v = Variant::default().constant("WG", wg);
+    if axis_pow2 > 1024 {
+        v = v.with("AXIS2048");
+    }
+    let binds = vec![(1, ell), (2, scores), (3, experts)];
+    let label = "router_candidates";
+    rec.dispatch(
+        label,
+        "router_topk",
+        "main",
+        &v,
+        &params,
+        binds,
+        rec.fold(t),
+    );
+}

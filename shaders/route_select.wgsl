@@ -1,0 +1,265 @@
+// route_select: unified routing's budgeted top-c of each routing group, by radix select (no sort), and
+// the kept pairs compacted per token. CPU twin: cpu/route_select.rs (`route_select`, unified mode, then
+// `routed_from_mask`).
+//
+// Elements: the M candidates of every token, `scores` [T, M] f32 and `experts` [T, M] u32, sorted
+// best-first per token by the router (ascending expert on equal scores). Group g holds tokens
+// g·S .. min(T, (g+1)·S); element i = (t − g·S)·M + j of the group has a 56-bit key: the score's
+// order-preserving bits (0 for a masked token) above 0xFFFFFF − i. Keys are distinct, and a larger key
+// goes first: score descending, then token ascending, then expert ascending. Group g keeps its c_g
+// largest keys (c_g ≤ its routed candidates, from the host):
+// - 7 passes d = 0..6 of `histogram` (digit d, 8 bits from the top, of every key whose higher digits
+//   equal the group's prefix, counted in workgroup memory, then added to the group's 256 bins) and `pick`
+//   (one workgroup per group: walking the bins from the top, the one where the count of larger keys
+//   reaches the budget left joins the prefix, and the bins are cleared). After them the prefix is the
+//   c-th largest key, and an element is kept iff its key ≥ the prefix.
+// - `count`: kept candidates per token; a scan (expert_scan) makes the offsets [T + 1];
+// - `compact`: each token's kept candidates, in candidate order, at offsets[t] .. of `pair_experts` and
+//   `pair_scores`.
+// Group state (4 u32 each, set by the host): prefix key high 32 bits, low 24 bits, budget left, and
+// whether the group keeps anything (c_g > 0).
+// Integer atomics count only (exact sums), positions come from scans: bitwise reproducible.
+// Launch: `histogram` G·tiles workgroups of 256, each over TILE elements of one group; `pick` G; `count`
+// and `compact` T (ids folded over x and y). M ≤ 1024.
+
+struct Params {
+    t: u32,
+    m: u32,
+    // Tokens per group.
+    s: u32,
+    groups: u32,
+    // histogram / pick: the digit, 0 (top) .. 6.
+    digit: u32,
+    // histogram: workgroups per group.
+    tiles: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> scores: array<f32>;
+@group(0) @binding(2) var<storage, read> valid: array<u32>;
+#if PICK
+@group(0) @binding(3) var<storage, read_write> state: array<u32>;
+#else
+@group(0) @binding(3) var<storage, read> state: array<u32>;
+#endif
+#if HISTOGRAM
+@group(0) @binding(4) var<storage, read_write> hist: array<atomic<u32>>;
+#endif
+#if PICK
+@group(0) @binding(4) var<storage, read_write> hist: array<u32>;
+#endif
+#if COUNT
+@group(0) @binding(5) var<storage, read_write> counts: array<u32>;
+#endif
+#if COMPACT
+@group(0) @binding(5) var<storage, read> offsets: array<u32>;
+@group(0) @binding(6) var<storage, read> experts: array<u32>;
+@group(0) @binding(7) var<storage, read_write> pair_experts: array<u32>;
+@group(0) @binding(8) var<storage, read_write> pair_scores: array<f32>;
+#endif
+
+const WG: u32 = 256u;
+const TILE: u32 = 4096u;
+const INDEX_BITS: u32 = 0xffffffu;
+
+// Larger float, larger key (−0 below +0, as total_cmp).
+fn float_key(s: f32) -> u32 {
+    let b = bitcast<u32>(s);
+    return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
+}
+
+// The 56-bit key of candidate j of token t, element i of its group: (high 32 bits, low 24 bits).
+fn key_of(t: u32, j: u32, i: u32) -> vec2<u32> {
+    var hi = 0u;
+    if (valid[t] != 0u) {
+        hi = float_key(scores[t * p.m + j]);
+    }
+    return vec2<u32>(hi, INDEX_BITS - i);
+}
+
+// Digit d (8 bits, d = 0 the top) of a key.
+fn digit_of(k: vec2<u32>, d: u32) -> u32 {
+    if (d < 4u) {
+        return (k.x >> (24u - 8u * d)) & 255u;
+    }
+    return (k.y >> (16u - 8u * (d - 4u))) & 255u;
+}
+
+// Whether the digits above d of key k equal those of the prefix.
+fn matches(k: vec2<u32>, prefix: vec2<u32>, d: u32) -> bool {
+    if (d == 0u) {
+        return true;
+    }
+    if (d <= 4u) {
+        let mask = 0xffffffffu << (32u - 8u * d);
+        return (k.x & mask) == (prefix.x & mask);
+    }
+    let mask = (INDEX_BITS << (24u - 8u * (d - 4u))) & INDEX_BITS;
+    return k.x == prefix.x && (k.y & mask) == (prefix.y & mask);
+}
+
+// The tokens of group g: [first, end).
+fn group_tokens(g: u32) -> vec2<u32> {
+    let first = g * p.s;
+    return vec2<u32>(first, min(p.t, first + p.s));
+}
+
+#if HISTOGRAM
+var<workgroup> local_bins: array<atomic<u32>, 256>;
+
+@compute @workgroup_size(WG)
+fn histogram(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let w = wid.x + wid.y * nwg.x;
+    let g = w / p.tiles;
+    if (g >= p.groups) {
+        return;
+    }
+    atomicStore(&local_bins[li], 0u);
+    workgroupBarrier();
+    let tokens = group_tokens(g);
+    let n = (tokens.y - tokens.x) * p.m;
+    let prefix = vec2<u32>(state[4u * g], state[4u * g + 1u]);
+    let i0 = (w % p.tiles) * TILE;
+    let i1 = min(n, i0 + TILE);
+    for (var i = i0 + li; i < i1; i += WG) {
+        let t = tokens.x + i / p.m;
+        let k = key_of(t, i % p.m, i);
+        if (matches(k, prefix, p.digit)) {
+            atomicAdd(&local_bins[digit_of(k, p.digit)], 1u);
+        }
+    }
+    workgroupBarrier();
+    let c = atomicLoad(&local_bins[li]);
+    if (c != 0u) {
+        atomicAdd(&hist[256u * g + li], c);
+    }
+}
+#endif
+
+#if PICK
+var<workgroup> bins: array<u32, 256>;
+
+@compute @workgroup_size(WG)
+fn pick(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let g = wid.x + wid.y * nwg.x;
+    if (g >= p.groups) {
+        return;
+    }
+    bins[li] = hist[256u * g + li];
+    hist[256u * g + li] = 0u;
+    workgroupBarrier();
+    if (li == 0u && state[4u * g + 3u] != 0u) {
+        // The bin holding the key with `left − 1` larger keys above it in this prefix.
+        var left = state[4u * g + 2u];
+        var b = 255u;
+        loop {
+            let c = bins[b];
+            if (left <= c || b == 0u) {
+                break;
+            }
+            left -= c;
+            b -= 1u;
+        }
+        state[4u * g + 2u] = left;
+        if (p.digit < 4u) {
+            state[4u * g] |= b << (24u - 8u * p.digit);
+        } else {
+            state[4u * g + 1u] |= b << (16u - 8u * (p.digit - 4u));
+        }
+    }
+}
+#endif
+
+#if TOKENS
+// Whether candidate j of token t is kept.
+fn kept(t: u32, j: u32) -> bool {
+    let g = t / p.s;
+    if (valid[t] == 0u || state[4u * g + 3u] == 0u) {
+        return false;
+    }
+    let k = key_of(t, j, (t - g * p.s) * p.m + j);
+    let prefix = vec2<u32>(state[4u * g], state[4u * g + 1u]);
+    return k.x > prefix.x || (k.x == prefix.x && k.y >= prefix.y);
+}
+
+var<workgroup> run: array<u32, 256>;
+
+// Kept candidates li·4 .. li·4 + 3 of token t, as bits.
+fn kept4(t: u32, li: u32) -> u32 {
+    var bits = 0u;
+    for (var q = 0u; q < 4u; q++) {
+        let j = 4u * li + q;
+        if (j < p.m && kept(t, j)) {
+            bits |= 1u << q;
+        }
+    }
+    return bits;
+}
+
+// Inclusive scan of run[0..256) (Hillis–Steele); every invocation's own result.
+fn scan_run(li: u32, v: u32) -> u32 {
+    run[li] = v;
+    var acc = v;
+    for (var s = 1u; s < WG; s <<= 1u) {
+        workgroupBarrier();
+        if (li >= s) {
+            acc += run[li - s];
+        }
+        workgroupBarrier();
+        run[li] = acc;
+    }
+    workgroupBarrier();
+    return acc;
+}
+#endif
+
+#if COUNT
+@compute @workgroup_size(WG)
+fn count(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let t = wid.x + wid.y * nwg.x;
+    if (t >= p.t) {
+        return;
+    }
+    let total = scan_run(li, countOneBits(kept4(t, li)));
+    if (li == WG - 1u) {
+        counts[t] = total;
+    }
+}
+#endif
+
+#if COMPACT
+@compute @workgroup_size(WG)
+fn compact(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let t = wid.x + wid.y * nwg.x;
+    if (t >= p.t) {
+        return;
+    }
+    let bits = kept4(t, li);
+    let n = countOneBits(bits);
+    var at = offsets[t] + scan_run(li, n) - n;
+    for (var q = 0u; q < 4u; q++) {
+        if ((bits & (1u << q)) != 0u) {
+            let j = 4u * li + q;
+            pair_experts[at] = experts[t * p.m + j];
+            pair_scores[at] = scores[t * p.m + j];
+            at += 1u;
+        }
+    }
+}
+#endif

@@ -1,0 +1,266 @@
+//! The routing modes' GPU stages against their CPU twins: every product-key candidate
+//! (`router_candidates`), unified routing's radix select with its compaction (`route_select`), and the
+//! ragged expert stage.
+
+mod common;
+
+use common::gpu;
+use omnimoe::cpu;
+use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
+use omnimoe::gpu::stages::{self, Recorder, RouteBuffers, Table};
+use omnimoe::gpu::Context;
+use omnimoe::rng::SplitMix64;
+use omnimoe::routing::{Routed, Routing};
+use proptest::prelude::*;
+
+fn u32_buf(ctx: &Context, v: &[u32]) -> wgpu::Buffer {
+    buffers::upload(ctx, "test", bytemuck::cast_slice(v))
+}
+
+fn f32_buf(ctx: &Context, v: &[f32]) -> wgpu::Buffer {
+    buffers::upload(ctx, "test", bytemuck::cast_slice(v))
+}
+
+fn submit(ctx: &Context, rec: Recorder) {
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    rec.encode(&mut encoder, false);
+    ctx.queue.submit([encoder.finish()]);
+}
+
+fn read_u32(ctx: &Context, b: &wgpu::Buffer, len: usize) -> Vec<u32> {
+    pollster::block_on(buffers::read_u32(ctx, b, 0, len)).unwrap()
+}
+
+fn read_f32(ctx: &Context, b: &wgpu::Buffer, len: usize) -> Vec<f32> {
+    pollster::block_on(buffers::read_f32(ctx, b, 0, len)).unwrap()
+}
+
+/// Random candidates of `t` tokens, `m` each: distinct experts below `n`, scores on a coarse grid (ties),
+/// sorted best first with ascending experts on ties, as the router writes them.
+fn candidates(t: usize, m: usize, n: usize, seed: u64) -> (Vec<f32>, Vec<u32>) {
+    let mut rng = SplitMix64::new(seed);
+    let mut scores = Vec::with_capacity(t * m);
+    let mut experts = Vec::with_capacity(t * m);
+    for _ in 0..t {
+        let mut ids: Vec<u32> = (0..n as u32).collect();
+        for i in 0..m {
+            let j = i + (rng.next_u64() as usize % (n - i));
+            ids.swap(i, j);
+        }
+        let mut row: Vec<(f32, u32)> = ids[..m]
+            .iter()
+            .map(|&e| (-((rng.uniform(0.0, 12.0) * 2.0).round() / 2.0), e))
+            .collect();
+        row.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (s, e) in row {
+            scores.push(s);
+            experts.push(e);
+        }
+    }
+    (scores, experts)
+}
+
+/// The GPU's unified select of `routing` over the candidates, as a [`Routed`].
+fn gpu_select(
+    ctx: &Context,
+    scores: &[f32],
+    experts: &[u32],
+    m: usize,
+    routing: &Routing,
+    k: usize,
+) -> Routed {
+    let t = scores.len() / m;
+    let s = routing.group_tokens.unwrap_or(t).max(1);
+    let budgets: Vec<u32> = routing
+        .groups(t)
+        .map(|(g0, g1)| {
+            let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
+            routing.pairs_for(valid, k).min(valid * m) as u32
+        })
+        .collect();
+    let valid: Vec<u32> = (0..t).map(|x| routing.routed(x) as u32).collect();
+    let (sb, eb, vb) = (
+        f32_buf(ctx, scores),
+        u32_buf(ctx, experts),
+        u32_buf(ctx, &valid),
+    );
+    let state = u32_buf(ctx, &stages::route_state(&budgets));
+    let hist = buffers::storage(ctx, "hist", budgets.len() as u64 * 256 * 4);
+    let counts = buffers::storage(ctx, "counts", t.max(1) as u64 * 4);
+    let offsets = buffers::storage(ctx, "offsets", (t + 1) as u64 * 4);
+    let sums = buffers::storage(ctx, "sums", 1024 * 4);
+    let pe = buffers::storage(ctx, "pair experts", (t * m).max(1) as u64 * 4);
+    let ps = buffers::storage(ctx, "pair scores", (t * m).max(1) as u64 * 4);
+    let mut rec = Recorder::new(ctx);
+    let all = Bind::all;
+    stages::route_select(
+        &mut rec,
+        (t as u32, m as u32, s as u32),
+        RouteBuffers {
+            scores: all(&sb),
+            experts: all(&eb),
+            valid: all(&vb),
+            state: all(&state),
+            hist: all(&hist),
+            counts: all(&counts),
+            offsets: all(&offsets),
+            sums: all(&sums),
+            pair_experts: all(&pe),
+            pair_scores: all(&ps),
+        },
+    );
+    submit(ctx, rec);
+    let offsets = read_u32(ctx, &offsets, t + 1);
+    let pairs = offsets[t] as usize;
+    // The histogram bins are left cleared for the next select.
+    assert!(read_u32(ctx, &hist, budgets.len() * 256)
+        .iter()
+        .all(|&b| b == 0));
+    Routed {
+        experts: read_u32(ctx, &pe, pairs),
+        scores: read_f32(ctx, &ps, pairs),
+        offsets,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The GPU keeps exactly the CPU oracle's pairs (ties included), per group and with padding.
+    #[test]
+    fn route_select_equals_the_sort_oracle(
+        t in 1usize..300, m_pow in 0u32..6, budget in 0.05f64..8.0, group in 0usize..4, pad in 0usize..3, seed: u64,
+    ) {
+        let ctx = gpu();
+        let m = 1usize << (m_pow + 1).min(10);
+        let m = if seed % 3 == 0 { m - 1 } else { m };
+        let (scores, experts) = candidates(t, m, 2 * m + 5, seed);
+        let routing = Routing {
+            group_tokens: [None, Some(1), Some(7), Some(64)][group],
+            mask: (pad > 0).then(|| (0..t).map(|x| x % (pad + 2) != 0).collect()),
+            ..Routing::unified(budget)
+        };
+        let k = 4;
+        let keep = cpu::route_select(&scores, &experts, m, &routing, k, 2 * m + 5);
+        let want = cpu::routed_from_mask(&scores, &experts, m, &keep);
+        let got = gpu_select(ctx, &scores, &experts, m, &routing, k);
+        prop_assert_eq!(&got.offsets, &want.offsets);
+        prop_assert_eq!(&got.experts, &want.experts);
+        prop_assert_eq!(&got.scores, &want.scores);
+    }
+}
+
+/// Up to 1024 candidates a token, thousands of tokens: a group of 2^20 elements over many histogram
+/// workgroups.
+#[test]
+fn route_select_over_a_large_group() {
+    let ctx = gpu();
+    let (t, m) = (1024, 1024);
+    let (scores, experts) = candidates(t, m, 4096, 3);
+    for budget in [0.5, 16.0, 700.0] {
+        let routing = Routing::unified(budget);
+        let keep = cpu::route_select(&scores, &experts, m, &routing, 16, 4096);
+        let want = cpu::routed_from_mask(&scores, &experts, m, &keep);
+        let got = gpu_select(ctx, &scores, &experts, m, &routing, 16);
+        assert_eq!(got, want, "budget {budget}");
+    }
+}
+
+/// router_candidates writes every product-key candidate of each token as the CPU twin does.
+#[test]
+fn router_candidates_match_the_cpu() {
+    let ctx = gpu();
+    for (t, r, k) in [
+        (5, 4, 4),
+        (37, 16, 8),
+        (20, 64, 16),
+        (9, 40, 32),
+        (3, 1100, 2),
+    ] {
+        let mut rng = SplitMix64::new(r as u64);
+        let ell: Vec<f32> = (0..t * 2 * r)
+            .map(|_| -((rng.uniform(0.0, 8.0) * 4.0).round() / 4.0))
+            .collect();
+        let (want_s, want_e) = cpu::router_candidates(&ell, r, k);
+        let m = want_s.len() / t;
+        let eb = f32_buf(ctx, &ell);
+        let sb = buffers::storage(ctx, "s", (t * m) as u64 * 4);
+        let ib = buffers::storage(ctx, "i", (t * m) as u64 * 4);
+        let mut rec = Recorder::new(ctx);
+        let all = Bind::all;
+        let dims = (t as u32, r as u32, k as u32);
+        stages::router_candidates(&mut rec, dims, all(&eb), all(&sb), all(&ib));
+        submit(ctx, rec);
+        assert_eq!(read_f32(ctx, &sb, t * m), want_s, "T {t} R {r} K {k}");
+        assert_eq!(read_u32(ctx, &ib, t * m), want_e, "T {t} R {r} K {k}");
+    }
+}
+
+/// The ragged expert stage equals the CPU's expert branch over the same pairs (0 .. many a token).
+#[test]
+fn expert_ragged_matches_the_cpu() {
+    let ctx = gpu();
+    for (h, n, seed) in [(32usize, 64usize, 1u64), (30, 50, 2), (64, 300, 3)] {
+        let config = omnimoe::OmniMoeConfig::new(h, 8, n, 2).unwrap();
+        let w = omnimoe::OmniMoeWeights::random(config, seed).unwrap();
+        let t = 40;
+        let x = SplitMix64::new(seed).normals(t * h);
+        let mut rng = SplitMix64::new(seed ^ 9);
+        let mut routed = Routed {
+            offsets: vec![0],
+            ..Default::default()
+        };
+        for tok in 0..t {
+            // 0 pairs for some tokens, up to 300 (three batches of the combine) for others.
+            let count = [0, 1, 5, 130, 300][tok % 5];
+            for _ in 0..count {
+                routed.experts.push((rng.next_u64() % n as u64) as u32);
+                routed.scores.push(rng.uniform(-6.0, 0.0));
+            }
+            routed.offsets.push(routed.experts.len() as u32);
+        }
+        let mut want = vec![0.0; t * h];
+        cpu::expert_branch(&w, &x, &routed, &mut want);
+        let pairs = routed.experts.len();
+        let xb = buffers::upload(ctx, "x", &elem_bytes(&x, false));
+        let ub = buffers::upload(ctx, "u", &elem_bytes(&w.up_embed, false));
+        let vb = buffers::upload(ctx, "v", &elem_bytes(&w.down_embed, false));
+        let (ob, eb, sb) = (
+            u32_buf(ctx, &routed.offsets),
+            u32_buf(ctx, &routed.experts),
+            f32_buf(ctx, &routed.scores),
+        );
+        let hb = buffers::storage(ctx, "h", pairs as u64 * 4);
+        let yb = buffers::storage(ctx, "y", (t * h) as u64 * 4);
+        let mut rec = Recorder::new(ctx);
+        let all = Bind::all;
+        stages::expert_ragged(
+            &mut rec,
+            false,
+            (t as u32, h as u32),
+            all(&xb),
+            Table::one(&ub),
+            Table::one(&vb),
+            all(&ob),
+            all(&eb),
+            all(&sb),
+            all(&hb),
+            all(&yb),
+        );
+        submit(ctx, rec);
+        let got = read_f32(ctx, &yb, t * h);
+        for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-4 + 1e-4 * b.abs(),
+                "H {h}: element {i} (token {}): {a} vs {b}",
+                i / h
+            );
+        }
+        for tok in (0..t).filter(|tok| tok % 5 == 0) {
+            assert!(
+                got[tok * h..(tok + 1) * h].iter().all(|&v| v == 0.0),
+                "token {tok}"
+            );
+        }
+    }
+}
