@@ -16,6 +16,9 @@ pub mod variants;
 
 pub use encode::EncodeOutputs;
 pub use footprint::Footprint;
-pub use layer::{ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision};
+pub use layer::{
+    ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision,
+    RoutedHostOutput,
+};
 pub use prepared::PreparedForward;
 pub use recorder::Timing;

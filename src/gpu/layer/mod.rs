@@ -27,10 +27,12 @@ use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 mod dense;
 mod kernels;
 mod record;
+mod routed;
 
 use dense::RowBlocks;
 
 pub(crate) use record::Scratch;
+pub use routed::RoutedHostOutput;
 
 /// Storage type of activations and weights on the GPU. Accumulation is always f32.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -6,11 +6,11 @@ use super::*;
 /// The buffers a forward records into, sized for a chunk of tokens (made once, grown when a larger forward
 /// comes).
 pub(crate) struct Scratch {
-    z: wgpu::Buffer,
-    ell: wgpu::Buffer,
+    pub(super) z: wgpu::Buffer,
+    pub(super) ell: wgpu::Buffer,
     h: wgpu::Buffer,
-    sparse: wgpu::Buffer,
-    act: wgpu::Buffer,
+    pub(super) sparse: wgpu::Buffer,
+    pub(super) act: wgpu::Buffer,
     count: wgpu::Buffer,
     offset: wgpu::Buffer,
     sums: wgpu::Buffer,
@@ -93,24 +93,8 @@ impl OmniMoeLayer<'_> {
 
             let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
-            // Gate/up with SwiGLU, and the router logits from the same pass over x.
             let act = Bind::range(&scratch.act, 0, nt * i * es);
-            let i2 = 2 * i as u32;
-            for (cols, n, w) in self.w_gate_up_router.blocks() {
-                self.record_gemm(
-                    rec,
-                    "dense_gate_up_router",
-                    (t32, n, h32),
-                    x_c,
-                    all(w),
-                    act,
-                    Epilogue::SwiGlu {
-                        router: Some((i2, z)),
-                    },
-                    cols,
-                    scratch,
-                );
-            }
+            self.record_gate_up(rec, t32, x_c, act, z, scratch);
             let (mean, var) = (all(&self.mean), all(&self.var));
             if stages::router_topk_by_rank(r32, k32) {
                 let normalise = Some((mean, var));
@@ -131,27 +115,68 @@ impl OmniMoeLayer<'_> {
             } else {
                 self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, scratch);
             }
-            for (cols, n, w) in self.w_down.blocks() {
-                let epilogue = if elem_output {
-                    Epilogue::AddElem(sparse)
-                } else {
-                    Epilogue::Add(sparse)
-                };
-                let shape = (t32, n, i as u32);
-                let w = all(w);
-                self.record_gemm(
-                    rec,
-                    "dense_down",
-                    shape,
-                    act,
-                    w,
-                    y_c,
-                    epilogue,
-                    cols,
-                    scratch,
-                );
-            }
+            self.record_down(rec, t32, act, sparse, y_c, elem_output, scratch);
             t0 += nt;
+        }
+    }
+
+    /// Gate/up with SwiGLU into `act` `[t, I]`, and the router logits into `z` `[t, 2R]` from the same pass
+    /// over `x` (one GEMM per block of rows of the weight).
+    pub(super) fn record_gate_up<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        t: u32,
+        x: Bind<'a>,
+        act: Bind<'a>,
+        z: Bind<'a>,
+        scratch: &'a Scratch,
+    ) {
+        let (h, i2) = (
+            self.config.hidden_size as u32,
+            2 * self.config.intermediate_size as u32,
+        );
+        for (cols, n, w) in self.w_gate_up_router.blocks() {
+            let epilogue = Epilogue::SwiGlu {
+                router: Some((i2, z)),
+            };
+            let label = "dense_gate_up_router";
+            let w = Bind::all(w);
+            self.record_gemm(rec, label, (t, n, h), x, w, act, epilogue, cols, scratch);
+        }
+    }
+
+    /// The down projection of `act` plus the expert branch `sparse` into `y` (f32, or the storage type
+    /// with `elem_output`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn record_down<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        t: u32,
+        act: Bind<'a>,
+        sparse: Bind<'a>,
+        y: Bind<'a>,
+        elem_output: bool,
+        scratch: &'a Scratch,
+    ) {
+        let i = self.config.intermediate_size as u32;
+        for (cols, n, w) in self.w_down.blocks() {
+            let epilogue = if elem_output {
+                Epilogue::AddElem(sparse)
+            } else {
+                Epilogue::Add(sparse)
+            };
+            let w = Bind::all(w);
+            self.record_gemm(
+                rec,
+                "dense_down",
+                (t, n, i),
+                act,
+                w,
+                y,
+                epilogue,
+                cols,
+                scratch,
+            );
         }
     }
 

@@ -1,0 +1,289 @@
+//! A forward with a routing mode ([`crate::routing`]): the dense GEMMs as in a plain forward, every
+//! product-key candidate of each token (`router_candidates`), unified routing's budgeted top-c per group
+//! (`route_select`), and the ragged expert stage (0 .. K'² experts a token).
+
+use super::*;
+use crate::routing::{Routed, Routing, RoutingMode};
+
+/// Host copy of a routed forward's results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutedHostOutput {
+    /// T.
+    pub tokens: usize,
+    /// y `[T, H]`.
+    pub output: Vec<f32>,
+    /// The pairs each token got, best first.
+    pub routed: Routed,
+}
+
+/// The buffers of one chunk's selection.
+struct ChunkBuffers {
+    tokens: usize,
+    pairs: u64,
+    cand_scores: wgpu::Buffer,
+    cand_experts: wgpu::Buffer,
+    valid: wgpu::Buffer,
+    state: wgpu::Buffer,
+    hist: wgpu::Buffer,
+    counts: wgpu::Buffer,
+    offsets: wgpu::Buffer,
+    sums: wgpu::Buffer,
+    pair_experts: wgpu::Buffer,
+    pair_scores: wgpu::Buffer,
+    h_pairs: wgpu::Buffer,
+}
+
+impl OmniMoeLayer<'_> {
+    /// Host to host with `routing`: uploads `x` `[T, H]`, runs the layer and reads back the output and the
+    /// pairs. Token choice without a mask is [`Self::forward_host`]; unified routing (and token choice with
+    /// a mask) selects on the GPU from each token's K'² candidates (K'² ≤
+    /// [`stages::ROUTE_MAX_CANDIDATES`]), in chunks of whole routing groups. Expert choice runs on the CPU
+    /// only ([`crate::cpu::forward_routed`]): here it is an [`Error::Config`].
+    pub async fn forward_routed(&self, x: &[f32], routing: &Routing) -> Result<RoutedHostOutput> {
+        let c = self.config;
+        let (h, k) = (c.hidden_size, c.num_experts_per_token);
+        let t = check_input(x, h)?;
+        routing.validate(t)?;
+        let routing = match routing.mode {
+            RoutingMode::TokenChoice if routing.mask.is_none() => {
+                let out = self.forward_host(x).await?;
+                return Ok(RoutedHostOutput {
+                    tokens: t,
+                    routed: Routed {
+                        offsets: (0..=t).map(|i| (i * k) as u32).collect(),
+                        experts: out.indices,
+                        scores: out.scores,
+                    },
+                    output: out.output,
+                });
+            }
+            // Token choice with padding: each token its own group of budget K.
+            RoutingMode::TokenChoice => Routing {
+                mode: RoutingMode::Unified,
+                budget: Some(k as f64),
+                group_tokens: Some(1),
+                ..routing.clone()
+            },
+            RoutingMode::ExpertChoice => {
+                return Err(Error::Config {
+                    field: "routing",
+                    reason: "expert-choice routing runs on the CPU (cpu::forward_routed) in this \
+                             version"
+                        .into(),
+                })
+            }
+            RoutingMode::Unified => routing.clone(),
+        };
+        let m = (c.axis_k() * c.axis_k()) as u64;
+        if m > stages::ROUTE_MAX_CANDIDATES as u64 {
+            return Err(Error::Limit {
+                what: format!(
+                    "candidates per token (K'² with K' = min(R, K) = {}) for routing modes on the GPU",
+                    c.axis_k()
+                ),
+                needed: m,
+                allowed: stages::ROUTE_MAX_CANDIDATES as u64,
+            });
+        }
+        let chunk = self.routed_chunk(t, routing.group_tokens.unwrap_or(t).max(1), m)?;
+        self.ctx.check_alive()?;
+        let device = &self.ctx.device;
+        let scopes = [
+            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
+            device.push_error_scope(wgpu::ErrorFilter::Validation),
+            device.push_error_scope(wgpu::ErrorFilter::Internal),
+        ];
+        let (_, input) = self.upload_input(x)?;
+        let output = buffers::storage(self.ctx, "output", (t * h) as u64 * 4);
+        let chunks: Vec<(usize, ChunkBuffers)> = (0..t)
+            .step_by(chunk.max(1))
+            .map(|t0| (t0, self.chunk_buffers(&routing, t0, (t - t0).min(chunk), m)))
+            .collect();
+        let scratch = self.scratch(chunk.min(t));
+        let mut rec = Recorder::new(self.ctx);
+        for (t0, b) in &chunks {
+            self.record_routed(&mut rec, &input, &output, *t0, b, &routing, &scratch);
+        }
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("omnimoe routed forward"),
+        });
+        rec.encode(&mut encoder, false);
+        self.ctx.queue.submit([encoder.finish()]);
+        for scope in scopes.into_iter().rev() {
+            if let Some(e) = scope.pop().await {
+                return Err(gpu_error(e));
+            }
+        }
+        self.ctx.check_alive()?;
+        let mut routed = Routed {
+            offsets: vec![0],
+            ..Default::default()
+        };
+        for (_, b) in &chunks {
+            let offsets = buffers::read_u32(self.ctx, &b.offsets, 0, b.tokens + 1).await?;
+            let pairs = offsets[b.tokens] as usize;
+            let base = routed.experts.len() as u32;
+            routed
+                .offsets
+                .extend(offsets[1..].iter().map(|&o| base + o));
+            routed
+                .experts
+                .extend(buffers::read_u32(self.ctx, &b.pair_experts, 0, pairs).await?);
+            routed
+                .scores
+                .extend(buffers::read_f32(self.ctx, &b.pair_scores, 0, pairs).await?);
+        }
+        let output = buffers::read_f32(self.ctx, &output, 0, t * h).await?;
+        crate::io::check_overflow("output", &output)?;
+        Ok(RoutedHostOutput {
+            tokens: t,
+            output,
+            routed,
+        })
+    }
+
+    /// Blocking [`Self::forward_routed`] for native code.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn forward_routed_blocking(
+        &self,
+        x: &[f32],
+        routing: &Routing,
+    ) -> Result<RoutedHostOutput> {
+        pollster::block_on(self.forward_routed(x, routing))
+    }
+
+    /// Tokens per chunk of a routed forward of `t` tokens in groups of `s`, `m` candidates a token: whole
+    /// groups within the layer's chunk and a binding's worth of candidates.
+    fn routed_chunk(&self, t: usize, s: usize, m: u64) -> Result<usize> {
+        let by_binding = (self.ctx.binding_bytes() / (m * 4)) as usize;
+        let limit = self.chunk.min(by_binding);
+        if s as u64 * m > stages::ROUTE_MAX_GROUP_ELEMENTS {
+            return Err(Error::Limit {
+                what: format!("candidates of one routing group ({s} tokens of {m})"),
+                needed: s as u64 * m,
+                allowed: stages::ROUTE_MAX_GROUP_ELEMENTS,
+            });
+        }
+        if t <= limit {
+            return Ok(t);
+        }
+        let align = chunk_align(self.ctx, &self.config, self.f16);
+        let step = s / num_gcd(s, align) * align;
+        let chunk = limit / step * step;
+        if chunk == 0 {
+            return Err(Error::Limit {
+                what: format!(
+                    "tokens per routing group: a chunk of the layer holds {limit} tokens (routed in \
+                     whole groups of {s}, offsets aligned to {align})"
+                ),
+                needed: step as u64,
+                allowed: limit as u64,
+            });
+        }
+        Ok(chunk)
+    }
+
+    /// The selection's buffers for tokens `t0 .. t0 + nt`, with each group's budget from the mask.
+    fn chunk_buffers(&self, routing: &Routing, t0: usize, nt: usize, m: u64) -> ChunkBuffers {
+        let k = self.config.num_experts_per_token;
+        let s = routing.group_tokens.unwrap_or(nt).max(1);
+        let budgets: Vec<u32> = (t0..t0 + nt)
+            .step_by(s)
+            .map(|g0| {
+                let valid = (g0..(g0 + s).min(t0 + nt))
+                    .filter(|&x| routing.routed(x))
+                    .count();
+                routing.pairs_for(valid, k).min(valid * m as usize) as u32
+            })
+            .collect();
+        let pairs = budgets.iter().map(|&c| c as u64).sum::<u64>();
+        let valid: Vec<u32> = (t0..t0 + nt).map(|x| routing.routed(x) as u32).collect();
+        let u32s = |label, v: &[u32]| buffers::upload(self.ctx, label, bytemuck::cast_slice(v));
+        let s = |label, bytes: u64| buffers::storage(self.ctx, label, bytes.max(4));
+        let cand = nt as u64 * m * 4;
+        ChunkBuffers {
+            tokens: nt,
+            pairs,
+            cand_scores: s("candidate scores", cand),
+            cand_experts: s("candidate experts", cand),
+            valid: u32s("routed tokens", &valid),
+            state: u32s("route state", &stages::route_state(&budgets)),
+            hist: s("route histogram", budgets.len() as u64 * 256 * 4),
+            counts: s("pairs per token", nt as u64 * 4),
+            offsets: s("pair offsets", (nt as u64 + 1) * 4),
+            sums: s("scan sums", 1024 * 4),
+            pair_experts: s("pair experts", pairs * 4),
+            pair_scores: s("pair scores", pairs * 4),
+            h_pairs: s("pair weights", pairs * 4),
+        }
+    }
+
+    /// Records tokens `t0 .. t0 + b.tokens` of a routed forward.
+    #[allow(clippy::too_many_arguments)]
+    fn record_routed<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        x: &'a wgpu::Buffer,
+        y: &'a wgpu::Buffer,
+        t0: usize,
+        b: &'a ChunkBuffers,
+        routing: &Routing,
+        scratch: &'a Scratch,
+    ) {
+        let c = self.config;
+        let (h, i, r, k) = (
+            c.hidden_size as u64,
+            c.intermediate_size as u64,
+            c.grid() as u64,
+            c.num_experts_per_token as u32,
+        );
+        let (nt, es) = (b.tokens as u64, elem_size(self.f16));
+        let (t0, t32) = (t0 as u64, nt as u32);
+        let x_c = Bind::range(x, t0 * h * es, nt * h * es);
+        let y_c = Bind::range(y, t0 * h * 4, nt * h * 4);
+        let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
+        let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
+        let act = Bind::range(&scratch.act, 0, nt * i * es);
+        self.record_gate_up(rec, t32, x_c, act, z, scratch);
+        let all = Bind::all;
+        let (mean, var) = (all(&self.mean), all(&self.var));
+        stages::router_normalise(rec, (t32, r as u32), z, mean, var, ell);
+        let (scores, experts) = (all(&b.cand_scores), all(&b.cand_experts));
+        stages::router_candidates(rec, (t32, r as u32, k), ell, scores, experts);
+        let m = c.axis_k() as u32;
+        let s = routing.group_tokens.unwrap_or(b.tokens).max(1) as u32;
+        stages::route_select(
+            rec,
+            (t32, m * m, s),
+            stages::RouteBuffers {
+                scores,
+                experts,
+                valid: all(&b.valid),
+                state: all(&b.state),
+                hist: all(&b.hist),
+                counts: all(&b.counts),
+                offsets: all(&b.offsets),
+                sums: all(&b.sums),
+                pair_experts: all(&b.pair_experts),
+                pair_scores: all(&b.pair_scores),
+            },
+        );
+        let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
+        let (up, down) = (self.table(&self.up), self.table(&self.down));
+        let pairs = b.pairs.max(1) * 4;
+        stages::expert_ragged(
+            rec,
+            self.f16,
+            (t32, h as u32),
+            x_c,
+            up,
+            down,
+            all(&b.offsets),
+            Bind::range(&b.pair_experts, 0, pairs),
+            Bind::range(&b.pair_scores, 0, pairs),
+            Bind::range(&b.h_pairs, 0, pairs),
+            sparse,
+        );
+        self.record_down(rec, t32, act, sparse, y_c, false, scratch);
+    }
+}

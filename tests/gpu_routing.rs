@@ -1,0 +1,243 @@
+//! The layer with routing modes on the GPU (`OmniMoeLayer::forward_routed`) against the CPU
+//! (`cpu::forward_routed`, `cpu::expert_branch`): unified budgets, padding, decode equivalence.
+
+mod common;
+
+use common::assert_close;
+use common::checks::{round, rounded};
+use omnimoe::cpu;
+use omnimoe::gpu::{LayerOptions, OmniMoeLayer, Precision};
+use omnimoe::io::TensorFile;
+use omnimoe::routing::{Routed, Routing};
+use omnimoe::{LoadOptions, OmniMoeWeights};
+
+fn golden(name: &str) -> (OmniMoeWeights, Vec<f32>) {
+    let bytes = common::golden_case(name);
+    let file = TensorFile::parse(&bytes).unwrap();
+    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    (w, x)
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|f| f.to_bits()).collect()
+}
+
+/// Checks that `got` is a unified selection of the CPU's candidates up to `eps`: c pairs per group, each
+/// token's pairs best first, every pair a candidate of its token with the CPU's score within `eps`, and
+/// every kept score at least every dropped score of its group less `eps`.
+fn check_unified(w: &OmniMoeWeights, x: &[f32], routing: &Routing, got: &Routed, eps: f32) {
+    let want = cpu::forward_routed(w, x, routing).unwrap();
+    let t = want.tokens;
+    assert_eq!(got.tokens(), t);
+    let k = w.config.num_experts_per_token;
+    let m = w.config.axis_k() * w.config.axis_k();
+    // The CPU's candidates: from its logits, as forward_routed scores them.
+    let r = w.config.grid();
+    let mut ell = vec![0.0; t * 2 * r];
+    let z: Vec<f32> = {
+        let w_xy = [w.router_x.as_slice(), &w.router_y].concat();
+        let mut z = vec![0.0; t * 2 * r];
+        cpu::router_logits(x, &w_xy, w.config.hidden_size, &mut z);
+        z
+    };
+    let mean = [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat();
+    let var = [w.norm_x_var.as_slice(), &w.norm_y_var].concat();
+    cpu::router_normalise(&z, &mean, &var, &mut ell);
+    let (scores, experts) = cpu::router_candidates(&ell, r, k);
+    for (g0, g1) in routing.groups(t) {
+        let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
+        let c = routing.pairs_for(valid, k).min(valid * m);
+        assert_eq!(
+            got.offsets[g1] - got.offsets[g0],
+            c as u32,
+            "group {g0}..{g1}"
+        );
+        let mut kept_min = f32::MAX;
+        let mut dropped_max = f32::MIN;
+        for tok in g0..g1 {
+            let row = tok * m..(tok + 1) * m;
+            let range = got.range(tok);
+            if !routing.routed(tok) {
+                assert!(range.is_empty(), "padding token {tok}");
+            }
+            let mut mine = Vec::new();
+            for p in range {
+                let e = got.experts[p];
+                let j = row
+                    .clone()
+                    .find(|&j| experts[j] == e)
+                    .unwrap_or_else(|| panic!("token {tok}: expert {e} is no candidate"));
+                assert!(
+                    (got.scores[p] - scores[j]).abs() <= eps,
+                    "token {tok}, expert {e}"
+                );
+                if p > got.offsets[tok] as usize {
+                    assert!(
+                        got.scores[p - 1] >= got.scores[p],
+                        "token {tok}: not best first"
+                    );
+                }
+                kept_min = kept_min.min(scores[j]);
+                mine.push(j);
+            }
+            if routing.routed(tok) {
+                for j in row.filter(|j| !mine.contains(j)) {
+                    dropped_max = dropped_max.max(scores[j]);
+                }
+            }
+        }
+        assert!(
+            kept_min >= dropped_max - eps,
+            "group {g0}..{g1}: kept {kept_min} below dropped {dropped_max}"
+        );
+    }
+}
+
+/// The GPU's output equals the CPU's dense branch plus its expert branch over the GPU's pairs.
+fn check_output(
+    w: &OmniMoeWeights,
+    x: &[f32],
+    got: &omnimoe::gpu::RoutedHostOutput,
+    abs: f32,
+    rel: f32,
+) {
+    let h = w.config.hidden_size;
+    let t = got.tokens;
+    let mut sparse = vec![0.0; t * h];
+    cpu::expert_branch(w, x, &got.routed, &mut sparse);
+    let mut dense = vec![0.0; t * h];
+    cpu::dense_swiglu(w, x, &mut dense);
+    let want: Vec<f32> = dense.iter().zip(&sparse).map(|(d, s)| d + s).collect();
+    assert_close("routed output", &got.output, &want, abs, rel);
+}
+
+#[test]
+fn unified_budgets_on_the_golden_weights_match_the_cpu() {
+    let ctx = common::gpu();
+    for name in ["small", "medium", "kbig"] {
+        let (w, x) = golden(name);
+        let k = w.config.num_experts_per_token as f64;
+        let layer = OmniMoeLayer::new(ctx, &w, &LayerOptions::default()).unwrap();
+        for budget in [0.25 * k, 0.5 * k, k, 1.5 * k] {
+            for group in [None, Some(16)] {
+                let routing = Routing {
+                    group_tokens: group,
+                    ..Routing::unified(budget)
+                };
+                let got = layer.forward_routed_blocking(&x, &routing).unwrap();
+                let what = format!("{name} budget {budget} groups {group:?}");
+                check_unified(&w, &x, &routing, &got.routed, 1e-5);
+                check_output(&w, &x, &got, 1e-5, 1e-4);
+                let stats = got.routed.stats(w.config.num_experts, k as usize);
+                assert!(stats.pairs > 0, "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn one_token_per_group_is_the_plain_forward_bit_for_bit() {
+    let ctx = common::gpu();
+    for name in ["tiny", "small", "medium"] {
+        let (w, x) = golden(name);
+        let k = w.config.num_experts_per_token;
+        let layer = OmniMoeLayer::new(ctx, &w, &LayerOptions::default()).unwrap();
+        let plain = layer.forward_host_blocking(&x).unwrap();
+        let decode = Routing {
+            group_tokens: Some(1),
+            ..Routing::unified(k as f64)
+        };
+        let got = layer.forward_routed_blocking(&x, &decode).unwrap();
+        assert_eq!(got.routed.experts, plain.indices, "{name}");
+        assert_eq!(bits(&got.routed.scores), bits(&plain.scores), "{name}");
+        assert_eq!(bits(&got.output), bits(&plain.output), "{name}");
+        // Token choice without a mask is the plain forward itself.
+        let tc = layer
+            .forward_routed_blocking(&x, &Routing::token_choice())
+            .unwrap();
+        assert_eq!(bits(&tc.output), bits(&plain.output), "{name}");
+        assert_eq!(tc.routed.max_per_token(), k);
+    }
+}
+
+#[test]
+fn padding_gets_the_dense_branch_and_stays_out_of_the_budget() {
+    let ctx = common::gpu();
+    let (w, x) = golden("medium");
+    let h = w.config.hidden_size;
+    let layer = OmniMoeLayer::new(ctx, &w, &LayerOptions::default()).unwrap();
+    let mask: Vec<bool> = (0..256).map(|t| t % 64 < 50).collect();
+    for routing in [
+        Routing {
+            group_tokens: Some(64),
+            mask: Some(mask.clone()),
+            ..Routing::unified(8.0)
+        },
+        Routing {
+            mask: Some(mask.clone()),
+            ..Routing::token_choice()
+        },
+    ] {
+        let got = layer.forward_routed_blocking(&x, &routing).unwrap();
+        check_output(&w, &x, &got, 1e-5, 1e-4);
+        let mut dense = vec![0.0; 256 * h];
+        cpu::dense_swiglu(&w, &x, &mut dense);
+        for t in (0..256).filter(|t| !mask[*t]) {
+            assert!(got.routed.range(t).is_empty());
+            assert_close(
+                &format!("padding token {t}"),
+                &got.output[t * h..(t + 1) * h],
+                &dense[t * h..(t + 1) * h],
+                1e-5,
+                1e-4,
+            );
+        }
+        if routing.group_tokens.is_some() {
+            check_unified(&w, &x, &routing, &got.routed, 1e-5);
+        } else {
+            // Token choice: every routed token its K best, as the CPU.
+            let want = cpu::forward_routed(&w, &x, &routing).unwrap();
+            assert_eq!(got.routed.offsets, want.routed.offsets);
+            assert_eq!(got.routed.experts, want.routed.experts);
+        }
+    }
+}
+
+#[test]
+fn unified_in_f16_and_under_small_bindings_and_chunks() {
+    let (w, x) = golden("medium");
+    let ctx = common::gpu_with(&omnimoe::gpu::ContextOptions {
+        max_binding_bytes: Some(64 << 10),
+        ..Default::default()
+    });
+    let routing = Routing {
+        group_tokens: Some(32),
+        ..Routing::unified(12.0)
+    };
+    let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
+    assert!(layer.chunk_tokens_in_use() < 256);
+    let got = layer.forward_routed_blocking(&x, &routing).unwrap();
+    check_unified(&w, &x, &routing, &got.routed, 1e-5);
+    check_output(&w, &x, &got, 1e-5, 1e-4);
+    // A group larger than a chunk is refused by name.
+    let whole = Routing::unified(12.0);
+    match layer.forward_routed_blocking(&x, &whole) {
+        Err(omnimoe::Error::Limit { what, .. }) => {
+            assert!(what.contains("routing group"), "{what}")
+        }
+        other => panic!("{:?}", other.map(|o| o.tokens)),
+    }
+    let ctx16 = common::gpu();
+    if ctx16.caps.shader_f16 {
+        let options = LayerOptions {
+            precision: Precision::F16,
+            ..Default::default()
+        };
+        let layer = OmniMoeLayer::new(ctx16, &w, &options).unwrap();
+        let got = layer.forward_routed_blocking(&x, &routing).unwrap();
+        let (w16, x16) = (rounded(&w), round(&x));
+        check_unified(&w16, &x16, &routing, &got.routed, 2e-3);
+        check_output(&w16, &x16, &got, 5e-3, 5e-3);
+    }
+}
