@@ -20,7 +20,7 @@
 // whether the group keeps anything (c_g > 0).
 // Integer atomics count only (exact sums), positions come from scans: bitwise reproducible.
 // Launch: `histogram` G·tiles workgroups of 256, each over TILE elements of one group; `pick` G; `count`
-// and `compact` T (ids folded over x and y). M ≤ 1024.
+// and `compact` T (ids folded over x and y), each invocation over ⌈M/256⌉ consecutive candidates. M ≤ 8192.
 
 struct Params {
     t: u32,
@@ -32,6 +32,8 @@ struct Params {
     digit: u32,
     // histogram: workgroups per group.
     tiles: u32,
+    // keys / rank (expert choice): experts N.
+    n: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -50,6 +52,19 @@ struct Params {
 #endif
 #if COUNT
 @group(0) @binding(5) var<storage, read_write> counts: array<u32>;
+#endif
+#if MASKED
+// Expert choice: the kept candidates, one u32 each, from `rank`.
+@group(0) @binding(4) var<storage, read> keep: array<u32>;
+#endif
+#if KEYS
+@group(0) @binding(4) var<storage, read> cand_experts: array<u32>;
+@group(0) @binding(5) var<storage, read_write> keys: array<u32>;
+#endif
+#if RANK
+@group(0) @binding(4) var<storage, read> bucket_start: array<u32>;
+@group(0) @binding(5) var<storage, read> perm: array<u32>;
+@group(0) @binding(6) var<storage, read_write> keep_out: array<u32>;
 #endif
 #if COMPACT
 @group(0) @binding(5) var<storage, read> offsets: array<u32>;
@@ -178,7 +193,67 @@ fn pick(
 }
 #endif
 
+#if KEYS
+// Expert choice, before the counting sort: each candidate's bucket, (group within the chunk)·N + expert,
+// and G·N for a padding token's.
+@compute @workgroup_size(WG)
+fn bucket_keys(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let i = (wid.x + wid.y * nwg.x) * WG + li;
+    if (i >= p.t * p.m) {
+        return;
+    }
+    let t = i / p.m;
+    keys[i] = select(p.groups * p.n, (t / p.s) * p.n + cand_experts[i], valid[t] != 0u);
+}
+#endif
+
+#if RANK
+var<workgroup> segment: vec2<u32>;
+
+// Expert choice, after the counting sort: one workgroup per bucket (group g, expert e) keeps the
+// bucket's `capacity` best candidates (state[4g + 2]): a candidate's rank is how many of the bucket beat
+// it (higher score, or the same score and an earlier token, i.e. a lower candidate index).
+@compute @workgroup_size(WG)
+fn rank(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let b = wid.x + wid.y * nwg.x;
+    if (b >= p.groups * p.n) {
+        return;
+    }
+    if (li == 0u) {
+        segment = vec2<u32>(bucket_start[b], bucket_start[b + 1u]);
+    }
+    let seg = workgroupUniformLoad(&segment);
+    let cap = state[4u * (b / p.n) + 2u];
+    for (var i = seg.x + li; i < seg.y; i += WG) {
+        let pi = perm[i];
+        let si = scores[pi];
+        var r = 0u;
+        for (var q = seg.x; q < seg.y && r < cap; q++) {
+            let pq = perm[q];
+            let sq = scores[pq];
+            if (sq > si || (sq == si && pq < pi)) {
+                r += 1u;
+            }
+        }
+        keep_out[pi] = select(0u, 1u, r < cap);
+    }
+}
+#endif
+
 #if TOKENS
+#if MASKED
+fn kept(t: u32, j: u32) -> bool {
+    return keep[t * p.m + j] != 0u;
+}
+#else
 // Whether candidate j of token t is kept.
 fn kept(t: u32, j: u32) -> bool {
     let g = t / p.s;
@@ -189,14 +264,21 @@ fn kept(t: u32, j: u32) -> bool {
     let prefix = vec2<u32>(state[4u * g], state[4u * g + 1u]);
     return k.x > prefix.x || (k.x == prefix.x && k.y >= prefix.y);
 }
+#endif
 
 var<workgroup> run: array<u32, 256>;
 
-// Kept candidates li·4 .. li·4 + 3 of token t, as bits.
-fn kept4(t: u32, li: u32) -> u32 {
+// Candidates per invocation: each takes PER consecutive candidates (M ≤ 256·PER).
+fn per_invocation() -> u32 {
+    return (p.m + WG - 1u) / WG;
+}
+
+// Kept candidates li·PER .. li·PER + PER − 1 of token t, as bits.
+fn kept_bits(t: u32, li: u32) -> u32 {
+    let per = per_invocation();
     var bits = 0u;
-    for (var q = 0u; q < 4u; q++) {
-        let j = 4u * li + q;
+    for (var q = 0u; q < per; q++) {
+        let j = per * li + q;
         if (j < p.m && kept(t, j)) {
             bits |= 1u << q;
         }
@@ -232,7 +314,7 @@ fn count(
     if (t >= p.t) {
         return;
     }
-    let total = scan_run(li, countOneBits(kept4(t, li)));
+    let total = scan_run(li, countOneBits(kept_bits(t, li)));
     if (li == WG - 1u) {
         counts[t] = total;
     }
@@ -250,12 +332,13 @@ fn compact(
     if (t >= p.t) {
         return;
     }
-    let bits = kept4(t, li);
+    let bits = kept_bits(t, li);
     let n = countOneBits(bits);
     var at = offsets[t] + scan_run(li, n) - n;
-    for (var q = 0u; q < 4u; q++) {
+    let per = per_invocation();
+    for (var q = 0u; q < per; q++) {
         if ((bits & (1u << q)) != 0u) {
-            let j = 4u * li + q;
+            let j = per * li + q;
             pair_experts[at] = experts[t * p.m + j];
             pair_scores[at] = scores[t * p.m + j];
             at += 1u;

@@ -7,10 +7,12 @@ mod common;
 use common::gpu;
 use omnimoe::cpu;
 use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
-use omnimoe::gpu::stages::{self, Recorder, RouteBuffers, Table};
+use omnimoe::gpu::stages::{
+    self, ExpertChoiceBuffers, Recorder, RouteBuffers, ScatterScratch, Table,
+};
 use omnimoe::gpu::Context;
 use omnimoe::rng::SplitMix64;
-use omnimoe::routing::{Routed, Routing};
+use omnimoe::routing::{Routed, Routing, RoutingMode};
 use proptest::prelude::*;
 
 fn u32_buf(ctx: &Context, v: &[u32]) -> wgpu::Buffer {
@@ -60,7 +62,8 @@ fn candidates(t: usize, m: usize, n: usize, seed: u64) -> (Vec<f32>, Vec<u32>) {
     (scores, experts)
 }
 
-/// The GPU's unified select of `routing` over the candidates, as a [`Routed`].
+/// The GPU's selection of `routing` (unified or expert choice) over the candidates of experts below `n`,
+/// as a [`Routed`].
 fn gpu_select(
     ctx: &Context,
     scores: &[f32],
@@ -68,14 +71,20 @@ fn gpu_select(
     m: usize,
     routing: &Routing,
     k: usize,
+    n: usize,
 ) -> Routed {
     let t = scores.len() / m;
     let s = routing.group_tokens.unwrap_or(t).max(1);
+    let expert_choice = routing.mode == RoutingMode::ExpertChoice;
     let budgets: Vec<u32> = routing
         .groups(t)
         .map(|(g0, g1)| {
             let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
-            routing.pairs_for(valid, k).min(valid * m) as u32
+            if expert_choice {
+                routing.capacity_for(valid, k, n) as u32
+            } else {
+                routing.pairs_for(valid, k).min(valid * m) as u32
+            }
         })
         .collect();
     let valid: Vec<u32> = (0..t).map(|x| routing.routed(x) as u32).collect();
@@ -91,24 +100,39 @@ fn gpu_select(
     let sums = buffers::storage(ctx, "sums", 1024 * 4);
     let pe = buffers::storage(ctx, "pair experts", (t * m).max(1) as u64 * 4);
     let ps = buffers::storage(ctx, "pair scores", (t * m).max(1) as u64 * 4);
+    let buckets = stages::expert_choice_buckets(budgets.len() as u32, n as u32);
+    let keys = buffers::storage(ctx, "keys", (t * m) as u64 * 4);
+    let count = buffers::storage(ctx, "bucket count", buckets * 4);
+    let start = buffers::storage(ctx, "bucket start", (buckets + 1) * 4);
+    let keep = buffers::storage(ctx, "keep", (t * m) as u64 * 4);
+    let scatter = ScatterScratch::new(ctx, (t * m) as u32);
     let mut rec = Recorder::new(ctx);
     let all = Bind::all;
-    stages::route_select(
-        &mut rec,
-        (t as u32, m as u32, s as u32),
-        RouteBuffers {
-            scores: all(&sb),
-            experts: all(&eb),
-            valid: all(&vb),
-            state: all(&state),
-            hist: all(&hist),
-            counts: all(&counts),
-            offsets: all(&offsets),
-            sums: all(&sums),
-            pair_experts: all(&pe),
-            pair_scores: all(&ps),
-        },
-    );
+    let b = RouteBuffers {
+        scores: all(&sb),
+        experts: all(&eb),
+        valid: all(&vb),
+        state: all(&state),
+        hist: all(&hist),
+        counts: all(&counts),
+        offsets: all(&offsets),
+        sums: all(&sums),
+        pair_experts: all(&pe),
+        pair_scores: all(&ps),
+    };
+    if expert_choice {
+        let e = ExpertChoiceBuffers {
+            keys: all(&keys),
+            count: all(&count),
+            bucket_start: all(&start),
+            scatter: &scatter,
+            keep: all(&keep),
+        };
+        let dims = (t as u32, m as u32, s as u32, n as u32);
+        stages::route_expert_choice(&mut rec, dims, b, e);
+    } else {
+        stages::route_select(&mut rec, (t as u32, m as u32, s as u32), b);
+    }
     submit(ctx, rec);
     let offsets = read_u32(ctx, &offsets, t + 1);
     let pairs = offsets[t] as usize;
@@ -126,24 +150,30 @@ fn gpu_select(
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// The GPU keeps exactly the CPU oracle's pairs (ties included), per group and with padding.
+    /// The GPU keeps exactly the CPU oracle's pairs (ties included), per group and with padding, in the
+    /// unified mode and in expert choice.
     #[test]
     fn route_select_equals_the_sort_oracle(
-        t in 1usize..300, m_pow in 0u32..6, budget in 0.05f64..8.0, group in 0usize..4, pad in 0usize..3, seed: u64,
+        t in 1usize..300, m_pow in 0u32..12, budget in 0.05f64..8.0, group in 0usize..4, pad in 0usize..3,
+        expert_choice: bool, seed: u64,
     ) {
         let ctx = gpu();
-        let m = 1usize << (m_pow + 1).min(10);
+        let m = 1usize << (m_pow + 1);
         let m = if seed % 3 == 0 { m - 1 } else { m };
-        let (scores, experts) = candidates(t, m, 2 * m + 5, seed);
+        let t = t.min((1 << 16) / m).max(1);
+        let n = 2 * m + 5;
+        let (scores, experts) = candidates(t, m, n, seed);
         let routing = Routing {
+            mode: if expert_choice { RoutingMode::ExpertChoice } else { RoutingMode::Unified },
+            budget: Some(budget),
             group_tokens: [None, Some(1), Some(7), Some(64)][group],
             mask: (pad > 0).then(|| (0..t).map(|x| x % (pad + 2) != 0).collect()),
-            ..Routing::unified(budget)
+            ..Default::default()
         };
         let k = 4;
-        let keep = cpu::route_select(&scores, &experts, m, &routing, k, 2 * m + 5);
+        let keep = cpu::route_select(&scores, &experts, m, &routing, k, n);
         let want = cpu::routed_from_mask(&scores, &experts, m, &keep);
-        let got = gpu_select(ctx, &scores, &experts, m, &routing, k);
+        let got = gpu_select(ctx, &scores, &experts, m, &routing, k, n);
         prop_assert_eq!(&got.offsets, &want.offsets);
         prop_assert_eq!(&got.experts, &want.experts);
         prop_assert_eq!(&got.scores, &want.scores);
@@ -161,8 +191,15 @@ fn route_select_over_a_large_group() {
         let routing = Routing::unified(budget);
         let keep = cpu::route_select(&scores, &experts, m, &routing, 16, 4096);
         let want = cpu::routed_from_mask(&scores, &experts, m, &keep);
-        let got = gpu_select(ctx, &scores, &experts, m, &routing, 16);
+        let got = gpu_select(ctx, &scores, &experts, m, &routing, 16, 4096);
         assert_eq!(got, want, "budget {budget}");
+    }
+    for capacity in [1, 40] {
+        let routing = Routing::expert_choice(capacity);
+        let keep = cpu::route_select(&scores, &experts, m, &routing, 16, 4096);
+        let want = cpu::routed_from_mask(&scores, &experts, m, &keep);
+        let got = gpu_select(ctx, &scores, &experts, m, &routing, 16, 4096);
+        assert_eq!(got, want, "capacity {capacity}");
     }
 }
 

@@ -23,28 +23,69 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|f| f.to_bits()).collect()
 }
 
+/// The CPU's candidates of every token, as forward_routed scores them: (scores, experts, M).
+fn candidates(w: &OmniMoeWeights, x: &[f32]) -> (Vec<f32>, Vec<u32>, usize) {
+    let (h, r, k) = (
+        w.config.hidden_size,
+        w.config.grid(),
+        w.config.num_experts_per_token,
+    );
+    let t = x.len() / h;
+    let w_xy = [w.router_x.as_slice(), &w.router_y].concat();
+    let mut z = vec![0.0; t * 2 * r];
+    cpu::router_logits(x, &w_xy, h, &mut z);
+    let mean = [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat();
+    let var = [w.norm_x_var.as_slice(), &w.norm_y_var].concat();
+    let mut ell = vec![0.0; t * 2 * r];
+    cpu::router_normalise(&z, &mean, &var, &mut ell);
+    let (scores, experts) = cpu::router_candidates(&ell, r, k);
+    (scores, experts, w.config.axis_k() * w.config.axis_k())
+}
+
+/// Checks that `got` is an expert-choice selection of the CPU's candidates up to `eps`: in every group,
+/// each expert keeps min(capacity, its candidates) tokens, none scoring below one it dropped less `eps`.
+fn check_expert_choice(w: &OmniMoeWeights, x: &[f32], routing: &Routing, got: &Routed, eps: f32) {
+    let (scores, experts, m) = candidates(w, x);
+    let (k, n) = (w.config.num_experts_per_token, w.config.num_experts);
+    let t = x.len() / w.config.hidden_size;
+    for (g0, g1) in routing.groups(t) {
+        let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
+        let cap = routing.capacity_for(valid, k, n);
+        // Per expert: (kept scores, dropped scores) among the group's routed tokens.
+        let mut by_expert: std::collections::HashMap<u32, (Vec<f32>, Vec<f32>)> =
+            Default::default();
+        for tok in (g0..g1).filter(|&x| routing.routed(x)) {
+            let mine = &got.experts[got.range(tok)];
+            for j in tok * m..(tok + 1) * m {
+                let slot = by_expert.entry(experts[j]).or_default();
+                if mine.contains(&experts[j]) {
+                    slot.0.push(scores[j]);
+                } else {
+                    slot.1.push(scores[j]);
+                }
+            }
+        }
+        for (e, (kept, dropped)) in by_expert {
+            assert_eq!(
+                kept.len(),
+                cap.min(kept.len() + dropped.len()),
+                "expert {e}"
+            );
+            let lo = kept.iter().fold(f32::MAX, |a, &b| a.min(b));
+            let hi = dropped.iter().fold(f32::MIN, |a, &b| a.max(b));
+            assert!(lo >= hi - eps, "expert {e}: kept {lo} below dropped {hi}");
+        }
+    }
+}
+
 /// Checks that `got` is a unified selection of the CPU's candidates up to `eps`: c pairs per group, each
 /// token's pairs best first, every pair a candidate of its token with the CPU's score within `eps`, and
 /// every kept score at least every dropped score of its group less `eps`.
 fn check_unified(w: &OmniMoeWeights, x: &[f32], routing: &Routing, got: &Routed, eps: f32) {
-    let want = cpu::forward_routed(w, x, routing).unwrap();
-    let t = want.tokens;
+    let t = x.len() / w.config.hidden_size;
     assert_eq!(got.tokens(), t);
     let k = w.config.num_experts_per_token;
-    let m = w.config.axis_k() * w.config.axis_k();
-    // The CPU's candidates: from its logits, as forward_routed scores them.
-    let r = w.config.grid();
-    let mut ell = vec![0.0; t * 2 * r];
-    let z: Vec<f32> = {
-        let w_xy = [w.router_x.as_slice(), &w.router_y].concat();
-        let mut z = vec![0.0; t * 2 * r];
-        cpu::router_logits(x, &w_xy, w.config.hidden_size, &mut z);
-        z
-    };
-    let mean = [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat();
-    let var = [w.norm_x_var.as_slice(), &w.norm_y_var].concat();
-    cpu::router_normalise(&z, &mean, &var, &mut ell);
-    let (scores, experts) = cpu::router_candidates(&ell, r, k);
+    let (scores, experts, m) = candidates(w, x);
     for (g0, g1) in routing.groups(t) {
         let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
         let c = routing.pairs_for(valid, k).min(valid * m);
@@ -132,6 +173,37 @@ fn unified_budgets_on_the_golden_weights_match_the_cpu() {
                 let stats = got.routed.stats(w.config.num_experts, k as usize);
                 assert!(stats.pairs > 0, "{what}");
             }
+        }
+    }
+}
+
+#[test]
+fn expert_choice_on_the_golden_weights_matches_the_cpu() {
+    let ctx = common::gpu();
+    for name in ["small", "medium"] {
+        let (w, x) = golden(name);
+        let layer = OmniMoeLayer::new(ctx, &w, &LayerOptions::default()).unwrap();
+        for (capacity, group) in [(Some(1), None), (Some(4), Some(16)), (None, None)] {
+            let routing = Routing {
+                mode: omnimoe::routing::RoutingMode::ExpertChoice,
+                capacity,
+                group_tokens: group,
+                mask: Some(
+                    (0..x.len() / w.config.hidden_size)
+                        .map(|t| t % 9 != 4)
+                        .collect(),
+                ),
+                ..Default::default()
+            };
+            let got = layer.forward_routed_blocking(&x, &routing).unwrap();
+            check_expert_choice(&w, &x, &routing, &got.routed, 1e-5);
+            check_output(&w, &x, &got, 1e-5, 1e-4);
+            let want = cpu::forward_routed(&w, &x, &routing).unwrap();
+            assert_eq!(
+                got.routed.experts.len(),
+                want.routed.experts.len(),
+                "{name}"
+            );
         }
     }
 }

@@ -33,7 +33,28 @@ pub struct ForwardArgs {
     /// per block of rows and tokens run in small chunks (the golden files match down to 65536).
     #[arg(long)]
     max_binding_bytes: Option<u64>,
-    /// Output file: `output` [T, H] f32, `router.scores` [T, K] f32, `router.indices` [T, K] i32.
+    /// Routing: token-choice (each token its K best: the layer as trained), unified (each routing group
+    /// keeps its best round(budget · tokens) token–expert pairs: USMoE) or expert-choice (each expert its
+    /// best `capacity` tokens of a group).
+    #[arg(long, default_value = "token-choice")]
+    routing: omnimoe::routing::RoutingMode,
+    /// Experts per token on average (unified; expert choice's default capacity ⌈budget·tokens/N⌉).
+    /// Default: K.
+    #[arg(long)]
+    budget: Option<f64>,
+    /// Expert choice: tokens per expert per routing group.
+    #[arg(long)]
+    capacity: Option<usize>,
+    /// Tokens per routing group; default: S of a [B, S, H] input (each sequence routes alone), all tokens
+    /// of a [T, H] one.
+    #[arg(long)]
+    group_tokens: Option<usize>,
+    /// Name of a padding mask in the input file ([B, S] or [T], integer or float; 0 = padding: no
+    /// experts, outside every budget).
+    #[arg(long)]
+    mask_name: Option<String>,
+    /// Output file: `output` [T, H] f32, `router.scores` [T, M] f32, `router.indices` [T, M] i32 (M = K
+    /// with token choice, else the most experts any token got, padded with 0 and −1).
     #[arg(long)]
     out: PathBuf,
 }
@@ -52,23 +73,40 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
         ..Default::default()
     };
     let ctx = crate::run::open_with(args.device, &options)?;
-    let routed = crate::run::forward_on(ctx.as_ref(), &weights, &x)?;
-    let (h, k) = (
-        weights.config.hidden_size,
-        weights.config.num_experts_per_token,
-    );
-    let indices: Vec<i32> = routed.indices.iter().map(|&i| i as i32).collect();
+    let shape = input.shape(&args.input_name)?;
+    let routing = omnimoe::routing::Routing {
+        mode: args.routing,
+        budget: args.budget,
+        capacity: args.capacity,
+        group_tokens: args
+            .group_tokens
+            .or((shape.len() == 3).then_some(shape[1]).filter(|&s| s > 0)),
+        mask: match &args.mask_name {
+            Some(name) => Some(read_mask(&input, name, t)?),
+            None => None,
+        },
+    };
+    let h = weights.config.hidden_size;
+    let (output, routed) = if routing == omnimoe::routing::Routing::token_choice() {
+        let out = crate::run::forward_on(ctx.as_ref(), &weights, &x)?;
+        let k = weights.config.num_experts_per_token;
+        let routed = omnimoe::routing::Routed {
+            offsets: (0..=t).map(|i| (i * k) as u32).collect(),
+            experts: out.indices,
+            scores: out.scores,
+        };
+        (out.output, routed)
+    } else {
+        crate::run::forward_routed_on(ctx.as_ref(), &weights, &x, &routing)?
+    };
+    let (m, indices, scores) = routed.padded();
     let bytes = to_safetensors(
         &[
-            ("output".into(), vec![t, h], TensorData::F32(&routed.output)),
-            (
-                "router.scores".into(),
-                vec![t, k],
-                TensorData::F32(&routed.scores),
-            ),
+            ("output".into(), vec![t, h], TensorData::F32(&output)),
+            ("router.scores".into(), vec![t, m], TensorData::F32(&scores)),
             (
                 "router.indices".into(),
-                vec![t, k],
+                vec![t, m],
                 TensorData::I32(&indices),
             ),
         ],
@@ -76,5 +114,52 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
     )?;
     write_file(&args.out, &bytes)?;
     println!("wrote {} ({t} tokens)", args.out.display());
+    if routing != omnimoe::routing::Routing::token_choice() {
+        print_routing(
+            &routed,
+            weights.config.num_experts,
+            weights.config.num_experts_per_token,
+        );
+    }
     Ok(())
+}
+
+/// The padding mask `name` of the input file: T values, nonzero (or true) where a token is routed.
+fn read_mask(input: &TensorFile, name: &str, t: usize) -> Result<Vec<bool>> {
+    let shape = input.shape(name)?;
+    let values: Vec<bool> = match input.int(name) {
+        Ok((_, v)) => v.iter().map(|&v| v != 0).collect(),
+        Err(_) => input.f32(name)?.1.iter().map(|&v| v != 0.0).collect(),
+    };
+    if values.len() != t {
+        return Err(omnimoe::Error::Shape {
+            name: name.to_string(),
+            expected: vec![t],
+            found: shape,
+        });
+    }
+    Ok(values)
+}
+
+/// The routing's telemetry, one line each.
+fn print_routing(routed: &omnimoe::routing::Routed, experts: usize, k: usize) {
+    let stats = routed.stats(experts, k);
+    let t = routed.tokens().max(1);
+    let (max, mean, idle) = stats.load_summary();
+    println!(
+        "routing: {} pairs, {:.3} experts per token, {:.3}× the expert FLOPs of top-{k}",
+        stats.pairs,
+        stats.pairs as f64 / t as f64,
+        stats.expert_flops_vs_top_k
+    );
+    println!("starved tokens (no expert): {}", stats.starved_tokens);
+    let hist: Vec<String> = stats
+        .experts_per_token
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(j, n)| format!("{j}:{n}"))
+        .collect();
+    println!("experts per token (experts:tokens): {}", hist.join(" "));
+    println!("expert load: max {max}, mean {mean:.3}, {idle} of {experts} experts unused");
 }

@@ -65,3 +65,19 @@ pub fn cpu_forward_output(out: cpu::ForwardOutput) -> Routed {
         indices: out.indices,
     }
 }
+
+/// Runs the layer with `routing` on the GPU of `ctx`, or on the CPU: the output and the pairs.
+pub fn forward_routed_on(
+    ctx: Option<&Context>,
+    weights: &OmniMoeWeights,
+    x: &[f32],
+    routing: &omnimoe::routing::Routing,
+) -> Result<(Vec<f32>, omnimoe::routing::Routed)> {
+    let Some(ctx) = ctx else {
+        let out = cpu::forward_routed(weights, x, routing)?;
+        return Ok((out.output, out.routed));
+    };
+    let layer = OmniMoeLayer::new(ctx, weights, &LayerOptions::default())?;
+    let out = layer.forward_routed_blocking(x, routing)?;
+    Ok((out.output, out.routed))
+}

@@ -2,6 +2,7 @@
 //! product-key candidate of each token (`router_candidates`), unified routing's budgeted top-c per group
 //! (`route_select`), and the ragged expert stage (0 .. K'² experts a token).
 
+use super::super::stages::ScatterScratch;
 use super::*;
 use crate::routing::{Routed, Routing, RoutingMode};
 
@@ -31,14 +32,23 @@ struct ChunkBuffers {
     pair_experts: wgpu::Buffer,
     pair_scores: wgpu::Buffer,
     h_pairs: wgpu::Buffer,
+    /// Expert choice's counting sort and kept flags.
+    expert_choice: Option<ExpertChoiceScratch>,
+}
+
+struct ExpertChoiceScratch {
+    keys: wgpu::Buffer,
+    count: wgpu::Buffer,
+    bucket_start: wgpu::Buffer,
+    scatter: ScatterScratch,
+    keep: wgpu::Buffer,
 }
 
 impl OmniMoeLayer<'_> {
     /// Host to host with `routing`: uploads `x` `[T, H]`, runs the layer and reads back the output and the
-    /// pairs. Token choice without a mask is [`Self::forward_host`]; unified routing (and token choice with
-    /// a mask) selects on the GPU from each token's K'² candidates (K'² ≤
-    /// [`stages::ROUTE_MAX_CANDIDATES`]), in chunks of whole routing groups. Expert choice runs on the CPU
-    /// only ([`crate::cpu::forward_routed`]): here it is an [`Error::Config`].
+    /// pairs. Token choice without a mask is [`Self::forward_host`]; unified routing, expert choice (and
+    /// token choice with a mask) select on the GPU from each token's K'² candidates (K'² ≤
+    /// [`stages::ROUTE_MAX_CANDIDATES`]), in chunks of whole routing groups.
     pub async fn forward_routed(&self, x: &[f32], routing: &Routing) -> Result<RoutedHostOutput> {
         let c = self.config;
         let (h, k) = (c.hidden_size, c.num_experts_per_token);
@@ -64,15 +74,7 @@ impl OmniMoeLayer<'_> {
                 group_tokens: Some(1),
                 ..routing.clone()
             },
-            RoutingMode::ExpertChoice => {
-                return Err(Error::Config {
-                    field: "routing",
-                    reason: "expert-choice routing runs on the CPU (cpu::forward_routed) in this \
-                             version"
-                        .into(),
-                })
-            }
-            RoutingMode::Unified => routing.clone(),
+            RoutingMode::ExpertChoice | RoutingMode::Unified => routing.clone(),
         };
         let m = (c.axis_k() * c.axis_k()) as u64;
         if m > stages::ROUTE_MAX_CANDIDATES as u64 {
@@ -85,7 +87,24 @@ impl OmniMoeLayer<'_> {
                 allowed: stages::ROUTE_MAX_CANDIDATES as u64,
             });
         }
-        let chunk = self.routed_chunk(t, routing.group_tokens.unwrap_or(t).max(1), m)?;
+        let s = routing.group_tokens.unwrap_or(t).max(1);
+        let chunk = self.routed_chunk(t, s, m)?;
+        if routing.mode == RoutingMode::ExpertChoice {
+            // The counting sort's buckets: (group, expert) of a chunk, and one for padding.
+            let groups = chunk.min(t).div_ceil(s) as u32;
+            let buckets = stages::expert_choice_buckets(groups, c.num_experts as u32);
+            if buckets >= stages::MAX_SCAN as u64 || chunk as u64 * m > 4 * stages::MAX_SCAN as u64
+            {
+                return Err(Error::Limit {
+                    what: format!(
+                        "expert choice's buckets (routing groups in a chunk × {} experts)",
+                        c.num_experts
+                    ),
+                    needed: buckets,
+                    allowed: stages::MAX_SCAN as u64 - 1,
+                });
+            }
+        }
         self.ctx.check_alive()?;
         let device = &self.ctx.device;
         let scopes = [
@@ -187,16 +206,27 @@ impl OmniMoeLayer<'_> {
     fn chunk_buffers(&self, routing: &Routing, t0: usize, nt: usize, m: u64) -> ChunkBuffers {
         let k = self.config.num_experts_per_token;
         let s = routing.group_tokens.unwrap_or(nt).max(1);
+        let expert_choice = routing.mode == RoutingMode::ExpertChoice;
+        let n = self.config.num_experts;
+        // Unified: each group's pair budget; expert choice: each expert's capacity in the group.
         let budgets: Vec<u32> = (t0..t0 + nt)
             .step_by(s)
             .map(|g0| {
                 let valid = (g0..(g0 + s).min(t0 + nt))
                     .filter(|&x| routing.routed(x))
                     .count();
-                routing.pairs_for(valid, k).min(valid * m as usize) as u32
+                if expert_choice {
+                    routing.capacity_for(valid, k, n) as u32
+                } else {
+                    routing.pairs_for(valid, k).min(valid * m as usize) as u32
+                }
             })
             .collect();
-        let pairs = budgets.iter().map(|&c| c as u64).sum::<u64>();
+        let pairs = if expert_choice {
+            nt as u64 * m
+        } else {
+            budgets.iter().map(|&c| c as u64).sum::<u64>()
+        };
         let valid: Vec<u32> = (t0..t0 + nt).map(|x| routing.routed(x) as u32).collect();
         let u32s = |label, v: &[u32]| buffers::upload(self.ctx, label, bytemuck::cast_slice(v));
         let s = |label, bytes: u64| buffers::storage(self.ctx, label, bytes.max(4));
@@ -215,6 +245,16 @@ impl OmniMoeLayer<'_> {
             pair_experts: s("pair experts", pairs * 4),
             pair_scores: s("pair scores", pairs * 4),
             h_pairs: s("pair weights", pairs * 4),
+            expert_choice: expert_choice.then(|| {
+                let buckets = stages::expert_choice_buckets(budgets.len() as u32, n as u32);
+                ExpertChoiceScratch {
+                    keys: s("bucket keys", cand),
+                    count: s("bucket count", buckets * 4),
+                    bucket_start: s("bucket start", (buckets + 1) * 4),
+                    scatter: ScatterScratch::new(self.ctx, (nt as u64 * m) as u32),
+                    keep: s("kept candidates", cand),
+                }
+            }),
         }
     }
 
@@ -252,22 +292,32 @@ impl OmniMoeLayer<'_> {
         stages::router_candidates(rec, (t32, r as u32, k), ell, scores, experts);
         let m = c.axis_k() as u32;
         let s = routing.group_tokens.unwrap_or(b.tokens).max(1) as u32;
-        stages::route_select(
-            rec,
-            (t32, m * m, s),
-            stages::RouteBuffers {
-                scores,
-                experts,
-                valid: all(&b.valid),
-                state: all(&b.state),
-                hist: all(&b.hist),
-                counts: all(&b.counts),
-                offsets: all(&b.offsets),
-                sums: all(&b.sums),
-                pair_experts: all(&b.pair_experts),
-                pair_scores: all(&b.pair_scores),
-            },
-        );
+        let buffers = stages::RouteBuffers {
+            scores,
+            experts,
+            valid: all(&b.valid),
+            state: all(&b.state),
+            hist: all(&b.hist),
+            counts: all(&b.counts),
+            offsets: all(&b.offsets),
+            sums: all(&b.sums),
+            pair_experts: all(&b.pair_experts),
+            pair_scores: all(&b.pair_scores),
+        };
+        match &b.expert_choice {
+            Some(e) => {
+                let scratch = stages::ExpertChoiceBuffers {
+                    keys: all(&e.keys),
+                    count: all(&e.count),
+                    bucket_start: all(&e.bucket_start),
+                    scatter: &e.scatter,
+                    keep: all(&e.keep),
+                };
+                let dims = (t32, m * m, s, c.num_experts as u32);
+                stages::route_expert_choice(rec, dims, buffers, scratch);
+            }
+            None => stages::route_select(rec, (t32, m * m, s), buffers),
+        }
         let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
         let (up, down) = (self.table(&self.up), self.table(&self.down));
         let pairs = b.pairs.max(1) * 4;

@@ -5,13 +5,17 @@
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
-use super::counting_sort::expert_scan;
+use super::counting_sort::{
+    expert_histogram, expert_scan, expert_scatter, ScatterScratch, MAX_SCAN,
+};
 use super::expert::{expert_variant, Table};
 
 /// Elements a `histogram` workgroup counts (`TILE` in the shader).
 const TILE: u32 = 4096;
 /// Digits of the 56-bit keys, 8 bits each.
 const PASSES: u32 = 7;
+/// Most candidates a token `route_select` takes (256 invocations of up to 32).
+pub const ROUTE_SELECT_MAX_M: u32 = 8192;
 /// Most elements of one group: the keys keep 24 bits of the element's index.
 pub const ROUTE_MAX_GROUP_ELEMENTS: u64 = 1 << 24;
 
@@ -39,7 +43,8 @@ pub struct RouteBuffers<'a> {
     pub pair_scores: Bind<'a>,
 }
 
-/// The group state [`route_select`] starts from: c_g pairs kept by group g.
+/// The group state [`route_select`] starts from: c_g pairs kept by group g (for
+/// [`route_expert_choice`]: each expert's capacity in group g).
 pub fn route_state(budgets: &[u32]) -> Vec<u32> {
     budgets
         .iter()
@@ -53,6 +58,7 @@ pub fn route_select<'a>(rec: &mut Recorder<'a>, (t, m, s): (u32, u32, u32), b: R
     if t == 0 {
         return;
     }
+    assert!(m <= ROUTE_SELECT_MAX_M, "{m} candidates a token");
     let groups = t.div_ceil(s);
     let tiles = (s * m).div_ceil(TILE);
     let label = "route_select";
@@ -67,21 +73,50 @@ pub fn route_select<'a>(rec: &mut Recorder<'a>, (t, m, s): (u32, u32, u32), b: R
         let wgs = rec.fold(groups);
         rec.dispatch(label, label, "pick", &pick, &params, binds, wgs);
     }
-    let params = [t, m, s, groups, 0, tiles];
-    let tokens = Variant::default().with("TOKENS");
-    let binds = vec![(1, b.scores), (2, b.valid), (3, b.state), (5, b.counts)];
+    route_compact(rec, (t, m, s), &b, None);
+}
+
+/// Kept candidates per token, their offsets, and the compaction: by the groups' thresholds (unified), or
+/// by `keep` flags (expert choice).
+fn route_compact<'a>(
+    rec: &mut Recorder<'a>,
+    (t, m, s): (u32, u32, u32),
+    b: &RouteBuffers<'a>,
+    keep: Option<Bind<'a>>,
+) {
+    let label = "route_select";
+    let params = [t, m, s, t.div_ceil(s)];
+    let mut tokens = Variant::default().with("TOKENS");
+    let mut binds = match keep {
+        Some(keep) => {
+            tokens = tokens.with("MASKED");
+            vec![(4, keep)]
+        }
+        None => vec![(2, b.valid), (3, b.state)],
+    };
+    let mut count_binds = binds.clone();
+    count_binds.push((5, b.counts));
+    if keep.is_none() {
+        count_binds.push((1, b.scores));
+    }
     let count = tokens.clone().with("COUNT");
-    rec.dispatch(label, label, "count", &count, &params, binds, rec.fold(t));
+    rec.dispatch(
+        label,
+        label,
+        "count",
+        &count,
+        &params,
+        count_binds,
+        rec.fold(t),
+    );
     expert_scan(rec, "route_offsets", t, b.counts, b.offsets, b.sums);
-    let binds = vec![
+    binds.extend([
         (1, b.scores),
-        (2, b.valid),
-        (3, b.state),
         (5, b.offsets),
         (6, b.experts),
         (7, b.pair_experts),
         (8, b.pair_scores),
-    ];
+    ]);
     let compact = tokens.with("COMPACT");
     rec.dispatch(
         label,
@@ -92,6 +127,74 @@ pub fn route_select<'a>(rec: &mut Recorder<'a>, (t, m, s): (u32, u32, u32), b: R
         binds,
         rec.fold(t),
     );
+}
+
+/// Expert choice's scratch beyond [`RouteBuffers`], for `t·m` candidates in `buckets` = groups·N + 1
+/// buckets.
+pub struct ExpertChoiceBuffers<'a> {
+    /// Each candidate's bucket `[t·m]`.
+    pub keys: Bind<'a>,
+    /// Candidates per bucket `[buckets]`.
+    pub count: Bind<'a>,
+    /// Where each bucket starts `[buckets + 1]`.
+    pub bucket_start: Bind<'a>,
+    /// The counting sort's scratch for `t·m` pairs.
+    pub scatter: &'a ScatterScratch,
+    /// Kept flags `[t·m]`, zero before.
+    pub keep: Bind<'a>,
+}
+
+/// Buckets of expert choice's counting sort: (group, expert), and one for padding.
+pub fn expert_choice_buckets(groups: u32, n: u32) -> u64 {
+    groups as u64 * n as u64 + 1
+}
+
+/// route_expert_choice: for `t` tokens of `m` candidates in groups of `s` tokens over `n` experts, each
+/// expert's `capacity` best tokens of each group (the state's third word), compacted per token in
+/// candidate order. The candidates are sorted by (group, expert) with the counting sort, then ranked
+/// within each bucket.
+pub fn route_expert_choice<'a>(
+    rec: &mut Recorder<'a>,
+    (t, m, s, n): (u32, u32, u32, u32),
+    b: RouteBuffers<'a>,
+    e: ExpertChoiceBuffers<'a>,
+) {
+    if t == 0 {
+        return;
+    }
+    let groups = t.div_ceil(s);
+    let buckets = expert_choice_buckets(groups, n);
+    assert!(buckets < MAX_SCAN as u64, "{buckets} buckets");
+    let buckets = buckets as u32;
+    let label = "route_select";
+    let params = [t, m, s, groups, 0, 0, n];
+    let pairs = t * m;
+    let binds = vec![(2, b.valid), (4, b.experts), (5, e.keys)];
+    let keys = Variant::default().with("KEYS");
+    let wgs = rec.fold(pairs.div_ceil(256));
+    rec.dispatch(label, label, "bucket_keys", &keys, &params, binds, wgs);
+    expert_histogram(rec, (pairs, buckets), e.keys, e.count);
+    expert_scan(
+        rec,
+        "route_buckets",
+        buckets,
+        e.count,
+        e.bucket_start,
+        b.sums,
+    );
+    let which = expert_scatter(rec, (pairs, buckets), e.keys, e.scatter);
+    let perm = Bind::all(&e.scatter.vals[which]);
+    let binds = vec![
+        (1, b.scores),
+        (3, b.state),
+        (4, e.bucket_start),
+        (5, perm),
+        (6, e.keep),
+    ];
+    let rank = Variant::default().with("RANK");
+    let wgs = rec.fold(groups * n);
+    rec.dispatch(label, label, "rank", &rank, &params, binds, wgs);
+    route_compact(rec, (t, m, s), &b, Some(e.keep));
 }
 
 /// The ragged expert stage: `sparse[t] = Σ_p SiLU(u_e · x_t) · exp(scores[p]) · v_e` over token t's pairs
