@@ -301,3 +301,25 @@ fn expert_ragged_matches_the_cpu() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// The unified score of a dense router's logits against the CPU twin (f64).
+    #[test]
+    fn unified_score_matches_the_cpu(t in 1usize..40, e in 1usize..4100, alpha in 0.0f32..1.0, seed: u64) {
+        let ctx = gpu();
+        let logits = SplitMix64::new(seed).normals(t * e).iter().map(|v| 3.0 * v).collect::<Vec<_>>();
+        let mut want = vec![0.0; t * e];
+        cpu::route_unified_score(&logits, e, alpha, &mut want);
+        let lb = f32_buf(ctx, &logits);
+        let ub = buffers::storage(ctx, "u", (t * e) as u64 * 4);
+        let mut rec = Recorder::new(ctx);
+        stages::route_unified_score(&mut rec, (t as u32, e as u32), alpha, Bind::all(&lb), Bind::all(&ub));
+        submit(ctx, rec);
+        let got = read_f32(ctx, &ub, t * e);
+        for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+            prop_assert!((a - b).abs() <= 1e-5 * b.abs() + 1e-9, "element {}: {} vs {}", i, a, b);
+        }
+    }
+}

@@ -63,6 +63,10 @@ pub const SHADERS: &[(&str, &str)] = &[
         "route_select",
         include_str!("../../shaders/route_select.wgsl"),
     ),
+    (
+        "route_unified_score",
+        include_str!("../../shaders/route_unified_score.wgsl"),
+    ),
 ];
 
 /// WGSL that several stages pull in with `#import NAME`.

@@ -239,3 +239,19 @@ pub fn expert_ragged<'a>(
     let label = "expert_combine";
     rec.dispatch(label, label, "main", &v, &[t, h, 0], binds, rec.fold(t));
 }
+
+/// route_unified_score: USMoE's unified score `U` `[t, e]` of a dense router's `logits` `[t, e]` with
+/// r = `alpha` (see `shaders/route_unified_score.wgsl`; CPU twin [`crate::cpu::route_unified_score`]).
+pub fn route_unified_score<'a>(
+    rec: &mut Recorder<'a>,
+    (t, e): (u32, u32),
+    alpha: f32,
+    logits: Bind<'a>,
+    unified: Bind<'a>,
+) {
+    let label = "route_unified_score";
+    let params = [t, e, alpha.to_bits()];
+    let binds = vec![(1, logits), (2, unified)];
+    let v = Variant::default();
+    rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
+}
