@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod forward;
 mod router_lab;
+mod routing_bench;
 mod run;
 mod timing;
 
@@ -50,6 +51,9 @@ enum Command {
     Info(InfoArgs),
     /// Per-stage GPU times, expert-centric against token-centric, sweeps (JSON, SVG).
     Bench(bench::BenchArgs),
+    /// Routing modes (token choice, expert choice, unified budgets): selection and layer GPU times,
+    /// telemetry, and quality against fixed top-K (JSON, SVG).
+    RoutingBench(routing_bench::RoutingBenchArgs),
 }
 
 fn main() {
@@ -60,6 +64,7 @@ fn main() {
         Command::Forward(args) => forward::run(&args),
         Command::Info(args) => info(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::RoutingBench(args) => routing_bench::run(&args),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

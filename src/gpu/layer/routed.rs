@@ -50,14 +50,28 @@ impl OmniMoeLayer<'_> {
     /// token choice with a mask) select on the GPU from each token's K'² candidates (K'² ≤
     /// [`stages::ROUTE_MAX_CANDIDATES`]), in chunks of whole routing groups.
     pub async fn forward_routed(&self, x: &[f32], routing: &Routing) -> Result<RoutedHostOutput> {
+        Ok(self.forward_routed_timed(x, routing, false).await?.0)
+    }
+
+    /// [`Self::forward_routed`] with, where `timestamps` and the adapter allow, each stage's GPU time (a
+    /// compute pass per stage: `omnimoe routing-bench`).
+    pub async fn forward_routed_timed(
+        &self,
+        x: &[f32],
+        routing: &Routing,
+        timestamps: bool,
+    ) -> Result<(RoutedHostOutput, Option<PassTimes>)> {
         let c = self.config;
         let (h, k) = (c.hidden_size, c.num_experts_per_token);
         let t = check_input(x, h)?;
         routing.validate(t)?;
         let routing = match routing.mode {
             RoutingMode::TokenChoice if routing.mask.is_none() => {
-                let out = self.forward_host(x).await?;
-                return Ok(RoutedHostOutput {
+                let (t, input) = self.upload_input(x)?;
+                let out = self.outputs(t);
+                let times = self.forward(&input, &out, timestamps).await?;
+                let out = self.read(&out).await?;
+                let routed = RoutedHostOutput {
                     tokens: t,
                     routed: Routed {
                         offsets: (0..=t).map(|i| (i * k) as u32).collect(),
@@ -65,7 +79,8 @@ impl OmniMoeLayer<'_> {
                         scores: out.scores,
                     },
                     output: out.output,
-                });
+                };
+                return Ok((routed, times));
             }
             // Token choice with padding: each token its own group of budget K.
             RoutingMode::TokenChoice => Routing {
@@ -126,7 +141,7 @@ impl OmniMoeLayer<'_> {
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("omnimoe routed forward"),
         });
-        rec.encode(&mut encoder, false);
+        let times = rec.encode(&mut encoder, timestamps);
         self.ctx.queue.submit([encoder.finish()]);
         for scope in scopes.into_iter().rev() {
             if let Some(e) = scope.pop().await {
@@ -154,11 +169,12 @@ impl OmniMoeLayer<'_> {
         }
         let output = buffers::read_f32(self.ctx, &output, 0, t * h).await?;
         crate::io::check_overflow("output", &output)?;
-        Ok(RoutedHostOutput {
+        let out = RoutedHostOutput {
             tokens: t,
             output,
             routed,
-        })
+        };
+        Ok((out, times))
     }
 
     /// Blocking [`Self::forward_routed`] for native code.

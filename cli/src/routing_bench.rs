@@ -1,0 +1,466 @@
+//! `omnimoe routing-bench`: the routing modes of issue 11 (USMoE) measured side by side in one run.
+//! - Dense routers, E ∈ {64, 256, 1024, 4096}: GPU time of the unified score, of the unified top-c over
+//!   all T·E pairs, of per-row top-k through the same select (token choice: groups of one token), and of
+//!   expert choice.
+//! - The OmniMoE layer (README config unless said): staged GPU time and telemetry of fixed top-K against
+//!   unified budgets and expert choice.
+//! - Quality on given weights (the CPU reference): relative L2 error of the layer output against fixed
+//!   top-K for budgets from 0.25 to 1.5 × K; optionally plotted (SVG).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use omnimoe::gpu::buffers::{self, Bind};
+use omnimoe::gpu::stages::{self, ExpertChoiceBuffers, Recorder, RouteBuffers, ScatterScratch};
+use omnimoe::gpu::{Context, LayerOptions, OmniMoeLayer, Precision, Timing};
+use omnimoe::io::TensorFile;
+use omnimoe::rng::SplitMix64;
+use omnimoe::routing::{Routed, Routing, RoutingMode};
+use omnimoe::{cpu, LoadOptions, OmniMoeConfig, OmniMoeWeights, Result};
+use serde::Serialize;
+
+use crate::timing::{keep_busy, median, WARM_MS};
+
+#[derive(Args)]
+pub struct RoutingBenchArgs {
+    /// Tokens of every GPU measurement.
+    #[arg(long, default_value_t = 4096)]
+    tokens: usize,
+    /// Experts per token of the dense-router shapes.
+    #[arg(long, default_value_t = 8)]
+    dense_k: usize,
+    /// Timed runs per point (median).
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// f16 storage for the OmniMoE layer (where the adapter has it).
+    #[arg(long)]
+    f16: bool,
+    /// Skip the GPU measurements (quality only).
+    #[arg(long)]
+    no_gpu: bool,
+    /// Weights files (safetensors with an `input` tensor: the golden files) for the quality sweep.
+    #[arg(long, num_args = 1..)]
+    quality: Vec<PathBuf>,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Draw the quality sweep as SVG.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct DenseRow {
+    experts: usize,
+    k: usize,
+    tokens: usize,
+    unified_score_ms: f64,
+    unified_select_ms: f64,
+    token_choice_select_ms: f64,
+    /// None where T·E exceeds the counting sort (4M candidates).
+    expert_choice_ms: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct LayerRow {
+    mode: String,
+    budget: Option<f64>,
+    staged_gpu_ms: f64,
+    selection_ms: f64,
+    expert_stage_ms: f64,
+    pairs: usize,
+    expert_flops_vs_top_k: f64,
+    starved_tokens: usize,
+    max_experts_per_token: usize,
+    expert_load_max: u32,
+    expert_load_mean: f64,
+    experts_unused: usize,
+}
+
+#[derive(Serialize)]
+struct QualityRow {
+    weights: String,
+    mode: String,
+    budget_over_k: f64,
+    pairs: usize,
+    rel_l2_vs_top_k: f64,
+    starved_tokens: usize,
+}
+
+#[derive(Serialize)]
+struct Report {
+    adapter: Option<String>,
+    layer_config: Option<String>,
+    dense_router: Vec<DenseRow>,
+    layer: Vec<LayerRow>,
+    quality: Vec<QualityRow>,
+}
+
+pub fn run(args: &RoutingBenchArgs) -> Result<()> {
+    let mut report = Report {
+        adapter: None,
+        layer_config: None,
+        dense_router: Vec::new(),
+        layer: Vec::new(),
+        quality: Vec::new(),
+    };
+    if !args.no_gpu {
+        let ctx = Context::new_blocking()?;
+        report.adapter = Some(ctx.info.name.clone());
+        for e in [64, 256, 1024, 4096] {
+            let row = dense_router(&ctx, args.tokens, e, args.dense_k, args.runs)?;
+            println!(
+                "dense router E={e:5} k={}: unified score {:.4} ms, unified top-c {:.4}, per-row top-k \
+                 {:.4}, expert choice {}",
+                args.dense_k,
+                row.unified_score_ms,
+                row.unified_select_ms,
+                row.token_choice_select_ms,
+                row.expert_choice_ms
+                    .map_or("— (beyond 4M candidates)".into(), |ms| format!("{ms:.4}"))
+            );
+            report.dense_router.push(row);
+        }
+        let config = OmniMoeConfig::readme();
+        report.layer_config = Some(format!(
+            "H={} I={} N={} K={} T={} {}",
+            config.hidden_size,
+            config.intermediate_size,
+            config.num_experts,
+            config.num_experts_per_token,
+            args.tokens,
+            if args.f16 { "f16" } else { "f32" }
+        ));
+        report.layer = layer_modes(&ctx, config, args)?;
+    }
+    for path in &args.quality {
+        report.quality.extend(quality(path)?);
+    }
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).expect("serialisable");
+        omnimoe::io::write_file(path, text.as_bytes())?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        plot(path, &report.quality).map_err(|e| omnimoe::Error::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// GPU ms of one recording (one compute pass, a timestamp at each end), median of `runs` after a warm-up;
+/// `before` runs ahead of each submission (resets state).
+fn time_recording<'a>(
+    ctx: &'a Context,
+    runs: usize,
+    before: &dyn Fn(),
+    record: &dyn Fn(&mut Recorder<'a>),
+) -> Result<f64> {
+    let mut rec = Recorder::new(ctx);
+    record(&mut rec);
+    let frozen = rec.freeze();
+    keep_busy(ctx, WARM_MS / 3.0, || {
+        before();
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        frozen.encode(ctx, &mut encoder, Timing::Off);
+        ctx.queue.submit([encoder.finish()]);
+        Ok(())
+    })?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        before();
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let t = frozen.encode(ctx, &mut encoder, Timing::Total);
+        ctx.queue.submit([encoder.finish()]);
+        buffers::wait(ctx)?;
+        if let Some(t) = t {
+            times.push(pollster::block_on(t.read(ctx))?.1);
+        }
+    }
+    Ok(median(times))
+}
+
+/// The dense-router selections over random logits of `t` tokens and `e` experts, k per token.
+fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Result<DenseRow> {
+    let logits: Vec<f32> = SplitMix64::new(e as u64)
+        .normals(t * e)
+        .iter()
+        .map(|v| 2.0 * v)
+        .collect();
+    let experts: Vec<u32> = (0..t).flat_map(|_| 0..e as u32).collect();
+    let f32s = |v: &[f32]| buffers::upload(ctx, "bench", bytemuck::cast_slice(v));
+    let u32s = |v: &[u32]| buffers::upload(ctx, "bench", bytemuck::cast_slice(v));
+    let s = |bytes: u64| buffers::storage(ctx, "bench", bytes.max(4));
+    let (lb, ub, eb) = (f32s(&logits), s((t * e) as u64 * 4), u32s(&experts));
+    let valid = u32s(&vec![1; t]);
+    let (hist, counts, offsets, sums) = (
+        s(t as u64 * 256 * 4),
+        s(t as u64 * 4),
+        s((t + 1) as u64 * 4),
+        s(1024 * 4),
+    );
+    let (pe, ps) = (s((t * e) as u64 * 4), s((t * e) as u64 * 4));
+    let buckets = stages::expert_choice_buckets(1, e as u32);
+    let (keys, count, start, keep) = (
+        s((t * e) as u64 * 4),
+        s(buckets * 4),
+        s((buckets + 1) * 4),
+        s((t * e) as u64 * 4),
+    );
+    let scatter = ScatterScratch::new(ctx, (t * e).min(4 * stages::MAX_SCAN as usize) as u32);
+    let all = Bind::all;
+    let score = time_recording(ctx, runs, &|| {}, &|rec| {
+        stages::route_unified_score(rec, (t as u32, e as u32), 0.5, all(&lb), all(&ub))
+    })?;
+    // The unified scores, for the selections.
+    let mut rec = Recorder::new(ctx);
+    stages::route_unified_score(&mut rec, (t as u32, e as u32), 0.5, all(&lb), all(&ub));
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    rec.encode(&mut encoder, false);
+    ctx.queue.submit([encoder.finish()]);
+    let state = s(t as u64 * 16);
+    let buffers = || RouteBuffers {
+        scores: all(&ub),
+        experts: all(&eb),
+        valid: all(&valid),
+        state: all(&state),
+        hist: all(&hist),
+        counts: all(&counts),
+        offsets: all(&offsets),
+        sums: all(&sums),
+        pair_experts: all(&pe),
+        pair_scores: all(&ps),
+    };
+    let state_ref = &state;
+    let set_state = |budgets: Vec<u32>| {
+        let words = stages::route_state(&budgets);
+        move || {
+            ctx.queue
+                .write_buffer(state_ref, 0, bytemuck::cast_slice(&words))
+        }
+    };
+    let dims = (t as u32, e as u32);
+    let unified = time_recording(ctx, runs, &set_state(vec![(k * t) as u32]), &|rec| {
+        stages::route_select(rec, (dims.0, dims.1, dims.0), buffers())
+    })?;
+    let per_row = time_recording(ctx, runs, &set_state(vec![k as u32; t]), &|rec| {
+        stages::route_select(rec, (dims.0, dims.1, 1), buffers())
+    })?;
+    let cap = (k * t).div_ceil(e) as u32;
+    let sortable = (t * e) as u64 <= 4 * stages::MAX_SCAN as u64;
+    let expert_choice = sortable.then(|| time_recording(ctx, runs, &set_state(vec![cap]), &|rec| {
+        let scratch = ExpertChoiceBuffers {
+            keys: all(&keys),
+            count: all(&count),
+            bucket_start: all(&start),
+            scatter: &scatter,
+            keep: all(&keep),
+        };
+        let dims = (dims.0, dims.1, dims.0, dims.1);
+        stages::route_expert_choice(rec, dims, buffers(), scratch)
+    }));
+    let expert_choice = expert_choice.transpose()?;
+    Ok(DenseRow {
+        experts: e,
+        k,
+        tokens: t,
+        unified_score_ms: score,
+        unified_select_ms: unified,
+        token_choice_select_ms: per_row,
+        expert_choice_ms: expert_choice,
+    })
+}
+
+/// The OmniMoE layer under each mode: staged GPU time (median) and the routing's telemetry.
+fn layer_modes(ctx: &Context, config: OmniMoeConfig, args: &RoutingBenchArgs) -> Result<Vec<LayerRow>> {
+    let k = config.num_experts_per_token as f64;
+    let w = OmniMoeWeights::random(config, 1)?;
+    let x = SplitMix64::new(2).normals(args.tokens * config.hidden_size);
+    let options = LayerOptions {
+        precision: if args.f16 && ctx.caps.shader_f16 {
+            Precision::F16
+        } else {
+            Precision::F32
+        },
+        ..Default::default()
+    };
+    let layer = OmniMoeLayer::new(ctx, &w, &options)?;
+    let modes: Vec<(String, Routing)> = vec![
+        ("token-choice".into(), Routing::token_choice()),
+        ("unified".into(), Routing::unified(0.25 * k)),
+        ("unified".into(), Routing::unified(0.5 * k)),
+        ("unified".into(), Routing::unified(k)),
+        (
+            "expert-choice".into(),
+            Routing {
+                mode: RoutingMode::ExpertChoice,
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (mode, routing) in modes {
+        // Warm the GPU up, then time.
+        let start = std::time::Instant::now();
+        while start.elapsed().as_secs_f64() * 1e3 < WARM_MS {
+            layer.forward_routed_blocking(&x, &routing)?;
+        }
+        let mut totals = Vec::new();
+        let mut selections = Vec::new();
+        let mut experts = Vec::new();
+        let mut last = None;
+        for _ in 0..args.runs {
+            let (out, times) = pollster::block_on(layer.forward_routed_timed(&x, &routing, true))?;
+            if let Some(times) = times {
+                let (stages, _) = pollster::block_on(times.read(ctx))?;
+                let sum = |f: &dyn Fn(&str) -> bool| {
+                    stages.iter().filter(|(l, _)| f(l)).map(|(_, ms)| ms).sum::<f64>()
+                };
+                totals.push(sum(&|_| true));
+                selections.push(sum(&|l| l.starts_with("route") || l.starts_with("router")));
+                experts.push(sum(&|l| l.starts_with("expert")));
+            }
+            last = Some(out.routed);
+        }
+        let routed: Routed = last.unwrap_or_default();
+        let stats = routed.stats(config.num_experts, config.num_experts_per_token);
+        let (load_max, load_mean, unused) = stats.load_summary();
+        let row = LayerRow {
+            mode,
+            budget: routing.budget,
+            staged_gpu_ms: median(totals),
+            selection_ms: median(selections),
+            expert_stage_ms: median(experts),
+            pairs: stats.pairs,
+            expert_flops_vs_top_k: stats.expert_flops_vs_top_k,
+            starved_tokens: stats.starved_tokens,
+            max_experts_per_token: routed.max_per_token(),
+            expert_load_max: load_max,
+            expert_load_mean: load_mean,
+            experts_unused: unused,
+        };
+        println!(
+            "layer {:14} budget {:>6}: {:.4} ms staged GPU (routing {:.4}, experts {:.4}), {} pairs \
+             ({:.2}× top-K), {} starved tokens, up to {} experts a token",
+            row.mode,
+            row.budget.map_or("K".into(), |b| format!("{b}")),
+            row.staged_gpu_ms,
+            row.selection_ms,
+            row.expert_stage_ms,
+            row.pairs,
+            row.expert_flops_vs_top_k,
+            row.starved_tokens,
+            row.max_experts_per_token
+        );
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Relative L2 error of the layer output against fixed top-K on the golden file `path`, for unified
+/// budgets and expert choice at the same pairs per token.
+fn quality(path: &PathBuf) -> Result<Vec<QualityRow>> {
+    let bytes = omnimoe::io::read_file(path)?;
+    let file = TensorFile::parse(&bytes)?;
+    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default())?;
+    let (t, x) = file.tokens("input", w.config.hidden_size)?;
+    let k = w.config.num_experts_per_token as f64;
+    let top_k = cpu::forward(&w, &x)?.output;
+    let norm = top_k.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt();
+    let name = path
+        .file_stem()
+        .map_or("weights".into(), |s| s.to_string_lossy().into_owned());
+    let mut rows = Vec::new();
+    for frac in [0.25, 0.5, 0.75, 1.0, 1.5] {
+        for mode in [RoutingMode::Unified, RoutingMode::ExpertChoice] {
+            let routing = Routing {
+                mode,
+                budget: Some(frac * k),
+                ..Default::default()
+            };
+            let out = cpu::forward_routed(&w, &x, &routing)?;
+            let err = out
+                .output
+                .iter()
+                .zip(&top_k)
+                .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let stats = out.routed.stats(w.config.num_experts, k as usize);
+            let row = QualityRow {
+                weights: name.clone(),
+                mode: if mode == RoutingMode::Unified {
+                    "unified".into()
+                } else {
+                    "expert-choice".into()
+                },
+                budget_over_k: frac,
+                pairs: stats.pairs,
+                rel_l2_vs_top_k: err / norm.max(f64::MIN_POSITIVE),
+                starved_tokens: stats.starved_tokens,
+            };
+            println!(
+                "quality {name} T={t} {:13} budget {:.2}·K: {} pairs, rel. L2 vs top-K {:.3e}, {} starved",
+                row.mode, frac, row.pairs, row.rel_l2_vs_top_k, row.starved_tokens
+            );
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+fn plot(path: &PathBuf, rows: &[QualityRow]) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let hi = rows.iter().map(|r| r.rel_l2_vs_top_k).fold(0.0, f64::max) * 1.1 + 1e-9;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Layer output vs fixed top-K: relative L2 error by budget (CPU reference)",
+            ("sans-serif", 20),
+        )
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d(0.2..1.55, 0.0..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("pairs per token / K")
+        .y_desc("‖y − y_topK‖ / ‖y_topK‖")
+        .draw()?;
+    let colors = [BLUE, RED, BLACK, MAGENTA, GREEN, CYAN];
+    let mut keys: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.weights.clone(), r.mode.clone()))
+        .collect();
+    keys.dedup();
+    for (i, (weights, mode)) in keys.iter().enumerate() {
+        let color = colors[i % colors.len()];
+        let line: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| &r.weights == weights && &r.mode == mode)
+            .map(|r| (r.budget_over_k, r.rel_l2_vs_top_k))
+            .collect();
+        let style = if mode == "unified" {
+            color.stroke_width(2)
+        } else {
+            color.stroke_width(1)
+        };
+        chart
+            .draw_series(LineSeries::new(line.clone(), style))?
+            .label(format!("{weights}, {mode}"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        chart.draw_series(line.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
