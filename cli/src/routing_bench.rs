@@ -61,13 +61,22 @@ struct DenseRow {
     expert_choice_ms: Option<f64>,
 }
 
+/// The expert stage's labels; everything else but the dense GEMMs is routing (the router, the
+/// candidates, the selection, expert choice's counting sort).
+const EXPERT_STAGE: [&str; 3] = ["expert_scores", "expert_combine", "expert_token"];
+
 #[derive(Serialize)]
 struct LayerRow {
     mode: String,
     budget: Option<f64>,
+    /// The forward as one compute pass.
+    gpu_ms: f64,
+    /// A timed pass per stage: the sum, the routing's stages (router, candidates, selection), the
+    /// expert stage's, and each stage's.
     staged_gpu_ms: f64,
     selection_ms: f64,
     expert_stage_ms: f64,
+    stages: std::collections::BTreeMap<String, f64>,
     pairs: usize,
     expert_flops_vs_top_k: f64,
     starved_tokens: usize,
@@ -251,17 +260,19 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
     })?;
     let cap = (k * t).div_ceil(e) as u32;
     let sortable = (t * e) as u64 <= 4 * stages::MAX_SCAN as u64;
-    let expert_choice = sortable.then(|| time_recording(ctx, runs, &set_state(vec![cap]), &|rec| {
-        let scratch = ExpertChoiceBuffers {
-            keys: all(&keys),
-            count: all(&count),
-            bucket_start: all(&start),
-            scatter: &scatter,
-            keep: all(&keep),
-        };
-        let dims = (dims.0, dims.1, dims.0, dims.1);
-        stages::route_expert_choice(rec, dims, buffers(), scratch)
-    }));
+    let expert_choice = sortable.then(|| {
+        time_recording(ctx, runs, &set_state(vec![cap]), &|rec| {
+            let scratch = ExpertChoiceBuffers {
+                keys: all(&keys),
+                count: all(&count),
+                bucket_start: all(&start),
+                scatter: &scatter,
+                keep: all(&keep),
+            };
+            let dims = (dims.0, dims.1, dims.0, dims.1);
+            stages::route_expert_choice(rec, dims, buffers(), scratch)
+        })
+    });
     let expert_choice = expert_choice.transpose()?;
     Ok(DenseRow {
         experts: e,
@@ -275,7 +286,11 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
 }
 
 /// The OmniMoE layer under each mode: staged GPU time (median) and the routing's telemetry.
-fn layer_modes(ctx: &Context, config: OmniMoeConfig, args: &RoutingBenchArgs) -> Result<Vec<LayerRow>> {
+fn layer_modes(
+    ctx: &Context,
+    config: OmniMoeConfig,
+    args: &RoutingBenchArgs,
+) -> Result<Vec<LayerRow>> {
     let k = config.num_experts_per_token as f64;
     let w = OmniMoeWeights::random(config, 1)?;
     let x = SplitMix64::new(2).normals(args.tokens * config.hidden_size);
@@ -302,38 +317,77 @@ fn layer_modes(ctx: &Context, config: OmniMoeConfig, args: &RoutingBenchArgs) ->
         ),
     ];
     let mut rows = Vec::new();
+    let plain = layer.prepare(args.tokens)?;
+    let t = plain.write_input(&x)?;
     for (mode, routing) in modes {
-        // Warm the GPU up, then time.
-        let start = std::time::Instant::now();
-        while start.elapsed().as_secs_f64() * 1e3 < WARM_MS {
-            layer.forward_routed_blocking(&x, &routing)?;
-        }
-        let mut totals = Vec::new();
-        let mut selections = Vec::new();
-        let mut experts = Vec::new();
-        let mut last = None;
-        for _ in 0..args.runs {
-            let (out, times) = pollster::block_on(layer.forward_routed_timed(&x, &routing, true))?;
-            if let Some(times) = times {
-                let (stages, _) = pollster::block_on(times.read(ctx))?;
-                let sum = |f: &dyn Fn(&str) -> bool| {
-                    stages.iter().filter(|(l, _)| f(l)).map(|(_, ms)| ms).sum::<f64>()
-                };
-                totals.push(sum(&|_| true));
-                selections.push(sum(&|l| l.starts_with("route") || l.starts_with("router")));
-                experts.push(sum(&|l| l.starts_with("expert")));
+        // Token choice: the plain prepared forward; the other modes: a prepared routed forward. Each is
+        // timed on a busy GPU: one pass (Total) for the GPU time, a pass per stage for the breakdown.
+        let prepared = match routing.mode {
+            RoutingMode::TokenChoice => None,
+            _ => Some(layer.prepare_routed(&x, &routing)?),
+        };
+        let run = |timing: Timing| -> Result<Option<omnimoe::gpu::stages::PassTimes>> {
+            match &prepared {
+                Some(p) => p.run(timing),
+                None => {
+                    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                    let times = plain.encode(&mut encoder, t, timing)?;
+                    ctx.queue.submit([encoder.finish()]);
+                    Ok(times)
+                }
             }
-            last = Some(out.routed);
+        };
+        keep_busy(ctx, WARM_MS, || run(Timing::Off).map(|_| ()))?;
+        let mut totals = Vec::new();
+        let mut staged: std::collections::BTreeMap<&'static str, Vec<f64>> = Default::default();
+        for _ in 0..args.runs {
+            if let Some(times) = run(Timing::Total)? {
+                totals.push(pollster::block_on(times.read(ctx))?.1);
+            }
+            if let Some(times) = run(Timing::PerStage)? {
+                let (stages, _) = pollster::block_on(times.read(ctx))?;
+                let mut sums: std::collections::BTreeMap<&'static str, f64> = Default::default();
+                for (label, ms) in stages {
+                    *sums.entry(label).or_default() += ms;
+                }
+                for (label, ms) in sums {
+                    staged.entry(label).or_default().push(ms);
+                }
+            }
         }
-        let routed: Routed = last.unwrap_or_default();
+        let stages: std::collections::BTreeMap<String, f64> = staged
+            .into_iter()
+            .map(|(l, v)| (l.to_string(), median(v)))
+            .collect();
+        let sum = |f: &dyn Fn(&str) -> bool| {
+            stages
+                .iter()
+                .filter(|(l, _)| f(l))
+                .map(|(_, ms)| ms)
+                .sum::<f64>()
+        };
+        let routed: Routed = match &prepared {
+            Some(p) => pollster::block_on(p.read())?.routed,
+            None => {
+                let out = pollster::block_on(plain.read(t))?;
+                let k = config.num_experts_per_token;
+                Routed {
+                    offsets: (0..=t).map(|i| (i * k) as u32).collect(),
+                    experts: out.indices,
+                    scores: out.scores,
+                }
+            }
+        };
         let stats = routed.stats(config.num_experts, config.num_experts_per_token);
         let (load_max, load_mean, unused) = stats.load_summary();
         let row = LayerRow {
             mode,
             budget: routing.budget,
-            staged_gpu_ms: median(totals),
-            selection_ms: median(selections),
-            expert_stage_ms: median(experts),
+            gpu_ms: median(totals),
+            staged_gpu_ms: sum(&|_| true),
+            selection_ms: sum(&|l| !l.starts_with("dense") && !EXPERT_STAGE.contains(&l)),
+            expert_stage_ms: sum(&|l| EXPERT_STAGE.contains(&l)),
+            stages,
             pairs: stats.pairs,
             expert_flops_vs_top_k: stats.expert_flops_vs_top_k,
             starved_tokens: stats.starved_tokens,
@@ -343,10 +397,11 @@ fn layer_modes(ctx: &Context, config: OmniMoeConfig, args: &RoutingBenchArgs) ->
             experts_unused: unused,
         };
         println!(
-            "layer {:14} budget {:>6}: {:.4} ms staged GPU (routing {:.4}, experts {:.4}), {} pairs \
+            "layer {:14} budget {:>6}: {:.4} ms GPU, staged {:.4} (routing {:.4}, experts {:.4}), {} pairs \
              ({:.2}× top-K), {} starved tokens, up to {} experts a token",
             row.mode,
             row.budget.map_or("K".into(), |b| format!("{b}")),
+            row.gpu_ms,
             row.staged_gpu_ms,
             row.selection_ms,
             row.expert_stage_ms,
@@ -355,6 +410,7 @@ fn layer_modes(ctx: &Context, config: OmniMoeConfig, args: &RoutingBenchArgs) ->
             row.starved_tokens,
             row.max_experts_per_token
         );
+        println!("    stages: {:?}", row.stages);
         rows.push(row);
     }
     Ok(rows)
@@ -369,7 +425,11 @@ fn quality(path: &PathBuf) -> Result<Vec<QualityRow>> {
     let (t, x) = file.tokens("input", w.config.hidden_size)?;
     let k = w.config.num_experts_per_token as f64;
     let top_k = cpu::forward(&w, &x)?.output;
-    let norm = top_k.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt();
+    let norm = top_k
+        .iter()
+        .map(|v| (*v as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
     let name = path
         .file_stem()
         .map_or("weights".into(), |s| s.to_string_lossy().into_owned());
@@ -412,7 +472,10 @@ fn quality(path: &PathBuf) -> Result<Vec<QualityRow>> {
     Ok(rows)
 }
 
-fn plot(path: &PathBuf, rows: &[QualityRow]) -> std::result::Result<(), Box<dyn std::error::Error>> {
+fn plot(
+    path: &PathBuf,
+    rows: &[QualityRow],
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
     use plotters::prelude::*;
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -453,7 +516,10 @@ fn plot(path: &PathBuf, rows: &[QualityRow]) -> std::result::Result<(), Box<dyn 
             .draw_series(LineSeries::new(line.clone(), style))?
             .label(format!("{weights}, {mode}"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-        chart.draw_series(line.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))?;
+        chart.draw_series(
+            line.iter()
+                .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
+        )?;
     }
     chart
         .configure_series_labels()

@@ -32,7 +32,7 @@ mod routed;
 use dense::RowBlocks;
 
 pub(crate) use record::Scratch;
-pub use routed::RoutedHostOutput;
+pub use routed::{PreparedRouted, RoutedHostOutput};
 
 /// Storage type of activations and weights on the GPU. Accumulation is always f32.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

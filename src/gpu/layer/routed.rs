@@ -2,7 +2,9 @@
 //! product-key candidate of each token (`router_candidates`), unified routing's budgeted top-c per group
 //! (`route_select`), and the ragged expert stage (0 .. K'² experts a token).
 
+use super::super::recorder::Frozen;
 use super::super::stages::ScatterScratch;
+use super::super::Timing;
 use super::*;
 use crate::routing::{Routed, Routing, RoutingMode};
 
@@ -17,9 +19,75 @@ pub struct RoutedHostOutput {
     pub routed: Routed,
 }
 
+/// A routed forward of one input made once ([`OmniMoeLayer::prepare_routed`]).
+pub struct PreparedRouted<'l, 'c> {
+    layer: &'l OmniMoeLayer<'c>,
+    tokens: usize,
+    output: wgpu::Buffer,
+    chunks: Vec<ChunkBuffers>,
+    frozen: Frozen,
+    _input: wgpu::Buffer,
+    _scratch: std::sync::Arc<Scratch>,
+}
+
+impl PreparedRouted<'_, '_> {
+    /// Queues the forward (the selection's state reset first); with `timing` (and the feature) the GPU
+    /// times to read once it completes.
+    pub fn run(&self, timing: Timing) -> Result<Option<PassTimes>> {
+        let ctx = self.layer.ctx;
+        ctx.check_alive()?;
+        for b in &self.chunks {
+            ctx.queue
+                .write_buffer(&b.state, 0, bytemuck::cast_slice(&b.state_words));
+        }
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("omnimoe routed forward"),
+            });
+        let times = self.frozen.encode(ctx, &mut encoder, timing);
+        ctx.queue.submit([encoder.finish()]);
+        Ok(times)
+    }
+
+    /// Reads the last run's output and pairs back to the host.
+    pub async fn read(&self) -> Result<RoutedHostOutput> {
+        let ctx = self.layer.ctx;
+        let mut routed = Routed {
+            offsets: vec![0],
+            ..Default::default()
+        };
+        for b in &self.chunks {
+            let offsets = buffers::read_u32(ctx, &b.offsets, 0, b.tokens + 1).await?;
+            let pairs = offsets[b.tokens] as usize;
+            let base = routed.experts.len() as u32;
+            routed
+                .offsets
+                .extend(offsets[1..].iter().map(|&o| base + o));
+            routed
+                .experts
+                .extend(buffers::read_u32(ctx, &b.pair_experts, 0, pairs).await?);
+            routed
+                .scores
+                .extend(buffers::read_f32(ctx, &b.pair_scores, 0, pairs).await?);
+        }
+        let h = self.layer.config.hidden_size;
+        let output = buffers::read_f32(ctx, &self.output, 0, self.tokens * h).await?;
+        crate::io::check_overflow("output", &output)?;
+        Ok(RoutedHostOutput {
+            tokens: self.tokens,
+            output,
+            routed,
+        })
+    }
+}
+
 /// The buffers of one chunk's selection.
 struct ChunkBuffers {
+    t0: usize,
     tokens: usize,
+    /// The selection's starting state (`stages::route_state`), written before each run.
+    state_words: Vec<u32>,
     pairs: u64,
     cand_scores: wgpu::Buffer,
     cand_experts: wgpu::Buffer,
@@ -44,7 +112,7 @@ struct ExpertChoiceScratch {
     keep: wgpu::Buffer,
 }
 
-impl OmniMoeLayer<'_> {
+impl<'c> OmniMoeLayer<'c> {
     /// Host to host with `routing`: uploads `x` `[T, H]`, runs the layer and reads back the output and the
     /// pairs. Token choice without a mask is [`Self::forward_host`]; unified routing, expert choice (and
     /// token choice with a mask) select on the GPU from each token's K'² candidates (K'² ≤
@@ -91,6 +159,54 @@ impl OmniMoeLayer<'_> {
             },
             RoutingMode::ExpertChoice | RoutingMode::Unified => routing.clone(),
         };
+        self.ctx.check_alive()?;
+        let device = &self.ctx.device;
+        let scopes = [
+            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
+            device.push_error_scope(wgpu::ErrorFilter::Validation),
+            device.push_error_scope(wgpu::ErrorFilter::Internal),
+        ];
+        let prepared = self.prepare_routed(x, &routing);
+        let times = match &prepared {
+            Ok(p) => p.run(if timestamps {
+                Timing::PerStage
+            } else {
+                Timing::Off
+            }),
+            Err(_) => Ok(None),
+        };
+        for scope in scopes.into_iter().rev() {
+            if let Some(e) = scope.pop().await {
+                return Err(gpu_error(e));
+            }
+        }
+        let prepared = prepared?;
+        let times = times?;
+        self.ctx.check_alive()?;
+        Ok((prepared.read().await?, times))
+    }
+
+    /// A routed forward of `x` made once: its buffers and its recording, to run again and again with no
+    /// host work but resetting the selection's state ([`PreparedRouted::run`]). Every mode goes through
+    /// the GPU's selection (token choice as groups of one token with budget K).
+    pub fn prepare_routed<'l>(
+        &'l self,
+        x: &[f32],
+        routing: &Routing,
+    ) -> Result<PreparedRouted<'l, 'c>> {
+        let c = self.config;
+        let (h, k) = (c.hidden_size, c.num_experts_per_token);
+        let t = check_input(x, h)?;
+        routing.validate(t)?;
+        let routing = match routing.mode {
+            RoutingMode::TokenChoice => Routing {
+                mode: RoutingMode::Unified,
+                budget: Some(k as f64),
+                group_tokens: Some(1),
+                ..routing.clone()
+            },
+            RoutingMode::ExpertChoice | RoutingMode::Unified => routing.clone(),
+        };
         let m = (c.axis_k() * c.axis_k()) as u64;
         if m > stages::ROUTE_MAX_CANDIDATES as u64 {
             return Err(Error::Limit {
@@ -120,61 +236,27 @@ impl OmniMoeLayer<'_> {
                 });
             }
         }
-        self.ctx.check_alive()?;
-        let device = &self.ctx.device;
-        let scopes = [
-            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
-            device.push_error_scope(wgpu::ErrorFilter::Validation),
-            device.push_error_scope(wgpu::ErrorFilter::Internal),
-        ];
         let (_, input) = self.upload_input(x)?;
         let output = buffers::storage(self.ctx, "output", (t * h) as u64 * 4);
-        let chunks: Vec<(usize, ChunkBuffers)> = (0..t)
+        let chunks: Vec<ChunkBuffers> = (0..t)
             .step_by(chunk.max(1))
-            .map(|t0| (t0, self.chunk_buffers(&routing, t0, (t - t0).min(chunk), m)))
+            .map(|t0| self.chunk_buffers(&routing, t0, (t - t0).min(chunk), m))
             .collect();
         let scratch = self.scratch(chunk.min(t));
         let mut rec = Recorder::new(self.ctx);
-        for (t0, b) in &chunks {
-            self.record_routed(&mut rec, &input, &output, *t0, b, &routing, &scratch);
+        for b in &chunks {
+            self.record_routed(&mut rec, &input, &output, b, &routing, &scratch);
         }
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("omnimoe routed forward"),
-        });
-        let times = rec.encode(&mut encoder, timestamps);
-        self.ctx.queue.submit([encoder.finish()]);
-        for scope in scopes.into_iter().rev() {
-            if let Some(e) = scope.pop().await {
-                return Err(gpu_error(e));
-            }
-        }
-        self.ctx.check_alive()?;
-        let mut routed = Routed {
-            offsets: vec![0],
-            ..Default::default()
-        };
-        for (_, b) in &chunks {
-            let offsets = buffers::read_u32(self.ctx, &b.offsets, 0, b.tokens + 1).await?;
-            let pairs = offsets[b.tokens] as usize;
-            let base = routed.experts.len() as u32;
-            routed
-                .offsets
-                .extend(offsets[1..].iter().map(|&o| base + o));
-            routed
-                .experts
-                .extend(buffers::read_u32(self.ctx, &b.pair_experts, 0, pairs).await?);
-            routed
-                .scores
-                .extend(buffers::read_f32(self.ctx, &b.pair_scores, 0, pairs).await?);
-        }
-        let output = buffers::read_f32(self.ctx, &output, 0, t * h).await?;
-        crate::io::check_overflow("output", &output)?;
-        let out = RoutedHostOutput {
+        let frozen = rec.freeze();
+        Ok(PreparedRouted {
+            layer: self,
             tokens: t,
             output,
-            routed,
-        };
-        Ok((out, times))
+            chunks,
+            frozen,
+            _input: input,
+            _scratch: scratch,
+        })
     }
 
     /// Blocking [`Self::forward_routed`] for native code.
@@ -244,16 +326,18 @@ impl OmniMoeLayer<'_> {
             budgets.iter().map(|&c| c as u64).sum::<u64>()
         };
         let valid: Vec<u32> = (t0..t0 + nt).map(|x| routing.routed(x) as u32).collect();
+        let state_words = stages::route_state(&budgets);
         let u32s = |label, v: &[u32]| buffers::upload(self.ctx, label, bytemuck::cast_slice(v));
         let s = |label, bytes: u64| buffers::storage(self.ctx, label, bytes.max(4));
         let cand = nt as u64 * m * 4;
         ChunkBuffers {
+            t0,
             tokens: nt,
             pairs,
             cand_scores: s("candidate scores", cand),
             cand_experts: s("candidate experts", cand),
             valid: u32s("routed tokens", &valid),
-            state: u32s("route state", &stages::route_state(&budgets)),
+            state: u32s("route state", &state_words),
             hist: s("route histogram", budgets.len() as u64 * 256 * 4),
             counts: s("pairs per token", nt as u64 * 4),
             offsets: s("pair offsets", (nt as u64 + 1) * 4),
@@ -261,6 +345,7 @@ impl OmniMoeLayer<'_> {
             pair_experts: s("pair experts", pairs * 4),
             pair_scores: s("pair scores", pairs * 4),
             h_pairs: s("pair weights", pairs * 4),
+            state_words,
             expert_choice: expert_choice.then(|| {
                 let buckets = stages::expert_choice_buckets(budgets.len() as u32, n as u32);
                 ExpertChoiceScratch {
@@ -274,14 +359,12 @@ impl OmniMoeLayer<'_> {
         }
     }
 
-    /// Records tokens `t0 .. t0 + b.tokens` of a routed forward.
-    #[allow(clippy::too_many_arguments)]
+    /// Records tokens `b.t0 .. b.t0 + b.tokens` of a routed forward.
     fn record_routed<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
         x: &'a wgpu::Buffer,
         y: &'a wgpu::Buffer,
-        t0: usize,
         b: &'a ChunkBuffers,
         routing: &Routing,
         scratch: &'a Scratch,
@@ -294,7 +377,7 @@ impl OmniMoeLayer<'_> {
             c.num_experts_per_token as u32,
         );
         let (nt, es) = (b.tokens as u64, elem_size(self.f16));
-        let (t0, t32) = (t0 as u64, nt as u32);
+        let (t0, t32) = (b.t0 as u64, nt as u32);
         let x_c = Bind::range(x, t0 * h * es, nt * h * es);
         let y_c = Bind::range(y, t0 * h * 4, nt * h * 4);
         let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
