@@ -418,7 +418,7 @@ fn layer_modes(
 
 /// Relative L2 error of the layer output against fixed top-K on the golden file `path`, for unified
 /// budgets and expert choice at the same pairs per token.
-fn quality(path: &PathBuf) -> Result<Vec<QualityRow>> {
+fn quality(path: &std::path::Path) -> Result<Vec<QualityRow>> {
     let bytes = omnimoe::io::read_file(path)?;
     let file = TensorFile::parse(&bytes)?;
     let w = OmniMoeWeights::from_file(&file, &LoadOptions::default())?;
