@@ -226,10 +226,55 @@ fn router_candidates_match_the_cpu() {
         let mut rec = Recorder::new(ctx);
         let all = Bind::all;
         let dims = (t as u32, r as u32, k as u32);
-        stages::router_candidates(&mut rec, dims, all(&eb), all(&sb), all(&ib));
+        stages::router_candidates(&mut rec, dims, all(&eb), all(&sb), all(&ib), None);
         submit(ctx, rec);
         assert_eq!(read_f32(ctx, &sb, t * m), want_s, "T {t} R {r} K {k}");
         assert_eq!(read_u32(ctx, &ib, t * m), want_e, "T {t} R {r} K {k}");
+    }
+    // By rank from the raw logits, normalising first: against the CPU's normalise then candidates.
+    for (t, r, k) in [(33, 16, 8), (20, 64, 16), (7, 100, 12)] {
+        assert!(stages::candidates_by_rank(r as u32, k as u32));
+        let mut rng = SplitMix64::new(r as u64 + 1);
+        let z: Vec<f32> = (0..t * 2 * r).map(|_| rng.uniform(-3.0, 3.0)).collect();
+        let mean: Vec<f32> = (0..2 * r).map(|_| rng.uniform(-0.3, 0.3)).collect();
+        let var: Vec<f32> = (0..2 * r).map(|_| rng.uniform(0.5, 2.0)).collect();
+        let mut ell = vec![0.0; z.len()];
+        cpu::router_normalise(&z, &mean, &var, &mut ell);
+        let (want_s, want_e) = cpu::router_candidates(&ell, r, k);
+        let m = want_s.len() / t;
+        let (zb, mb, vb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
+        let sb = buffers::storage(ctx, "s", (t * m) as u64 * 4);
+        let ib = buffers::storage(ctx, "i", (t * m) as u64 * 4);
+        let mut rec = Recorder::new(ctx);
+        let all = Bind::all;
+        let dims = (t as u32, r as u32, k as u32);
+        let norm = Some((all(&mb), all(&vb)));
+        stages::router_candidates(&mut rec, dims, all(&zb), all(&sb), all(&ib), norm);
+        submit(ctx, rec);
+        // f32 normalising against the CPU's f64: the same candidates with scores within 1e-5, best
+        // first (candidates less than that apart may swap places).
+        let (gs, ge) = (read_f32(ctx, &sb, t * m), read_u32(ctx, &ib, t * m));
+        for tok in 0..t {
+            let row = tok * m..(tok + 1) * m;
+            let mut got: Vec<(u32, f32)> = row.clone().map(|i| (ge[i], gs[i])).collect();
+            let mut want: Vec<(u32, f32)> = row.clone().map(|i| (want_e[i], want_s[i])).collect();
+            assert!(
+                gs[row.clone()].windows(2).all(|w| w[0] >= w[1]),
+                "token {tok}: not best first"
+            );
+            got.sort_by_key(|p| p.0);
+            want.sort_by_key(|p| p.0);
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.0, w.0, "T {t} R {r} K {k} token {tok}: candidates");
+                assert!(
+                    (g.1 - w.1).abs() <= 1e-5,
+                    "token {tok} expert {}: {} vs {}",
+                    g.0,
+                    g.1,
+                    w.1
+                );
+            }
+        }
     }
 }
 

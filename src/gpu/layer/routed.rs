@@ -386,9 +386,15 @@ impl<'c> OmniMoeLayer<'c> {
         self.record_gate_up(rec, t32, x_c, act, z, scratch);
         let all = Bind::all;
         let (mean, var) = (all(&self.mean), all(&self.var));
-        stages::router_normalise(rec, (t32, r as u32), z, mean, var, ell);
         let (scores, experts) = (all(&b.cand_scores), all(&b.cand_experts));
-        stages::router_candidates(rec, (t32, r as u32, k), ell, scores, experts);
+        let dims = (t32, r as u32, k);
+        if stages::candidates_by_rank(r as u32, k) {
+            let normalise = Some((mean, var));
+            stages::router_candidates(rec, dims, z, scores, experts, normalise);
+        } else {
+            stages::router_normalise(rec, (t32, r as u32), z, mean, var, ell);
+            stages::router_candidates(rec, dims, ell, scores, experts, None);
+        }
         let m = c.axis_k() as u32;
         let s = routing.group_tokens.unwrap_or(b.tokens).max(1) as u32;
         let buffers = stages::RouteBuffers {

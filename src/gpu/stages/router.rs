@@ -179,16 +179,26 @@ pub fn router_topk_with<'a>(
 /// token 256 invocations of 4 candidates).
 pub const ROUTE_MAX_CANDIDATES: u32 = 1024;
 
+/// Whether [`router_candidates`] ranks (R ≤ 128, K'² ≤ 256: the `by_rank` entry point, which can also
+/// normalise the raw logits) rather than sorts.
+pub fn candidates_by_rank(r: u32, k: u32) -> bool {
+    let kp = r.min(k);
+    r <= 128 && kp * kp <= 256
+}
+
 /// router_candidates: all K'² product-key candidates of each token (K' = min(R, K)), best first (ascending
-/// expert on ties), from `ell` [t, 2r] into `scores` and `experts` [t, K'²]: router_topk's sorting kernel
-/// asked for K'² of them. The CPU twin is [`crate::cpu::router_candidates`]. K'² ≤
+/// expert on ties), from `input` [t, 2r] into `scores` and `experts` [t, K'²]: router_topk asked for K'²
+/// of them (with K = K'², every candidate row holds K'). By rank where [`candidates_by_rank`], which with
+/// `normalise` = (mean, var) reads the raw logits z and normalises first; else by sorting the
+/// log-probabilities ℓ (no `normalise`). The CPU twin is [`crate::cpu::router_candidates`]. K'² ≤
 /// [`ROUTE_MAX_CANDIDATES`].
 pub fn router_candidates<'a>(
     rec: &mut Recorder<'a>,
     (t, r, k): (u32, u32, u32),
-    ell: Bind<'a>,
+    input: Bind<'a>,
     scores: Bind<'a>,
     experts: Bind<'a>,
+    normalise: Option<(Bind<'a>, Bind<'a>)>,
 ) {
     let kp = r.min(k);
     let m = kp * kp;
@@ -198,15 +208,35 @@ pub fn router_candidates<'a>(
         "the router sorts at most {MAX_ROUTER_AXIS} per axis"
     );
     let (axis_pow2, cand_pow2) = (r.next_power_of_two(), m.next_power_of_two());
-    // With K = K'², every candidate row holds K' (K'²/(a+1) ≥ K'), so all K'² are sorted and written.
     let params = [t, r, m, kp, axis_pow2, cand_pow2, m];
+    let mut binds = vec![(1, input), (2, scores), (3, experts)];
+    let label = "router_candidates";
+    if candidates_by_rank(r, k) {
+        let mut v = Variant::default();
+        if let Some((mean, var)) = normalise {
+            v = v.with("NORMALISE");
+            binds.extend([(4, mean), (5, var)]);
+        }
+        rec.dispatch(
+            label,
+            "router_topk",
+            "by_rank",
+            &v,
+            &params,
+            binds,
+            rec.fold(t),
+        );
+        return;
+    }
+    assert!(
+        normalise.is_none(),
+        "router_candidates normalises only by rank"
+    );
     let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
     let mut v = Variant::default().constant("WG", wg);
     if axis_pow2 > 1024 {
         v = v.with("AXIS2048");
     }
-    let binds = vec![(1, ell), (2, scores), (3, experts)];
-    let label = "router_candidates";
     rec.dispatch(
         label,
         "router_topk",
