@@ -2,8 +2,8 @@
 // the kept pairs compacted per token. CPU twin: cpu/route_select.rs (`route_select`, unified mode, then
 // `routed_from_mask`).
 //
-// Elements: the M candidates of every token, `scores` [T, M] f32 and `experts` [T, M] u32, sorted
-// best-first per token by the router (ascending expert on equal scores). Group g holds tokens
+// Elements: the M candidates of every token, `scores` [T, M] f32 and `experts` [T, M] u32, in ascending
+// expert order per token (router_candidates; a dense router's columns). Group g holds tokens
 // g·S .. min(T, (g+1)·S); element i = (t − g·S)·M + j of the group has a 56-bit key: the score's
 // order-preserving bits (0 for a masked token) above 0xFFFFFF − i. Keys are distinct, and a larger key
 // goes first: score descending, then token ascending, then expert ascending. Group g keeps its c_g
@@ -14,8 +14,11 @@
 //   reaches the budget left joins the prefix, and the bins are cleared). After them the prefix is the
 //   c-th largest key, and an element is kept iff its key ≥ the prefix.
 // - `count`: kept candidates per token; a scan (expert_scan) makes the offsets [T + 1];
-// - `compact`: each token's kept candidates, in candidate order, at offsets[t] .. of `pair_experts` and
-//   `pair_scores`.
+// - `compact`: each token's kept candidates in candidate (expert) order at offsets[t] .. of the staged
+//   pairs, with their token;
+// - `order`: each token's pairs best first (ascending expert on equal scores) into `pair_experts` and
+//   `pair_scores`: one invocation per pair ranks it among its token's (a loop of at most M: lavapipe's
+//   llvmpipe stops any loop after 65535 iterations).
 // Group state (4 u32 each, set by the host): prefix key high 32 bits, low 24 bits, budget left, and a
 // phase: 0 keeps nothing (c_g = 0), 1 selecting, 2 done (a pass found a bin kept whole: the prefix with
 // zeros below is the threshold, and the later passes return at once).
@@ -70,8 +73,17 @@ struct Params {
 #if COMPACT
 @group(0) @binding(5) var<storage, read> offsets: array<u32>;
 @group(0) @binding(6) var<storage, read> experts: array<u32>;
-@group(0) @binding(7) var<storage, read_write> pair_experts: array<u32>;
-@group(0) @binding(8) var<storage, read_write> pair_scores: array<f32>;
+@group(0) @binding(7) var<storage, read_write> staged_experts: array<u32>;
+@group(0) @binding(8) var<storage, read_write> staged_scores: array<f32>;
+@group(0) @binding(9) var<storage, read_write> pair_tokens: array<u32>;
+#endif
+#if ORDER
+@group(0) @binding(5) var<storage, read> offsets: array<u32>;
+@group(0) @binding(7) var<storage, read> staged_experts: array<u32>;
+@group(0) @binding(8) var<storage, read> staged_scores: array<f32>;
+@group(0) @binding(9) var<storage, read> pair_tokens: array<u32>;
+@group(0) @binding(10) var<storage, read_write> pair_experts: array<u32>;
+@group(0) @binding(11) var<storage, read_write> pair_scores: array<f32>;
 #endif
 
 const WG: u32 = 256u;
@@ -422,10 +434,38 @@ fn compact(
     for (var q = 0u; q < per; q++) {
         if ((bits & (1u << q)) != 0u) {
             let j = per * li + q;
-            pair_experts[at] = experts[t * p.m + j];
-            pair_scores[at] = scores[t * p.m + j];
+            staged_experts[at] = experts[t * p.m + j];
+            staged_scores[at] = scores[t * p.m + j];
+            pair_tokens[at] = t;
             at += 1u;
         }
     }
+}
+#endif
+
+#if ORDER
+// Each kept pair's place among its token's: best first, the lower expert first on equal scores (pairs
+// are staged in expert order). One invocation per pair, over at most the token's pairs.
+@compute @workgroup_size(WG)
+fn order(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let i = (wid.x + wid.y * nwg.x) * WG + li;
+    if (i >= offsets[p.t]) {
+        return;
+    }
+    let t = pair_tokens[i];
+    let first = offsets[t];
+    let end = offsets[t + 1u];
+    let v = staged_scores[i];
+    var rank = 0u;
+    for (var q = first; q < end; q++) {
+        let w = staged_scores[q];
+        rank += select(0u, 1u, w > v || (w == v && q < i));
+    }
+    pair_experts[first + rank] = staged_experts[i];
+    pair_scores[first + rank] = v;
 }
 #endif

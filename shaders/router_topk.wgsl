@@ -57,6 +57,36 @@ var<workgroup> top_v: array<f32, 256>;
 var<workgroup> top_i: array<u32, 256>;
 var<workgroup> row_start: array<u32, 128>;
 
+#if ALL
+// ALL (the routing modes' candidates): with the K' best of each axis in top_v / top_i, writes every one
+// of the K'² candidates (a, b) to slot ι(a)·K' + ι(b) of the token's row of K'², where ι ranks a chosen
+// index among its axis' chosen indices: the row is in ascending expert id order (e = i·R + j), so no
+// sort of the candidates. `id_rank` holds ι for both axes (y at MAX_KP).
+var<workgroup> id_rank: array<u32, 256>;
+
+fn write_all_candidates(t: u32, li: u32, wg: u32) {
+    for (var s = li; s < 2u * p.kp; s += wg) {
+        let axis = s / p.kp;
+        let a = s % p.kp;
+        let mine = top_i[axis * MAX_KP + a];
+        var rank = 0u;
+        for (var q = 0u; q < p.kp; q++) {
+            rank += select(0u, 1u, top_i[axis * MAX_KP + q] < mine);
+        }
+        id_rank[axis * MAX_KP + a] = rank;
+    }
+    workgroupBarrier();
+    let m = p.kp * p.kp;
+    for (var c = li; c < m; c += wg) {
+        let a = c / p.kp;
+        let b = c % p.kp;
+        let slot = t * m + id_rank[a] * p.kp + id_rank[MAX_KP + b];
+        scores[slot] = top_v[a] + top_v[MAX_KP + b];
+        indices[slot] = top_i[a] * p.r + top_i[MAX_KP + b];
+    }
+}
+#endif
+
 // Whether (va, ia) goes before (vb, ib) in best-first order.
 fn before(va: f32, ia: u32, vb: f32, ib: u32) -> bool {
     return va > vb || (va == vb && ia < ib);
@@ -115,6 +145,10 @@ fn main(
         }
         workgroupBarrier();
     }
+#if ALL
+    write_all_candidates(t, li, WG);
+    return;
+#endif
     if (li == 0u) {
         var acc = 0u;
         for (var q = 0u; q < p.kp; q++) {
@@ -324,6 +358,10 @@ fn by_rank(
         }
     }
     workgroupBarrier();
+#if ALL
+    write_all_candidates(t, li, RANK_WG);
+    return;
+#endif
     // Step 2: the candidates (a, b) with (a+1)(b+1) ≤ K, row a starting at Σ_{q<a} min(K', K/(q+1)).
     if (li < p.kp) {
         var start = 0u;

@@ -212,6 +212,11 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
         s(1024 * 4),
     );
     let (pe, ps) = (s((t * e) as u64 * 4), s((t * e) as u64 * 4));
+    let (se, ss, pt) = (
+        s((t * e) as u64 * 4),
+        s((t * e) as u64 * 4),
+        s((t * e) as u64 * 4),
+    );
     let buckets = stages::expert_choice_buckets(1, e as u32);
     let (keys, count, start, keep) = (
         s((t * e) as u64 * 4),
@@ -242,6 +247,10 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
         sums: all(&sums),
         pair_experts: all(&pe),
         pair_scores: all(&ps),
+        staged_experts: all(&se),
+        staged_scores: all(&ss),
+        pair_tokens: all(&pt),
+        max_pairs: (t * e) as u32,
     };
     let state_ref = &state;
     let set_state = |budgets: Vec<u32>| {

@@ -1,12 +1,12 @@
-//! Every product-key candidate of each token, best first: what the routing modes of [`crate::routing`]
-//! select from (CPU side of the router's candidates output).
+//! Every product-key candidate of each token, in expert id order: what the routing modes of
+//! [`crate::routing`] select from (CPU twin of router_topk.wgsl's ALL variant).
 
 use super::par_rows;
 use super::router_topk::axis_topk;
 
 /// The K'² candidates of each token (K' = min(R, k)) from the log-probabilities `ell` `[T, 2R]`:
-/// `scores` `[T, K'²]` (ℓx[i] + ℓy[j] in f32) and `experts` `[T, K'²]` (i·R + j), by descending score,
-/// ascending expert on ties. The first k of a token are [`super::router_topk`]'s choice.
+/// `scores` `[T, K'²]` (ℓx[i] + ℓy[j] in f32) and `experts` `[T, K'²]` (i·R + j), in ascending expert
+/// id order (the order selections break ties in). The K'-best of each axis are [`super::axis_topk`]'s.
 pub fn router_candidates(ell: &[f32], r: usize, k: usize) -> (Vec<f32>, Vec<u32>) {
     let kp = r.min(k);
     let m = kp * kp;
@@ -21,7 +21,7 @@ pub fn router_candidates(ell: &[f32], r: usize, k: usize) -> (Vec<f32>, Vec<u32>
                     out[a * kp + b] = (lx[i as usize] + ly[j as usize], i * r as u32 + j);
                 }
             }
-            out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            out.sort_by_key(|c| c.1);
         }
     });
     cand.into_iter().unzip()

@@ -108,6 +108,17 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         v().constant("WG", 256).with("AXIS2048"),
     ));
     out.push(("router_topk", "by_rank", v()));
+    // Every candidate, for the routing modes.
+    out.push(("router_topk", "by_rank", v().with("ALL")));
+    out.push(("router_topk", "by_rank", v().with("ALL").with("NORMALISE")));
+    for wg in [32, 256] {
+        out.push(("router_topk", "main", v().constant("WG", wg).with("ALL")));
+    }
+    out.push((
+        "router_topk",
+        "main",
+        v().constant("WG", 256).with("AXIS2048").with("ALL"),
+    ));
     out.push(("router_topk", "by_rank", v().with("NORMALISE")));
     out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));
     out.push(("router_topk", "by_subgroup", v().with("SUBGROUP")));

@@ -99,6 +99,9 @@ struct ChunkBuffers {
     sums: wgpu::Buffer,
     pair_experts: wgpu::Buffer,
     pair_scores: wgpu::Buffer,
+    staged_experts: wgpu::Buffer,
+    staged_scores: wgpu::Buffer,
+    pair_tokens: wgpu::Buffer,
     h_pairs: wgpu::Buffer,
     /// Expert choice's counting sort and kept flags.
     expert_choice: Option<ExpertChoiceScratch>,
@@ -344,6 +347,9 @@ impl<'c> OmniMoeLayer<'c> {
             sums: s("scan sums", 1024 * 4),
             pair_experts: s("pair experts", pairs * 4),
             pair_scores: s("pair scores", pairs * 4),
+            staged_experts: s("staged pair experts", pairs * 4),
+            staged_scores: s("staged pair scores", pairs * 4),
+            pair_tokens: s("pair tokens", pairs * 4),
             h_pairs: s("pair weights", pairs * 4),
             state_words,
             expert_choice: expert_choice.then(|| {
@@ -408,6 +414,10 @@ impl<'c> OmniMoeLayer<'c> {
             sums: all(&b.sums),
             pair_experts: all(&b.pair_experts),
             pair_scores: all(&b.pair_scores),
+            staged_experts: all(&b.staged_experts),
+            staged_scores: all(&b.staged_scores),
+            pair_tokens: all(&b.pair_tokens),
+            max_pairs: b.pairs.max(1) as u32,
         };
         match &b.expert_choice {
             Some(e) => {

@@ -21,7 +21,7 @@ pub const ROUTE_MAX_GROUP_ELEMENTS: u64 = 1 << 24;
 
 /// The buffers of [`route_select`].
 pub struct RouteBuffers<'a> {
-    /// Candidate scores `[T, M]` f32, best first per token.
+    /// Candidate scores `[T, M]` f32, in ascending expert order per token.
     pub scores: Bind<'a>,
     /// Candidate experts `[T, M]` u32.
     pub experts: Bind<'a>,
@@ -37,10 +37,19 @@ pub struct RouteBuffers<'a> {
     pub offsets: Bind<'a>,
     /// 1024 u32 of scan scratch.
     pub sums: Bind<'a>,
-    /// The kept pairs' experts and scores (room for every kept pair).
+    /// The kept pairs' experts, best first per token (room for every kept pair).
     pub pair_experts: Bind<'a>,
     /// The kept pairs' scores.
     pub pair_scores: Bind<'a>,
+    /// The kept pairs in candidate order before `order` sorts them: experts, scores and tokens (as
+    /// large as `pair_experts`).
+    pub staged_experts: Bind<'a>,
+    /// See `staged_experts`.
+    pub staged_scores: Bind<'a>,
+    /// See `staged_experts`.
+    pub pair_tokens: Bind<'a>,
+    /// Room of the pair buffers, in pairs: at least every kept pair.
+    pub max_pairs: u32,
 }
 
 /// The group state [`route_select`] starts from: c_g pairs kept by group g (for
@@ -53,7 +62,8 @@ pub fn route_state(budgets: &[u32]) -> Vec<u32> {
 }
 
 /// route_select: for `t` tokens of `m` candidates in groups of `s` tokens, each group's c_g best pairs
-/// (the state's budgets), compacted per token in candidate order.
+/// (the state's budgets), compacted per token best first. The candidates of a token come in ascending
+/// expert order (ties are broken by token, then expert).
 pub fn route_select<'a>(rec: &mut Recorder<'a>, (t, m, s): (u32, u32, u32), b: RouteBuffers<'a>) {
     if t == 0 {
         return;
@@ -114,8 +124,9 @@ fn route_compact<'a>(
         (1, b.scores),
         (5, b.offsets),
         (6, b.experts),
-        (7, b.pair_experts),
-        (8, b.pair_scores),
+        (7, b.staged_experts),
+        (8, b.staged_scores),
+        (9, b.pair_tokens),
     ]);
     let compact = tokens.with("COMPACT");
     rec.dispatch(
@@ -127,6 +138,17 @@ fn route_compact<'a>(
         binds,
         rec.fold(t),
     );
+    let binds = vec![
+        (5, b.offsets),
+        (7, b.staged_experts),
+        (8, b.staged_scores),
+        (9, b.pair_tokens),
+        (10, b.pair_experts),
+        (11, b.pair_scores),
+    ];
+    let order = Variant::default().with("ORDER");
+    let wgs = rec.fold(b.max_pairs.div_ceil(256).max(1));
+    rec.dispatch(label, label, "order", &order, &params, binds, wgs);
 }
 
 /// Expert choice's scratch beyond [`RouteBuffers`], for `t·m` candidates in `buckets` = groups·N + 1
@@ -151,7 +173,7 @@ pub fn expert_choice_buckets(groups: u32, n: u32) -> u64 {
 
 /// route_expert_choice: for `t` tokens of `m` candidates in groups of `s` tokens over `n` experts, each
 /// expert's `capacity` best tokens of each group (the state's third word), compacted per token in
-/// candidate order. The candidates are sorted by (group, expert) with the counting sort, then ranked
+/// best first. The candidates are sorted by (group, expert) with the counting sort, then ranked
 /// within each bucket.
 pub fn route_expert_choice<'a>(
     rec: &mut Recorder<'a>,

@@ -175,20 +175,20 @@ pub fn router_topk_with<'a>(
     }
 }
 
-/// Most candidates per token the routing modes take on the GPU (`shaders/route_select.wgsl` gives each
-/// token 256 invocations of 4 candidates).
-pub const ROUTE_MAX_CANDIDATES: u32 = 1024;
+/// Most candidates per token the routing modes take on the GPU (K'² ≤ this: `route_select` gives each
+/// token 256 invocations of up to 32 candidates).
+pub const ROUTE_MAX_CANDIDATES: u32 = 8192;
 
-/// Whether [`router_candidates`] ranks (R ≤ 128, K'² ≤ 256: the `by_rank` entry point, which can also
-/// normalise the raw logits) rather than sorts.
-pub fn candidates_by_rank(r: u32, k: u32) -> bool {
-    let kp = r.min(k);
-    r <= 128 && kp * kp <= 256
+/// Whether [`router_candidates`] finds each axis' K' best by rank (R ≤ 128: the `by_rank` entry point,
+/// which can also normalise the raw logits) rather than by sorting.
+pub fn candidates_by_rank(r: u32, _k: u32) -> bool {
+    r <= 128
 }
 
-/// router_candidates: all K'² product-key candidates of each token (K' = min(R, K)), best first (ascending
-/// expert on ties), from `input` [t, 2r] into `scores` and `experts` [t, K'²]: router_topk asked for K'²
-/// of them (with K = K'², every candidate row holds K'). By rank where [`candidates_by_rank`], which with
+/// router_candidates: all K'² product-key candidates of each token (K' = min(R, K)) from `input`
+/// [t, 2r] into `scores` and `experts` [t, K'²], in ascending expert id order (the order every selection
+/// breaks ties in; no sort of the candidates: the ALL variant of router_topk places each (a, b) by the
+/// ranks of its indices). The axes' K' best are found by rank where [`candidates_by_rank`], which with
 /// `normalise` = (mean, var) reads the raw logits z and normalises first; else by sorting the
 /// log-probabilities ℓ (no `normalise`). The CPU twin is [`crate::cpu::router_candidates`]. K'² ≤
 /// [`ROUTE_MAX_CANDIDATES`].
@@ -207,12 +207,13 @@ pub fn router_candidates<'a>(
         r <= MAX_ROUTER_AXIS,
         "the router sorts at most {MAX_ROUTER_AXIS} per axis"
     );
-    let (axis_pow2, cand_pow2) = (r.next_power_of_two(), m.next_power_of_two());
-    let params = [t, r, m, kp, axis_pow2, cand_pow2, m];
+    let axis_pow2 = r.next_power_of_two();
+    // No candidate rows or sort: `cand` 0.
+    let params = [t, r, m, kp, axis_pow2, 0, 0];
     let mut binds = vec![(1, input), (2, scores), (3, experts)];
     let label = "router_candidates";
     if candidates_by_rank(r, k) {
-        let mut v = Variant::default();
+        let mut v = Variant::default().with("ALL");
         if let Some((mean, var)) = normalise {
             v = v.with("NORMALISE");
             binds.extend([(4, mean), (5, var)]);
@@ -232,8 +233,8 @@ pub fn router_candidates<'a>(
         normalise.is_none(),
         "router_candidates normalises only by rank"
     );
-    let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
-    let mut v = Variant::default().constant("WG", wg);
+    let wg = (axis_pow2 / 2).clamp(32, 256);
+    let mut v = Variant::default().constant("WG", wg).with("ALL");
     if axis_pow2 > 1024 {
         v = v.with("AXIS2048");
     }
