@@ -88,6 +88,7 @@ async fn gemm_matches_cpu() {
                 Bind::all(&bb),
                 Bind::all(&cb),
                 ep,
+                stages::Columns::ALL,
             );
             submit(&ctx, rec);
             let got = buffers::read_f32(&ctx, &cb, 0, out).await.unwrap();
@@ -365,4 +366,173 @@ async fn demo_run_checks_against_the_cpu() {
     let v = omnimoe_web::run(&options, None).await.unwrap();
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["load"].as_array().unwrap().len(), 100);
+}
+
+/// Random candidates of `t` tokens, `m` each: distinct experts below `n` in ascending order, scores on a
+/// coarse grid (ties), as router_candidates writes them.
+fn route_candidates(t: usize, m: usize, n: usize, seed: u64) -> (Vec<f32>, Vec<u32>) {
+    let mut rng = SplitMix64::new(seed);
+    let (mut scores, mut experts) = (Vec::new(), Vec::new());
+    for _ in 0..t {
+        let mut ids: Vec<u32> = (0..n as u32).collect();
+        for i in 0..m {
+            let j = i + (rng.next_u64() as usize % (n - i));
+            ids.swap(i, j);
+        }
+        let mut row: Vec<u32> = ids[..m].to_vec();
+        row.sort();
+        for e in row {
+            scores.push(-((rng.uniform(0.0, 6.0) * 2.0).round() / 2.0));
+            experts.push(e);
+        }
+    }
+    (scores, experts)
+}
+
+#[wasm_bindgen_test]
+async fn routing_selections_match_the_cpu_oracle() {
+    use omnimoe::routing::{Routing, RoutingMode};
+    let ctx = ctx().await;
+    for &(t, m, expert_choice, group, budget) in &[
+        (40usize, 16usize, false, None, 3.0f64),
+        (64, 64, false, Some(16usize), 10.0),
+        (37, 30, true, Some(7), 2.0),
+        (50, 64, true, None, 4.0),
+    ] {
+        let n = 2 * m + 5;
+        let (scores, experts) = route_candidates(t, m, n, t as u64);
+        let routing = Routing {
+            mode: if expert_choice {
+                RoutingMode::ExpertChoice
+            } else {
+                RoutingMode::Unified
+            },
+            budget: Some(budget),
+            group_tokens: group,
+            mask: Some((0..t).map(|x| x % 5 != 3).collect()),
+            ..Default::default()
+        };
+        let keep = cpu::route_select(&scores, &experts, m, &routing, 4, n);
+        let want = cpu::routed_from_mask(&scores, &experts, m, &keep);
+        let s = group.unwrap_or(t);
+        let budgets: Vec<u32> = routing
+            .groups(t)
+            .map(|(g0, g1)| {
+                let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
+                if expert_choice {
+                    routing.capacity_for(valid, 4, n) as u32
+                } else {
+                    routing.pairs_for(valid, 4).min(valid * m) as u32
+                }
+            })
+            .collect();
+        let valid: Vec<u32> = (0..t).map(|x| routing.routed(x) as u32).collect();
+        let (sb, eb, vb) = (
+            up(&ctx, &scores),
+            up_u32(&ctx, &experts),
+            up_u32(&ctx, &valid),
+        );
+        let state = up_u32(&ctx, &stages::route_state(&budgets));
+        let room = (t * m) as u64 * 4;
+        let s_ = |l| buffers::storage(&ctx, l, room);
+        let (pe, ps, se, ss, pt, keys, keepb) = (
+            s_("pe"),
+            s_("ps"),
+            s_("se"),
+            s_("ss"),
+            s_("pt"),
+            s_("keys"),
+            s_("keep"),
+        );
+        let hist = buffers::storage(&ctx, "hist", budgets.len() as u64 * 1024);
+        let counts = buffers::storage(&ctx, "counts", t as u64 * 4);
+        let offsets = buffers::storage(&ctx, "offsets", (t as u64 + 1) * 4);
+        let sums = buffers::storage(&ctx, "sums", 4096);
+        let buckets = stages::expert_choice_buckets(budgets.len() as u32, n as u32);
+        let count = buffers::storage(&ctx, "bucket count", buckets * 4);
+        let start = buffers::storage(&ctx, "bucket start", (buckets + 1) * 4);
+        let scatter = ScatterScratch::new(&ctx, (t * m) as u32);
+        let all = Bind::all;
+        let b = stages::RouteBuffers {
+            scores: all(&sb),
+            experts: all(&eb),
+            valid: all(&vb),
+            state: all(&state),
+            hist: all(&hist),
+            counts: all(&counts),
+            offsets: all(&offsets),
+            sums: all(&sums),
+            pair_experts: all(&pe),
+            pair_scores: all(&ps),
+            staged_experts: all(&se),
+            staged_scores: all(&ss),
+            pair_tokens: all(&pt),
+            max_pairs: (t * m) as u32,
+        };
+        let mut rec = Recorder::new(&ctx);
+        if expert_choice {
+            let e = stages::ExpertChoiceBuffers {
+                keys: all(&keys),
+                count: all(&count),
+                bucket_start: all(&start),
+                scatter: &scatter,
+                keep: all(&keepb),
+            };
+            let dims = (t as u32, m as u32, s as u32, n as u32);
+            stages::route_expert_choice(&mut rec, dims, b, e);
+        } else {
+            stages::route_select(&mut rec, (t as u32, m as u32, s as u32), b);
+        }
+        submit(&ctx, rec);
+        let offs = buffers::read_u32(&ctx, &offsets, 0, t + 1).await.unwrap();
+        assert_eq!(offs, want.offsets, "{routing:?}");
+        let pairs = offs[t] as usize;
+        assert_eq!(
+            buffers::read_u32(&ctx, &pe, 0, pairs).await.unwrap(),
+            want.experts
+        );
+        assert_eq!(
+            buffers::read_f32(&ctx, &ps, 0, pairs).await.unwrap(),
+            want.scores
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn routed_layer_matches_the_cpu() {
+    use omnimoe::routing::Routing;
+    let ctx = ctx().await;
+    let bytes = include_bytes!("../../../shared/golden/small.safetensors");
+    let file = TensorFile::parse(bytes).unwrap();
+    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    let (h, k) = (w.config.hidden_size, w.config.num_experts_per_token);
+    let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
+    // One token per group with budget K: the fixed top-K layer's experts.
+    let plain = layer.forward_host(&x).await.unwrap();
+    let decode = Routing {
+        group_tokens: Some(1),
+        ..Routing::unified(k as f64)
+    };
+    let got = layer.forward_routed(&x, &decode).await.unwrap();
+    assert_eq!(got.routed.experts, plain.indices);
+    close("decode output", &got.output, &plain.output, 1e-5, 1e-4);
+    // Unified budgets per group of 16: c pairs each, and the output the CPU gets from the same pairs.
+    for budget in [2.0, 8.0, 12.0] {
+        let routing = Routing {
+            group_tokens: Some(16),
+            ..Routing::unified(budget)
+        };
+        let got = layer.forward_routed(&x, &routing).await.unwrap();
+        for g in 0..4 {
+            let pairs = got.routed.offsets[16 * g + 16] - got.routed.offsets[16 * g];
+            assert_eq!(pairs as f64, budget * 16.0, "group {g}");
+        }
+        let mut sparse = vec![0.0; 64 * h];
+        cpu::expert_branch(&w, &x, &got.routed, &mut sparse);
+        let mut dense = vec![0.0; 64 * h];
+        cpu::dense_swiglu(&w, &x, &mut dense);
+        let want: Vec<f32> = dense.iter().zip(&sparse).map(|(d, s)| d + s).collect();
+        close("routed output", &got.output, &want, 1e-5, 1e-4);
+    }
 }
