@@ -225,7 +225,7 @@ fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
 fn acc_init(r0: u32, c0: u32) -> coop_mat16x16<f32, C> {
 #if ADD
     let ld = out_ld();
-    let o = r0 * ld + p.col0 + c0;
+    let o = r0 * ld + out_col0() + c0;
     return coopLoadT<coop_mat16x16<f32, C>>(&d[o], ld);
 #else
     return coop_mat16x16<f32, C>();
@@ -234,7 +234,7 @@ fn acc_init(r0: u32, c0: u32) -> coop_mat16x16<f32, C> {
 
 fn put(acc: coop_mat16x16<f32, C>, r0: u32, c0: u32) {
     let ld = out_ld();
-    let o = (row_base + r0) * ld + p.col0 + c0;
+    let o = (row_base + r0) * ld + out_col0() + c0;
     coopStoreT(acc, &c[o], ld);
 }
 #endif

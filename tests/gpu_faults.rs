@@ -47,3 +47,22 @@ fn a_destroyed_device_makes_every_call_a_device_lost_error() {
         OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).map(|_| ()),
     );
 }
+
+/// A validation error inside a forward (here: an input buffer of another device, which no up-front check
+/// of ours can see) comes back through the forward's error scopes as a typed error, not a panic; the
+/// layer keeps working afterwards.
+#[test]
+fn a_validation_error_in_a_forward_is_a_typed_error() {
+    let ctx = common::gpu_with(&Default::default());
+    let other = common::gpu_with(&Default::default());
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(32, 48, 256, 8).unwrap(), 3).unwrap();
+    let layer = OmniMoeLayer::new(&ctx, &w, &LayerOptions::default()).unwrap();
+    let x = SplitMix64::new(1).normals(10 * 32);
+    let foreign = omnimoe::gpu::buffers::upload(&other, "x", bytemuck::cast_slice(&x));
+    let out = layer.outputs(10);
+    match pollster::block_on(layer.forward(&foreign, &out, false)) {
+        Err(Error::Gpu(msg)) => assert!(!msg.is_empty()),
+        other => panic!("a buffer of another device: {:?}", other.map(|_| ())),
+    }
+    assert_eq!(layer.forward_host_blocking(&x).unwrap().tokens, 10);
+}

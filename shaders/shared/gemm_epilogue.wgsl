@@ -9,8 +9,8 @@ struct Params {
     split: u32,
     // SPLITK: the K range of workgroup z is [z·kz, min(K, (z+1)·kz)); 0 without split-K.
     kz: u32,
-    // Where this GEMM's N columns lie in the output: columns col0 .. col0 + N of rows ldc wide (0: N). A
-    // weight larger than one binding runs as one GEMM per block of its rows (`Columns` in the host code);
+    // COLS: this GEMM's N columns lie in the output at col0 .. col0 + N of rows ldc wide (0: N). A weight
+    // larger than one binding runs as one GEMM per block of its rows (`Columns` in the host code);
     // `split`, ROUTER's first router column, counts in the output's columns.
     col0: u32,
     ldc: u32,
@@ -59,9 +59,22 @@ fn silu(x: f32) -> f32 {
     return x / (1.0 + exp(-x));
 }
 
-// Width of the output's rows: ldc, or N.
+// Width of the output's rows, and this GEMM's first column in them: with COLS ldc (0: N) and col0, else
+// N and 0 (the whole of C: the code of a weight in one binding stays as it was).
 fn out_ld() -> u32 {
+#if COLS
     return select(p.n, p.ldc, p.ldc != 0u);
+#else
+    return p.n;
+#endif
+}
+
+fn out_col0() -> u32 {
+#if COLS
+    return p.col0;
+#else
+    return 0u;
+#endif
 }
 
 // Writes accumulated element (r, col) = v; `next` is element (r, col + 1), the up half of a SwiGLU pair
@@ -70,7 +83,7 @@ fn store(r: u32, col: u32, v: f32, next: f32) {
     if (r >= p.m || col >= p.n) {
         return;
     }
-    let g = p.col0 + col;
+    let g = out_col0() + col;
     let ld = out_ld();
 #if SWIGLU
 #if ROUTER

@@ -42,6 +42,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         for k in [1024, 1026, 1027] {
             for kind in EPILOGUES {
                 let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (8, 64, k), kind);
+                // COLS: one GEMM per block of a weight's rows.
+                out.push((stage, "main", variant.clone().with("COLS")));
                 out.push((stage, "main", variant));
             }
             let (stage, variant, _) =
@@ -60,7 +62,9 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     }
     for f16 in [false, true] {
         for kind in EPILOGUES {
-            out.push(("gemm_reduce", "main", stages::epilogue_variant(f16, kind)));
+            let v = stages::epilogue_variant(f16, kind);
+            out.push(("gemm_reduce", "main", v.clone().with("COLS")));
+            out.push(("gemm_reduce", "main", v));
         }
         for vec4 in [false, true] {
             let v = || {

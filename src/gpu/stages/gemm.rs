@@ -415,8 +415,11 @@ pub fn gemm<'a>(
         },
         other => other,
     };
-    let (stage, variant, groups) =
+    let (stage, mut variant, groups) =
         gemm_dispatch(&rec.ctx().caps, kernel, (m, n, k), epilogue.kind());
+    if cols != Columns::ALL {
+        variant = variant.with("COLS");
+    }
     let mut binds = vec![(1, a), (2, b), (3, c)];
     let split = epilogue.bind(n, &mut binds);
     rec.dispatch(

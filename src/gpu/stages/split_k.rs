@@ -99,7 +99,10 @@ pub fn gemm_split_k<'a>(
         rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
         m
     };
-    let reduce = epilogue_variant(kernel.is_f16(), epilogue.kind());
+    let mut reduce = epilogue_variant(kernel.is_f16(), epilogue.kind());
+    if cols != Columns::ALL {
+        reduce = reduce.with("COLS");
+    }
     let mut binds = vec![(1, partial), (3, c)];
     let split = epilogue.bind(n, &mut binds);
     let groups = rec.fold((m * n.div_ceil(2)).div_ceil(256));
