@@ -138,6 +138,34 @@ impl Routing {
         (self.budget.unwrap_or(k as f64) * valid as f64).round() as usize
     }
 
+    /// What each group of tokens `t0 .. t0 + nt` (whole groups from `t0` on) may keep, for a layer of
+    /// `k` experts a token over `experts` experts with `m` candidates a token: unified mode's pair budget
+    /// ([`Self::pairs_for`], at most the group's candidates), expert choice's capacity per expert
+    /// ([`Self::capacity_for`]); the GPU selection's per-group input.
+    pub fn group_budgets(
+        &self,
+        t0: usize,
+        nt: usize,
+        k: usize,
+        experts: usize,
+        m: usize,
+    ) -> Vec<u32> {
+        let s = self.group_tokens.unwrap_or(nt).max(1);
+        (t0..t0 + nt)
+            .step_by(s)
+            .map(|g0| {
+                let valid = (g0..(g0 + s).min(t0 + nt))
+                    .filter(|&x| self.routed(x))
+                    .count();
+                if self.mode == RoutingMode::ExpertChoice {
+                    self.capacity_for(valid, k, experts) as u32
+                } else {
+                    self.pairs_for(valid, k).min(valid * m) as u32
+                }
+            })
+            .collect()
+    }
+
     /// Expert choice's capacity for a group of `valid` routed tokens over `experts` experts:
     /// the given one, else ⌈budget · valid / experts⌉ (at least 1).
     pub fn capacity_for(&self, valid: usize, k: usize, experts: usize) -> usize {

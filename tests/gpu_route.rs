@@ -7,9 +7,7 @@ mod common;
 use common::gpu;
 use omnimoe::cpu;
 use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
-use omnimoe::gpu::stages::{
-    self, ExpertChoiceBuffers, Recorder, RouteBuffers, ScatterScratch, Table,
-};
+use omnimoe::gpu::stages::{self, Recorder, RouteScratch, Table};
 use omnimoe::gpu::Context;
 use omnimoe::rng::SplitMix64;
 use omnimoe::routing::{Routed, Routing, RoutingMode};
@@ -76,17 +74,7 @@ fn gpu_select(
     let t = scores.len() / m;
     let s = routing.group_tokens.unwrap_or(t).max(1);
     let expert_choice = routing.mode == RoutingMode::ExpertChoice;
-    let budgets: Vec<u32> = routing
-        .groups(t)
-        .map(|(g0, g1)| {
-            let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
-            if expert_choice {
-                routing.capacity_for(valid, k, n) as u32
-            } else {
-                routing.pairs_for(valid, k).min(valid * m) as u32
-            }
-        })
-        .collect();
+    let budgets = routing.group_budgets(0, t, k, n, m);
     let valid: Vec<u32> = (0..t).map(|x| routing.routed(x) as u32).collect();
     let (sb, eb, vb) = (
         f32_buf(ctx, scores),
@@ -94,67 +82,13 @@ fn gpu_select(
         u32_buf(ctx, &valid),
     );
     let state = u32_buf(ctx, &stages::route_state(&budgets));
-    let hist = buffers::storage(ctx, "hist", budgets.len() as u64 * 256 * 4);
-    let counts = buffers::storage(ctx, "counts", t.max(1) as u64 * 4);
-    let offsets = buffers::storage(ctx, "offsets", (t + 1) as u64 * 4);
-    let sums = buffers::storage(ctx, "sums", 1024 * 4);
-    let room = (t * m).max(1) as u64 * 4;
-    let pe = buffers::storage(ctx, "pair experts", room);
-    let ps = buffers::storage(ctx, "pair scores", room);
-    let (se, ss, pt) = (
-        buffers::storage(ctx, "staged experts", room),
-        buffers::storage(ctx, "staged scores", room),
-        buffers::storage(ctx, "pair tokens", room),
-    );
-    let buckets = stages::expert_choice_buckets(budgets.len() as u32, n as u32);
-    let keys = buffers::storage(ctx, "keys", (t * m) as u64 * 4);
-    let count = buffers::storage(ctx, "bucket count", buckets * 4);
-    let start = buffers::storage(ctx, "bucket start", (buckets + 1) * 4);
-    let keep = buffers::storage(ctx, "keep", (t * m) as u64 * 4);
-    let scatter = ScatterScratch::new(ctx, (t * m) as u32);
+    let dims = (t as u32, m as u32, s as u32, n as u32);
+    let scratch = RouteScratch::new(ctx, dims, (t * m) as u64, expert_choice);
     let mut rec = Recorder::new(ctx);
     let all = Bind::all;
-    let b = RouteBuffers {
-        scores: all(&sb),
-        experts: all(&eb),
-        valid: all(&vb),
-        state: all(&state),
-        hist: all(&hist),
-        counts: all(&counts),
-        offsets: all(&offsets),
-        sums: all(&sums),
-        pair_experts: all(&pe),
-        pair_scores: all(&ps),
-        staged_experts: all(&se),
-        staged_scores: all(&ss),
-        pair_tokens: all(&pt),
-        max_pairs: (t * m).max(1) as u32,
-    };
-    if expert_choice {
-        let e = ExpertChoiceBuffers {
-            keys: all(&keys),
-            count: all(&count),
-            bucket_start: all(&start),
-            scatter: &scatter,
-            keep: all(&keep),
-        };
-        let dims = (t as u32, m as u32, s as u32, n as u32);
-        stages::route_expert_choice(&mut rec, dims, b, e);
-    } else {
-        stages::route_select(&mut rec, (t as u32, m as u32, s as u32), b);
-    }
+    scratch.record(&mut rec, all(&sb), all(&eb), all(&vb), all(&state));
     submit(ctx, rec);
-    let offsets = read_u32(ctx, &offsets, t + 1);
-    let pairs = offsets[t] as usize;
-    // The histogram bins are left cleared for the next select.
-    assert!(read_u32(ctx, &hist, budgets.len() * 256)
-        .iter()
-        .all(|&b| b == 0));
-    Routed {
-        experts: read_u32(ctx, &pe, pairs),
-        scores: read_f32(ctx, &ps, pairs),
-        offsets,
-    }
+    pollster::block_on(scratch.read(ctx)).unwrap()
 }
 
 proptest! {

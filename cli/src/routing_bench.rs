@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use omnimoe::gpu::buffers::{self, Bind};
-use omnimoe::gpu::stages::{self, ExpertChoiceBuffers, Recorder, RouteBuffers, ScatterScratch};
+use omnimoe::gpu::stages::{self, Recorder, RouteScratch};
 use omnimoe::gpu::{Context, LayerOptions, OmniMoeLayer, Precision, Timing};
 use omnimoe::io::TensorFile;
 use omnimoe::rng::SplitMix64;
@@ -205,26 +205,6 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
     let s = |bytes: u64| buffers::storage(ctx, "bench", bytes.max(4));
     let (lb, ub, eb) = (f32s(&logits), s((t * e) as u64 * 4), u32s(&experts));
     let valid = u32s(&vec![1; t]);
-    let (hist, counts, offsets, sums) = (
-        s(t as u64 * 256 * 4),
-        s(t as u64 * 4),
-        s((t + 1) as u64 * 4),
-        s(1024 * 4),
-    );
-    let (pe, ps) = (s((t * e) as u64 * 4), s((t * e) as u64 * 4));
-    let (se, ss, pt) = (
-        s((t * e) as u64 * 4),
-        s((t * e) as u64 * 4),
-        s((t * e) as u64 * 4),
-    );
-    let buckets = stages::expert_choice_buckets(1, e as u32);
-    let (keys, count, start, keep) = (
-        s((t * e) as u64 * 4),
-        s(buckets * 4),
-        s((buckets + 1) * 4),
-        s((t * e) as u64 * 4),
-    );
-    let scatter = ScatterScratch::new(ctx, (t * e).min(4 * stages::MAX_SCAN as usize) as u32);
     let all = Bind::all;
     let score = time_recording(ctx, runs, &|| {}, &|rec| {
         stages::route_unified_score(rec, (t as u32, e as u32), 0.5, all(&lb), all(&ub))
@@ -236,22 +216,6 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
     rec.encode(&mut encoder, false);
     ctx.queue.submit([encoder.finish()]);
     let state = s(t as u64 * 16);
-    let buffers = || RouteBuffers {
-        scores: all(&ub),
-        experts: all(&eb),
-        valid: all(&valid),
-        state: all(&state),
-        hist: all(&hist),
-        counts: all(&counts),
-        offsets: all(&offsets),
-        sums: all(&sums),
-        pair_experts: all(&pe),
-        pair_scores: all(&ps),
-        staged_experts: all(&se),
-        staged_scores: all(&ss),
-        pair_tokens: all(&pt),
-        max_pairs: (t * e) as u32,
-    };
     let state_ref = &state;
     let set_state = |budgets: Vec<u32>| {
         let words = stages::route_state(&budgets);
@@ -260,36 +224,35 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
                 .write_buffer(state_ref, 0, bytemuck::cast_slice(&words))
         }
     };
-    let dims = (t as u32, e as u32);
+    let (t32, e32) = (t as u32, e as u32);
+    let room = (t * e) as u64;
+    let select = |s: u32, expert_choice: bool| {
+        RouteScratch::new(ctx, (t32, e32, s, e32), room, expert_choice)
+    };
+    let (one_group, per_row) = (select(t32, false), select(1, false));
     let unified = time_recording(ctx, runs, &set_state(vec![(k * t) as u32]), &|rec| {
-        stages::route_select(rec, (dims.0, dims.1, dims.0), buffers())
+        one_group.record(rec, all(&ub), all(&eb), all(&valid), all(&state))
     })?;
-    let per_row = time_recording(ctx, runs, &set_state(vec![k as u32; t]), &|rec| {
-        stages::route_select(rec, (dims.0, dims.1, 1), buffers())
+    let per_row_ms = time_recording(ctx, runs, &set_state(vec![k as u32; t]), &|rec| {
+        per_row.record(rec, all(&ub), all(&eb), all(&valid), all(&state))
     })?;
     let cap = (k * t).div_ceil(e) as u32;
     let sortable = (t * e) as u64 <= 4 * stages::MAX_SCAN as u64;
-    let expert_choice = sortable.then(|| {
-        time_recording(ctx, runs, &set_state(vec![cap]), &|rec| {
-            let scratch = ExpertChoiceBuffers {
-                keys: all(&keys),
-                count: all(&count),
-                bucket_start: all(&start),
-                scatter: &scatter,
-                keep: all(&keep),
-            };
-            let dims = (dims.0, dims.1, dims.0, dims.1);
-            stages::route_expert_choice(rec, dims, buffers(), scratch)
-        })
-    });
-    let expert_choice = expert_choice.transpose()?;
+    let expert_choice = if sortable {
+        let scratch = select(t32, true);
+        Some(time_recording(ctx, runs, &set_state(vec![cap]), &|rec| {
+            scratch.record(rec, all(&ub), all(&eb), all(&valid), all(&state))
+        })?)
+    } else {
+        None
+    };
     Ok(DenseRow {
         experts: e,
         k,
         tokens: t,
         unified_score_ms: score,
         unified_select_ms: unified,
-        token_choice_select_ms: per_row,
+        token_choice_select_ms: per_row_ms,
         expert_choice_ms: expert_choice,
     })
 }

@@ -415,17 +415,7 @@ async fn routing_selections_match_the_cpu_oracle() {
         let keep = cpu::route_select(&scores, &experts, m, &routing, 4, n);
         let want = cpu::routed_from_mask(&scores, &experts, m, &keep);
         let s = group.unwrap_or(t);
-        let budgets: Vec<u32> = routing
-            .groups(t)
-            .map(|(g0, g1)| {
-                let valid = (g0..g1).filter(|&x| routing.routed(x)).count();
-                if expert_choice {
-                    routing.capacity_for(valid, 4, n) as u32
-                } else {
-                    routing.pairs_for(valid, 4).min(valid * m) as u32
-                }
-            })
-            .collect();
+        let budgets = routing.group_budgets(0, t, 4, n, m);
         let valid: Vec<u32> = (0..t).map(|x| routing.routed(x) as u32).collect();
         let (sb, eb, vb) = (
             up(&ctx, &scores),
@@ -433,68 +423,14 @@ async fn routing_selections_match_the_cpu_oracle() {
             up_u32(&ctx, &valid),
         );
         let state = up_u32(&ctx, &stages::route_state(&budgets));
-        let room = (t * m) as u64 * 4;
-        let s_ = |l| buffers::storage(&ctx, l, room);
-        let (pe, ps, se, ss, pt, keys, keepb) = (
-            s_("pe"),
-            s_("ps"),
-            s_("se"),
-            s_("ss"),
-            s_("pt"),
-            s_("keys"),
-            s_("keep"),
-        );
-        let hist = buffers::storage(&ctx, "hist", budgets.len() as u64 * 1024);
-        let counts = buffers::storage(&ctx, "counts", t as u64 * 4);
-        let offsets = buffers::storage(&ctx, "offsets", (t as u64 + 1) * 4);
-        let sums = buffers::storage(&ctx, "sums", 4096);
-        let buckets = stages::expert_choice_buckets(budgets.len() as u32, n as u32);
-        let count = buffers::storage(&ctx, "bucket count", buckets * 4);
-        let start = buffers::storage(&ctx, "bucket start", (buckets + 1) * 4);
-        let scatter = ScatterScratch::new(&ctx, (t * m) as u32);
-        let all = Bind::all;
-        let b = stages::RouteBuffers {
-            scores: all(&sb),
-            experts: all(&eb),
-            valid: all(&vb),
-            state: all(&state),
-            hist: all(&hist),
-            counts: all(&counts),
-            offsets: all(&offsets),
-            sums: all(&sums),
-            pair_experts: all(&pe),
-            pair_scores: all(&ps),
-            staged_experts: all(&se),
-            staged_scores: all(&ss),
-            pair_tokens: all(&pt),
-            max_pairs: (t * m) as u32,
-        };
+        let dims = (t as u32, m as u32, s as u32, n as u32);
+        let scratch = stages::RouteScratch::new(&ctx, dims, (t * m) as u64, expert_choice);
         let mut rec = Recorder::new(&ctx);
-        if expert_choice {
-            let e = stages::ExpertChoiceBuffers {
-                keys: all(&keys),
-                count: all(&count),
-                bucket_start: all(&start),
-                scatter: &scatter,
-                keep: all(&keepb),
-            };
-            let dims = (t as u32, m as u32, s as u32, n as u32);
-            stages::route_expert_choice(&mut rec, dims, b, e);
-        } else {
-            stages::route_select(&mut rec, (t as u32, m as u32, s as u32), b);
-        }
+        let all = Bind::all;
+        scratch.record(&mut rec, all(&sb), all(&eb), all(&vb), all(&state));
         submit(&ctx, rec);
-        let offs = buffers::read_u32(&ctx, &offsets, 0, t + 1).await.unwrap();
-        assert_eq!(offs, want.offsets, "{routing:?}");
-        let pairs = offs[t] as usize;
-        assert_eq!(
-            buffers::read_u32(&ctx, &pe, 0, pairs).await.unwrap(),
-            want.experts
-        );
-        assert_eq!(
-            buffers::read_f32(&ctx, &ps, 0, pairs).await.unwrap(),
-            want.scores
-        );
+        let got = scratch.read(&ctx).await.unwrap();
+        assert_eq!(got, want, "{routing:?}");
     }
 }
 

@@ -3,7 +3,6 @@
 //! (`route_select`), and the ragged expert stage (0 .. K'² experts a token).
 
 use super::super::recorder::Frozen;
-use super::super::stages::ScatterScratch;
 use super::super::Timing;
 use super::*;
 use crate::routing::{Routed, Routing, RoutingMode};
@@ -58,18 +57,13 @@ impl PreparedRouted<'_, '_> {
             ..Default::default()
         };
         for b in &self.chunks {
-            let offsets = buffers::read_u32(ctx, &b.offsets, 0, b.tokens + 1).await?;
-            let pairs = offsets[b.tokens] as usize;
+            let chunk = b.route.read(ctx).await?;
             let base = routed.experts.len() as u32;
             routed
                 .offsets
-                .extend(offsets[1..].iter().map(|&o| base + o));
-            routed
-                .experts
-                .extend(buffers::read_u32(ctx, &b.pair_experts, 0, pairs).await?);
-            routed
-                .scores
-                .extend(buffers::read_f32(ctx, &b.pair_scores, 0, pairs).await?);
+                .extend(chunk.offsets[1..].iter().map(|&o| base + o));
+            routed.experts.extend(chunk.experts);
+            routed.scores.extend(chunk.scores);
         }
         let h = self.layer.config.hidden_size;
         let output = buffers::read_f32(ctx, &self.output, 0, self.tokens * h).await?;
@@ -93,26 +87,9 @@ struct ChunkBuffers {
     cand_experts: wgpu::Buffer,
     valid: wgpu::Buffer,
     state: wgpu::Buffer,
-    hist: wgpu::Buffer,
-    counts: wgpu::Buffer,
-    offsets: wgpu::Buffer,
-    sums: wgpu::Buffer,
-    pair_experts: wgpu::Buffer,
-    pair_scores: wgpu::Buffer,
-    staged_experts: wgpu::Buffer,
-    staged_scores: wgpu::Buffer,
-    pair_tokens: wgpu::Buffer,
+    /// The selection's scratch and its outputs (offsets, pairs).
+    route: stages::RouteScratch,
     h_pairs: wgpu::Buffer,
-    /// Expert choice's counting sort and kept flags.
-    expert_choice: Option<ExpertChoiceScratch>,
-}
-
-struct ExpertChoiceScratch {
-    keys: wgpu::Buffer,
-    count: wgpu::Buffer,
-    bucket_start: wgpu::Buffer,
-    scatter: ScatterScratch,
-    keep: wgpu::Buffer,
 }
 
 impl<'c> OmniMoeLayer<'c> {
@@ -248,7 +225,7 @@ impl<'c> OmniMoeLayer<'c> {
         let scratch = self.scratch(chunk.min(t));
         let mut rec = Recorder::new(self.ctx);
         for b in &chunks {
-            self.record_routed(&mut rec, &input, &output, b, &routing, &scratch);
+            self.record_routed(&mut rec, &input, &output, b, &scratch);
         }
         let frozen = rec.freeze();
         Ok(PreparedRouted {
@@ -307,22 +284,11 @@ impl<'c> OmniMoeLayer<'c> {
     fn chunk_buffers(&self, routing: &Routing, t0: usize, nt: usize, m: u64) -> ChunkBuffers {
         let k = self.config.num_experts_per_token;
         let s = routing.group_tokens.unwrap_or(nt).max(1);
+        let group = s as u32;
         let expert_choice = routing.mode == RoutingMode::ExpertChoice;
         let n = self.config.num_experts;
         // Unified: each group's pair budget; expert choice: each expert's capacity in the group.
-        let budgets: Vec<u32> = (t0..t0 + nt)
-            .step_by(s)
-            .map(|g0| {
-                let valid = (g0..(g0 + s).min(t0 + nt))
-                    .filter(|&x| routing.routed(x))
-                    .count();
-                if expert_choice {
-                    routing.capacity_for(valid, k, n) as u32
-                } else {
-                    routing.pairs_for(valid, k).min(valid * m as usize) as u32
-                }
-            })
-            .collect();
+        let budgets = routing.group_budgets(t0, nt, k, n, m as usize);
         let pairs = if expert_choice {
             nt as u64 * m
         } else {
@@ -341,27 +307,14 @@ impl<'c> OmniMoeLayer<'c> {
             cand_experts: s("candidate experts", cand),
             valid: u32s("routed tokens", &valid),
             state: u32s("route state", &state_words),
-            hist: s("route histogram", budgets.len() as u64 * 256 * 4),
-            counts: s("pairs per token", nt as u64 * 4),
-            offsets: s("pair offsets", (nt as u64 + 1) * 4),
-            sums: s("scan sums", 1024 * 4),
-            pair_experts: s("pair experts", pairs * 4),
-            pair_scores: s("pair scores", pairs * 4),
-            staged_experts: s("staged pair experts", pairs * 4),
-            staged_scores: s("staged pair scores", pairs * 4),
-            pair_tokens: s("pair tokens", pairs * 4),
-            h_pairs: s("pair weights", pairs * 4),
             state_words,
-            expert_choice: expert_choice.then(|| {
-                let buckets = stages::expert_choice_buckets(budgets.len() as u32, n as u32);
-                ExpertChoiceScratch {
-                    keys: s("bucket keys", cand),
-                    count: s("bucket count", buckets * 4),
-                    bucket_start: s("bucket start", (buckets + 1) * 4),
-                    scatter: ScatterScratch::new(self.ctx, (nt as u64 * m) as u32),
-                    keep: s("kept candidates", cand),
-                }
-            }),
+            route: stages::RouteScratch::new(
+                self.ctx,
+                (nt as u32, m as u32, group, n as u32),
+                pairs,
+                expert_choice,
+            ),
+            h_pairs: s("pair weights", pairs * 4),
         }
     }
 
@@ -372,7 +325,6 @@ impl<'c> OmniMoeLayer<'c> {
         x: &'a wgpu::Buffer,
         y: &'a wgpu::Buffer,
         b: &'a ChunkBuffers,
-        routing: &Routing,
         scratch: &'a Scratch,
     ) {
         let c = self.config;
@@ -401,38 +353,8 @@ impl<'c> OmniMoeLayer<'c> {
             stages::router_normalise(rec, (t32, r as u32), z, mean, var, ell);
             stages::router_candidates(rec, dims, ell, scores, experts, None);
         }
-        let m = c.axis_k() as u32;
-        let s = routing.group_tokens.unwrap_or(b.tokens).max(1) as u32;
-        let buffers = stages::RouteBuffers {
-            scores,
-            experts,
-            valid: all(&b.valid),
-            state: all(&b.state),
-            hist: all(&b.hist),
-            counts: all(&b.counts),
-            offsets: all(&b.offsets),
-            sums: all(&b.sums),
-            pair_experts: all(&b.pair_experts),
-            pair_scores: all(&b.pair_scores),
-            staged_experts: all(&b.staged_experts),
-            staged_scores: all(&b.staged_scores),
-            pair_tokens: all(&b.pair_tokens),
-            max_pairs: b.pairs.max(1) as u32,
-        };
-        match &b.expert_choice {
-            Some(e) => {
-                let scratch = stages::ExpertChoiceBuffers {
-                    keys: all(&e.keys),
-                    count: all(&e.count),
-                    bucket_start: all(&e.bucket_start),
-                    scatter: &e.scatter,
-                    keep: all(&e.keep),
-                };
-                let dims = (t32, m * m, s, c.num_experts as u32);
-                stages::route_expert_choice(rec, dims, buffers, scratch);
-            }
-            None => stages::route_select(rec, (t32, m * m, s), buffers),
-        }
+        b.route
+            .record(rec, scores, experts, all(&b.valid), all(&b.state));
         let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
         let (up, down) = (self.table(&self.up), self.table(&self.down));
         let pairs = b.pairs.max(1) * 4;
@@ -443,9 +365,9 @@ impl<'c> OmniMoeLayer<'c> {
             x_c,
             up,
             down,
-            all(&b.offsets),
-            Bind::range(&b.pair_experts, 0, pairs),
-            Bind::range(&b.pair_scores, 0, pairs),
+            all(b.route.offsets()),
+            Bind::range(b.route.pairs().0, 0, pairs),
+            Bind::range(b.route.pairs().1, 0, pairs),
             Bind::range(&b.h_pairs, 0, pairs),
             sparse,
         );
