@@ -18,25 +18,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> unified: array<f32>;
 
 const WG: u32 = 256u;
-var<workgroup> red: array<f32, 256>;
-
-fn reduce(li: u32, v: f32, is_max: bool) -> f32 {
-    red[li] = v;
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        workgroupBarrier();
-        if (li < s) {
-            if (is_max) {
-                red[li] = max(red[li], red[li + s]);
-            } else {
-                red[li] = red[li] + red[li + s];
-            }
-        }
-    }
-    workgroupBarrier();
-    let r = red[0];
-    workgroupBarrier();
-    return r;
-}
+#import tree_reduce
 
 @compute @workgroup_size(WG)
 fn main(
@@ -53,12 +35,14 @@ fn main(
     for (var i = li; i < p.e; i += WG) {
         m = max(m, logits[row + i]);
     }
-    m = reduce(li, m, true);
+    red[li] = m;
+    m = reduce(li, true);
     var s = 0.0;
     for (var i = li; i < p.e; i += WG) {
         s += exp(logits[row + i] - m);
     }
-    s = reduce(li, s, false);
+    red[li] = s;
+    s = reduce(li, false);
     let soft = (1.0 - p.alpha) / s;
     let sig = p.alpha * 2.0 / f32(p.e);
     for (var i = li; i < p.e; i += WG) {

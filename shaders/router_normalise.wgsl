@@ -21,27 +21,10 @@ struct Params {
 
 // Invocations per workgroup: a power of two from 32 to 256 (a pipeline constant, ≈ R).
 override WG: u32 = 256u;
-var<workgroup> red: array<f32, 256>;
+#import tree_reduce
 
 fn normalised(t: u32, c: u32) -> f32 {
     return (z[t * 2u * p.r + c] - mean[c]) / sqrt(variance[c] + 1e-5);
-}
-
-fn reduce(li: u32, is_max: bool) -> f32 {
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        workgroupBarrier();
-        if (li < s) {
-            if (is_max) {
-                red[li] = max(red[li], red[li + s]);
-            } else {
-                red[li] = red[li] + red[li + s];
-            }
-        }
-    }
-    workgroupBarrier();
-    let v = red[0];
-    workgroupBarrier();
-    return v;
 }
 
 @compute @workgroup_size(WG)

@@ -83,6 +83,10 @@ pub const SHARED: &[(&str, &str)] = &[
         "expert_sum",
         include_str!("../../shaders/shared/expert_sum.wgsl"),
     ),
+    (
+        "tree_reduce",
+        include_str!("../../shaders/shared/tree_reduce.wgsl"),
+    ),
 ];
 
 /// The source of a stage; panics on an unknown name (a bug, not an input).
