@@ -488,3 +488,25 @@ pub(crate) fn gpu_error(e: wgpu::Error) -> Error {
         other => Error::Gpu(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What an error scope catches becomes the typed error: out of memory as `OutOfMemory` (a device
+    /// cannot be made to run out on demand in the tests), validation and internal errors as `Gpu`.
+    #[test]
+    fn scope_errors_map_to_typed_errors() {
+        let oom = wgpu::Error::OutOfMemory {
+            source: Box::new(std::io::Error::other("no memory left")),
+        };
+        assert!(
+            matches!(gpu_error(oom), Error::OutOfMemory(m) if m.to_lowercase().contains("memory"))
+        );
+        let invalid = wgpu::Error::Validation {
+            source: Box::new(std::io::Error::other("bad binding")),
+            description: "bad binding".into(),
+        };
+        assert!(matches!(gpu_error(invalid), Error::Gpu(m) if m.contains("bad binding")));
+    }
+}
