@@ -393,14 +393,23 @@ fn route_candidates(t: usize, m: usize, n: usize, seed: u64) -> (Vec<f32>, Vec<u
 async fn routing_selections_match_the_cpu_oracle() {
     use omnimoe::routing::{Routing, RoutingMode};
     let ctx = ctx().await;
-    for &(t, m, expert_choice, group, budget) in &[
+    // Four fixed cases, then twelve drawn from a seeded generator (proptest does not run on wasm).
+    let mut rng = SplitMix64::new(11);
+    let mut cases = vec![
         (40usize, 16usize, false, None, 3.0f64),
         (64, 64, false, Some(16usize), 10.0),
         (37, 30, true, Some(7), 2.0),
         (50, 64, true, None, 4.0),
-    ] {
+    ];
+    for _ in 0..12 {
+        let mut pick = |n: u64| (rng.next_u64() % n) as usize;
+        let (t, m) = (1 + pick(80), 1 + pick(100));
+        let group = [None, Some(1), Some(1 + pick(20))][pick(3)];
+        cases.push((t, m, pick(2) == 1, group, 0.1 + pick(60) as f64 / 10.0));
+    }
+    for (case, &(t, m, expert_choice, group, budget)) in cases.iter().enumerate() {
         let n = 2 * m + 5;
-        let (scores, experts) = route_candidates(t, m, n, t as u64);
+        let (scores, experts) = route_candidates(t, m, n, case as u64);
         let routing = Routing {
             mode: if expert_choice {
                 RoutingMode::ExpertChoice
