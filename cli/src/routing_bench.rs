@@ -81,6 +81,8 @@ struct LayerRow {
     expert_flops_vs_top_k: f64,
     starved_tokens: usize,
     max_experts_per_token: usize,
+    /// `experts_per_token[j]`: tokens with j experts.
+    experts_per_token: Vec<usize>,
     expert_load_max: u32,
     expert_load_mean: f64,
     experts_unused: usize,
@@ -364,6 +366,7 @@ fn layer_modes(
             expert_flops_vs_top_k: stats.expert_flops_vs_top_k,
             starved_tokens: stats.starved_tokens,
             max_experts_per_token: routed.max_per_token(),
+            experts_per_token: stats.experts_per_token.clone(),
             expert_load_max: load_max,
             expert_load_mean: load_mean,
             experts_unused: unused,
