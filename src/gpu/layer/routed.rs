@@ -113,32 +113,23 @@ impl<'c> OmniMoeLayer<'c> {
         let (h, k) = (c.hidden_size, c.num_experts_per_token);
         let t = check_input(x, h)?;
         routing.validate(t)?;
-        let routing = match routing.mode {
-            RoutingMode::TokenChoice if routing.mask.is_none() => {
-                let (t, input) = self.upload_input(x)?;
-                let out = self.outputs(t);
-                let times = self.forward(&input, &out, timestamps).await?;
-                let out = self.read(&out).await?;
-                let routed = RoutedHostOutput {
-                    tokens: t,
-                    routed: Routed {
-                        offsets: (0..=t).map(|i| (i * k) as u32).collect(),
-                        experts: out.indices,
-                        scores: out.scores,
-                    },
-                    output: out.output,
-                };
-                return Ok((routed, times));
-            }
-            // Token choice with padding: each token its own group of budget K.
-            RoutingMode::TokenChoice => Routing {
-                mode: RoutingMode::Unified,
-                budget: Some(k as f64),
-                group_tokens: Some(1),
-                ..routing.clone()
-            },
-            RoutingMode::ExpertChoice | RoutingMode::Unified => routing.clone(),
-        };
+        if routing.mode == RoutingMode::TokenChoice && routing.mask.is_none() {
+            // The plain forward: the layer's own router and expert stage.
+            let (t, input) = self.upload_input(x)?;
+            let out = self.outputs(t);
+            let times = self.forward(&input, &out, timestamps).await?;
+            let out = self.read(&out).await?;
+            let routed = RoutedHostOutput {
+                tokens: t,
+                routed: Routed {
+                    offsets: (0..=t).map(|i| (i * k) as u32).collect(),
+                    experts: out.indices,
+                    scores: out.scores,
+                },
+                output: out.output,
+            };
+            return Ok((routed, times));
+        }
         self.ctx.check_alive()?;
         let device = &self.ctx.device;
         let scopes = [
@@ -146,7 +137,7 @@ impl<'c> OmniMoeLayer<'c> {
             device.push_error_scope(wgpu::ErrorFilter::Validation),
             device.push_error_scope(wgpu::ErrorFilter::Internal),
         ];
-        let prepared = self.prepare_routed(x, &routing);
+        let prepared = self.prepare_routed(x, routing);
         let times = match &prepared {
             Ok(p) => p.run(if timestamps {
                 Timing::PerStage
