@@ -9,6 +9,7 @@ mod demo;
 mod forward;
 mod router_lab;
 mod routing_bench;
+mod routing_quality;
 mod run;
 mod timing;
 

@@ -29,7 +29,8 @@ pub struct RouteBuffers<'a> {
     pub experts: Bind<'a>,
     /// Per token: 1 routed, 0 padding.
     pub valid: Bind<'a>,
-    /// Per group: 4 u32 (prefix high, prefix low, c_g, c_g > 0), set by the host before the dispatch.
+    /// Per group: 4 u32 (prefix high, prefix low, c_g, phase: 1 while c_g > 0), set by the host before
+    /// the dispatch ([`route_state`]).
     pub state: Bind<'a>,
     /// Per group: 256 u32 bins, zero before and after.
     pub hist: Bind<'a>,
