@@ -31,6 +31,9 @@ pub struct RoutingBenchArgs {
     /// Timed runs per point (median).
     #[arg(long, default_value_t = 10)]
     runs: usize,
+    /// The OmniMoE layer's H, I, N and K (default: the authors' README configuration).
+    #[arg(long, num_args = 4, value_names = ["H", "I", "N", "K"])]
+    layer: Option<Vec<usize>>,
     /// f16 storage for the OmniMoE layer (where the adapter has it).
     #[arg(long)]
     f16: bool,
@@ -121,7 +124,10 @@ pub fn run(args: &RoutingBenchArgs) -> Result<()> {
             );
             report.dense_router.push(row);
         }
-        let config = OmniMoeConfig::readme();
+        let config = match args.layer.as_deref() {
+            Some(&[h, i, n, k]) => OmniMoeConfig::new(h, i, n, k)?,
+            _ => OmniMoeConfig::readme(),
+        };
         report.layer_config = Some(format!(
             "H={} I={} N={} K={} T={} {}",
             config.hidden_size,

@@ -434,3 +434,106 @@ fn info_with_weights_prints_the_footprint() {
         "{out}"
     );
 }
+
+/// `forward --routing unified --budget 2` on `small` (one group of 64 tokens): 128 pairs in the padded
+/// [T, M] outputs, the output the CPU reference gives for the same routing (bit for bit on the CPU,
+/// within f32 rounding on the GPU, where it keeps pairs within 1e-5 of the CPU's scores).
+#[test]
+fn forward_with_unified_routing_writes_padded_pairs_and_the_reference_output() {
+    let g = golden("small");
+    let bytes = std::fs::read(&g).unwrap();
+    let file = TensorFile::parse(&bytes).unwrap();
+    let w = omnimoe::OmniMoeWeights::from_file(&file, &Default::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    let want =
+        omnimoe::cpu::forward_routed(&w, &x, &omnimoe::routing::Routing::unified(2.0)).unwrap();
+    for device in ["cpu", "gpu"] {
+        let out = tmp(&format!("unified-{device}.safetensors"));
+        let run = omnimoe(&[
+            "forward",
+            "--weights",
+            g.to_str().unwrap(),
+            "--input",
+            g.to_str().unwrap(),
+            "--device",
+            device,
+            "--routing",
+            "unified",
+            "--budget",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(stdout.contains("routing: 128 pairs"), "{stdout}");
+        let written = std::fs::read(&out).unwrap();
+        let f = TensorFile::parse(&written).unwrap();
+        let (shape, idx) = f.int("router.indices").unwrap();
+        assert_eq!(shape, vec![64, want.routed.max_per_token()], "{device}");
+        assert_eq!(idx.iter().filter(|&&i| i >= 0).count(), 128, "{device}");
+        let (_, y) = f.f32("output").unwrap();
+        for (i, (a, b)) in y.iter().zip(&want.output).enumerate() {
+            let tol = if device == "cpu" {
+                0.0
+            } else {
+                1e-5 + 1e-4 * b.abs()
+            };
+            assert!((a - b).abs() <= tol, "{device} output[{i}]: {a} vs {b}");
+        }
+    }
+}
+
+/// `routing-bench` on a small layer: the documented JSON with every mode's pairs and the quality rows.
+#[test]
+fn routing_bench_writes_modes_telemetry_and_quality() {
+    let json = tmp("routing-bench.json");
+    let run = omnimoe(&[
+        "routing-bench",
+        "--tokens",
+        "64",
+        "--runs",
+        "1",
+        "--layer",
+        "32",
+        "48",
+        "256",
+        "8",
+        "--quality",
+        golden("tiny").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let dense = r["dense_router"].as_array().unwrap();
+    assert_eq!(dense.len(), 4);
+    for d in dense {
+        assert!(
+            d["unified_select_ms"].as_f64().is_some_and(|v| v > 0.0),
+            "{d}"
+        );
+    }
+    let layer = r["layer"].as_array().unwrap();
+    let pairs: Vec<u64> = layer.iter().map(|l| l["pairs"].as_u64().unwrap()).collect();
+    // Token choice K = 8 a token; unified 2, 4 and 8 a token; expert choice ⌈8·64/256⌉ = 2 an expert.
+    assert_eq!(&pairs[..4], &[512, 128, 256, 512]);
+    assert!(pairs[4] <= 512);
+    for l in layer {
+        let hist = l["experts_per_token"].as_array().unwrap();
+        assert_eq!(
+            hist.iter().map(|v| v.as_u64().unwrap()).sum::<u64>(),
+            64,
+            "{l}"
+        );
+    }
+    assert_eq!(r["quality"].as_array().unwrap().len(), 10);
+}
