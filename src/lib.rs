@@ -21,6 +21,7 @@
 
 pub mod config;
 pub mod cpu;
+pub mod dense_moe;
 pub mod error;
 pub mod io;
 pub mod rng;

@@ -141,7 +141,8 @@ impl Routing {
     /// What each group of tokens `t0 .. t0 + nt` (whole groups from `t0` on) may keep, for a layer of
     /// `k` experts a token over `experts` experts with `m` candidates a token: unified mode's pair budget
     /// ([`Self::pairs_for`], at most the group's candidates), expert choice's capacity per expert
-    /// ([`Self::capacity_for`]); the GPU selection's per-group input.
+    /// ([`Self::capacity_for`]); the GPU selection's per-group input. (The GPU selects token choice as
+    /// unified routing over groups of one token with budget k.)
     pub fn group_budgets(
         &self,
         t0: usize,

@@ -3,6 +3,7 @@
 //! Work is split over tokens on all cores with scoped threads; every result is independent of the split,
 //! so the reference is deterministic.
 
+mod dense_moe;
 mod expert_combine;
 mod expert_histogram;
 mod expert_scan;
@@ -10,6 +11,7 @@ mod expert_scatter;
 mod expert_scores;
 mod expert_token;
 mod gemm;
+mod moe_rows;
 mod route_select;
 mod route_unified_score;
 mod routed;
@@ -19,6 +21,7 @@ mod router_normalise;
 mod router_topk;
 mod swiglu;
 
+pub use dense_moe::{dense_moe_experts, dense_moe_forward, dense_moe_scores, DenseMoeOutput};
 pub use expert_combine::expert_combine;
 pub use expert_histogram::expert_histogram;
 pub use expert_scan::expert_scan;
@@ -26,6 +29,7 @@ pub use expert_scatter::expert_scatter;
 pub use expert_scores::expert_scores;
 pub use expert_token::expert_token;
 pub use gemm::gemm_nt;
+pub use moe_rows::{moe_combine, moe_gather};
 pub use route_select::{objective, route_select, routed_from_mask};
 pub use route_unified_score::route_unified_score;
 pub use routed::{expert_branch, forward_routed, RoutedOutput};

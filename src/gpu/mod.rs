@@ -1,6 +1,7 @@
 //! The GPU path: context → pipelines → buffers → layer → forward.
 
 pub mod context;
+pub mod dense_moe;
 pub mod pipelines;
 
 pub use context::{AdapterReport, Capabilities, Context, ContextOptions};

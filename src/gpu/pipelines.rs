@@ -67,6 +67,7 @@ pub const SHADERS: &[(&str, &str)] = &[
         "route_unified_score",
         include_str!("../../shaders/route_unified_score.wgsl"),
     ),
+    ("moe_rows", include_str!("../../shaders/moe_rows.wgsl")),
 ];
 
 /// WGSL that several stages pull in with `#import NAME`.

@@ -7,11 +7,13 @@
 //! - the router (normalise, top-k);
 //! - the counting sort of pairs by expert (histogram, scan, scatter);
 //! - the expert stage (scores, combine, both in one pass);
-//! - routing modes: every product-key candidate, the budgeted top-c select, the ragged expert stage.
+//! - routing modes: every product-key candidate, the budgeted top-c select, the ragged expert stage;
+//! - the dense-router MoE layer's row gather and weighted combine.
 
 mod counting_sort;
 mod expert;
 mod gemm;
+mod moe_rows;
 mod route;
 mod router;
 mod skinny;
@@ -21,6 +23,7 @@ pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
 pub use counting_sort::*;
 pub use expert::*;
 pub use gemm::*;
+pub use moe_rows::*;
 pub use route::*;
 pub use router::*;
 pub use skinny::*;
