@@ -10,7 +10,9 @@ use crate::Device;
 
 #[derive(Args)]
 pub struct ForwardArgs {
-    /// Layer weights (safetensors; F32, F16 or BF16).
+    /// Layer weights (safetensors; F32, F16 or BF16): an OmniMoE layer (the authors' names), or a
+    /// dense-router MoE layer with Hugging Face OLMoE names (`gate.weight`, `experts.{e}.gate_proj.weight`,
+    /// …; needs --experts-per-token).
     #[arg(long)]
     weights: PathBuf,
     /// Input activations (safetensors), [T, H] or [B, S, H].
@@ -53,21 +55,71 @@ pub struct ForwardArgs {
     /// experts, outside every budget).
     #[arg(long)]
     mask_name: Option<String>,
+    /// The unified score's r for a dense-router MoE file (U = (1−r)·softmax + r·sigmoid·2/E; USMoE's
+    /// default 0.5). OmniMoE layers score by the product-key log-probabilities and take no r.
+    #[arg(long)]
+    alpha: Option<f32>,
     /// Output file: `output` [T, H] f32, `router.scores` [T, M] f32, `router.indices` [T, M] i32 (M = K
     /// with token choice, else the most experts any token got, padded with 0 and −1).
     #[arg(long)]
     out: PathBuf,
 }
 
+/// The layer a weights file holds.
+enum Layer {
+    Omni(OmniMoeWeights),
+    Dense(omnimoe::dense_moe::DenseMoeWeights),
+}
+
+impl Layer {
+    /// An OmniMoE layer, or a dense-router MoE one where the file has OLMoE's `experts.0.gate_proj.weight`
+    /// under the prefix (its k from `--experts-per-token`, which it needs).
+    fn load(file: &TensorFile, args: &ForwardArgs) -> Result<Layer> {
+        let dense_name = format!("{}{}", args.prefix, omnimoe::dense_moe::names::gate(0));
+        if file.shape(&dense_name).is_ok() {
+            let k = args.experts_per_token.ok_or(omnimoe::Error::Config {
+                field: "experts_per_token",
+                reason: "a dense-router MoE file needs --experts-per-token k".into(),
+            })?;
+            let w = omnimoe::dense_moe::DenseMoeWeights::from_file(file, &args.prefix, k)?;
+            return Ok(Layer::Dense(w));
+        }
+        if args.alpha.is_some() {
+            return Err(omnimoe::Error::Config {
+                field: "alpha",
+                reason:
+                    "applies to dense-router MoE files; an OmniMoE layer scores by its product \
+                         keys"
+                        .into(),
+            });
+        }
+        let options = LoadOptions {
+            prefix: args.prefix.clone(),
+            experts_per_token: args.experts_per_token,
+        };
+        Ok(Layer::Omni(OmniMoeWeights::from_file(file, &options)?))
+    }
+
+    /// (H, experts, k).
+    fn shape(&self) -> (usize, usize, usize) {
+        match self {
+            Layer::Omni(w) => (
+                w.config.hidden_size,
+                w.config.num_experts,
+                w.config.num_experts_per_token,
+            ),
+            Layer::Dense(w) => (w.config.hidden_size, w.config.num_experts, w.config.top_k),
+        }
+    }
+}
+
 pub fn run(args: &ForwardArgs) -> Result<()> {
-    let options = LoadOptions {
-        prefix: args.prefix.clone(),
-        experts_per_token: args.experts_per_token,
-    };
-    let weights = OmniMoeWeights::load(&args.weights, &options)?;
+    let weight_bytes = read_file(&args.weights)?;
+    let layer = Layer::load(&TensorFile::parse(&weight_bytes)?, args)?;
+    let (h, experts, k) = layer.shape();
     let input_bytes = read_file(&args.input)?;
     let input = TensorFile::parse(&input_bytes)?;
-    let (t, x) = input.tokens(&args.input_name, weights.config.hidden_size)?;
+    let (t, x) = input.tokens(&args.input_name, h)?;
     let options = omnimoe::gpu::ContextOptions {
         max_binding_bytes: args.max_binding_bytes,
         ..Default::default()
@@ -86,18 +138,22 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
             None => None,
         },
     };
-    let h = weights.config.hidden_size;
-    let (output, routed) = if routing == omnimoe::routing::Routing::token_choice() {
-        let out = crate::run::forward_on(ctx.as_ref(), &weights, &x)?;
-        let k = weights.config.num_experts_per_token;
-        let routed = omnimoe::routing::Routed {
-            offsets: (0..=t).map(|i| (i * k) as u32).collect(),
-            experts: out.indices,
-            scores: out.scores,
-        };
-        (out.output, routed)
-    } else {
-        crate::run::forward_routed_on(ctx.as_ref(), &weights, &x, &routing)?
+    let plain = routing == omnimoe::routing::Routing::token_choice();
+    let (output, routed) = match &layer {
+        Layer::Dense(w) => {
+            let alpha = args.alpha.unwrap_or(0.5);
+            crate::run::dense_moe_on(ctx.as_ref(), w, &x, &routing, alpha)?
+        }
+        Layer::Omni(w) if plain => {
+            let out = crate::run::forward_on(ctx.as_ref(), w, &x)?;
+            let routed = omnimoe::routing::Routed {
+                offsets: (0..=t).map(|i| (i * k) as u32).collect(),
+                experts: out.indices,
+                scores: out.scores,
+            };
+            (out.output, routed)
+        }
+        Layer::Omni(w) => crate::run::forward_routed_on(ctx.as_ref(), w, &x, &routing)?,
     };
     let (m, indices, scores) = routed.padded();
     let bytes = to_safetensors(
@@ -114,12 +170,8 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
     )?;
     write_file(&args.out, &bytes)?;
     println!("wrote {} ({t} tokens)", args.out.display());
-    if routing != omnimoe::routing::Routing::token_choice() {
-        print_routing(
-            &routed,
-            weights.config.num_experts,
-            weights.config.num_experts_per_token,
-        );
+    if !plain || matches!(layer, Layer::Dense(_)) {
+        print_routing(&routed, experts, k);
     }
     Ok(())
 }

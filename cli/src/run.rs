@@ -81,3 +81,20 @@ pub fn forward_routed_on(
     let out = layer.forward_routed_blocking(x, routing)?;
     Ok((out.output, out.routed))
 }
+
+/// Runs a dense-router MoE layer with `routing` (r = `alpha`) on the GPU of `ctx`, or on the CPU.
+pub fn dense_moe_on(
+    ctx: Option<&Context>,
+    weights: &omnimoe::dense_moe::DenseMoeWeights,
+    x: &[f32],
+    routing: &omnimoe::routing::Routing,
+    alpha: f32,
+) -> Result<(Vec<f32>, omnimoe::routing::Routed)> {
+    let Some(ctx) = ctx else {
+        let out = cpu::dense_moe_forward(weights, x, routing, alpha)?;
+        return Ok((out.output, out.routed));
+    };
+    let layer = omnimoe::gpu::dense_moe::DenseMoeLayer::new(ctx, weights)?;
+    let out = layer.forward_blocking(x, routing, alpha)?;
+    Ok((out.output, out.routed))
+}

@@ -537,3 +537,93 @@ fn routing_bench_writes_modes_telemetry_and_quality() {
     }
     assert_eq!(r["quality"].as_array().unwrap().len(), 10);
 }
+
+/// A dense-router MoE file (OLMoE names under a prefix) through `forward` on the CPU and the GPU: token
+/// choice and unified routing with `--alpha`; the output is the CPU reference's for the pairs written.
+#[test]
+fn forward_runs_a_dense_router_moe_file() {
+    use omnimoe::dense_moe::{DenseMoeConfig, DenseMoeWeights};
+    use omnimoe::io::{to_safetensors, TensorData};
+    let w = DenseMoeWeights::random(DenseMoeConfig::new(16, 24, 8, 2).unwrap(), 4).unwrap();
+    let weights = tmp("olmoe-weights.safetensors");
+    std::fs::write(&weights, w.to_safetensors("model.layers.0.mlp.").unwrap()).unwrap();
+    let x = omnimoe::rng::SplitMix64::new(2).normals(20 * 16);
+    let input = tmp("olmoe-input.safetensors");
+    let bytes =
+        to_safetensors(&[("input".into(), vec![20, 16], TensorData::F32(&x))], None).unwrap();
+    std::fs::write(&input, bytes).unwrap();
+    for device in ["cpu", "gpu"] {
+        for extra in [
+            &[][..],
+            &["--routing", "unified", "--budget", "1.5", "--alpha", "0.3"][..],
+        ] {
+            let out = tmp(&format!("olmoe-{device}-{}.safetensors", extra.len()));
+            let mut args = vec![
+                "forward",
+                "--weights",
+                weights.to_str().unwrap(),
+                "--input",
+                input.to_str().unwrap(),
+                "--prefix",
+                "model.layers.0.mlp.",
+                "--experts-per-token",
+                "2",
+                "--device",
+                device,
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            args.extend_from_slice(extra);
+            let run = omnimoe(&args);
+            assert!(
+                run.status.success(),
+                "{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            let written = std::fs::read(&out).unwrap();
+            let f = TensorFile::parse(&written).unwrap();
+            let (shape, idx) = f.int("router.indices").unwrap();
+            let (_, sc) = f.f32("router.scores").unwrap();
+            let m = shape[1];
+            let mut routed = omnimoe::routing::Routed {
+                offsets: vec![0],
+                ..Default::default()
+            };
+            for t in 0..20 {
+                for j in 0..m {
+                    if idx[t * m + j] >= 0 {
+                        routed.experts.push(idx[t * m + j] as u32);
+                        routed.scores.push(sc[t * m + j]);
+                    }
+                }
+                routed.offsets.push(routed.experts.len() as u32);
+            }
+            let pairs = if extra.is_empty() { 40 } else { 30 };
+            assert_eq!(routed.experts.len(), pairs, "{device} {extra:?}");
+            let mut want = vec![0.0; 20 * 16];
+            omnimoe::cpu::dense_moe_experts(&w, &x, &routed, &mut want);
+            let (_, y) = f.f32("output").unwrap();
+            for (i, (a, b)) in y.iter().zip(&want).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-5 + 1e-4 * b.abs(),
+                    "{device} {extra:?} [{i}]: {a} vs {b}"
+                );
+            }
+        }
+    }
+    // --alpha on an OmniMoE file is refused by name.
+    let g = golden("tiny");
+    let run = omnimoe(&[
+        "forward",
+        "--weights",
+        g.to_str().unwrap(),
+        "--input",
+        g.to_str().unwrap(),
+        "--alpha",
+        "0.3",
+        "--out",
+        tmp("alpha.safetensors").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("alpha"));
+}
