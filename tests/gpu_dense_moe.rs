@@ -10,6 +10,7 @@ use omnimoe::dense_moe::{DenseMoeConfig, DenseMoeWeights};
 use omnimoe::gpu::dense_moe::DenseMoeLayer;
 use omnimoe::rng::SplitMix64;
 use omnimoe::routing::{Routing, RoutingMode};
+use proptest::prelude::*;
 
 /// `got` keeps, in every group (token for token choice, expert bucket for expert choice), what the CPU's
 /// scores would within `eps`, the right number of pairs, each weighted by its score.
@@ -234,4 +235,33 @@ fn gather_and_combine_match_their_twins() {
     assert_eq!(got_rows, rows);
     let got = pollster::block_on(buffers::read_f32(ctx, &yb, 0, t * h)).unwrap();
     assert_close("combine", &got, &want, 1e-6, 1e-6);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10))]
+
+    /// Random shapes (H and I not multiples of anything), modes, groups and padding.
+    #[test]
+    fn random_layers_match_the_cpu(
+        h in 1usize..70, i in 1usize..50, e in 1usize..300, k_pick in 0usize..8, t in 1usize..60,
+        mode in 0u8..3, seed: u64,
+    ) {
+        let ctx = gpu();
+        let k = 1 + k_pick % e;
+        let w = DenseMoeWeights::random(DenseMoeConfig::new(h, i, e, k).unwrap(), seed).unwrap();
+        let layer = DenseMoeLayer::new(ctx, &w).unwrap();
+        let x = SplitMix64::new(seed ^ 1).normals(t * h);
+        let routing = Routing {
+            mode: [RoutingMode::TokenChoice, RoutingMode::Unified, RoutingMode::ExpertChoice][mode as usize],
+            budget: (mode > 0).then_some(0.5 + (seed % 7) as f64),
+            group_tokens: [None, Some(5)][(seed >> 8) as usize % 2],
+            mask: ((seed >> 16) % 2 == 1).then(|| (0..t).map(|x| x % 4 != 1).collect()),
+            ..Default::default()
+        };
+        let got = layer.forward_blocking(&x, &routing, 0.5).unwrap();
+        check_selection(&w, &x, &routing, 0.5, &got.routed);
+        let mut want = vec![0.0; t * h];
+        cpu::dense_moe_experts(&w, &x, &got.routed, &mut want);
+        assert_close("random layer", &got.output, &want, 1e-5, 1e-4);
+    }
 }

@@ -34,6 +34,9 @@ pub struct RoutingBenchArgs {
     /// The OmniMoE layer's H, I, N and K (default: the authors' README configuration).
     #[arg(long, num_args = 4, value_names = ["H", "I", "N", "K"])]
     layer: Option<Vec<usize>>,
+    /// The dense-router MoE layer's H, I, E and k (default: OLMoE-1B-7B's 2048, 1024, 64, 8).
+    #[arg(long, num_args = 4, value_names = ["H", "I", "E", "K"])]
+    dense_moe: Option<Vec<usize>>,
     /// f16 storage for the OmniMoE layer (where the adapter has it).
     #[arg(long)]
     f16: bool,
@@ -96,7 +99,22 @@ struct Report {
     layer_config: Option<String>,
     dense_router: Vec<DenseRow>,
     layer: Vec<LayerRow>,
+    dense_moe_config: Option<String>,
+    dense_moe: Vec<DenseMoeRow>,
     quality: Vec<crate::routing_quality::QualityRow>,
+}
+
+#[derive(Serialize)]
+struct DenseMoeRow {
+    mode: String,
+    budget: Option<f64>,
+    /// One forward, host to host (two submissions, the pairs read back between them).
+    wall_ms: f64,
+    pairs: usize,
+    starved_tokens: usize,
+    max_experts_per_token: usize,
+    expert_load_max: u32,
+    experts_unused: usize,
 }
 
 pub fn run(args: &RoutingBenchArgs) -> Result<()> {
@@ -105,6 +123,8 @@ pub fn run(args: &RoutingBenchArgs) -> Result<()> {
         layer_config: None,
         dense_router: Vec::new(),
         layer: Vec::new(),
+        dense_moe_config: None,
+        dense_moe: Vec::new(),
         quality: Vec::new(),
     };
     if !args.no_gpu {
@@ -138,6 +158,15 @@ pub fn run(args: &RoutingBenchArgs) -> Result<()> {
             if args.f16 { "f16" } else { "f32" }
         ));
         report.layer = layer_modes(&ctx, config, args)?;
+        let dense = match args.dense_moe.as_deref() {
+            Some(&[h, i, e, k]) => omnimoe::dense_moe::DenseMoeConfig::new(h, i, e, k)?,
+            _ => omnimoe::dense_moe::DenseMoeConfig::new(2048, 1024, 64, 8)?,
+        };
+        report.dense_moe_config = Some(format!(
+            "H={} I={} E={} k={} T={} f32",
+            dense.hidden_size, dense.intermediate_size, dense.num_experts, dense.top_k, args.tokens
+        ));
+        report.dense_moe = dense_moe_modes(&ctx, dense, args)?;
     }
     for path in &args.quality {
         report
@@ -383,6 +412,71 @@ fn layer_modes(
             row.max_experts_per_token
         );
         println!("    stages: {:?}", row.stages);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The dense-router MoE layer under each mode: wall time of a forward (median) and telemetry.
+fn dense_moe_modes(
+    ctx: &Context,
+    config: omnimoe::dense_moe::DenseMoeConfig,
+    args: &RoutingBenchArgs,
+) -> Result<Vec<DenseMoeRow>> {
+    let w = omnimoe::dense_moe::DenseMoeWeights::random(config, 3)?;
+    let layer = omnimoe::gpu::dense_moe::DenseMoeLayer::new(ctx, &w)?;
+    let x = SplitMix64::new(4).normals(args.tokens * config.hidden_size);
+    let k = config.top_k as f64;
+    let modes = [
+        ("token-choice", Routing::token_choice()),
+        ("unified", Routing::unified(0.5 * k)),
+        ("unified", Routing::unified(k)),
+        (
+            "expert-choice",
+            Routing {
+                mode: RoutingMode::ExpertChoice,
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (mode, routing) in modes {
+        let start = std::time::Instant::now();
+        while start.elapsed().as_secs_f64() * 1e3 < WARM_MS {
+            layer.forward_blocking(&x, &routing, 0.5)?;
+        }
+        let mut walls = Vec::new();
+        let mut last = None;
+        for _ in 0..args.runs {
+            let t0 = std::time::Instant::now();
+            let out = layer.forward_blocking(&x, &routing, 0.5)?;
+            walls.push(t0.elapsed().as_secs_f64() * 1e3);
+            last = Some(out.routed);
+        }
+        let routed = last.unwrap_or_default();
+        let stats = routed.stats(config.num_experts, config.top_k);
+        let (load_max, _, unused) = stats.load_summary();
+        let row = DenseMoeRow {
+            mode: mode.into(),
+            budget: routing.budget,
+            wall_ms: median(walls),
+            pairs: stats.pairs,
+            starved_tokens: stats.starved_tokens,
+            max_experts_per_token: routed.max_per_token(),
+            expert_load_max: load_max,
+            experts_unused: unused,
+        };
+        println!(
+            "dense-router MoE {:14} budget {:>6}: {:.3} ms a forward (wall), {} pairs, {} starved, up to \
+             {} experts a token, busiest expert {}",
+            row.mode,
+            row.budget.map_or("k".into(), |b| format!("{b}")),
+            row.wall_ms,
+            row.pairs,
+            row.starved_tokens,
+            row.max_experts_per_token,
+            row.expert_load_max
+        );
         rows.push(row);
     }
     Ok(rows)

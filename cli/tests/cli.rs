@@ -503,6 +503,11 @@ fn routing_bench_writes_modes_telemetry_and_quality() {
         "48",
         "256",
         "8",
+        "--dense-moe",
+        "16",
+        "24",
+        "8",
+        "2",
         "--quality",
         golden("tiny").to_str().unwrap(),
         "--json",
@@ -536,6 +541,14 @@ fn routing_bench_writes_modes_telemetry_and_quality() {
         );
     }
     assert_eq!(r["quality"].as_array().unwrap().len(), 10);
+    // The dense-router MoE layer: k = 2 a token, then 1 and 2 a token unified, then expert choice.
+    let dense: Vec<u64> = r["dense_moe"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["pairs"].as_u64().unwrap())
+        .collect();
+    assert_eq!(&dense[..3], &[128, 64, 128]);
 }
 
 /// A dense-router MoE file (OLMoE names under a prefix) through `forward` on the CPU and the GPU: token
