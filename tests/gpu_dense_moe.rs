@@ -265,3 +265,24 @@ proptest! {
         assert_close("random layer", &got.output, &want, 1e-5, 1e-4);
     }
 }
+
+/// E = 4096 experts (the largest router): every mode runs, one GEMM pair per expert with pairs.
+#[test]
+fn four_thousand_experts() {
+    let ctx = gpu();
+    let (h, i, e, k, t) = (8, 8, 4096, 2, 48);
+    let w = DenseMoeWeights::random(DenseMoeConfig::new(h, i, e, k).unwrap(), 9).unwrap();
+    let layer = DenseMoeLayer::new(ctx, &w).unwrap();
+    let x = SplitMix64::new(10).normals(t * h);
+    for routing in [
+        Routing::token_choice(),
+        Routing::unified(3.0),
+        Routing::expert_choice(1),
+    ] {
+        let got = layer.forward_blocking(&x, &routing, 0.5).unwrap();
+        check_selection(&w, &x, &routing, 0.5, &got.routed);
+        let mut want = vec![0.0; t * h];
+        cpu::dense_moe_experts(&w, &x, &got.routed, &mut want);
+        assert_close("E = 4096", &got.output, &want, 1e-5, 1e-4);
+    }
+}
