@@ -113,7 +113,11 @@ impl<'c> DenseMoeLayer<'c> {
         let t = check_input(x, h)?;
         routing.validate(t)?;
         self.ctx.check_alive()?;
-        let s = routing.group_tokens.unwrap_or(t).max(1);
+        // Token choice selects over groups of one token.
+        let s = match routing.mode {
+            RoutingMode::TokenChoice => 1,
+            _ => routing.group_tokens.unwrap_or(t).max(1),
+        };
         let logits = (t * e * 4) as u64;
         if logits > self.ctx.binding_bytes() {
             return Err(Error::Limit {
@@ -154,7 +158,7 @@ impl<'c> DenseMoeLayer<'c> {
                 group_tokens: Some(1),
                 ..routing.clone()
             };
-            (&tc, 1)
+            (&tc, s)
         } else {
             (routing, s)
         };
