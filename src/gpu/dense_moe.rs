@@ -5,8 +5,7 @@
 //!    top-k as groups of one token, or expert choice) → the pairs read back;
 //! 2. the host lays the pairs out by expert (each expert's rows a contiguous segment, segment starts
 //!    aligned for binding offsets), then `moe_gather` copies the tokens' rows there, each expert with
-//!    pairs runs its gate/up GEMM with the SwiGLU epilogue and its down GEMM on its segment into buffers
-//!    of its own (so the experts' GEMMs run side by side), their outputs are copied back into one, and
+//!    pairs runs its gate/up GEMM with the SwiGLU epilogue and its down GEMM on its segment, and
 //!    `moe_combine` adds each token's experts' rows weighted by their scores, in the pairs' order.
 //!
 //! f32 throughout (the SIMT GEMM); every sum runs in a fixed order, so results are bitwise reproducible.
@@ -279,10 +278,7 @@ impl<'c> DenseMoeLayer<'c> {
         let binding = ctx.binding_bytes();
         for (what, bytes) in [
             ("gathered rows of a forward", (rows * h * 4) as u64),
-            (
-                "an expert's activations in a forward",
-                (rows * i * 4) as u64,
-            ),
+            ("expert activations of a forward", (rows * i * 4) as u64),
         ] {
             if bytes > binding {
                 return Err(Error::Limit {
@@ -293,102 +289,63 @@ impl<'c> DenseMoeLayer<'c> {
             }
         }
         let xb = buffers::upload(ctx, "x", &elem_bytes(x, false));
-        let (xg, yg, y) = (
+        let (xg, act, yg, y) = (
             store("gathered rows", (rows * h * 4) as u64),
+            store("expert activations", (rows * i * 4) as u64),
             store("expert outputs", (rows * h * 4) as u64),
             store("output", (t * h * 4) as u64),
         );
-        // Each expert's activations and outputs in buffers of their own, so that no expert's GEMMs wait
-        // for another's (wgpu orders the dispatches that write one buffer): the experts run side by side.
-        let own: Vec<Option<(wgpu::Buffer, wgpu::Buffer)>> = count
-            .iter()
-            .map(|&m| {
-                (m > 0).then(|| {
-                    (
-                        store("expert activations", (m * i * 4) as u64),
-                        store("expert output", (m * h * 4) as u64),
-                    )
-                })
-            })
-            .collect();
         let (tb, pb) = (u32s("pair tokens", &token), u32s("pair rows", &pos));
         let ob = u32s("pair offsets", &routed.offsets);
         let wb = buffers::upload(ctx, "pair weights", bytemuck::cast_slice(&routed.scores));
         let all = Bind::all;
-        let device = &ctx.device;
-        let scopes = [
-            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
-            device.push_error_scope(wgpu::ErrorFilter::Validation),
-            device.push_error_scope(wgpu::ErrorFilter::Internal),
-        ];
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("omnimoe dense-router MoE experts"),
-        });
-        let (p32, h32, i32_) = (pairs as u32, h as u32, i as u32);
-        let mut rec = Recorder::new(ctx);
-        stages::moe_gather(&mut rec, (p32, h32), all(&xb), all(&tb), all(&pb), all(&xg));
-        let swiglu = || Epilogue::SwiGlu { router: None };
-        for (x, (gate_up, _)) in self.experts.iter().enumerate() {
-            let Some((act, _)) = &own[x] else { continue };
-            let m = count[x] as u64;
-            let xs = Bind::range(&xg, start[x] as u64 * h as u64 * 4, m * h as u64 * 4);
-            let gu = (m as u32, 2 * i32_, h32);
-            let label = "moe_expert_gate_up";
-            stages::gemm(
-                &mut rec,
-                label,
-                SIMT,
-                gu,
-                xs,
-                all(gate_up),
-                all(act),
-                swiglu(),
-                Columns::ALL,
-            );
-        }
-        for (x, (_, down)) in self.experts.iter().enumerate() {
-            let Some((act, out)) = &own[x] else { continue };
-            let dn = (count[x] as u32, h32, i32_);
-            let label = "moe_expert_down";
-            let st = Epilogue::Store;
-            stages::gemm(
-                &mut rec,
-                label,
-                SIMT,
-                dn,
-                all(act),
-                all(down),
-                all(out),
-                st,
-                Columns::ALL,
-            );
-        }
-        rec.encode(&mut encoder, false);
-        for (x, o) in own.iter().enumerate() {
-            if let Some((_, out)) = o {
-                let at = (start[x] * h * 4) as u64;
-                encoder.copy_buffer_to_buffer(out, 0, &yg, at, (count[x] * h * 4) as u64);
+        self.submit(|rec| {
+            let (p32, h32, i32_) = (pairs as u32, h as u32, i as u32);
+            stages::moe_gather(rec, (p32, h32), all(&xb), all(&tb), all(&pb), all(&xg));
+            for (x, (gate_up, down)) in self.experts.iter().enumerate() {
+                let m = count[x] as u64;
+                if m == 0 {
+                    continue;
+                }
+                let r0 = start[x] as u64;
+                let rows_of = |b, w: u64| Bind::range(b, r0 * w * 4, m * w * 4);
+                let (xs, acts, ys) = (
+                    rows_of(&xg, h as u64),
+                    rows_of(&act, i as u64),
+                    rows_of(&yg, h as u64),
+                );
+                let swiglu = Epilogue::SwiGlu { router: None };
+                let gu = (m as u32, 2 * i32_, h32);
+                let label = "moe_expert_gate_up";
+                stages::gemm(
+                    rec,
+                    label,
+                    SIMT,
+                    gu,
+                    xs,
+                    all(gate_up),
+                    acts,
+                    swiglu,
+                    Columns::ALL,
+                );
+                let dn = (m as u32, h32, i32_);
+                let label = "moe_expert_down";
+                stages::gemm(
+                    rec,
+                    label,
+                    SIMT,
+                    dn,
+                    acts,
+                    all(down),
+                    ys,
+                    Epilogue::Store,
+                    Columns::ALL,
+                );
             }
-        }
-        let mut rec = Recorder::new(ctx);
-        let th = (t as u32, h32);
-        stages::moe_combine(
-            &mut rec,
-            th,
-            all(&yg),
-            all(&ob),
-            all(&wb),
-            all(&pb),
-            all(&y),
-        );
-        rec.encode(&mut encoder, false);
-        ctx.queue.submit([encoder.finish()]);
-        for scope in scopes.into_iter().rev() {
-            if let Some(e) = scope.pop().await {
-                return Err(gpu_error(e));
-            }
-        }
-        ctx.check_alive()?;
+            let th = (t as u32, h32);
+            stages::moe_combine(rec, th, all(&yg), all(&ob), all(&wb), all(&pb), all(&y));
+        })
+        .await?;
         buffers::read_f32(ctx, &y, 0, t * h).await
     }
 
