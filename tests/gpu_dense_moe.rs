@@ -286,35 +286,3 @@ fn four_thousand_experts() {
         assert_close("E = 4096", &got.output, &want, 1e-5, 1e-4);
     }
 }
-
-/// One layer, one after the other: expert choice with padding after expert choice without, and back
-/// (the layer keeps its buffers between forwards; padding's candidates must not stay kept).
-#[test]
-fn forwards_in_a_row_on_kept_buffers() {
-    let ctx = gpu();
-    let (h, e, t) = (16, 12, 30);
-    let w = DenseMoeWeights::random(DenseMoeConfig::new(h, 20, e, 2).unwrap(), 7).unwrap();
-    let layer = DenseMoeLayer::new(ctx, &w).unwrap();
-    let x = SplitMix64::new(8).normals(t * h);
-    let padded = Routing {
-        mask: Some((0..t).map(|x| x % 3 != 0).collect()),
-        ..Routing::expert_choice(3)
-    };
-    for routing in [
-        Routing::expert_choice(3),
-        padded.clone(),
-        Routing::unified(2.0),
-        padded,
-    ] {
-        let got = layer.forward_blocking(&x, &routing, 0.5).unwrap();
-        check_selection(&w, &x, &routing, 0.5, &got.routed);
-        if let Some(mask) = &routing.mask {
-            for tok in (0..t).filter(|&x| !mask[x]) {
-                assert!(
-                    got.routed.range(tok).is_empty(),
-                    "padding token {tok} got experts"
-                );
-            }
-        }
-    }
-}

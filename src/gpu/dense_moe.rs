@@ -9,7 +9,6 @@
 //!    `moe_combine` adds each token's experts' rows weighted by their scores, in the pairs' order.
 //!
 //! f32 throughout (the SIMT GEMM); every sum runs in a fixed order, so results are bitwise reproducible.
-//! A forward's buffers are kept for the next one (grown when needed).
 //! No token chunking: a forward's logits, rows and activations must each fit one storage binding.
 
 use super::buffers::{self, elem_bytes, Bind};
@@ -19,9 +18,6 @@ use crate::config::check_input;
 use crate::dense_moe::{DenseMoeConfig, DenseMoeWeights};
 use crate::routing::{Routed, Routing, RoutingMode};
 use crate::{Error, Result};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// A dense-router MoE layer resident on a GPU.
 pub struct DenseMoeLayer<'c> {
@@ -30,53 +26,6 @@ pub struct DenseMoeLayer<'c> {
     router: wgpu::Buffer,
     /// Per expert: gate/up rows interleaved `[2I, H]` (the SwiGLU epilogue's layout) and down `[H, I]`.
     experts: Vec<(wgpu::Buffer, wgpu::Buffer)>,
-    /// A forward's buffers, kept for the next one (allocating them is as costly as the GEMMs).
-    pool: Pool,
-    /// The selection's scratch of the last forward, for one of the same shape.
-    route_scratch: Mutex<Option<(RouteKey, Arc<RouteScratch>)>>,
-    /// Set while a forward runs (the pool's buffers serve one at a time).
-    busy: AtomicBool,
-}
-
-/// Clears the layer's busy flag when the forward ends, however it ends.
-struct Running<'a>(&'a AtomicBool);
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
-    }
-}
-
-/// What a selection's scratch depends on: (tokens, experts, group tokens, room for pairs, expert choice).
-type RouteKey = (u32, u32, u32, u64, bool);
-
-/// Buffers by name, grown when a forward needs more and reused otherwise (forwards run one at a time:
-/// each reads its results back before returning).
-#[derive(Default)]
-struct Pool(Mutex<HashMap<&'static str, wgpu::Buffer>>);
-
-impl Pool {
-    /// A storage buffer of at least `bytes`.
-    fn get(&self, ctx: &Context, name: &'static str, bytes: u64) -> wgpu::Buffer {
-        let mut map = self.0.lock().unwrap();
-        if let Some(b) = map.get(name) {
-            if b.size() >= bytes.max(4) {
-                return b.clone();
-            }
-        }
-        let b = buffers::storage(ctx, name, bytes);
-        map.insert(name, b.clone());
-        b
-    }
-
-    /// A storage buffer holding `data` at its start.
-    fn upload(&self, ctx: &Context, name: &'static str, data: &[u8]) -> wgpu::Buffer {
-        let b = self.get(ctx, name, data.len() as u64);
-        if !data.is_empty() {
-            ctx.queue.write_buffer(&b, 0, data);
-        }
-        b
-    }
 }
 
 /// Host copy of a forward's results.
@@ -142,9 +91,6 @@ impl<'c> DenseMoeLayer<'c> {
             config: c,
             router: up("router", &weights.router),
             experts,
-            pool: Pool::default(),
-            route_scratch: Mutex::new(None),
-            busy: AtomicBool::new(false),
         };
         ctx.check_alive()?;
         Ok(layer)
@@ -155,8 +101,7 @@ impl<'c> DenseMoeLayer<'c> {
         self.config
     }
 
-    /// Runs the layer on `x` `[T, H]` with `routing` (r = `alpha` for the unified score). One forward at a
-    /// time per layer: a second one while the first runs is an [`Error::Gpu`] saying so.
+    /// Runs the layer on `x` `[T, H]` with `routing` (r = `alpha` for the unified score).
     pub async fn forward(
         &self,
         x: &[f32],
@@ -168,12 +113,6 @@ impl<'c> DenseMoeLayer<'c> {
         let t = check_input(x, h)?;
         routing.validate(t)?;
         self.ctx.check_alive()?;
-        if self.busy.swap(true, Ordering::Acquire) {
-            return Err(Error::Gpu(
-                "this dense-router MoE layer is running a forward already".into(),
-            ));
-        }
-        let _running = Running(&self.busy);
         // Token choice selects over groups of one token.
         let s = match routing.mode {
             RoutingMode::TokenChoice => 1,
@@ -253,19 +192,22 @@ impl<'c> DenseMoeLayer<'c> {
         let c = self.config;
         let (h, e, k) = (c.hidden_size, c.num_experts, c.top_k);
         let ctx = self.ctx;
-        let pool = &self.pool;
-        let xb = pool.upload(ctx, "x", &elem_bytes(x, false));
+        let store = |label, bytes: u64| buffers::storage(ctx, label, bytes.max(4));
+        let xb = buffers::upload(ctx, "x", &elem_bytes(x, false));
         let (logits, scores) = (
-            pool.get(ctx, "router logits", (t * e * 4) as u64),
-            pool.get(ctx, "routing scores", (t * e * 4) as u64),
+            store("router logits", (t * e * 4) as u64),
+            store("routing scores", (t * e * 4) as u64),
         );
         let experts: Vec<u32> = (0..t).flat_map(|_| 0..e as u32).collect();
-        let eb = pool.upload(ctx, "candidate experts", bytemuck::cast_slice(&experts));
+        let eb = buffers::upload(ctx, "candidate experts", bytemuck::cast_slice(&experts));
         let valid: Vec<u32> = (0..t).map(|x| routing.routed(x) as u32).collect();
-        let vb = pool.upload(ctx, "routed tokens", bytemuck::cast_slice(&valid));
+        let vb = buffers::upload(ctx, "routed tokens", bytemuck::cast_slice(&valid));
         let budgets = routing.group_budgets(0, t, k, e, e);
-        let words = stages::route_state(&budgets);
-        let state = pool.upload(ctx, "route state", bytemuck::cast_slice(&words));
+        let state = buffers::upload(
+            ctx,
+            "route state",
+            bytemuck::cast_slice(&stages::route_state(&budgets)),
+        );
         let expert_choice = routing.mode == RoutingMode::ExpertChoice;
         let max_pairs = if expert_choice {
             (t * e) as u64
@@ -273,18 +215,7 @@ impl<'c> DenseMoeLayer<'c> {
             budgets.iter().map(|&b| b as u64).sum()
         };
         let dims = (t as u32, e as u32, s as u32, e as u32);
-        let key = (dims.0, dims.1, dims.2, max_pairs, expert_choice);
-        let scratch = {
-            let mut cached = self.route_scratch.lock().unwrap();
-            match cached.as_ref() {
-                Some((k, scratch)) if *k == key => scratch.clone(),
-                _ => {
-                    let scratch = Arc::new(RouteScratch::new(ctx, dims, max_pairs, expert_choice));
-                    *cached = Some((key, scratch.clone()));
-                    scratch
-                }
-            }
-        };
+        let scratch = RouteScratch::new(ctx, dims, max_pairs, expert_choice);
         let all = Bind::all;
         self.submit(|rec| {
             let shape = (t as u32, e as u32, h as u32);
@@ -342,9 +273,8 @@ impl<'c> DenseMoeLayer<'c> {
                 fill[x] += 1;
             }
         }
-        let pool = &self.pool;
-        let store = |label, bytes: u64| pool.get(ctx, label, bytes);
-        let u32s = |label, v: &[u32]| pool.upload(ctx, label, bytemuck::cast_slice(v));
+        let store = |label, bytes: u64| buffers::storage(ctx, label, bytes.max(4));
+        let u32s = |label, v: &[u32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
         let binding = ctx.binding_bytes();
         for (what, bytes) in [
             ("gathered rows of a forward", (rows * h * 4) as u64),
@@ -358,7 +288,7 @@ impl<'c> DenseMoeLayer<'c> {
                 });
             }
         }
-        let xb = pool.get(ctx, "x", (x.len() * 4) as u64);
+        let xb = buffers::upload(ctx, "x", &elem_bytes(x, false));
         let (xg, act, yg, y) = (
             store("gathered rows", (rows * h * 4) as u64),
             store("expert activations", (rows * i * 4) as u64),
@@ -367,7 +297,7 @@ impl<'c> DenseMoeLayer<'c> {
         );
         let (tb, pb) = (u32s("pair tokens", &token), u32s("pair rows", &pos));
         let ob = u32s("pair offsets", &routed.offsets);
-        let wb = pool.upload(ctx, "pair weights", bytemuck::cast_slice(&routed.scores));
+        let wb = buffers::upload(ctx, "pair weights", bytemuck::cast_slice(&routed.scores));
         let all = Bind::all;
         self.submit(|rec| {
             let (p32, h32, i32_) = (pairs as u32, h as u32, i as u32);
