@@ -64,6 +64,9 @@ struct Params {
 #if KEYS
 @group(0) @binding(4) var<storage, read> cand_experts: array<u32>;
 @group(0) @binding(5) var<storage, read_write> keys: array<u32>;
+// Cleared here, so that a padding token's candidates (which `rank` never visits) are never kept, whatever
+// an earlier selection on the same scratch left.
+@group(0) @binding(6) var<storage, read_write> keep_clear: array<u32>;
 #endif
 #if RANK
 @group(0) @binding(4) var<storage, read> bucket_start: array<u32>;
@@ -234,7 +237,7 @@ fn pick(
 
 #if KEYS
 // Expert choice, before the counting sort: each candidate's bucket, (group within the chunk)·N + expert,
-// and G·N for a padding token's.
+// and G·N for a padding token's; every kept flag cleared.
 @compute @workgroup_size(WG)
 fn bucket_keys(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -247,6 +250,7 @@ fn bucket_keys(
     }
     let t = i / p.m;
     keys[i] = select(p.groups * p.n, (t / p.s) * p.n + cand_experts[i], valid[t] != 0u);
+    keep_clear[i] = 0u;
 }
 #endif
 

@@ -337,3 +337,38 @@ fn tokens_keeping_thousands_of_pairs() {
         assert_eq!(got, want, "{mode:?} M = {m}");
     }
 }
+
+/// One scratch, selections in a row: expert choice with padding after expert choice without (the
+/// padding's candidates, which no bucket visits, must not stay kept from the selection before).
+#[test]
+fn expert_choice_on_reused_scratch_keeps_no_padding() {
+    let ctx = gpu();
+    let (t, m, n) = (30usize, 12usize, 12usize);
+    let (scores, experts) = candidates(t, m, n, 4);
+    let scratch = RouteScratch::new(
+        ctx,
+        (t as u32, m as u32, t as u32, n as u32),
+        (t * m) as u64,
+        true,
+    );
+    let (sb, eb) = (f32_buf(ctx, &scores), u32_buf(ctx, &experts));
+    let padded = Routing {
+        mask: Some((0..t).map(|x| x % 3 != 0).collect()),
+        ..Routing::expert_choice(3)
+    };
+    for routing in [Routing::expert_choice(3), padded] {
+        let valid: Vec<u32> = (0..t).map(|x| routing.routed(x) as u32).collect();
+        let budgets = routing.group_budgets(0, t, 2, n, m);
+        let (vb, state) = (
+            u32_buf(ctx, &valid),
+            u32_buf(ctx, &stages::route_state(&budgets)),
+        );
+        let mut rec = Recorder::new(ctx);
+        let all = Bind::all;
+        scratch.record(&mut rec, all(&sb), all(&eb), all(&vb), all(&state));
+        submit(ctx, rec);
+        let got = pollster::block_on(scratch.read(ctx)).unwrap();
+        let keep = cpu::route_select(&scores, &experts, m, &routing, 2, n);
+        assert_eq!(got, cpu::routed_from_mask(&scores, &experts, m, &keep));
+    }
+}

@@ -194,7 +194,7 @@ pub fn route_expert_choice<'a>(
     let label = "route_select";
     let params = [t, m, s, groups, 0, 0, n];
     let pairs = t * m;
-    let binds = vec![(2, b.valid), (4, b.experts), (5, e.keys)];
+    let binds = vec![(2, b.valid), (4, b.experts), (5, e.keys), (6, e.keep)];
     let keys = Variant::default().with("KEYS");
     let wgs = rec.fold(pairs.div_ceil(256));
     rec.dispatch(label, label, "bucket_keys", &keys, &params, binds, wgs);
