@@ -9,6 +9,26 @@ pub const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_SRC)
     .union(wgpu::BufferUsages::COPY_DST);
 
+/// Rows per step that keep binding offsets aligned: the fewest rows n such that n rows of each width in
+/// `row_bytes` start on the adapter's storage offset alignment (a power of two, 256 on most).
+pub(crate) fn aligned_rows(ctx: &Context, row_bytes: impl IntoIterator<Item = usize>) -> usize {
+    let align = (ctx.limits.min_storage_buffer_offset_alignment as usize).max(1);
+    row_bytes
+        .into_iter()
+        .map(|row| align / gcd(align, row))
+        .max()
+        .unwrap_or(1)
+}
+
+/// Greatest common divisor.
+pub(crate) fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 /// A range of a buffer to bind.
 #[derive(Clone, Copy, Debug)]
 pub struct Bind<'a> {

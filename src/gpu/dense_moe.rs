@@ -247,12 +247,7 @@ impl<'c> DenseMoeLayer<'c> {
         let ctx = self.ctx;
         let pairs = routed.experts.len();
         // Each expert's rows start where a binding offset may: a multiple of `align` rows.
-        let a = ctx.limits.min_storage_buffer_offset_alignment as usize;
-        let align = [h * 4, i * 4]
-            .into_iter()
-            .map(|row| a / gcd(a, row))
-            .max()
-            .unwrap_or(1);
+        let align = buffers::aligned_rows(ctx, [h * 4, i * 4]);
         let mut count = vec![0usize; e];
         for &x in &routed.experts {
             count[x as usize] += 1;
@@ -373,13 +368,5 @@ impl<'c> DenseMoeLayer<'c> {
             }
         }
         self.ctx.check_alive()
-    }
-}
-
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
     }
 }

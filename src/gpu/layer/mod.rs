@@ -98,25 +98,13 @@ pub const MAX_EXPERTS_EXPERT_CENTRIC: usize = stages::MAX_SCAN as usize;
 /// y: H elements of 2 or 4 bytes a token; router scores and indices: K of 4) meets the adapter's storage
 /// offset alignment (a power of two, 256 on most).
 fn chunk_align(ctx: &Context, c: &OmniMoeConfig, f16: bool) -> usize {
-    let align = (ctx.limits.min_storage_buffer_offset_alignment as usize).max(1);
     let es = elem_size(f16) as usize;
-    [
+    let rows = [
         c.hidden_size * es,
         c.hidden_size * 4,
         c.num_experts_per_token * 4,
-    ]
-    .into_iter()
-    .map(|row| align / num_gcd(align, row))
-    .max()
-    .unwrap_or(1)
-}
-
-fn num_gcd(a: usize, b: usize) -> usize {
-    if b == 0 {
-        a
-    } else {
-        num_gcd(b, a % b)
-    }
+    ];
+    buffers::aligned_rows(ctx, rows)
 }
 
 /// GPU buffers of one forward's results.

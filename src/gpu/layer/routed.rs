@@ -256,7 +256,7 @@ impl<'c> OmniMoeLayer<'c> {
             return Ok(t);
         }
         let align = chunk_align(self.ctx, &self.config, self.f16);
-        let step = s / num_gcd(s, align) * align;
+        let step = s / buffers::gcd(s, align) * align;
         let chunk = limit / step * step;
         if chunk == 0 {
             return Err(Error::Limit {
