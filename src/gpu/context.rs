@@ -482,6 +482,32 @@ async fn open(
 }
 
 /// Maps a wgpu error into ours.
+/// The error scopes a submission runs in (out of memory, validation, internal), so that what the GPU
+/// reports becomes a typed error of the call, never wgpu's default panic.
+pub(crate) struct ErrorScopes([wgpu::ErrorScopeGuard; 3]);
+
+impl ErrorScopes {
+    /// Pushes the three scopes on `device`.
+    pub(crate) fn push(device: &wgpu::Device) -> Self {
+        ErrorScopes([
+            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
+            device.push_error_scope(wgpu::ErrorFilter::Validation),
+            device.push_error_scope(wgpu::ErrorFilter::Internal),
+        ])
+    }
+
+    /// Pops them, innermost first; the first error caught, as a typed error.
+    pub(crate) async fn pop(self) -> Result<()> {
+        let mut first = None;
+        for scope in self.0.into_iter().rev() {
+            if let Some(e) = scope.pop().await {
+                first.get_or_insert(gpu_error(e));
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
 pub(crate) fn gpu_error(e: wgpu::Error) -> Error {
     match e {
         wgpu::Error::OutOfMemory { .. } => Error::OutOfMemory(e.to_string()),

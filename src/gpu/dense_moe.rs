@@ -12,7 +12,7 @@
 //! No token chunking: a forward's logits, rows and activations must each fit one storage binding.
 
 use super::buffers::{self, elem_bytes, Bind};
-use super::context::{gpu_error, Context};
+use super::context::{Context, ErrorScopes};
 use super::stages::{self, Columns, Epilogue, GemmKernel, Recorder, RouteScratch};
 use crate::config::check_input;
 use crate::dense_moe::{DenseMoeConfig, DenseMoeWeights};
@@ -350,11 +350,7 @@ impl<'c> DenseMoeLayer<'c> {
         'c: 'a,
     {
         let device = &self.ctx.device;
-        let scopes = [
-            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
-            device.push_error_scope(wgpu::ErrorFilter::Validation),
-            device.push_error_scope(wgpu::ErrorFilter::Internal),
-        ];
+        let scopes = ErrorScopes::push(device);
         let mut rec = Recorder::new(self.ctx);
         record(&mut rec);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -362,11 +358,7 @@ impl<'c> DenseMoeLayer<'c> {
         });
         rec.encode(&mut encoder, false);
         self.ctx.queue.submit([encoder.finish()]);
-        for scope in scopes.into_iter().rev() {
-            if let Some(e) = scope.pop().await {
-                return Err(gpu_error(e));
-            }
-        }
+        scopes.pop().await?;
         self.ctx.check_alive()
     }
 }

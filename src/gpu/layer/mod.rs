@@ -14,7 +14,7 @@
 use std::sync::Mutex;
 
 use super::buffers::{self, elem_bytes, elem_size, Bind};
-use super::context::{gpu_error, Context};
+use super::context::{Context, ErrorScopes};
 use super::footprint::{check_limits, footprint, Footprint, Split};
 use super::stages::{
     self, CoopConfig, Epilogue, GemmKernel, PassTimes, Recorder, ScatterScratch, ScoresSchedule,
@@ -421,11 +421,7 @@ impl<'c> OmniMoeLayer<'c> {
             return Ok(None);
         }
         let device = &self.ctx.device;
-        let scopes = [
-            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
-            device.push_error_scope(wgpu::ErrorFilter::Validation),
-            device.push_error_scope(wgpu::ErrorFilter::Internal),
-        ];
+        let scopes = ErrorScopes::push(device);
         let scratch = self.scratch(out.tokens);
         let mut rec = Recorder::new(self.ctx);
         self.record(&mut rec, x, out, &scratch, false);
@@ -434,19 +430,9 @@ impl<'c> OmniMoeLayer<'c> {
         });
         let times = rec.encode(&mut encoder, timestamps);
         self.ctx.queue.submit([encoder.finish()]);
-        let mut first = None;
-        for scope in scopes.into_iter().rev() {
-            if let Some(e) = scope.pop().await {
-                first.get_or_insert(gpu_error(e));
-            }
-        }
-        match first {
-            Some(e) => Err(e),
-            None => {
-                self.ctx.check_alive()?;
-                Ok(times)
-            }
-        }
+        scopes.pop().await?;
+        self.ctx.check_alive()?;
+        Ok(times)
     }
 
     /// Host to host: uploads `x` `[T, H]`, runs the layer, reads back output, scores and indices.

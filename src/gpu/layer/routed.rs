@@ -131,12 +131,7 @@ impl<'c> OmniMoeLayer<'c> {
             return Ok((routed, times));
         }
         self.ctx.check_alive()?;
-        let device = &self.ctx.device;
-        let scopes = [
-            device.push_error_scope(wgpu::ErrorFilter::OutOfMemory),
-            device.push_error_scope(wgpu::ErrorFilter::Validation),
-            device.push_error_scope(wgpu::ErrorFilter::Internal),
-        ];
+        let scopes = ErrorScopes::push(&self.ctx.device);
         let prepared = self.prepare_routed(x, routing);
         let times = match &prepared {
             Ok(p) => p.run(if timestamps {
@@ -146,11 +141,7 @@ impl<'c> OmniMoeLayer<'c> {
             }),
             Err(_) => Ok(None),
         };
-        for scope in scopes.into_iter().rev() {
-            if let Some(e) = scope.pop().await {
-                return Err(gpu_error(e));
-            }
-        }
+        scopes.pop().await?;
         let prepared = prepared?;
         let times = times?;
         self.ctx.check_alive()?;
