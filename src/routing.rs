@@ -127,6 +127,31 @@ impl Routing {
             .map(move |t0| (t0, (t0 + s).min(tokens)))
     }
 
+    /// The selection the GPU runs for this routing, `k` experts a token: token choice as unified routing
+    /// over groups of one token with budget k (each token's k best: the same pairs), the other modes as
+    /// they are.
+    pub fn as_selection(&self, k: usize) -> Routing {
+        match self.mode {
+            RoutingMode::TokenChoice => Routing {
+                mode: RoutingMode::Unified,
+                budget: Some(k as f64),
+                group_tokens: Some(1),
+                ..self.clone()
+            },
+            RoutingMode::ExpertChoice | RoutingMode::Unified => self.clone(),
+        }
+    }
+
+    /// A dense router's r for its routing scores (see [`crate::dense_moe`]): `alpha` in unified mode, else
+    /// 0, for which the unified score is the softmax.
+    pub fn score_r(&self, alpha: f32) -> f32 {
+        if self.mode == RoutingMode::Unified {
+            alpha
+        } else {
+            0.0
+        }
+    }
+
     /// Whether token `t` is routed.
     pub fn routed(&self, t: usize) -> bool {
         self.mask.as_ref().is_none_or(|m| m[t])
@@ -190,6 +215,16 @@ pub struct Routed {
 }
 
 impl Routed {
+    /// Fixed top-k routing's pairs: `experts` and `scores` `[T, k]`, k a token.
+    pub fn top_k(k: usize, experts: Vec<u32>, scores: Vec<f32>) -> Routed {
+        let t = experts.len().checked_div(k).unwrap_or(0);
+        Routed {
+            offsets: (0..=t).map(|i| (i * k) as u32).collect(),
+            experts,
+            scores,
+        }
+    }
+
     /// T.
     pub fn tokens(&self) -> usize {
         self.offsets.len().saturating_sub(1)

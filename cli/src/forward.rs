@@ -146,11 +146,7 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
         }
         Layer::Omni(w) if plain => {
             let out = crate::run::forward_on(ctx.as_ref(), w, &x)?;
-            let routed = omnimoe::routing::Routed {
-                offsets: (0..=t).map(|i| (i * k) as u32).collect(),
-                experts: out.indices,
-                scores: out.scores,
-            };
+            let routed = omnimoe::routing::Routed::top_k(k, out.indices, out.scores);
             (out.output, routed)
         }
         Layer::Omni(w) => crate::run::forward_routed_on(ctx.as_ref(), w, &x, &routing)?,

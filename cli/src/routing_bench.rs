@@ -370,12 +370,7 @@ fn layer_modes(
             Some(p) => pollster::block_on(p.read())?.routed,
             None => {
                 let out = pollster::block_on(plain.read(t))?;
-                let k = config.num_experts_per_token;
-                Routed {
-                    offsets: (0..=t).map(|i| (i * k) as u32).collect(),
-                    experts: out.indices,
-                    scores: out.scores,
-                }
+                Routed::top_k(config.num_experts_per_token, out.indices, out.scores)
             }
         };
         let stats = routed.stats(config.num_experts, config.num_experts_per_token);

@@ -6,7 +6,7 @@ use super::{
     dot_f64, par_rows, route_select, route_unified_score, routed_from_mask, router_logits, silu,
 };
 use crate::dense_moe::DenseMoeWeights;
-use crate::routing::{Routed, Routing, RoutingMode};
+use crate::routing::{Routed, Routing};
 use crate::Result;
 
 /// What [`dense_moe_forward`] produces.
@@ -27,13 +27,8 @@ pub struct DenseMoeOutput {
 /// The routing scores of `logits` `[T, E]` under `routing`: the softmax over E (token and expert
 /// choice), or U = (1−r)·softmax + r·sigmoid·2/E with r = `alpha` (unified).
 pub fn dense_moe_scores(logits: &[f32], e: usize, routing: &Routing, alpha: f32) -> Vec<f32> {
-    let r = if routing.mode == RoutingMode::Unified {
-        alpha
-    } else {
-        0.0
-    };
     let mut scores = vec![0.0; logits.len()];
-    route_unified_score(logits, e, r, &mut scores);
+    route_unified_score(logits, e, routing.score_r(alpha), &mut scores);
     scores
 }
 

@@ -113,11 +113,9 @@ impl<'c> DenseMoeLayer<'c> {
         let t = check_input(x, h)?;
         routing.validate(t)?;
         self.ctx.check_alive()?;
-        // Token choice selects over groups of one token.
-        let s = match routing.mode {
-            RoutingMode::TokenChoice => 1,
-            _ => routing.group_tokens.unwrap_or(t).max(1),
-        };
+        // Token choice selects as unified routing over groups of one token.
+        let selection = routing.as_selection(c.top_k);
+        let s = selection.group_tokens.unwrap_or(t).max(1);
         let logits = (t * e * 4) as u64;
         if logits > self.ctx.binding_bytes() {
             return Err(Error::Limit {
@@ -143,26 +141,9 @@ impl<'c> DenseMoeLayer<'c> {
                 },
             });
         }
-        // The scores: the softmax (r = 0) but in unified mode. Token choice selects as unified routing
-        // over groups of one token, k each.
-        let r = if routing.mode == RoutingMode::Unified {
-            alpha
-        } else {
-            0.0
-        };
-        let tc;
-        let (routing, s) = if routing.mode == RoutingMode::TokenChoice {
-            tc = Routing {
-                mode: RoutingMode::Unified,
-                budget: Some(c.top_k as f64),
-                group_tokens: Some(1),
-                ..routing.clone()
-            };
-            (&tc, s)
-        } else {
-            (routing, s)
-        };
-        let routed = self.route(x, t, routing, r, s).await?;
+        let routed = self
+            .route(x, t, &selection, routing.score_r(alpha), s)
+            .await?;
         let output = self.experts_and_combine(x, t, &routed).await?;
         crate::io::check_overflow("output", &output)?;
         Ok(DenseMoeHostOutput { output, routed })

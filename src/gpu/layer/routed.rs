@@ -121,11 +121,7 @@ impl<'c> OmniMoeLayer<'c> {
             let out = self.read(&out).await?;
             let routed = RoutedHostOutput {
                 tokens: t,
-                routed: Routed {
-                    offsets: (0..=t).map(|i| (i * k) as u32).collect(),
-                    experts: out.indices,
-                    scores: out.scores,
-                },
+                routed: Routed::top_k(k, out.indices, out.scores),
                 output: out.output,
             };
             return Ok((routed, times));
@@ -160,15 +156,7 @@ impl<'c> OmniMoeLayer<'c> {
         let (h, k) = (c.hidden_size, c.num_experts_per_token);
         let t = check_input(x, h)?;
         routing.validate(t)?;
-        let routing = match routing.mode {
-            RoutingMode::TokenChoice => Routing {
-                mode: RoutingMode::Unified,
-                budget: Some(k as f64),
-                group_tokens: Some(1),
-                ..routing.clone()
-            },
-            RoutingMode::ExpertChoice | RoutingMode::Unified => routing.clone(),
-        };
+        let routing = routing.as_selection(k);
         let m = (c.axis_k() * c.axis_k()) as u64;
         if m > stages::ROUTE_MAX_CANDIDATES as u64 {
             return Err(Error::Limit {
