@@ -141,10 +141,11 @@ impl<'c> DenseMoeLayer<'c> {
                 },
             });
         }
+        let xb = buffers::upload(self.ctx, "x", &elem_bytes(x, false));
         let routed = self
-            .route(x, t, &selection, routing.score_r(alpha), s)
+            .route(&xb, t, &selection, routing.score_r(alpha), s)
             .await?;
-        let output = self.experts_and_combine(x, t, &routed).await?;
+        let output = self.experts_and_combine(&xb, t, &routed).await?;
         crate::io::check_overflow("output", &output)?;
         Ok(DenseMoeHostOutput { output, routed })
     }
@@ -164,7 +165,7 @@ impl<'c> DenseMoeLayer<'c> {
     /// (unified or expert choice); the pairs read back.
     async fn route(
         &self,
-        x: &[f32],
+        xb: &wgpu::Buffer,
         t: usize,
         routing: &Routing,
         r: f32,
@@ -174,7 +175,6 @@ impl<'c> DenseMoeLayer<'c> {
         let (h, e, k) = (c.hidden_size, c.num_experts, c.top_k);
         let ctx = self.ctx;
         let store = |label, bytes: u64| buffers::storage(ctx, label, bytes.max(4));
-        let xb = buffers::upload(ctx, "x", &elem_bytes(x, false));
         let (logits, scores) = (
             store("router logits", (t * e * 4) as u64),
             store("routing scores", (t * e * 4) as u64),
@@ -200,7 +200,7 @@ impl<'c> DenseMoeLayer<'c> {
         let all = Bind::all;
         self.submit(|rec| {
             let shape = (t as u32, e as u32, h as u32);
-            let (a, b, cl) = (all(&xb), all(&self.router), all(&logits));
+            let (a, b, cl) = (all(xb), all(&self.router), all(&logits));
             stages::gemm(
                 rec,
                 "moe_router",
@@ -222,7 +222,12 @@ impl<'c> DenseMoeLayer<'c> {
 
     /// Submission 2: the pairs laid out by expert, each expert's SwiGLU MLP on its rows, the weighted
     /// combine per token.
-    async fn experts_and_combine(&self, x: &[f32], t: usize, routed: &Routed) -> Result<Vec<f32>> {
+    async fn experts_and_combine(
+        &self,
+        xb: &wgpu::Buffer,
+        t: usize,
+        routed: &Routed,
+    ) -> Result<Vec<f32>> {
         let c = self.config;
         let (h, i, e) = (c.hidden_size, c.intermediate_size, c.num_experts);
         let ctx = self.ctx;
@@ -264,7 +269,6 @@ impl<'c> DenseMoeLayer<'c> {
                 });
             }
         }
-        let xb = buffers::upload(ctx, "x", &elem_bytes(x, false));
         let (xg, act, yg, y) = (
             store("gathered rows", (rows * h * 4) as u64),
             store("expert activations", (rows * i * 4) as u64),
@@ -277,7 +281,7 @@ impl<'c> DenseMoeLayer<'c> {
         let all = Bind::all;
         self.submit(|rec| {
             let (p32, h32, i32_) = (pairs as u32, h as u32, i as u32);
-            stages::moe_gather(rec, (p32, h32), all(&xb), all(&tb), all(&pb), all(&xg));
+            stages::moe_gather(rec, (p32, h32), all(xb), all(&tb), all(&pb), all(&xg));
             for (x, (gate_up, down)) in self.experts.iter().enumerate() {
                 let m = count[x] as u64;
                 if m == 0 {
