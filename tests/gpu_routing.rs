@@ -3,43 +3,15 @@
 
 mod common;
 
-use common::assert_close;
 use common::checks::{round, rounded};
+use common::{assert_close, golden_layer as golden, product_key_candidates as candidates};
 use omnimoe::cpu;
 use omnimoe::gpu::{LayerOptions, OmniMoeLayer, Precision};
-use omnimoe::io::TensorFile;
 use omnimoe::routing::{Routed, Routing};
-use omnimoe::{LoadOptions, OmniMoeWeights};
-
-fn golden(name: &str) -> (OmniMoeWeights, Vec<f32>) {
-    let bytes = common::golden_case(name);
-    let file = TensorFile::parse(&bytes).unwrap();
-    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
-    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
-    (w, x)
-}
+use omnimoe::OmniMoeWeights;
 
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|f| f.to_bits()).collect()
-}
-
-/// The CPU's candidates of every token, as forward_routed scores them: (scores, experts, M).
-fn candidates(w: &OmniMoeWeights, x: &[f32]) -> (Vec<f32>, Vec<u32>, usize) {
-    let (h, r, k) = (
-        w.config.hidden_size,
-        w.config.grid(),
-        w.config.num_experts_per_token,
-    );
-    let t = x.len() / h;
-    let w_xy = [w.router_x.as_slice(), &w.router_y].concat();
-    let mut z = vec![0.0; t * 2 * r];
-    cpu::router_logits(x, &w_xy, h, &mut z);
-    let mean = [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat();
-    let var = [w.norm_x_var.as_slice(), &w.norm_y_var].concat();
-    let mut ell = vec![0.0; t * 2 * r];
-    cpu::router_normalise(&z, &mean, &var, &mut ell);
-    let (scores, experts) = cpu::router_candidates(&ell, r, k);
-    (scores, experts, w.config.axis_k() * w.config.axis_k())
 }
 
 /// Checks that `got` is an expert-choice selection of the CPU's candidates up to `eps`: in every group,

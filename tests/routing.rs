@@ -4,43 +4,15 @@
 
 mod common;
 
-use omnimoe::cpu::{self, forward_routed, objective, route_select, router_candidates};
-use omnimoe::io::TensorFile;
+use common::{golden_layer as golden, product_key_candidates as candidates};
+use omnimoe::cpu::{self, forward_routed, objective, route_select};
 use omnimoe::rng::SplitMix64;
 use omnimoe::routing::{Routing, RoutingMode};
-use omnimoe::{LoadOptions, OmniMoeConfig, OmniMoeWeights};
+use omnimoe::{OmniMoeConfig, OmniMoeWeights};
 use proptest::prelude::*;
 
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|f| f.to_bits()).collect()
-}
-
-/// The candidates of `w` for `x`: (scores, experts, m).
-fn candidates(w: &OmniMoeWeights, x: &[f32]) -> (Vec<f32>, Vec<u32>, usize) {
-    let c = w.config;
-    let out = cpu::forward(w, x).unwrap();
-    let r = c.grid();
-    let t = out.tokens;
-    // log-softmax of the BatchNorm'd logits, as the router normalises them.
-    let mut ell = vec![0.0; t * 2 * r];
-    for (row, out) in out.logits.chunks(r).zip(ell.chunks_mut(r)) {
-        let m = row.iter().fold(f32::MIN, |a, &b| a.max(b)) as f64;
-        let lse = m + row.iter().map(|&v| (v as f64 - m).exp()).sum::<f64>().ln();
-        for (o, &v) in out.iter_mut().zip(row) {
-            *o = (v as f64 - lse) as f32;
-        }
-    }
-    let (s, e) = router_candidates(&ell, r, c.num_experts_per_token);
-    let kp = c.axis_k();
-    (s, e, kp * kp)
-}
-
-fn golden(name: &str) -> (OmniMoeWeights, Vec<f32>) {
-    let bytes = common::golden_case(name);
-    let file = TensorFile::parse(&bytes).unwrap();
-    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
-    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
-    (w, x)
 }
 
 #[test]

@@ -63,6 +63,39 @@ pub struct ForwardOutput {
 /// Tokens per progress step of [`forward_with_progress`].
 const CHUNK_TOKENS: usize = 512;
 
+/// The router's keys and BatchNorm statistics stacked x axis then y axis, as [`router_logits`],
+/// [`batch_norm`] and [`router_normalise`] take them.
+pub struct RouterStacks {
+    /// `[W_x; W_y]` `[2R, H]`.
+    pub keys: Vec<f32>,
+    /// `[μ_x; μ_y]` `[2R]`.
+    pub mean: Vec<f32>,
+    /// `[σ²_x; σ²_y]` `[2R]`.
+    pub var: Vec<f32>,
+}
+
+impl RouterStacks {
+    /// The stacks of `w`.
+    pub fn of(w: &OmniMoeWeights) -> Self {
+        RouterStacks {
+            keys: [w.router_x.as_slice(), &w.router_y].concat(),
+            mean: [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat(),
+            var: [w.norm_x_var.as_slice(), &w.norm_y_var].concat(),
+        }
+    }
+
+    /// The router on `x` `[T, H]`: the BatchNorm'd logits into `logits` `[T, 2R]`, and the
+    /// log-probabilities ℓ `[T, 2R]` returned.
+    pub fn log_probs(&self, x: &[f32], hidden: usize, logits: &mut [f32]) -> Vec<f32> {
+        let mut z = vec![0.0; logits.len()];
+        router_logits(x, &self.keys, hidden, &mut z);
+        batch_norm(&z, &self.mean, &self.var, logits);
+        let mut ell = vec![0.0; logits.len()];
+        router_normalise(&z, &self.mean, &self.var, &mut ell);
+        ell
+    }
+}
+
 /// The whole layer on the CPU (see [`forward_with_progress`]).
 pub fn forward(w: &OmniMoeWeights, x: &[f32]) -> Result<ForwardOutput> {
     forward_with_progress(w, x, &mut |_, _| {})
@@ -88,9 +121,7 @@ pub fn forward_with_progress(
         scores: vec![0.0; t * k],
         indices: vec![0; t * k],
     };
-    let w_xy = [w.router_x.as_slice(), &w.router_y].concat();
-    let mean = [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat();
-    let var = [w.norm_x_var.as_slice(), &w.norm_y_var].concat();
+    let stacks = RouterStacks::of(w);
     progress(0, t);
     let mut t0 = 0;
     while t0 < t {
@@ -98,11 +129,7 @@ pub fn forward_with_progress(
         let xs = &x[t0 * h..(t0 + n) * h];
         let rows = |width: usize| (t0 * width)..((t0 + n) * width);
 
-        let mut z = vec![0.0; n * 2 * r];
-        router_logits(xs, &w_xy, h, &mut z);
-        batch_norm(&z, &mean, &var, &mut out.logits[rows(2 * r)]);
-        let mut ell = vec![0.0; n * 2 * r];
-        router_normalise(&z, &mean, &var, &mut ell);
+        let ell = stacks.log_probs(xs, h, &mut out.logits[rows(2 * r)]);
         let (scores, indices) = (&mut out.scores[rows(k)], &mut out.indices[rows(k)]);
         router_topk(&ell, r, k, scores, indices);
 

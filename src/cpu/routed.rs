@@ -2,8 +2,8 @@
 //! mode's pairs kept, the expert branch summed over each token's pairs (ragged: 0 .. K'² a token).
 
 use super::{
-    batch_norm, dense_swiglu, dot_f64, par_rows, route_select, routed_from_mask, router_candidates,
-    router_logits, router_normalise, silu,
+    dense_swiglu, dot_f64, par_rows, route_select, routed_from_mask, router_candidates, silu,
+    RouterStacks,
 };
 use crate::routing::{Routed, Routing};
 use crate::{OmniMoeWeights, Result};
@@ -31,15 +31,8 @@ pub fn forward_routed(w: &OmniMoeWeights, x: &[f32], routing: &Routing) -> Resul
     let (h, r, k) = (c.hidden_size, c.grid(), c.num_experts_per_token);
     let t = crate::config::check_input(x, h)?;
     routing.validate(t)?;
-    let w_xy = [w.router_x.as_slice(), &w.router_y].concat();
-    let mean = [w.norm_x_mean.as_slice(), &w.norm_y_mean].concat();
-    let var = [w.norm_x_var.as_slice(), &w.norm_y_var].concat();
-    let mut z = vec![0.0; t * 2 * r];
-    router_logits(x, &w_xy, h, &mut z);
     let mut logits = vec![0.0; t * 2 * r];
-    batch_norm(&z, &mean, &var, &mut logits);
-    let mut ell = vec![0.0; t * 2 * r];
-    router_normalise(&z, &mean, &var, &mut ell);
+    let ell = RouterStacks::of(w).log_probs(x, h, &mut logits);
     let kp = c.axis_k();
     let (scores, experts) = router_candidates(&ell, r, k);
     let keep = route_select(&scores, &experts, kp * kp, routing, k, c.num_experts);

@@ -98,3 +98,26 @@ pub fn gpu_with(options: &omnimoe::gpu::ContextOptions) -> omnimoe::gpu::Context
         )
     })
 }
+
+/// A golden file's layer and input.
+pub fn golden_layer(name: &str) -> (omnimoe::OmniMoeWeights, Vec<f32>) {
+    let bytes = golden_case(name);
+    let file = omnimoe::io::TensorFile::parse(&bytes).unwrap();
+    let w = omnimoe::OmniMoeWeights::from_file(&file, &Default::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    (w, x)
+}
+
+/// Every product-key candidate of each token of `x` as the CPU reference scores them:
+/// (scores, experts, M = K'²).
+pub fn product_key_candidates(
+    w: &omnimoe::OmniMoeWeights,
+    x: &[f32],
+) -> (Vec<f32>, Vec<u32>, usize) {
+    let c = w.config;
+    let (h, r) = (c.hidden_size, c.grid());
+    let mut logits = vec![0.0; x.len() / h * 2 * r];
+    let ell = omnimoe::cpu::RouterStacks::of(w).log_probs(x, h, &mut logits);
+    let (scores, experts) = omnimoe::cpu::router_candidates(&ell, r, c.num_experts_per_token);
+    (scores, experts, c.axis_k() * c.axis_k())
+}
