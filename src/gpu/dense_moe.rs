@@ -190,11 +190,7 @@ impl<'c> DenseMoeLayer<'c> {
             bytemuck::cast_slice(&stages::route_state(&budgets)),
         );
         let expert_choice = routing.mode == RoutingMode::ExpertChoice;
-        let max_pairs = if expert_choice {
-            (t * e) as u64
-        } else {
-            budgets.iter().map(|&b| b as u64).sum()
-        };
+        let max_pairs = stages::route_room(&budgets, t as u32, e as u32, expert_choice);
         let dims = (t as u32, e as u32, s as u32, e as u32);
         let scratch = RouteScratch::new(ctx, dims, max_pairs, expert_choice);
         let all = Bind::all;

@@ -82,7 +82,6 @@ struct ChunkBuffers {
     tokens: usize,
     /// The selection's starting state (`stages::route_state`), written before each run.
     state_words: Vec<u32>,
-    pairs: u64,
     cand_scores: wgpu::Buffer,
     cand_experts: wgpu::Buffer,
     valid: wgpu::Buffer,
@@ -259,11 +258,7 @@ impl<'c> OmniMoeLayer<'c> {
         let n = self.config.num_experts;
         // Unified: each group's pair budget; expert choice: each expert's capacity in the group.
         let budgets = routing.group_budgets(t0, nt, k, n, m as usize);
-        let pairs = if expert_choice {
-            nt as u64 * m
-        } else {
-            budgets.iter().map(|&c| c as u64).sum::<u64>()
-        };
+        let pairs = stages::route_room(&budgets, nt as u32, m as u32, expert_choice);
         let valid: Vec<u32> = (t0..t0 + nt).map(|x| routing.routed(x) as u32).collect();
         let state_words = stages::route_state(&budgets);
         let u32s = |label, v: &[u32]| buffers::upload(self.ctx, label, bytemuck::cast_slice(v));
@@ -272,7 +267,6 @@ impl<'c> OmniMoeLayer<'c> {
         ChunkBuffers {
             t0,
             tokens: nt,
-            pairs,
             cand_scores: s("candidate scores", cand),
             cand_experts: s("candidate experts", cand),
             valid: u32s("routed tokens", &valid),
@@ -327,7 +321,7 @@ impl<'c> OmniMoeLayer<'c> {
             .record(rec, scores, experts, all(&b.valid), all(&b.state));
         let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
         let (up, down) = (self.table(&self.up), self.table(&self.down));
-        let pairs = b.pairs.max(1) * 4;
+        let pairs = b.route.max_pairs() as u64 * 4;
         stages::expert_ragged(
             rec,
             self.f16,

@@ -64,6 +64,16 @@ pub fn route_state(budgets: &[u32]) -> Vec<u32> {
         .collect()
 }
 
+/// Pairs a selection can keep, its pair buffers' room: the groups' budgets summed (unified), or every
+/// candidate of the `t` tokens of `m` (expert choice, whose count only the GPU knows).
+pub fn route_room(budgets: &[u32], t: u32, m: u32, expert_choice: bool) -> u64 {
+    if expert_choice {
+        t as u64 * m as u64
+    } else {
+        budgets.iter().map(|&c| c as u64).sum()
+    }
+}
+
 /// route_select: for `t` tokens of `m` candidates in groups of `s` tokens, each group's c_g best pairs
 /// (the state's budgets), compacted per token best first. The candidates of a token come in ascending
 /// expert order (ties are broken by token, then expert).
