@@ -71,15 +71,9 @@ impl<'c> DenseMoeLayer<'c> {
         let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, false));
         let experts = (0..e)
             .map(|x| {
-                let gate_up: Vec<f32> = (0..i)
-                    .flat_map(|j| {
-                        let row = (x * i + j) * h;
-                        weights.gate[row..row + h]
-                            .iter()
-                            .chain(&weights.up[row..row + h])
-                            .copied()
-                    })
-                    .collect();
+                let rows = x * i * h..(x + 1) * i * h;
+                let (gate, up_rows) = (&weights.gate[rows.clone()], &weights.up[rows]);
+                let gate_up: Vec<f32> = stages::swiglu_rows(gate, up_rows, h).collect();
                 (
                     up("expert gate/up", &gate_up),
                     up("expert down", &weights.down[x * h * i..(x + 1) * h * i]),

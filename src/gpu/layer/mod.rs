@@ -181,12 +181,7 @@ impl<'c> OmniMoeLayer<'c> {
         let chunk = plan.chunk_tokens;
         // Rows 2i and 2i+1: gate and up of unit i; then the router keys W_x and W_y, so one GEMM over x
         // yields the SwiGLU input and the router logits.
-        let gate_up_router: Vec<f32> = (0..i)
-            .flat_map(|row| {
-                let g = &weights.gate_proj[row * h..][..h];
-                let u = &weights.up_proj[row * h..][..h];
-                g.iter().chain(u).copied()
-            })
+        let gate_up_router: Vec<f32> = stages::swiglu_rows(&weights.gate_proj, &weights.up_proj, h)
             .chain(weights.router_x.iter().chain(&weights.router_y).copied())
             .collect();
         let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, f16));

@@ -22,6 +22,14 @@ pub enum Epilogue<'a> {
     },
 }
 
+/// The B rows of an [`Epilogue::SwiGlu`] GEMM: gate row j, then up row j, for every j (`gate` and `up`
+/// `[I, k]`), the interleaving the epilogue pairs columns by.
+pub fn swiglu_rows<'a>(gate: &'a [f32], up: &'a [f32], k: usize) -> impl Iterator<Item = f32> + 'a {
+    gate.chunks(k)
+        .zip(up.chunks(k))
+        .flat_map(|(g, u)| g.iter().chain(u).copied())
+}
+
 /// Where a GEMM's N output columns lie in its output C: columns `first .. first + N` of rows `width` wide.
 /// A weight larger than one storage binding runs as one GEMM per block of its rows, each writing its block
 /// of C's columns (`first` even, so a SwiGLU pair stays in one GEMM). The router columns of
