@@ -25,6 +25,17 @@ fn omnimoe(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// [`omnimoe`], asserting that it succeeded (its stderr otherwise).
+fn omnimoe_ok(args: &[&str]) -> std::process::Output {
+    let run = omnimoe(args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    run
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     dir.join(name)
@@ -52,12 +63,7 @@ fn forward_reproduces_golden_with(case: &str, device: &str, extra: &[&str]) {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let run = omnimoe(&args);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    omnimoe_ok(&args);
     let ours_bytes = std::fs::read(&out).unwrap();
     let want_bytes = std::fs::read(&g).unwrap();
     let (ours, want) = (
@@ -128,7 +134,7 @@ fn forward_with_bad_input_fails_with_a_message() {
 
 #[test]
 fn demo_runs_a_small_layer_on_the_cpu() {
-    let run = omnimoe(&[
+    let run = omnimoe_ok(&[
         "--tokens",
         "64",
         "--hidden",
@@ -142,11 +148,6 @@ fn demo_runs_a_small_layer_on_the_cpu() {
         "--device",
         "cpu",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("R=10") && text.contains("routing:"), "{text}");
     let run = omnimoe(&["--top-k", "3", "--device", "cpu"]);
@@ -156,12 +157,7 @@ fn demo_runs_a_small_layer_on_the_cpu() {
 
 #[test]
 fn info_reports_adapters_or_says_there_is_none() {
-    let run = omnimoe(&["info"]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = omnimoe_ok(&["info"]);
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("adapter"), "{text}");
 }
@@ -184,7 +180,7 @@ fn forward_on_the_gpu_with_64_kib_bindings_reproduces_golden_outputs() {
 
 #[test]
 fn demo_on_the_gpu_checks_a_sample_against_the_cpu() {
-    let run = omnimoe(&[
+    let run = omnimoe_ok(&[
         "--tokens",
         "96",
         "--hidden",
@@ -198,11 +194,6 @@ fn demo_on_the_gpu_checks_a_sample_against_the_cpu() {
         "--device",
         "gpu",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(
         text.contains("forward on the GPU") && text.contains("(ok)"),
@@ -213,7 +204,7 @@ fn demo_on_the_gpu_checks_a_sample_against_the_cpu() {
 #[test]
 fn bench_writes_json_with_the_documented_keys() {
     let json = tmp("bench.json");
-    let run = omnimoe(&[
+    omnimoe_ok(&[
         "bench",
         "--tokens",
         "40",
@@ -234,11 +225,6 @@ fn bench_writes_json_with_the_documented_keys() {
         "--json",
         json.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(v["stack"]["layers"], 3);
     let router = v["router_variants_ms"].as_object().unwrap();
@@ -314,7 +300,7 @@ fn bench_writes_json_with_the_documented_keys() {
 #[test]
 fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
     let (json, svg) = (tmp("sweep.json"), tmp("sweep.svg"));
-    let run = omnimoe(&[
+    omnimoe_ok(&[
         "bench",
         "--hidden",
         "32",
@@ -338,11 +324,6 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
         "--plot",
         svg.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let points = v["sweep"].as_array().unwrap();
     let tokens: Vec<u64> = points
@@ -396,12 +377,7 @@ fn forward_with_small_bindings_writes_the_same_file() {
             out.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        let run = omnimoe(&args);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        omnimoe_ok(&args);
         std::fs::read(out).unwrap()
     };
     let whole = run(&[], "split-whole.safetensors");
@@ -416,13 +392,8 @@ fn forward_with_small_bindings_writes_the_same_file() {
 #[test]
 fn info_with_weights_prints_the_footprint() {
     let g = golden("small");
-    let run = omnimoe(&["info", "--weights", g.to_str().unwrap(), "--tokens", "64"]);
+    let run = omnimoe_ok(&["info", "--weights", g.to_str().unwrap(), "--tokens", "64"]);
     let out = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let bytes = std::fs::read(&g).unwrap();
     let file = TensorFile::parse(&bytes).unwrap();
     let w = omnimoe::OmniMoeWeights::from_file(&file, &Default::default()).unwrap();
@@ -449,7 +420,7 @@ fn forward_with_unified_routing_writes_padded_pairs_and_the_reference_output() {
         omnimoe::cpu::forward_routed(&w, &x, &omnimoe::routing::Routing::unified(2.0)).unwrap();
     for device in ["cpu", "gpu"] {
         let out = tmp(&format!("unified-{device}.safetensors"));
-        let run = omnimoe(&[
+        let run = omnimoe_ok(&[
             "forward",
             "--weights",
             g.to_str().unwrap(),
@@ -464,11 +435,6 @@ fn forward_with_unified_routing_writes_padded_pairs_and_the_reference_output() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
         let stdout = String::from_utf8_lossy(&run.stdout);
         assert!(stdout.contains("routing: 128 pairs"), "{stdout}");
         let written = std::fs::read(&out).unwrap();
@@ -492,7 +458,7 @@ fn forward_with_unified_routing_writes_padded_pairs_and_the_reference_output() {
 #[test]
 fn routing_bench_writes_modes_telemetry_and_quality() {
     let json = tmp("routing-bench.json");
-    let run = omnimoe(&[
+    omnimoe_ok(&[
         "routing-bench",
         "--tokens",
         "64",
@@ -513,11 +479,6 @@ fn routing_bench_writes_modes_telemetry_and_quality() {
         "--json",
         json.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let dense = r["dense_router"].as_array().unwrap();
     assert_eq!(dense.len(), 4);
@@ -587,12 +548,7 @@ fn forward_runs_a_dense_router_moe_file() {
                 out.to_str().unwrap(),
             ];
             args.extend_from_slice(extra);
-            let run = omnimoe(&args);
-            assert!(
-                run.status.success(),
-                "{}",
-                String::from_utf8_lossy(&run.stderr)
-            );
+            omnimoe_ok(&args);
             let written = std::fs::read(&out).unwrap();
             let f = TensorFile::parse(&written).unwrap();
             let (shape, idx) = f.int("router.indices").unwrap();
