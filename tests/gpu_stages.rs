@@ -7,8 +7,8 @@ use common::gpu;
 use omnimoe::cpu;
 use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
 use omnimoe::gpu::stages::{
-    self, Columns, CoopConfig, Epilogue, EpilogueKind, GemmKernel, Recorder, ScatterScratch,
-    ScoresSchedule,
+    self, Columns, CoopConfig, CoopTile, Epilogue, EpilogueKind, GemmKernel, Recorder,
+    ScatterScratch, ScoresSchedule,
 };
 use omnimoe::gpu::Context;
 use omnimoe::rng::SplitMix64;
@@ -91,7 +91,7 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
                 k_step: 8,
                 double_buffer: false,
             }
-            .candidates(ctx.limits.max_compute_workgroup_storage_size)
+            .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size)
         })
         .collect();
     if m <= stages::GEMV_MAX_M as usize {
@@ -114,7 +114,7 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
             EpilogueKind::AddElem,
         ][epilogue as usize];
         let coop = GemmKernel::Coop(CoopConfig::DEFAULT)
-            .candidates(ctx.limits.max_compute_workgroup_storage_size);
+            .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
         kernels.extend(coop.into_iter().filter(|&c| {
             let (stage, variant, _) =
                 stages::gemm_dispatch(&ctx.caps, c, (m as u32, n as u32, k as u32), kind);
@@ -317,6 +317,57 @@ fn check_gemm_split(
         }
     }
     Ok(())
+}
+
+/// The cooperative-matrix-2 GEMM (`shaders/spirv/gemm_cm2.comp`) where the device has the extension, at
+/// shapes of whole tiles (its unchecked loads), of edge tiles, and with K not a multiple of its K step;
+/// every epilogue it takes. Elsewhere, and for the epilogues it does not take, its configurations run
+/// the WGSL kernels: the same checks then cover that fallback.
+#[test]
+fn nv_coopmat2_gemm_matches_cpu() {
+    let ctx = gpu();
+    let shapes = [
+        (256, 256, 128),
+        (256, 512, 256),
+        (300, 200, 136),
+        (128, 256, 72),
+        (5, 130, 40),
+    ];
+    for tile in [CoopTile::NvSquare, CoopTile::NvWide] {
+        let kernel = GemmKernel::Coop(CoopConfig {
+            tile,
+            k_step: if tile == CoopTile::NvSquare { 32 } else { 64 },
+            double_buffer: false,
+            direct: true,
+            smem_vec: 1,
+        });
+        for (m, n, k) in shapes {
+            for epilogue in 0u8..5 {
+                let kind = [
+                    EpilogueKind::Store,
+                    EpilogueKind::Add,
+                    EpilogueKind::SwiGlu,
+                    EpilogueKind::SwiGluRouter,
+                    EpilogueKind::AddElem,
+                ][epilogue as usize];
+                let shape = (m as u32, n as u32, k as u32);
+                let (stage, _, _) = stages::gemm_dispatch(&ctx.caps, kernel, shape, kind);
+                let takes = matches!(
+                    kind,
+                    EpilogueKind::Store | EpilogueKind::Add | EpilogueKind::AddElem
+                );
+                assert_eq!(
+                    stage == "gemm_cm2",
+                    ctx.caps.nv_coopmat2 && takes,
+                    "{stage}"
+                );
+                let split = if epilogue == 3 { n - 64 } else { n };
+                let seed = (m * 7 + n * 3 + k + epilogue as usize) as u64;
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)
+                    .unwrap_or_else(|e| panic!("{tile:?} {m}x{n}x{k} epilogue {epilogue}: {e}"));
+            }
+        }
+    }
 }
 
 proptest! {

@@ -71,6 +71,9 @@ pub struct Capabilities {
     pub cooperative_matrix: bool,
     /// Shaders are compiled by the browser, which wants `enable subgroups;` (naga rejects it).
     pub browser: bool,
+    /// NVIDIA's cooperative-matrix-2 extension is enabled on the device (Vulkan, native only): the
+    /// `gemm_cm2` GEMM (SPIR-V passthrough) can run. Never on devices from [`Context::from_device`].
+    pub nv_coopmat2: bool,
 }
 
 impl Capabilities {
@@ -97,6 +100,7 @@ impl Capabilities {
                 && coop_shape
                 && (info.subgroup_min_size, info.subgroup_max_size) == (32, 32),
             browser: info.backend == Backend::BrowserWebGpu,
+            nv_coopmat2: false,
         }
     }
 }
@@ -120,13 +124,15 @@ impl std::fmt::Display for AdapterReport {
         let yes = |b: bool| if b { "yes" } else { "no" };
         writeln!(
             f,
-            "  SHADER_F16: {}  SUBGROUP: {} (size {}..{})  TIMESTAMP_QUERY: {}  cooperative matrix: {}",
+            "  SHADER_F16: {}  SUBGROUP: {} (size {}..{})  TIMESTAMP_QUERY: {}  cooperative matrix: {}  \
+             NV cooperative matrix 2: {}",
             yes(c.shader_f16),
             yes(c.subgroup),
             c.subgroup_sizes.0,
             c.subgroup_sizes.1,
             yes(c.timestamp_query),
-            yes(c.cooperative_matrix)
+            yes(c.cooperative_matrix),
+            yes(c.nv_coopmat2)
         )?;
         write!(
             f,
@@ -199,8 +205,11 @@ pub fn enumerate_adapters() -> Vec<AdapterReport> {
         .iter()
         .map(|a| {
             let info = a.get_info();
+            let mut caps =
+                Capabilities::of(a.features(), &info, &a.cooperative_matrix_properties());
+            caps.nv_coopmat2 = caps.cooperative_matrix && super::nv_coopmat2::offered(a);
             AdapterReport {
-                caps: Capabilities::of(a.features(), &info, &a.cooperative_matrix_properties()),
+                caps,
                 limits: a.limits(),
                 info,
             }
@@ -288,7 +297,7 @@ impl Context {
         if use_coop {
             features |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
         }
-        let (device, queue) = open(adapter, features, use_coop).await?;
+        let (device, queue, nv_coopmat2) = open(adapter, features, use_coop).await?;
         let mut ctx = Self::build(device, queue, info);
         if let Some(bytes) = options.max_binding_bytes {
             let l = &mut ctx.limits;
@@ -306,6 +315,7 @@ impl Context {
                 l.max_compute_workgroups_per_dimension.min(groups.max(1));
         }
         ctx.caps = Capabilities::of(ctx.device.features(), &ctx.info, &coop);
+        ctx.caps.nv_coopmat2 = nv_coopmat2;
         ctx.origin = Some(Origin {
             adapter: adapter.clone(),
             features,
@@ -423,7 +433,7 @@ impl Context {
         let device = match scratch {
             Some(d) => d,
             None => match open(&origin.adapter, origin.features, origin.experimental).await {
-                Ok((d, _)) => {
+                Ok((d, _, _)) => {
                     *origin.scratch.lock().unwrap() = Some(d.clone());
                     d
                 }
@@ -455,12 +465,13 @@ impl Context {
 }
 
 /// Opens a device on `adapter` with `features` (cooperative matrices among them when `experimental`) and
-/// all of the adapter's limits.
+/// all of the adapter's limits; with cooperative matrices, NVIDIA's cooperative-matrix-2 extension too
+/// where the adapter has it (the third value says whether it is on).
 async fn open(
     adapter: &wgpu::Adapter,
     features: Features,
     experimental: bool,
-) -> Result<(wgpu::Device, wgpu::Queue)> {
+) -> Result<(wgpu::Device, wgpu::Queue, bool)> {
     let experimental_features = if experimental {
         // SAFETY: wgpu's experimental cooperative-matrix feature; shaders/gemm_coop.wgsl uses it only in
         // uniform control flow, with 32-wide subgroups and the 16×16×16 f16/f32 shape checked by the caller.
@@ -468,16 +479,26 @@ async fn open(
     } else {
         wgpu::ExperimentalFeatures::disabled()
     };
+    let desc = wgpu::DeviceDescriptor {
+        label: Some("omnimoe"),
+        required_features: features,
+        required_limits: adapter.limits(),
+        experimental_features,
+        memory_hints: wgpu::MemoryHints::Performance,
+        trace: wgpu::Trace::Off,
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    if experimental {
+        match super::nv_coopmat2::open(adapter, &desc) {
+            Some(Ok((device, queue))) => return Ok((device, queue, true)),
+            Some(Err(e)) => log::warn!("cooperative-matrix-2 device not opened ({e}); without it"),
+            None => {}
+        }
+    }
     adapter
-        .request_device(&wgpu::DeviceDescriptor {
-            label: Some("omnimoe"),
-            required_features: features,
-            required_limits: adapter.limits(),
-            experimental_features,
-            memory_hints: wgpu::MemoryHints::Performance,
-            trace: wgpu::Trace::Off,
-        })
+        .request_device(&desc)
         .await
+        .map(|(device, queue)| (device, queue, false))
         .map_err(|e| Error::RequestDevice(e.to_string()))
 }
 

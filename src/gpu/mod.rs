@@ -9,6 +9,8 @@ pub mod buffers;
 mod encode;
 pub mod footprint;
 pub mod layer;
+#[cfg(not(target_arch = "wasm32"))]
+mod nv_coopmat2;
 pub mod prepared;
 pub mod recorder;
 pub mod stages;

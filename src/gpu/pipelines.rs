@@ -272,6 +272,10 @@ pub(crate) fn build(
     entry: &'static str,
     variant: &Variant,
 ) -> wgpu::ComputePipeline {
+    #[cfg(not(target_arch = "wasm32"))]
+    if stage == "gemm_cm2" {
+        return super::nv_coopmat2::pipeline(device, variant);
+    }
     let code = preprocess(source(stage), variant);
     let desc = wgpu::ShaderModuleDescriptor {
         label: Some(stage),

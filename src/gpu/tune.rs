@@ -102,7 +102,7 @@ pub async fn tune_gemm(
     // A candidate counts only if the driver compiles every variant the layer may dispatch with it.
     let kinds = epilogue.uses();
     let mut usable = Vec::new();
-    for candidate in kernel.candidates(ctx.limits.max_compute_workgroup_storage_size) {
+    for candidate in kernel.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size) {
         let mut compiles = true;
         for (stage, variant) in stages::gemm_uses(&ctx.caps, candidate, (m, n, k), kinds) {
             compiles &= ctx.compiles(stage, "main", &variant).await;

@@ -24,6 +24,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         timestamp_query: true,
         cooperative_matrix: true,
         browser: false,
+        nv_coopmat2: false,
     };
     let mut out: Vec<(&'static str, &'static str, Variant)> = Vec::new();
     let mut kernels = Vec::new();
@@ -33,10 +34,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             k_step: 8,
             double_buffer: false,
         };
-        kernels.extend(simt.candidates(u32::MAX));
+        kernels.extend(simt.candidates(&caps, u32::MAX));
         kernels.push(GemmKernel::Gemv { f16 });
     }
-    kernels.extend(GemmKernel::Coop(CoopConfig::DEFAULT).candidates(u32::MAX));
+    kernels.extend(GemmKernel::Coop(CoopConfig::DEFAULT).candidates(&caps, u32::MAX));
     for kernel in kernels {
         // K a multiple of 8 (vector and tensor-core paths), of 2 only, and odd (scalar fallbacks).
         for k in [1024, 1026, 1027] {

@@ -11,6 +11,9 @@
 //!   saving a screenshot to `target/web-demo.png`.
 //! - `cargo xtask web` builds the demo page into `web/dist/` and serves it on 127.0.0.1;
 //!   `cargo xtask web --build` only builds it.
+//! - `cargo xtask spirv` compiles the GLSL kernels of `shaders/spirv/` (those WGSL cannot express) into
+//!   the SPIR-V files the crate embeds, with glslang 15 or newer (`GLSLANG`, else `glslang` on PATH),
+//!   and records the sources' hash that a unit test compares, so stale binaries fail the tests.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,11 +25,51 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("web") => web(&args[1..]),
+        Some("spirv") => spirv(),
         _ => {
-            eprintln!("usage: cargo xtask test [-- <cargo test arguments>]\n       cargo xtask web [--build]");
+            eprintln!(
+                "usage: cargo xtask test [-- <cargo test arguments>]\n       cargo xtask web [--build]\n       \
+                 cargo xtask spirv"
+            );
             exit(2);
         }
     }
+}
+
+/// FNV-1a (64 bits) of the GLSL sources and the variant list: what `shaders/spirv/SOURCES_HASH` records
+/// (the library's unit test computes the same).
+fn sources_hash(dir: &Path) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for name in ["gemm_cm2.comp", "variants.txt"] {
+        let bytes = std::fs::read(dir.join(name))
+            .unwrap_or_else(|e| fail(&format!("cannot read {name}: {e}")));
+        for byte in bytes {
+            hash = (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+fn spirv() {
+    let dir = workspace_root().join("shaders/spirv");
+    let glslang = std::env::var("GLSLANG").unwrap_or_else(|_| "glslang".into());
+    let list = std::fs::read_to_string(dir.join("variants.txt"))
+        .unwrap_or_else(|e| fail(&format!("cannot read variants.txt: {e}")));
+    for line in list
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut words = line.split_whitespace();
+        let name = words.next().unwrap();
+        let mut cmd = Command::new(&glslang);
+        cmd.current_dir(&dir)
+            .args(["-V", "--target-env", "vulkan1.3"])
+            .args(words.map(|d| format!("-D{d}")))
+            .args(["gemm_cm2.comp", "-o", &format!("{name}.spv")]);
+        run(&mut cmd);
+    }
+    let hash = format!("{:016x}\n", sources_hash(&dir));
+    std::fs::write(dir.join("SOURCES_HASH"), hash).unwrap_or_else(|e| fail(&e.to_string()));
 }
 
 fn workspace_root() -> &'static Path {

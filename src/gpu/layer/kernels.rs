@@ -22,7 +22,7 @@ impl OmniMoeLayer<'_> {
         }
         // The default configuration, or the first candidate that fits the adapter's workgroup memory.
         let fits = GemmKernel::Coop(CoopConfig::DEFAULT)
-            .candidates(ctx.limits.max_compute_workgroup_storage_size);
+            .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
         let Some(&coop) = fits
             .iter()
             .find(|&&k| k == GemmKernel::Coop(CoopConfig::DEFAULT))

@@ -4,6 +4,7 @@
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
+use super::super::Capabilities;
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -61,6 +62,14 @@ pub enum CoopTile {
     Tall16,
     /// 128 × 256: 16 subgroups of 32 × 64 laid 4 × 4 (flags SG16, SGW).
     Wide16,
+    /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
+    /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues on devices with
+    /// [`Capabilities::nv_coopmat2`]; anything else runs [`CoopConfig::DEFAULT`].
+    ///
+    /// [`Capabilities::nv_coopmat2`]: super::super::Capabilities::nv_coopmat2
+    NvSquare,
+    /// As [`CoopTile::NvSquare`] with 128 × 256 tiles, 8 subgroups, K step 64 (build flag WIDE).
+    NvWide,
 }
 
 impl CoopTile {
@@ -69,14 +78,21 @@ impl CoopTile {
         match self {
             CoopTile::Square => (128, 128),
             CoopTile::Tall | CoopTile::Tall16 => (256, 128),
-            CoopTile::Wide | CoopTile::Wide16 => (128, 256),
+            CoopTile::Wide | CoopTile::Wide16 | CoopTile::NvWide => (128, 256),
+            CoopTile::NvSquare => (128, 128),
         }
+    }
+
+    /// Whether this is a tile of the cooperative-matrix-2 kernel.
+    pub fn is_nv(self) -> bool {
+        matches!(self, CoopTile::NvSquare | CoopTile::NvWide)
     }
 
     /// Subgroups of 32 per workgroup.
     pub fn subgroups(self) -> u32 {
         match self {
             CoopTile::Tall16 | CoopTile::Wide16 => 16,
+            CoopTile::NvSquare => 4,
             _ => 8,
         }
     }
@@ -88,6 +104,8 @@ impl CoopTile {
             CoopTile::Wide => &["FM4", "SGW"],
             CoopTile::Tall16 => &["SG16"],
             CoopTile::Wide16 => &["SG16", "SGW"],
+            CoopTile::NvSquare => &[],
+            CoopTile::NvWide => &["WIDE"],
         }
     }
 }
@@ -118,8 +136,12 @@ impl CoopConfig {
         smem_vec: 2,
     };
 
-    /// Bytes of workgroup memory this configuration declares.
+    /// Bytes of workgroup memory this configuration declares (none for the cooperative-matrix-2 kernel,
+    /// whose staging the driver sizes within its own reservation).
     pub fn workgroup_bytes(self) -> u32 {
+        if self.tile.is_nv() {
+            return 0;
+        }
         let (m, n) = self.tile.dims();
         let bufs = if self.double_buffer { 2 } else { 1 };
         bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.subgroups() * 1024
@@ -183,8 +205,9 @@ pub enum GemmKernel {
 pub const GEMV_MAX_M: u32 = 8;
 
 impl GemmKernel {
-    /// The configurations of this kernel worth timing that fit `workgroup_bytes` of workgroup memory.
-    pub fn candidates(self, workgroup_bytes: u32) -> Vec<GemmKernel> {
+    /// The configurations of this kernel worth timing on an adapter with `caps` that fit
+    /// `workgroup_bytes` of workgroup memory.
+    pub fn candidates(self, caps: &Capabilities, workgroup_bytes: u32) -> Vec<GemmKernel> {
         match self {
             GemmKernel::Simt { f16, .. } => [(8, false), (16, false), (8, true), (16, true)]
                 .into_iter()
@@ -202,6 +225,13 @@ impl GemmKernel {
                 // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
                 // 256-column tiles at K step 32, with vector-typed workgroup elements, lead; K step 16 and
                 // 256-row tiles with double buffering trail and are not tried.
+                // With cooperative matrix 2, its kernel too (the down projection's shape at ~230
+                // TFLOP/s on an H100 against ~155).
+                let nv: &[(CoopTile, u32, bool, u32)] = if caps.nv_coopmat2 {
+                    &[(NvSquare, 32, false, 1), (NvWide, 64, false, 1)]
+                } else {
+                    &[]
+                };
                 let configs: Vec<CoopConfig> = [
                     (Square, 64, false, 1),
                     (Square, 64, false, 2),
@@ -214,6 +244,7 @@ impl GemmKernel {
                     (Wide16, 32, false, 2),
                 ]
                 .into_iter()
+                .chain(nv.iter().copied())
                 .map(|(tile, k_step, double_buffer, smem_vec)| CoopConfig {
                     tile,
                     k_step,
@@ -242,6 +273,17 @@ impl GemmKernel {
             GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
             GemmKernel::Gemv { f16 } => GemmKernel::Gemv { f16 },
             GemmKernel::Skinny => GemmKernel::Skinny,
+        }
+    }
+
+    /// The kernel with the cooperative-matrix-2 configurations replaced by [`CoopConfig::DEFAULT`]: what
+    /// runs what that kernel does not (split-K, column blocks, the SwiGLU epilogue).
+    pub fn wgsl(self) -> GemmKernel {
+        match self {
+            GemmKernel::Coop(config) if config.tile.is_nv() => {
+                GemmKernel::Coop(CoopConfig::DEFAULT)
+            }
+            other => other,
         }
     }
 
@@ -334,6 +376,20 @@ pub fn gemm_dispatch(
     let f16 = kernel.is_f16();
     let mut variant = epilogue_variant(f16, epilogue);
     match kernel {
+        GemmKernel::Coop(config) if config.tile.is_nv() => {
+            let takes = matches!(
+                epilogue,
+                EpilogueKind::Store | EpilogueKind::Add | EpilogueKind::AddElem
+            );
+            if !(caps.nv_coopmat2 && takes && k % 8 == 0) {
+                return gemm_dispatch(caps, kernel.wgsl(), (m, n, k), epilogue);
+            }
+            for flag in config.tile.flags() {
+                variant = variant.with(flag);
+            }
+            let (tm, tn) = config.tile.dims();
+            ("gemm_cm2", variant, [n.div_ceil(tn), m.div_ceil(tm), 1])
+        }
         GemmKernel::Coop(config) if k % 8 == 0 && caps.cooperative_matrix => {
             let mut v = config.variant();
             v.flags.extend(variant.flags);
@@ -393,7 +449,7 @@ pub fn gemm_uses(
             (stage, variant)
         })
         .collect();
-    let (stage, variant, _) = gemm_dispatch(caps, kernel, shape, EpilogueKind::Store);
+    let (stage, variant, _) = gemm_dispatch(caps, kernel.wgsl(), shape, EpilogueKind::Store);
     if stage != "gemm_skinny" {
         uses.push((stage, variant.with("SPLITK")));
     }
@@ -421,6 +477,8 @@ pub fn gemm<'a>(
             k_step: 8,
             double_buffer: false,
         },
+        // Column blocks only through the WGSL kernels.
+        other if cols != Columns::ALL => other.wgsl(),
         other => other,
     };
     let (stage, mut variant, groups) =

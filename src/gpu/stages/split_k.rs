@@ -83,6 +83,8 @@ pub fn gemm_split_k<'a>(
     partial: Bind<'a>,
     cols: Columns,
 ) {
+    // The cooperative-matrix-2 kernel has no split-K build.
+    let kernel = kernel.wgsl();
     let (kz, ranges) = k_ranges(k, splits_for(kernel, (m, n, k), splits));
     let caps = &rec.ctx().caps;
     let (stage, variant, mut groups) = gemm_dispatch(caps, kernel, (m, n, k), EpilogueKind::Store);
