@@ -3,12 +3,13 @@
 // (VK_NV_cooperative_matrix2), the math of gemm_coop.wgsl's plain and ADD epilogues:
 //
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 8 == 0
-//   plain: C = acc (f32)    ADD: C = D + acc (f32, or f16 with OUT16)
+//   plain: C = acc (f32)    ADD: C = acc + D (f32, or f16 with OUT16)
 //
 // WGSL cannot say this: each workgroup multiplies one BM × BN tile as workgroup-scope matrices loaded
 // straight from global memory through tensor layouts, so the driver stages the operands (its own
 // asynchronous copies and workgroup memory) instead of our loads, stores and barriers. Measured on an
-// H100 (BENCHMARKS.md): 4096×1024×4096 at ~230 TFLOP/s against ~155 for gemm_coop.wgsl.
+// H100 (BENCHMARKS.md): 4096×1024×4096 at ~233 TFLOP/s against ~157 for gemm_coop.wgsl (at 4096×8320×1024
+// it is no faster: ~175–189 over every tile tried, against 186).
 //
 // Compiled to SPIR-V by `cargo xtask spirv` (glslang 15 or newer) into shaders/spirv/*.spv, which the
 // crate embeds and hands to the driver through wgpu's SPIR-V passthrough (naga does not read this).
@@ -61,12 +62,7 @@ void main() {
 
     CLAMPED lc = createTensorLayoutNV(2, gl_CooperativeMatrixClampModeConstantNV);
     lc = setTensorLayoutDimensionNV(lc, p.M, p.N);
-#ifdef ADD
-    ACC acc;
-    coopMatLoadTensorNV(acc, d, 0, sliceTensorLayoutNV(lc, m0, BM, n0, BN));
-#else
     ACC acc = ACC(0.0);
-#endif
 
     if (m0 + BM <= p.M && n0 + BN <= p.N && p.K % BK == 0) {
         tensorLayoutNV<2> la = createTensorLayoutNV(2);
@@ -112,6 +108,13 @@ void main() {
         }
     }
 
+#ifdef ADD
+    // D joins after the loop: loaded first, as the accumulators' start, it held up every tile's first
+    // multiply (the down projection took 0.17 ms that way, 0.158 so).
+    ACC dm;
+    coopMatLoadTensorNV(dm, d, 0, sliceTensorLayoutNV(lc, m0, BM, n0, BN));
+    acc = acc + dm;
+#endif
 #ifdef OUT16
     coopmat<float16_t, gl_ScopeWorkgroup, BM, BN, gl_MatrixUseAccumulator> out16 =
         coopmat<float16_t, gl_ScopeWorkgroup, BM, BN, gl_MatrixUseAccumulator>(acc);

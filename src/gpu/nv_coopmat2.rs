@@ -21,8 +21,6 @@ const EXTENSION: &CStr = c"VK_NV_cooperative_matrix2";
 const FEATURES_TYPE: i32 = 1_000_593_000;
 /// `VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV`.
 const PROPERTIES_TYPE: i32 = 1_000_593_002;
-/// Most invocations of any `gemm_cm2` build (`shaders/spirv/variants.txt`).
-const MAX_WORKGROUP: u32 = 256;
 
 /// `VkPhysicalDeviceCooperativeMatrix2FeaturesNV`: workgroup scope, flexible dimensions, reductions,
 /// conversions, per-element operations, tensor addressing, block loads.
@@ -48,7 +46,7 @@ struct Properties {
 }
 
 /// The extension's features `adapter` supports, where it offers the extension with what `gemm_cm2` needs
-/// (workgroup scope for 256 invocations, flexible dimensions, tensor addressing) and wgpu offers SPIR-V
+/// (workgroup scope for its workgroups, flexible dimensions, tensor addressing) and wgpu offers SPIR-V
 /// passthrough; `None` elsewhere, and with `OMNIMOE_NO_CM2` set.
 fn supported(adapter: &wgpu::Adapter) -> Option<[vk::Bool32; 7]> {
     if std::env::var_os("OMNIMOE_NO_CM2").is_some()
@@ -97,7 +95,7 @@ fn supported(adapter: &wgpu::Adapter) -> Option<[vk::Bool32; 7]> {
     }
     let needed = [WORKGROUP_SCOPE, FLEXIBLE_DIMENSIONS, TENSOR_ADDRESSING];
     let ok = needed.iter().all(|&i| features.flags[i] == vk::TRUE)
-        && properties.workgroup_scope_max_workgroup_size >= MAX_WORKGROUP;
+        && properties.workgroup_scope_max_workgroup_size >= WORKGROUP;
     ok.then_some(features.flags)
 }
 
@@ -169,42 +167,17 @@ const BUILDS: &[(&str, &[u8])] = &[
         "gemm_cm2_square_add16",
         include_bytes!("../../shaders/spirv/gemm_cm2_square_add16.spv"),
     ),
-    (
-        "gemm_cm2_wide",
-        include_bytes!("../../shaders/spirv/gemm_cm2_wide.spv"),
-    ),
-    (
-        "gemm_cm2_wide_add",
-        include_bytes!("../../shaders/spirv/gemm_cm2_wide_add.spv"),
-    ),
-    (
-        "gemm_cm2_wide_add16",
-        include_bytes!("../../shaders/spirv/gemm_cm2_wide_add16.spv"),
-    ),
 ];
 
-/// The build a `gemm_cm2` variant runs: tile flag `WIDE` (else square), epilogue `ADD` (f16 output with
-/// `out_f16`), else plain.
-fn build_name(variant: &Variant) -> String {
-    let tile = if variant.flags.contains("WIDE") {
-        "wide"
-    } else {
-        "square"
-    };
-    let epilogue = match (variant.flags.contains("ADD"), variant.out_f16) {
-        (false, _) => "",
-        (true, false) => "_add",
-        (true, true) => "_add16",
-    };
-    format!("gemm_cm2_{tile}{epilogue}")
-}
+/// Invocations per workgroup of every build (`variants.txt`): four subgroups of 32.
+const WORKGROUP: u32 = 128;
 
-/// Invocations per workgroup of a `gemm_cm2` variant (`variants.txt`).
-fn workgroup_size(variant: &Variant) -> u32 {
-    if variant.flags.contains("WIDE") {
-        256
-    } else {
-        128
+/// The build a `gemm_cm2` variant runs: epilogue `ADD` (f16 output with `out_f16`), else plain.
+fn build_name(variant: &Variant) -> &'static str {
+    match (variant.flags.contains("ADD"), variant.out_f16) {
+        (false, _) => "gemm_cm2_square",
+        (true, false) => "gemm_cm2_square_add",
+        (true, true) => "gemm_cm2_square_add16",
     }
 }
 
@@ -226,7 +199,7 @@ pub(crate) fn pipeline(device: &wgpu::Device, variant: &Variant) -> wgpu::Comput
             label: Some("gemm_cm2"),
             entry_points: Cow::Owned(vec![wgpu::PassthroughShaderEntryPoint {
                 name: "main".into(),
-                workgroup_size: (workgroup_size(variant), 1, 1),
+                workgroup_size: (WORKGROUP, 1, 1),
             }]),
             spirv: Some(Cow::Owned(words)),
             ..Default::default()
@@ -311,38 +284,19 @@ mod tests {
                 .windows(6)
                 .find(|w| w[0] == (6 << 16) | 16 && w[2] == 17)
                 .map(|w| w[3]);
-            let tile = if name.contains("wide") { "WIDE" } else { "" };
-            let variant = if tile.is_empty() {
-                Variant::storage(true)
-            } else {
-                Variant::storage(true).with(tile)
-            };
-            assert_eq!(local, Some(workgroup_size(&variant)), "{name}");
+            assert_eq!(local, Some(WORKGROUP), "{name}");
         }
     }
 
-    /// Each (tile, epilogue) of the GEMM maps to its build.
+    /// Each epilogue of the GEMM maps to its build.
     #[test]
     fn variants_name_their_builds() {
-        let square = Variant::storage(true);
-        assert_eq!(build_name(&square), "gemm_cm2_square");
-        assert_eq!(
-            build_name(&square.clone().with("ADD")),
-            "gemm_cm2_square_add"
-        );
-        let mut add16 = Variant::storage(true).with("WIDE").with("ADD");
+        let plain = Variant::storage(true);
+        assert_eq!(build_name(&plain), "gemm_cm2_square");
+        let add = Variant::storage(true).with("ADD");
+        assert_eq!(build_name(&add), "gemm_cm2_square_add");
+        let mut add16 = add.clone();
         add16.out_f16 = true;
-        assert_eq!(build_name(&add16), "gemm_cm2_wide_add16");
-        for (name, _) in BUILDS {
-            let mut v = Variant::storage(true);
-            if name.contains("wide") {
-                v = v.with("WIDE");
-            }
-            if name.contains("add") {
-                v = v.with("ADD");
-            }
-            v.out_f16 = name.ends_with("16");
-            assert_eq!(&build_name(&v), name);
-        }
+        assert_eq!(build_name(&add16), "gemm_cm2_square_add16");
     }
 }

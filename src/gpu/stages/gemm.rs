@@ -63,13 +63,10 @@ pub enum CoopTile {
     /// 128 × 256: 16 subgroups of 32 × 64 laid 4 × 4 (flags SG16, SGW).
     Wide16,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
-    /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues on devices with
-    /// [`Capabilities::nv_coopmat2`]; anything else runs [`CoopConfig::DEFAULT`].
-    ///
-    /// [`Capabilities::nv_coopmat2`]: super::super::Capabilities::nv_coopmat2
+    /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
+    /// blocks, on devices with [`Capabilities::nv_coopmat2`]; anything else runs
+    /// [`CoopConfig::DEFAULT`].
     NvSquare,
-    /// As [`CoopTile::NvSquare`] with 128 × 256 tiles, 8 subgroups, K step 64 (build flag WIDE).
-    NvWide,
 }
 
 impl CoopTile {
@@ -78,14 +75,14 @@ impl CoopTile {
         match self {
             CoopTile::Square => (128, 128),
             CoopTile::Tall | CoopTile::Tall16 => (256, 128),
-            CoopTile::Wide | CoopTile::Wide16 | CoopTile::NvWide => (128, 256),
+            CoopTile::Wide | CoopTile::Wide16 => (128, 256),
             CoopTile::NvSquare => (128, 128),
         }
     }
 
     /// Whether this is a tile of the cooperative-matrix-2 kernel.
     pub fn is_nv(self) -> bool {
-        matches!(self, CoopTile::NvSquare | CoopTile::NvWide)
+        matches!(self, CoopTile::NvSquare)
     }
 
     /// Subgroups of 32 per workgroup.
@@ -105,7 +102,6 @@ impl CoopTile {
             CoopTile::Tall16 => &["SG16"],
             CoopTile::Wide16 => &["SG16", "SGW"],
             CoopTile::NvSquare => &[],
-            CoopTile::NvWide => &["WIDE"],
         }
     }
 }
@@ -225,10 +221,10 @@ impl GemmKernel {
                 // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
                 // 256-column tiles at K step 32, with vector-typed workgroup elements, lead; K step 16 and
                 // 256-row tiles with double buffering trail and are not tried.
-                // With cooperative matrix 2, its kernel too (the down projection's shape at ~230
-                // TFLOP/s on an H100 against ~155).
+                // With cooperative matrix 2, its kernel too (the down projection's shape at ~233
+                // TFLOP/s on an H100 against ~157; 128 × 256 tiles measured 181).
                 let nv: &[(CoopTile, u32, bool, u32)] = if caps.nv_coopmat2 {
-                    &[(NvSquare, 32, false, 1), (NvWide, 64, false, 1)]
+                    &[(NvSquare, 32, false, 1)]
                 } else {
                     &[]
                 };
@@ -383,9 +379,6 @@ pub fn gemm_dispatch(
             );
             if !(caps.nv_coopmat2 && takes && k % 8 == 0) {
                 return gemm_dispatch(caps, kernel.wgsl(), (m, n, k), epilogue);
-            }
-            for flag in config.tile.flags() {
-                variant = variant.with(flag);
             }
             let (tm, tn) = config.tile.dims();
             ("gemm_cm2", variant, [n.div_ceil(tn), m.div_ceil(tm), 1])
