@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod cost;
 pub mod cpu;
 pub mod dense_moe;
 pub mod error;

@@ -2,9 +2,12 @@
 //!
 //! - no arguments (or `demo`): a seeded random layer, a forward pass, throughput and routing statistics;
 //! - `forward`: weights and input from safetensors files, output to a safetensors file;
-//! - `info`: the GPU adapters wgpu finds and what the layer will use.
+//! - `info`: the GPU adapters wgpu finds and what the layer will use;
+//! - `bench`, `routing-bench`: GPU times (JSON, SVG);
+//! - `calibrate`: the cost model of cost-aware expert execution (JSON).
 
 mod bench;
+mod calibrate;
 mod demo;
 mod forward;
 mod router_lab;
@@ -55,6 +58,9 @@ enum Command {
     /// Routing modes (token choice, expert choice, unified budgets): selection and layer GPU times,
     /// telemetry, and quality against fixed top-K (JSON, SVG).
     RoutingBench(routing_bench::RoutingBenchArgs),
+    /// The cost model of cost-aware expert execution: expert-stage and upload times on this adapter,
+    /// fitted flat-then-linear, with their error on held-out sizes (JSON).
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 fn main() {
@@ -66,6 +72,7 @@ fn main() {
         Command::Info(args) => info(&args),
         Command::Bench(args) => bench::run(&args),
         Command::RoutingBench(args) => routing_bench::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

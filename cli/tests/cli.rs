@@ -596,3 +596,46 @@ fn forward_runs_a_dense_router_moe_file() {
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("alpha"));
 }
+
+/// `omnimoe calibrate` writes the cost model: a fit per stage and storage type with its parameters, its
+/// held-out error and the measurements it came from.
+#[test]
+fn calibrate_writes_the_cost_model() {
+    let json = tmp("cost-model.json");
+    let run = omnimoe_ok(&[
+        "calibrate",
+        "--hidden",
+        "64",
+        "--experts",
+        "32",
+        "--max-tokens",
+        "16",
+        "--max-upload",
+        "16",
+        "--reps",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("held-out MAPE"), "{text}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert!(r["adapter"].as_str().is_some_and(|a| !a.is_empty()));
+    assert_eq!(r["hidden"], 64);
+    let stages = r["stages"].as_array().unwrap();
+    for stage in ["expert_scores", "expert_combine", "upload"] {
+        let s = stages
+            .iter()
+            .find(|s| s["stage"] == stage && s["dtype"] == "f32")
+            .unwrap_or_else(|| panic!("{stage} missing: {r}"));
+        for key in ["knee", "flat_ms", "slope_ms", "held_out_mape_pct"] {
+            assert!(
+                s[key].as_f64().is_some_and(f64::is_finite),
+                "{stage} {key}: {s}"
+            );
+        }
+        let points = s["points"].as_array().unwrap();
+        // Tokens 1, 2, 3, 4, 6, 8, 12, 16; uploads 1, 2, 4, 8, 16.
+        assert_eq!(points.len(), if stage == "upload" { 5 } else { 8 }, "{s}");
+    }
+}

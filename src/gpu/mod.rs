@@ -6,6 +6,7 @@ pub mod pipelines;
 
 pub use context::{AdapterReport, Capabilities, Context, ContextOptions};
 pub mod buffers;
+pub mod calibrate;
 mod encode;
 pub mod footprint;
 pub mod layer;
