@@ -79,7 +79,8 @@ fn calibration_fits_every_stage_and_dtype() {
 #[test]
 fn bad_calibration_options_name_the_field() {
     let ctx = gpu();
-    let cases: [(&str, fn(&mut CalibrateOptions)); 4] = [
+    type Change = fn(&mut CalibrateOptions);
+    let cases: [(&str, Change); 4] = [
         ("experts", |o| o.experts = 33),
         ("experts", |o| o.experts = 0),
         ("tokens_per_expert", |o| o.tokens_per_expert = vec![1, 2]),
