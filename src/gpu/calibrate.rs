@@ -74,6 +74,12 @@ impl CalibrateOptions {
 /// v) against experts per batch. Sustained work comes first, so the GPU is timed at its working clock.
 pub async fn calibrate(ctx: &Context, options: &CalibrateOptions) -> Result<CostModel> {
     options.check()?;
+    if !ctx.caps.timestamp_query {
+        return Err(Error::Gpu(format!(
+            "{} has no GPU timestamps to calibrate with",
+            ctx.info.name
+        )));
+    }
     let dtypes: &[bool] = if ctx.caps.shader_f16 {
         &[false, true]
     } else {
@@ -83,11 +89,17 @@ pub async fn calibrate(ctx: &Context, options: &CalibrateOptions) -> Result<Cost
     for &f16 in dtypes {
         let mut scores_points = Vec::new();
         let mut combine_points = Vec::new();
-        let largest = *options.tokens_per_expert.iter().max().unwrap();
+        // Every size's buffers first: the host work of making them would let the clock drop again.
+        let setups: Vec<Setup> = options
+            .tokens_per_expert
+            .iter()
+            .map(|&n| setup(ctx, options, f16, n))
+            .collect();
+        let largest = setups.iter().max_by_key(|s| s.t).expect("sizes checked");
         warm_up(ctx, options, f16, largest).await?;
-        for &n in &options.tokens_per_expert {
-            let (scores_ms, combine_ms) = time_expert_stages(ctx, options, f16, n).await?;
-            let per = options.experts as f64;
+        let times = time_expert_stages(ctx, options, f16, &setups).await?;
+        let per = options.experts as f64;
+        for (&n, (scores_ms, combine_ms)) in options.tokens_per_expert.iter().zip(times) {
             scores_points.push((n as f64, scores_ms / per));
             combine_points.push((n as f64, combine_ms / per));
         }
@@ -191,14 +203,13 @@ fn record<'a>(rec: &mut Recorder<'a>, o: &CalibrateOptions, f16: bool, s: &'a Se
     }
 }
 
-/// About 300 ms of untimed expert stages at `n` tokens per expert (native; one round on the web).
-async fn warm_up(ctx: &Context, o: &CalibrateOptions, f16: bool, n: u32) -> Result<()> {
-    let s = setup(ctx, o, f16, n);
+/// About 300 ms of untimed expert stages on `s` (native; one round on the web).
+async fn warm_up(ctx: &Context, o: &CalibrateOptions, f16: bool, s: &Setup) -> Result<()> {
     #[cfg(not(target_arch = "wasm32"))]
     let start = std::time::Instant::now();
     loop {
         let mut rec = Recorder::new(ctx);
-        record(&mut rec, o, f16, &s);
+        record(&mut rec, o, f16, s);
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         rec.encode(&mut encoder, false);
         ctx.queue.submit([encoder.finish()]);
@@ -212,22 +223,19 @@ async fn warm_up(ctx: &Context, o: &CalibrateOptions, f16: bool, n: u32) -> Resu
     ctx.check_alive()
 }
 
-/// The fastest repetition of each stage at `n` tokens per expert, in milliseconds (GPU timestamps).
+/// The fastest repetition of each stage on each of `setups` (the sizes of `o.tokens_per_expert`), in
+/// milliseconds (GPU timestamps). All sizes go in one submission, right after the warm-up: between submissions of a few
+/// microseconds of work the GPU drops its clock (an H100 measured the larger sizes 5× slow that way).
 async fn time_expert_stages(
     ctx: &Context,
     o: &CalibrateOptions,
     f16: bool,
-    n: u32,
-) -> Result<(f64, f64)> {
-    if !ctx.caps.timestamp_query {
-        return Err(Error::Gpu(format!(
-            "{} has no GPU timestamps to calibrate with",
-            ctx.info.name
-        )));
-    }
-    let s = setup(ctx, o, f16, n);
+    setups: &[Setup],
+) -> Result<Vec<(f64, f64)>> {
     let mut rec = Recorder::new(ctx);
-    record(&mut rec, o, f16, &s);
+    for s in setups {
+        record(&mut rec, o, f16, s);
+    }
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     let times = rec.encode(&mut encoder, true);
     ctx.queue.submit([encoder.finish()]);
@@ -235,15 +243,28 @@ async fn time_expert_stages(
     let Some(times) = times else {
         return Err(Error::Gpu("no pass times came back".into()));
     };
+    // One pass per dispatch (the labels alternate): per size, `reps` × (scores, combine).
     let (passes, _) = times.read(ctx).await?;
-    let best = |label: &str| {
-        passes
-            .iter()
-            .filter(|p| p.0 == label)
-            .map(|p| p.1)
-            .fold(f64::MAX, f64::min)
-    };
-    Ok((best("expert_scores"), best("expert_combine")))
+    let per_size = 2 * o.reps;
+    if passes.len() != per_size * setups.len() {
+        return Err(Error::Gpu(format!(
+            "calibration: {} timed passes for {} sizes",
+            passes.len(),
+            setups.len()
+        )));
+    }
+    Ok(passes
+        .chunks(per_size)
+        .map(|size| {
+            let best = |label: &str| {
+                size.iter()
+                    .filter(|p| p.0 == label)
+                    .map(|p| p.1)
+                    .fold(f64::MAX, f64::min)
+            };
+            (best("expert_scores"), best("expert_combine"))
+        })
+        .collect())
 }
 
 /// Host-to-device upload of `b` experts' rows (u and v) per batch: write, submit, wait; the fastest of
