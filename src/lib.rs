@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod caee;
 pub mod config;
 pub mod cost;
 pub mod cpu;

@@ -1,0 +1,351 @@
+//! Cost-aware expert execution (CAEE, `../shared/docs/caee.md`): with experts spread over several adapters,
+//! the layer waits for the slowest. [`plan`] prunes low-importance routed pairs only on the adapter that
+//! is predicted slowest, under a budget on the routing weight each token may lose, and [`compensate`]
+//! moves the removed weight onto each token's kept experts.
+//!
+//! The planner's invariants (each tested): no token loses more than its budget; every token keeps its
+//! top-1 expert; the slowest adapter's predicted time never grows; nothing runs that was not routed.
+
+use crate::cost::CostModel;
+use crate::{Error, Result};
+
+/// Which adapter runs each expert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    adapter_of: Vec<u32>,
+    adapters: usize,
+}
+
+impl Placement {
+    /// Expert e on adapter `adapter_of[e]`, each below `adapters`.
+    pub fn new(adapter_of: Vec<u32>, adapters: usize) -> Result<Placement> {
+        if adapters == 0 {
+            return Err(Error::Config {
+                field: "adapters",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if let Some(e) = adapter_of.iter().position(|&a| a as usize >= adapters) {
+            return Err(Error::Config {
+                field: "placement",
+                reason: format!(
+                    "expert {e} is placed on adapter {} of {adapters}",
+                    adapter_of[e]
+                ),
+            });
+        }
+        Ok(Placement {
+            adapter_of,
+            adapters,
+        })
+    }
+
+    /// `experts` in contiguous ranges, the first adapter taking `first_share` of them (0.5 of 2 adapters
+    /// is an even split; more overloads adapter 0), the rest split evenly.
+    pub fn skewed(experts: usize, adapters: usize, first_share: f64) -> Result<Placement> {
+        if adapters == 0 || !(0.0..=1.0).contains(&first_share) {
+            return Err(Error::Config {
+                field: "first_share",
+                reason: format!(
+                    "{first_share} on {adapters} adapters (wants 0..=1 and ≥ 1 adapter)"
+                ),
+            });
+        }
+        let first = if adapters == 1 {
+            experts
+        } else {
+            (experts as f64 * first_share).round() as usize
+        };
+        let rest = adapters.saturating_sub(1).max(1);
+        let adapter_of = (0..experts)
+            .map(|e| {
+                if e < first {
+                    0
+                } else {
+                    (1 + (e - first) * rest / (experts - first).max(1)) as u32
+                }
+            })
+            .collect();
+        Placement::new(adapter_of, adapters)
+    }
+
+    /// The adapter of expert `e`.
+    pub fn adapter(&self, e: u32) -> usize {
+        self.adapter_of[e as usize] as usize
+    }
+
+    /// Number of adapters.
+    pub fn adapters(&self) -> usize {
+        self.adapters
+    }
+
+    /// Number of experts placed.
+    pub fn experts(&self) -> usize {
+        self.adapter_of.len()
+    }
+}
+
+/// The predicted milliseconds of an adapter running one expert for `tokens` tokens (its rows uploaded
+/// first where not `resident`).
+pub trait ExpertCost {
+    /// Cost on `adapter`; 0 tokens cost nothing.
+    fn expert_ms(&self, adapter: usize, tokens: u32, resident: bool) -> f64;
+}
+
+/// Per-adapter calibrated models (one per adapter, [`crate::gpu::calibrate`]): scores + combine at the
+/// expert's tokens, plus one expert's upload (from the batch fit's slope) where not resident.
+pub struct CalibratedCost<'a> {
+    /// One model per adapter.
+    pub models: &'a [CostModel],
+    /// Storage type the layer runs in.
+    pub f16: bool,
+}
+
+impl ExpertCost for CalibratedCost<'_> {
+    fn expert_ms(&self, adapter: usize, tokens: u32, resident: bool) -> f64 {
+        if tokens == 0 {
+            return 0.0;
+        }
+        let m = &self.models[adapter.min(self.models.len() - 1)];
+        let x = tokens as f64;
+        let run = m.predict("expert_scores", self.f16, x).unwrap_or(0.0)
+            + m.predict("expert_combine", self.f16, x).unwrap_or(0.0);
+        let upload = if resident {
+            0.0
+        } else {
+            m.stages
+                .iter()
+                .find(|s| s.stage == "upload" && s.f16 == self.f16)
+                .map_or(0.0, |s| s.model.slope)
+        };
+        run + upload
+    }
+}
+
+/// What [`plan`] decided.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// One flag per routed pair ([T, K]): false where pruned.
+    pub keep: Vec<bool>,
+    /// Routing weight each token lost.
+    pub removed: Vec<f32>,
+    /// Predicted milliseconds per adapter before pruning.
+    pub before_ms: Vec<f64>,
+    /// The same after.
+    pub after_ms: Vec<f64>,
+}
+
+impl Plan {
+    /// The removed weight over all routed weight (0 when nothing was routed).
+    pub fn removed_fraction(&self, weights: &[f32]) -> f64 {
+        let total: f64 = weights.iter().map(|&w| w as f64).sum();
+        let removed: f64 = self.removed.iter().map(|&w| w as f64).sum();
+        if total > 0.0 {
+            removed / total
+        } else {
+            0.0
+        }
+    }
+
+    /// The adapter predicted slowest after pruning (the lowest index on ties) and max/mean of the
+    /// adapters' predicted times.
+    pub fn critical(&self) -> (usize, f64) {
+        critical_and_imbalance(&self.after_ms)
+    }
+}
+
+/// The slowest of `ms` (lowest index on ties) and max/mean (1 when all are 0).
+pub fn critical_and_imbalance(ms: &[f64]) -> (usize, f64) {
+    let (mut at, mut most) = (0, f64::MIN);
+    for (i, &t) in ms.iter().enumerate() {
+        if t > most {
+            (at, most) = (i, t);
+        }
+    }
+    let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+    (at, if mean > 0.0 { most / mean } else { 1.0 })
+}
+
+/// The slot of each token's top-1 expert: its largest weight, the lowest slot on ties.
+fn top1(weights: &[f32], k: usize) -> Vec<usize> {
+    weights
+        .chunks(k)
+        .map(|w| (0..w.len()).fold(0, |best, s| if w[s] > w[best] { s } else { best }))
+        .collect()
+}
+
+/// Predicted milliseconds of each adapter running `tokens` (pairs per expert).
+fn adapter_ms(
+    tokens: &[u32],
+    placement: &Placement,
+    resident: Option<&[bool]>,
+    cost: &impl ExpertCost,
+) -> Vec<f64> {
+    let mut ms = vec![0.0; placement.adapters()];
+    for (e, &n) in tokens.iter().enumerate() {
+        let r = resident.is_none_or(|r| r[e]);
+        ms[placement.adapter(e as u32)] += cost.expert_ms(placement.adapter(e as u32), n, r);
+    }
+    ms
+}
+
+/// Checks the shapes [`plan`] and [`compensate`] take.
+fn check_routing(indices: &[u32], weights: &[f32], k: usize, experts: usize) -> Result<()> {
+    let bad = |field: &'static str, reason: String| Err(Error::Config { field, reason });
+    if k == 0 || !indices.len().is_multiple_of(k) || weights.len() != indices.len() {
+        return bad(
+            "routing",
+            format!(
+                "{} indices and {} weights do not make rows of K = {k}",
+                indices.len(),
+                weights.len()
+            ),
+        );
+    }
+    if let Some(i) = indices.iter().position(|&e| e as usize >= experts) {
+        return bad(
+            "routing",
+            format!(
+                "index {} at {i} is beyond {experts} placed experts",
+                indices[i]
+            ),
+        );
+    }
+    if let Some(i) = weights.iter().position(|w| !w.is_finite() || *w < 0.0) {
+        return bad(
+            "routing",
+            format!("weight {} at {i} is not a finite weight ≥ 0", weights[i]),
+        );
+    }
+    Ok(())
+}
+
+/// Prunes routed pairs ([T, K] `indices` and their routing `weights`) under a budget: each token may
+/// lose at most `max_removed` (0..=1) of its routed weight; `resident` (per expert, on its adapter) adds
+/// an upload to the cost of an expert that is not. Greedy: while the adapter predicted slowest has an
+/// expert with removable pairs (not a token's top-1, within its token's budget, lightest first), remove
+/// those of the expert that saves the most predicted time per unit of weight removed; stop when it has
+/// none. Deterministic (ties to the lowest adapter and expert).
+pub fn plan(
+    indices: &[u32],
+    weights: &[f32],
+    k: usize,
+    placement: &Placement,
+    resident: Option<&[bool]>,
+    cost: &impl ExpertCost,
+    max_removed: f64,
+) -> Result<Plan> {
+    check_routing(indices, weights, k, placement.experts())?;
+    if !(0.0..=1.0).contains(&max_removed) {
+        return Err(Error::Config {
+            field: "max_removed",
+            reason: format!("{max_removed} is not a fraction in 0..=1"),
+        });
+    }
+    if resident.is_some_and(|r| r.len() != placement.experts()) {
+        return Err(Error::Config {
+            field: "resident",
+            reason: "needs one flag per placed expert".into(),
+        });
+    }
+    let experts = placement.experts();
+    let mut tokens = vec![0u32; experts];
+    let mut pairs_of: Vec<Vec<usize>> = vec![Vec::new(); experts];
+    for (p, &e) in indices.iter().enumerate() {
+        tokens[e as usize] += 1;
+        pairs_of[e as usize].push(p);
+    }
+    let top = top1(weights, k);
+    let budget: Vec<f64> = weights
+        .chunks(k)
+        .map(|w| max_removed * w.iter().map(|&x| x as f64).sum::<f64>())
+        .collect();
+    let mut removed = vec![0.0f64; indices.len() / k];
+    let mut keep = vec![true; indices.len()];
+    let before_ms = adapter_ms(&tokens, placement, resident, cost);
+    let mut ms = before_ms.clone();
+    loop {
+        let (critical, _) = critical_and_imbalance(&ms);
+        let mut best: Option<(f64, usize, Vec<usize>, f64)> = None;
+        for e in 0..experts {
+            if placement.adapter(e as u32) != critical || tokens[e] == 0 {
+                continue;
+            }
+            // This expert's removable pairs, lightest first, each within its token's budget.
+            let mut candidates: Vec<usize> = pairs_of[e]
+                .iter()
+                .copied()
+                .filter(|&p| keep[p] && top[p / k] != p % k)
+                .collect();
+            candidates.sort_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(a.cmp(&b)));
+            let mut taken = Vec::new();
+            let mut extra = std::collections::HashMap::new();
+            for p in candidates {
+                let t = p / k;
+                let spent = removed[t] + extra.get(&t).copied().unwrap_or(0.0);
+                if spent + weights[p] as f64 <= budget[t] {
+                    *extra.entry(t).or_insert(0.0) += weights[p] as f64;
+                    taken.push(p);
+                }
+            }
+            if taken.is_empty() {
+                continue;
+            }
+            let r = resident.is_none_or(|r| r[e]);
+            let left = tokens[e] - taken.len() as u32;
+            let saved = cost.expert_ms(critical, tokens[e], r) - cost.expert_ms(critical, left, r);
+            if saved <= 0.0 {
+                continue;
+            }
+            let weight: f64 = taken.iter().map(|&p| weights[p] as f64).sum();
+            let ratio = if weight > 0.0 {
+                saved / weight
+            } else {
+                f64::MAX
+            };
+            if best.as_ref().is_none_or(|b| ratio > b.0) {
+                best = Some((ratio, e, taken, saved));
+            }
+        }
+        let Some((_, e, taken, saved)) = best else {
+            break;
+        };
+        for &p in &taken {
+            keep[p] = false;
+            removed[p / k] += weights[p] as f64;
+        }
+        tokens[e] -= taken.len() as u32;
+        ms[critical] -= saved;
+    }
+    Ok(Plan {
+        keep,
+        removed: removed.iter().map(|&w| w as f32).collect(),
+        after_ms: adapter_ms(&tokens, placement, resident, cost),
+        before_ms,
+    })
+}
+
+/// Compensation: each token's kept weights scaled so they add up to its routed total; pruned pairs get
+/// 0. A token that keeps nothing (impossible after [`plan`], which keeps every top-1) gets zeros.
+pub fn compensate(weights: &[f32], keep: &[bool], k: usize) -> Vec<f32> {
+    let mut out = vec![0.0; weights.len()];
+    for (t, (w, kept)) in weights.chunks(k).zip(keep.chunks(k)).enumerate() {
+        let total: f64 = w.iter().map(|&x| x as f64).sum();
+        let kept_total: f64 = w
+            .iter()
+            .zip(kept)
+            .filter(|p| *p.1)
+            .map(|p| *p.0 as f64)
+            .sum();
+        if kept_total <= 0.0 {
+            continue;
+        }
+        let scale = total / kept_total;
+        for s in 0..w.len() {
+            if kept[s] {
+                out[t * k + s] = (w[s] as f64 * scale) as f32;
+            }
+        }
+    }
+    out
+}
