@@ -52,7 +52,7 @@ fn instance(seed: u64, t: usize, k: usize, n: usize, adapters: usize) -> Instanc
         adapters,
     )
     .unwrap();
-    let resident = (0..n).map(|_| rng.next_u64() % 3 != 0).collect();
+    let resident = (0..n).map(|_| !rng.next_u64().is_multiple_of(3)).collect();
     let knees = (0..adapters)
         .map(|_| Knee {
             knee: (rng.next_u64() % 4) as f64,
