@@ -175,11 +175,11 @@ fn top1(weights: &[f32], k: usize) -> Vec<usize> {
 }
 
 /// Predicted milliseconds of each adapter running `tokens` (pairs per expert).
-fn adapter_ms(
+fn adapter_ms<C: ExpertCost + ?Sized>(
     tokens: &[u32],
     placement: &Placement,
     resident: Option<&[bool]>,
-    cost: &impl ExpertCost,
+    cost: &C,
 ) -> Vec<f64> {
     let mut ms = vec![0.0; placement.adapters()];
     for (e, &n) in tokens.iter().enumerate() {
@@ -226,13 +226,13 @@ fn check_routing(indices: &[u32], weights: &[f32], k: usize, experts: usize) -> 
 /// expert with removable pairs (not a token's top-1, within its token's budget, lightest first), remove
 /// those of the expert that saves the most predicted time per unit of weight removed; stop when it has
 /// none. Deterministic (ties to the lowest adapter and expert).
-pub fn plan(
+pub fn plan<C: ExpertCost + ?Sized>(
     indices: &[u32],
     weights: &[f32],
     k: usize,
     placement: &Placement,
     resident: Option<&[bool]>,
-    cost: &impl ExpertCost,
+    cost: &C,
     max_removed: f64,
 ) -> Result<Plan> {
     check_routing(indices, weights, k, placement.experts())?;

@@ -95,3 +95,138 @@ fn bad_calibration_options_name_the_field() {
         }
     }
 }
+
+mod multi {
+    use super::common;
+    use omnimoe::caee::{self, ExpertCost, Placement};
+    use omnimoe::cpu;
+    use omnimoe::gpu::layer::{LayerOptions, OmniMoeLayer};
+    use omnimoe::gpu::multi_adapter::{contexts, MultiAdapterLayer, Prune};
+    use omnimoe::routing::Routed;
+
+    /// Every expert costs its tokens, twice as much on adapter 0.
+    struct Linear;
+
+    impl ExpertCost for Linear {
+        fn expert_ms(&self, adapter: usize, tokens: u32, _resident: bool) -> f64 {
+            if tokens == 0 {
+                0.0
+            } else {
+                (1.0 + tokens as f64) * if adapter == 0 { 2.0 } else { 1.0 }
+            }
+        }
+    }
+
+    /// y on the CPU for the router's decisions `indices` `[T, K]` with `weights` (0 = pruned).
+    fn cpu_with(
+        w: &omnimoe::OmniMoeWeights,
+        x: &[f32],
+        indices: &[u32],
+        weights: &[f32],
+    ) -> Vec<f32> {
+        let (h, k) = (w.config.hidden_size, w.config.num_experts_per_token);
+        let t = x.len() / h;
+        let (mut offsets, mut experts, mut scores) = (vec![0u32], Vec::new(), Vec::new());
+        for tok in 0..t {
+            for s in 0..k {
+                if weights[tok * k + s] > 0.0 {
+                    experts.push(indices[tok * k + s]);
+                    scores.push(weights[tok * k + s].ln());
+                }
+            }
+            offsets.push(experts.len() as u32);
+        }
+        let routed = Routed {
+            offsets,
+            experts,
+            scores,
+        };
+        let mut dense = vec![0.0; t * h];
+        cpu::dense_swiglu(w, x, &mut dense);
+        let mut sparse = vec![0.0; t * h];
+        cpu::expert_branch(w, x, &routed, &mut sparse);
+        dense.iter().zip(&sparse).map(|(d, s)| d + s).collect()
+    }
+
+    /// One adapter is the layer: the same output bits, the same routing.
+    #[test]
+    fn one_adapter_is_the_layer() {
+        let (w, x) = common::golden_layer("small");
+        let ctxs = contexts(1).unwrap();
+        let opts = LayerOptions::default();
+        let placement = Placement::new(vec![0; w.config.num_experts], 1).unwrap();
+        let multi = MultiAdapterLayer::new(&[&ctxs[0]], &w, placement, &opts).unwrap();
+        let got = multi.forward_blocking(&x, None).unwrap();
+        let layer = OmniMoeLayer::new(&ctxs[0], &w, &opts).unwrap();
+        let want = pollster::block_on(layer.forward_host(&x)).unwrap();
+        assert_eq!(got.indices, want.indices);
+        assert_eq!(got.scores, want.scores);
+        assert_eq!(got.output, want.output);
+        assert_eq!(got.per_adapter_ms.len(), 1);
+        assert_eq!((got.critical_adapter, got.removed_weight), (0, 0.0));
+    }
+
+    /// Two devices standing in for two adapters, the experts split unevenly: the CPU's output for the
+    /// same routing, the same bits on a second run, a time and the imbalance per adapter.
+    #[test]
+    fn two_adapters_match_the_cpu_and_repeat_bit_for_bit() {
+        let (w, x) = common::golden_layer("medium");
+        let ctxs = contexts(2).unwrap();
+        let placement = Placement::skewed(w.config.num_experts, 2, 0.7).unwrap();
+        let refs: Vec<_> = ctxs.iter().collect();
+        let multi = MultiAdapterLayer::new(&refs, &w, placement, &LayerOptions::default()).unwrap();
+        let a = multi.forward_blocking(&x, None).unwrap();
+        let b = multi.forward_blocking(&x, None).unwrap();
+        assert_eq!(a.output, b.output);
+        let weights: Vec<f32> = a.scores.iter().map(|s| s.exp()).collect();
+        let want = cpu_with(&w, &x, &a.indices, &weights);
+        common::assert_close("two adapters", &a.output, &want, 1e-4, 1e-4);
+        assert_eq!(a.per_adapter_ms.len(), 2);
+        assert!(a.imbalance >= 1.0 && a.critical_adapter < 2);
+    }
+
+    /// Pruning on the adapter predicted slowest: the budget holds, every top-1 stays, the output is the
+    /// CPU's for the kept pairs with their weights compensated, and no budget prunes nothing.
+    #[test]
+    fn pruning_keeps_the_budget_and_compensates() {
+        let (w, x) = common::golden_layer("medium");
+        let k = w.config.num_experts_per_token;
+        let ctxs = contexts(2).unwrap();
+        let placement = Placement::skewed(w.config.num_experts, 2, 0.7).unwrap();
+        let refs: Vec<_> = ctxs.iter().collect();
+        let multi = MultiAdapterLayer::new(&refs, &w, placement, &LayerOptions::default()).unwrap();
+        let none = multi
+            .forward_blocking(
+                &x,
+                Some(&Prune {
+                    max_removed: 0.0,
+                    cost: &Linear,
+                }),
+            )
+            .unwrap();
+        let full = multi.forward_blocking(&x, None).unwrap();
+        assert_eq!(none.output, full.output);
+        assert_eq!(none.removed_weight, 0.0);
+        let pruned = multi
+            .forward_blocking(
+                &x,
+                Some(&Prune {
+                    max_removed: 0.3,
+                    cost: &Linear,
+                }),
+            )
+            .unwrap();
+        let plan = pruned.plan.as_ref().unwrap();
+        assert!(plan.keep.iter().any(|&kept| !kept), "nothing pruned");
+        assert!(pruned.removed_weight > 0.0 && pruned.removed_weight <= 0.3 + 1e-6);
+        let weights: Vec<f32> = pruned.scores.iter().map(|s| s.exp()).collect();
+        let (before, after) = (
+            plan.before_ms[0].max(plan.before_ms[1]),
+            plan.after_ms[0].max(plan.after_ms[1]),
+        );
+        assert!(after < before, "{before} -> {after}");
+        let compensated = caee::compensate(&weights, &plan.keep, k);
+        let want = cpu_with(&w, &x, &pruned.indices, &compensated);
+        common::assert_close("pruned", &pruned.output, &want, 1e-4, 1e-4);
+    }
+}

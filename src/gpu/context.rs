@@ -196,12 +196,18 @@ fn instance() -> wgpu::Instance {
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
 }
 
-/// Every adapter wgpu finds (honours `WGPU_BACKEND`), best first.
+/// Every adapter wgpu finds (honours `WGPU_BACKEND`), best first: the order of [`enumerate_adapters`].
 #[cfg(not(target_arch = "wasm32"))]
-pub fn enumerate_adapters() -> Vec<AdapterReport> {
+pub(crate) fn ranked_adapters() -> Vec<wgpu::Adapter> {
     let mut adapters = pollster::block_on(instance().enumerate_adapters(wgpu::Backends::all()));
     adapters.sort_by_key(|a| rank(&a.get_info()));
     adapters
+}
+
+/// Every adapter wgpu finds (honours `WGPU_BACKEND`), best first.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn enumerate_adapters() -> Vec<AdapterReport> {
+    ranked_adapters()
         .iter()
         .map(|a| {
             let info = a.get_info();

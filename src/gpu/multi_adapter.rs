@@ -1,0 +1,311 @@
+//! One OmniMoE layer over several adapters (CAEE, issue 12): the experts partitioned by a
+//! [`Placement`]; the first adapter runs the dense MLP and the router, every adapter the expert stage of
+//! its own experts' pairs (the ragged expert stage over its slice of the tables), and the host adds the
+//! adapters' expert outputs to the dense output in adapter order, so the result is the same bits on every
+//! run. Optionally [`crate::caee::plan`] prunes pairs on the adapter predicted slowest first, and the kept
+//! weights are compensated ([`crate::caee::compensate`]: the expert kernels read each pair's weight as
+//! `exp(score)`, so a kept pair's score becomes the log of its compensated weight).
+//!
+//! The first adapter's layer holds zeroed expert tables (its expert stage adds exact zeros): the dense
+//! output and the router come from the layer as it is.
+
+use super::buffers::{self, elem_bytes, Bind};
+use super::context::Context;
+use super::layer::{LayerOptions, OmniMoeLayer, Precision};
+use super::stages::{self, Recorder, Table};
+use crate::caee::{self, ExpertCost, Placement, Plan};
+use crate::{Error, OmniMoeWeights, Result};
+
+/// The experts of one adapter: their rows of U and V, and where each global expert sits in them.
+struct Shard<'a> {
+    ctx: &'a Context,
+    up: wgpu::Buffer,
+    down: wgpu::Buffer,
+    /// Global expert → row in this shard's tables (`u32::MAX` where elsewhere).
+    local: Vec<u32>,
+}
+
+/// Pruning for [`MultiAdapterLayer::forward`]: each token may lose up to `max_removed` of its routed
+/// weight (θ retention = 1 − `max_removed`), decided with `cost`.
+pub struct Prune<'a> {
+    /// The per-token budget on removed weight, 0..=1.
+    pub max_removed: f64,
+    /// Predicted cost of an expert on each adapter.
+    pub cost: &'a dyn ExpertCost,
+}
+
+/// What a forward over several adapters gives.
+#[derive(Clone, Debug)]
+pub struct MultiOutput {
+    /// y `[T, H]`.
+    pub output: Vec<f32>,
+    /// The router's scores `[T, K]` (as routed, before any pruning).
+    pub scores: Vec<f32>,
+    /// The router's indices `[T, K]`.
+    pub indices: Vec<u32>,
+    /// GPU milliseconds of each adapter's expert stage (timestamps; 0 on adapters without them).
+    pub per_adapter_ms: Vec<f64>,
+    /// The adapter with the longest expert stage.
+    pub critical_adapter: usize,
+    /// Max over mean of `per_adapter_ms`.
+    pub imbalance: f64,
+    /// The pruning plan, where one ran.
+    pub plan: Option<Plan>,
+    /// Routing weight removed over all routed weight (0 without pruning).
+    pub removed_weight: f64,
+}
+
+/// An OmniMoE layer whose experts live on several adapters.
+pub struct MultiAdapterLayer<'a> {
+    primary: OmniMoeLayer<'a>,
+    shards: Vec<Shard<'a>>,
+    placement: Placement,
+    k: usize,
+    hidden: usize,
+    f16: bool,
+}
+
+impl<'a> MultiAdapterLayer<'a> {
+    /// The layer over `contexts` (the first runs the dense MLP and the router), experts placed by
+    /// `placement` (one adapter per context).
+    pub fn new(
+        contexts: &[&'a Context],
+        weights: &OmniMoeWeights,
+        placement: Placement,
+        options: &LayerOptions,
+    ) -> Result<Self> {
+        let c = weights.config;
+        if contexts.is_empty() || placement.adapters() != contexts.len() {
+            return Err(Error::Config {
+                field: "placement",
+                reason: format!(
+                    "places experts on {} adapters, {} given",
+                    placement.adapters(),
+                    contexts.len()
+                ),
+            });
+        }
+        if placement.experts() != c.num_experts {
+            return Err(Error::Config {
+                field: "placement",
+                reason: format!(
+                    "places {} experts, the layer has {}",
+                    placement.experts(),
+                    c.num_experts
+                ),
+            });
+        }
+        let f16 = options.precision == Precision::F16;
+        let h = c.hidden_size;
+        let mut dense = weights.clone();
+        dense.up_embed.iter_mut().for_each(|v| *v = 0.0);
+        dense.down_embed.iter_mut().for_each(|v| *v = 0.0);
+        let primary = OmniMoeLayer::new(contexts[0], &dense, options)?;
+        let mut shards = Vec::new();
+        for (a, ctx) in contexts.iter().enumerate() {
+            if f16 && !ctx.caps.shader_f16 {
+                return Err(Error::Config {
+                    field: "precision",
+                    reason: format!("f16 needs SHADER_F16, which {} lacks", ctx.info.name),
+                });
+            }
+            let mine: Vec<usize> = (0..c.num_experts)
+                .filter(|&e| placement.adapter(e as u32) == a)
+                .collect();
+            let mut local = vec![u32::MAX; c.num_experts];
+            let (mut up, mut down) = (Vec::new(), Vec::new());
+            for (row, &e) in mine.iter().enumerate() {
+                local[e] = row as u32;
+                up.extend_from_slice(&weights.up_embed[e * h..(e + 1) * h]);
+                down.extend_from_slice(&weights.down_embed[e * h..(e + 1) * h]);
+            }
+            // An adapter with no experts still binds a (one-row) table.
+            if mine.is_empty() {
+                up = vec![0.0; h];
+                down = vec![0.0; h];
+            }
+            shards.push(Shard {
+                ctx,
+                up: buffers::upload(ctx, "shard u", &elem_bytes(&up, f16)),
+                down: buffers::upload(ctx, "shard v", &elem_bytes(&down, f16)),
+                local,
+            });
+        }
+        Ok(MultiAdapterLayer {
+            primary,
+            shards,
+            placement,
+            k: c.num_experts_per_token,
+            hidden: h,
+            f16,
+        })
+    }
+
+    /// The placement.
+    pub fn placement(&self) -> &Placement {
+        &self.placement
+    }
+
+    /// y for `x` (`[T, H]`): dense MLP and router on the first adapter, each adapter's experts on it,
+    /// with `prune` the pairs [`crate::caee::plan`] keeps, compensated.
+    pub async fn forward(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<MultiOutput> {
+        let routed = self.primary.forward_host(x).await?;
+        let (t, k, h) = (routed.tokens, self.k, self.hidden);
+        let weights: Vec<f32> = routed.scores.iter().map(|s| s.exp()).collect();
+        let plan = match prune {
+            Some(p) => Some(caee::plan(
+                &routed.indices,
+                &weights,
+                k,
+                &self.placement,
+                None,
+                p.cost,
+                p.max_removed,
+            )?),
+            None => None,
+        };
+        let scores: Vec<f32> = match &plan {
+            Some(plan) => caee::compensate(&weights, &plan.keep, k)
+                .iter()
+                .map(|w| w.ln())
+                .collect(),
+            None => routed.scores.clone(),
+        };
+        let keep = |p: usize| plan.as_ref().is_none_or(|plan| plan.keep[p]);
+        // Each adapter's pairs in token and slot order: ragged offsets, local expert rows, scores.
+        let mut jobs = Vec::new();
+        for (a, shard) in self.shards.iter().enumerate() {
+            let (mut offsets, mut experts, mut pair_scores) = (vec![0u32], Vec::new(), Vec::new());
+            for tok in 0..t {
+                for s in 0..k {
+                    let p = tok * k + s;
+                    let e = routed.indices[p];
+                    if keep(p) && self.placement.adapter(e) == a {
+                        experts.push(shard.local[e as usize]);
+                        pair_scores.push(scores[p]);
+                    }
+                }
+                offsets.push(experts.len() as u32);
+            }
+            jobs.push(self.submit(shard, x, t, &offsets, &experts, &pair_scores)?);
+        }
+        // Every adapter's work is submitted before any is waited for: they run side by side.
+        let mut output = routed.output.clone();
+        let mut per_adapter_ms = Vec::new();
+        for (shard, job) in self.shards.iter().zip(jobs) {
+            buffers::wait(shard.ctx)?;
+            let sparse = buffers::read_f32(shard.ctx, &job.sparse, 0, t * h).await?;
+            for (y, s) in output.iter_mut().zip(&sparse) {
+                *y += s;
+            }
+            let ms = match job.times {
+                Some(times) => times.read(shard.ctx).await?.1,
+                None => 0.0,
+            };
+            per_adapter_ms.push(ms);
+        }
+        let (critical_adapter, imbalance) = caee::critical_and_imbalance(&per_adapter_ms);
+        let removed_weight = plan
+            .as_ref()
+            .map_or(0.0, |plan| plan.removed_fraction(&weights));
+        Ok(MultiOutput {
+            output,
+            scores: routed.scores,
+            indices: routed.indices,
+            per_adapter_ms,
+            critical_adapter,
+            imbalance,
+            plan,
+            removed_weight,
+        })
+    }
+
+    /// Blocking [`Self::forward`] for native code.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn forward_blocking(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<MultiOutput> {
+        pollster::block_on(self.forward(x, prune))
+    }
+
+    /// Uploads one adapter's share and submits its ragged expert stage (timed where it can be).
+    fn submit(
+        &self,
+        shard: &Shard<'a>,
+        x: &[f32],
+        t: usize,
+        offsets: &[u32],
+        experts: &[u32],
+        scores: &[f32],
+    ) -> Result<Job> {
+        let ctx = shard.ctx;
+        ctx.check_alive()?;
+        let u32s = |v: &[u32]| bytemuck::cast_slice::<u32, u8>(v).to_vec();
+        // Buffers may not be empty: a share with no pairs binds one unused element.
+        let pairs = experts.len().max(1);
+        let mut e = experts.to_vec();
+        e.resize(pairs, 0);
+        let mut s = scores.to_vec();
+        s.resize(pairs, 0.0);
+        let xb = buffers::upload(ctx, "shard x", &elem_bytes(x, self.f16));
+        let ob = buffers::upload(ctx, "shard offsets", &u32s(offsets));
+        let eb = buffers::upload(ctx, "shard experts", &u32s(&e));
+        let sb = buffers::upload(ctx, "shard scores", &elem_bytes(&s, false));
+        let hb = buffers::storage(ctx, "shard h", pairs as u64 * 4);
+        let sparse = buffers::storage(ctx, "shard sparse", (t * self.hidden) as u64 * 4);
+        let mut rec = Recorder::new(ctx);
+        stages::expert_ragged(
+            &mut rec,
+            self.f16,
+            (t as u32, self.hidden as u32),
+            Bind::all(&xb),
+            Table::one(&shard.up),
+            Table::one(&shard.down),
+            Bind::all(&ob),
+            Bind::all(&eb),
+            Bind::all(&sb),
+            Bind::all(&hb),
+            Bind::all(&sparse),
+        );
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let times = rec.encode(&mut encoder, ctx.caps.timestamp_query);
+        ctx.queue.submit([encoder.finish()]);
+        Ok(Job { sparse, times })
+    }
+}
+
+/// Contexts for `count` adapters: the best `count` that wgpu finds ([`super::context::enumerate_adapters`]'s
+/// order), and where it finds fewer, further devices of the best one — on a machine with one GPU, two
+/// devices of it stand in for two adapters.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn contexts(count: usize) -> Result<Vec<Context>> {
+    let adapters = super::context::ranked_adapters();
+    let indices: Vec<usize> = (0..count)
+        .map(|i| if i < adapters.len() { i } else { 0 })
+        .collect();
+    contexts_on(&indices)
+}
+
+/// Contexts on the adapters at `indices` of [`super::context::enumerate_adapters`]'s list (an index may
+/// repeat: each is a device of its own).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn contexts_on(indices: &[usize]) -> Result<Vec<Context>> {
+    let adapters = super::context::ranked_adapters();
+    if adapters.is_empty() {
+        return Err(Error::NoAdapter(String::new()));
+    }
+    indices
+        .iter()
+        .map(|&i| {
+            let adapter = adapters.get(i).ok_or_else(|| Error::Config {
+                field: "adapters",
+                reason: format!("no adapter {i}: wgpu finds {}", adapters.len()),
+            })?;
+            pollster::block_on(Context::from_adapter(adapter))
+        })
+        .collect()
+}
+
+/// One adapter's submitted expert stage.
+struct Job {
+    sparse: wgpu::Buffer,
+    times: Option<stages::PassTimes>,
+}
