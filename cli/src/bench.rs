@@ -75,6 +75,24 @@ pub struct BenchArgs {
     /// Also time a stack of L copies of the layer prepared as one submit (time per layer).
     #[arg(long)]
     layers: Option<usize>,
+    /// Run the layer over N adapters instead (cost-aware expert execution): the best N wgpu finds, or
+    /// further devices of the best one where it finds fewer.
+    #[arg(long)]
+    adapters: Option<usize>,
+    /// With --adapters: these adapters of `omnimoe info`'s list instead (an index may repeat).
+    #[arg(long, value_delimiter = ',')]
+    adapter_list: Vec<usize>,
+    /// With --adapters: adapter 0's share of the experts (the rest split evenly); above 1/N it is
+    /// overloaded.
+    #[arg(long, default_value_t = 0.7)]
+    first_share: f64,
+    /// With --adapters: retentions θ to run, each pruning pairs on the slowest adapter so that a token
+    /// keeps at least θ of its routed weight (1 = no pruning).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 0.9, 0.8, 0.7])]
+    prune_theta: Vec<f64>,
+    /// With --adapters: a budget δ on removed weight per token instead (θ = 1 − δ).
+    #[arg(long)]
+    prune_budget: Option<f64>,
 }
 
 #[derive(Serialize, Clone)]
@@ -307,8 +325,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             reason: "bench measures the GPU path; use the demo for CPU throughput".into(),
         });
     }
-    let ctx = Context::new_blocking()?;
     let config = OmniMoeConfig::new(args.hidden, args.intermediate, args.experts, args.top_k)?;
+    if args.adapters.is_some() || !args.adapter_list.is_empty() {
+        return adapters(args, config);
+    }
+    let ctx = Context::new_blocking()?;
     let es = if args.dtype == Dtype::F16 { 2.0 } else { 4.0 };
     println!(
         "{} ({:?}, {:?}, driver {} {}), timestamps: {}",
@@ -700,5 +721,42 @@ fn plot(
         .border_style(BLACK)
         .draw()?;
     root.present()?;
+    Ok(())
+}
+
+/// `bench --adapters N`: the layer over several adapters at each retention θ (`crate::caee_bench`).
+fn adapters(args: &BenchArgs, config: OmniMoeConfig) -> Result<()> {
+    let thetas = match args.prune_budget {
+        Some(delta) => vec![1.0, 1.0 - delta],
+        None => args.prune_theta.clone(),
+    };
+    if let Some(bad) = thetas.iter().find(|t| !(0.0..=1.0).contains(*t)) {
+        return Err(omnimoe::Error::Config {
+            field: "prune_theta",
+            reason: format!("{bad} is not a retention in 0..=1"),
+        });
+    }
+    let report = crate::caee_bench::run(&crate::caee_bench::CaeeArgs {
+        config,
+        tokens: args.tokens,
+        f16: args.dtype == Dtype::F16,
+        adapters: &args.adapter_list,
+        count: args.adapters.unwrap_or(args.adapter_list.len()),
+        first_share: args.first_share,
+        thetas: &thetas,
+        runs: args.runs,
+    })?;
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).expect("serialisable");
+        omnimoe::io::write_file(path, text.as_bytes())?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        crate::caee_bench::plot(path, &report).map_err(|e| omnimoe::Error::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! - `calibrate`: the cost model of cost-aware expert execution (JSON).
 
 mod bench;
+mod caee_bench;
 mod calibrate;
 mod demo;
 mod forward;

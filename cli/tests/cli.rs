@@ -639,3 +639,61 @@ fn calibrate_writes_the_cost_model() {
         assert_eq!(points.len(), if stage == "upload" { 5 } else { 8 }, "{s}");
     }
 }
+
+/// `omnimoe bench --adapters 2`: two devices standing in for two adapters, experts skewed onto the first,
+/// each retention θ with its per-adapter times, critical adapter, imbalance, removed weight and error.
+#[test]
+fn bench_over_two_adapters_reports_each_retention() {
+    let json = tmp("bench-adapters.json");
+    let svg = tmp("bench-adapters.svg");
+    omnimoe_ok(&[
+        "bench",
+        "--adapters",
+        "2",
+        "--tokens",
+        "32",
+        "--hidden",
+        "32",
+        "--intermediate",
+        "64",
+        "--experts",
+        "256",
+        "--top-k",
+        "8",
+        "--runs",
+        "1",
+        "--prune-theta",
+        "1.0,0.8",
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(r["adapters"].as_array().unwrap().len(), 2);
+    let experts: Vec<u64> = r["experts_per_adapter"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(experts, vec![179, 77]); // 0.7 of 256 on adapter 0
+    let points = r["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    for p in points {
+        assert_eq!(p["per_adapter_ms"].as_array().unwrap().len(), 2, "{p}");
+        assert!(p["critical_adapter"].as_u64().unwrap() < 2);
+        assert!(p["imbalance"].as_f64().unwrap() >= 1.0);
+        let theta = p["theta"].as_f64().unwrap();
+        let removed = p["removed_weight"].as_f64().unwrap();
+        assert!(removed <= 1.0 - theta + 1e-6, "{p}");
+        let err = p["rel_error"].as_f64().unwrap();
+        if theta == 1.0 {
+            assert_eq!((removed, err), (0.0, 0.0));
+        } else {
+            // The overloaded adapter loses pairs, and the output moves with them.
+            assert!(removed > 0.0 && err > 0.0, "{p}");
+        }
+    }
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}
