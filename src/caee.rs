@@ -6,8 +6,29 @@
 //! The planner's invariants (each tested): no token loses more than its budget; every token keeps its
 //! top-1 expert; the slowest adapter's predicted time never grows; nothing runs that was not routed.
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
 use crate::cost::CostModel;
 use crate::{Error, Result};
+
+/// A ratio ordered by `f64::total_cmp`, for the planner's heaps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Ratio(f64);
+
+impl Eq for Ratio {}
+
+impl PartialOrd for Ratio {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ratio {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
 
 /// Which adapter runs each expert.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -224,8 +245,9 @@ fn check_routing(indices: &[u32], weights: &[f32], k: usize, experts: usize) -> 
 /// lose at most `max_removed` (0..=1) of its routed weight; `resident` (per expert, on its adapter) adds
 /// an upload to the cost of an expert that is not. Greedy: while the adapter predicted slowest has an
 /// expert with removable pairs (not a token's top-1, within its token's budget, lightest first), remove
-/// those of the expert that saves the most predicted time per unit of weight removed; stop when it has
-/// none. Deterministic (ties to the lowest adapter and expert).
+/// those of the expert that saves the most predicted time per unit of weight removed (kept in a heap
+/// per adapter, offers renewed lazily); stop when it has none. Deterministic (ties to the lowest
+/// adapter and expert).
 pub fn plan<C: ExpertCost + ?Sized>(
     indices: &[u32],
     weights: &[f32],
@@ -264,58 +286,82 @@ pub fn plan<C: ExpertCost + ?Sized>(
     let mut keep = vec![true; indices.len()];
     let before_ms = adapter_ms(&tokens, placement, resident, cost);
     let mut ms = before_ms.clone();
+    // Each expert's offer: its removable pairs now (lightest first, each within its token's budget),
+    // the predicted time they save and that per unit of weight.
+    let offer = |e: usize, keep: &[bool], removed: &[f64], tokens: &[u32]| {
+        let mut candidates: Vec<usize> = pairs_of[e]
+            .iter()
+            .copied()
+            .filter(|&p| keep[p] && top[p / k] != p % k)
+            .collect();
+        candidates.sort_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(a.cmp(&b)));
+        let mut taken: Vec<usize> = Vec::new();
+        for p in candidates {
+            let t = p / k;
+            let spent: f64 = taken
+                .iter()
+                .filter(|&&q| q / k == t)
+                .map(|&q| weights[q] as f64)
+                .sum();
+            if removed[t] + spent + weights[p] as f64 <= budget[t] {
+                taken.push(p);
+            }
+        }
+        if taken.is_empty() {
+            return None;
+        }
+        let a = placement.adapter(e as u32);
+        let r = resident.is_none_or(|r| r[e]);
+        let left = tokens[e] - taken.len() as u32;
+        let saved = cost.expert_ms(a, tokens[e], r) - cost.expert_ms(a, left, r);
+        if saved <= 0.0 {
+            return None;
+        }
+        let weight: f64 = taken.iter().map(|&p| weights[p] as f64).sum();
+        let ratio = if weight > 0.0 {
+            saved / weight
+        } else {
+            f64::MAX
+        };
+        Some((ratio, taken, saved))
+    };
+    // Per adapter, its experts by their last offer's ratio (best first, then the lowest expert). An
+    // offer can change once other pairs of its tokens are removed: the top is offered again before it
+    // is taken, and goes back into the heap when it no longer leads.
+    let mut heaps: Vec<BinaryHeap<(Ratio, Reverse<usize>)>> =
+        vec![BinaryHeap::new(); placement.adapters()];
+    for e in 0..experts {
+        if let Some((ratio, _, _)) = offer(e, &keep, &removed, &tokens) {
+            heaps[placement.adapter(e as u32)].push((Ratio(ratio), Reverse(e)));
+        }
+    }
     loop {
         let (critical, _) = critical_and_imbalance(&ms);
-        let mut best: Option<(f64, usize, Vec<usize>, f64)> = None;
-        for e in 0..experts {
-            if placement.adapter(e as u32) != critical || tokens[e] == 0 {
+        let heap = &mut heaps[critical];
+        let mut applied = false;
+        while let Some((_, Reverse(e))) = heap.pop() {
+            let Some((ratio, taken, saved)) = offer(e, &keep, &removed, &tokens) else {
                 continue;
-            }
-            // This expert's removable pairs, lightest first, each within its token's budget.
-            let mut candidates: Vec<usize> = pairs_of[e]
-                .iter()
-                .copied()
-                .filter(|&p| keep[p] && top[p / k] != p % k)
-                .collect();
-            candidates.sort_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(a.cmp(&b)));
-            let mut taken = Vec::new();
-            let mut extra = std::collections::HashMap::new();
-            for p in candidates {
-                let t = p / k;
-                let spent = removed[t] + extra.get(&t).copied().unwrap_or(0.0);
-                if spent + weights[p] as f64 <= budget[t] {
-                    *extra.entry(t).or_insert(0.0) += weights[p] as f64;
-                    taken.push(p);
-                }
-            }
-            if taken.is_empty() {
-                continue;
-            }
-            let r = resident.is_none_or(|r| r[e]);
-            let left = tokens[e] - taken.len() as u32;
-            let saved = cost.expert_ms(critical, tokens[e], r) - cost.expert_ms(critical, left, r);
-            if saved <= 0.0 {
-                continue;
-            }
-            let weight: f64 = taken.iter().map(|&p| weights[p] as f64).sum();
-            let ratio = if weight > 0.0 {
-                saved / weight
-            } else {
-                f64::MAX
             };
-            if best.as_ref().is_none_or(|b| ratio > b.0) {
-                best = Some((ratio, e, taken, saved));
+            if heap.peek().is_some_and(|top| top.0 .0 > ratio) {
+                heap.push((Ratio(ratio), Reverse(e)));
+                continue;
             }
-        }
-        let Some((_, e, taken, saved)) = best else {
+            for &p in &taken {
+                keep[p] = false;
+                removed[p / k] += weights[p] as f64;
+            }
+            tokens[e] -= taken.len() as u32;
+            ms[critical] -= saved;
+            if let Some((ratio, _, _)) = offer(e, &keep, &removed, &tokens) {
+                heap.push((Ratio(ratio), Reverse(e)));
+            }
+            applied = true;
             break;
-        };
-        for &p in &taken {
-            keep[p] = false;
-            removed[p / k] += weights[p] as f64;
         }
-        tokens[e] -= taken.len() as u32;
-        ms[critical] -= saved;
+        if !applied {
+            break;
+        }
     }
     Ok(Plan {
         keep,
