@@ -1,7 +1,8 @@
 //! `omnimoe bench --adapters N`: the layer over several adapters (cost-aware expert execution, issue 12):
 //! experts placed with adapter 0 overloaded (`--first-share`), each adapter's cost calibrated on it, then
 //! per retention θ (`--prune-theta`, 1.0 = no pruning) the wall time of a forward, each adapter's expert
-//! stage GPU time, the critical adapter, the imbalance, the removed weight and the error against θ = 1.
+//! stage GPU time (at a steady clock, [`MultiAdapterLayer::time_shares`]), the critical adapter, the
+//! imbalance, the removed weight and the error against θ = 1.
 
 use std::path::Path;
 
@@ -31,8 +32,10 @@ pub struct CaeePoint {
     theta: f64,
     /// Host wall milliseconds of a forward (median): router, plan, every adapter's share, the sum.
     wall_ms: f64,
-    /// GPU milliseconds of each adapter's expert stage (median per adapter).
+    /// GPU milliseconds of each adapter's expert stage at a steady clock (median per adapter).
     per_adapter_ms: Vec<f64>,
+    /// The same measured inside the timed forwards (clock not settled between them).
+    in_forward_ms: Vec<f64>,
     critical_adapter: usize,
     /// Max over mean of `per_adapter_ms`.
     imbalance: f64,
@@ -135,7 +138,10 @@ pub fn run(args: &CaeeArgs) -> Result<CaeeReport> {
         }
         let out = last.expect("at least one run");
         let base = reference.get_or_insert_with(|| out.output.clone());
-        let per_adapter_ms: Vec<f64> = per.into_iter().map(median).collect();
+        // Each adapter's share at its working clock (a forward's host round trips leave the GPUs idle
+        // long enough to drop it); the times inside the forwards are kept as `in_forward_ms`.
+        let in_forward_ms: Vec<f64> = per.into_iter().map(median).collect();
+        let per_adapter_ms = layer.time_shares(&x, prune.as_ref(), 300.0, args.runs.max(3))?;
         let (critical_adapter, imbalance) = omnimoe::caee::critical_and_imbalance(&per_adapter_ms);
         let (before, after) = out.plan.as_ref().map_or((vec![], vec![]), |p| {
             (p.before_ms.clone(), p.after_ms.clone())
@@ -144,6 +150,7 @@ pub fn run(args: &CaeeArgs) -> Result<CaeeReport> {
             theta,
             wall_ms: median(walls),
             per_adapter_ms,
+            in_forward_ms,
             critical_adapter,
             imbalance,
             removed_weight: out.removed_weight,

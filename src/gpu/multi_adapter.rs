@@ -146,11 +146,11 @@ impl<'a> MultiAdapterLayer<'a> {
         &self.placement
     }
 
-    /// y for `x` (`[T, H]`): dense MLP and router on the first adapter, each adapter's experts on it,
-    /// with `prune` the pairs [`crate::caee::plan`] keeps, compensated.
-    pub async fn forward(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<MultiOutput> {
+    /// The router's decisions for `x`, the plan where pruning, and each adapter's share: ragged offsets,
+    /// its local expert rows and the (compensated) scores of its pairs, in token and slot order.
+    async fn shares(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<Shares> {
         let routed = self.primary.forward_host(x).await?;
-        let (t, k, h) = (routed.tokens, self.k, self.hidden);
+        let (t, k) = (routed.tokens, self.k);
         let weights: Vec<f32> = routed.scores.iter().map(|s| s.exp()).collect();
         let plan = match prune {
             Some(p) => Some(caee::plan(
@@ -172,8 +172,7 @@ impl<'a> MultiAdapterLayer<'a> {
             None => routed.scores.clone(),
         };
         let keep = |p: usize| plan.as_ref().is_none_or(|plan| plan.keep[p]);
-        // Each adapter's pairs in token and slot order: ragged offsets, local expert rows, scores.
-        let mut jobs = Vec::new();
+        let mut per_adapter = Vec::new();
         for (a, shard) in self.shards.iter().enumerate() {
             let (mut offsets, mut experts, mut pair_scores) = (vec![0u32], Vec::new(), Vec::new());
             for tok in 0..t {
@@ -187,37 +186,108 @@ impl<'a> MultiAdapterLayer<'a> {
                 }
                 offsets.push(experts.len() as u32);
             }
-            jobs.push(self.submit(shard, x, t, &offsets, &experts, &pair_scores)?);
+            per_adapter.push((offsets, experts, pair_scores));
+        }
+        let removed_weight = plan
+            .as_ref()
+            .map_or(0.0, |plan| plan.removed_fraction(&weights));
+        Ok(Shares {
+            routed,
+            plan,
+            removed_weight,
+            per_adapter,
+        })
+    }
+
+    /// y for `x` (`[T, H]`): dense MLP and router on the first adapter, each adapter's experts on it,
+    /// with `prune` the pairs [`crate::caee::plan`] keeps, compensated. `per_adapter_ms` is each share's
+    /// GPU time in this forward (see [`Self::time_shares`] for times at a steady clock).
+    pub async fn forward(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<MultiOutput> {
+        let shares = self.shares(x, prune).await?;
+        let t = shares.routed.tokens;
+        let h = self.hidden;
+        let mut jobs = Vec::new();
+        for (shard, share) in self.shards.iter().zip(&shares.per_adapter) {
+            let b = self.share_buffers(shard, x, t, share)?;
+            let mut rec = Recorder::new(shard.ctx);
+            self.record_share(&mut rec, shard, &b, t);
+            let mut encoder = shard.ctx.device.create_command_encoder(&Default::default());
+            let times = rec.encode(&mut encoder, shard.ctx.caps.timestamp_query);
+            shard.ctx.queue.submit([encoder.finish()]);
+            jobs.push((b, times));
         }
         // Every adapter's work is submitted before any is waited for: they run side by side.
-        let mut output = routed.output.clone();
+        let mut output = shares.routed.output.clone();
         let mut per_adapter_ms = Vec::new();
-        for (shard, job) in self.shards.iter().zip(jobs) {
+        for (shard, (b, times)) in self.shards.iter().zip(jobs) {
             buffers::wait(shard.ctx)?;
-            let sparse = buffers::read_f32(shard.ctx, &job.sparse, 0, t * h).await?;
+            let sparse = buffers::read_f32(shard.ctx, &b.sparse, 0, t * h).await?;
             for (y, s) in output.iter_mut().zip(&sparse) {
                 *y += s;
             }
-            let ms = match job.times {
+            let ms = match times {
                 Some(times) => times.read(shard.ctx).await?.1,
                 None => 0.0,
             };
             per_adapter_ms.push(ms);
         }
         let (critical_adapter, imbalance) = caee::critical_and_imbalance(&per_adapter_ms);
-        let removed_weight = plan
-            .as_ref()
-            .map_or(0.0, |plan| plan.removed_fraction(&weights));
         Ok(MultiOutput {
             output,
-            scores: routed.scores,
-            indices: routed.indices,
+            scores: shares.routed.scores,
+            indices: shares.routed.indices,
             per_adapter_ms,
             critical_adapter,
             imbalance,
-            plan,
-            removed_weight,
+            plan: shares.plan,
+            removed_weight: shares.removed_weight,
         })
+    }
+
+    /// Each adapter's expert stage for `x` (pruned as `prune` says) timed at a steady clock: its share
+    /// recorded once, run back to back for `warm_ms` untimed, then `reps` times with GPU timestamps;
+    /// the median per adapter, in milliseconds (0 without timestamps). GPUs drop their clocks between
+    /// short bursts, which a forward's host round trips are (see BENCHMARKS.md).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn time_shares(
+        &self,
+        x: &[f32],
+        prune: Option<&Prune<'_>>,
+        warm_ms: f64,
+        reps: usize,
+    ) -> Result<Vec<f64>> {
+        let shares = pollster::block_on(self.shares(x, prune))?;
+        let t = shares.routed.tokens;
+        let mut out = Vec::new();
+        for (shard, share) in self.shards.iter().zip(&shares.per_adapter) {
+            let ctx = shard.ctx;
+            let b = self.share_buffers(shard, x, t, share)?;
+            let mut rec = Recorder::new(ctx);
+            self.record_share(&mut rec, shard, &b, t);
+            let frozen = rec.freeze();
+            let start = std::time::Instant::now();
+            while start.elapsed().as_secs_f64() * 1e3 < warm_ms {
+                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                for _ in 0..8 {
+                    frozen.encode(ctx, &mut encoder, super::Timing::Off);
+                }
+                ctx.queue.submit([encoder.finish()]);
+                buffers::wait(ctx)?;
+            }
+            let mut times = Vec::new();
+            for _ in 0..reps.max(1) {
+                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                let pass = frozen.encode(ctx, &mut encoder, super::Timing::Total);
+                ctx.queue.submit([encoder.finish()]);
+                buffers::wait(ctx)?;
+                if let Some(pass) = pass {
+                    times.push(pollster::block_on(pass.read(ctx))?.1);
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            out.push(times.get(times.len() / 2).copied().unwrap_or(0.0));
+        }
+        Ok(out)
     }
 
     /// Blocking [`Self::forward`] for native code.
@@ -226,50 +296,73 @@ impl<'a> MultiAdapterLayer<'a> {
         pollster::block_on(self.forward(x, prune))
     }
 
-    /// Uploads one adapter's share and submits its ragged expert stage (timed where it can be).
-    fn submit(
+    /// Uploads one adapter's share: x, its ragged pairs, and room for h and its expert output.
+    fn share_buffers(
         &self,
         shard: &Shard<'a>,
         x: &[f32],
         t: usize,
-        offsets: &[u32],
-        experts: &[u32],
-        scores: &[f32],
-    ) -> Result<Job> {
+        (offsets, experts, scores): &(Vec<u32>, Vec<u32>, Vec<f32>),
+    ) -> Result<ShareBuffers> {
         let ctx = shard.ctx;
         ctx.check_alive()?;
         let u32s = |v: &[u32]| bytemuck::cast_slice::<u32, u8>(v).to_vec();
         // Buffers may not be empty: a share with no pairs binds one unused element.
         let pairs = experts.len().max(1);
-        let mut e = experts.to_vec();
+        let mut e = experts.clone();
         e.resize(pairs, 0);
-        let mut s = scores.to_vec();
+        let mut s = scores.clone();
         s.resize(pairs, 0.0);
-        let xb = buffers::upload(ctx, "shard x", &elem_bytes(x, self.f16));
-        let ob = buffers::upload(ctx, "shard offsets", &u32s(offsets));
-        let eb = buffers::upload(ctx, "shard experts", &u32s(&e));
-        let sb = buffers::upload(ctx, "shard scores", &elem_bytes(&s, false));
-        let hb = buffers::storage(ctx, "shard h", pairs as u64 * 4);
-        let sparse = buffers::storage(ctx, "shard sparse", (t * self.hidden) as u64 * 4);
-        let mut rec = Recorder::new(ctx);
+        Ok(ShareBuffers {
+            x: buffers::upload(ctx, "shard x", &elem_bytes(x, self.f16)),
+            offsets: buffers::upload(ctx, "shard offsets", &u32s(offsets)),
+            experts: buffers::upload(ctx, "shard experts", &u32s(&e)),
+            scores: buffers::upload(ctx, "shard scores", &elem_bytes(&s, false)),
+            h: buffers::storage(ctx, "shard h", pairs as u64 * 4),
+            sparse: buffers::storage(ctx, "shard sparse", (t * self.hidden) as u64 * 4),
+        })
+    }
+
+    /// Records one adapter's ragged expert stage over its share.
+    fn record_share<'b>(
+        &'b self,
+        rec: &mut Recorder<'b>,
+        shard: &'b Shard<'a>,
+        b: &'b ShareBuffers,
+        t: usize,
+    ) {
         stages::expert_ragged(
-            &mut rec,
+            rec,
             self.f16,
             (t as u32, self.hidden as u32),
-            Bind::all(&xb),
+            Bind::all(&b.x),
             Table::one(&shard.up),
             Table::one(&shard.down),
-            Bind::all(&ob),
-            Bind::all(&eb),
-            Bind::all(&sb),
-            Bind::all(&hb),
-            Bind::all(&sparse),
+            Bind::all(&b.offsets),
+            Bind::all(&b.experts),
+            Bind::all(&b.scores),
+            Bind::all(&b.h),
+            Bind::all(&b.sparse),
         );
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let times = rec.encode(&mut encoder, ctx.caps.timestamp_query);
-        ctx.queue.submit([encoder.finish()]);
-        Ok(Job { sparse, times })
     }
+}
+
+/// The router's output, the plan and each adapter's ragged pairs ([`MultiAdapterLayer::shares`]).
+struct Shares {
+    routed: super::HostOutput,
+    plan: Option<Plan>,
+    removed_weight: f64,
+    per_adapter: Vec<(Vec<u32>, Vec<u32>, Vec<f32>)>,
+}
+
+/// One adapter's share on its device.
+struct ShareBuffers {
+    x: wgpu::Buffer,
+    offsets: wgpu::Buffer,
+    experts: wgpu::Buffer,
+    scores: wgpu::Buffer,
+    h: wgpu::Buffer,
+    sparse: wgpu::Buffer,
 }
 
 /// Contexts for `count` adapters: the best `count` that wgpu finds ([`super::context::enumerate_adapters`]'s
@@ -302,10 +395,4 @@ pub fn contexts_on(indices: &[usize]) -> Result<Vec<Context>> {
             pollster::block_on(Context::from_adapter(adapter))
         })
         .collect()
-}
-
-/// One adapter's submitted expert stage.
-struct Job {
-    sparse: wgpu::Buffer,
-    times: Option<stages::PassTimes>,
 }
