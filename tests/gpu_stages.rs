@@ -80,6 +80,18 @@ fn check(
     Ok(())
 }
 
+/// The epilogue a test's number stands for: 0 plain, 1 ADD, 2 SwiGLU, 3 SwiGLU with router columns, 4 ADD
+/// into the storage type.
+fn epilogue_kind(epilogue: u8) -> EpilogueKind {
+    [
+        EpilogueKind::Store,
+        EpilogueKind::Add,
+        EpilogueKind::SwiGlu,
+        EpilogueKind::SwiGluRouter,
+        EpilogueKind::AddElem,
+    ][epilogue as usize]
+}
+
 /// Every GEMM kernel the adapter runs: SIMT in each storage type, and each tensor-core configuration its
 /// compiler takes for this shape and epilogue.
 fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -> Vec<GemmKernel> {
@@ -106,13 +118,7 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
         kernels.push(GemmKernel::Skinny);
     }
     if ctx.caps.cooperative_matrix {
-        let kind = [
-            EpilogueKind::Store,
-            EpilogueKind::Add,
-            EpilogueKind::SwiGlu,
-            EpilogueKind::SwiGluRouter,
-            EpilogueKind::AddElem,
-        ][epilogue as usize];
+        let kind = epilogue_kind(epilogue);
         let coop = GemmKernel::Coop(CoopConfig::DEFAULT)
             .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
         kernels.extend(coop.into_iter().filter(|&c| {
@@ -343,13 +349,7 @@ fn nv_coopmat2_gemm_matches_cpu() {
     });
     for (m, n, k) in shapes {
         for epilogue in 0u8..5 {
-            let kind = [
-                EpilogueKind::Store,
-                EpilogueKind::Add,
-                EpilogueKind::SwiGlu,
-                EpilogueKind::SwiGluRouter,
-                EpilogueKind::AddElem,
-            ][epilogue as usize];
+            let kind = epilogue_kind(epilogue);
             let shape = (m as u32, n as u32, k as u32);
             let (stage, _, _) = stages::gemm_dispatch(&ctx.caps, kernel, shape, kind);
             let takes = matches!(
