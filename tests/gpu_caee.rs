@@ -155,7 +155,7 @@ mod multi {
         let ctxs = contexts(1).unwrap();
         let opts = LayerOptions::default();
         let placement = Placement::new(vec![0; w.config.num_experts], 1).unwrap();
-        let multi = MultiAdapterLayer::new(&[&ctxs[0]], &w, placement, &opts).unwrap();
+        let multi = MultiAdapterLayer::new(&[&ctxs[0]], &w, placement, &opts, None).unwrap();
         let got = multi.forward_blocking(&x, None).unwrap();
         let layer = OmniMoeLayer::new(&ctxs[0], &w, &opts).unwrap();
         let want = pollster::block_on(layer.forward_host(&x)).unwrap();
@@ -174,7 +174,8 @@ mod multi {
         let ctxs = contexts(2).unwrap();
         let placement = Placement::skewed(w.config.num_experts, 2, 0.7).unwrap();
         let refs: Vec<_> = ctxs.iter().collect();
-        let multi = MultiAdapterLayer::new(&refs, &w, placement, &LayerOptions::default()).unwrap();
+        let multi =
+            MultiAdapterLayer::new(&refs, &w, placement, &LayerOptions::default(), None).unwrap();
         let a = multi.forward_blocking(&x, None).unwrap();
         let b = multi.forward_blocking(&x, None).unwrap();
         assert_eq!(a.output, b.output);
@@ -194,7 +195,8 @@ mod multi {
         let ctxs = contexts(2).unwrap();
         let placement = Placement::skewed(w.config.num_experts, 2, 0.7).unwrap();
         let refs: Vec<_> = ctxs.iter().collect();
-        let multi = MultiAdapterLayer::new(&refs, &w, placement, &LayerOptions::default()).unwrap();
+        let multi =
+            MultiAdapterLayer::new(&refs, &w, placement, &LayerOptions::default(), None).unwrap();
         let none = multi
             .forward_blocking(
                 &x,
@@ -228,5 +230,64 @@ mod multi {
         let compensated = caee::compensate(&weights, &plan.keep, k);
         let want = cpu_with(&w, &x, &pruned.indices, &compensated);
         common::assert_close("pruned", &pruned.output, &want, 1e-4, 1e-4);
+    }
+
+    /// Expert rows cached in a few slots per adapter give the all-resident layer's bits whatever the
+    /// evictions; the first forward misses every expert it needs, the same forward again hits them all
+    /// where they fit, and a forward needing more experts than slots is refused with both numbers.
+    #[test]
+    fn resident_experts_give_the_same_bits() {
+        let (w, x) = common::golden_layer("small");
+        let ctxs = contexts(2).unwrap();
+        let refs: Vec<_> = ctxs.iter().collect();
+        let placement = || Placement::skewed(w.config.num_experts, 2, 0.5).unwrap();
+        let opts = LayerOptions::default();
+        let all = MultiAdapterLayer::new(&refs, &w, placement(), &opts, None).unwrap();
+        let h = w.config.hidden_size;
+        let want = all.forward_blocking(&x, None).unwrap();
+        // Enough slots for one forward's experts: all misses, then all hits.
+        let roomy =
+            MultiAdapterLayer::new(&refs, &w, placement(), &opts, Some(w.config.num_experts))
+                .unwrap();
+        let first = roomy.forward_blocking(&x, None).unwrap();
+        let again = roomy.forward_blocking(&x, None).unwrap();
+        assert_eq!(first.output, want.output);
+        assert_eq!(again.output, want.output);
+        for (a, b) in first.residency.iter().zip(&again.residency) {
+            assert!(a.misses > 0 && a.hits == 0, "{a:?}");
+            assert_eq!((b.hits, b.misses, b.uploaded_bytes), (a.misses, 0, 0));
+        }
+        // Few slots: token by token, so that experts are evicted and come back.
+        let needed_most = want
+            .indices
+            .chunks(w.config.num_experts_per_token)
+            .map(|row| row.len())
+            .max()
+            .unwrap();
+        let tight =
+            MultiAdapterLayer::new(&refs, &w, placement(), &opts, Some(needed_most)).unwrap();
+        let mut misses = 0;
+        for t in 0..x.len() / h {
+            let xt = &x[t * h..(t + 1) * h];
+            let one = tight.forward_blocking(xt, None).unwrap();
+            let full = all.forward_blocking(xt, None).unwrap();
+            assert_eq!(one.output, full.output, "token {t}");
+            misses += one.residency.iter().map(|r| r.misses).sum::<u64>();
+        }
+        assert!(misses > 0);
+        // A whole batch needs more experts than those slots hold.
+        match tight.forward_blocking(&x, None) {
+            Err(omnimoe::Error::Limit {
+                what,
+                needed,
+                allowed,
+            }) => {
+                assert!(
+                    what.contains("resident") && needed > allowed,
+                    "{what} {needed} {allowed}"
+                )
+            }
+            other => panic!("{:?}", other.map(|o| o.residency)),
+        }
     }
 }

@@ -93,6 +93,10 @@ pub struct BenchArgs {
     /// With --adapters: a budget δ on removed weight per token instead (θ = 1 − δ).
     #[arg(long)]
     prune_budget: Option<f64>,
+    /// With --adapters: keep at most S experts' rows on each adapter (an LRU cache; the rest in host
+    /// memory, uploaded on a miss).
+    #[arg(long)]
+    resident_experts: Option<usize>,
 }
 
 #[derive(Serialize, Clone)]
@@ -745,6 +749,7 @@ fn adapters(args: &BenchArgs, config: OmniMoeConfig) -> Result<()> {
         first_share: args.first_share,
         thetas: &thetas,
         runs: args.runs,
+        resident_experts: args.resident_experts,
     })?;
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).expect("serialisable");

@@ -25,6 +25,7 @@ pub struct CaeeArgs<'a> {
     pub first_share: f64,
     pub thetas: &'a [f64],
     pub runs: usize,
+    pub resident_experts: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -43,6 +44,11 @@ pub struct CaeePoint {
     removed_weight: f64,
     /// ‖y − y(θ = 1)‖ / ‖y(θ = 1)‖.
     rel_error: f64,
+    /// Per adapter, hits and misses of its resident experts over the timed forwards (with
+    /// --resident-experts), and the bytes the misses uploaded.
+    hits: Vec<u64>,
+    misses: Vec<u64>,
+    uploaded_bytes: Vec<u64>,
     /// The planner's predicted milliseconds per adapter before and after pruning.
     predicted_before_ms: Vec<f64>,
     predicted_after_ms: Vec<f64>,
@@ -111,7 +117,13 @@ pub fn run(args: &CaeeArgs) -> Result<CaeeReport> {
         ..Default::default()
     };
     let refs: Vec<_> = ctxs.iter().collect();
-    let layer = MultiAdapterLayer::new(&refs, &weights, placement, &layer_options)?;
+    let layer = MultiAdapterLayer::new(
+        &refs,
+        &weights,
+        placement,
+        &layer_options,
+        args.resident_experts,
+    )?;
     let mut reference: Option<Vec<f32>> = None;
     let mut points = Vec::new();
     for &theta in args.thetas {
@@ -127,10 +139,16 @@ pub fn run(args: &CaeeArgs) -> Result<CaeeReport> {
         let mut walls = Vec::new();
         let mut per: Vec<Vec<f64>> = vec![Vec::new(); ctxs.len()];
         let mut last: Option<MultiOutput> = None;
+        let mut cache = vec![[0u64; 3]; ctxs.len()];
         for _ in 0..args.runs.max(1) {
             let start = std::time::Instant::now();
             let out = once()?;
             walls.push(start.elapsed().as_secs_f64() * 1e3);
+            for (a, r) in out.residency.iter().enumerate() {
+                cache[a][0] += r.hits;
+                cache[a][1] += r.misses;
+                cache[a][2] += r.uploaded_bytes;
+            }
             for (a, ms) in out.per_adapter_ms.iter().enumerate() {
                 per[a].push(*ms);
             }
@@ -155,6 +173,9 @@ pub fn run(args: &CaeeArgs) -> Result<CaeeReport> {
             imbalance,
             removed_weight: out.removed_weight,
             rel_error: rel_l2(&out.output, base),
+            hits: cache.iter().map(|c| c[0]).collect(),
+            misses: cache.iter().map(|c| c[1]).collect(),
+            uploaded_bytes: cache.iter().map(|c| c[2]).collect(),
             predicted_before_ms: before,
             predicted_after_ms: after,
         };

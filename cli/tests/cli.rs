@@ -640,8 +640,9 @@ fn calibrate_writes_the_cost_model() {
     }
 }
 
-/// `omnimoe bench --adapters 2`: two devices standing in for two adapters, experts skewed onto the first,
-/// each retention θ with its per-adapter times, critical adapter, imbalance, removed weight and error.
+/// `omnimoe bench --adapters 2`: two devices standing in for two adapters, experts skewed onto the first
+/// and cached in at most 200 slots each, each retention θ with its per-adapter times, critical adapter,
+/// imbalance, removed weight, error and cache hits.
 #[test]
 fn bench_over_two_adapters_reports_each_retention() {
     let json = tmp("bench-adapters.json");
@@ -664,6 +665,8 @@ fn bench_over_two_adapters_reports_each_retention() {
         "1",
         "--prune-theta",
         "1.0,0.8",
+        "--resident-experts",
+        "200",
         "--json",
         json.to_str().unwrap(),
         "--plot",
@@ -682,6 +685,14 @@ fn bench_over_two_adapters_reports_each_retention() {
     assert_eq!(points.len(), 2);
     for p in points {
         assert_eq!(p["per_adapter_ms"].as_array().unwrap().len(), 2, "{p}");
+        // The timed forwards repeat the warm-up's input: their experts are resident.
+        let hits: u64 = p["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert!(hits > 0, "{p}");
         assert!(p["critical_adapter"].as_u64().unwrap() < 2);
         assert!(p["imbalance"].as_f64().unwrap() >= 1.0);
         let theta = p["theta"].as_f64().unwrap();

@@ -15,6 +15,7 @@ pub mod multi_adapter;
 mod nv_coopmat2;
 pub mod prepared;
 pub mod recorder;
+pub mod residency;
 pub mod stages;
 pub mod tune;
 pub mod variants;

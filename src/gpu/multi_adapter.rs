@@ -13,16 +13,27 @@ use super::buffers::{self, elem_bytes, Bind};
 use super::context::Context;
 use super::layer::{LayerOptions, OmniMoeLayer, Precision};
 use super::stages::{self, Recorder, Table};
+use std::sync::Mutex;
+
+use super::residency::{CacheStats, ExpertCache};
 use crate::caee::{self, ExpertCost, Placement, Plan};
 use crate::{Error, OmniMoeWeights, Result};
 
 /// The experts of one adapter: their rows of U and V, and where each global expert sits in them.
 struct Shard<'a> {
     ctx: &'a Context,
-    up: wgpu::Buffer,
-    down: wgpu::Buffer,
+    tables: Tables,
     /// Global expert → row in this shard's tables (`u32::MAX` where elsewhere).
     local: Vec<u32>,
+}
+
+/// A shard's expert rows on its device: all of them, or a cache of some ([`ExpertCache`]).
+enum Tables {
+    All {
+        up: wgpu::Buffer,
+        down: wgpu::Buffer,
+    },
+    Cached(Mutex<ExpertCache>),
 }
 
 /// Pruning for [`MultiAdapterLayer::forward`]: each token may lose up to `max_removed` of its routed
@@ -53,6 +64,8 @@ pub struct MultiOutput {
     pub plan: Option<Plan>,
     /// Routing weight removed over all routed weight (0 without pruning).
     pub removed_weight: f64,
+    /// Per adapter, this forward's hits and misses of its resident experts (zeros where all are).
+    pub residency: Vec<CacheStats>,
 }
 
 /// An OmniMoE layer whose experts live on several adapters.
@@ -67,12 +80,14 @@ pub struct MultiAdapterLayer<'a> {
 
 impl<'a> MultiAdapterLayer<'a> {
     /// The layer over `contexts` (the first runs the dense MLP and the router), experts placed by
-    /// `placement` (one adapter per context).
+    /// `placement` (one adapter per context); with `resident_experts` S, each adapter keeps at most S of
+    /// its experts' rows on the device ([`ExpertCache`]) and the rest in host memory.
     pub fn new(
         contexts: &[&'a Context],
         weights: &OmniMoeWeights,
         placement: Placement,
         options: &LayerOptions,
+        resident_experts: Option<usize>,
     ) -> Result<Self> {
         let c = weights.config;
         if contexts.is_empty() || placement.adapters() != contexts.len() {
@@ -124,12 +139,19 @@ impl<'a> MultiAdapterLayer<'a> {
                 up = vec![0.0; h];
                 down = vec![0.0; h];
             }
-            shards.push(Shard {
-                ctx,
-                up: buffers::upload(ctx, "shard u", &elem_bytes(&up, f16)),
-                down: buffers::upload(ctx, "shard v", &elem_bytes(&down, f16)),
-                local,
-            });
+            let tables = match resident_experts {
+                Some(slots) => {
+                    let slots = slots.min(mine.len()).max(1);
+                    Tables::Cached(Mutex::new(ExpertCache::new(
+                        ctx, &up, &down, h, f16, slots,
+                    )?))
+                }
+                None => Tables::All {
+                    up: buffers::upload(ctx, "shard u", &elem_bytes(&up, f16)),
+                    down: buffers::upload(ctx, "shard v", &elem_bytes(&down, f16)),
+                },
+            };
+            shards.push(Shard { ctx, tables, local });
         }
         Ok(MultiAdapterLayer {
             primary,
@@ -158,7 +180,7 @@ impl<'a> MultiAdapterLayer<'a> {
                 &weights,
                 k,
                 &self.placement,
-                None,
+                Some(&self.resident()),
                 p.cost,
                 p.max_removed,
             )?),
@@ -199,6 +221,19 @@ impl<'a> MultiAdapterLayer<'a> {
         })
     }
 
+    /// Per global expert, whether its rows are on its adapter now.
+    fn resident(&self) -> Vec<bool> {
+        (0..self.placement.experts())
+            .map(|e| {
+                let shard = &self.shards[self.placement.adapter(e as u32)];
+                match &shard.tables {
+                    Tables::All { .. } => true,
+                    Tables::Cached(cache) => cache.lock().unwrap().is_resident(shard.local[e]),
+                }
+            })
+            .collect()
+    }
+
     /// y for `x` (`[T, H]`): dense MLP and router on the first adapter, each adapter's experts on it,
     /// with `prune` the pairs [`crate::caee::plan`] keeps, compensated. `per_adapter_ms` is each share's
     /// GPU time in this forward (see [`Self::time_shares`] for times at a steady clock).
@@ -207,10 +242,12 @@ impl<'a> MultiAdapterLayer<'a> {
         let t = shares.routed.tokens;
         let h = self.hidden;
         let mut jobs = Vec::new();
+        let mut residency = Vec::new();
         for (shard, share) in self.shards.iter().zip(&shares.per_adapter) {
-            let b = self.share_buffers(shard, x, t, share)?;
+            let (b, stats) = self.share_buffers(shard, x, t, share)?;
+            residency.push(stats);
             let mut rec = Recorder::new(shard.ctx);
-            self.record_share(&mut rec, shard, &b, t);
+            self.record_share(&mut rec, &b, t);
             let mut encoder = shard.ctx.device.create_command_encoder(&Default::default());
             let times = rec.encode(&mut encoder, shard.ctx.caps.timestamp_query);
             shard.ctx.queue.submit([encoder.finish()]);
@@ -241,6 +278,7 @@ impl<'a> MultiAdapterLayer<'a> {
             imbalance,
             plan: shares.plan,
             removed_weight: shares.removed_weight,
+            residency,
         })
     }
 
@@ -261,9 +299,9 @@ impl<'a> MultiAdapterLayer<'a> {
         let mut out = Vec::new();
         for (shard, share) in self.shards.iter().zip(&shares.per_adapter) {
             let ctx = shard.ctx;
-            let b = self.share_buffers(shard, x, t, share)?;
+            let (b, _) = self.share_buffers(shard, x, t, share)?;
             let mut rec = Recorder::new(ctx);
-            self.record_share(&mut rec, shard, &b, t);
+            self.record_share(&mut rec, &b, t);
             let frozen = rec.freeze();
             let start = std::time::Instant::now();
             while start.elapsed().as_secs_f64() * 1e3 < warm_ms {
@@ -296,48 +334,67 @@ impl<'a> MultiAdapterLayer<'a> {
         pollster::block_on(self.forward(x, prune))
     }
 
-    /// Uploads one adapter's share: x, its ragged pairs, and room for h and its expert output.
+    /// Uploads one adapter's share: x, its ragged pairs, and room for h and its expert output; with a
+    /// cache, its experts made resident first (their rows are then the cache's slots), with the hits
+    /// and misses that took.
     fn share_buffers(
         &self,
         shard: &Shard<'a>,
         x: &[f32],
         t: usize,
         (offsets, experts, scores): &(Vec<u32>, Vec<u32>, Vec<f32>),
-    ) -> Result<ShareBuffers> {
+    ) -> Result<(ShareBuffers, CacheStats)> {
         let ctx = shard.ctx;
         ctx.check_alive()?;
         let u32s = |v: &[u32]| bytemuck::cast_slice::<u32, u8>(v).to_vec();
+        let (rows, up, down, stats) = match &shard.tables {
+            Tables::All { up, down } => (
+                experts.clone(),
+                up.clone(),
+                down.clone(),
+                CacheStats::default(),
+            ),
+            Tables::Cached(cache) => {
+                let mut cache = cache.lock().unwrap();
+                let before = cache.stats();
+                let slots = cache.admit(ctx, experts)?;
+                let after = cache.stats();
+                let stats = CacheStats {
+                    hits: after.hits - before.hits,
+                    misses: after.misses - before.misses,
+                    uploaded_bytes: after.uploaded_bytes - before.uploaded_bytes,
+                };
+                (slots, cache.up.clone(), cache.down.clone(), stats)
+            }
+        };
         // Buffers may not be empty: a share with no pairs binds one unused element.
-        let pairs = experts.len().max(1);
-        let mut e = experts.clone();
+        let pairs = rows.len().max(1);
+        let mut e = rows;
         e.resize(pairs, 0);
         let mut s = scores.clone();
         s.resize(pairs, 0.0);
-        Ok(ShareBuffers {
+        let b = ShareBuffers {
+            up,
+            down,
             x: buffers::upload(ctx, "shard x", &elem_bytes(x, self.f16)),
             offsets: buffers::upload(ctx, "shard offsets", &u32s(offsets)),
             experts: buffers::upload(ctx, "shard experts", &u32s(&e)),
             scores: buffers::upload(ctx, "shard scores", &elem_bytes(&s, false)),
             h: buffers::storage(ctx, "shard h", pairs as u64 * 4),
             sparse: buffers::storage(ctx, "shard sparse", (t * self.hidden) as u64 * 4),
-        })
+        };
+        Ok((b, stats))
     }
 
     /// Records one adapter's ragged expert stage over its share.
-    fn record_share<'b>(
-        &'b self,
-        rec: &mut Recorder<'b>,
-        shard: &'b Shard<'a>,
-        b: &'b ShareBuffers,
-        t: usize,
-    ) {
+    fn record_share<'b>(&'b self, rec: &mut Recorder<'b>, b: &'b ShareBuffers, t: usize) {
         stages::expert_ragged(
             rec,
             self.f16,
             (t as u32, self.hidden as u32),
             Bind::all(&b.x),
-            Table::one(&shard.up),
-            Table::one(&shard.down),
+            Table::one(&b.up),
+            Table::one(&b.down),
             Bind::all(&b.offsets),
             Bind::all(&b.experts),
             Bind::all(&b.scores),
@@ -355,8 +412,10 @@ struct Shares {
     per_adapter: Vec<(Vec<u32>, Vec<u32>, Vec<f32>)>,
 }
 
-/// One adapter's share on its device.
+/// One adapter's share on its device, and the expert tables it reads.
 struct ShareBuffers {
+    up: wgpu::Buffer,
+    down: wgpu::Buffer,
     x: wgpu::Buffer,
     offsets: wgpu::Buffer,
     experts: wgpu::Buffer,
