@@ -233,22 +233,23 @@ mod multi {
     }
 
     /// Expert rows cached in a few slots per adapter give the all-resident layer's bits whatever the
-    /// evictions; the first forward misses every expert it needs, the same forward again hits them all
-    /// where they fit, and a forward needing more experts than slots is refused with both numbers.
+    /// evictions: the first forward misses every expert it needs, the same forward again hits them all
+    /// where they fit, a batch needing more experts than slots runs in runs of tokens that fit (evicting
+    /// and uploading again), and a token alone needing more experts than slots is refused with both
+    /// numbers.
     #[test]
     fn resident_experts_give_the_same_bits() {
         let (w, x) = common::golden_layer("small");
+        let k = w.config.num_experts_per_token;
         let ctxs = contexts(2).unwrap();
         let refs: Vec<_> = ctxs.iter().collect();
         let placement = || Placement::skewed(w.config.num_experts, 2, 0.5).unwrap();
         let opts = LayerOptions::default();
-        let all = MultiAdapterLayer::new(&refs, &w, placement(), &opts, None).unwrap();
-        let h = w.config.hidden_size;
+        let layer = |slots| MultiAdapterLayer::new(&refs, &w, placement(), &opts, slots).unwrap();
+        let all = layer(None);
         let want = all.forward_blocking(&x, None).unwrap();
         // Enough slots for one forward's experts: all misses, then all hits.
-        let roomy =
-            MultiAdapterLayer::new(&refs, &w, placement(), &opts, Some(w.config.num_experts))
-                .unwrap();
+        let roomy = layer(Some(w.config.num_experts));
         let first = roomy.forward_blocking(&x, None).unwrap();
         let again = roomy.forward_blocking(&x, None).unwrap();
         assert_eq!(first.output, want.output);
@@ -257,26 +258,24 @@ mod multi {
             assert!(a.misses > 0 && a.hits == 0, "{a:?}");
             assert_eq!((b.hits, b.misses, b.uploaded_bytes), (a.misses, 0, 0));
         }
-        // Few slots: token by token, so that experts are evicted and come back.
-        let needed_most = want
-            .indices
-            .chunks(w.config.num_experts_per_token)
-            .map(|row| row.len())
-            .max()
-            .unwrap();
-        let tight =
-            MultiAdapterLayer::new(&refs, &w, placement(), &opts, Some(needed_most)).unwrap();
-        let mut misses = 0;
-        for t in 0..x.len() / h {
-            let xt = &x[t * h..(t + 1) * h];
-            let one = tight.forward_blocking(xt, None).unwrap();
-            let full = all.forward_blocking(xt, None).unwrap();
-            assert_eq!(one.output, full.output, "token {t}");
-            misses += one.residency.iter().map(|r| r.misses).sum::<u64>();
-        }
-        assert!(misses > 0);
-        // A whole batch needs more experts than those slots hold.
-        match tight.forward_blocking(&x, None) {
+        // K slots: every token fits, the batch does not; its runs evict and reload.
+        let tight = layer(Some(k));
+        let runs = tight.forward_blocking(&x, None).unwrap();
+        assert_eq!(runs.output, want.output);
+        let misses: u64 = runs.residency.iter().map(|r| r.misses).sum();
+        let distinct = {
+            let mut d = want.indices.clone();
+            d.sort_unstable();
+            d.dedup();
+            d.len() as u64
+        };
+        assert!(
+            misses > distinct,
+            "{misses} misses for {distinct} experts: nothing was evicted"
+        );
+        // One slot: some token has two of its K ≥ 3 experts on one of the two adapters.
+        assert!(k >= 3);
+        match layer(Some(1)).forward_blocking(&x, None) {
             Err(omnimoe::Error::Limit {
                 what,
                 needed,

@@ -241,32 +241,45 @@ impl<'a> MultiAdapterLayer<'a> {
         let shares = self.shares(x, prune).await?;
         let t = shares.routed.tokens;
         let h = self.hidden;
-        let mut jobs = Vec::new();
-        let mut residency = Vec::new();
-        for (shard, share) in self.shards.iter().zip(&shares.per_adapter) {
-            let (b, stats) = self.share_buffers(shard, x, t, share)?;
-            residency.push(stats);
-            let mut rec = Recorder::new(shard.ctx);
-            self.record_share(&mut rec, &b, t);
-            let mut encoder = shard.ctx.device.create_command_encoder(&Default::default());
-            let times = rec.encode(&mut encoder, shard.ctx.caps.timestamp_query);
-            shard.ctx.queue.submit([encoder.finish()]);
-            jobs.push((b, times));
-        }
-        // Every adapter's work is submitted before any is waited for: they run side by side.
         let mut output = shares.routed.output.clone();
-        let mut per_adapter_ms = Vec::new();
-        for (shard, (b, times)) in self.shards.iter().zip(jobs) {
-            buffers::wait(shard.ctx)?;
-            let sparse = buffers::read_f32(shard.ctx, &b.sparse, 0, t * h).await?;
-            for (y, s) in output.iter_mut().zip(&sparse) {
-                *y += s;
+        let mut per_adapter_ms = vec![0.0; self.shards.len()];
+        let mut residency = vec![CacheStats::default(); self.shards.len()];
+        // Where experts are cached, tokens go in runs whose experts fit every adapter's slots; each
+        // token's sum is the same whichever run it is in.
+        for (t0, t1) in self.token_runs(&shares.per_adapter, t) {
+            let nt = t1 - t0;
+            let mut jobs = Vec::new();
+            for (a, (shard, share)) in self.shards.iter().zip(&shares.per_adapter).enumerate() {
+                let (offsets, experts, scores) = share;
+                let (p0, p1) = (offsets[t0] as usize, offsets[t1] as usize);
+                let run = (
+                    offsets[t0..=t1].iter().map(|&o| o - offsets[t0]).collect(),
+                    experts[p0..p1].to_vec(),
+                    scores[p0..p1].to_vec(),
+                );
+                let (b, stats) = self.share_buffers(shard, &x[t0 * h..t1 * h], nt, &run)?;
+                let r = &mut residency[a];
+                r.hits += stats.hits;
+                r.misses += stats.misses;
+                r.uploaded_bytes += stats.uploaded_bytes;
+                let mut rec = Recorder::new(shard.ctx);
+                self.record_share(&mut rec, &b, nt);
+                let mut encoder = shard.ctx.device.create_command_encoder(&Default::default());
+                let times = rec.encode(&mut encoder, shard.ctx.caps.timestamp_query);
+                shard.ctx.queue.submit([encoder.finish()]);
+                jobs.push((b, times));
             }
-            let ms = match times {
-                Some(times) => times.read(shard.ctx).await?.1,
-                None => 0.0,
-            };
-            per_adapter_ms.push(ms);
+            // Every adapter's work is submitted before any is waited for: they run side by side.
+            for (a, (shard, (b, times))) in self.shards.iter().zip(jobs).enumerate() {
+                buffers::wait(shard.ctx)?;
+                let sparse = buffers::read_f32(shard.ctx, &b.sparse, 0, nt * h).await?;
+                for (y, s) in output[t0 * h..t1 * h].iter_mut().zip(&sparse) {
+                    *y += s;
+                }
+                if let Some(times) = times {
+                    per_adapter_ms[a] += times.read(shard.ctx).await?.1;
+                }
+            }
         }
         let (critical_adapter, imbalance) = caee::critical_and_imbalance(&per_adapter_ms);
         Ok(MultiOutput {
@@ -280,6 +293,60 @@ impl<'a> MultiAdapterLayer<'a> {
             removed_weight: shares.removed_weight,
             residency,
         })
+    }
+
+    /// Token ranges to run one after another: all T at once without caches, else runs as long as every
+    /// cached adapter's distinct experts fit its slots (a token alone that does not fit is an error).
+    fn token_runs(
+        &self,
+        per_adapter: &[(Vec<u32>, Vec<u32>, Vec<f32>)],
+        t: usize,
+    ) -> Vec<(usize, usize)> {
+        let slots: Vec<Option<usize>> = self
+            .shards
+            .iter()
+            .map(|s| match &s.tables {
+                Tables::All { .. } => None,
+                Tables::Cached(c) => Some(c.lock().unwrap().slots()),
+            })
+            .collect();
+        if slots.iter().all(Option::is_none) || t == 0 {
+            return vec![(0, t)];
+        }
+        let mut runs = Vec::new();
+        let mut seen: Vec<std::collections::HashSet<u32>> = vec![Default::default(); slots.len()];
+        let mut start = 0;
+        for tok in 0..t {
+            let fits = |seen: &[std::collections::HashSet<u32>]| {
+                per_adapter
+                    .iter()
+                    .zip(&slots)
+                    .zip(seen)
+                    .all(|(((o, e, _), s), seen)| {
+                        let Some(s) = s else { return true };
+                        let new = e[o[tok] as usize..o[tok + 1] as usize]
+                            .iter()
+                            .filter(|x| !seen.contains(x))
+                            .collect::<std::collections::HashSet<_>>()
+                            .len();
+                        seen.len() + new <= *s
+                    })
+            };
+            if !fits(&seen) {
+                if tok == start {
+                    // A single token needs more experts than slots: admit() names the numbers.
+                    break;
+                }
+                runs.push((start, tok));
+                start = tok;
+                seen.iter_mut().for_each(|s| s.clear());
+            }
+            for ((o, e, _), seen) in per_adapter.iter().zip(seen.iter_mut()) {
+                seen.extend(&e[o[tok] as usize..o[tok + 1] as usize]);
+            }
+        }
+        runs.push((start, t));
+        runs
     }
 
     /// Each adapter's expert stage for `x` (pruned as `prune` says) timed at a steady clock: its share
