@@ -9,15 +9,23 @@
 //! The first adapter's layer holds zeroed expert tables (its expert stage adds exact zeros): the dense
 //! output and the router come from the layer as it is.
 
-use super::buffers::{self, elem_bytes, Bind};
-use super::context::Context;
-use super::layer::{LayerOptions, OmniMoeLayer, Precision};
-use super::stages::{self, Recorder, Table};
 use std::sync::Mutex;
 
+use super::buffers::{self, elem_bytes};
+use super::context::Context;
+use super::layer::{LayerOptions, OmniMoeLayer, Precision};
 use super::residency::{CacheStats, ExpertCache};
+use super::stages::Recorder;
 use crate::caee::{self, ExpertCost, Placement, Plan};
 use crate::{Error, OmniMoeWeights, Result};
+
+#[cfg(not(target_arch = "wasm32"))]
+mod devices;
+mod share;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use devices::{contexts, contexts_on};
+use share::Shares;
 
 /// The experts of one adapter: their rows of U and V, and where each global expert sits in them.
 struct Shard<'a> {
@@ -295,60 +303,6 @@ impl<'a> MultiAdapterLayer<'a> {
         })
     }
 
-    /// Token ranges to run one after another: all T at once without caches, else runs as long as every
-    /// cached adapter's distinct experts fit its slots (a token alone that does not fit is an error).
-    fn token_runs(
-        &self,
-        per_adapter: &[(Vec<u32>, Vec<u32>, Vec<f32>)],
-        t: usize,
-    ) -> Vec<(usize, usize)> {
-        let slots: Vec<Option<usize>> = self
-            .shards
-            .iter()
-            .map(|s| match &s.tables {
-                Tables::All { .. } => None,
-                Tables::Cached(c) => Some(c.lock().unwrap().slots()),
-            })
-            .collect();
-        if slots.iter().all(Option::is_none) || t == 0 {
-            return vec![(0, t)];
-        }
-        let mut runs = Vec::new();
-        let mut seen: Vec<std::collections::HashSet<u32>> = vec![Default::default(); slots.len()];
-        let mut start = 0;
-        for tok in 0..t {
-            let fits = |seen: &[std::collections::HashSet<u32>]| {
-                per_adapter
-                    .iter()
-                    .zip(&slots)
-                    .zip(seen)
-                    .all(|(((o, e, _), s), seen)| {
-                        let Some(s) = s else { return true };
-                        let new = e[o[tok] as usize..o[tok + 1] as usize]
-                            .iter()
-                            .filter(|x| !seen.contains(x))
-                            .collect::<std::collections::HashSet<_>>()
-                            .len();
-                        seen.len() + new <= *s
-                    })
-            };
-            if !fits(&seen) {
-                if tok == start {
-                    // A single token needs more experts than slots: admit() names the numbers.
-                    break;
-                }
-                runs.push((start, tok));
-                start = tok;
-                seen.iter_mut().for_each(|s| s.clear());
-            }
-            for ((o, e, _), seen) in per_adapter.iter().zip(seen.iter_mut()) {
-                seen.extend(&e[o[tok] as usize..o[tok + 1] as usize]);
-            }
-        }
-        runs.push((start, t));
-        runs
-    }
-
     /// Each adapter's expert stage for `x` (pruned as `prune` says) timed at a steady clock: its share
     /// recorded once, run back to back for `warm_ms` untimed, then `reps` times with GPU timestamps;
     /// the median per adapter, in milliseconds (0 without timestamps). GPUs drop their clocks between
@@ -400,125 +354,4 @@ impl<'a> MultiAdapterLayer<'a> {
     pub fn forward_blocking(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<MultiOutput> {
         pollster::block_on(self.forward(x, prune))
     }
-
-    /// Uploads one adapter's share: x, its ragged pairs, and room for h and its expert output; with a
-    /// cache, its experts made resident first (their rows are then the cache's slots), with the hits
-    /// and misses that took.
-    fn share_buffers(
-        &self,
-        shard: &Shard<'a>,
-        x: &[f32],
-        t: usize,
-        (offsets, experts, scores): &(Vec<u32>, Vec<u32>, Vec<f32>),
-    ) -> Result<(ShareBuffers, CacheStats)> {
-        let ctx = shard.ctx;
-        ctx.check_alive()?;
-        let u32s = |v: &[u32]| bytemuck::cast_slice::<u32, u8>(v).to_vec();
-        let (rows, up, down, stats) = match &shard.tables {
-            Tables::All { up, down } => (
-                experts.clone(),
-                up.clone(),
-                down.clone(),
-                CacheStats::default(),
-            ),
-            Tables::Cached(cache) => {
-                let mut cache = cache.lock().unwrap();
-                let before = cache.stats();
-                let slots = cache.admit(ctx, experts)?;
-                let after = cache.stats();
-                let stats = CacheStats {
-                    hits: after.hits - before.hits,
-                    misses: after.misses - before.misses,
-                    uploaded_bytes: after.uploaded_bytes - before.uploaded_bytes,
-                };
-                (slots, cache.up.clone(), cache.down.clone(), stats)
-            }
-        };
-        // Buffers may not be empty: a share with no pairs binds one unused element.
-        let pairs = rows.len().max(1);
-        let mut e = rows;
-        e.resize(pairs, 0);
-        let mut s = scores.clone();
-        s.resize(pairs, 0.0);
-        let b = ShareBuffers {
-            up,
-            down,
-            x: buffers::upload(ctx, "shard x", &elem_bytes(x, self.f16)),
-            offsets: buffers::upload(ctx, "shard offsets", &u32s(offsets)),
-            experts: buffers::upload(ctx, "shard experts", &u32s(&e)),
-            scores: buffers::upload(ctx, "shard scores", &elem_bytes(&s, false)),
-            h: buffers::storage(ctx, "shard h", pairs as u64 * 4),
-            sparse: buffers::storage(ctx, "shard sparse", (t * self.hidden) as u64 * 4),
-        };
-        Ok((b, stats))
-    }
-
-    /// Records one adapter's ragged expert stage over its share.
-    fn record_share<'b>(&'b self, rec: &mut Recorder<'b>, b: &'b ShareBuffers, t: usize) {
-        stages::expert_ragged(
-            rec,
-            self.f16,
-            (t as u32, self.hidden as u32),
-            Bind::all(&b.x),
-            Table::one(&b.up),
-            Table::one(&b.down),
-            Bind::all(&b.offsets),
-            Bind::all(&b.experts),
-            Bind::all(&b.scores),
-            Bind::all(&b.h),
-            Bind::all(&b.sparse),
-        );
-    }
-}
-
-/// The router's output, the plan and each adapter's ragged pairs ([`MultiAdapterLayer::shares`]).
-struct Shares {
-    routed: super::HostOutput,
-    plan: Option<Plan>,
-    removed_weight: f64,
-    per_adapter: Vec<(Vec<u32>, Vec<u32>, Vec<f32>)>,
-}
-
-/// One adapter's share on its device, and the expert tables it reads.
-struct ShareBuffers {
-    up: wgpu::Buffer,
-    down: wgpu::Buffer,
-    x: wgpu::Buffer,
-    offsets: wgpu::Buffer,
-    experts: wgpu::Buffer,
-    scores: wgpu::Buffer,
-    h: wgpu::Buffer,
-    sparse: wgpu::Buffer,
-}
-
-/// Contexts for `count` adapters: the best `count` that wgpu finds ([`super::context::enumerate_adapters`]'s
-/// order), and where it finds fewer, further devices of the best one — on a machine with one GPU, two
-/// devices of it stand in for two adapters.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn contexts(count: usize) -> Result<Vec<Context>> {
-    let adapters = super::context::ranked_adapters();
-    let indices: Vec<usize> = (0..count)
-        .map(|i| if i < adapters.len() { i } else { 0 })
-        .collect();
-    contexts_on(&indices)
-}
-
-/// Contexts on the adapters at `indices` of [`super::context::enumerate_adapters`]'s list (an index may
-/// repeat: each is a device of its own).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn contexts_on(indices: &[usize]) -> Result<Vec<Context>> {
-    let adapters = super::context::ranked_adapters();
-    if adapters.is_empty() {
-        return Err(Error::NoAdapter(String::new()));
-    }
-    indices
-        .iter()
-        .map(|&i| {
-            let adapter = adapters.get(i).ok_or_else(|| Error::Config {
-                field: "adapters",
-                reason: format!("no adapter {i}: wgpu finds {}", adapters.len()),
-            })?;
-            pollster::block_on(Context::from_adapter(adapter))
-        })
-        .collect()
 }
