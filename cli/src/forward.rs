@@ -59,6 +59,18 @@ pub struct ForwardArgs {
     /// default 0.5). OmniMoE layers score by the product-key log-probabilities and take no r.
     #[arg(long)]
     alpha: Option<f32>,
+    /// Run the experts over N adapters (cost-aware expert execution; token choice, GPU): the best N wgpu
+    /// finds, or further devices of the best one; the experts split evenly.
+    #[arg(long)]
+    adapters: Option<usize>,
+    /// With --adapters: keep at most S experts' rows on each adapter (an LRU cache, the rest in host
+    /// memory).
+    #[arg(long)]
+    resident_experts: Option<usize>,
+    /// With --adapters: prune pairs on the adapter predicted slowest so that each token keeps at least
+    /// θ of its routing weight (and its top-1), the kept weights compensated; off by default.
+    #[arg(long)]
+    prune_theta: Option<f64>,
     /// Output file: `output` [T, H] f32, `router.scores` [T, M] f32, `router.indices` [T, M] i32 (M = K
     /// with token choice, else the most experts any token got, padded with 0 and −1).
     #[arg(long)]
@@ -144,6 +156,12 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
             let alpha = args.alpha.unwrap_or(0.5);
             crate::run::dense_moe_on(ctx.as_ref(), w, &x, &routing, alpha)?
         }
+        Layer::Omni(w) if plain && args.adapters.is_some() => {
+            let n = args.adapters.unwrap_or(1);
+            let out = multi_adapter(w, &x, n, args.resident_experts, args.prune_theta)?;
+            let routed = omnimoe::routing::Routed::top_k(k, out.indices, out.scores);
+            (out.output, routed)
+        }
         Layer::Omni(w) if plain => {
             let out = crate::run::forward_on(ctx.as_ref(), w, &x)?;
             let routed = omnimoe::routing::Routed::top_k(k, out.indices, out.scores);
@@ -170,6 +188,68 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
         print_routing(&routed, experts, k);
     }
     Ok(())
+}
+
+/// The layer over `n` adapters (experts split evenly), optionally with resident experts and pruning at
+/// retention `theta`; prints each adapter's expert-stage time, the critical adapter and the imbalance.
+fn multi_adapter(
+    w: &OmniMoeWeights,
+    x: &[f32],
+    n: usize,
+    resident: Option<usize>,
+    theta: Option<f64>,
+) -> Result<omnimoe::gpu::multi_adapter::MultiOutput> {
+    use omnimoe::caee::{CalibratedCost, Placement};
+    use omnimoe::gpu::calibrate::{calibrate_blocking, CalibrateOptions};
+    use omnimoe::gpu::multi_adapter::{contexts, MultiAdapterLayer, Prune};
+    if let Some(bad) = theta.filter(|t| !(0.0..=1.0).contains(t)) {
+        return Err(omnimoe::Error::Config {
+            field: "prune_theta",
+            reason: format!("{bad} is not a retention in 0..=1"),
+        });
+    }
+    let ctxs = contexts(n)?;
+    let refs: Vec<_> = ctxs.iter().collect();
+    let placement = Placement::skewed(w.config.num_experts, n, 1.0 / n as f64)?;
+    let layer = MultiAdapterLayer::new(&refs, w, placement, &Default::default(), resident)?;
+    let k = w.config.num_experts_per_token as u32;
+    let models = match theta {
+        Some(_) => {
+            let options = CalibrateOptions {
+                hidden: w.config.hidden_size as u32,
+                experts: (64 / k).max(1) * k,
+                top_k: k,
+                tokens_per_expert: vec![1, 2, 4, 8, 16],
+                upload_batches: vec![],
+                reps: 2,
+            };
+            ctxs.iter()
+                .map(|c| calibrate_blocking(c, &options))
+                .collect::<Result<Vec<_>>>()?
+        }
+        None => Vec::new(),
+    };
+    let cost = CalibratedCost {
+        models: &models,
+        f16: false,
+    };
+    let prune = theta.map(|t| Prune {
+        max_removed: 1.0 - t,
+        cost: &cost,
+    });
+    let out = layer.forward_blocking(x, prune.as_ref())?;
+    for (a, c) in ctxs.iter().enumerate() {
+        let r = out.residency[a];
+        println!(
+            "adapter {a}: {} — expert stage {:.4} ms, {} hits, {} misses",
+            c.info.name, out.per_adapter_ms[a], r.hits, r.misses
+        );
+    }
+    println!(
+        "critical adapter {}, imbalance {:.2}, removed weight {:.4}",
+        out.critical_adapter, out.imbalance, out.removed_weight
+    );
+    Ok(out)
 }
 
 /// The padding mask `name` of the input file: T values, nonzero (or true) where a token is routed.

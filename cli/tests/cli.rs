@@ -708,3 +708,16 @@ fn bench_over_two_adapters_reports_each_retention() {
     }
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
 }
+
+/// `omnimoe forward --adapters 2` (two devices standing in): the experts split over them, at most 16
+/// resident per adapter, and still the golden outputs.
+#[test]
+fn forward_over_two_adapters_reproduces_the_golden_files() {
+    for case in ["small", "medium"] {
+        forward_reproduces_golden_with(
+            case,
+            "gpu",
+            &["--adapters", "2", "--resident-experts", "16"],
+        );
+    }
+}
