@@ -113,8 +113,9 @@ pub trait ExpertCost {
     fn expert_ms(&self, adapter: usize, tokens: u32, resident: bool) -> f64;
 }
 
-/// Per-adapter calibrated models (one per adapter, [`crate::gpu::calibrate`]): scores + combine at the
-/// expert's tokens, plus one expert's upload (from the batch fit's slope) where not resident.
+/// Per-adapter calibrated models (one per adapter, [`crate::gpu::calibrate`]): the ragged expert stage
+/// that execution over several adapters runs (else scores + combine) at the expert's tokens, plus one
+/// expert's upload (from the batch fit's slope) where not resident.
 pub struct CalibratedCost<'a> {
     /// One model per adapter.
     pub models: &'a [CostModel],
@@ -129,8 +130,10 @@ impl ExpertCost for CalibratedCost<'_> {
         }
         let m = &self.models[adapter.min(self.models.len() - 1)];
         let x = tokens as f64;
-        let run = m.predict("expert_scores", self.f16, x).unwrap_or(0.0)
-            + m.predict("expert_combine", self.f16, x).unwrap_or(0.0);
+        let run = m.predict("expert_ragged", self.f16, x).unwrap_or_else(|| {
+            m.predict("expert_scores", self.f16, x).unwrap_or(0.0)
+                + m.predict("expert_combine", self.f16, x).unwrap_or(0.0)
+        });
         let upload = if resident {
             0.0
         } else {

@@ -282,4 +282,15 @@ fn calibrated_cost_adds_the_stages_and_the_upload() {
     assert_eq!(cost.expert_ms(0, 5, true), 1.0 + 2.0 + 4.0 * 0.75);
     assert_eq!(cost.expert_ms(0, 5, false), 1.0 + 2.0 + 4.0 * 0.75 + 3.0);
     assert_eq!(caee::critical_and_imbalance(&[1.0, 3.0, 2.0]), (1, 1.5));
+    // Where the ragged stage (what runs over several adapters) is calibrated, it is the cost.
+    let mut with_ragged = models[0].clone();
+    with_ragged
+        .stages
+        .push(stage("expert_ragged", knee(0.5, 0.1)));
+    let models = [with_ragged];
+    let cost = caee::CalibratedCost {
+        models: &models,
+        f16: true,
+    };
+    assert_eq!(cost.expert_ms(0, 5, true), 0.5 + 4.0 * 0.1);
 }

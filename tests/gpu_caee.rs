@@ -34,7 +34,8 @@ fn calibration_fits_every_stage_and_dtype() {
     let mut want: Vec<(String, bool)> = dtypes
         .iter()
         .flat_map(|&f16| {
-            ["expert_scores", "expert_combine", "upload"].map(|s| (s.to_string(), f16))
+            ["expert_scores", "expert_combine", "expert_ragged", "upload"]
+                .map(|s| (s.to_string(), f16))
         })
         .collect();
     let mut got: Vec<(String, bool)> = model

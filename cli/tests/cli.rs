@@ -623,7 +623,7 @@ fn calibrate_writes_the_cost_model() {
     assert!(r["adapter"].as_str().is_some_and(|a| !a.is_empty()));
     assert_eq!(r["hidden"], 64);
     let stages = r["stages"].as_array().unwrap();
-    for stage in ["expert_scores", "expert_combine", "upload"] {
+    for stage in ["expert_scores", "expert_combine", "expert_ragged", "upload"] {
         let s = stages
             .iter()
             .find(|s| s["stage"] == stage && s["dtype"] == "f32")

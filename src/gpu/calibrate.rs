@@ -68,8 +68,9 @@ impl CalibrateOptions {
     }
 }
 
-/// Measures and fits `expert_scores` (expert-centric: one workgroup per expert) and `expert_combine`
-/// (per token over its slots) as milliseconds per expert against tokens per expert, for f32 and (where
+/// Measures and fits `expert_scores` (expert-centric: one workgroup per expert), `expert_combine` (per
+/// token over its slots) and `expert_ragged` (both as the ragged token-centric pair of passes that
+/// [`super::multi_adapter`] runs on each adapter) as milliseconds per expert against tokens per expert, for f32 and (where
 /// the adapter has SHADER_F16) f16 storage, and `upload` as milliseconds per batch of expert rows (u and
 /// v) against experts per batch. Sustained work comes first, so the GPU is timed at its working clock.
 pub async fn calibrate(ctx: &Context, options: &CalibrateOptions) -> Result<CostModel> {
@@ -99,13 +100,17 @@ pub async fn calibrate(ctx: &Context, options: &CalibrateOptions) -> Result<Cost
         warm_up(ctx, options, f16, largest).await?;
         let times = time_expert_stages(ctx, options, f16, &setups).await?;
         let per = options.experts as f64;
-        for (&n, (scores_ms, combine_ms)) in options.tokens_per_expert.iter().zip(times) {
+        let mut ragged_points = Vec::new();
+        for (&n, (scores_ms, combine_ms, ragged_ms)) in options.tokens_per_expert.iter().zip(times)
+        {
             scores_points.push((n as f64, scores_ms / per));
             combine_points.push((n as f64, combine_ms / per));
+            ragged_points.push((n as f64, ragged_ms / per));
         }
         for (stage, points) in [
             ("expert_scores", scores_points),
             ("expert_combine", combine_points),
+            ("expert_ragged", ragged_points),
         ] {
             stages_out.push(fitted(stage, f16, points)?);
         }
@@ -146,6 +151,8 @@ struct Setup {
     indices: wgpu::Buffer,
     offset: wgpu::Buffer,
     perm: wgpu::Buffer,
+    /// Token t's pairs at t·K ..: the ragged stage's offsets.
+    token_offsets: wgpu::Buffer,
     h: wgpu::Buffer,
     out: wgpu::Buffer,
 }
@@ -177,6 +184,11 @@ fn setup(ctx: &Context, o: &CalibrateOptions, f16: bool, n: u32) -> Setup {
         indices: buffers::upload(ctx, "calibrate indices", &u32s(&indices)),
         offset: buffers::upload(ctx, "calibrate offset", &u32s(&offset)),
         perm: buffers::upload(ctx, "calibrate perm", &u32s(&perm)),
+        token_offsets: buffers::upload(
+            ctx,
+            "calibrate token offsets",
+            &u32s(&(0..=t).map(|i| i * k).collect::<Vec<u32>>()),
+        ),
         h: buffers::storage(ctx, "calibrate h", pairs as u64 * 4),
         out: buffers::storage(ctx, "calibrate out", t as u64 * o.hidden as u64 * 4),
     }
@@ -195,6 +207,19 @@ fn record<'a>(rec: &mut Recorder<'a>, o: &CalibrateOptions, f16: bool, s: &'a Se
         let (h, indices, out) = (Bind::all(&s.h), Bind::all(&s.indices), Bind::all(&s.out));
         let dims = (s.t, o.hidden, o.top_k);
         stages::expert_combine(rec, f16, dims, h, indices, Table::one(&s.down), out);
+        stages::expert_ragged(
+            rec,
+            f16,
+            (s.t, o.hidden),
+            Bind::all(&s.x),
+            Table::one(&s.up),
+            Table::one(&s.down),
+            Bind::all(&s.token_offsets),
+            Bind::all(&s.indices),
+            Bind::all(&s.scores),
+            Bind::all(&s.h),
+            Bind::all(&s.out),
+        );
     }
 }
 
@@ -226,7 +251,7 @@ async fn time_expert_stages(
     o: &CalibrateOptions,
     f16: bool,
     setups: &[Setup],
-) -> Result<Vec<(f64, f64)>> {
+) -> Result<Vec<(f64, f64, f64)>> {
     let mut rec = Recorder::new(ctx);
     for s in setups {
         record(&mut rec, o, f16, s);
@@ -238,9 +263,10 @@ async fn time_expert_stages(
     let Some(times) = times else {
         return Err(Error::Gpu("no pass times came back".into()));
     };
-    // One pass per dispatch (the labels alternate): per size, `reps` × (scores, combine).
+    // One pass per dispatch (the labels alternate): per size, `reps` × (scores, combine, and the ragged
+    // stage's scores and combine).
     let (passes, _) = times.read(ctx).await?;
-    let per_size = 2 * o.reps;
+    let per_size = 4 * o.reps;
     if passes.len() != per_size * setups.len() {
         return Err(Error::Gpu(format!(
             "calibration: {} timed passes for {} sizes",
@@ -251,13 +277,13 @@ async fn time_expert_stages(
     Ok(passes
         .chunks(per_size)
         .map(|size| {
-            let best = |label: &str| {
-                size.iter()
-                    .filter(|p| p.0 == label)
-                    .map(|p| p.1)
-                    .fold(f64::MAX, f64::min)
-            };
-            (best("expert_scores"), best("expert_combine"))
+            let (mut scores, mut combine, mut ragged) = (f64::MAX, f64::MAX, f64::MAX);
+            for rep in size.chunks(4) {
+                scores = scores.min(rep[0].1);
+                combine = combine.min(rep[1].1);
+                ragged = ragged.min(rep[2].1 + rep[3].1);
+            }
+            (scores, combine, ragged)
         })
         .collect())
 }
