@@ -5,7 +5,8 @@
 // Launch: one workgroup of 256 per token (ids folded over x and y); the token's K weights and expert ids
 // are staged in workgroup memory, then invocation i accumulates columns i, i + 256, … over k in order
 // (with VEC4, H % 4 == 0: the 4-column chunks i, i + 256, …, four independent sums in the same order, so
-// the same bits), loading four experts' rows before it adds them.
+// the same bits), loading four experts' rows before it adds them. With RAGGED and COMPENSATE each h is
+// first multiplied by its token's compensation factor.
 
 struct Params {
     t: u32,
@@ -22,6 +23,11 @@ struct Params {
 // experts a token), summed 128 at a time.
 @group(0) @binding(3) var<storage, read> offsets: array<u32>;
 var<workgroup> segment: vec2<u32>;
+#if COMPENSATE
+// Cost-aware pruning's compensation (src/caee.rs): each kept pair's h multiplied by its token's
+// factor (routed weight over kept weight), so the token's kept weights add up to what was routed.
+@group(0) @binding(4) var<storage, read> compensate: array<f32>;
+#endif
 #endif
 // V at binding 5, the expert branch at 6: declared in shared/expert_sum.wgsl.
 
@@ -51,7 +57,11 @@ fn main(
     for (var s0 = seg.x; s0 < seg.y; s0 += 128u) {
         let n = min(128u, seg.y - s0);
         if (li < n) {
+#if COMPENSATE
+            weight[li] = h_in[s0 + li] * compensate[t];
+#else
             weight[li] = h_in[s0 + li];
+#endif
             expert[li] = indices[s0 + li];
         }
         workgroupBarrier();

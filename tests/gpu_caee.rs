@@ -291,3 +291,65 @@ mod multi {
         }
     }
 }
+
+/// The ragged expert stage with compensation in its combine pass (`COMPENSATE`) against its CPU twin:
+/// each token's pairs weighted by its factor, in pair order.
+#[test]
+fn compensated_combine_matches_its_cpu_twin() {
+    use omnimoe::cpu;
+    use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
+    use omnimoe::gpu::stages::{self, Recorder, Table};
+    use omnimoe::rng::SplitMix64;
+    let ctx = gpu();
+    let (t, h, k, n) = (37usize, 72usize, 6usize, 50usize);
+    let mut rng = SplitMix64::new(5);
+    let x = rng.normals(t * h);
+    let up = rng.normals(n * h);
+    let down = rng.normals(n * h);
+    let indices: Vec<u32> = (0..t * k)
+        .map(|_| (rng.next_u64() % n as u64) as u32)
+        .collect();
+    let scores: Vec<f32> = (0..t * k).map(|_| -0.2 - rng.unit()).collect();
+    let factors: Vec<f32> = (0..t).map(|_| 1.0 + rng.unit()).collect();
+    let offsets: Vec<u32> = (0..=t).map(|i| (i * k) as u32).collect();
+    let mut hs = vec![0.0; t * k];
+    cpu::expert_scores(&x, &up, h, &scores, &indices, &mut hs);
+    let mut want = vec![0.0; t * h];
+    cpu::expert_combine_compensated(&hs, &indices, &offsets, &factors, &down, h, &mut want);
+    let f32s = |v: &[f32]| buffers::upload(ctx, "f32", &elem_bytes(v, false));
+    let u32s = |v: &[u32]| buffers::upload(ctx, "u32", bytemuck::cast_slice(v));
+    let (xb, ub, vb, sb, fb) = (
+        f32s(&x),
+        f32s(&up),
+        f32s(&down),
+        f32s(&scores),
+        f32s(&factors),
+    );
+    let (ib, ob) = (u32s(&indices), u32s(&offsets));
+    let hb = buffers::storage(ctx, "h", (t * k * 4) as u64);
+    let yb = buffers::storage(ctx, "y", (t * h * 4) as u64);
+    let mut rec = Recorder::new(ctx);
+    stages::expert_ragged_compensated(
+        &mut rec,
+        false,
+        (t as u32, h as u32),
+        Bind::all(&xb),
+        Table::one(&ub),
+        Table::one(&vb),
+        Bind::all(&ob),
+        Bind::all(&ib),
+        Bind::all(&sb),
+        Bind::all(&hb),
+        Bind::all(&yb),
+        Some(Bind::all(&fb)),
+    );
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    rec.encode(&mut encoder, false);
+    ctx.queue.submit([encoder.finish()]);
+    let got = pollster::block_on(buffers::read_f32(ctx, &yb, 0, t * h)).unwrap();
+    common::assert_close("compensated combine", &got, &want, 1e-4, 1e-4);
+    // The factors matter: without them the result is another.
+    let mut plain = vec![0.0; t * h];
+    cpu::expert_combine(&hs, &indices, &down, h, &mut plain);
+    assert!(plain.iter().zip(&want).any(|(a, b)| (a - b).abs() > 1e-2));
+}

@@ -22,7 +22,7 @@ mod router_topk;
 mod swiglu;
 
 pub use dense_moe::{dense_moe_experts, dense_moe_forward, dense_moe_scores, DenseMoeOutput};
-pub use expert_combine::expert_combine;
+pub use expert_combine::{expert_combine, expert_combine_compensated};
 pub use expert_histogram::expert_histogram;
 pub use expert_scan::expert_scan;
 pub use expert_scatter::expert_scatter;

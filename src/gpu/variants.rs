@@ -84,6 +84,12 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             // Routing modes: each token's pairs at offsets (ragged).
             out.push(("expert_scores", "token_centric", v().with("RAGGED")));
             out.push(("expert_combine", "main", v().with("RAGGED")));
+            // Cost-aware pruning's compensation.
+            out.push((
+                "expert_combine",
+                "main",
+                v().with("RAGGED").with("COMPENSATE"),
+            ));
             // Expert tables split over several bindings: up to 8, and up to 16.
             for flags in [&["SPLIT"][..], &["SPLIT", "SPLIT16"]] {
                 let split = || flags.iter().fold(v(), |v, &f| v.with(f));

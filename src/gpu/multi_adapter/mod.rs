@@ -2,9 +2,9 @@
 //! [`Placement`]; the first adapter runs the dense MLP and the router, every adapter the expert stage of
 //! its own experts' pairs (the ragged expert stage over its slice of the tables), and the host adds the
 //! adapters' expert outputs to the dense output in adapter order, so the result is the same bits on every
-//! run. Optionally [`crate::caee::plan`] prunes pairs on the adapter predicted slowest first, and the kept
-//! weights are compensated ([`crate::caee::compensate`]: the expert kernels read each pair's weight as
-//! `exp(score)`, so a kept pair's score becomes the log of its compensated weight).
+//! run. Optionally [`crate::caee::plan`] prunes pairs on the adapter predicted slowest first, and the
+//! combine kernel compensates the kept weights (each token's pairs times its routed weight over its kept
+//! weight: `COMPENSATE` in `shaders/expert_combine.wgsl`, as [`crate::caee::compensate`] computes).
 //!
 //! The first adapter's layer holds zeroed expert tables (its expert stage adds exact zeros): the dense
 //! output and the router come from the layer as it is.
@@ -177,7 +177,8 @@ impl<'a> MultiAdapterLayer<'a> {
     }
 
     /// The router's decisions for `x`, the plan where pruning, and each adapter's share: ragged offsets,
-    /// its local expert rows and the (compensated) scores of its pairs, in token and slot order.
+    /// its local expert rows and the scores of its kept pairs, in token and slot order; with a plan, each
+    /// token's compensation factor.
     async fn shares(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<Shares> {
         let routed = self.primary.forward_host(x).await?;
         let (t, k) = (routed.tokens, self.k);
@@ -194,13 +195,28 @@ impl<'a> MultiAdapterLayer<'a> {
             )?),
             None => None,
         };
-        let scores: Vec<f32> = match &plan {
-            Some(plan) => caee::compensate(&weights, &plan.keep, k)
-                .iter()
-                .map(|w| w.ln())
-                .collect(),
-            None => routed.scores.clone(),
-        };
+        // Routed weight over kept weight, per token (1 where nothing was pruned).
+        let factors: Option<Vec<f32>> = plan.as_ref().map(|plan| {
+            weights
+                .chunks(k)
+                .zip(plan.keep.chunks(k))
+                .map(|(w, kept)| {
+                    let total: f64 = w.iter().map(|&x| x as f64).sum();
+                    let kept: f64 = w
+                        .iter()
+                        .zip(kept)
+                        .filter(|p| *p.1)
+                        .map(|p| *p.0 as f64)
+                        .sum();
+                    if kept > 0.0 {
+                        (total / kept) as f32
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        });
+        let scores = &routed.scores;
         let keep = |p: usize| plan.as_ref().is_none_or(|plan| plan.keep[p]);
         let mut per_adapter = Vec::new();
         for (a, shard) in self.shards.iter().enumerate() {
@@ -226,6 +242,7 @@ impl<'a> MultiAdapterLayer<'a> {
             plan,
             removed_weight,
             per_adapter,
+            factors,
         })
     }
 
@@ -265,7 +282,9 @@ impl<'a> MultiAdapterLayer<'a> {
                     experts[p0..p1].to_vec(),
                     scores[p0..p1].to_vec(),
                 );
-                let (b, stats) = self.share_buffers(shard, &x[t0 * h..t1 * h], nt, &run)?;
+                let factors = shares.factors.as_ref().map(|f| &f[t0..t1]);
+                let (b, stats) =
+                    self.share_buffers(shard, &x[t0 * h..t1 * h], nt, &run, factors)?;
                 let r = &mut residency[a];
                 r.hits += stats.hits;
                 r.misses += stats.misses;
@@ -333,7 +352,8 @@ impl<'a> MultiAdapterLayer<'a> {
                     experts[p0..p1].to_vec(),
                     scores[p0..p1].to_vec(),
                 );
-                let (b, _) = self.share_buffers(shard, &x[t0 * h..t1 * h], nt, &run)?;
+                let factors = shares.factors.as_ref().map(|f| &f[t0..t1]);
+                let (b, _) = self.share_buffers(shard, &x[t0 * h..t1 * h], nt, &run, factors)?;
                 let mut rec = Recorder::new(ctx);
                 self.record_share(&mut rec, &b, nt);
                 let frozen = rec.freeze();

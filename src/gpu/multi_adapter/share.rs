@@ -72,6 +72,7 @@ impl<'a> MultiAdapterLayer<'a> {
         x: &[f32],
         t: usize,
         (offsets, experts, scores): &(Vec<u32>, Vec<u32>, Vec<f32>),
+        factors: Option<&[f32]>,
     ) -> Result<(ShareBuffers, CacheStats)> {
         let ctx = shard.ctx;
         ctx.check_alive()?;
@@ -111,6 +112,8 @@ impl<'a> MultiAdapterLayer<'a> {
             scores: buffers::upload(ctx, "shard scores", &elem_bytes(&s, false)),
             h: buffers::storage(ctx, "shard h", pairs as u64 * 4),
             sparse: buffers::storage(ctx, "shard sparse", (t * self.hidden) as u64 * 4),
+            compensate: factors
+                .map(|f| buffers::upload(ctx, "shard compensation", &elem_bytes(f, false))),
         };
         Ok((b, stats))
     }
@@ -122,7 +125,7 @@ impl<'a> MultiAdapterLayer<'a> {
         b: &'b ShareBuffers,
         t: usize,
     ) {
-        stages::expert_ragged(
+        stages::expert_ragged_compensated(
             rec,
             self.f16,
             (t as u32, self.hidden as u32),
@@ -134,6 +137,7 @@ impl<'a> MultiAdapterLayer<'a> {
             Bind::all(&b.scores),
             Bind::all(&b.h),
             Bind::all(&b.sparse),
+            b.compensate.as_ref().map(Bind::all),
         );
     }
 }
@@ -144,6 +148,8 @@ pub(super) struct Shares {
     pub(super) plan: Option<Plan>,
     pub(super) removed_weight: f64,
     pub(super) per_adapter: Vec<(Vec<u32>, Vec<u32>, Vec<f32>)>,
+    /// Each token's compensation factor, where pruning ran.
+    pub(super) factors: Option<Vec<f32>>,
 }
 
 /// One adapter's share on its device, and the expert tables it reads.
@@ -156,4 +162,6 @@ pub(super) struct ShareBuffers {
     pub(super) scores: wgpu::Buffer,
     pub(super) h: wgpu::Buffer,
     pub(super) sparse: wgpu::Buffer,
+    /// Each token's compensation factor (combine's COMPENSATE), where pruning ran.
+    pub(super) compensate: Option<wgpu::Buffer>,
 }

@@ -374,6 +374,27 @@ impl RouteScratch {
 pub fn expert_ragged<'a>(
     rec: &mut Recorder<'a>,
     f16: bool,
+    dims: (u32, u32),
+    x: Bind<'a>,
+    up: Table<'a>,
+    down: Table<'a>,
+    offsets: Bind<'a>,
+    experts: Bind<'a>,
+    scores: Bind<'a>,
+    h_pairs: Bind<'a>,
+    sparse: Bind<'a>,
+) {
+    expert_ragged_compensated(
+        rec, f16, dims, x, up, down, offsets, experts, scores, h_pairs, sparse, None,
+    );
+}
+
+/// [`expert_ragged`] with each token's pairs weighted by `compensate[t]` in the combine pass
+/// (`COMPENSATE`; CPU twin [`crate::cpu::expert_combine_compensated`]) where given.
+#[allow(clippy::too_many_arguments)]
+pub fn expert_ragged_compensated<'a>(
+    rec: &mut Recorder<'a>,
+    f16: bool,
     (t, h): (u32, u32),
     x: Bind<'a>,
     up: Table<'a>,
@@ -383,6 +404,7 @@ pub fn expert_ragged<'a>(
     scores: Bind<'a>,
     h_pairs: Bind<'a>,
     sparse: Bind<'a>,
+    compensate: Option<Bind<'a>>,
 ) {
     let mut binds = vec![
         (1, x),
@@ -405,7 +427,11 @@ pub fn expert_ragged<'a>(
     );
     let mut binds = vec![(1, h_pairs), (2, experts), (3, offsets), (6, sparse)];
     down.bind(5, 30, &mut binds);
-    let v = down.variant(expert_variant(f16, h).with("RAGGED"), "DOWN_PER");
+    let mut v = down.variant(expert_variant(f16, h).with("RAGGED"), "DOWN_PER");
+    if let Some(c) = compensate {
+        binds.push((4, c));
+        v = v.with("COMPENSATE");
+    }
     let label = "expert_combine";
     rec.dispatch(label, label, "main", &v, &[t, h, 0], binds, rec.fold(t));
 }
