@@ -152,6 +152,8 @@ pub struct OmniMoeLayer<'c> {
     up: Vec<wgpu::Buffer>,
     down: Vec<wgpu::Buffer>,
     table_per: u32,
+    /// False for a layer made by [`Self::without_experts`]: no expert tables, no expert stage.
+    experts: bool,
     scratch: Mutex<Option<(usize, std::sync::Arc<Scratch>)>>,
     footprint: Footprint,
 }
@@ -226,6 +228,7 @@ impl<'c> OmniMoeLayer<'c> {
                 .map(|part| up("down_embed", part))
                 .collect(),
             table_per: per as u32,
+            experts: true,
             scratch: Mutex::new(None),
             footprint: plan,
         };
@@ -236,6 +239,35 @@ impl<'c> OmniMoeLayer<'c> {
             }
             other => other,
         })?;
+        Ok(layer)
+    }
+
+    /// The dense MLP and the router of `weights` without its experts: no expert tables on the device
+    /// (a one-row placeholder each) and no expert stage, so the output is the dense branch alone (its
+    /// down GEMM adds a zero expert branch: the same bits as the dense part of the whole layer). For
+    /// execution over several adapters, whose experts live elsewhere; routed forwards refuse it.
+    pub(crate) fn without_experts(
+        ctx: &'c Context,
+        weights: &OmniMoeWeights,
+        options: &LayerOptions,
+    ) -> Result<Self> {
+        let h = weights.config.hidden_size;
+        let dense = OmniMoeWeights {
+            config: weights.config,
+            gate_proj: weights.gate_proj.clone(),
+            up_proj: weights.up_proj.clone(),
+            down_proj: weights.down_proj.clone(),
+            router_x: weights.router_x.clone(),
+            router_y: weights.router_y.clone(),
+            norm_x_mean: weights.norm_x_mean.clone(),
+            norm_x_var: weights.norm_x_var.clone(),
+            norm_y_mean: weights.norm_y_mean.clone(),
+            norm_y_var: weights.norm_y_var.clone(),
+            up_embed: vec![0.0; h],
+            down_embed: vec![0.0; h],
+        };
+        let mut layer = Self::new(ctx, &dense, options)?;
+        layer.experts = false;
         Ok(layer)
     }
 

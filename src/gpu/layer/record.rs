@@ -104,15 +104,16 @@ impl OmniMoeLayer<'_> {
                 stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
             }
 
+            // Without experts the scratch's expert branch is never written: it stays zero.
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
             let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
-            if self.schedule == ExpertSchedule::TokenCentric
+            let one_pass = self.schedule == ExpertSchedule::TokenCentric
                 && t32 <= stages::EXPERT_TOKEN_MAX_T
-                && self.split.expert_token
-            {
+                && self.split.expert_token;
+            if self.experts && one_pass {
                 let dims = (t32, h32, k32);
                 stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, sparse);
-            } else {
+            } else if self.experts {
                 self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, scratch);
             }
             self.record_down(rec, t32, act, sparse, y_c, elem_output, scratch);

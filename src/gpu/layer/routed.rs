@@ -151,6 +151,14 @@ impl<'c> OmniMoeLayer<'c> {
         x: &[f32],
         routing: &Routing,
     ) -> Result<PreparedRouted<'l, 'c>> {
+        if !self.experts {
+            return Err(Error::Config {
+                field: "routing",
+                reason: "this layer was made without its experts (a multi-adapter layer's first \
+                         adapter); routed forwards need them"
+                    .into(),
+            });
+        }
         let c = self.config;
         let (h, k) = (c.hidden_size, c.num_experts_per_token);
         let t = check_input(x, h)?;

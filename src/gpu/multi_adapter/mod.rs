@@ -6,8 +6,8 @@
 //! combine kernel compensates the kept weights (each token's pairs times its routed weight over its kept
 //! weight: `COMPENSATE` in `shaders/expert_combine.wgsl`, as [`crate::caee::compensate`] computes).
 //!
-//! The first adapter's layer holds zeroed expert tables (its expert stage adds exact zeros): the dense
-//! output and the router come from the layer as it is.
+//! The first adapter's layer has no expert tables and no expert stage
+//! (`OmniMoeLayer::without_experts`): the dense output and the router come from the layer as it is.
 
 use std::sync::Mutex;
 
@@ -120,10 +120,7 @@ impl<'a> MultiAdapterLayer<'a> {
         }
         let f16 = options.precision == Precision::F16;
         let h = c.hidden_size;
-        let mut dense = weights.clone();
-        dense.up_embed.iter_mut().for_each(|v| *v = 0.0);
-        dense.down_embed.iter_mut().for_each(|v| *v = 0.0);
-        let primary = OmniMoeLayer::new(contexts[0], &dense, options)?;
+        let primary = OmniMoeLayer::without_experts(contexts[0], weights, options)?;
         let mut shards = Vec::new();
         for (a, ctx) in contexts.iter().enumerate() {
             if f16 && !ctx.caps.shader_f16 {
