@@ -113,7 +113,7 @@ pub trait ExpertCost {
     fn expert_ms(&self, adapter: usize, tokens: u32, resident: bool) -> f64;
 }
 
-/// Per-adapter calibrated models (one per adapter, [`crate::gpu::calibrate`]): the ragged expert stage
+/// Per-adapter calibrated models (one per adapter, [`crate::gpu::calibrate`]; none predicts 0): the ragged expert stage
 /// that execution over several adapters runs (else scores + combine) at the expert's tokens, plus one
 /// expert's upload (from the batch fit's slope) where not resident.
 pub struct CalibratedCost<'a> {
@@ -125,9 +125,10 @@ pub struct CalibratedCost<'a> {
 
 impl ExpertCost for CalibratedCost<'_> {
     fn expert_ms(&self, adapter: usize, tokens: u32, resident: bool) -> f64 {
-        if tokens == 0 {
+        if tokens == 0 || self.models.is_empty() {
             return 0.0;
         }
+        // Adapters beyond the models take the last one's.
         let m = &self.models[adapter.min(self.models.len() - 1)];
         let x = tokens as f64;
         let run = m.predict("expert_ragged", self.f16, x).unwrap_or_else(|| {
