@@ -71,6 +71,9 @@ pub struct ForwardArgs {
     /// θ of its routing weight (and its top-1), the kept weights compensated; off by default.
     #[arg(long)]
     prune_theta: Option<f64>,
+    /// With --adapters: the same as a budget δ on each token's removed weight (θ = 1 − δ).
+    #[arg(long, conflicts_with = "prune_theta")]
+    prune_budget: Option<f64>,
     /// Output file: `output` [T, H] f32, `router.scores` [T, M] f32, `router.indices` [T, M] i32 (M = K
     /// with token choice, else the most experts any token got, padded with 0 and −1).
     #[arg(long)]
@@ -158,7 +161,8 @@ pub fn run(args: &ForwardArgs) -> Result<()> {
         }
         Layer::Omni(w) if plain && args.adapters.is_some() => {
             let n = args.adapters.unwrap_or(1);
-            let out = multi_adapter(w, &x, n, args.resident_experts, args.prune_theta)?;
+            let theta = args.prune_theta.or(args.prune_budget.map(|d| 1.0 - d));
+            let out = multi_adapter(w, &x, n, args.resident_experts, theta)?;
             let routed = omnimoe::routing::Routed::top_k(k, out.indices, out.scores);
             (out.output, routed)
         }
