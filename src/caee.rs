@@ -375,27 +375,43 @@ pub fn plan<C: ExpertCost + ?Sized>(
     })
 }
 
-/// Compensation: each token's kept weights scaled so they add up to its routed total; pruned pairs get
-/// 0. A token that keeps nothing (impossible after [`plan`], which keeps every top-1) gets zeros.
-pub fn compensate(weights: &[f32], keep: &[bool], k: usize) -> Vec<f32> {
-    let mut out = vec![0.0; weights.len()];
-    for (t, (w, kept)) in weights.chunks(k).zip(keep.chunks(k)).enumerate() {
-        let total: f64 = w.iter().map(|&x| x as f64).sum();
-        let kept_total: f64 = w
-            .iter()
-            .zip(kept)
-            .filter(|p| *p.1)
-            .map(|p| *p.0 as f64)
-            .sum();
-        if kept_total <= 0.0 {
-            continue;
-        }
-        let scale = total / kept_total;
-        for s in 0..w.len() {
-            if kept[s] {
-                out[t * k + s] = (w[s] as f64 * scale) as f32;
+/// Each token's compensation factor: its routed weight over its kept weight (0 where it keeps none,
+/// which [`plan`] never leaves: every token keeps its top-1).
+pub fn compensation_factors(weights: &[f32], keep: &[bool], k: usize) -> Vec<f32> {
+    weights
+        .chunks(k)
+        .zip(keep.chunks(k))
+        .map(|(w, kept)| {
+            let total: f64 = w.iter().map(|&x| x as f64).sum();
+            let kept_total: f64 = w
+                .iter()
+                .zip(kept)
+                .filter(|p| *p.1)
+                .map(|p| *p.0 as f64)
+                .sum();
+            if kept_total > 0.0 {
+                (total / kept_total) as f32
+            } else {
+                0.0
             }
-        }
-    }
-    out
+        })
+        .collect()
+}
+
+/// Compensation: each token's kept weights scaled so they add up to its routed total; pruned pairs get
+/// 0 (the combine kernel's `COMPENSATE` applies the same factors, [`compensation_factors`]).
+pub fn compensate(weights: &[f32], keep: &[bool], k: usize) -> Vec<f32> {
+    let factors = compensation_factors(weights, keep, k);
+    weights
+        .iter()
+        .zip(keep)
+        .enumerate()
+        .map(|(p, (&w, &kept))| {
+            if kept {
+                (w as f64 * factors[p / k] as f64) as f32
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }

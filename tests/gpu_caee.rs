@@ -329,7 +329,7 @@ fn compensated_combine_matches_its_cpu_twin() {
     let hb = buffers::storage(ctx, "h", (t * k * 4) as u64);
     let yb = buffers::storage(ctx, "y", (t * h * 4) as u64);
     let mut rec = Recorder::new(ctx);
-    stages::expert_ragged_compensated(
+    stages::expert_ragged(
         &mut rec,
         false,
         (t as u32, h as u32),

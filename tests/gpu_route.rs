@@ -271,6 +271,7 @@ fn expert_ragged_matches_the_cpu() {
             all(&sb),
             all(&hb),
             all(&yb),
+            None,
         );
         submit(ctx, rec);
         let got = read_f32(ctx, &yb, t * h);

@@ -219,6 +219,7 @@ fn record<'a>(rec: &mut Recorder<'a>, o: &CalibrateOptions, f16: bool, s: &'a Se
             Bind::all(&s.scores),
             Bind::all(&s.h),
             Bind::all(&s.out),
+            None,
         );
     }
 }

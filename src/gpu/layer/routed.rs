@@ -342,6 +342,7 @@ impl<'c> OmniMoeLayer<'c> {
             Bind::range(b.route.pairs().1, 0, pairs),
             Bind::range(&b.h_pairs, 0, pairs),
             sparse,
+            None,
         );
         self.record_down(rec, t32, act, sparse, y_c, false, scratch);
     }

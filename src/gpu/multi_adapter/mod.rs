@@ -193,26 +193,9 @@ impl<'a> MultiAdapterLayer<'a> {
             None => None,
         };
         // Routed weight over kept weight, per token (1 where nothing was pruned).
-        let factors: Option<Vec<f32>> = plan.as_ref().map(|plan| {
-            weights
-                .chunks(k)
-                .zip(plan.keep.chunks(k))
-                .map(|(w, kept)| {
-                    let total: f64 = w.iter().map(|&x| x as f64).sum();
-                    let kept: f64 = w
-                        .iter()
-                        .zip(kept)
-                        .filter(|p| *p.1)
-                        .map(|p| *p.0 as f64)
-                        .sum();
-                    if kept > 0.0 {
-                        (total / kept) as f32
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        });
+        let factors = plan
+            .as_ref()
+            .map(|plan| caee::compensation_factors(&weights, &plan.keep, k));
         let scores = &routed.scores;
         let keep = |p: usize| plan.as_ref().is_none_or(|plan| plan.keep[p]);
         let mut per_adapter = Vec::new();
@@ -272,13 +255,7 @@ impl<'a> MultiAdapterLayer<'a> {
             let nt = t1 - t0;
             let mut jobs = Vec::new();
             for (a, (shard, share)) in self.shards.iter().zip(&shares.per_adapter).enumerate() {
-                let (offsets, experts, scores) = share;
-                let (p0, p1) = (offsets[t0] as usize, offsets[t1] as usize);
-                let run = (
-                    offsets[t0..=t1].iter().map(|&o| o - offsets[t0]).collect(),
-                    experts[p0..p1].to_vec(),
-                    scores[p0..p1].to_vec(),
-                );
+                let run = share::run_of(share, t0, t1);
                 let factors = shares.factors.as_ref().map(|f| &f[t0..t1]);
                 let (b, stats) =
                     self.share_buffers(shard, &x[t0 * h..t1 * h], nt, &run, factors)?;
@@ -342,13 +319,7 @@ impl<'a> MultiAdapterLayer<'a> {
             let mut total = 0.0;
             for &(t0, t1) in &runs {
                 let nt = t1 - t0;
-                let (offsets, experts, scores) = share;
-                let (p0, p1) = (offsets[t0] as usize, offsets[t1] as usize);
-                let run = (
-                    offsets[t0..=t1].iter().map(|&o| o - offsets[t0]).collect(),
-                    experts[p0..p1].to_vec(),
-                    scores[p0..p1].to_vec(),
-                );
+                let run = share::run_of(share, t0, t1);
                 let factors = shares.factors.as_ref().map(|f| &f[t0..t1]);
                 let (b, _) = self.share_buffers(shard, &x[t0 * h..t1 * h], nt, &run, factors)?;
                 let mut rec = Recorder::new(ctx);

@@ -125,7 +125,7 @@ impl<'a> MultiAdapterLayer<'a> {
         b: &'b ShareBuffers,
         t: usize,
     ) {
-        stages::expert_ragged_compensated(
+        stages::expert_ragged(
             rec,
             self.f16,
             (t as u32, self.hidden as u32),
@@ -164,4 +164,18 @@ pub(super) struct ShareBuffers {
     pub(super) sparse: wgpu::Buffer,
     /// Each token's compensation factor (combine's COMPENSATE), where pruning ran.
     pub(super) compensate: Option<wgpu::Buffer>,
+}
+
+/// Tokens `t0 .. t1` of an adapter's share (offsets, experts, scores), the offsets rebased to 0.
+pub(super) fn run_of(
+    (offsets, experts, scores): &(Vec<u32>, Vec<u32>, Vec<f32>),
+    t0: usize,
+    t1: usize,
+) -> (Vec<u32>, Vec<u32>, Vec<f32>) {
+    let (p0, p1) = (offsets[t0] as usize, offsets[t1] as usize);
+    (
+        offsets[t0..=t1].iter().map(|&o| o - offsets[t0]).collect(),
+        experts[p0..p1].to_vec(),
+        scores[p0..p1].to_vec(),
+    )
 }

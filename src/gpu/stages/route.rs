@@ -369,30 +369,11 @@ impl RouteScratch {
 
 /// The ragged expert stage: `sparse[t] = Σ_p SiLU(u_e · x_t) · exp(scores[p]) · v_e` over token t's pairs
 /// `offsets[t] .. offsets[t + 1]` (token-centric expert_scores, then expert_combine, with RAGGED); `h`
-/// holds a value per pair. A token with no pair gets zeros.
+/// holds a value per pair. A token with no pair gets zeros. With `compensate`, each token's pairs are
+/// weighted by `compensate[t]` in the combine pass (`COMPENSATE`; CPU twin
+/// [`crate::cpu::expert_combine_compensated`]).
 #[allow(clippy::too_many_arguments)]
 pub fn expert_ragged<'a>(
-    rec: &mut Recorder<'a>,
-    f16: bool,
-    dims: (u32, u32),
-    x: Bind<'a>,
-    up: Table<'a>,
-    down: Table<'a>,
-    offsets: Bind<'a>,
-    experts: Bind<'a>,
-    scores: Bind<'a>,
-    h_pairs: Bind<'a>,
-    sparse: Bind<'a>,
-) {
-    expert_ragged_compensated(
-        rec, f16, dims, x, up, down, offsets, experts, scores, h_pairs, sparse, None,
-    );
-}
-
-/// [`expert_ragged`] with each token's pairs weighted by `compensate[t]` in the combine pass
-/// (`COMPENSATE`; CPU twin [`crate::cpu::expert_combine_compensated`]) where given.
-#[allow(clippy::too_many_arguments)]
-pub fn expert_ragged_compensated<'a>(
     rec: &mut Recorder<'a>,
     f16: bool,
     (t, h): (u32, u32),
