@@ -481,3 +481,36 @@ async fn routed_layer_matches_the_cpu() {
         close("routed output", &got.output, &want, 1e-5, 1e-4);
     }
 }
+
+/// Offload in the browser: the experts of `nonsquare` kept in as many device slots as a token has
+/// experts (an LRU cache, the rest in wasm memory), run by the multi-adapter layer on the page's one
+/// adapter, give the plain layer's bits; the first forward misses, a repeat of one token hits.
+#[wasm_bindgen_test]
+async fn resident_experts_give_the_layer_bits() {
+    use omnimoe::caee::Placement;
+    use omnimoe::gpu::multi_adapter::MultiAdapterLayer;
+    let ctx = ctx().await;
+    let file = TensorFile::parse(include_bytes!(
+        "../../../shared/golden/nonsquare.safetensors"
+    ))
+    .unwrap();
+    let w = OmniMoeWeights::from_file(&file, &LoadOptions::default()).unwrap();
+    let (_, x) = file.tokens("input", w.config.hidden_size).unwrap();
+    let k = w.config.num_experts_per_token;
+    let placement = Placement::new(vec![0; w.config.num_experts], 1).unwrap();
+    let options = LayerOptions::default();
+    let offload = MultiAdapterLayer::new(&[&ctx], &w, placement, &options, Some(k)).unwrap();
+    let got = offload.forward(&x, None).await.unwrap();
+    let layer = OmniMoeLayer::new(&ctx, &w, &options).unwrap();
+    let want = layer.forward_host(&x).await.unwrap();
+    assert_eq!(got.output, want.output);
+    assert!(got.residency[0].misses > 0);
+    let h = w.config.hidden_size;
+    let first = &x[..h];
+    offload.forward(first, None).await.unwrap();
+    let again = offload.forward(first, None).await.unwrap();
+    assert_eq!(
+        (again.residency[0].hits, again.residency[0].misses),
+        (k as u64, 0)
+    );
+}
