@@ -166,6 +166,18 @@ impl<'c> OmniMoeLayer<'c> {
     /// [`MAX_EXPERTS`] ([`MAX_EXPERTS_EXPERT_CENTRIC`] for that schedule), and with [`Error::Config`]
     /// when f16 is asked for without SHADER_F16.
     pub fn new(ctx: &'c Context, weights: &OmniMoeWeights, options: &LayerOptions) -> Result<Self> {
+        let tables = Some((weights.up_embed.as_slice(), weights.down_embed.as_slice()));
+        Self::with_tables(ctx, weights, tables, options)
+    }
+
+    /// [`Self::new`] with `weights`' expert tables, or (`None`) one-row zero placeholders and no expert
+    /// stage ([`Self::without_experts`]).
+    fn with_tables(
+        ctx: &'c Context,
+        weights: &OmniMoeWeights,
+        tables: Option<(&[f32], &[f32])>,
+        options: &LayerOptions,
+    ) -> Result<Self> {
         let c = weights.config;
         c.validate()?;
         let f16 = options.precision == Precision::F16;
@@ -190,6 +202,8 @@ impl<'c> OmniMoeLayer<'c> {
         let f32s = |label, v: &[f32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
         debug_assert_eq!(gate_up_router.len(), (2 * i + 2 * r) * h);
         let gemm = Self::gemm_kernel(ctx, &c, f16, options);
+        let placeholder = vec![0.0; h];
+        let (up_table, down_table) = tables.unwrap_or((&placeholder, &placeholder));
         let layer = OmniMoeLayer {
             ctx,
             config: c,
@@ -217,18 +231,16 @@ impl<'c> OmniMoeLayer<'c> {
             ),
             w_down: RowBlocks::upload(ctx, "down", &weights.down_proj, i, split.down, f16),
             split,
-            up: weights
-                .up_embed
+            up: up_table
                 .chunks(per * h)
                 .map(|part| up("up_embed", part))
                 .collect(),
-            down: weights
-                .down_embed
+            down: down_table
                 .chunks(per * h)
                 .map(|part| up("down_embed", part))
                 .collect(),
             table_per: per as u32,
-            experts: true,
+            experts: tables.is_some(),
             scratch: Mutex::new(None),
             footprint: plan,
         };
@@ -251,24 +263,7 @@ impl<'c> OmniMoeLayer<'c> {
         weights: &OmniMoeWeights,
         options: &LayerOptions,
     ) -> Result<Self> {
-        let h = weights.config.hidden_size;
-        let dense = OmniMoeWeights {
-            config: weights.config,
-            gate_proj: weights.gate_proj.clone(),
-            up_proj: weights.up_proj.clone(),
-            down_proj: weights.down_proj.clone(),
-            router_x: weights.router_x.clone(),
-            router_y: weights.router_y.clone(),
-            norm_x_mean: weights.norm_x_mean.clone(),
-            norm_x_var: weights.norm_x_var.clone(),
-            norm_y_mean: weights.norm_y_mean.clone(),
-            norm_y_var: weights.norm_y_var.clone(),
-            up_embed: vec![0.0; h],
-            down_embed: vec![0.0; h],
-        };
-        let mut layer = Self::new(ctx, &dense, options)?;
-        layer.experts = false;
-        Ok(layer)
+        Self::with_tables(ctx, weights, None, options)
     }
 
     /// Largest chunk of tokens whose buffers all fit the adapter's binding size.
