@@ -196,23 +196,22 @@ impl<'a> MultiAdapterLayer<'a> {
         let factors = plan
             .as_ref()
             .map(|plan| caee::compensation_factors(&weights, &plan.keep, k));
-        let scores = &routed.scores;
         let keep = |p: usize| plan.as_ref().is_none_or(|plan| plan.keep[p]);
-        let mut per_adapter = Vec::new();
-        for (a, shard) in self.shards.iter().enumerate() {
-            let (mut offsets, mut experts, mut pair_scores) = (vec![0u32], Vec::new(), Vec::new());
-            for tok in 0..t {
-                for s in 0..k {
-                    let p = tok * k + s;
-                    let e = routed.indices[p];
-                    if keep(p) && self.placement.adapter(e) == a {
-                        experts.push(shard.local[e as usize]);
-                        pair_scores.push(scores[p]);
-                    }
+        // One pass over the pairs, each to its expert's adapter.
+        let mut per_adapter: Vec<(Vec<u32>, Vec<u32>, Vec<f32>)> =
+            vec![(vec![0u32], Vec::new(), Vec::new()); self.shards.len()];
+        for tok in 0..t {
+            for p in tok * k..(tok + 1) * k {
+                let e = routed.indices[p];
+                if keep(p) {
+                    let a = self.placement.adapter(e);
+                    per_adapter[a].1.push(self.shards[a].local[e as usize]);
+                    per_adapter[a].2.push(routed.scores[p]);
                 }
+            }
+            for (offsets, experts, _) in &mut per_adapter {
                 offsets.push(experts.len() as u32);
             }
-            per_adapter.push((offsets, experts, pair_scores));
         }
         let removed_weight = plan
             .as_ref()
@@ -243,10 +242,11 @@ impl<'a> MultiAdapterLayer<'a> {
     /// with `prune` the pairs [`crate::caee::plan`] keeps, compensated. `per_adapter_ms` is each share's
     /// GPU time in this forward (see [`Self::time_shares`] for times at a steady clock).
     pub async fn forward(&self, x: &[f32], prune: Option<&Prune<'_>>) -> Result<MultiOutput> {
-        let shares = self.shares(x, prune).await?;
+        let mut shares = self.shares(x, prune).await?;
         let t = shares.routed.tokens;
         let h = self.hidden;
-        let mut output = shares.routed.output.clone();
+        // The dense output, to which each adapter's expert output is added.
+        let mut output = std::mem::take(&mut shares.routed.output);
         let mut per_adapter_ms = vec![0.0; self.shards.len()];
         let mut residency = vec![CacheStats::default(); self.shards.len()];
         // Where experts are cached, tokens go in runs whose experts fit every adapter's slots; each
