@@ -5,7 +5,7 @@ mod common;
 
 use common::gpu;
 use omnimoe::cpu;
-use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
+use omnimoe::gpu::buffers::{self, elem_bytes, elem_size, Bind};
 use omnimoe::gpu::stages::{
     self, Columns, CoopConfig, CoopTile, Epilogue, EpilogueKind, GemmKernel, Recorder,
     ScatterScratch, ScoresSchedule,
@@ -609,10 +609,10 @@ proptest! {
             let mut rec = Recorder::new(ctx);
             let (t32, h32, k32) = (t as u32, h as u32, k as u32);
             let all = Bind::all;
-            stages::expert_token(&mut rec, f16, (t32, h32, k32), all(&xb), stages::Table::one(&ub), all(&sb), all(&ib), stages::Table::one(&vb), all(&one));
+            stages::expert_token(&mut rec, f16, (t32, h32, k32), all(&xb), stages::Table::one(&ub), all(&sb), all(&ib), stages::Table::one(&vb), stages::ExpertOut::Store(all(&one)));
             let tc = ScoresSchedule::TokenCentric { indices: all(&ib) };
             stages::expert_scores(&mut rec, f16, (t32, h32, k32, n as u32), all(&xb), stages::Table::one(&ub), all(&sb), all(&hb), tc);
-            stages::expert_combine(&mut rec, f16, (t32, h32, k32), all(&hb), all(&ib), stages::Table::one(&vb), all(&two));
+            stages::expert_combine(&mut rec, f16, (t32, h32, k32), all(&hb), all(&ib), stages::Table::one(&vb), stages::ExpertOut::Store(all(&two)));
             submit(ctx, rec);
             let (a, b) = (read_f32(ctx, &one, t * h), read_f32(ctx, &two, t * h));
             prop_assert_eq!(&a, &b, "one pass and two passes differ");
@@ -648,7 +648,7 @@ proptest! {
             let (hb, ib, vb) = (f32_buf(ctx, &hk), u32_buf(ctx, &indices), buffers::upload(ctx, "v", &elem_bytes(&down, f16)));
             let sb = buffers::storage(ctx, "sparse", (t * h * 4) as u64);
             let mut rec = Recorder::new(ctx);
-            stages::expert_combine(&mut rec, f16, (t as u32, h as u32, k as u32), Bind::all(&hb), Bind::all(&ib), stages::Table::one(&vb), Bind::all(&sb));
+            stages::expert_combine(&mut rec, f16, (t as u32, h as u32, k as u32), Bind::all(&hb), Bind::all(&ib), stages::Table::one(&vb), stages::ExpertOut::Store(Bind::all(&sb)));
             submit(ctx, rec);
             let tol = |i: usize| {
                 let (tt, c) = (i / h, i % h);
@@ -656,6 +656,74 @@ proptest! {
                 2e-6 * mag + 1e-7
             };
             check("sparse", &read_f32(ctx, &sb, t * h), &want, tol)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// The layer adds the expert branch to the down projection's output (ADD, f32 in place) or writes
+    /// base + branch in the storage type (ADD_ELEM): one f32 addition onto the stored branch's bits, as
+    /// the down GEMM's epilogue did when it added the stored branch. Both kernels, both variants.
+    #[test]
+    fn expert_branch_added_to_the_down_output_gives_the_stored_branch_plus_base(t in 1usize..20, h in 1usize..300, k_half in 1usize..=16, seed: u64) {
+        let ctx = gpu();
+        let (k, n) = (2 * k_half, 1000usize);
+        for f16 in f16_modes(ctx) {
+            let mut x = uniform(seed, t * h, -2.0, 2.0);
+            let mut up = uniform(seed ^ 1, n * h, -1.0, 1.0);
+            let mut down = uniform(seed ^ 4, n * h, -1.0, 1.0);
+            if f16 {
+                (x, up, down) = (to_f16(&x), to_f16(&up), to_f16(&down));
+            }
+            let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
+            let hk = uniform(seed ^ 5, t * k, -2.0, 2.0);
+            let base = uniform(seed ^ 6, t * h, -50.0, 50.0);
+            let mut rng = SplitMix64::new(seed ^ 3);
+            let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % n as u64) as u32).collect();
+            let (xb, ub, vb) = (
+                buffers::upload(ctx, "x", &elem_bytes(&x, f16)),
+                buffers::upload(ctx, "u", &elem_bytes(&up, f16)),
+                buffers::upload(ctx, "v", &elem_bytes(&down, f16)),
+            );
+            let (sb, ib, hb) = (f32_buf(ctx, &scores), u32_buf(ctx, &indices), f32_buf(ctx, &hk));
+            let (u, v) = (stages::Table::one(&ub), stages::Table::one(&vb));
+            let all = Bind::all;
+            let dims = (t as u32, h as u32, k as u32);
+            for fused in [false, true] {
+                let stored = buffers::storage(ctx, "stored", (t * h * 4) as u64);
+                let (in_place, base_b) = (f32_buf(ctx, &base), f32_buf(ctx, &base));
+                let elem_out = buffers::storage(ctx, "elem", (t * h) as u64 * elem_size(f16));
+                let outs = [
+                    stages::ExpertOut::Store(Bind::all(&stored)),
+                    stages::ExpertOut::AddTo(Bind::all(&in_place)),
+                    stages::ExpertOut::AddElem { base: Bind::all(&base_b), y: Bind::all(&elem_out) },
+                ];
+                let mut rec = Recorder::new(ctx);
+                for out in outs {
+                    if fused {
+                        stages::expert_token(&mut rec, f16, dims, all(&xb), u, all(&sb), all(&ib), v, out);
+                    } else {
+                        stages::expert_combine(&mut rec, f16, dims, all(&hb), all(&ib), v, out);
+                    }
+                }
+                submit(ctx, rec);
+                let branch = read_f32(ctx, &stored, t * h);
+                let want: Vec<f32> = base.iter().zip(&branch).map(|(b, s)| b + s).collect();
+                prop_assert_eq!(read_f32(ctx, &in_place, t * h), want.clone(), "ADD (fused: {})", fused);
+                let got = if f16 {
+                    let bytes = pollster::block_on(buffers::read_back(ctx, &elem_out, 0, (t * h * 2) as u64)).unwrap();
+                    bytes.chunks(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
+                } else {
+                    read_f32(ctx, &elem_out, t * h)
+                };
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    // f16: the conversion of the same f32 sum (within one unit in the last place).
+                    let ulp = if f16 { w.abs().max(6.2e-5) * 2f32.powi(-10) } else { 0.0 };
+                    prop_assert!((g - w).abs() <= ulp, "ADD_ELEM (fused: {}, f16: {}) at {}: {} vs {}", fused, f16, i, g, w);
+                }
+            }
         }
     }
 }

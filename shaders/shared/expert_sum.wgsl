@@ -2,6 +2,12 @@
 // order from its K weights and expert ids staged in workgroup memory, and the bindings of V (`down`, 5) and
 // of the expert branch (`sparse`, 6; vec4 arrays with VEC4, H % 4 == 0). The importer declares `p` (fields
 // h and k) and the workgroup arrays `weight`, `expert`.
+//
+// Where the branch goes: by default it is stored (f32); with ADD it is added to what binding 6 holds (the
+// layer's f32 output, the down projection already in it); with ADD_ELEM binding 6 is the output in the
+// storage type and gets base + branch, base (binding 7, f32) holding the down projection. Either way the
+// output is the down projection's accumulator plus the branch, one f32 addition: the same bits as the
+// down GEMM adding the stored branch in its epilogue. The ADD variants are never RAGGED.
 
 const WG: u32 = 256u;
 
@@ -13,7 +19,39 @@ alias vrow = elem;
 alias srow = f32;
 #endif
 @group(0) @binding(5) var<storage, read> down: array<vrow>;
+#if ADD_ELEM
+#if VEC4
+alias orow = vec4<elem>;
+#else
+alias orow = elem;
+#endif
+@group(0) @binding(6) var<storage, read_write> sparse: array<orow>;
+@group(0) @binding(7) var<storage, read> base: array<srow>;
+#else
 @group(0) @binding(6) var<storage, read_write> sparse: array<srow>;
+#endif
+
+// The branch's value at element i of the output, by variant (see above).
+fn emit(i: u32, acc: srow) {
+#if ADD_ELEM
+    sparse[i] = orow(base[i] + acc);
+#else
+#if ADD
+    sparse[i] = sparse[i] + acc;
+#else
+    sparse[i] = acc;
+#endif
+#endif
+}
+
+// What a ragged token's next batch of pairs starts from (never asked of the ADD variants).
+fn carried(i: u32) -> srow {
+#if ADD_ELEM
+    return srow(0.0);
+#else
+    return sparse[i];
+#endif
+}
 
 // Element i of row e of V; with SPLIT (SPLIT16) over up to 8 (16) bindings of DOWN_PER experts (`down`,
 // then 30 + j for range j), as up_at in expert_dot.wgsl.
@@ -86,7 +124,7 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
     for (var c = li; c < h4; c += WG) {
         var acc = vec4<f32>(0.0);
         if (carry) {
-            acc = sparse[t * h4 + c];
+            acc = carried(t * h4 + c);
         }
         for (var k = 0u; k < k4; k += 4u) {
             let v0 = vec4<f32>(down_at(expert[k], h4, c));
@@ -101,18 +139,18 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
         for (var k = k4; k < n; k++) {
             acc = fma(vec4<f32>(weight[k]), vec4<f32>(down_at(expert[k], h4, c)), acc);
         }
-        sparse[t * h4 + c] = acc;
+        emit(t * h4 + c, acc);
     }
 #else
     for (var c = li; c < p.h; c += WG) {
         var acc = 0.0;
         if (carry) {
-            acc = sparse[t * p.h + c];
+            acc = carried(t * p.h + c);
         }
         for (var k = 0u; k < n; k++) {
             acc = fma(weight[k], f32(down_at(expert[k], p.h, c)), acc);
         }
-        sparse[t * p.h + c] = acc;
+        emit(t * p.h + c, acc);
     }
 #endif
 }

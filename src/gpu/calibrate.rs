@@ -206,6 +206,7 @@ fn record<'a>(rec: &mut Recorder<'a>, o: &CalibrateOptions, f16: bool, s: &'a Se
         stages::expert_scores(rec, f16, dims, x, Table::one(&s.up), scores, h, schedule);
         let (h, indices, out) = (Bind::all(&s.h), Bind::all(&s.indices), Bind::all(&s.out));
         let dims = (s.t, o.hidden, o.top_k);
+        let out = stages::ExpertOut::Store(out);
         stages::expert_combine(rec, f16, dims, h, indices, Table::one(&s.down), out);
         stages::expert_ragged(
             rec,

@@ -182,17 +182,19 @@ pub fn footprint(c: &OmniMoeConfig, f16: bool, chunk_tokens: usize) -> Footprint
         k_step: 8,
         double_buffer: false,
     };
-    let partial = [128u32, 256]
-        .into_iter()
-        .flat_map(|m| {
-            [
-                (m, (2 * i + 2 * r) as u32, h as u32),
-                (m, h as u32, i as u32),
-            ]
-        })
-        .map(|shape| stages::split_k_partial_len(kernel, shape, stages::split_k(kernel, shape)) * 4)
-        .max()
-        .unwrap_or(0);
+    // The two GEMMs have partial products of their own (the down projection runs beside the router,
+    // so it must not write what the gate/up GEMM wrote).
+    let most = |n: u64, k: u64| {
+        [128u32, 256]
+            .into_iter()
+            .map(|m| {
+                let shape = (m, n as u32, k as u32);
+                stages::split_k_partial_len(kernel, shape, stages::split_k(kernel, shape)) * 4
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let partial = most(2 * i + 2 * r, h) + most(h, i);
     let scratch_fixed = (2 * n + 1) * 4 + 2 * 1024 * 4 + partial;
     // z and log-probabilities, h per pair, sparse, SwiGLU activations, the sort's keys and values, router
     // outputs kept in the scratch.

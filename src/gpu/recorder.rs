@@ -20,6 +20,8 @@ struct Dispatch<'a> {
     binds: Vec<(u32, Bind<'a>)>,
     slot: u64,
     groups: [u32; 3],
+    /// Buffers made read-only storage just before this dispatch ([`Recorder::readable_from_next`]).
+    readable: Vec<&'a wgpu::Buffer>,
 }
 
 /// Dispatches of one submission, in order.
@@ -27,6 +29,7 @@ pub struct Recorder<'a> {
     ctx: &'a Context,
     params: Vec<u8>,
     dispatches: Vec<Dispatch<'a>>,
+    readable: Vec<&'a wgpu::Buffer>,
 }
 
 /// GPU timestamps of the passes of one submission.
@@ -65,7 +68,21 @@ impl<'a> Recorder<'a> {
             ctx,
             params: Vec::new(),
             dispatches: Vec::new(),
+            readable: Vec::new(),
         }
+    }
+
+    /// Makes `buffer` read-only storage from the next dispatch recorded on, as if that dispatch read it.
+    ///
+    /// wgpu puts a barrier before a dispatch whose bindings change state (written, now read): on Vulkan
+    /// that barrier waits for every dispatch before it. A dispatch that only reads buffers already in
+    /// read-only state and writes buffers the command buffer has not used gets no barrier, so it runs
+    /// beside the dispatch before it. Moving a buffer's change of state onto an earlier dispatch that
+    /// waits anyway is how a later reader of it comes to need no barrier of its own: the layer makes the
+    /// SwiGLU output readable at the router, so the down projection runs beside the router. Native only
+    /// (WebGPU orders dispatches itself); the results are the same with or without it.
+    pub fn readable_from_next(&mut self, buffer: &'a wgpu::Buffer) {
+        self.readable.push(buffer);
     }
 
     /// The context recorded for.
@@ -115,6 +132,7 @@ impl<'a> Recorder<'a> {
             binds,
             slot,
             groups,
+            readable: std::mem::take(&mut self.readable),
         });
     }
 
@@ -161,6 +179,7 @@ impl<'a> Recorder<'a> {
                     pipeline: d.pipeline.clone(),
                     group,
                     groups: d.groups,
+                    readable: d.readable.iter().map(|&b| b.clone()).collect(),
                 }
             })
             .collect();
@@ -199,6 +218,7 @@ struct FrozenDispatch {
     pipeline: Arc<wgpu::ComputePipeline>,
     group: wgpu::BindGroup,
     groups: [u32; 3],
+    readable: Vec<wgpu::Buffer>,
 }
 
 /// A recording with its parameter buffer and bind groups built ([`Recorder::freeze`]).
@@ -262,6 +282,15 @@ impl Frozen {
                 }),
             });
             for d in &self.dispatches[range.clone()] {
+                if !d.readable.is_empty() {
+                    pass.transition_resources(
+                        d.readable.iter().map(|buffer| wgpu::BufferTransition {
+                            buffer,
+                            state: wgpu::BufferUses::STORAGE_READ_ONLY,
+                        }),
+                        std::iter::empty(),
+                    );
+                }
                 pass.set_pipeline(&d.pipeline);
                 pass.set_bind_group(0, &d.group, &[]);
                 pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);

@@ -299,7 +299,7 @@ async fn expert_stages_match_cpu() {
             Bind::all(&h_tc),
             Bind::all(&ib),
             stages::Table::one(&vb),
-            Bind::all(&yb),
+            stages::ExpertOut::Store(Bind::all(&yb)),
         );
         submit(&ctx, rec);
         let a = buffers::read_f32(&ctx, &h_ec, 0, t * k).await.unwrap();

@@ -15,8 +15,10 @@ pub(crate) struct Scratch {
     offset: wgpu::Buffer,
     sums: wgpu::Buffer,
     scatter: ScatterScratch,
-    /// Split-K partial products of the GEMMs of chunks of up to [`stages::SPLIT_K_MAX_M`] tokens.
-    partial: wgpu::Buffer,
+    /// Split-K partial products of the gate/up GEMM and of the down projection for chunks of up to
+    /// [`stages::SPLIT_K_MAX_M`] tokens: two buffers, so the down projection writes nothing the gate/up
+    /// GEMM wrote and needs no barrier of its own (it runs beside the router).
+    pub(super) partial: [wgpu::Buffer; 2],
     /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
     pub(crate) router_scores: wgpu::Buffer,
     pub(crate) router_indices: wgpu::Buffer,
@@ -24,7 +26,7 @@ pub(crate) struct Scratch {
 
 impl OmniMoeLayer<'_> {
     /// One of the layer's GEMMs into `cols` of C: split over K where [`Self::gemm_plan`] says so (few
-    /// tokens), else plain.
+    /// tokens; partial products in `partial`), else plain.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn record_gemm<'a>(
         &'a self,
@@ -36,12 +38,12 @@ impl OmniMoeLayer<'_> {
         c: Bind<'a>,
         epilogue: Epilogue<'a>,
         cols: stages::Columns,
-        scratch: &'a Scratch,
+        partial: &'a wgpu::Buffer,
     ) {
         let (kernel, splits) = self.gemm_plan(m, n, k);
         if splits > 1 || kernel == GemmKernel::Skinny {
             let len = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
-            let partial = Bind::range(&scratch.partial, 0, len);
+            let partial = Bind::range(partial, 0, len);
             stages::gemm_split_k(
                 rec,
                 label,
@@ -95,6 +97,7 @@ impl OmniMoeLayer<'_> {
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             self.record_gate_up(rec, t32, x_c, act, z, scratch);
+            rec.readable_from_next(&scratch.act);
             let (mean, var) = (all(&self.mean), all(&self.var));
             if stages::router_topk_by_rank(r32, k32) {
                 let normalise = Some((mean, var));
@@ -104,19 +107,43 @@ impl OmniMoeLayer<'_> {
                 stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
             }
 
-            // Without experts the scratch's expert branch is never written: it stays zero.
+            // The down projection goes before the expert stage and runs beside the router: the SwiGLU
+            // output becomes readable at the router's barrier (which waits for the gate/up GEMM anyway),
+            // so the down projection, writing only its own output, needs no barrier. The expert stage
+            // then adds its branch to that output (the same bits as adding it in the GEMM's epilogue).
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
             let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
             let one_pass = self.schedule == ExpertSchedule::TokenCentric
                 && t32 <= stages::EXPERT_TOKEN_MAX_T
                 && self.split.expert_token;
-            if self.experts && one_pass {
-                let dims = (t32, h32, k32);
-                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, sparse);
-            } else if self.experts {
-                self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, scratch);
+            if !self.experts {
+                // Without experts the scratch's expert branch is never written: it stays zero.
+                let epilogue = if elem_output {
+                    Epilogue::AddElem(sparse)
+                } else {
+                    Epilogue::Add(sparse)
+                };
+                self.record_down(rec, t32, act, y_c, epilogue, &scratch.partial[1]);
+                t0 += nt;
+                continue;
             }
-            self.record_down(rec, t32, act, sparse, y_c, elem_output, scratch);
+            // The down projection's f32 output: y itself, or the scratch when y is in the storage type.
+            let (dense, out) = if elem_output {
+                let out = stages::ExpertOut::AddElem {
+                    base: sparse,
+                    y: y_c,
+                };
+                (sparse, out)
+            } else {
+                (y_c, stages::ExpertOut::AddTo(y_c))
+            };
+            self.record_down(rec, t32, act, dense, Epilogue::Store, &scratch.partial[1]);
+            if one_pass {
+                let dims = (t32, h32, k32);
+                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
+            } else {
+                self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, out, scratch);
+            }
             t0 += nt;
         }
     }
@@ -142,47 +169,33 @@ impl OmniMoeLayer<'_> {
             };
             let label = "dense_gate_up_router";
             let w = Bind::all(w);
-            self.record_gemm(rec, label, (t, n, h), x, w, act, epilogue, cols, scratch);
+            let partial = &scratch.partial[0];
+            self.record_gemm(rec, label, (t, n, h), x, w, act, epilogue, cols, partial);
         }
     }
 
-    /// The down projection of `act` plus the expert branch `sparse` into `y` (f32, or the storage type
-    /// with `elem_output`).
+    /// The down projection of `act` into `y` with `epilogue` (split-K partial products in `partial`).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn record_down<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
         t: u32,
         act: Bind<'a>,
-        sparse: Bind<'a>,
         y: Bind<'a>,
-        elem_output: bool,
-        scratch: &'a Scratch,
+        epilogue: Epilogue<'a>,
+        partial: &'a wgpu::Buffer,
     ) {
         let i = self.config.intermediate_size as u32;
         for (cols, n, w) in self.w_down.blocks() {
-            let epilogue = if elem_output {
-                Epilogue::AddElem(sparse)
-            } else {
-                Epilogue::Add(sparse)
-            };
             let w = Bind::all(w);
-            self.record_gemm(
-                rec,
-                "dense_down",
-                (t, n, i),
-                act,
-                w,
-                y,
-                epilogue,
-                cols,
-                scratch,
-            );
+            let shape = (t, n, i);
+            self.record_gemm(rec, "dense_down", shape, act, w, y, epilogue, cols, partial);
         }
     }
 
     /// The expert stage as separate passes: the counting sort and expert-centric scores, or token-centric
-    /// scores, then the combine into `scratch.sparse`.
+    /// scores, then the combine into `out`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn record_expert_passes<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
@@ -190,6 +203,7 @@ impl OmniMoeLayer<'_> {
         x_c: Bind<'a>,
         scores: Bind<'a>,
         indices: Bind<'a>,
+        out: stages::ExpertOut<'a>,
         scratch: &'a Scratch,
     ) {
         let c = self.config;
@@ -221,9 +235,8 @@ impl OmniMoeLayer<'_> {
         let dims = (t32, h, k, n);
         let up = self.table(&self.up);
         stages::expert_scores(rec, self.f16, dims, x_c, up, scores, h_buf, schedule);
-        let sparse = Bind::range(&scratch.sparse, 0, nt * h as u64 * 4);
         let down = self.table(&self.down);
-        stages::expert_combine(rec, self.f16, (t32, h, k), h_buf, indices, down, sparse);
+        stages::expert_combine(rec, self.f16, (t32, h, k), h_buf, indices, down, out);
     }
 
     pub(crate) fn scratch(&self, tokens: usize) -> std::sync::Arc<Scratch> {
@@ -231,7 +244,8 @@ impl OmniMoeLayer<'_> {
         let want = tokens.min(self.chunk);
         let partial = self.split_k_partial_len(want);
         if let Some((have, s)) = guard.as_ref() {
-            if *have >= want && s.partial.size() >= partial * 4 {
+            let fits = (0..2).all(|j| s.partial[j].size() >= partial[j] * 4);
+            if *have >= want && fits {
                 return s.clone();
             }
         }
@@ -256,7 +270,10 @@ impl OmniMoeLayer<'_> {
             offset: s("expert offset", (n as u64 + 1) * 4),
             sums: s("scan sums", 1024 * 4),
             scatter: ScatterScratch::new(self.ctx, (t * k as u64) as u32),
-            partial: s("split-K partial products", partial * 4),
+            partial: [
+                s("split-K partial products (gate/up)", partial[0] * 4),
+                s("split-K partial products (down)", partial[1] * 4),
+            ],
             router_scores: s("router scores", t * k as u64 * 4),
             router_indices: s("router indices", t * k as u64 * 4),
         });
@@ -264,28 +281,36 @@ impl OmniMoeLayer<'_> {
         scratch
     }
 
-    /// f32 elements of split-K partial products a chunk of up to `tokens` tokens may need.
+    /// f32 elements of split-K partial products a chunk of up to `tokens` tokens may need: for the gate/up
+    /// GEMM and for the down projection.
     ///
     /// The split count depends on m only through the rows of output tiles (tiles are 128 or 256 rows), so
     /// within a band of tile rows the partial products grow with m: the band ends (multiples of 128) and
     /// `tokens` itself are the only m to try. This runs on every plain forward, so it tries those few.
-    pub(super) fn split_k_partial_len(&self, tokens: usize) -> u64 {
+    pub(super) fn split_k_partial_len(&self, tokens: usize) -> [u64; 2] {
         let most = tokens.min(stages::SPLIT_K_MAX_M as usize) as u32;
+        let (h, i) = (
+            self.config.hidden_size as u32,
+            self.config.intermediate_size as u32,
+        );
+        let mut len = [0u64; 2];
         // The skinny kernel's bands end at 16, 32 and 64 rows.
-        (128..most)
+        for (m, n, k) in (128..most)
             .step_by(128)
             .chain([16, 32, 64].into_iter().filter(|&m| m < most))
             .chain([most])
             .flat_map(|m| self.gemm_shapes(m))
-            .map(|(m, n, k)| {
-                let (kernel, splits) = self.gemm_plan(m, n, k);
-                if splits > 1 || kernel == GemmKernel::Skinny {
-                    stages::split_k_partial_len(kernel, (m, n, k), splits)
-                } else {
-                    0
+        {
+            let (kernel, splits) = self.gemm_plan(m, n, k);
+            if splits > 1 || kernel == GemmKernel::Skinny {
+                let elems = stages::split_k_partial_len(kernel, (m, n, k), splits);
+                for (which, depth) in [h, i].into_iter().enumerate() {
+                    if k == depth {
+                        len[which] = len[which].max(elems);
+                    }
                 }
-            })
-            .max()
-            .unwrap_or(0)
+            }
+        }
+        len
     }
 }

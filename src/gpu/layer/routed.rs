@@ -344,6 +344,7 @@ impl<'c> OmniMoeLayer<'c> {
             sparse,
             None,
         );
-        self.record_down(rec, t32, act, sparse, y_c, false, scratch);
+        let partial = &scratch.partial[1];
+        self.record_down(rec, t32, act, y_c, Epilogue::Add(sparse), partial);
     }
 }

@@ -120,7 +120,45 @@ pub(super) fn expert_variant(f16: bool, h: u32) -> Variant {
     }
 }
 
-/// expert_combine: `sparse[t] = Σ_k h[t, k] · v_{e_k}` in slot order.
+/// Where [`expert_combine`] and [`expert_token`] put a token's expert branch `b` (`[T, H]`, f32 sums).
+#[derive(Clone, Copy, Debug)]
+pub enum ExpertOut<'a> {
+    /// `sparse = b` (f32).
+    Store(Bind<'a>),
+    /// `y = y + b` (f32): `y` holds the down projection's output, and gets the same bits as the down GEMM's
+    /// [`super::Epilogue::Add`] of a stored branch.
+    AddTo(Bind<'a>),
+    /// `y = base + b` in the storage type, `base` (f32) holding the down projection's output: the bits of
+    /// [`super::Epilogue::AddElem`].
+    AddElem {
+        /// The down projection's f32 output.
+        base: Bind<'a>,
+        /// The layer's output in the storage type.
+        y: Bind<'a>,
+    },
+}
+
+impl<'a> ExpertOut<'a> {
+    /// Binds the output (6, and 7 for `AddElem`'s base); the variant's flag.
+    fn bind(self, binds: &mut Vec<(u32, Bind<'a>)>, v: Variant) -> Variant {
+        match self {
+            ExpertOut::Store(sparse) => {
+                binds.push((6, sparse));
+                v
+            }
+            ExpertOut::AddTo(y) => {
+                binds.push((6, y));
+                v.with("ADD")
+            }
+            ExpertOut::AddElem { base, y } => {
+                binds.extend([(6, y), (7, base)]);
+                v.with("ADD_ELEM")
+            }
+        }
+    }
+}
+
+/// expert_combine: `b[t] = Σ_k h[t, k] · v_{e_k}` in slot order, into `out`.
 #[allow(clippy::too_many_arguments)]
 pub fn expert_combine<'a>(
     rec: &mut Recorder<'a>,
@@ -129,11 +167,11 @@ pub fn expert_combine<'a>(
     h_in: Bind<'a>,
     indices: Bind<'a>,
     down: Table<'a>,
-    sparse: Bind<'a>,
+    out: ExpertOut<'a>,
 ) {
-    let mut binds = vec![(1, h_in), (2, indices), (6, sparse)];
+    let mut binds = vec![(1, h_in), (2, indices)];
     down.bind(5, 30, &mut binds);
-    let v = down.variant(expert_variant(f16, h), "DOWN_PER");
+    let v = out.bind(&mut binds, down.variant(expert_variant(f16, h), "DOWN_PER"));
     rec.dispatch(
         "expert_combine",
         "expert_combine",
@@ -161,13 +199,14 @@ pub fn expert_token<'a>(
     scores: Bind<'a>,
     indices: Bind<'a>,
     down: Table<'a>,
-    sparse: Bind<'a>,
+    out: ExpertOut<'a>,
 ) {
-    let mut binds = vec![(1, x), (3, scores), (4, indices), (6, sparse)];
+    let mut binds = vec![(1, x), (3, scores), (4, indices)];
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
     // Both tables have N rows of H: split alike.
     let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
+    let v = out.bind(&mut binds, v);
     let label = "expert_token";
     rec.dispatch(label, label, "main", &v, &[t, h, k], binds, rec.fold(t));
 }

@@ -8,6 +8,7 @@ use super::super::Capabilities;
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
+#[derive(Clone, Copy, Debug)]
 pub enum Epilogue<'a> {
     /// C = A·Bᵀ (f32 output).
     Store,
