@@ -18,11 +18,6 @@
 //   With NORMALISE it reads the raw logits z and does router_normalise's work first (BatchNorm, then a
 //   log-softmax per axis with max and sum as fixed-shape trees, or with FLAT read whole by every
 //   invocation in a fixed order): the router is one dispatch.
-//
-// SCORES (by_rank and by_subgroup): once the token's K slots are written, the same workgroup computes
-// expert_scores' token-centric h for them, h[t, k] = SiLU(u_{e_k} · x_t) · exp(scores[t, k]), with the
-// same 16 lane partials (shared/expert_dot.wgsl) added in lane order: the same bits as that pass, and one
-// dispatch (and one barrier) fewer in the layer, whose down projection runs beside this one.
 
 struct Params {
     t: u32,
@@ -33,24 +28,13 @@ struct Params {
     cand_pow2: u32,
     // by_rank: the number of candidates.
     cand: u32,
-    // SCORES: the hidden size H.
-    h: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-#if SCORES
-// x and U at 1 and 2 (and U's further parts, as expert_scores binds them), h out at 9; the router's own
-// buffers at 6..8.
-#import expert_dot
-@group(0) @binding(6) var<storage, read> ell: array<f32>;
-@group(0) @binding(7) var<storage, read_write> scores: array<f32>;
-@group(0) @binding(8) var<storage, read_write> indices: array<u32>;
-@group(0) @binding(9) var<storage, read_write> h_out: array<f32>;
-#else
 @group(0) @binding(1) var<storage, read> ell: array<f32>;
 @group(0) @binding(2) var<storage, read_write> scores: array<f32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
-#endif
 #if NORMALISE
 @group(0) @binding(4) var<storage, read> mean: array<f32>;
 @group(0) @binding(5) var<storage, read> variance: array<f32>;
@@ -402,30 +386,6 @@ fn by_rank(
             indices[t * p.k + rank] = id;
         }
     }
-#if SCORES
-    // The K pairs' h, 8 at a time (8 groups of 16 lanes), as expert_scores' token_centric computes them.
-    storageBarrier();
-    let g = li / LANES;
-    for (var k0 = 0u; k0 < p.k; k0 += RANK_WG / LANES) {
-        let slot = k0 + g;
-        let valid = slot < p.k;
-        let pair = t * p.k + slot;
-        var acc = 0.0;
-        if (valid) {
-            acc = lane_dot(indices[pair], t, li % LANES);
-        }
-        red[li] = acc;
-        workgroupBarrier();
-        if (valid && li % LANES == 0u) {
-            var s = 0.0;
-            for (var l = 0u; l < LANES; l++) {
-                s += red[li + l];
-            }
-            h_out[pair] = silu(s) * exp(scores[pair]);
-        }
-        workgroupBarrier();
-    }
-#endif
 }
 
 #if SUBGROUP
@@ -625,31 +585,5 @@ fn by_subgroup(
         scores[t * p.k + rc1] = cv1;
         indices[t * p.k + rc1] = ci1;
     }
-#if SCORES
-    // The K pairs' h: the K·16 lane partials of expert_scores (pair c / 16, part c % 16), S at a time,
-    // each pair's 16 added in order as they pass round the subgroup; lane 0 writes h.
-    storageBarrier();
-    let kl = p.k * LANES;
-    var s = 0.0;
-    for (var c0 = 0u; c0 < kl; c0 += ss) {
-        let c = c0 + lane;
-        var part = 0.0;
-        if (live && c < kl) {
-            part = lane_dot(indices[t * p.k + c / LANES], t, c % LANES);
-        }
-        for (var j = 0u; j < ss; j++) {
-            let cj = c0 + j;
-            let v = subgroupShuffle(part, j);
-            if (cj % LANES == 0u) {
-                s = 0.0;
-            }
-            s += v;
-            if (live && lane == 0u && cj < kl && cj % LANES == LANES - 1u) {
-                let pair = t * p.k + cj / LANES;
-                h_out[pair] = silu(s) * exp(scores[pair]);
-            }
-        }
-    }
-#endif
 }
 #endif

@@ -462,65 +462,6 @@ proptest! {
         }
     }
 
-    /// The router with its pairs' expert scores in the same dispatch (SCORES) gives the router's own
-    /// selection and expert_scores' h bit for bit, for every selection that can (rank, flat rank,
-    /// subgroup), raw logits normalised in the stage or log-probabilities, f32 and f16 storage; h
-    /// against the CPU twins within rounding.
-    #[test]
-    fn router_with_pair_scores_equals_router_then_scores(t in 1usize..40, r in 2usize..=64, k_half in 1usize..=12, h in 1usize..200, seed: u64) {
-        let ctx = gpu();
-        let k = (2 * k_half).min(r * r / 2 * 2);
-        let n = r * r;
-        let z = uniform(seed, t * 2 * r, -6.0, 6.0);
-        let mean = uniform(seed ^ 1, 2 * r, -0.3, 0.3);
-        let var = uniform(seed ^ 2, 2 * r, 0.5, 2.0);
-        let mut ell = vec![0.0; t * 2 * r];
-        cpu::router_normalise(&z, &mean, &var, &mut ell);
-        let (zb, eb, mb, vb) = (f32_buf(ctx, &z), f32_buf(ctx, &ell), f32_buf(ctx, &mean), f32_buf(ctx, &var));
-        let (t32, r32, k32, h32) = (t as u32, r as u32, k as u32, h as u32);
-        for f16 in f16_modes(ctx) {
-            let mut x = uniform(seed ^ 3, t * h, -2.0, 2.0);
-            let mut up = uniform(seed ^ 4, n * h, -1.0, 1.0);
-            if f16 {
-                (x, up) = (to_f16(&x), to_f16(&up));
-            }
-            let (xb, ub) = (buffers::upload(ctx, "x", &elem_bytes(&x, f16)), buffers::upload(ctx, "u", &elem_bytes(&up, f16)));
-            for normalising in [false, true] {
-                for kernel in topk_kernels(ctx, r, k, normalising) {
-                    if !stages::topk_scores_fuse(kernel) {
-                        continue;
-                    }
-                    let buf = |what| buffers::storage(ctx, what, (t * k * 4) as u64);
-                    let (s1, i1, h1, s2, i2, h2) = (buf("s1"), buf("i1"), buf("h1"), buf("s2"), buf("i2"), buf("h2"));
-                    let input = if normalising { Bind::all(&zb) } else { Bind::all(&eb) };
-                    let normalise = normalising.then(|| (Bind::all(&mb), Bind::all(&vb)));
-                    let mut rec = Recorder::new(ctx);
-                    let pairs = stages::PairScores { f16, hidden: h32, x: Bind::all(&xb), up: stages::Table::one(&ub), h: Bind::all(&h1) };
-                    stages::router_topk_scores(&mut rec, kernel, (t32, r32, k32), input, Bind::all(&s1), Bind::all(&i1), normalise, pairs);
-                    stages::router_topk_with(&mut rec, kernel, (t32, r32, k32), input, Bind::all(&s2), Bind::all(&i2), normalise);
-                    let tc = ScoresSchedule::TokenCentric { indices: Bind::all(&i2) };
-                    stages::expert_scores(&mut rec, f16, (t32, h32, k32, n as u32), Bind::all(&xb), stages::Table::one(&ub), Bind::all(&s2), Bind::all(&h2), tc);
-                    submit(ctx, rec);
-                    let what = format!("{kernel:?}, normalising {normalising}, f16 {f16}");
-                    prop_assert_eq!(read_f32(ctx, &s1, t * k), read_f32(ctx, &s2, t * k), "scores, {}", what);
-                    let indices = read_u32(ctx, &i1, t * k);
-                    prop_assert_eq!(&indices, &read_u32(ctx, &i2, t * k), "indices, {}", what);
-                    let got = read_f32(ctx, &h1, t * k);
-                    prop_assert_eq!(&got, &read_f32(ctx, &h2, t * k), "h, {}", what);
-                    let scores = read_f32(ctx, &s1, t * k);
-                    let mut want = vec![0.0; t * k];
-                    cpu::expert_scores(&x, &up, h, &scores, &indices, &mut want);
-                    let tol = |i: usize| {
-                        let (tt, e) = (i / k, indices[i] as usize);
-                        let mag: f32 = (0..h).map(|c| (x[tt * h + c] * up[e * h + c]).abs()).sum();
-                        2e-6 * mag * 1.1 * scores[i].exp() + 1e-5 * want[i].abs() + 1e-7
-                    };
-                    check("h", &got, &want, tol)?;
-                }
-            }
-        }
-    }
-
     #[test]
     fn router_topk_normalising_matches_cpu(t in 1usize..40, r in 2usize..=128, k_half in 1usize..=24, seed: u64) {
         let ctx = gpu();

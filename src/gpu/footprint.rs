@@ -21,9 +21,6 @@ pub(crate) struct Split {
     /// Whether the one-pass expert stage (expert_token, both tables bound) fits the adapter's storage
     /// buffers per shader stage; else scores and combine run as two passes (the same bits).
     pub expert_token: bool,
-    /// Whether the router with the expert scores in its dispatch (x, U, the BatchNorm statistics, the
-    /// logits, scores, indices and h: 7 buffers and U) fits the storage buffers per shader stage.
-    pub router_scores: bool,
 }
 
 /// Checks a layer of `c` in f16 or f32 storage with `schedule` against the adapter's limits: N against the
@@ -96,7 +93,6 @@ pub(crate) fn check_limits(
         });
     }
     let expert_token = 6 + 2 * extra <= per_stage;
-    let router_scores = 8 + extra <= per_stage;
     // Dense weights larger than a binding run as one GEMM per block of rows.
     let rows_per = |what: &str, row: u64, least: u64| {
         let per = binding / row;
@@ -118,7 +114,6 @@ pub(crate) fn check_limits(
         gate_up: gate_up.min(2 * i + 2 * r),
         down: down.min(h),
         expert_token,
-        router_scores,
     })
 }
 

@@ -146,35 +146,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         "by_subgroup",
         v().with("SUBGROUP").with("NORMALISE"),
     ));
-    // The router with the token-centric expert scores of its pairs (f16/f32, vec4 rows or not, U split).
-    for f16 in [false, true] {
-        for vec4 in [false, true] {
-            let base = || {
-                let v = Variant::storage(f16).with("SCORES");
-                if vec4 {
-                    v.with("VEC4")
-                } else {
-                    v
-                }
-            };
-            for normalise in [false, true] {
-                let n = |v: Variant| if normalise { v.with("NORMALISE") } else { v };
-                out.push(("router_topk", "by_rank", n(base())));
-                out.push(("router_topk", "by_subgroup", n(base().with("SUBGROUP"))));
-            }
-            out.push((
-                "router_topk",
-                "by_rank",
-                base().with("NORMALISE").with("FLAT"),
-            ));
-            for flags in [&["SPLIT"][..], &["SPLIT", "SPLIT16"]] {
-                let split = flags.iter().fold(base(), |v, &f| v.with(f));
-                let split = split.constant("UP_PER", 1000).with("NORMALISE");
-                out.push(("router_topk", "by_rank", split.clone()));
-                out.push(("router_topk", "by_subgroup", split.with("SUBGROUP")));
-            }
-        }
-    }
     out.push(("route_select", "histogram", v().with("HISTOGRAM")));
     out.push(("route_select", "pick", v().with("PICK")));
     out.push(("route_select", "count", v().with("TOKENS").with("COUNT")));

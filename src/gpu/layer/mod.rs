@@ -2,15 +2,13 @@
 //!
 //! Per chunk of tokens (all chunks in the same submission; weights stay resident):
 //! gate/up gemm with SwiGLU and the router logits as extra columns → router_topk (with router_normalise
-//! inside it where R ≤ 128, else before it; with the token-centric expert scores of its pairs inside it
-//! where its selection and the adapter's bindings allow) ∥ down gemm → [expert_histogram → expert_scan →
-//! expert_scatter] → expert_scores (unless in the router) → expert_combine, which adds the expert branch
-//! to the down projection's output. The down projection needs no barrier after the router (see
+//! inside it where R ≤ 128, else before it) ∥ down gemm → [expert_histogram → expert_scan →
+//! expert_scatter] → expert_scores → expert_combine, which adds the expert branch to the down projection's
+//! output. The down projection needs no barrier after the router (see
 //! [`super::recorder::Recorder::readable_from_next`]), so on Vulkan the two run side by side.
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
-//! one on every adapter measured so far (see [`ExpertSchedule::resolve`]). Where the router cannot take
-//! the scores, up to [`stages::EXPERT_TOKEN_MAX_T`] tokens the scores and combine are one pass
-//! (expert_token).
+//! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and up to
+//! [`stages::EXPERT_TOKEN_MAX_T`] tokens its scores and combine are one pass (expert_token).
 //! GEMMs: the GEMV up to [`GEMV_MAX_M`] tokens, the skinny tensor-core kernel up to
 //! [`stages::SKINNY_MAX_M`] where it applies, split-K where [`stages::split_k`] says so, else the
 //! configuration [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.

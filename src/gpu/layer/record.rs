@@ -98,44 +98,13 @@ impl OmniMoeLayer<'_> {
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             self.record_gate_up(rec, t32, x_c, act, z, scratch);
             rec.readable_from_next(&scratch.act);
-            // The token-centric expert scores in the router's dispatch where its selection allows.
-            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
-            let h_buf = Bind::range(&scratch.h, 0, pairs * 4);
-            let dims = (t32, r32, k32);
-            let by_rank = stages::router_topk_by_rank(r32, k32);
-            let kernel = stages::topk_kernel(&self.ctx.caps, t32, r32, k32);
-            let fused = (self.experts
-                && self.schedule == ExpertSchedule::TokenCentric
-                && self.split.router_scores
-                && stages::topk_scores_fuse(kernel))
-            .then_some(stages::PairScores {
-                f16,
-                hidden: h32,
-                x: x_c,
-                up,
-                h: h_buf,
-            });
-            let (input, normalise) = if by_rank {
-                (z, Some((all(&self.mean), all(&self.var))))
+            let (mean, var) = (all(&self.mean), all(&self.var));
+            if stages::router_topk_by_rank(r32, k32) {
+                let normalise = Some((mean, var));
+                stages::router_topk(rec, (t32, r32, k32), z, scores, indices, normalise);
             } else {
-                let (mean, var) = (all(&self.mean), all(&self.var));
                 stages::router_normalise(rec, (t32, r32), z, mean, var, ell);
-                (ell, None)
-            };
-            match fused {
-                Some(pair_scores) => stages::router_topk_scores(
-                    rec,
-                    kernel,
-                    dims,
-                    input,
-                    scores,
-                    indices,
-                    normalise,
-                    pair_scores,
-                ),
-                None => {
-                    stages::router_topk_with(rec, kernel, dims, input, scores, indices, normalise)
-                }
+                stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
             }
 
             // The down projection goes before the expert stage and runs beside the router: the SwiGLU
@@ -143,6 +112,7 @@ impl OmniMoeLayer<'_> {
             // so the down projection, writing only its own output, needs no barrier. The expert stage
             // then adds its branch to that output (the same bits as adding it in the GEMM's epilogue).
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
+            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
             let one_pass = self.schedule == ExpertSchedule::TokenCentric
                 && t32 <= stages::EXPERT_TOKEN_MAX_T
                 && self.split.expert_token;
@@ -168,10 +138,7 @@ impl OmniMoeLayer<'_> {
                 (y_c, stages::ExpertOut::AddTo(y_c))
             };
             self.record_down(rec, t32, act, dense, Epilogue::Store, &scratch.partial[1]);
-            if fused.is_some() {
-                let dims = (t32, h32, k32);
-                stages::expert_combine(rec, f16, dims, h_buf, indices, down_embed, out);
-            } else if one_pass {
+            if one_pass {
                 let dims = (t32, h32, k32);
                 stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
             } else {

@@ -108,94 +108,17 @@ pub fn router_topk<'a>(
 pub fn router_topk_with<'a>(
     rec: &mut Recorder<'a>,
     kernel: TopkKernel,
-    dims: (u32, u32, u32),
-    ell: Bind<'a>,
-    scores: Bind<'a>,
-    indices: Bind<'a>,
-    normalise: Option<(Bind<'a>, Bind<'a>)>,
-) {
-    topk(rec, kernel, dims, ell, scores, indices, normalise, None);
-}
-
-/// What the router needs to compute the expert scores of the pairs it selects ([`router_topk_scores`]):
-/// the input x `[T, H]` and the table U in the storage type, and where the pairs' h go (`[T, K]` f32).
-#[derive(Clone, Copy, Debug)]
-pub struct PairScores<'a> {
-    /// f16 storage of x and U.
-    pub f16: bool,
-    /// The hidden size H.
-    pub hidden: u32,
-    /// The input rows.
-    pub x: Bind<'a>,
-    /// The expert table U.
-    pub up: super::Table<'a>,
-    /// h per pair, as [`super::expert_scores`] writes it.
-    pub h: Bind<'a>,
-}
-
-/// Whether [`router_topk_scores`] can compute the scores with `kernel` (the rank and subgroup selections).
-/// A measuring aid, read once: `OMNIMOE_NO_FUSED_SCORES=1` makes it false (the layer then runs the
-/// scores as their own pass, or in expert_token).
-pub fn topk_scores_fuse(kernel: TopkKernel) -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let off = *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_FUSED_SCORES").is_some());
-    !off && matches!(kernel, TopkKernel::Rank { .. } | TopkKernel::Subgroup)
-}
-
-/// [`router_topk_with`], and in the same dispatch the token-centric [`super::expert_scores`] of the
-/// selected pairs: the same bits as that pass (the SCORES variant). Only where [`topk_scores_fuse`].
-#[allow(clippy::too_many_arguments)]
-pub fn router_topk_scores<'a>(
-    rec: &mut Recorder<'a>,
-    kernel: TopkKernel,
-    dims: (u32, u32, u32),
-    ell: Bind<'a>,
-    scores: Bind<'a>,
-    indices: Bind<'a>,
-    normalise: Option<(Bind<'a>, Bind<'a>)>,
-    pairs: PairScores<'a>,
-) {
-    assert!(topk_scores_fuse(kernel), "{kernel:?} computes no scores");
-    topk(
-        rec,
-        kernel,
-        dims,
-        ell,
-        scores,
-        indices,
-        normalise,
-        Some(pairs),
-    );
-}
-
-#[allow(clippy::too_many_arguments)]
-fn topk<'a>(
-    rec: &mut Recorder<'a>,
-    kernel: TopkKernel,
     (t, r, k): (u32, u32, u32),
     ell: Bind<'a>,
     scores: Bind<'a>,
     indices: Bind<'a>,
     normalise: Option<(Bind<'a>, Bind<'a>)>,
-    pairs: Option<PairScores<'a>>,
 ) {
     let kp = r.min(k);
     let cand = candidate_count(kp, k);
     let (axis_pow2, cand_pow2) = (r.next_power_of_two(), cand.next_power_of_two());
-    let hidden = pairs.map_or(0, |s| s.hidden);
-    let params = [t, r, k, kp, axis_pow2, cand_pow2, cand, hidden];
-    let (mut binds, base) = match pairs {
-        None => (
-            vec![(1, ell), (2, scores), (3, indices)],
-            Variant::default(),
-        ),
-        Some(s) => {
-            let mut binds = vec![(1, s.x), (6, ell), (7, scores), (8, indices), (9, s.h)];
-            s.up.bind(2, 10, &mut binds);
-            let v = super::expert::expert_variant(s.f16, s.hidden).with("SCORES");
-            (binds, s.up.variant(v, "UP_PER"))
-        }
-    };
+    let params = [t, r, k, kp, axis_pow2, cand_pow2, cand];
+    let mut binds = vec![(1, ell), (2, scores), (3, indices)];
     let label = "router_topk";
     match kernel {
         TopkKernel::Rank { flat } => {
@@ -203,7 +126,7 @@ fn topk<'a>(
                 router_topk_by_rank(r, k),
                 "ranks need R ≤ 128 and ≤ 256 candidates"
             );
-            let mut v = base;
+            let mut v = Variant::default();
             if let Some((mean, var)) = normalise {
                 v = v.with("NORMALISE");
                 binds.extend([(4, mean), (5, var)]);
@@ -219,7 +142,7 @@ fn topk<'a>(
                 topk_by_subgroup(caps, r, k),
                 "no fixed subgroup size for R = {r}, K = {k}"
             );
-            let mut v = base.with("SUBGROUP");
+            let mut v = Variant::default().with("SUBGROUP");
             if let Some((mean, var)) = normalise {
                 v = v.with("NORMALISE");
                 binds.extend([(4, mean), (5, var)]);
@@ -237,10 +160,6 @@ fn topk<'a>(
         }
         TopkKernel::Sort => {
             assert!(normalise.is_none(), "router_topk normalises only by rank");
-            assert!(
-                pairs.is_none(),
-                "router_topk computes scores only by rank or subgroup"
-            );
             // One invocation per compare-exchange of the larger sort.
             let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
             let mut v = Variant::default().constant("WG", wg);
