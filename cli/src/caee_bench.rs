@@ -157,9 +157,11 @@ pub fn run(args: &CaeeArgs) -> Result<CaeeReport> {
         let out = last.expect("at least one run");
         let base = reference.get_or_insert_with(|| out.output.clone());
         // Each adapter's share at its working clock (a forward's host round trips leave the GPUs idle
-        // long enough to drop it); the times inside the forwards are kept as `in_forward_ms`.
+        // long enough to drop it); the times inside the forwards are kept as `in_forward_ms`. An idle
+        // GPU takes ~1.5 s of sustained work to reach it (the second of two H200s, whose only work this
+        // is: 345 → 600 → 1035 → 1530 → 1980 MHz at 0.5 s steps, `benchmarks/h200-run-fused/clocks.csv`).
         let in_forward_ms: Vec<f64> = per.into_iter().map(median).collect();
-        let per_adapter_ms = layer.time_shares(&x, prune.as_ref(), 300.0, args.runs.max(3))?;
+        let per_adapter_ms = layer.time_shares(&x, prune.as_ref(), 2000.0, args.runs.max(3))?;
         let (critical_adapter, imbalance) = omnimoe::caee::critical_and_imbalance(&per_adapter_ms);
         let (before, after) = out.plan.as_ref().map_or((vec![], vec![]), |p| {
             (p.before_ms.clone(), p.after_ms.clone())

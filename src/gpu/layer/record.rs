@@ -114,7 +114,7 @@ impl OmniMoeLayer<'_> {
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
             let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
             let one_pass = self.schedule == ExpertSchedule::TokenCentric
-                && t32 <= stages::EXPERT_TOKEN_MAX_T
+                && t32 <= stages::expert_token_max_t()
                 && self.split.expert_token;
             if !self.experts {
                 // Without experts the scratch's expert branch is never written: it stays zero.
