@@ -7,8 +7,8 @@
 //! output. The down projection needs no barrier after the router (see
 //! [`super::recorder::Recorder::readable_from_next`]), so on Vulkan the two run side by side.
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
-//! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and up to
-//! [`stages::EXPERT_TOKEN_MAX_T`] tokens its scores and combine are one pass (expert_token).
+//! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and its scores and combine are
+//! one pass (expert_token) where both expert tables fit one shader's bindings.
 //! GEMMs: the GEMV up to [`GEMV_MAX_M`] tokens, the skinny tensor-core kernel up to
 //! [`stages::SKINNY_MAX_M`] where it applies, split-K where [`stages::split_k`] says so, else the
 //! configuration [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.

@@ -113,9 +113,10 @@ impl OmniMoeLayer<'_> {
             // then adds its branch to that output (the same bits as adding it in the GEMM's epilogue).
             let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
             let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
-            let one_pass = self.schedule == ExpertSchedule::TokenCentric
-                && t32 <= stages::expert_token_max_t()
-                && self.split.expert_token;
+            // Token-centric, the scores and combine are one pass (expert_token) wherever both tables fit
+            // the bindings of one shader: measured faster at every T on an H100 up to 256 tokens and on
+            // an H200 at 1024 and 4096 too (0.6416 → 0.6334 ms for the layer, BENCHMARKS.md).
+            let one_pass = self.schedule == ExpertSchedule::TokenCentric && self.split.expert_token;
             if !self.experts {
                 // Without experts the scratch's expert branch is never written: it stays zero.
                 let epilogue = if elem_output {

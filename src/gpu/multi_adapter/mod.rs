@@ -297,7 +297,8 @@ impl<'a> MultiAdapterLayer<'a> {
     }
 
     /// Each adapter's expert stage for `x` (pruned as `prune` says) timed at a steady clock: its share
-    /// recorded once, run back to back for `warm_ms` untimed, then `reps` times with GPU timestamps;
+    /// recorded once, run back to back for `warm_ms` untimed (before an adapter's first run of tokens;
+    /// its later runs follow at once), then `reps` times with GPU timestamps;
     /// the median per adapter, in milliseconds (0 without timestamps). GPUs drop their clocks between
     /// short bursts, which a forward's host round trips are (see BENCHMARKS.md).
     #[cfg(not(target_arch = "wasm32"))]
@@ -317,7 +318,8 @@ impl<'a> MultiAdapterLayer<'a> {
             let ctx = shard.ctx;
             // With cached experts, each run of tokens after its experts are resident; times add up.
             let mut total = 0.0;
-            for &(t0, t1) in &runs {
+            for (i, &(t0, t1)) in runs.iter().enumerate() {
+                let warm_ms = if i == 0 { warm_ms } else { 0.0 };
                 let nt = t1 - t0;
                 let run = share::run_of(share, t0, t1);
                 let factors = shares.factors.as_ref().map(|f| &f[t0..t1]);

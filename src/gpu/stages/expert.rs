@@ -183,22 +183,6 @@ pub fn expert_combine<'a>(
     );
 }
 
-/// Tokens up to which the layer runs the expert stage as [`expert_token`] (one dispatch) rather than
-/// [`expert_scores`] then [`expert_combine`]: the decode range, where each dispatch and the wait between
-/// two cost more than the work (measured in BENCHMARKS.md).
-pub const EXPERT_TOKEN_MAX_T: u32 = 256;
-
-/// [`EXPERT_TOKEN_MAX_T`], or `OMNIMOE_EXPERT_TOKEN_MAX_T` where set (a measuring aid, read once).
-pub fn expert_token_max_t() -> u32 {
-    static MAX: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *MAX.get_or_init(|| {
-        std::env::var("OMNIMOE_EXPERT_TOKEN_MAX_T")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(EXPERT_TOKEN_MAX_T)
-    })
-}
-
 /// expert_token: [`expert_scores`] (token-centric) and [`expert_combine`] in one pass, the same bits.
 #[allow(clippy::too_many_arguments)]
 pub fn expert_token<'a>(
