@@ -130,6 +130,23 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
     kernels
 }
 
+/// x `[t, h]`, U and V `[n, h]` of an expert-stage test, rounded to f16 where `f16`.
+fn expert_inputs(
+    seed: u64,
+    t: usize,
+    h: usize,
+    n: usize,
+    f16: bool,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let x = uniform(seed, t * h, -2.0, 2.0);
+    let up = uniform(seed ^ 1, n * h, -1.0, 1.0);
+    let down = uniform(seed ^ 4, n * h, -1.0, 1.0);
+    if f16 {
+        return (to_f16(&x), to_f16(&up), to_f16(&down));
+    }
+    (x, up, down)
+}
+
 /// Every top-k selection that takes (r, k) on this adapter (`normalising`: those that can normalise).
 fn topk_kernels(ctx: &Context, r: usize, k: usize, normalising: bool) -> Vec<stages::TopkKernel> {
     use stages::TopkKernel;
@@ -584,12 +601,7 @@ proptest! {
         let r = omnimoe::config::isqrt(n);
         prop_assume!(k <= r * r);
         for f16 in f16_modes(ctx) {
-            let mut x = uniform(seed, t * h, -2.0, 2.0);
-            let mut up = uniform(seed ^ 1, n * h, -1.0, 1.0);
-            let mut down = uniform(seed ^ 4, n * h, -1.0, 1.0);
-            if f16 {
-                (x, up, down) = (to_f16(&x), to_f16(&up), to_f16(&down));
-            }
+            let (x, up, down) = expert_inputs(seed, t, h, n, f16);
             let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
             let mut rng = SplitMix64::new(seed ^ 3);
             let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % (r * r) as u64) as u32).collect();
@@ -671,12 +683,7 @@ proptest! {
         let ctx = gpu();
         let (k, n) = (2 * k_half, 1000usize);
         for f16 in f16_modes(ctx) {
-            let mut x = uniform(seed, t * h, -2.0, 2.0);
-            let mut up = uniform(seed ^ 1, n * h, -1.0, 1.0);
-            let mut down = uniform(seed ^ 4, n * h, -1.0, 1.0);
-            if f16 {
-                (x, up, down) = (to_f16(&x), to_f16(&up), to_f16(&down));
-            }
+            let (x, up, down) = expert_inputs(seed, t, h, n, f16);
             let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
             let hk = uniform(seed ^ 5, t * k, -2.0, 2.0);
             let base = uniform(seed ^ 6, t * h, -50.0, 50.0);
