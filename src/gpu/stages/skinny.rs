@@ -14,8 +14,12 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// Columns of C per workgroup.
 const SKINNY_COLUMNS: u32 = 128;
 
-/// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise.
-const SKINNY_WORKGROUPS: u32 = 256;
+/// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise. Measured on an H100
+/// at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/`): 128 against 64, 192, 256 and 512 — at 16
+/// tokens the gate/up GEMM in 2 K ranges and the down projection in 16 took the layer from 0.054 to
+/// 0.043 ms, at 32 from 0.058 to 0.051 (more ranges: more partial products to write and add; fewer: too
+/// little in flight).
+const SKINNY_WORKGROUPS: u32 = 128;
 
 /// Whether the skinny kernel takes an (m, n, k) GEMM: 1 ≤ m ≤ [`SKINNY_MAX_M`], n a multiple of 128 and
 /// k of 32 (every fragment inside B), and B's elements indexable in 32 bits.
@@ -87,7 +91,7 @@ pub(crate) fn skinny_env() -> (Option<&'static str>, u32) {
     })
 }
 
-/// K ranges for an (m, n, k) GEMM the skinny kernel takes: enough for ~256 workgroups, but each range at
+/// K ranges for an (m, n, k) GEMM the skinny kernel takes: enough for ~128 workgroups, but each range at
 /// least 128 deep per 16 rows where K allows (the partial products then stay under a quarter of the
 /// weights' bytes), and none deeper than the staged rows of A hold (1024 / fragments).
 pub fn skinny_splits((m, n, k): (u32, u32, u32)) -> u32 {
