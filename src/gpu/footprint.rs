@@ -80,7 +80,8 @@ pub(crate) fn check_limits(
             allowed: binding * stages::MAX_TABLE_PARTS as u64,
         });
     }
-    // expert_scores binds 5 buffers and U, expert_combine 3 and V, expert_token 4 and both tables.
+    // expert_scores binds 5 buffers and U, expert_combine 3 and V (4 adding into the storage type),
+    // expert_token 4 and both tables (5 adding into the storage type).
     let extra = stages::table_extra_bindings(parts);
     let per_stage = ctx.limits.max_storage_buffers_per_shader_stage;
     if 6 + extra > per_stage {
@@ -92,7 +93,7 @@ pub(crate) fn check_limits(
             allowed: per_stage as u64,
         });
     }
-    let expert_token = 6 + 2 * extra <= per_stage;
+    let expert_token = 7 + 2 * extra <= per_stage;
     // Dense weights larger than a binding run as one GEMM per block of rows.
     let rows_per = |what: &str, row: u64, least: u64| {
         let per = binding / row;
