@@ -69,6 +69,10 @@ pub struct BenchArgs {
     /// Draw the sweep as SVG.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Draw the `--plot` of a sweep saved earlier with `--json` (and the same `--sweep`) instead of
+    /// measuring: the plot of results from another machine, or redrawn after a change of style.
+    #[arg(long, requires_all = ["plot", "sweep"])]
+    replot: Option<PathBuf>,
     /// Keep the default GEMM K steps instead of timing the candidates first.
     #[arg(long)]
     no_autotune: bool,
@@ -109,7 +113,7 @@ struct Stage {
     gbps: f64,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, serde::Deserialize, Clone)]
 struct Point {
     tokens: usize,
     experts: usize,
@@ -328,6 +332,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             field: "device",
             reason: "bench measures the GPU path; use the demo for CPU throughput".into(),
         });
+    }
+    if let (Some(from), Some(path), Some(kind)) = (&args.replot, &args.plot, args.sweep) {
+        return replot(from, path, kind);
     }
     let config = OmniMoeConfig::new(args.hidden, args.intermediate, args.experts, args.top_k)?;
     if args.adapters.is_some() || !args.adapter_list.is_empty() {
@@ -594,13 +601,55 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     if let (Some(path), Some(kind)) = (&args.plot, args.sweep) {
-        plot(path, kind, &report).map_err(|e| omnimoe::Error::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        println!("wrote {}", path.display());
+        let title = plot_title(&report.adapter, kind, &report.config);
+        draw(path, kind, &title, &report.sweep)?;
     }
     Ok(())
+}
+
+/// The plot's title: adapter, sweep, H, K and storage type (from a report's `config`).
+fn plot_title<K: Ord + std::borrow::Borrow<str>>(
+    adapter: &str,
+    kind: Sweep,
+    config: &BTreeMap<K, serde_json::Value>,
+) -> String {
+    let at = |key: &str| config.get(key).cloned().unwrap_or(serde_json::Value::Null);
+    format!(
+        "{adapter} — {kind:?} sweep, H={} K={} {}",
+        at("hidden_size"),
+        at("num_experts_per_token"),
+        at("dtype").as_str().unwrap_or("")
+    )
+}
+
+/// Writes the SVG of a sweep's points to `path`.
+fn draw(path: &PathBuf, kind: Sweep, title: &str, pts: &[Point]) -> Result<()> {
+    plot(path, kind, title, pts).map_err(|e| omnimoe::Error::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// `bench --replot JSON --plot SVG --sweep KIND`: the plot of a saved sweep.
+fn replot(from: &PathBuf, path: &PathBuf, kind: Sweep) -> Result<()> {
+    let bad = |reason: String| omnimoe::Error::Config {
+        field: "replot",
+        reason: format!("{}: {reason}", from.display()),
+    };
+    let bytes = std::fs::read(from).map_err(|e| omnimoe::Error::Io {
+        path: from.display().to_string(),
+        source: e,
+    })?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
+    let pts: Vec<Point> = serde_json::from_value(v["sweep"].clone())
+        .map_err(|e| bad(format!("no sweep points a bench wrote ({e})")))?;
+    let config: BTreeMap<String, serde_json::Value> =
+        serde_json::from_value(v["config"].clone()).unwrap_or_default();
+    let title = plot_title(v["adapter"].as_str().unwrap_or("?"), kind, &config);
+    draw(path, kind, &title, &pts)
 }
 
 /// A stack of `layers` copies of the token-centric layer, prepared as one submit.
@@ -632,10 +681,11 @@ fn time_stack(
 fn plot(
     path: &PathBuf,
     kind: Sweep,
-    r: &Report,
+    title: &str,
+    sweep: &[Point],
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
     use plotters::prelude::*;
-    let pts: Vec<&Point> = r.sweep.iter().filter(|p| p.error.is_none()).collect();
+    let pts: Vec<&Point> = sweep.iter().filter(|p| p.error.is_none()).collect();
     let xs = |p: &Point| {
         (if kind == Sweep::Experts {
             p.experts
@@ -678,14 +728,6 @@ fn plot(
     );
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
-    let title = format!(
-        "{} — {:?} sweep, H={} K={} {}",
-        r.adapter,
-        kind,
-        r.config["hidden_size"],
-        r.config["num_experts_per_token"],
-        r.config["dtype"].as_str().unwrap_or("")
-    );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))
         .margin(15)

@@ -344,7 +344,20 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
             );
         }
     }
-    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("<svg"));
+    // The same plot drawn again from the JSON, without measuring.
+    let again = tmp("sweep-again.svg");
+    omnimoe_ok(&[
+        "bench",
+        "--sweep",
+        "tokens",
+        "--replot",
+        json.to_str().unwrap(),
+        "--plot",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), drawn);
 }
 
 /// `--max-binding-bytes`: expert tables of 512 KiB in 64 KiB bindings (8 parts), the same output file.

@@ -8,12 +8,27 @@ use super::skinny::{skinny_fewest_splits, skinny_rows, skinny_splits, skinny_tak
 
 /// Rows of A up to which [`split_k`] may split K.
 pub const SPLIT_K_MAX_M: u32 = 256;
-/// Workgroups a split-K GEMM aims for: enough to fill a GPU of ~128 compute units twice.
-const SPLIT_K_WORKGROUPS: u32 = 256;
+/// Workgroups a split-K GEMM aims for, and below half of which a GEMM's output tiles get ranges.
+/// Measured on an H100 at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/run98.sh`): 128 against
+/// 192, 256 and 384 — at T=128 the gate/up GEMM (65 tiles) then runs unsplit and the down projection in 8
+/// ranges, the layer 0.103 → 0.081 ms; at T=256 0.104 → 0.092, at T=64 0.071 → 0.065.
+const SPLIT_K_WORKGROUPS: u32 = 128;
+
+/// [`SPLIT_K_WORKGROUPS`], or `OMNIMOE_SPLIT_K_WGS` where set (a measuring aid, read once).
+fn split_k_workgroups() -> u32 {
+    static WGS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *WGS.get_or_init(|| {
+        std::env::var("OMNIMOE_SPLIT_K_WGS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .filter(|&w: &u32| w > 1)
+            .unwrap_or(SPLIT_K_WORKGROUPS)
+    })
+}
 
 /// How many K ranges [`gemm_split_k`] should use for an (m, n, k) GEMM through `kernel`: 1 (no split)
 /// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave most of a large GPU idle (a decode
-/// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~256 workgroups, each at
+/// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups, each at
 /// least 128 deep in K.
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says.
@@ -25,10 +40,11 @@ pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
         GemmKernel::Gemv { .. } => return 1,
     };
     let tiles = n.div_ceil(tn) * m.div_ceil(tm);
-    if m > SPLIT_K_MAX_M || tiles >= SPLIT_K_WORKGROUPS / 2 {
+    let wgs = split_k_workgroups();
+    if m > SPLIT_K_MAX_M || tiles >= wgs / 2 {
         return 1;
     }
-    SPLIT_K_WORKGROUPS.div_ceil(tiles).min(k / 128).max(1)
+    wgs.div_ceil(tiles).min(k / 128).max(1)
 }
 
 /// K per range and the number of ranges for `splits` requested over `k` (ranges a multiple of 64 deep,
