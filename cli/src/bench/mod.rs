@@ -4,16 +4,21 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
+use omnimoe::gpu::{Context, ExpertSchedule, OmniMoeLayer};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
 
-use crate::timing::{keep_busy, median, time_prepared, weight_bytes, PreparedTimes, WARM_MS};
+use crate::timing::{time_prepared, weight_bytes, PreparedTimes};
 use serde::Serialize;
+
+mod measure;
+mod plot;
+
+use measure::{expert_ms, measure, options, stage_model};
+use plot::{draw, plot_title, replot};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -191,139 +196,6 @@ struct Measured {
     prepared: PreparedTimes,
     touched: usize,
     tuning: Vec<omnimoe::gpu::tune::TuneResult>,
-}
-
-const EXPERT_STAGES: [&str; 6] = [
-    "expert_histogram",
-    "expert_scan",
-    "expert_scatter",
-    "expert_scores",
-    "expert_combine",
-    "expert_token",
-];
-
-fn measure(
-    ctx: &Context,
-    w: &OmniMoeWeights,
-    x: &[f32],
-    options: &LayerOptions,
-    args: &BenchArgs,
-    bar: &ProgressBar,
-) -> Result<Measured> {
-    let layer = OmniMoeLayer::new(ctx, w, options)?;
-    let (t, input) = layer.upload_input(x)?;
-    let out = layer.outputs(t);
-    let forward = |stamps| pollster::block_on(layer.forward(&input, &out, stamps));
-    let tuning = if args.no_autotune {
-        Vec::new()
-    } else {
-        // The candidates are timed on a busy GPU too.
-        keep_busy(ctx, WARM_MS, || forward(false).map(|_| ()))?;
-        pollster::block_on(layer.autotune(t))?
-    };
-    for _ in 0..args.warmup {
-        forward(false)?;
-    }
-    keep_busy(ctx, WARM_MS, || forward(false).map(|_| ()))?;
-    let indices = pollster::block_on(layer.read(&out))?.indices;
-    let mut touched = vec![false; w.config.num_experts];
-    indices.iter().for_each(|&e| touched[e as usize] = true);
-    let mut per_stage: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
-    let mut order: Vec<&'static str> = Vec::new();
-    let (mut spans, mut walls) = (Vec::new(), Vec::new());
-    for _ in 0..args.runs {
-        let start = Instant::now();
-        let times = forward(ctx.caps.timestamp_query)?;
-        omnimoe::gpu::buffers::wait(ctx)?;
-        walls.push(start.elapsed().as_secs_f64() * 1e3);
-        if let Some(times) = times {
-            let (passes, span) = pollster::block_on(times.read(ctx))?;
-            spans.push(span);
-            let mut run: BTreeMap<&'static str, f64> = BTreeMap::new();
-            for (label, ms) in passes {
-                if !order.contains(&label) {
-                    order.push(label);
-                }
-                *run.entry(label).or_default() += ms;
-            }
-            for (l, ms) in run {
-                per_stage.entry(l).or_default().push(ms);
-            }
-        }
-        bar.inc(1);
-    }
-    let wall_ms = median(walls);
-    let prepared = layer.prepare(t)?;
-    prepared.write_input(x)?;
-    let prepared = time_prepared(ctx, &prepared, t, args.warmup, args.runs)?;
-    Ok(Measured {
-        stages: order
-            .iter()
-            .map(|l| (l.to_string(), median(per_stage[l].clone())))
-            .collect(),
-        span_ms: if spans.is_empty() {
-            wall_ms
-        } else {
-            median(spans)
-        },
-        wall_ms,
-        prepared,
-        touched: touched.iter().filter(|&&b| b).count(),
-        tuning,
-    })
-}
-
-/// (GFLOP, MB) of a stage: arithmetic and the bytes it must move at least.
-fn stage_model(name: &str, c: &OmniMoeConfig, t: usize, es: f64, touched: usize) -> (f64, f64) {
-    let (h, i, k, r, n) = (
-        c.hidden_size as f64,
-        c.intermediate_size as f64,
-        c.num_experts_per_token as f64,
-        c.grid() as f64,
-        c.num_experts as f64,
-    );
-    let (t, u) = (t as f64, touched as f64);
-    let pairs = t * k;
-    let (flop, bytes) = match name {
-        "router_normalise" => (0.0, 2.0 * t * 2.0 * r * 4.0),
-        "router_topk" => (0.0, t * 2.0 * r * 4.0 + pairs * 8.0),
-        "expert_histogram" => (0.0, pairs * 4.0 + n * 4.0),
-        "expert_scan" => (0.0, n * 8.0),
-        "expert_scatter" => (0.0, pairs * 16.0),
-        "expert_scores" => (2.0 * pairs * h, t * h * es + u * h * es + pairs * 8.0),
-        "expert_combine" => (2.0 * pairs * h, u * h * es + pairs * 8.0 + t * h * 4.0),
-        "expert_token" => (
-            4.0 * pairs * h,
-            t * h * es + 2.0 * u * h * es + pairs * 8.0 + t * h * 4.0,
-        ),
-        "dense_gate_up_router" => (
-            2.0 * t * (2.0 * i + 2.0 * r) * h,
-            t * h * es + (2.0 * i + 2.0 * r) * h * es + t * i * es + t * 2.0 * r * 4.0,
-        ),
-        "dense_down" => (2.0 * t * h * i, t * i * es + h * i * es + 2.0 * t * h * 4.0),
-        _ => (0.0, 0.0),
-    };
-    (flop / 1e9, bytes / 1e6)
-}
-
-fn options(dtype: Dtype, schedule: ExpertSchedule) -> LayerOptions {
-    LayerOptions {
-        precision: if dtype == Dtype::F16 {
-            Precision::F16
-        } else {
-            Precision::F32
-        },
-        schedule,
-        ..Default::default()
-    }
-}
-
-fn expert_ms(m: &Measured) -> f64 {
-    m.stages
-        .iter()
-        .filter(|(n, _)| EXPERT_STAGES.contains(&n.as_str()))
-        .map(|(_, ms)| ms)
-        .sum()
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
@@ -607,51 +479,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// The plot's title: adapter, sweep, H, K and storage type (from a report's `config`).
-fn plot_title<K: Ord + std::borrow::Borrow<str>>(
-    adapter: &str,
-    kind: Sweep,
-    config: &BTreeMap<K, serde_json::Value>,
-) -> String {
-    let at = |key: &str| config.get(key).cloned().unwrap_or(serde_json::Value::Null);
-    format!(
-        "{adapter} — {kind:?} sweep, H={} K={} {}",
-        at("hidden_size"),
-        at("num_experts_per_token"),
-        at("dtype").as_str().unwrap_or("")
-    )
-}
-
-/// Writes the SVG of a sweep's points to `path`.
-fn draw(path: &PathBuf, kind: Sweep, title: &str, pts: &[Point]) -> Result<()> {
-    plot(path, kind, title, pts).map_err(|e| omnimoe::Error::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    println!("wrote {}", path.display());
-    Ok(())
-}
-
-/// `bench --replot JSON --plot SVG --sweep KIND`: the plot of a saved sweep.
-fn replot(from: &PathBuf, path: &PathBuf, kind: Sweep) -> Result<()> {
-    let bad = |reason: String| omnimoe::Error::Config {
-        field: "replot",
-        reason: format!("{}: {reason}", from.display()),
-    };
-    let bytes = std::fs::read(from).map_err(|e| omnimoe::Error::Io {
-        path: from.display().to_string(),
-        source: e,
-    })?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
-    let pts: Vec<Point> = serde_json::from_value(v["sweep"].clone())
-        .map_err(|e| bad(format!("no sweep points a bench wrote ({e})")))?;
-    let config: BTreeMap<String, serde_json::Value> =
-        serde_json::from_value(v["config"].clone()).unwrap_or_default();
-    let title = plot_title(v["adapter"].as_str().unwrap_or("?"), kind, &config);
-    draw(path, kind, &title, &pts)
-}
-
 /// A stack of `layers` copies of the token-centric layer, prepared as one submit.
 fn time_stack(
     ctx: &Context,
@@ -676,98 +503,6 @@ fn time_stack(
         gpu_ms_per_layer: t.gpu_ms / layers as f64,
         wall_ms_per_layer: t.wall_ms / layers as f64,
     })
-}
-
-fn plot(
-    path: &PathBuf,
-    kind: Sweep,
-    title: &str,
-    sweep: &[Point],
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    use plotters::prelude::*;
-    let pts: Vec<&Point> = sweep.iter().filter(|p| p.error.is_none()).collect();
-    let xs = |p: &Point| {
-        (if kind == Sweep::Experts {
-            p.experts
-        } else {
-            p.tokens
-        }) as f64
-    };
-    let series = [
-        (
-            "expert stages, expert-centric",
-            BLUE,
-            (|p: &Point| p.expert_centric_ms.unwrap_or(f64::NAN)) as fn(&Point) -> f64,
-        ),
-        ("expert stages, token-centric", RED, |p: &Point| {
-            p.token_centric_ms.unwrap()
-        }),
-        (
-            "whole layer, GPU (prepared, token-centric)",
-            BLACK,
-            |p: &Point| p.layer_ms.unwrap(),
-        ),
-        (
-            "whole layer, wall: one submit and wait (prepared)",
-            MAGENTA,
-            |p: &Point| p.layer_wall_ms.unwrap(),
-        ),
-    ];
-    let all: Vec<f64> = pts
-        .iter()
-        .flat_map(|p| series.iter().map(|s| (s.2)(p)))
-        .filter(|v| v.is_finite())
-        .collect();
-    let (lo, hi) = (
-        all.iter().cloned().fold(f64::MAX, f64::min).max(1e-4) / 1.5,
-        all.iter().cloned().fold(0.0, f64::max) * 1.5,
-    );
-    let (x0, x1) = (
-        pts.iter().map(|p| xs(p)).fold(f64::MAX, f64::min),
-        pts.iter().map(|p| xs(p)).fold(0.0, f64::max),
-    );
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(65)
-        .build_cartesian_2d((x0.max(1.0)..x1 * 1.2).log_scale(), (lo..hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_desc(if kind == Sweep::Experts {
-            "N (experts)"
-        } else {
-            "T (tokens)"
-        })
-        .y_desc("GPU time (ms)")
-        .draw()?;
-    for (name, color, f) in series {
-        let line: Vec<(f64, f64)> = pts
-            .iter()
-            .map(|p| (xs(p), f(p)))
-            .filter(|(_, y)| y.is_finite())
-            .collect();
-        chart
-            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
-            .label(name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        chart.draw_series(
-            line.iter()
-                .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
-        )?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
 }
 
 /// `bench --adapters N`: the layer over several adapters at each retention θ (`crate::caee_bench`).

@@ -1,0 +1,151 @@
+//! One layer measured for `omnimoe bench`: its stages' GPU times (a timed pass each), the whole forward's
+//! span and wall time, the same layer prepared, and each stage's arithmetic and minimum traffic.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
+use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
+
+use super::{BenchArgs, Dtype, Measured};
+use crate::timing::{keep_busy, median, time_prepared, WARM_MS};
+
+const EXPERT_STAGES: [&str; 6] = [
+    "expert_histogram",
+    "expert_scan",
+    "expert_scatter",
+    "expert_scores",
+    "expert_combine",
+    "expert_token",
+];
+
+pub(super) fn measure(
+    ctx: &Context,
+    w: &OmniMoeWeights,
+    x: &[f32],
+    options: &LayerOptions,
+    args: &BenchArgs,
+    bar: &ProgressBar,
+) -> Result<Measured> {
+    let layer = OmniMoeLayer::new(ctx, w, options)?;
+    let (t, input) = layer.upload_input(x)?;
+    let out = layer.outputs(t);
+    let forward = |stamps| pollster::block_on(layer.forward(&input, &out, stamps));
+    let tuning = if args.no_autotune {
+        Vec::new()
+    } else {
+        // The candidates are timed on a busy GPU too.
+        keep_busy(ctx, WARM_MS, || forward(false).map(|_| ()))?;
+        pollster::block_on(layer.autotune(t))?
+    };
+    for _ in 0..args.warmup {
+        forward(false)?;
+    }
+    keep_busy(ctx, WARM_MS, || forward(false).map(|_| ()))?;
+    let indices = pollster::block_on(layer.read(&out))?.indices;
+    let mut touched = vec![false; w.config.num_experts];
+    indices.iter().for_each(|&e| touched[e as usize] = true);
+    let mut per_stage: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
+    let mut order: Vec<&'static str> = Vec::new();
+    let (mut spans, mut walls) = (Vec::new(), Vec::new());
+    for _ in 0..args.runs {
+        let start = Instant::now();
+        let times = forward(ctx.caps.timestamp_query)?;
+        omnimoe::gpu::buffers::wait(ctx)?;
+        walls.push(start.elapsed().as_secs_f64() * 1e3);
+        if let Some(times) = times {
+            let (passes, span) = pollster::block_on(times.read(ctx))?;
+            spans.push(span);
+            let mut run: BTreeMap<&'static str, f64> = BTreeMap::new();
+            for (label, ms) in passes {
+                if !order.contains(&label) {
+                    order.push(label);
+                }
+                *run.entry(label).or_default() += ms;
+            }
+            for (l, ms) in run {
+                per_stage.entry(l).or_default().push(ms);
+            }
+        }
+        bar.inc(1);
+    }
+    let wall_ms = median(walls);
+    let prepared = layer.prepare(t)?;
+    prepared.write_input(x)?;
+    let prepared = time_prepared(ctx, &prepared, t, args.warmup, args.runs)?;
+    Ok(Measured {
+        stages: order
+            .iter()
+            .map(|l| (l.to_string(), median(per_stage[l].clone())))
+            .collect(),
+        span_ms: if spans.is_empty() {
+            wall_ms
+        } else {
+            median(spans)
+        },
+        wall_ms,
+        prepared,
+        touched: touched.iter().filter(|&&b| b).count(),
+        tuning,
+    })
+}
+
+/// (GFLOP, MB) of a stage: arithmetic and the bytes it must move at least.
+pub(super) fn stage_model(
+    name: &str,
+    c: &OmniMoeConfig,
+    t: usize,
+    es: f64,
+    touched: usize,
+) -> (f64, f64) {
+    let (h, i, k, r, n) = (
+        c.hidden_size as f64,
+        c.intermediate_size as f64,
+        c.num_experts_per_token as f64,
+        c.grid() as f64,
+        c.num_experts as f64,
+    );
+    let (t, u) = (t as f64, touched as f64);
+    let pairs = t * k;
+    let (flop, bytes) = match name {
+        "router_normalise" => (0.0, 2.0 * t * 2.0 * r * 4.0),
+        "router_topk" => (0.0, t * 2.0 * r * 4.0 + pairs * 8.0),
+        "expert_histogram" => (0.0, pairs * 4.0 + n * 4.0),
+        "expert_scan" => (0.0, n * 8.0),
+        "expert_scatter" => (0.0, pairs * 16.0),
+        "expert_scores" => (2.0 * pairs * h, t * h * es + u * h * es + pairs * 8.0),
+        "expert_combine" => (2.0 * pairs * h, u * h * es + pairs * 8.0 + t * h * 4.0),
+        "expert_token" => (
+            4.0 * pairs * h,
+            t * h * es + 2.0 * u * h * es + pairs * 8.0 + t * h * 4.0,
+        ),
+        "dense_gate_up_router" => (
+            2.0 * t * (2.0 * i + 2.0 * r) * h,
+            t * h * es + (2.0 * i + 2.0 * r) * h * es + t * i * es + t * 2.0 * r * 4.0,
+        ),
+        "dense_down" => (2.0 * t * h * i, t * i * es + h * i * es + 2.0 * t * h * 4.0),
+        _ => (0.0, 0.0),
+    };
+    (flop / 1e9, bytes / 1e6)
+}
+
+pub(super) fn options(dtype: Dtype, schedule: ExpertSchedule) -> LayerOptions {
+    LayerOptions {
+        precision: if dtype == Dtype::F16 {
+            Precision::F16
+        } else {
+            Precision::F32
+        },
+        schedule,
+        ..Default::default()
+    }
+}
+
+pub(super) fn expert_ms(m: &Measured) -> f64 {
+    m.stages
+        .iter()
+        .filter(|(n, _)| EXPERT_STAGES.contains(&n.as_str()))
+        .map(|(_, ms)| ms)
+        .sum()
+}
