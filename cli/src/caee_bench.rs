@@ -210,6 +210,7 @@ pub fn run(args: &CaeeArgs) -> Result<CaeeReport> {
 
 /// Latency of the critical adapter and error against θ.
 pub fn plot(path: &Path, r: &CaeeReport) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    use crate::chart::{dotted_line, legend};
     use plotters::prelude::*;
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -230,11 +231,7 @@ pub fn plot(path: &Path, r: &CaeeReport) -> std::result::Result<(), Box<dyn std:
         .y_desc("GPU ms")
         .draw()?;
     let line: Vec<(f64, f64)> = r.points.iter().map(|p| (p.theta, slowest(p))).collect();
-    chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(2)))?;
-    chart.draw_series(
-        line.iter()
-            .map(|&(x, y)| Circle::new((x, y), 3, BLUE.filled())),
-    )?;
+    dotted_line(&mut chart, &line, BLUE.stroke_width(2), BLUE, None)?;
     let hi_err = r.points.iter().map(|p| p.rel_error).fold(0.0, f64::max) * 1.15 + 1e-9;
     let mut chart = ChartBuilder::on(&right)
         .caption("Error against θ = 1 and removed weight", ("sans-serif", 18))
@@ -261,22 +258,16 @@ pub fn plot(path: &Path, r: &CaeeReport) -> std::result::Result<(), Box<dyn std:
             "removed weight",
         ),
     ] {
-        chart
-            .draw_series(LineSeries::new(values.clone(), color.stroke_width(2)))?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-        chart.draw_series(
-            values
-                .iter()
-                .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
+        let legend_style = Some((name.into(), color.into()));
+        dotted_line(
+            &mut chart,
+            &values,
+            color.stroke_width(2),
+            color,
+            legend_style,
         )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present()?;
     Ok(())
 }

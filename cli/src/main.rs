@@ -9,6 +9,7 @@
 mod bench;
 mod caee_bench;
 mod calibrate;
+mod chart;
 mod demo;
 mod forward;
 mod router_lab;

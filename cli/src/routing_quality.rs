@@ -78,6 +78,7 @@ pub fn plot(
     path: &Path,
     rows: &[QualityRow],
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    use crate::chart::{dotted_line, legend};
     use plotters::prelude::*;
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -114,21 +115,10 @@ pub fn plot(
         } else {
             color.stroke_width(1)
         };
-        chart
-            .draw_series(LineSeries::new(line.clone(), style))?
-            .label(format!("{weights}, {mode}"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-        chart.draw_series(
-            line.iter()
-                .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
-        )?;
+        let label = format!("{weights}, {mode}");
+        dotted_line(&mut chart, &line, style, color, Some((label, style)))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present()?;
     Ok(())
 }

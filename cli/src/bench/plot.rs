@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use omnimoe::Result;
 
 use super::{Point, Sweep};
+use crate::chart::{dotted_line, legend};
 
 /// The plot's title: adapter, sweep, H, K and storage type (from a report's `config`).
 pub(super) fn plot_title<K: Ord + std::borrow::Borrow<str>>(
@@ -125,23 +126,10 @@ fn plot(
             .map(|p| (xs(p), f(p)))
             .filter(|(_, y)| y.is_finite())
             .collect();
-        chart
-            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
-            .label(name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        chart.draw_series(
-            line.iter()
-                .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
-        )?;
+        let style = color.stroke_width(2);
+        dotted_line(&mut chart, &line, style, color, Some((name.into(), style)))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(())
 }
