@@ -72,6 +72,14 @@ pub(crate) fn skinny_groups(n: u32) -> [u32; 3] {
     [n / SKINNY_COLUMNS, 1, 1]
 }
 
+/// A positive count from the environment variable `name` (the measuring aids' workgroup targets).
+pub(crate) fn env_count(name: &str) -> Option<u32> {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&w| w > 0)
+}
+
 /// Measuring aids, read once: `OMNIMOE_SKINNY=off` keeps layers off the skinny kernel, `=all` uses it from
 /// one row on (below the GEMV's bound too); `OMNIMOE_SKINNY_WGS=W` sets the workgroups it aims for.
 pub(crate) fn skinny_env() -> (Option<&'static str>, u32) {
@@ -82,11 +90,7 @@ pub(crate) fn skinny_env() -> (Option<&'static str>, u32) {
             Ok("all") => Some("all"),
             _ => None,
         };
-        let wgs = std::env::var("OMNIMOE_SKINNY_WGS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .filter(|&w: &u32| w > 0)
-            .unwrap_or(SKINNY_WORKGROUPS);
+        let wgs = env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS);
         (mode, wgs)
     })
 }

@@ -4,7 +4,7 @@
 use super::super::buffers::Bind;
 use super::super::recorder::Recorder;
 use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind, GemmKernel};
-use super::skinny::{skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes};
+use super::skinny::{env_count, skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes};
 
 /// Rows of A up to which [`split_k`] may split K.
 pub const SPLIT_K_MAX_M: u32 = 256;
@@ -18,10 +18,8 @@ const SPLIT_K_WORKGROUPS: u32 = 128;
 fn split_k_workgroups() -> u32 {
     static WGS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *WGS.get_or_init(|| {
-        std::env::var("OMNIMOE_SPLIT_K_WGS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .filter(|&w: &u32| w > 1)
+        env_count("OMNIMOE_SPLIT_K_WGS")
+            .filter(|&w| w > 1)
             .unwrap_or(SPLIT_K_WORKGROUPS)
     })
 }
