@@ -14,7 +14,10 @@ struct Params {
     t: u32,
     h: u32,
     k: u32,
-    _pad: u32,
+    // PARTIAL (shared/expert_sum.wgsl): the down projection's K ranges, and the distance between ranges
+    // in output elements.
+    ranges: u32,
+    zstride: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

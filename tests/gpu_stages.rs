@@ -677,9 +677,11 @@ proptest! {
 
     /// The layer adds the expert branch to the down projection's output (ADD, f32 in place) or writes
     /// base + branch in the storage type (ADD_ELEM): one f32 addition onto the stored branch's bits, as
-    /// the down GEMM's epilogue did when it added the stored branch. Both kernels, both variants.
+    /// the down GEMM's epilogue did when it added the stored branch. Both kernels, both variants; and
+    /// with the base as split-K partial products (PARTIAL: 1 to 4 ranges of t or more rows), summed in
+    /// range order from zero as gemm_reduce does.
     #[test]
-    fn expert_branch_added_to_the_down_output_gives_the_stored_branch_plus_base(t in 1usize..20, h in 1usize..300, k_half in 1usize..=16, seed: u64) {
+    fn expert_branch_added_to_the_down_output_gives_the_stored_branch_plus_base(t in 1usize..20, h in 1usize..300, k_half in 1usize..=16, ranges in 1usize..5, seed: u64) {
         let ctx = gpu();
         let (k, n) = (2 * k_half, 1000usize);
         for f16 in f16_modes(ctx) {
@@ -698,14 +700,28 @@ proptest! {
             let (u, v) = (stages::Table::one(&ub), stages::Table::one(&vb));
             let all = Bind::all;
             let dims = (t as u32, h as u32, k as u32);
+            // Partial products [ranges, rows, h] and their sum over ranges in order.
+            let rows = t + (seed % 3) as usize;
+            let parts = uniform(seed ^ 7, ranges * rows * h, -20.0, 20.0);
+            let summed: Vec<f32> = (0..t * h)
+                .map(|i| (0..ranges).fold(0.0f32, |s, z| s + parts[z * rows * h + i]))
+                .collect();
+            let parts_b = f32_buf(ctx, &parts);
+            let partials = stages::Partials { buf: Bind::all(&parts_b), ranges: ranges as u32, rows: rows as u32 };
             for fused in [false, true] {
                 let stored = buffers::storage(ctx, "stored", (t * h * 4) as u64);
                 let (in_place, base_b) = (f32_buf(ctx, &base), f32_buf(ctx, &base));
                 let elem_out = buffers::storage(ctx, "elem", (t * h) as u64 * elem_size(f16));
+                let (sum_out, sum_elem) = (
+                    buffers::storage(ctx, "sum", (t * h * 4) as u64),
+                    buffers::storage(ctx, "sum elem", (t * h) as u64 * elem_size(f16)),
+                );
                 let outs = [
                     stages::ExpertOut::Store(Bind::all(&stored)),
                     stages::ExpertOut::AddTo(Bind::all(&in_place)),
                     stages::ExpertOut::AddElem { base: Bind::all(&base_b), y: Bind::all(&elem_out) },
+                    stages::ExpertOut::AddPartials { partials, y: Bind::all(&sum_out), elem: false },
+                    stages::ExpertOut::AddPartials { partials, y: Bind::all(&sum_elem), elem: true },
                 ];
                 let mut rec = Recorder::new(ctx);
                 for out in outs {
@@ -719,16 +735,22 @@ proptest! {
                 let branch = read_f32(ctx, &stored, t * h);
                 let want: Vec<f32> = base.iter().zip(&branch).map(|(b, s)| b + s).collect();
                 prop_assert_eq!(read_f32(ctx, &in_place, t * h), want.clone(), "ADD (fused: {})", fused);
-                let got = if f16 {
-                    let bytes = pollster::block_on(buffers::read_back(ctx, &elem_out, 0, (t * h * 2) as u64)).unwrap();
-                    bytes.chunks(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
-                } else {
-                    read_f32(ctx, &elem_out, t * h)
+                let want_sum: Vec<f32> = summed.iter().zip(&branch).map(|(b, s)| b + s).collect();
+                prop_assert_eq!(read_f32(ctx, &sum_out, t * h), want_sum.clone(), "ADD PARTIAL (fused: {})", fused);
+                let read_elem = |buf: &wgpu::Buffer| -> Vec<f32> {
+                    if f16 {
+                        let bytes = pollster::block_on(buffers::read_back(ctx, buf, 0, (t * h * 2) as u64)).unwrap();
+                        bytes.chunks(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
+                    } else {
+                        read_f32(ctx, buf, t * h)
+                    }
                 };
-                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                    // f16: the conversion of the same f32 sum (within one unit in the last place).
-                    let ulp = if f16 { w.abs().max(6.2e-5) * 2f32.powi(-10) } else { 0.0 };
-                    prop_assert!((g - w).abs() <= ulp, "ADD_ELEM (fused: {}, f16: {}) at {}: {} vs {}", fused, f16, i, g, w);
+                for (what, buf, want) in [("ADD_ELEM", &elem_out, &want), ("ADD_ELEM PARTIAL", &sum_elem, &want_sum)] {
+                    for (i, (g, w)) in read_elem(buf).iter().zip(want).enumerate() {
+                        // f16: the conversion of the same f32 sum (within one unit in the last place).
+                        let ulp = if f16 { w.abs().max(6.2e-5) * 2f32.powi(-10) } else { 0.0 };
+                        prop_assert!((g - w).abs() <= ulp, "{} (fused: {}, f16: {}) at {}: {} vs {}", what, fused, f16, i, g, w);
+                    }
                 }
             }
         }

@@ -8,6 +8,11 @@
 // storage type and gets base + branch, base (binding 7, f32) holding the down projection. Either way the
 // output is the down projection's accumulator plus the branch, one f32 addition: the same bits as the
 // down GEMM adding the stored branch in its epilogue. The ADD variants are never RAGGED.
+//
+// With PARTIAL (and ADD or ADD_ELEM) the down projection arrives as its split-K partial products
+// (binding 7, f32, `p.ranges` ranges `p.zstride` output elements apart) instead: their sum over the ranges
+// in range order from zero, what gemm_reduce would have stored, is the base. The same bits again, and one
+// pass fewer before the expert stage.
 
 const WG: u32 = 256u;
 
@@ -26,18 +31,42 @@ alias orow = vec4<elem>;
 alias orow = elem;
 #endif
 @group(0) @binding(6) var<storage, read_write> sparse: array<orow>;
-@group(0) @binding(7) var<storage, read> base: array<srow>;
 #else
 @group(0) @binding(6) var<storage, read_write> sparse: array<srow>;
 #endif
+#if ADD_ELEM
+@group(0) @binding(7) var<storage, read> base: array<srow>;
+#else
+#if PARTIAL
+@group(0) @binding(7) var<storage, read> base: array<srow>;
+#endif
+#endif
+
+// The down projection's output at element i: base[i] or the y it is in, or (PARTIAL) the sum of its
+// partial products in range order, as gemm_reduce adds them.
+fn base_at(i: u32) -> srow {
+#if PARTIAL
+    var s = srow(0.0);
+    for (var z = 0u; z < p.ranges; z++) {
+        s += base[z * p.zstride + i];
+    }
+    return s;
+#else
+#if ADD_ELEM
+    return base[i];
+#else
+    return sparse[i];
+#endif
+#endif
+}
 
 // The branch's value at element i of the output, by variant (see above).
 fn emit(i: u32, acc: srow) {
 #if ADD_ELEM
-    sparse[i] = orow(base[i] + acc);
+    sparse[i] = orow(base_at(i) + acc);
 #else
 #if ADD
-    sparse[i] = sparse[i] + acc;
+    sparse[i] = base_at(i) + acc;
 #else
     sparse[i] = acc;
 #endif

@@ -81,7 +81,8 @@ pub(crate) fn check_limits(
         });
     }
     // expert_scores binds 5 buffers and U, expert_combine 3 and V (4 adding into the storage type),
-    // expert_token 4 and both tables (5 adding into the storage type).
+    // expert_token 4 and both tables (5 adding into the storage type or the down projection's split-K
+    // partial products).
     let extra = stages::table_extra_bindings(parts);
     let per_stage = ctx.limits.max_storage_buffers_per_shader_stage;
     if 6 + extra > per_stage {

@@ -82,9 +82,12 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_combine", "main", v()));
             out.push(("expert_token", "main", v()));
             // The branch added to the down projection's output (f32 in place, or into the storage type).
+            // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {
                 out.push(("expert_combine", "main", v().with(add)));
                 out.push(("expert_token", "main", v().with(add)));
+                out.push(("expert_combine", "main", v().with(add).with("PARTIAL")));
+                out.push(("expert_token", "main", v().with(add).with("PARTIAL")));
             }
             // Routing modes: each token's pairs at offsets (ragged).
             out.push(("expert_scores", "token_centric", v().with("RAGGED")));
@@ -111,6 +114,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 let both = || up().constant("DOWN_PER", 1000);
                 out.push(("expert_token", "main", both().with("ADD")));
                 out.push(("expert_token", "main", both().with("ADD_ELEM")));
+                out.push(("expert_token", "main", both().with("ADD").with("PARTIAL")));
                 out.push(("expert_scores", "token_centric", up().with("RAGGED")));
                 out.push(("expert_combine", "main", down().with("RAGGED")));
             }

@@ -128,6 +128,25 @@ impl OmniMoeLayer<'_> {
                 t0 += nt;
                 continue;
             }
+            // Split over K, the down projection leaves its partial products to the one-pass expert stage,
+            // which adds them in range order (the bits gemm_reduce would store) before its branch: one
+            // pass fewer in the chain.
+            let partials = if one_pass {
+                self.record_down_products(rec, t32, act, &scratch.partial[1])
+            } else {
+                None
+            };
+            if let Some(partials) = partials {
+                let dims = (t32, h32, k32);
+                let out = stages::ExpertOut::AddPartials {
+                    partials,
+                    y: y_c,
+                    elem: elem_output,
+                };
+                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
+                t0 += nt;
+                continue;
+            }
             // The down projection's f32 output: y itself, or the scratch when y is in the storage type.
             let (dense, out) = if elem_output {
                 let out = stages::ExpertOut::AddElem {
@@ -192,6 +211,35 @@ impl OmniMoeLayer<'_> {
             let shape = (t, n, i);
             self.record_gemm(rec, "dense_down", shape, act, w, y, epilogue, cols, partial);
         }
+    }
+
+    /// The first pass of the down projection of `act` alone where it runs split over K as one GEMM (the
+    /// weight in one binding): its partial products in `partial`, for the expert stage to add. `None`,
+    /// with nothing recorded, otherwise.
+    pub(super) fn record_down_products<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        t: u32,
+        act: Bind<'a>,
+        partial: &'a wgpu::Buffer,
+    ) -> Option<stages::Partials<'a>> {
+        let i = self.config.intermediate_size as u32;
+        let mut blocks = self.w_down.blocks();
+        let (cols, n, w) = blocks.next()?;
+        if blocks.next().is_some() || cols != stages::Columns::ALL {
+            return None;
+        }
+        let (kernel, splits) = self.gemm_plan(t, n, i);
+        if splits == 1 && kernel != GemmKernel::Skinny {
+            return None;
+        }
+        let len = stages::split_k_partial_len(kernel, (t, n, i), splits) * 4;
+        let partial = Bind::range(partial, 0, len);
+        let (label, w) = ("dense_down", Bind::all(w));
+        let shape = (t, n, i);
+        Some(stages::split_k_products(
+            rec, label, kernel, splits, shape, act, w, partial,
+        ))
     }
 
     /// The expert stage as separate passes: the counting sort and expert-centric scores, or token-centric

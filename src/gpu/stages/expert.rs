@@ -136,23 +136,55 @@ pub enum ExpertOut<'a> {
         /// The layer's output in the storage type.
         y: Bind<'a>,
     },
+    /// `y = Σ_z partial[z] + b`, the down projection's split-K partial products summed in range order
+    /// (what `gemm_reduce` would have stored): the bits of [`ExpertOut::AddTo`] or, with `elem`,
+    /// [`ExpertOut::AddElem`] after that reduction, without its pass.
+    AddPartials {
+        /// The down projection's partial products.
+        partials: Partials<'a>,
+        /// The layer's output: f32, or the storage type with `elem`.
+        y: Bind<'a>,
+        /// `y` is in the storage type.
+        elem: bool,
+    },
+}
+
+/// A GEMM's split-K partial products `[ranges, rows, N]` f32 ([`super::split_k_products`]), N the width
+/// of the output they sum to.
+#[derive(Clone, Copy, Debug)]
+pub struct Partials<'a> {
+    /// The products.
+    pub buf: Bind<'a>,
+    /// K ranges.
+    pub ranges: u32,
+    /// Rows per range (at least the GEMM's M).
+    pub rows: u32,
 }
 
 impl<'a> ExpertOut<'a> {
-    /// Binds the output (6, and 7 for `AddElem`'s base); the variant's flag.
-    fn bind(self, binds: &mut Vec<(u32, Bind<'a>)>, v: Variant) -> Variant {
+    /// Binds the output (6, and 7 for the base or the partial products); the variant's flags; the
+    /// parameters `ranges` and `zstride` (in the shader's row elements, of `h` f32 or `h / 4` vec4).
+    fn bind(self, binds: &mut Vec<(u32, Bind<'a>)>, v: Variant, h: u32) -> (Variant, [u32; 2]) {
         match self {
             ExpertOut::Store(sparse) => {
                 binds.push((6, sparse));
-                v
+                (v, [0; 2])
             }
             ExpertOut::AddTo(y) => {
                 binds.push((6, y));
-                v.with("ADD")
+                (v.with("ADD"), [0; 2])
             }
             ExpertOut::AddElem { base, y } => {
                 binds.extend([(6, y), (7, base)]);
-                v.with("ADD_ELEM")
+                (v.with("ADD_ELEM"), [0; 2])
+            }
+            ExpertOut::AddPartials { partials, y, elem } => {
+                binds.extend([(6, y), (7, partials.buf)]);
+                let row = if v.flags.contains("VEC4") { h / 4 } else { h };
+                let v = v
+                    .with(if elem { "ADD_ELEM" } else { "ADD" })
+                    .with("PARTIAL");
+                (v, [partials.ranges, partials.rows * row])
             }
         }
     }
@@ -171,13 +203,14 @@ pub fn expert_combine<'a>(
 ) {
     let mut binds = vec![(1, h_in), (2, indices)];
     down.bind(5, 30, &mut binds);
-    let v = out.bind(&mut binds, down.variant(expert_variant(f16, h), "DOWN_PER"));
+    let v = down.variant(expert_variant(f16, h), "DOWN_PER");
+    let (v, [ranges, zstride]) = out.bind(&mut binds, v, h);
     rec.dispatch(
         "expert_combine",
         "expert_combine",
         "main",
         &v,
-        &[t, h, k],
+        &[t, h, k, ranges, zstride],
         binds,
         rec.fold(t),
     );
@@ -201,7 +234,8 @@ pub fn expert_token<'a>(
     down.bind(5, 30, &mut binds);
     // Both tables have N rows of H: split alike.
     let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
-    let v = out.bind(&mut binds, v);
+    let (v, [ranges, zstride]) = out.bind(&mut binds, v, h);
     let label = "expert_token";
-    rec.dispatch(label, label, "main", &v, &[t, h, k], binds, rec.fold(t));
+    let params = [t, h, k, ranges, zstride];
+    rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
 }

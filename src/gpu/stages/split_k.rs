@@ -3,6 +3,7 @@
 
 use super::super::buffers::Bind;
 use super::super::recorder::Recorder;
+use super::expert::Partials;
 use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind, GemmKernel};
 use super::skinny::{env_count, skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes};
 
@@ -97,6 +98,48 @@ pub fn gemm_split_k<'a>(
     partial: Bind<'a>,
     cols: Columns,
 ) {
+    let partials = split_k_products(rec, label, kernel, splits, (m, n, k), a, b, partial);
+    let mut reduce = epilogue_variant(kernel.wgsl().is_f16(), epilogue.kind());
+    if cols != Columns::ALL {
+        reduce = reduce.with("COLS");
+    }
+    let mut binds = vec![(1, partials.buf), (3, c)];
+    let split = epilogue.bind(n, &mut binds);
+    let groups = rec.fold((m * n.div_ceil(2)).div_ceil(256));
+    let params = [
+        m,
+        n,
+        partials.ranges,
+        split,
+        partials.rows,
+        cols.first,
+        cols.width,
+    ];
+    rec.dispatch(
+        label,
+        "gemm_reduce",
+        "main",
+        &reduce,
+        &params,
+        binds,
+        groups,
+    );
+}
+
+/// The first pass of [`gemm_split_k`] alone: the partial products of `splits` K ranges into `partial`,
+/// for a consumer that adds them itself in range order (the expert stage,
+/// [`super::ExpertOut::AddPartials`]).
+#[allow(clippy::too_many_arguments)]
+pub fn split_k_products<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    kernel: GemmKernel,
+    splits: u32,
+    (m, n, k): (u32, u32, u32),
+    a: Bind<'a>,
+    b: Bind<'a>,
+    partial: Bind<'a>,
+) -> Partials<'a> {
     // The cooperative-matrix-2 kernel has no split-K build.
     let kernel = kernel.wgsl();
     let (kz, ranges) = k_ranges(k, splits_for(kernel, (m, n, k), splits));
@@ -115,21 +158,9 @@ pub fn gemm_split_k<'a>(
         rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
         m
     };
-    let mut reduce = epilogue_variant(kernel.is_f16(), epilogue.kind());
-    if cols != Columns::ALL {
-        reduce = reduce.with("COLS");
+    Partials {
+        buf: partial,
+        ranges,
+        rows,
     }
-    let mut binds = vec![(1, partial), (3, c)];
-    let split = epilogue.bind(n, &mut binds);
-    let groups = rec.fold((m * n.div_ceil(2)).div_ceil(256));
-    let params = [m, n, ranges, split, rows, cols.first, cols.width];
-    rec.dispatch(
-        label,
-        "gemm_reduce",
-        "main",
-        &reduce,
-        &params,
-        binds,
-        groups,
-    );
 }
