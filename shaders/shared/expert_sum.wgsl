@@ -42,12 +42,26 @@ alias orow = elem;
 #endif
 #endif
 
-// The down projection's output at element i: base[i] or the y it is in, or (PARTIAL) the sum of its
-// partial products in range order, as gemm_reduce adds them.
+// What the branch is added to at element i: the down projection's output, base[i] or the y it is in,
+// or (PARTIAL) the sum of its partial products in range order from zero, as gemm_reduce adds them (four
+// ranges' loads in flight at a time, the additions in the same order); zero for the stored branch.
+// Read before the branch is summed, so its loads overlap the experts'.
 fn base_at(i: u32) -> srow {
 #if PARTIAL
     var s = srow(0.0);
-    for (var z = 0u; z < p.ranges; z++) {
+    var z = 0u;
+    for (; z + 4u <= p.ranges; z += 4u) {
+        let o = z * p.zstride + i;
+        let b0 = base[o];
+        let b1 = base[o + p.zstride];
+        let b2 = base[o + 2u * p.zstride];
+        let b3 = base[o + 3u * p.zstride];
+        s += b0;
+        s += b1;
+        s += b2;
+        s += b3;
+    }
+    for (; z < p.ranges; z++) {
         s += base[z * p.zstride + i];
     }
     return s;
@@ -55,18 +69,22 @@ fn base_at(i: u32) -> srow {
 #if ADD_ELEM
     return base[i];
 #else
+#if ADD
     return sparse[i];
+#else
+    return srow(0.0);
+#endif
 #endif
 #endif
 }
 
-// The branch's value at element i of the output, by variant (see above).
-fn emit(i: u32, acc: srow) {
+// The branch's value at element i of the output, `b` = base_at(i), by variant (see above).
+fn emit(i: u32, b: srow, acc: srow) {
 #if ADD_ELEM
-    sparse[i] = orow(base_at(i) + acc);
+    sparse[i] = orow(b + acc);
 #else
 #if ADD
-    sparse[i] = base_at(i) + acc;
+    sparse[i] = b + acc;
 #else
     sparse[i] = acc;
 #endif
@@ -151,6 +169,7 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
     let h4 = p.h / 4u;
     let k4 = n / 4u * 4u;
     for (var c = li; c < h4; c += WG) {
+        let b = base_at(t * h4 + c);
         var acc = vec4<f32>(0.0);
         if (carry) {
             acc = carried(t * h4 + c);
@@ -168,10 +187,11 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
         for (var k = k4; k < n; k++) {
             acc = fma(vec4<f32>(weight[k]), vec4<f32>(down_at(expert[k], h4, c)), acc);
         }
-        emit(t * h4 + c, acc);
+        emit(t * h4 + c, b, acc);
     }
 #else
     for (var c = li; c < p.h; c += WG) {
+        let b = base_at(t * p.h + c);
         var acc = 0.0;
         if (carry) {
             acc = carried(t * p.h + c);
@@ -179,7 +199,7 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
         for (var k = 0u; k < n; k++) {
             acc = fma(weight[k], f32(down_at(expert[k], p.h, c)), acc);
         }
-        emit(t * p.h + c, acc);
+        emit(t * p.h + c, b, acc);
     }
 #endif
 }
