@@ -13,6 +13,11 @@ pub struct PreparedTimes {
     pub gpu_ms: f64,
     /// Wall ms of `run` + wait: host encoding of the frozen recording, submit, completion.
     pub wall_ms: f64,
+    /// Wall ms of `run` + [`buffers::wait_spin`] (the host polls instead of sleeping).
+    pub wall_spin_ms: f64,
+    /// Of the wall time: host ms to encode the frozen recording (encoder, pass, finish), and to submit.
+    pub host_encode_ms: f64,
+    pub host_submit_ms: f64,
 }
 
 pub fn median(mut v: Vec<f64>) -> f64 {
@@ -62,6 +67,21 @@ pub fn time_prepared(
         buffers::wait(ctx)?;
         walls.push(start.elapsed().as_secs_f64() * 1e3);
     }
+    let (mut spins, mut encodes, mut submits) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let start = Instant::now();
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        prepared.encode(&mut encoder, tokens, Timing::Off)?;
+        let commands = encoder.finish();
+        let encoded = Instant::now();
+        ctx.queue.submit([commands]);
+        let submitted = Instant::now();
+        buffers::wait_spin(ctx)?;
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+        spins.push(ms(start, Instant::now()));
+        encodes.push(ms(start, encoded));
+        submits.push(ms(encoded, submitted));
+    }
     let mut gpus = Vec::with_capacity(runs);
     if ctx.caps.timestamp_query {
         for _ in 0..runs {
@@ -82,6 +102,9 @@ pub fn time_prepared(
             median(gpus)
         },
         wall_ms,
+        wall_spin_ms: median(spins),
+        host_encode_ms: median(encodes),
+        host_submit_ms: median(submits),
     })
 }
 

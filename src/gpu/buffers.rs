@@ -176,6 +176,26 @@ pub fn wait(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
+/// [`wait`] by polling the device in a loop instead of sleeping until the driver wakes the thread: for
+/// a decode loop where each forward's latency counts, at the price of one CPU core busy while the GPU
+/// works (what CUDA's spin-wait synchronisation does). A no-op on the web.
+pub fn wait_spin(ctx: &Context) -> Result<()> {
+    #[cfg(not(target_arch = "wasm32"))]
+    loop {
+        let status = ctx
+            .device
+            .poll(wgpu::PollType::Poll)
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        if status.is_queue_empty() {
+            break;
+        }
+        ctx.check_alive()?;
+        std::hint::spin_loop();
+    }
+    let _ = ctx;
+    Ok(())
+}
+
 /// Reads f32 values.
 pub async fn read_f32(
     ctx: &Context,

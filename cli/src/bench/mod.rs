@@ -126,6 +126,11 @@ struct Point {
     layer_ms: Option<f64>,
     /// Wall ms of a prepared forward: one submit and wait, output left on the GPU.
     layer_wall_ms: Option<f64>,
+    /// The same with the host polling for completion (`buffers::wait_spin`) instead of sleeping.
+    layer_wall_spin_ms: Option<f64>,
+    /// Host ms of that wall time spent encoding the forward, and submitting it.
+    host_encode_ms: Option<f64>,
+    host_submit_ms: Option<f64>,
     /// GPU ms with a timed pass per stage (their sum plus the pass boundaries).
     layer_staged_ms: Option<f64>,
     /// Weight bytes a forward must read (dense weights, touched experts' rows) over `layer_ms`.
@@ -152,6 +157,11 @@ struct Report {
     layer_ms: f64,
     /// Wall ms of that prepared forward: one submit and wait, output left on the GPU.
     layer_wall_ms: f64,
+    /// The same with the host polling for completion (`buffers::wait_spin`) instead of sleeping.
+    layer_wall_spin_ms: f64,
+    /// Host ms of that wall time spent encoding the forward, and submitting it.
+    host_encode_ms: f64,
+    host_submit_ms: f64,
     /// GPU ms with a timed pass per stage (what `stages` sums), as earlier versions reported `layer_ms`.
     layer_staged_ms: f64,
     /// Wall ms of the unprepared `forward` (recording, bind groups and parameters built per call).
@@ -292,6 +302,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 experts: n,
                 layer_ms: Some(b.prepared.gpu_ms),
                 layer_wall_ms: Some(b.prepared.wall_ms),
+                layer_wall_spin_ms: Some(b.prepared.wall_spin_ms),
+                host_encode_ms: Some(b.prepared.host_encode_ms),
+                host_submit_ms: Some(b.prepared.host_submit_ms),
                 layer_staged_ms: Some(b.span_ms),
                 weight_gbps: Some(weight_bytes(&c, es, b.touched) / 1e6 / b.prepared.gpu_ms),
                 expert_centric_ms: a.as_ref().map(expert_ms),
@@ -305,6 +318,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             experts: n,
             layer_ms: None,
             layer_wall_ms: None,
+            layer_wall_spin_ms: None,
+            host_encode_ms: None,
+            host_submit_ms: None,
             layer_staged_ms: None,
             weight_gbps: None,
             expert_centric_ms: None,
@@ -366,8 +382,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         / 1e6;
     let weight_gbps = weight_bytes(&config, es, tc.touched) / 1e6 / tc.prepared.gpu_ms;
     println!(
-        "layer (token-centric, the default), prepared: {:.4} ms GPU, {:.4} ms wall, weights {:.0} GB/s",
-        tc.prepared.gpu_ms, tc.prepared.wall_ms, weight_gbps
+        "layer (token-centric, the default), prepared: {:.4} ms GPU, {:.4} ms wall ({:.4} polling; \
+         host: encode {:.4}, submit {:.4}), weights {:.0} GB/s",
+        tc.prepared.gpu_ms,
+        tc.prepared.wall_ms,
+        tc.prepared.wall_spin_ms,
+        tc.prepared.host_encode_ms,
+        tc.prepared.host_submit_ms,
+        weight_gbps
     );
     println!(
         "layer with a timed pass per stage: {:.4} ms GPU, unprepared forward {:.4} ms wall; \
@@ -402,12 +424,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     for p in &sweep {
         match &p.error {
             None => println!(
-                "  T={:<6} N={:<8} layer {:.4} ms GPU, {:.4} ms wall, {:.4} ms staged, weights {:.0} GB/s; \
-                 experts: centric {:.4} ms, token-centric {:.4} ms",
+                "  T={:<6} N={:<8} layer {:.4} ms GPU, {:.4} ms wall ({:.4} polling), {:.4} ms staged, \
+                 weights {:.0} GB/s; experts: centric {:.4} ms, token-centric {:.4} ms",
                 p.tokens,
                 p.experts,
                 p.layer_ms.unwrap(),
                 p.layer_wall_ms.unwrap(),
+                p.layer_wall_spin_ms.unwrap_or(f64::NAN),
                 p.layer_staged_ms.unwrap(),
                 p.weight_gbps.unwrap(),
                 p.expert_centric_ms.unwrap_or(f64::NAN),
@@ -436,6 +459,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         runs: args.runs,
         layer_ms: tc.prepared.gpu_ms,
         layer_wall_ms: tc.prepared.wall_ms,
+        layer_wall_spin_ms: tc.prepared.wall_spin_ms,
+        host_encode_ms: tc.prepared.host_encode_ms,
+        host_submit_ms: tc.prepared.host_submit_ms,
         layer_staged_ms: tc.span_ms,
         layer_unprepared_wall_ms: tc.wall_ms,
         weight_gbps,
