@@ -4,7 +4,8 @@
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] f16, B: [N, K] f16, K % 8 == 0
 //
 // Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉, splits) of 32·SG_R·SG_C invocations, subgroups of 32 laid out
-// SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16) or 4 × 4 (SG16 and SGW). Subgroup (i, j) owns FM × 4
+// SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16), 4 × 4 (SG16 and SGW) or 2 × 2 (SG4: 64 × 128 tiles for a few
+// hundred rows, twice the workgroups of 128-row tiles). Subgroup (i, j) owns FM × 4
 // accumulators of 16×16 (FM = 2, or 4 with FM4): rows FM·16·i .. and columns 64·j .. of the workgroup's
 // TILE_M × TILE_N tile of C.
 //
@@ -50,12 +51,17 @@ const SG_R: u32 = 8u;
 const SG_C: u32 = 2u;
 #endif
 #else
+#if SG4
+const SG_R: u32 = 2u;
+const SG_C: u32 = 2u;
+#else
 #if SGW
 const SG_R: u32 = 2u;
 const SG_C: u32 = 4u;
 #else
 const SG_R: u32 = 4u;
 const SG_C: u32 = 2u;
+#endif
 #endif
 #endif
 const WG: u32 = 32u * SG_R * SG_C;

@@ -21,16 +21,22 @@ const WARM_MS: f64 = 400.0;
 const WARM_SUBMITS: usize = 400;
 const LABELS: [&str; REPS] = ["tune 0", "tune 1", "tune 2"];
 
-/// The configuration chosen per (kernel family, N, K), kept per context ([`Context::cache`]).
+/// Rows up to which a GEMM counts as few-row (decode and small batches): the autotune keeps separate
+/// choices for few-row and many-row GEMMs of one (N, K), since what is fastest differs (on an H100 the
+/// 64-row tile at 64 to 128 rows, 256-row tiles at 4096: BENCHMARKS.md).
+pub const FEW_ROWS: u32 = stages::SPLIT_K_MAX_M;
+
+/// The configuration chosen per (kernel family, N, K, few rows), kept per context ([`Context::cache`]).
 #[derive(Default)]
 pub(crate) struct Tuned {
-    map: Mutex<HashMap<(GemmKernel, u32, u32), GemmKernel>>,
+    map: Mutex<HashMap<(GemmKernel, u32, u32, bool), GemmKernel>>,
 }
 
 impl Tuned {
-    /// The configuration tuned for (n, k), or `kernel` as given when that shape was not tuned.
-    pub fn kernel(&self, kernel: GemmKernel, n: u32, k: u32) -> GemmKernel {
-        let key = (kernel.family(), n, k);
+    /// The configuration tuned for (n, k) at m's class of rows ([`FEW_ROWS`]), or `kernel` as given when
+    /// that shape was not tuned.
+    pub fn kernel(&self, kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> GemmKernel {
+        let key = (kernel.family(), n, k, m <= FEW_ROWS);
         self.map
             .lock()
             .unwrap()
@@ -39,11 +45,11 @@ impl Tuned {
             .unwrap_or(kernel)
     }
 
-    pub(crate) fn set(&self, n: u32, k: u32, chosen: GemmKernel) {
+    pub(crate) fn set(&self, (m, n, k): (u32, u32, u32), chosen: GemmKernel) {
         self.map
             .lock()
             .unwrap()
-            .insert((chosen.family(), n, k), chosen);
+            .insert((chosen.family(), n, k, m <= FEW_ROWS), chosen);
     }
 }
 
@@ -180,7 +186,7 @@ pub async fn tune_gemm(
             "the driver compiles none of the GEMM configurations for {m}x{n}x{k}"
         )));
     };
-    ctx.cache::<Tuned>().set(n, k, best);
+    ctx.cache::<Tuned>().set((m, n, k), best);
     log::info!("tuned {kernel:?} at {m}x{n}x{k}: {candidates:?} -> {best:?}");
     Ok(TuneResult {
         shape: (m, n, k),

@@ -30,6 +30,45 @@ impl OmniMoeLayer<'_> {
         else {
             return simt;
         };
+        if Self::compiles_for(ctx, c, coop) {
+            coop
+        } else {
+            log::warn!(
+                "{} does not compile the tensor-core GEMM: SIMT f16",
+                ctx.info.name
+            );
+            simt
+        }
+    }
+
+    /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
+    /// did not time them: 64 × 128 tiles with K step 64 (on an H100 0.023 against 0.029 ms for the gate/up
+    /// GEMM at 64 and 128 rows, 0.064 against 0.091 for the down projection, BENCHMARKS.md), where they fit
+    /// and compile; else `gemm`.
+    pub(super) fn few_rows_kernel(
+        ctx: &Context,
+        c: &OmniMoeConfig,
+        gemm: GemmKernel,
+    ) -> GemmKernel {
+        if !matches!(gemm, GemmKernel::Coop(_)) {
+            return gemm;
+        }
+        let half = CoopConfig {
+            tile: stages::CoopTile::Half,
+            k_step: 64,
+            ..CoopConfig::DEFAULT
+        };
+        let fits = half.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size;
+        if fits && Self::compiles_for(ctx, c, GemmKernel::Coop(half)) {
+            GemmKernel::Coop(half)
+        } else {
+            gemm
+        }
+    }
+
+    /// Whether the adapter's compiler takes every variant `kernel` runs this layer's two GEMMs with (always
+    /// on the web, whose compiler reports errors only asynchronously).
+    fn compiles_for(ctx: &Context, c: &OmniMoeConfig, kernel: GemmKernel) -> bool {
         let (h, i, r) = (
             c.hidden_size as u32,
             c.intermediate_size as u32,
@@ -38,28 +77,25 @@ impl OmniMoeLayer<'_> {
         let uses = [
             stages::gemm_uses(
                 &ctx.caps,
-                coop,
+                kernel,
                 (1, 2 * i + 2 * r, h),
                 TuneEpilogue::SwiGlu.uses(),
             ),
-            stages::gemm_uses(&ctx.caps, coop, (1, h, i), TuneEpilogue::Add.uses()),
+            stages::gemm_uses(&ctx.caps, kernel, (1, h, i), TuneEpilogue::Add.uses()),
         ];
         #[cfg(not(target_arch = "wasm32"))]
         for (stage, variant) in uses.iter().flatten() {
             if !pollster::block_on(ctx.compiles(stage, "main", variant)) {
-                log::warn!(
-                    "{} does not compile the tensor-core GEMM: SIMT f16",
-                    ctx.info.name
-                );
-                return simt;
+                return false;
             }
         }
         #[cfg(target_arch = "wasm32")]
         let _ = uses;
-        coop
+        true
     }
 
-    /// Whether the skinny tensor-core kernel runs the GEMMs of 9 to [`stages::SKINNY_MAX_M`] tokens: with
+    /// Whether the skinny tensor-core kernel runs the GEMMs of [`stages::SKINNY_FROM_M`] to
+    /// [`stages::SKINNY_MAX_M`] tokens: with
     /// the tensor-core GEMM, where its workgroup memory fits the adapter's and the driver compiles it
     /// (`OMNIMOE_SKINNY=off` keeps it off, for measuring).
     pub(super) fn uses_skinny(ctx: &Context, gemm: GemmKernel) -> bool {
@@ -108,29 +144,41 @@ impl OmniMoeLayer<'_> {
         if bytes <= self.ctx.binding_bytes() {
             return (kernel, splits);
         }
-        let tuned = self.ctx.cache::<crate::gpu::tune::Tuned>();
         match kernel {
-            GemmKernel::Skinny => (tuned.kernel(self.gemm, n, k), 1),
+            GemmKernel::Skinny => (self.tuned_kernel(m, n, k), 1),
             other => (other, 1),
         }
     }
 
-    /// The GEMM kernel for `m` tokens of an (N, K) shape: the weight-streaming GEMV up to
-    /// [`GEMV_MAX_M`] tokens (decode: it reads each weight once, where a 128-row tile reads it for 128
-    /// rows it does not have; measured in BENCHMARKS.md), the skinny tensor-core kernel above it where
-    /// [`stages::skinny_prefers`] says so, else the layer's kernel with the configuration the autotune
-    /// chose on this adapter.
+    /// The GEMM kernel for `m` tokens of an (N, K) shape: the skinny tensor-core kernel from
+    /// [`stages::SKINNY_FROM_M`] tokens where it runs and [`stages::skinny_prefers`] says so, else the
+    /// weight-streaming GEMV up to [`GEMV_MAX_M`] tokens (decode: it reads each weight once, where a
+    /// 128-row tile reads it for 128 rows it does not have; measured in BENCHMARKS.md), else the layer's
+    /// kernel with the configuration the autotune chose on this adapter for m's class of rows.
     pub(super) fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let all = stages::skinny_env().0 == Some("all");
-        if self.skinny && stages::skinny_prefers((m, n, k)) && (m > GEMV_MAX_M || all) {
+        let from = stages::SKINNY_FROM_M;
+        if self.skinny && stages::skinny_prefers((m, n, k)) && (m >= from || all) {
             return GemmKernel::Skinny;
         }
         if m <= GEMV_MAX_M {
             return GemmKernel::Gemv { f16: self.f16 };
         }
+        self.tuned_kernel(m, n, k)
+    }
+
+    /// The layer's kernel for an (m, n, k) GEMM with the configuration the autotune chose for m's class of
+    /// rows ([`crate::gpu::tune::FEW_ROWS`]); untuned, the few-row default ([`Self::gemm_few`]) or the
+    /// layer's default.
+    fn tuned_kernel(&self, m: u32, n: u32, k: u32) -> GemmKernel {
+        let fallback = if m <= crate::gpu::tune::FEW_ROWS {
+            self.gemm_few
+        } else {
+            self.gemm
+        };
         self.ctx
             .cache::<crate::gpu::tune::Tuned>()
-            .kernel(self.gemm, n, k)
+            .kernel(fallback, (m, n, k))
     }
 
     /// Times the candidate K steps of this layer's three GEMM shapes on its adapter, for batches of

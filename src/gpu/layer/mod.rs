@@ -9,9 +9,10 @@
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
 //! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and its scores and combine are
 //! one pass (expert_token) where both expert tables fit one shader's bindings.
-//! GEMMs: the GEMV up to [`GEMV_MAX_M`] tokens, the skinny tensor-core kernel up to
-//! [`stages::SKINNY_MAX_M`] where it applies, split-K where [`stages::split_k`] says so, else the
-//! configuration [`OmniMoeLayer::autotune`] chose on this adapter, if it ran.
+//! GEMMs: the skinny tensor-core kernel from [`stages::SKINNY_FROM_M`] to [`stages::SKINNY_MAX_M`]
+//! tokens where it applies, else the GEMV up to [`GEMV_MAX_M`] tokens, split-K where [`stages::split_k`]
+//! says so, else the configuration [`OmniMoeLayer::autotune`] chose on this adapter for that class of
+//! rows if it ran (64 × 128 tensor-core tiles for few rows if not).
 
 use std::sync::Mutex;
 
@@ -140,6 +141,8 @@ pub struct OmniMoeLayer<'c> {
     config: OmniMoeConfig,
     f16: bool,
     gemm: GemmKernel,
+    /// Its configuration for GEMMs of few rows the autotune did not time ([`Self::few_rows_kernel`]).
+    gemm_few: GemmKernel,
     /// Few-token GEMMs the skinny kernel takes run on it ([`Self::uses_skinny`]).
     skinny: bool,
     schedule: ExpertSchedule,
@@ -211,6 +214,7 @@ impl<'c> OmniMoeLayer<'c> {
             config: c,
             f16,
             gemm,
+            gemm_few: Self::few_rows_kernel(ctx, &c, gemm),
             skinny: Self::uses_skinny(ctx, gemm),
             schedule,
             chunk,

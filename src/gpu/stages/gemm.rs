@@ -63,6 +63,9 @@ pub enum CoopTile {
     Tall16,
     /// 128 × 256: 16 subgroups of 32 × 64 laid 4 × 4 (flags SG16, SGW).
     Wide16,
+    /// 64 × 128: 4 subgroups of 32 × 64 laid 2 × 2 (flag SG4): for a few hundred rows, twice the
+    /// workgroups of the square tile.
+    Half,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
     /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
     /// blocks, on devices with [`Capabilities::nv_coopmat2`]; anything else runs
@@ -75,6 +78,7 @@ impl CoopTile {
     pub fn dims(self) -> (u32, u32) {
         match self {
             CoopTile::Square => (128, 128),
+            CoopTile::Half => (64, 128),
             CoopTile::Tall | CoopTile::Tall16 => (256, 128),
             CoopTile::Wide | CoopTile::Wide16 => (128, 256),
             CoopTile::NvSquare => (128, 128),
@@ -90,7 +94,7 @@ impl CoopTile {
     pub fn subgroups(self) -> u32 {
         match self {
             CoopTile::Tall16 | CoopTile::Wide16 => 16,
-            CoopTile::NvSquare => 4,
+            CoopTile::NvSquare | CoopTile::Half => 4,
             _ => 8,
         }
     }
@@ -102,6 +106,7 @@ impl CoopTile {
             CoopTile::Wide => &["FM4", "SGW"],
             CoopTile::Tall16 => &["SG16"],
             CoopTile::Wide16 => &["SG16", "SGW"],
+            CoopTile::Half => &["SG4"],
             CoopTile::NvSquare => &[],
         }
     }
@@ -239,6 +244,8 @@ impl GemmKernel {
                     (Tall16, 32, false, 2),
                     (Tall16, 32, false, 4),
                     (Wide16, 32, false, 2),
+                    (Half, 64, false, 2),
+                    (Half, 32, false, 2),
                 ]
                 .into_iter()
                 .chain(nv.iter().copied())

@@ -11,6 +11,12 @@ use super::super::pipelines::Variant;
 /// Most rows of A the skinny kernel takes (four 16-row fragments).
 pub const SKINNY_MAX_M: u32 = 64;
 
+/// Fewest rows a layer runs on the skinny kernel where it has it: below, the GEMV. Measured on an H100
+/// at the README's sizes (BENCHMARKS.md, `h100-run-decode3/run103.sh`): the layer at 8 tokens 0.038 ms
+/// against 0.047 with the GEMV, at 4 tokens 0.037 either way, at 1 and 2 tokens the GEMV ahead (0.030
+/// against 0.037).
+pub const SKINNY_FROM_M: u32 = 5;
+
 /// Columns of C per workgroup.
 const SKINNY_COLUMNS: u32 = 128;
 
@@ -34,7 +40,7 @@ pub fn skinny_takes((m, n, k): (u32, u32, u32)) -> bool {
 
 /// Whether a layer should run an (m, n, k) GEMM the skinny kernel takes on it rather than on the tiled
 /// tensor-core kernel: up to 32 rows, and up to 64 where the output is narrower than K is deep (the down
-/// projection). Measured on an H100 at the README's sizes (BENCHMARKS.md): from 9 to 32 tokens it beats the
+/// projection). Measured on an H100 at the README's sizes (BENCHMARKS.md): from 5 to 32 tokens it beats the
 /// tiled split-K kernel at both GEMMs; at 64 it wins the down projection (8 MB of weights) and loses the
 /// gate/up projection, where its partial products (8.5 MB for 17 MB of weights) cost more than it saves.
 pub fn skinny_prefers((m, n, k): (u32, u32, u32)) -> bool {
