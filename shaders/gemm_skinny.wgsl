@@ -4,7 +4,10 @@
 //   P[z, m, n] = Σ_{k in range z} A[m, k] · B[n, k]
 //   A: [M, K] f16 with M ≤ 16·MT, B: [N, K] f16, K % 32 == 0, N % 128 == 0
 //
-// Flags: M2 (MT = 2) or M2 and M4 (MT = 4); MT = 1 without.
+// Flags: M2 (MT = 2) or M2 and M4 (MT = 4); MT = 1 without. ACT: A is the SwiGLU of the gate/up GEMM's
+// split-K partial products (f32 `[a_ranges, a_rows, a_width]`, gate and up in adjacent columns), made while
+// staging (see stage_act): the down projection reads what gemm_reduce would have written, without its pass.
+// K and a_width are multiples of 8 and 4 (checked by the host).
 //
 // Launch: workgroups (N/128, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K range
 // [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows of
@@ -18,9 +21,10 @@
 // inside P. gemm_reduce adds the ranges in z order and applies the GEMM's epilogue; the sum over k within a
 // range runs in a fixed order too, so the bits are the same run to run.
 //
-// Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only below row M, B only
-// inside [N, K] (N % 128 == 0, K % 32 == 0, checked by the host), P only inside [ranges · MP, N]. The
-// SPIR-V writer wants every coopLoad/coopStore offset and stride bound to a `let` first.
+// Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A (with ACT its partial products)
+// is read only below row M, B only inside [N, K] (N % 128 == 0, K % 32 == 0, checked by the host), P only
+// inside [ranges · MP, N]. The SPIR-V writer wants every coopLoad/coopStore offset and stride bound to a
+// `let` first.
 
 struct Params {
     m: u32,
@@ -28,10 +32,18 @@ struct Params {
     k: u32,
     // K per range.
     kz: u32,
+    // ACT: the gate/up GEMM's K ranges, rows per range and row width (columns).
+    a_ranges: u32,
+    a_rows: u32,
+    a_width: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+#if ACT
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+#else
 @group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
+#endif
 @group(0) @binding(2) var<storage, read> b: array<f16>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
@@ -50,6 +62,37 @@ const PITCH: u32 = KZ_MAX + 8u;
 
 var<workgroup> As: array<f16, MP * PITCH>;
 
+#if ACT
+fn silu(x: f32) -> f32 {
+    return x / (1.0 + exp(-x));
+}
+
+// Stages A[r, j0 .. j0 + 8] at As[o ..] where A is the SwiGLU of the gate/up GEMM's partial products:
+// its columns 2j and 2j + 1 (gate, up) summed over the ranges in range order from zero, then
+// f16(silu(gate) · up): the sums and the epilogue of gemm_reduce, so the same halves it would have stored.
+fn stage_act(r: u32, j0: u32, o: u32) {
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var z = 0u; z < p.a_ranges; z++) {
+        let b = ((z * p.a_rows + r) * p.a_width + 2u * j0) / 4u;
+        s0 += a[b];
+        s1 += a[b + 1u];
+        s2 += a[b + 2u];
+        s3 += a[b + 3u];
+    }
+    As[o] = f16(silu(s0.x) * s0.y);
+    As[o + 1u] = f16(silu(s0.z) * s0.w);
+    As[o + 2u] = f16(silu(s1.x) * s1.y);
+    As[o + 3u] = f16(silu(s1.z) * s1.w);
+    As[o + 4u] = f16(silu(s2.x) * s2.y);
+    As[o + 5u] = f16(silu(s2.z) * s2.w);
+    As[o + 6u] = f16(silu(s3.x) * s3.y);
+    As[o + 7u] = f16(silu(s3.z) * s3.w);
+}
+#endif
+
 @compute @workgroup_size(128)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -64,10 +107,18 @@ fn main(
     for (var e = li; e < MP * row_chunks; e += 128u) {
         let r = e / row_chunks;
         let q = e % row_chunks;
+#if ACT
+        if (r < p.m) {
+            stage_act(r, k0 + q * 8u, r * PITCH + q * 8u);
+            continue;
+        }
+        let v = vec4<u32>(0u);
+#else
         var v = vec4<u32>(0u);
         if (r < p.m) {
             v = a[r * k8 + k0 / 8u + q];
         }
+#endif
         let o = r * PITCH + q * 8u;
         let h0 = vec2<f16>(unpack2x16float(v.x));
         let h1 = vec2<f16>(unpack2x16float(v.y));

@@ -28,11 +28,33 @@ struct Params {
     cand_pow2: u32,
     // by_rank: the number of candidates.
     cand: u32,
-    _pad1: u32,
+    // PARTIAL: the K ranges of the partial products, their rows per range, row width, and the first
+    // column of the logits.
+    ranges: u32,
+    rows: u32,
+    width: u32,
+    first: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> ell: array<f32>;
+
+// Element o of the input [T, 2R]; with PARTIAL the input is the gate/up GEMM's split-K partial products
+// [ranges, rows, width] and the logits its columns first .. first + 2R, summed over the ranges in range
+// order from zero: what gemm_reduce would have stored (one pass fewer before the router).
+fn logit(o: u32) -> f32 {
+#if PARTIAL
+    let t = o / (2u * p.r);
+    let col = p.first + o - t * 2u * p.r;
+    var s = 0.0;
+    for (var z = 0u; z < p.ranges; z++) {
+        s += ell[(z * p.rows + t) * p.width + col];
+    }
+    return s;
+#else
+    return ell[o];
+#endif
+}
 @group(0) @binding(2) var<storage, read_write> scores: array<f32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
 #if NORMALISE
@@ -131,7 +153,7 @@ fn main(
     for (var axis = 0u; axis < 2u; axis++) {
         for (var i = li; i < p.axis_pow2; i += WG) {
             if (i < p.r) {
-                sv[i] = ell[t * 2u * p.r + axis * p.r + i];
+                sv[i] = logit(t * 2u * p.r + axis * p.r + i);
                 si[i] = i;
             } else {
                 sv[i] = WORST;
@@ -317,8 +339,8 @@ fn by_rank(
     var ay = -3.0e38;
     if (mine) {
         let z0 = t * 2u * r;
-        ax = (ell[z0 + li] - mean[li]) / sqrt(variance[li] + 1e-5);
-        ay = (ell[z0 + r + li] - mean[r + li]) / sqrt(variance[r + li] + 1e-5);
+        ax = (logit(z0 + li) - mean[li]) / sqrt(variance[li] + 1e-5);
+        ay = (logit(z0 + r + li) - mean[r + li]) / sqrt(variance[r + li] + 1e-5);
     }
     red[li] = ax;
     red[128u + li] = ay;
@@ -338,8 +360,8 @@ fn by_rank(
     }
 #else
     if (li < r) {
-        vals[li] = ell[t * 2u * r + li];
-        vals[128u + li] = ell[t * 2u * r + r + li];
+        vals[li] = logit(t * 2u * r + li);
+        vals[128u + li] = logit(t * 2u * r + r + li);
     }
 #endif
     workgroupBarrier();
@@ -452,12 +474,12 @@ fn by_subgroup(
     var y1 = WORST;
 #if NORMALISE
     if (h0) {
-        x0 = (ell[z0 + i0] - mean[i0]) / sqrt(variance[i0] + 1e-5);
-        y0 = (ell[z0 + r + i0] - mean[r + i0]) / sqrt(variance[r + i0] + 1e-5);
+        x0 = (logit(z0 + i0) - mean[i0]) / sqrt(variance[i0] + 1e-5);
+        y0 = (logit(z0 + r + i0) - mean[r + i0]) / sqrt(variance[r + i0] + 1e-5);
     }
     if (h1) {
-        x1 = (ell[z0 + i1] - mean[i1]) / sqrt(variance[i1] + 1e-5);
-        y1 = (ell[z0 + r + i1] - mean[r + i1]) / sqrt(variance[r + i1] + 1e-5);
+        x1 = (logit(z0 + i1) - mean[i1]) / sqrt(variance[i1] + 1e-5);
+        y1 = (logit(z0 + r + i1) - mean[r + i1]) / sqrt(variance[r + i1] + 1e-5);
     }
     let mx = subgroupMax(max(x0, x1));
     let my = subgroupMax(max(y0, y1));
@@ -483,12 +505,12 @@ fn by_subgroup(
     }
 #else
     if (h0) {
-        x0 = ell[z0 + i0];
-        y0 = ell[z0 + r + i0];
+        x0 = logit(z0 + i0);
+        y0 = logit(z0 + r + i0);
     }
     if (h1) {
-        x1 = ell[z0 + i1];
-        y1 = ell[z0 + r + i1];
+        x1 = logit(z0 + i1);
+        y1 = logit(z0 + r + i1);
     }
 #endif
     // Step 1: each value's place in its axis.

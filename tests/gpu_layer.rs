@@ -3,7 +3,8 @@
 mod common;
 
 use common::checks::{
-    compare_with_cpu, f16_stays_within_its_documented_bound, golden_files_match_in_f32,
+    compare_with_cpu, f16_stays_within_its_documented_bound, golden_files_match_in_f32, round,
+    rounded, F16_ABS, F16_REL,
 };
 use common::{assert_close, golden_case, gpu};
 use omnimoe::gpu::{ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
@@ -123,6 +124,38 @@ fn two_forwards_are_bitwise_identical_and_schedules_agree() {
         results[0], results[1],
         "expert-centric and token-centric results differ"
     );
+}
+
+/// Few tokens in f16 at shapes the skinny tensor-core kernel takes (H and 2I + 2R multiples of 128): where
+/// the adapter has cooperative matrices, from 5 to 16 tokens the layer runs the fused chain (the gate/up
+/// GEMM's partial products read by the router and by the down projection's staging, the down
+/// projection's by the expert stage), which must give what the CPU reference does, twice the same bits.
+#[test]
+fn few_token_f16_chain_matches_the_cpu() {
+    let ctx = gpu();
+    let config = omnimoe::OmniMoeConfig::new(128, 256, 4096, 16).unwrap();
+    let w = OmniMoeWeights::random(config, 11).unwrap();
+    let x = omnimoe::rng::SplitMix64::new(12).normals(64 * 128);
+    let (w16, x16) = (rounded(&w), round(&x));
+    let opts = LayerOptions {
+        precision: Precision::F16,
+        ..options(ExpertSchedule::TokenCentric)
+    };
+    let layer = OmniMoeLayer::new(ctx, &w, &opts).unwrap();
+    let mut compared = 0;
+    for t in [5, 16, 31, 64] {
+        let fused = (5..=16).contains(&t) && ctx.caps.cooperative_matrix;
+        assert_eq!(layer.fused_chain(t), fused, "T = {t}");
+        let xs = &x16[..t * 128];
+        let a = layer.forward_host_blocking(xs).unwrap();
+        let b = layer.forward_host_blocking(xs).unwrap();
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.output), bits(&b.output), "T = {t}: output");
+        assert_eq!(a.indices, b.indices, "T = {t}: indices");
+        let what = format!("f16 T = {t} (fused chain: {fused})");
+        compared += compare_with_cpu(&what, &w16, xs, &a, F16_ABS, F16_REL, 1e-4);
+    }
+    assert!(compared >= 100, "only {compared} of 116 tokens comparable");
 }
 
 #[test]

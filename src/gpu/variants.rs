@@ -59,6 +59,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             (m, 1024, 1024),
             EpilogueKind::Store,
         );
+        // ACT: A made from the gate/up GEMM's partial products while staging.
+        out.push((stage, "main", variant.clone().with("ACT")));
         out.push((stage, "main", variant));
     }
     for f16 in [false, true] {
@@ -144,6 +146,21 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     ));
     out.push(("router_topk", "by_rank", v().with("NORMALISE")));
     out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));
+    // The raw logits summed from the gate/up GEMM's partial products.
+    for flags in [&["NORMALISE"][..], &["NORMALISE", "FLAT"]] {
+        let v = flags.iter().fold(v().with("PARTIAL"), |v, &f| v.with(f));
+        out.push(("router_topk", "by_rank", v));
+    }
+    out.push((
+        "router_topk",
+        "by_subgroup",
+        v().with("SUBGROUP").with("NORMALISE").with("PARTIAL"),
+    ));
+    out.push((
+        "router_topk",
+        "main",
+        v().constant("WG", 256).with("PARTIAL"),
+    ));
     out.push(("router_topk", "by_subgroup", v().with("SUBGROUP")));
     out.push((
         "router_topk",

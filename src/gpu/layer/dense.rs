@@ -33,6 +33,14 @@ impl RowBlocks {
         }
     }
 
+    /// The weight's rows and buffer where it lies in one binding.
+    pub(super) fn single(&self) -> Option<(u32, &wgpu::Buffer)> {
+        match self.parts.as_slice() {
+            [one] => Some((self.rows as u32, one)),
+            _ => None,
+        }
+    }
+
     /// Each block: where its GEMM writes in the output, its rows (the GEMM's N) and its buffer.
     pub(super) fn blocks(&self) -> impl Iterator<Item = (Columns, u32, &wgpu::Buffer)> {
         let whole = self.parts.len() == 1;

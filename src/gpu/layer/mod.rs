@@ -28,6 +28,7 @@ use crate::config::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
 mod dense;
+mod fused;
 mod kernels;
 mod record;
 mod routed;

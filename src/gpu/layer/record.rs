@@ -1,6 +1,7 @@
 //! What a forward records: the GEMMs (split over K where it pays), the router, the expert stage, per chunk
 //! of tokens, and the scratch it records into.
 
+use super::fused::Chunk;
 use super::*;
 
 /// The buffers a forward records into, sized for a chunk of tokens (made once, grown when a larger forward
@@ -93,12 +94,25 @@ impl OmniMoeLayer<'_> {
             let indices = Bind::range(&out.indices, t0 * k * 4, pairs * 4);
             let (t32, h32, k32, r32) = (nt as u32, h as u32, k as u32, r as u32);
 
+            if let Some(plan) = self.fused_plan(t32) {
+                let chunk = Chunk {
+                    x: x_c,
+                    y: y_c,
+                    scores,
+                    indices,
+                };
+                self.record_fused(rec, t32, plan, chunk, elem_output, scratch);
+                t0 += nt;
+                continue;
+            }
+            let (mean, var) = (all(&self.mean), all(&self.var));
+            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
+            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
             let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             self.record_gate_up(rec, t32, x_c, act, z, scratch);
             rec.readable_from_next(&scratch.act);
-            let (mean, var) = (all(&self.mean), all(&self.var));
             if stages::router_topk_by_rank(r32, k32) {
                 let normalise = Some((mean, var));
                 stages::router_topk(rec, (t32, r32, k32), z, scores, indices, normalise);
@@ -111,8 +125,6 @@ impl OmniMoeLayer<'_> {
             // output becomes readable at the router's barrier (which waits for the gate/up GEMM anyway),
             // so the down projection, writing only its own output, needs no barrier. The expert stage
             // then adds its branch to that output (the same bits as adding it in the GEMM's epilogue).
-            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
-            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
             // Token-centric, the scores and combine are one pass (expert_token) wherever both tables fit
             // the bindings of one shader: measured faster at every T on an H100 up to 256 tokens and on
             // an H200 at 1024 and 4096 too (0.6416 → 0.6334 ms for the layer, BENCHMARKS.md).
@@ -211,35 +223,6 @@ impl OmniMoeLayer<'_> {
             let shape = (t, n, i);
             self.record_gemm(rec, "dense_down", shape, act, w, y, epilogue, cols, partial);
         }
-    }
-
-    /// The first pass of the down projection of `act` alone where it runs split over K as one GEMM (the
-    /// weight in one binding): its partial products in `partial`, for the expert stage to add. `None`,
-    /// with nothing recorded, otherwise.
-    pub(super) fn record_down_products<'a>(
-        &'a self,
-        rec: &mut Recorder<'a>,
-        t: u32,
-        act: Bind<'a>,
-        partial: &'a wgpu::Buffer,
-    ) -> Option<stages::Partials<'a>> {
-        let i = self.config.intermediate_size as u32;
-        let mut blocks = self.w_down.blocks();
-        let (cols, n, w) = blocks.next()?;
-        if blocks.next().is_some() || cols != stages::Columns::ALL {
-            return None;
-        }
-        let (kernel, splits) = self.gemm_plan(t, n, i);
-        if splits == 1 && kernel != GemmKernel::Skinny {
-            return None;
-        }
-        let len = stages::split_k_partial_len(kernel, (t, n, i), splits) * 4;
-        let partial = Bind::range(partial, 0, len);
-        let (label, w) = ("dense_down", Bind::all(w));
-        let shape = (t, n, i);
-        Some(stages::split_k_products(
-            rec, label, kernel, splits, shape, act, w, partial,
-        ))
     }
 
     /// The expert stage as separate passes: the counting sort and expert-centric scores, or token-centric

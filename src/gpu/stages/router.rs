@@ -53,6 +53,30 @@ pub enum TopkKernel {
     Sort,
 }
 
+/// The router's input.
+#[derive(Clone, Copy, Debug)]
+pub enum Logits<'a> {
+    /// `[T, 2R]` f32 (raw logits z, or log-probabilities ℓ).
+    Stored(Bind<'a>),
+    /// The raw logits as columns `first .. first + 2R` of a split-K GEMM's partial products of rows
+    /// `width` wide (the gate/up GEMM's router columns), which the router adds over the ranges in range
+    /// order from zero: the bits gemm_reduce would have stored, without its pass.
+    Partials {
+        /// The partial products.
+        partials: super::Partials<'a>,
+        /// Columns of the GEMM.
+        width: u32,
+        /// The first router column.
+        first: u32,
+    },
+}
+
+impl<'a> From<Bind<'a>> for Logits<'a> {
+    fn from(b: Bind<'a>) -> Self {
+        Logits::Stored(b)
+    }
+}
+
 /// Largest R the router takes (the sorts of `router_topk.wgsl`'s `main`; above 1024 its AXIS2048 variant,
 /// with [`SORT_2048_BYTES`] of workgroup memory).
 pub const MAX_ROUTER_AXIS: u32 = 2048;
@@ -94,7 +118,7 @@ pub fn topk_kernel(caps: &super::super::Capabilities, t: u32, r: u32, k: u32) ->
 pub fn router_topk<'a>(
     rec: &mut Recorder<'a>,
     (t, r, k): (u32, u32, u32),
-    ell: Bind<'a>,
+    ell: impl Into<Logits<'a>>,
     scores: Bind<'a>,
     indices: Bind<'a>,
     normalise: Option<(Bind<'a>, Bind<'a>)>,
@@ -109,7 +133,7 @@ pub fn router_topk_with<'a>(
     rec: &mut Recorder<'a>,
     kernel: TopkKernel,
     (t, r, k): (u32, u32, u32),
-    ell: Bind<'a>,
+    ell: impl Into<Logits<'a>>,
     scores: Bind<'a>,
     indices: Bind<'a>,
     normalise: Option<(Bind<'a>, Bind<'a>)>,
@@ -117,8 +141,20 @@ pub fn router_topk_with<'a>(
     let kp = r.min(k);
     let cand = candidate_count(kp, k);
     let (axis_pow2, cand_pow2) = (r.next_power_of_two(), cand.next_power_of_two());
-    let params = [t, r, k, kp, axis_pow2, cand_pow2, cand];
-    let mut binds = vec![(1, ell), (2, scores), (3, indices)];
+    let (input, sums, base) = match ell.into() {
+        Logits::Stored(b) => (b, [0; 4], Variant::default()),
+        Logits::Partials {
+            partials,
+            width,
+            first,
+        } => {
+            let sums = [partials.ranges, partials.rows, width, first];
+            (partials.buf, sums, Variant::default().with("PARTIAL"))
+        }
+    };
+    let mut params = vec![t, r, k, kp, axis_pow2, cand_pow2, cand];
+    params.extend(sums);
+    let mut binds = vec![(1, input), (2, scores), (3, indices)];
     let label = "router_topk";
     match kernel {
         TopkKernel::Rank { flat } => {
@@ -126,7 +162,7 @@ pub fn router_topk_with<'a>(
                 router_topk_by_rank(r, k),
                 "ranks need R ≤ 128 and ≤ 256 candidates"
             );
-            let mut v = Variant::default();
+            let mut v = base;
             if let Some((mean, var)) = normalise {
                 v = v.with("NORMALISE");
                 binds.extend([(4, mean), (5, var)]);
@@ -142,7 +178,7 @@ pub fn router_topk_with<'a>(
                 topk_by_subgroup(caps, r, k),
                 "no fixed subgroup size for R = {r}, K = {k}"
             );
-            let mut v = Variant::default().with("SUBGROUP");
+            let mut v = base.with("SUBGROUP");
             if let Some((mean, var)) = normalise {
                 v = v.with("NORMALISE");
                 binds.extend([(4, mean), (5, var)]);
@@ -162,7 +198,7 @@ pub fn router_topk_with<'a>(
             assert!(normalise.is_none(), "router_topk normalises only by rank");
             // One invocation per compare-exchange of the larger sort.
             let wg = (axis_pow2.max(cand_pow2) / 2).clamp(32, 256);
-            let mut v = Variant::default().constant("WG", wg);
+            let mut v = base.constant("WG", wg);
             assert!(
                 r <= MAX_ROUTER_AXIS,
                 "the router sorts at most {MAX_ROUTER_AXIS} per axis"

@@ -164,3 +164,48 @@ pub fn split_k_products<'a>(
         rows,
     }
 }
+
+/// [`split_k_products`] of the skinny kernel with A the SwiGLU of another split-K GEMM's partial products
+/// (`gate_up`, rows `width` wide, gate and up in adjacent columns), made while staging (its ACT variant):
+/// the down projection from the gate/up GEMM's products, without their reduction pass. The halves it
+/// multiplies are those gemm_reduce's SwiGLU epilogue would have stored. Only where [`skinny_takes`] the
+/// shape on an adapter with cooperative matrices, `width` % 4 == 0 and `2k ≤ width`.
+#[allow(clippy::too_many_arguments)]
+pub fn skinny_act_products<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    splits: u32,
+    (m, n, k): (u32, u32, u32),
+    gate_up: Partials<'a>,
+    width: u32,
+    b: Bind<'a>,
+    partial: Bind<'a>,
+) -> Partials<'a> {
+    let shape = (m, n, k);
+    assert!(
+        rec.ctx().caps.cooperative_matrix && skinny_takes(shape),
+        "the skinny kernel does not take {shape:?} here"
+    );
+    assert!(width.is_multiple_of(4) && 2 * k <= width && gate_up.rows >= m);
+    let kernel = GemmKernel::Skinny;
+    let (kz, ranges) = k_ranges(k, splits_for(kernel, shape, splits));
+    let (stage, variant, mut groups) =
+        gemm_dispatch(&rec.ctx().caps, kernel, shape, EpilogueKind::Store);
+    groups[2] = ranges;
+    let params = [m, n, k, kz, gate_up.ranges, gate_up.rows, width];
+    let binds = vec![(1, gate_up.buf), (2, b), (3, partial)];
+    rec.dispatch(
+        label,
+        stage,
+        "main",
+        &variant.with("ACT"),
+        &params,
+        binds,
+        groups,
+    );
+    Partials {
+        buf: partial,
+        ranges,
+        rows: partial_rows(kernel, shape),
+    }
+}
