@@ -69,7 +69,7 @@ fn silu(x: f32) -> f32 {
 
 // Stages A[r, j0 .. j0 + 8] at As[o ..] where A is the SwiGLU of the gate/up GEMM's partial products:
 // its columns 2j and 2j + 1 (gate, up) summed over the ranges in range order from zero, then
-// f16(silu(gate) · up): the sums and the epilogue of gemm_reduce, so the same halves it would have stored.
+// f16(silu(gate) · up): the sums of gemm_reduce and the expression of its SwiGLU epilogue.
 fn stage_act(r: u32, j0: u32, o: u32) {
     var s0 = vec4<f32>(0.0);
     var s1 = vec4<f32>(0.0);

@@ -1,7 +1,9 @@
 //! The few-token chain: the split-K GEMMs leave their partial products to the passes after them instead of
-//! reducing them in passes of their own (each consumer adds the ranges in range order from zero, what
-//! `gemm_reduce` would have stored, so the bits are the same): the router and the down projection read
-//! the gate/up GEMM's products, the one-pass expert stage the down projection's.
+//! reducing them in passes of their own. Each consumer adds the ranges in range order from zero, what
+//! `gemm_reduce` would have stored (the same f32 sums), and the down projection's staging applies the same
+//! SwiGLU expression as `gemm_reduce`'s epilogue: the router and the down projection read the gate/up
+//! GEMM's products, the one-pass expert stage the down projection's. Bitwise reproducible run to run like
+//! every path (a fixed order everywhere).
 
 use super::*;
 

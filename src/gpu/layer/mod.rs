@@ -6,6 +6,9 @@
 //! expert_scatter] → expert_scores → expert_combine, which adds the expert branch to the down projection's
 //! output. The down projection needs no barrier after the router (see
 //! [`super::recorder::Recorder::readable_from_next`]), so on Vulkan the two run side by side.
+//! Where the down projection is split over K, the one-pass expert stage adds its partial products itself
+//! (no reduction pass); up to 16 tokens the gate/up GEMM's partial products also go straight to the router
+//! and the down projection (`fused.rs`): three passes in a chain.
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
 //! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and its scores and combine are
 //! one pass (expert_token) where both expert tables fit one shader's bindings.
