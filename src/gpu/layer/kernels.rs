@@ -168,14 +168,15 @@ impl OmniMoeLayer<'_> {
     }
 
     /// The layer's kernel for an (m, n, k) GEMM with the configuration the autotune chose for m's class of
-    /// rows ([`crate::gpu::tune::FEW_ROWS`]); untuned, the few-row default ([`Self::gemm_few`]) or the
-    /// layer's default.
+    /// rows ([`crate::gpu::tune::FEW_ROWS`]); untuned, the few-row default ([`Self::gemm_few`]) where the
+    /// 128 × 128 tiles would be fewer than the workgroups split-K aims for, else the layer's default. On
+    /// an H100 (`h100-run-decode3/run103.sh`) the 64-row tiles won both GEMMs at 64 and 128 rows and the
+    /// down projection at 256, and lost the gate/up GEMM at 256 rows (130 square tiles: 0.041 against
+    /// 0.031 ms).
     fn tuned_kernel(&self, m: u32, n: u32, k: u32) -> GemmKernel {
-        let fallback = if m <= crate::gpu::tune::FEW_ROWS {
-            self.gemm_few
-        } else {
-            self.gemm
-        };
+        let square_tiles = m.div_ceil(128) * n.div_ceil(128);
+        let few = m <= crate::gpu::tune::FEW_ROWS && square_tiles < stages::SPLIT_K_WORKGROUPS;
+        let fallback = if few { self.gemm_few } else { self.gemm };
         self.ctx
             .cache::<crate::gpu::tune::Tuned>()
             .kernel(fallback, (m, n, k))

@@ -13,7 +13,7 @@ pub const SPLIT_K_MAX_M: u32 = 256;
 /// Measured on an H100 at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/run98.sh`): 128 against
 /// 192, 256 and 384 — at T=128 the gate/up GEMM (65 tiles) then runs unsplit and the down projection in 8
 /// ranges, the layer 0.103 → 0.081 ms; at T=256 0.104 → 0.092, at T=64 0.071 → 0.065.
-const SPLIT_K_WORKGROUPS: u32 = 128;
+pub const SPLIT_K_WORKGROUPS: u32 = 128;
 
 /// [`SPLIT_K_WORKGROUPS`], or `OMNIMOE_SPLIT_K_WGS` where set (a measuring aid, read once).
 fn split_k_workgroups() -> u32 {
