@@ -22,6 +22,17 @@ pub(super) struct Chunk<'a> {
 }
 
 impl OmniMoeLayer<'_> {
+    /// (H, I, K, R) of the layer.
+    fn dims32(&self) -> (u32, u32, u32, u32) {
+        let c = self.config;
+        (
+            c.hidden_size as u32,
+            c.intermediate_size as u32,
+            c.num_experts_per_token as u32,
+            c.grid() as u32,
+        )
+    }
+
     /// Whether a forward of `tokens` tokens (a chunk's worth at most) runs the fused chain of
     /// [`Self::fused_plan`]: for tests that must know which path they checked.
     #[doc(hidden)]
@@ -40,13 +51,7 @@ impl OmniMoeLayer<'_> {
         if t > FUSED_MAX_M {
             return None;
         }
-        let c = self.config;
-        let (h, i, k, r) = (
-            c.hidden_size as u32,
-            c.intermediate_size as u32,
-            c.num_experts_per_token as u32,
-            c.grid() as u32,
-        );
+        let (h, i, k, r) = self.dims32();
         let one_pass = self.schedule == ExpertSchedule::TokenCentric && self.split.expert_token;
         if !(self.experts && one_pass && stages::router_topk_by_rank(r, k)) {
             return None;
@@ -133,13 +138,7 @@ impl OmniMoeLayer<'_> {
         elem_output: bool,
         scratch: &'a Scratch,
     ) {
-        let c = self.config;
-        let (h, i, k, r) = (
-            c.hidden_size as u32,
-            c.intermediate_size as u32,
-            c.num_experts_per_token as u32,
-            c.grid() as u32,
-        );
+        let (h, i, k, r) = self.dims32();
         let (n_gu, _) = gate_up;
         let gu = self.record_gate_up_products(rec, t, chunk.x, gate_up, scratch);
         rec.readable_from_next(&scratch.partial[0]);

@@ -168,7 +168,7 @@ pub fn split_k_products<'a>(
 /// [`split_k_products`] of the skinny kernel with A the SwiGLU of another split-K GEMM's partial products
 /// (`gate_up`, rows `width` wide, gate and up in adjacent columns), made while staging (its ACT variant):
 /// the down projection from the gate/up GEMM's products, without their reduction pass. The halves it
-/// multiplies are those gemm_reduce's SwiGLU epilogue would have stored. Only where [`skinny_takes`] the
+/// multiplies are made with gemm_reduce's sums and its SwiGLU expression. Only where [`skinny_takes`] the
 /// shape on an adapter with cooperative matrices, `width` % 4 == 0 and `2k ≤ width`.
 #[allow(clippy::too_many_arguments)]
 pub fn skinny_act_products<'a>(
