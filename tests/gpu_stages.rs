@@ -515,6 +515,35 @@ proptest! {
                 prop_assert_eq!(&gi[ti * k..][..k], &indices[ti * k..][..k], "token {} ({:?})", ti, kernel);
             }
         }
+        // The same logits as columns of split-K partial products (the fused few-token chain): the router
+        // sums them in range order from zero, what gemm_reduce stores, so the results are the same bits.
+        let (ranges, rows, first) = (1 + (seed % 4) as usize, t + (seed % 3) as usize, 2 * (seed % 5) as usize);
+        let width = first + 2 * r + 2;
+        let mut parts = uniform(seed ^ 3, ranges * rows * width, -3.0, 3.0);
+        for ti in 0..t {
+            for j in 0..2 * r {
+                // The last range makes the ordered sum land near z (not exactly: the sum is what counts).
+                let col = |z: usize| (z * rows + ti) * width + first + j;
+                let before = (0..ranges - 1).fold(0.0f32, |s, zz| s + parts[col(zz)]);
+                parts[col(ranges - 1)] = z[ti * 2 * r + j] - before;
+            }
+        }
+        let summed: Vec<f32> = (0..t * 2 * r)
+            .map(|o| (0..ranges).fold(0.0f32, |s, zz| s + parts[(zz * rows + o / (2 * r)) * width + first + o % (2 * r)]))
+            .collect();
+        let (pb, zsb) = (f32_buf(ctx, &parts), f32_buf(ctx, &summed));
+        let (sb2, ib2) = (buffers::storage(ctx, "s2", (t * k * 4) as u64), buffers::storage(ctx, "i2", (t * k * 4) as u64));
+        let mut rec = Recorder::new(ctx);
+        let normalise = Some((Bind::all(&mb), Bind::all(&vb)));
+        let dims = (t as u32, r as u32, k as u32);
+        stages::router_topk_with(&mut rec, kernel, dims, Bind::all(&zsb), Bind::all(&sb), Bind::all(&ib), normalise);
+        let partials = stages::Partials { buf: Bind::all(&pb), ranges: ranges as u32, rows: rows as u32 };
+        let logits = stages::Logits::Partials { partials, width: width as u32, first: first as u32 };
+        stages::router_topk_with(&mut rec, kernel, dims, logits, Bind::all(&sb2), Bind::all(&ib2), normalise);
+        submit(ctx, rec);
+        let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        prop_assert_eq!(bits(read_f32(ctx, &sb2, t * k)), bits(read_f32(ctx, &sb, t * k)), "PARTIAL scores ({:?})", kernel);
+        prop_assert_eq!(read_u32(ctx, &ib2, t * k), read_u32(ctx, &ib, t * k), "PARTIAL indices ({:?})", kernel);
         }
     }
 
