@@ -87,7 +87,8 @@ impl TuneEpilogue {
 }
 
 /// Times `kernel`'s candidate configurations on an (m, n, k) GEMM with `epilogue` and records the fastest
-/// for (n, k) in `ctx`.
+/// for (n, k) at m's class of rows in `ctx`. Each candidate runs as a layer would run it: split over K
+/// where [`stages::split_k`] splits it (few rows), with the reduction pass.
 pub async fn tune_gemm(
     ctx: &Context,
     kernel: GemmKernel,
@@ -122,7 +123,14 @@ pub async fn tune_gemm(
     // Rounds over all candidates, the fastest repetition of each round kept: a slow spell of the GPU
     // (clocks, a neighbour) then lands on every candidate alike instead of on those timed during it.
     let mut best = vec![f64::MAX; usable.len()];
-    let bufs = (&a, &b, &c, &d);
+    // Split-K scratch for the candidates the layer would split.
+    let partial_len = usable
+        .iter()
+        .map(|&cand| split_plan(ctx, cand, (m, n, k)).1)
+        .max()
+        .unwrap_or(0);
+    let partial = buffers::storage(ctx, "tune partial", partial_len.max(4));
+    let bufs = (&a, &b, &c, &d, &partial);
     // Sustained work first: GPUs keep a low clock under bursty work (an H100 sits at 345–705 MHz until
     // about half a second of steady load), and the candidates should be timed at the working clock.
     // (Native only: in a browser there is no clock to bound it by.)
@@ -196,13 +204,27 @@ pub async fn tune_gemm(
     })
 }
 
-/// One timed GEMM of the autotune: `c = a · bᵀ` with the shape's epilogue (`d` added for ADD).
+/// The K ranges a layer splits `candidate` into at (m, n, k) ([`stages::split_k`], none where the
+/// partial products would exceed a binding), and the bytes of their partial products (0 unsplit).
+fn split_plan(ctx: &Context, candidate: GemmKernel, shape: (u32, u32, u32)) -> (u32, u64) {
+    let splits = stages::split_k(candidate, shape);
+    let bytes = stages::split_k_partial_len(candidate, shape, splits) * 4;
+    if splits > 1 && bytes <= ctx.binding_bytes() {
+        (splits, bytes)
+    } else {
+        (1, 0)
+    }
+}
+
+/// One timed GEMM of the autotune: `c = a · bᵀ` with the shape's epilogue (`d` added for ADD), split over
+/// K as a layer would split it.
 fn record_one<'a>(
     rec: &mut Recorder<'a>,
     candidate: GemmKernel,
     label: &'static str,
     (m, n, k): (u32, u32, u32),
-    (a, b, c, d): (
+    (a, b, c, d, partial): (
+        &'a wgpu::Buffer,
         &'a wgpu::Buffer,
         &'a wgpu::Buffer,
         &'a wgpu::Buffer,
@@ -222,6 +244,16 @@ fn record_one<'a>(
         ),
         TuneEpilogue::Add => (Bind::all(c), Epilogue::Add(Bind::all(d))),
     };
+    let (splits, bytes) = split_plan(rec.ctx(), candidate, (m, n, k));
+    if splits > 1 {
+        let pb = Bind::range(partial, 0, bytes);
+        let cols = stages::Columns::ALL;
+        let shape = (m, n, k);
+        stages::gemm_split_k(
+            rec, label, candidate, splits, shape, ab, bb, cb, ep, pb, cols,
+        );
+        return;
+    }
     stages::gemm(
         rec,
         label,
