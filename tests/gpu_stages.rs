@@ -268,7 +268,7 @@ fn check_gemm_split(
             }
         };
         let (a_b, b_b, c_b) = (Bind::all(&ab), Bind::all(bb), Bind::all(&cb));
-        if splits > 1 || kernel == GemmKernel::Skinny {
+        if stages::runs_split(kernel, splits) {
             let pb = Bind::all(&partial);
             stages::gemm_split_k(
                 &mut rec,

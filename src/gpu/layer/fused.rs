@@ -21,6 +21,14 @@ pub(super) struct Chunk<'a> {
     pub indices: Bind<'a>,
 }
 
+/// How a chunk runs the fused chain ([`OmniMoeLayer::fused_plan`]).
+pub(super) struct FusedPlan<'w> {
+    /// The gate/up weight, its GEMM's kernel, N and ranges asked.
+    gate_up: (&'w wgpu::Buffer, GemmKernel, u32, u32),
+    /// The down weight and the skinny kernel's ranges asked.
+    down: (&'w wgpu::Buffer, u32),
+}
+
 impl OmniMoeLayer<'_> {
     /// (H, I, K, R) of the layer.
     fn dims32(&self) -> (u32, u32, u32, u32) {
@@ -33,6 +41,11 @@ impl OmniMoeLayer<'_> {
         )
     }
 
+    /// Whether the expert stage runs as one pass (token-centric, both tables in one shader's bindings).
+    pub(super) fn one_pass_experts(&self) -> bool {
+        self.experts && self.schedule == ExpertSchedule::TokenCentric && self.split.expert_token
+    }
+
     /// Whether a forward of `tokens` tokens (a chunk's worth at most) runs the fused chain of
     /// [`Self::fused_plan`]: for tests that must know which path they checked.
     #[doc(hidden)]
@@ -41,62 +54,29 @@ impl OmniMoeLayer<'_> {
             .is_some()
     }
 
-    /// Whether a chunk of `t` tokens runs the fused chain (gate/up products → router ∥ down projection
-    /// from them → expert stage): up to [`FUSED_MAX_M`] tokens, the one-pass expert stage, the router by
-    /// rank, each weight in one binding, the gate/up GEMM split over K and the down projection on the
-    /// skinny kernel. Returns the gate/up GEMM's (N, ranges asked) and the down weight with its ranges
-    /// asked.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn fused_plan(&self, t: u32) -> Option<((u32, u32), (&wgpu::Buffer, u32))> {
+    /// How a chunk of `t` tokens runs the fused chain (gate/up products → router ∥ down projection from
+    /// them → expert stage), if it does: up to [`FUSED_MAX_M`] tokens, the one-pass expert stage, the
+    /// router by rank, each weight in one binding, the gate/up GEMM split over K and the down projection
+    /// on the skinny kernel (which [`Self::gemm_plan`] chooses only where the adapter runs it and it takes
+    /// the shape).
+    pub(super) fn fused_plan(&self, t: u32) -> Option<FusedPlan<'_>> {
         if t > FUSED_MAX_M {
             return None;
         }
         let (h, i, k, r) = self.dims32();
-        let one_pass = self.schedule == ExpertSchedule::TokenCentric && self.split.expert_token;
-        if !(self.experts && one_pass && stages::router_topk_by_rank(r, k)) {
+        if !(self.one_pass_experts() && stages::router_topk_by_rank(r, k)) {
             return None;
         }
-        let (n_gu, _) = self.w_gate_up_router.single()?;
+        let (n_gu, w_gu) = self.w_gate_up_router.single()?;
         let (n_down, w_down) = self.w_down.single()?;
         let (gu_kernel, gu_splits) = self.gemm_plan(t, n_gu, h);
         let (down_kernel, down_splits) = self.gemm_plan(t, n_down, i);
-        let gu_split = gu_splits > 1 || gu_kernel == GemmKernel::Skinny;
-        let skinny_down = down_kernel == GemmKernel::Skinny
-            && self.ctx.caps.cooperative_matrix
-            && stages::skinny_takes((t, n_down, i));
+        let gu_split = stages::runs_split(gu_kernel, gu_splits);
         let fits = n_gu.is_multiple_of(4) && 2 * i <= n_gu;
-        (gu_split && skinny_down && fits).then_some(((n_gu, gu_splits), (w_down, down_splits)))
-    }
-
-    /// The gate/up GEMM's first pass alone, split as `(n, splits)` ([`Self::fused_plan`]): its partial
-    /// products in the scratch, for the router and the down projection to read.
-    pub(super) fn record_gate_up_products<'a>(
-        &'a self,
-        rec: &mut Recorder<'a>,
-        t: u32,
-        x: Bind<'a>,
-        (n, splits): (u32, u32),
-        scratch: &'a Scratch,
-    ) -> stages::Partials<'a> {
-        let h = self.config.hidden_size as u32;
-        let (kernel, _) = self.gemm_plan(t, n, h);
-        let (_, w) = self
-            .w_gate_up_router
-            .single()
-            .expect("the fused plan's weight");
-        let len = stages::split_k_partial_len(kernel, (t, n, h), splits) * 4;
-        let partial = Bind::range(&scratch.partial[0], 0, len);
-        let label = "dense_gate_up_router";
-        stages::split_k_products(
-            rec,
-            label,
-            kernel,
-            splits,
-            (t, n, h),
-            x,
-            Bind::all(w),
-            partial,
-        )
+        (gu_split && down_kernel == GemmKernel::Skinny && fits).then_some(FusedPlan {
+            gate_up: (w_gu, gu_kernel, n_gu, gu_splits),
+            down: (w_down, down_splits),
+        })
     }
 
     /// The first pass of the down projection of `act` alone where it runs split over K as one GEMM (the
@@ -112,13 +92,12 @@ impl OmniMoeLayer<'_> {
         let i = self.config.intermediate_size as u32;
         let (n, w) = self.w_down.single()?;
         let (kernel, splits) = self.gemm_plan(t, n, i);
-        if splits == 1 && kernel != GemmKernel::Skinny {
+        if !stages::runs_split(kernel, splits) {
             return None;
         }
-        let len = stages::split_k_partial_len(kernel, (t, n, i), splits) * 4;
-        let partial = Bind::range(partial, 0, len);
-        let (label, w) = ("dense_down", Bind::all(w));
         let shape = (t, n, i);
+        let partial = stages::partial_bind(partial, kernel, shape, splits);
+        let (label, w) = ("dense_down", Bind::all(w));
         Some(stages::split_k_products(
             rec, label, kernel, splits, shape, act, w, partial,
         ))
@@ -128,19 +107,23 @@ impl OmniMoeLayer<'_> {
     /// its partial products, which the router (its logits) and the down projection (the SwiGLU, made
     /// while staging) read directly, and the expert stage adds the down projection's partial products:
     /// three passes in a chain instead of five.
-    #[allow(clippy::type_complexity)]
     pub(super) fn record_fused<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
         t: u32,
-        (gate_up, (w_down, down_splits)): ((u32, u32), (&'a wgpu::Buffer, u32)),
+        plan: FusedPlan<'a>,
         chunk: Chunk<'a>,
         elem_output: bool,
         scratch: &'a Scratch,
     ) {
         let (h, i, k, r) = self.dims32();
-        let (n_gu, _) = gate_up;
-        let gu = self.record_gate_up_products(rec, t, chunk.x, gate_up, scratch);
+        let ((w_gu, gu_kernel, n_gu, gu_splits), (w_down, down_splits)) = (plan.gate_up, plan.down);
+        let gu_shape = (t, n_gu, h);
+        let partial = stages::partial_bind(&scratch.partial[0], gu_kernel, gu_shape, gu_splits);
+        let label = "dense_gate_up_router";
+        let (x, w_gu) = (chunk.x, Bind::all(w_gu));
+        let gu =
+            stages::split_k_products(rec, label, gu_kernel, gu_splits, gu_shape, x, w_gu, partial);
         rec.readable_from_next(&scratch.partial[0]);
         let logits = stages::Logits::Partials {
             partials: gu,
@@ -151,8 +134,8 @@ impl OmniMoeLayer<'_> {
         let (scores, indices) = (chunk.scores, chunk.indices);
         stages::router_topk(rec, (t, r, k), logits, scores, indices, normalise);
         let shape = (t, h, i);
-        let len = stages::split_k_partial_len(GemmKernel::Skinny, shape, down_splits) * 4;
-        let partial = Bind::range(&scratch.partial[1], 0, len);
+        let partial =
+            stages::partial_bind(&scratch.partial[1], GemmKernel::Skinny, shape, down_splits);
         let w = Bind::all(w_down);
         let label = "dense_down";
         let partials =
@@ -163,7 +146,7 @@ impl OmniMoeLayer<'_> {
             elem: elem_output,
         };
         let (up, down) = (self.table(&self.up), self.table(&self.down));
-        let (x, dims) = (chunk.x, (t, h, k));
+        let dims = (t, h, k);
         stages::expert_token(rec, self.f16, dims, x, up, scores, indices, down, out);
     }
 }

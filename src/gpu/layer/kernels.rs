@@ -137,7 +137,7 @@ impl OmniMoeLayer<'_> {
     pub(super) fn gemm_plan(&self, m: u32, n: u32, k: u32) -> (GemmKernel, u32) {
         let kernel = self.gemm_for(m, n, k);
         let splits = stages::split_k(kernel, (m, n, k));
-        if splits == 1 && kernel != GemmKernel::Skinny {
+        if !stages::runs_split(kernel, splits) {
             return (kernel, 1);
         }
         let bytes = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;

@@ -42,9 +42,8 @@ impl OmniMoeLayer<'_> {
         partial: &'a wgpu::Buffer,
     ) {
         let (kernel, splits) = self.gemm_plan(m, n, k);
-        if splits > 1 || kernel == GemmKernel::Skinny {
-            let len = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
-            let partial = Bind::range(partial, 0, len);
+        if stages::runs_split(kernel, splits) {
+            let partial = stages::partial_bind(partial, kernel, (m, n, k), splits);
             stages::gemm_split_k(
                 rec,
                 label,
@@ -128,7 +127,7 @@ impl OmniMoeLayer<'_> {
             // Token-centric, the scores and combine are one pass (expert_token) wherever both tables fit
             // the bindings of one shader: measured faster at every T on an H100 up to 256 tokens and on
             // an H200 at 1024 and 4096 too (0.6416 → 0.6334 ms for the layer, BENCHMARKS.md).
-            let one_pass = self.schedule == ExpertSchedule::TokenCentric && self.split.expert_token;
+            let one_pass = self.one_pass_experts();
             if !self.experts {
                 // Without experts the scratch's expert branch is never written: it stays zero.
                 let epilogue = if elem_output {
@@ -334,7 +333,7 @@ impl OmniMoeLayer<'_> {
             .flat_map(|m| self.gemm_shapes(m))
         {
             let (kernel, splits) = self.gemm_plan(m, n, k);
-            if splits > 1 || kernel == GemmKernel::Skinny {
+            if stages::runs_split(kernel, splits) {
                 let elems = stages::split_k_partial_len(kernel, (m, n, k), splits);
                 for (which, depth) in [h, i].into_iter().enumerate() {
                     if k == depth {

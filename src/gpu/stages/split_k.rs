@@ -79,6 +79,23 @@ pub fn split_k_partial_len(kernel: GemmKernel, (m, n, k): (u32, u32, u32), split
     k_ranges(k, splits_for(kernel, (m, n, k), splits)).1 as u64 * rows as u64 * n as u64
 }
 
+/// Whether a GEMM planned as (`kernel`, `splits`) runs split over K ([`gemm_split_k`], partial products
+/// then their sum): more than one range, or the skinny kernel, which always writes partial products.
+pub fn runs_split(kernel: GemmKernel, splits: u32) -> bool {
+    splits > 1 || kernel == GemmKernel::Skinny
+}
+
+/// The first bytes of `buffer` that the partial products of `splits` ranges over an (m, n, k) GEMM through
+/// `kernel` take ([`split_k_partial_len`]).
+pub fn partial_bind(
+    buffer: &wgpu::Buffer,
+    kernel: GemmKernel,
+    shape: (u32, u32, u32),
+    splits: u32,
+) -> Bind<'_> {
+    Bind::range(buffer, 0, split_k_partial_len(kernel, shape, splits) * 4)
+}
+
 /// gemm with split-K: `splits` workgroup layers each multiply one K range into `partial`
 /// ([`split_k_partial_len`] f32), then gemm_reduce adds them in range order and applies the epilogue
 /// into `cols` of C.
@@ -135,34 +152,12 @@ pub fn split_k_products<'a>(
     label: &'static str,
     kernel: GemmKernel,
     splits: u32,
-    (m, n, k): (u32, u32, u32),
+    shape: (u32, u32, u32),
     a: Bind<'a>,
     b: Bind<'a>,
     partial: Bind<'a>,
 ) -> Partials<'a> {
-    // The cooperative-matrix-2 kernel has no split-K build.
-    let kernel = kernel.wgsl();
-    let (kz, ranges) = k_ranges(k, splits_for(kernel, (m, n, k), splits));
-    let caps = &rec.ctx().caps;
-    let (stage, variant, mut groups) = gemm_dispatch(caps, kernel, (m, n, k), EpilogueKind::Store);
-    groups[2] = ranges;
-    // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
-    let binds = vec![(1, a), (2, b), (3, partial)];
-    let rows = if stage == "gemm_skinny" {
-        let params = [m, n, k, kz];
-        rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
-        partial_rows(kernel, (m, n, k))
-    } else {
-        let params = [m, n, k, n, kz];
-        let variant = variant.with("SPLITK");
-        rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
-        m
-    };
-    Partials {
-        buf: partial,
-        ranges,
-        rows,
-    }
+    products(rec, label, kernel, splits, shape, a, None, b, partial)
 }
 
 /// [`split_k_products`] of the skinny kernel with A the SwiGLU of another split-K GEMM's partial products
@@ -187,25 +182,65 @@ pub fn skinny_act_products<'a>(
         "the skinny kernel does not take {shape:?} here"
     );
     assert!(width.is_multiple_of(4) && 2 * k <= width && gate_up.rows >= m);
-    let kernel = GemmKernel::Skinny;
-    let (kz, ranges) = k_ranges(k, splits_for(kernel, shape, splits));
-    let (stage, variant, mut groups) =
-        gemm_dispatch(&rec.ctx().caps, kernel, shape, EpilogueKind::Store);
-    groups[2] = ranges;
-    let params = [m, n, k, kz, gate_up.ranges, gate_up.rows, width];
-    let binds = vec![(1, gate_up.buf), (2, b), (3, partial)];
-    rec.dispatch(
+    let (a, act) = (gate_up.buf, Some((gate_up, width)));
+    products(
+        rec,
         label,
-        stage,
-        "main",
-        &variant.with("ACT"),
-        &params,
-        binds,
-        groups,
-    );
+        GemmKernel::Skinny,
+        splits,
+        shape,
+        a,
+        act,
+        b,
+        partial,
+    )
+}
+
+/// The partial-products pass of [`split_k_products`] and [`skinny_act_products`]: with `act` (the skinny
+/// kernel only) A is made from those partial products.
+#[allow(clippy::too_many_arguments)]
+fn products<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    kernel: GemmKernel,
+    splits: u32,
+    (m, n, k): (u32, u32, u32),
+    a: Bind<'a>,
+    act: Option<(Partials<'a>, u32)>,
+    b: Bind<'a>,
+    partial: Bind<'a>,
+) -> Partials<'a> {
+    // The cooperative-matrix-2 kernel has no split-K build.
+    let kernel = kernel.wgsl();
+    let (kz, ranges) = k_ranges(k, splits_for(kernel, (m, n, k), splits));
+    let caps = &rec.ctx().caps;
+    let (stage, variant, mut groups) = gemm_dispatch(caps, kernel, (m, n, k), EpilogueKind::Store);
+    groups[2] = ranges;
+    // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
+    let binds = vec![(1, a), (2, b), (3, partial)];
+    let rows = if stage == "gemm_skinny" {
+        let (variant, params) = match act {
+            Some((gate_up, width)) => (
+                variant.with("ACT"),
+                vec![m, n, k, kz, gate_up.ranges, gate_up.rows, width],
+            ),
+            None => (variant, vec![m, n, k, kz]),
+        };
+        rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
+        partial_rows(kernel, (m, n, k))
+    } else {
+        assert!(
+            act.is_none(),
+            "A from partial products needs the skinny kernel"
+        );
+        let params = [m, n, k, n, kz];
+        let variant = variant.with("SPLITK");
+        rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
+        m
+    };
     Partials {
         buf: partial,
         ranges,
-        rows: partial_rows(kernel, shape),
+        rows,
     }
 }
