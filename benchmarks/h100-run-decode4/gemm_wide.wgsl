@@ -1,0 +1,288 @@
+// gemm: C = A · Bᵀ with a fused epilogue.
+//
+//   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem, B: [N, K] elem (PyTorch's [out, in] layout)
+//   plain:  C[m, n] = acc[m, n]              C: [M, N] out_elem
+//   ADD:    C[m, n] = acc[m, n] + D[m, n]    D: [M, N] f32 (the expert branch added to the dense output)
+//   SWIGLU: C[m, n/2] = SiLU(acc[m, n]) · acc[m, n + 1] for even n: B's rows interleave gate and up
+//           (row 2i = W_gate[i], row 2i+1 = W_up[i]), so C = SiLU(x W_gateᵀ) ⊙ (x W_upᵀ), [M, N/2].
+//   ROUTER (with SWIGLU): B's rows from `split` on are the router keys: columns n < split as SWIGLU
+//           (C: [M, split/2]), columns n ≥ split raw into Z[m, n − split] (f32): the router logits come
+//           out of the same pass over x.
+//
+// SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
+// gemm_reduce pass adds the partials in z order and applies the epilogue (see shared/gemm_epilogue.wgsl).
+//
+// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉, splits) of 256 invocations (16×16), 128 with WIDE (16×8). A workgroup
+// owns a 128×128 tile of C and walks K in steps of TK (8 or 16; 8 with WIDE): each step's A and B blocks go
+// through workgroup memory (k-major, so the inner loop reads vec4s), and the next step's blocks are fetched
+// into registers while this one is multiplied; with DB (two blocks in workgroup memory) one barrier a step
+// instead of two.
+// Each invocation accumulates in f32 an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns
+// likewise), with WIDE an 8×16 block (the same rows; columns tx·4 + {0..3} + {0, 32, 64, 96}). Per k an
+// invocation loads 4 vec4s from workgroup memory for 64 multiply-adds, with WIDE 6 for 128: on an H100 the
+// 8×8 kernel is bound by workgroup-memory bandwidth (loading half as much took it from 36 to 44 TFLOP/s). VEC4 (K % 4 == 0) fetches 4 consecutive k at once. Every sum runs in increasing k: bitwise
+// reproducible.
+//
+// Built without wgpu's runtime bounds checks (see `TRUSTED` in src/gpu/pipelines.rs): every global read
+// and write below is guarded by row < M / n < N / k < K, the host binds A, B, C (and D) with exactly
+// M·K, N·K, M·N (M·N/2 for SWIGLU) elements, and the workgroup indices stay below 512 by construction.
+
+#import gemm_epilogue
+
+#if VEC4
+@group(0) @binding(1) var<storage, read> a: array<vec4<elem>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
+#else
+@group(0) @binding(1) var<storage, read> a: array<elem>;
+@group(0) @binding(2) var<storage, read> b: array<elem>;
+#endif
+
+const TILE: u32 = 128u;
+// K step: 8 or 16 (a pipeline constant, chosen per adapter and shape by the autotune).
+override TK: u32 = 8u;
+
+// [TK][TILE / 4]: As[k * 32 + q] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such blocks, so the
+// next step's block is stored while other invocations may still read this one: one barrier a step.
+#if DB
+const NBUF: u32 = 2u;
+#else
+const NBUF: u32 = 1u;
+#endif
+var<workgroup> As: array<vec4<f32>, 512u * NBUF>;
+var<workgroup> Bs: array<vec4<f32>, 512u * NBUF>;
+
+// A[row, k .. k + 4] (zeros outside the matrix); k is a multiple of 4.
+fn fetch_a(row: u32, k: u32) -> vec4<f32> {
+    if (row >= p.m) {
+        return vec4<f32>(0.0);
+    }
+#if VEC4
+    if (k >= k_end) {
+        return vec4<f32>(0.0);
+    }
+    return vec4<f32>(a[(row * p.k + k) / 4u]);
+#else
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < 4u; j++) {
+        if (k + j < k_end) {
+            v[j] = f32(a[row * p.k + k + j]);
+        }
+    }
+    return v;
+#endif
+}
+
+fn fetch_b(row: u32, k: u32) -> vec4<f32> {
+    if (row >= p.n) {
+        return vec4<f32>(0.0);
+    }
+#if VEC4
+    if (k >= k_end) {
+        return vec4<f32>(0.0);
+    }
+    return vec4<f32>(b[(row * p.k + k) / 4u]);
+#else
+    var v = vec4<f32>(0.0);
+    for (var j = 0u; j < 4u; j++) {
+        if (k + j < k_end) {
+            v[j] = f32(b[row * p.k + k + j]);
+        }
+    }
+    return v;
+#endif
+}
+
+// Puts A[row0 + r, k .. k + 4] and B[col0 + r, k .. k + 4] (k relative to the block) in workgroup memory.
+fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
+    let slot = base + k * 32u + r / 4u;
+    let lane = r % 4u;
+    As[slot][lane] = a4.x;
+    As[slot + 32u][lane] = a4.y;
+    As[slot + 64u][lane] = a4.z;
+    As[slot + 96u][lane] = a4.w;
+    Bs[slot][lane] = b4.x;
+    Bs[slot + 32u][lane] = b4.y;
+    Bs[slot + 64u][lane] = b4.z;
+    Bs[slot + 96u][lane] = b4.w;
+}
+
+// Stores columns col .. col + 4 of row r.
+fn store_row(r: u32, col: u32, v: vec4<f32>) {
+    store(r, col, v.x, v.y);
+    store(r, col + 1u, v.y, 0.0);
+    store(r, col + 2u, v.z, v.w);
+    store(r, col + 3u, v.w, 0.0);
+}
+
+
+#if WIDE
+const THREADS: u32 = 128u;
+// Column blocks (vec4s) per invocation and their distance in vec4s.
+const CJ: u32 = 4u;
+#else
+const THREADS: u32 = 256u;
+const CJ: u32 = 2u;
+#endif
+const CSTEP: u32 = 32u / CJ;
+
+@compute @workgroup_size(THREADS)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    k_range(wid.z);
+    let kr = k_bounds(wid.z);
+    let row0 = wid.y * TILE;
+    let col0 = wid.x * TILE;
+    let tx = li % CSTEP;
+    let ty = li / CSTEP;
+    // This invocation fetches 4 consecutive k of one row of each block: row lr0 at k offset lk0, and where
+    // a block holds more vec4s than there are invocations (TK = 16, or WIDE) also row lr1 at lk1.
+    let two = TK * 32u > THREADS;
+    let per_row = TK / 4u;
+    let lr0 = li / per_row;
+    let lk0 = (li % per_row) * 4u;
+    let lr1 = (li + THREADS) / per_row;
+    let lk1 = ((li + THREADS) % per_row) * 4u;
+    // The accumulator block as named registers: c<row><j>, row r of the block is ty·4 + r (r < 4) or
+    // 64 + ty·4 + r − 4, column block j covers columns (tx + j·CSTEP)·4 .. + 4.
+    var c00 = vec4<f32>(0.0);
+    var c01 = vec4<f32>(0.0);
+    var c10 = vec4<f32>(0.0);
+    var c11 = vec4<f32>(0.0);
+    var c20 = vec4<f32>(0.0);
+    var c21 = vec4<f32>(0.0);
+    var c30 = vec4<f32>(0.0);
+    var c31 = vec4<f32>(0.0);
+    var c40 = vec4<f32>(0.0);
+    var c41 = vec4<f32>(0.0);
+    var c50 = vec4<f32>(0.0);
+    var c51 = vec4<f32>(0.0);
+    var c60 = vec4<f32>(0.0);
+    var c61 = vec4<f32>(0.0);
+    var c70 = vec4<f32>(0.0);
+    var c71 = vec4<f32>(0.0);
+#if WIDE
+    var c02 = vec4<f32>(0.0);
+    var c03 = vec4<f32>(0.0);
+    var c12 = vec4<f32>(0.0);
+    var c13 = vec4<f32>(0.0);
+    var c22 = vec4<f32>(0.0);
+    var c23 = vec4<f32>(0.0);
+    var c32 = vec4<f32>(0.0);
+    var c33 = vec4<f32>(0.0);
+    var c42 = vec4<f32>(0.0);
+    var c43 = vec4<f32>(0.0);
+    var c52 = vec4<f32>(0.0);
+    var c53 = vec4<f32>(0.0);
+    var c62 = vec4<f32>(0.0);
+    var c63 = vec4<f32>(0.0);
+    var c72 = vec4<f32>(0.0);
+    var c73 = vec4<f32>(0.0);
+#endif
+    var na0 = fetch_a(row0 + lr0, k_begin + lk0);
+    var nb0 = fetch_b(col0 + lr0, k_begin + lk0);
+    var na1 = vec4<f32>(0.0);
+    var nb1 = vec4<f32>(0.0);
+    if (two) {
+        na1 = fetch_a(row0 + lr1, k_begin + lk1);
+        nb1 = fetch_b(col0 + lr1, k_begin + lk1);
+    }
+    for (var k0 = kr.x; k0 < kr.y; k0 += TK) {
+#if DB
+        let base = ((k0 / TK) % 2u) * 512u;
+#else
+        let base = 0u;
+#endif
+        put(base, lr0, lk0, na0, nb0);
+        if (two) {
+            put(base, lr1, lk1, na1, nb1);
+        }
+        workgroupBarrier();
+        na0 = fetch_a(row0 + lr0, k0 + TK + lk0);
+        nb0 = fetch_b(col0 + lr0, k0 + TK + lk0);
+        if (two) {
+            na1 = fetch_a(row0 + lr1, k0 + TK + lk1);
+            nb1 = fetch_b(col0 + lr1, k0 + TK + lk1);
+        }
+        for (var kk = 0u; kk < TK; kk++) {
+            let a0 = As[base + kk * 32u + ty];
+            let a1 = As[base + kk * 32u + 16u + ty];
+            let b0 = Bs[base + kk * 32u + tx];
+            let b1 = Bs[base + kk * 32u + CSTEP + tx];
+#if WIDE
+            let b2 = Bs[base + kk * 32u + 2u * CSTEP + tx];
+            let b3 = Bs[base + kk * 32u + 3u * CSTEP + tx];
+#endif
+            c00 = fma(vec4<f32>(a0.x), b0, c00);
+            c01 = fma(vec4<f32>(a0.x), b1, c01);
+            c10 = fma(vec4<f32>(a0.y), b0, c10);
+            c11 = fma(vec4<f32>(a0.y), b1, c11);
+            c20 = fma(vec4<f32>(a0.z), b0, c20);
+            c21 = fma(vec4<f32>(a0.z), b1, c21);
+            c30 = fma(vec4<f32>(a0.w), b0, c30);
+            c31 = fma(vec4<f32>(a0.w), b1, c31);
+            c40 = fma(vec4<f32>(a1.x), b0, c40);
+            c41 = fma(vec4<f32>(a1.x), b1, c41);
+            c50 = fma(vec4<f32>(a1.y), b0, c50);
+            c51 = fma(vec4<f32>(a1.y), b1, c51);
+            c60 = fma(vec4<f32>(a1.z), b0, c60);
+            c61 = fma(vec4<f32>(a1.z), b1, c61);
+            c70 = fma(vec4<f32>(a1.w), b0, c70);
+            c71 = fma(vec4<f32>(a1.w), b1, c71);
+#if WIDE
+            c02 = fma(vec4<f32>(a0.x), b2, c02);
+            c03 = fma(vec4<f32>(a0.x), b3, c03);
+            c12 = fma(vec4<f32>(a0.y), b2, c12);
+            c13 = fma(vec4<f32>(a0.y), b3, c13);
+            c22 = fma(vec4<f32>(a0.z), b2, c22);
+            c23 = fma(vec4<f32>(a0.z), b3, c23);
+            c32 = fma(vec4<f32>(a0.w), b2, c32);
+            c33 = fma(vec4<f32>(a0.w), b3, c33);
+            c42 = fma(vec4<f32>(a1.x), b2, c42);
+            c43 = fma(vec4<f32>(a1.x), b3, c43);
+            c52 = fma(vec4<f32>(a1.y), b2, c52);
+            c53 = fma(vec4<f32>(a1.y), b3, c53);
+            c62 = fma(vec4<f32>(a1.z), b2, c62);
+            c63 = fma(vec4<f32>(a1.z), b3, c63);
+            c72 = fma(vec4<f32>(a1.w), b2, c72);
+            c73 = fma(vec4<f32>(a1.w), b3, c73);
+#endif
+        }
+#if DB
+#else
+        workgroupBarrier();
+#endif
+    }
+    store_row(row0 + ty * 4u + 0u, col0 + (tx + 0u * CSTEP) * 4u, c00);
+    store_row(row0 + ty * 4u + 0u, col0 + (tx + 1u * CSTEP) * 4u, c01);
+    store_row(row0 + ty * 4u + 1u, col0 + (tx + 0u * CSTEP) * 4u, c10);
+    store_row(row0 + ty * 4u + 1u, col0 + (tx + 1u * CSTEP) * 4u, c11);
+    store_row(row0 + ty * 4u + 2u, col0 + (tx + 0u * CSTEP) * 4u, c20);
+    store_row(row0 + ty * 4u + 2u, col0 + (tx + 1u * CSTEP) * 4u, c21);
+    store_row(row0 + ty * 4u + 3u, col0 + (tx + 0u * CSTEP) * 4u, c30);
+    store_row(row0 + ty * 4u + 3u, col0 + (tx + 1u * CSTEP) * 4u, c31);
+    store_row(row0 + 64u + ty * 4u + 0u, col0 + (tx + 0u * CSTEP) * 4u, c40);
+    store_row(row0 + 64u + ty * 4u + 0u, col0 + (tx + 1u * CSTEP) * 4u, c41);
+    store_row(row0 + 64u + ty * 4u + 1u, col0 + (tx + 0u * CSTEP) * 4u, c50);
+    store_row(row0 + 64u + ty * 4u + 1u, col0 + (tx + 1u * CSTEP) * 4u, c51);
+    store_row(row0 + 64u + ty * 4u + 2u, col0 + (tx + 0u * CSTEP) * 4u, c60);
+    store_row(row0 + 64u + ty * 4u + 2u, col0 + (tx + 1u * CSTEP) * 4u, c61);
+    store_row(row0 + 64u + ty * 4u + 3u, col0 + (tx + 0u * CSTEP) * 4u, c70);
+    store_row(row0 + 64u + ty * 4u + 3u, col0 + (tx + 1u * CSTEP) * 4u, c71);
+#if WIDE
+    store_row(row0 + ty * 4u + 0u, col0 + (tx + 2u * CSTEP) * 4u, c02);
+    store_row(row0 + ty * 4u + 0u, col0 + (tx + 3u * CSTEP) * 4u, c03);
+    store_row(row0 + ty * 4u + 1u, col0 + (tx + 2u * CSTEP) * 4u, c12);
+    store_row(row0 + ty * 4u + 1u, col0 + (tx + 3u * CSTEP) * 4u, c13);
+    store_row(row0 + ty * 4u + 2u, col0 + (tx + 2u * CSTEP) * 4u, c22);
+    store_row(row0 + ty * 4u + 2u, col0 + (tx + 3u * CSTEP) * 4u, c23);
+    store_row(row0 + ty * 4u + 3u, col0 + (tx + 2u * CSTEP) * 4u, c32);
+    store_row(row0 + ty * 4u + 3u, col0 + (tx + 3u * CSTEP) * 4u, c33);
+    store_row(row0 + 64u + ty * 4u + 0u, col0 + (tx + 2u * CSTEP) * 4u, c42);
+    store_row(row0 + 64u + ty * 4u + 0u, col0 + (tx + 3u * CSTEP) * 4u, c43);
+    store_row(row0 + 64u + ty * 4u + 1u, col0 + (tx + 2u * CSTEP) * 4u, c52);
+    store_row(row0 + 64u + ty * 4u + 1u, col0 + (tx + 3u * CSTEP) * 4u, c53);
+    store_row(row0 + 64u + ty * 4u + 2u, col0 + (tx + 2u * CSTEP) * 4u, c62);
+    store_row(row0 + 64u + ty * 4u + 2u, col0 + (tx + 3u * CSTEP) * 4u, c63);
+    store_row(row0 + 64u + ty * 4u + 3u, col0 + (tx + 2u * CSTEP) * 4u, c72);
+    store_row(row0 + 64u + ty * 4u + 3u, col0 + (tx + 3u * CSTEP) * 4u, c73);
+#endif
+}
