@@ -118,8 +118,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let kr = k_bounds(wid.z);
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
-    let tx = li % 16u;
-    let ty = li / 16u;
+    // Each 32 consecutive invocations (an NVIDIA subgroup) cover 4 values of ty and 8 of tx, not 2 and 16:
+    // the same sums; on an H100 1% faster at K step 16 (BENCHMARKS.md).
+    let lane = li % 32u;
+    let w = li / 32u;
+    let tx = (w % 2u) * 8u + lane % 8u;
+    let ty = (w / 2u) * 4u + lane / 8u;
     // This invocation fetches 4 consecutive k of one row of each block: row lr0 at k offset lk0, and for
     // TK = 16 also row lr1 at lk1.
     let per_row = TK / 4u;
