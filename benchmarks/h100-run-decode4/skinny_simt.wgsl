@@ -1,0 +1,379 @@
+// gemm_skinny: the split-K partial products of C = A · Bᵀ for a few rows (decode and small batches), on
+// tensor cores, with the weights read straight from global memory into fragments:
+//
+//   P[z, m, n] = Σ_{k in range z} A[m, k] · B[n, k]
+//   A: [M, K] f16 with M ≤ 16·MT, B: [N, K] f16, K % 32 == 0, N % 128 == 0
+//
+// Flags: M2 (MT = 2) or M2 and M4 (MT = 4); MT = 1 without. ACT: A is the SwiGLU of the gate/up GEMM's
+// split-K partial products (f32 `[a_ranges, a_rows, a_width]`, gate and up in adjacent columns), made while
+// staging (see stage_act): the down projection reads what gemm_reduce would have written, without its pass.
+// K and a_width are multiples of 8 and 4 (checked by the host).
+//
+// Launch: workgroups (N/128, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K range
+// [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows of
+// that range into workgroup memory once (zeros from row M on; rows padded by 8 halves), then subgroup s
+// multiplies columns 32·s .. 32·s + 31 through MT × 2 accumulators, loading four 16×16 fragments of B a
+// step of 32 straight from global memory. Each weight is read once, by one subgroup, and the loop has no
+// barrier: where a tiled GEMM at a few rows spends its time staging blocks of B (and 128-row tiles of A it
+// does not have), this streams B.
+//
+// P's rows are padded to MP = 16·MT per range (rows M .. MP − 1 hold zeros): every fragment store lies
+// inside P. gemm_reduce adds the ranges in z order and applies the GEMM's epilogue; the sum over k within a
+// range runs in a fixed order too, so the bits are the same run to run.
+//
+// Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A (with ACT its partial products)
+// is read only below row M, B only inside [N, K] (N % 128 == 0, K % 32 == 0, checked by the host), P only
+// inside [ranges · MP, N]. The SPIR-V writer wants every coopLoad/coopStore offset and stride bound to a
+// `let` first.
+
+struct Params {
+    m: u32,
+    n: u32,
+    k: u32,
+    // K per range.
+    kz: u32,
+    // ACT: the gate/up GEMM's K ranges, rows per range and row width (columns).
+    a_ranges: u32,
+    a_rows: u32,
+    a_width: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+#if ACT
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+#else
+@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
+#endif
+#if SIMT
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
+#else
+@group(0) @binding(2) var<storage, read> b: array<f16>;
+#endif
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+#if M4
+const MT: u32 = 4u;
+#else
+#if M2
+const MT: u32 = 2u;
+#else
+const MT: u32 = 1u;
+#endif
+#endif
+const MP: u32 = 16u * MT;
+const KZ_MAX: u32 = 1024u / MT;
+const PITCH: u32 = KZ_MAX + 8u;
+
+#if SIMT
+// A's rows as chunks of eight halves (a row of AQ chunks).
+const AQ: u32 = PITCH / 8u;
+var<workgroup> As: array<vec4<u32>, MP * AQ>;
+#else
+var<workgroup> As: array<f16, MP * PITCH>;
+#endif
+
+#if ACT
+fn silu(x: f32) -> f32 {
+    return x / (1.0 + exp(-x));
+}
+
+// Stages A[r, j0 .. j0 + 8] at As[o ..] where A is the SwiGLU of the gate/up GEMM's partial products:
+// its columns 2j and 2j + 1 (gate, up) summed over the ranges in range order from zero, then
+// f16(silu(gate) · up): the sums of gemm_reduce and the expression of its SwiGLU epilogue.
+fn stage_act(r: u32, j0: u32, o: u32) {
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var z = 0u; z < p.a_ranges; z++) {
+        let b = ((z * p.a_rows + r) * p.a_width + 2u * j0) / 4u;
+        s0 += a[b];
+        s1 += a[b + 1u];
+        s2 += a[b + 2u];
+        s3 += a[b + 3u];
+    }
+#if SIMT
+    As[o / 8u] = vec4<u32>(
+        pack2x16float(vec2<f32>(silu(s0.x) * s0.y, silu(s0.z) * s0.w)),
+        pack2x16float(vec2<f32>(silu(s1.x) * s1.y, silu(s1.z) * s1.w)),
+        pack2x16float(vec2<f32>(silu(s2.x) * s2.y, silu(s2.z) * s2.w)),
+        pack2x16float(vec2<f32>(silu(s3.x) * s3.y, silu(s3.z) * s3.w)),
+    );
+#else
+    As[o] = f16(silu(s0.x) * s0.y);
+    As[o + 1u] = f16(silu(s0.z) * s0.w);
+    As[o + 2u] = f16(silu(s1.x) * s1.y);
+    As[o + 3u] = f16(silu(s1.z) * s1.w);
+    As[o + 4u] = f16(silu(s2.x) * s2.y);
+    As[o + 5u] = f16(silu(s2.z) * s2.w);
+    As[o + 6u] = f16(silu(s3.x) * s3.y);
+    As[o + 7u] = f16(silu(s3.z) * s3.w);
+#endif
+}
+#endif
+
+#if SIMT
+// s + Σ_j a_j · w_j over the eight halves of two chunks, in order.
+fn dot8(a: vec4<u32>, w: vec4<u32>, s: f32) -> f32 {
+    var r = s;
+    let a0 = unpack2x16float(a.x);
+    let w0 = unpack2x16float(w.x);
+    r = fma(a0.x, w0.x, r);
+    r = fma(a0.y, w0.y, r);
+    let a1 = unpack2x16float(a.y);
+    let w1 = unpack2x16float(w.y);
+    r = fma(a1.x, w1.x, r);
+    r = fma(a1.y, w1.y, r);
+    let a2 = unpack2x16float(a.z);
+    let w2 = unpack2x16float(w.z);
+    r = fma(a2.x, w2.x, r);
+    r = fma(a2.y, w2.y, r);
+    let a3 = unpack2x16float(a.w);
+    let w3 = unpack2x16float(w.w);
+    r = fma(a3.x, w3.x, r);
+    r = fma(a3.y, w3.y, r);
+    return r;
+}
+#endif
+
+@compute @workgroup_size(128)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+#if SIMT
+#else
+    @builtin(subgroup_id) sg: u32,
+#endif
+) {
+    let k0 = wid.z * p.kz;
+    let kn = min(p.k, k0 + p.kz) - k0;
+    // A's rows of the range, eight halves a chunk.
+    let row_chunks = kn / 8u;
+    let k8 = p.k / 8u;
+    for (var e = li; e < MP * row_chunks; e += 128u) {
+        let r = e / row_chunks;
+        let q = e % row_chunks;
+#if ACT
+        if (r < p.m) {
+            stage_act(r, k0 + q * 8u, r * PITCH + q * 8u);
+            continue;
+        }
+        let v = vec4<u32>(0u);
+#else
+        var v = vec4<u32>(0u);
+        if (r < p.m) {
+            v = a[r * k8 + k0 / 8u + q];
+        }
+#endif
+        let o = r * PITCH + q * 8u;
+#if SIMT
+        As[o / 8u] = v;
+#else
+        let h0 = vec2<f16>(unpack2x16float(v.x));
+        let h1 = vec2<f16>(unpack2x16float(v.y));
+        let h2 = vec2<f16>(unpack2x16float(v.z));
+        let h3 = vec2<f16>(unpack2x16float(v.w));
+        As[o] = h0.x;
+        As[o + 1u] = h0.y;
+        As[o + 2u] = h1.x;
+        As[o + 3u] = h1.y;
+        As[o + 4u] = h2.x;
+        As[o + 5u] = h2.y;
+        As[o + 6u] = h3.x;
+        As[o + 7u] = h3.y;
+#endif
+    }
+    workgroupBarrier();
+
+#if SIMT
+    // One column a lane: its 16-byte chunks of B (four in flight, the next four requested before these
+    // are used), each multiplied by the 16 staged rows of A in f32, k in order.
+    let n = wid.x * 128u + li;
+    let qb = (n * p.k + k0) / 8u;
+    let chunks = kn / 8u;
+    var c0 = vec4<f32>(0.0);
+    var c1 = vec4<f32>(0.0);
+    var c2 = vec4<f32>(0.0);
+    var c3 = vec4<f32>(0.0);
+    var n0 = b[qb];
+    var n1 = b[qb + 1u];
+    var n2 = b[qb + 2u];
+    var n3 = b[qb + 3u];
+    for (var q = 0u; q < chunks; q += 4u) {
+        let w0 = n0;
+        let w1 = n1;
+        let w2 = n2;
+        let w3 = n3;
+        let nq = qb + min(q + 4u, chunks - 4u);
+        n0 = b[nq];
+        n1 = b[nq + 1u];
+        n2 = b[nq + 2u];
+        n3 = b[nq + 3u];
+        c0.x = dot8(As[0u * AQ + q], w0, c0.x);
+        c0.x = dot8(As[0u * AQ + q + 1u], w1, c0.x);
+        c0.x = dot8(As[0u * AQ + q + 2u], w2, c0.x);
+        c0.x = dot8(As[0u * AQ + q + 3u], w3, c0.x);
+        c0.y = dot8(As[1u * AQ + q], w0, c0.y);
+        c0.y = dot8(As[1u * AQ + q + 1u], w1, c0.y);
+        c0.y = dot8(As[1u * AQ + q + 2u], w2, c0.y);
+        c0.y = dot8(As[1u * AQ + q + 3u], w3, c0.y);
+        c0.z = dot8(As[2u * AQ + q], w0, c0.z);
+        c0.z = dot8(As[2u * AQ + q + 1u], w1, c0.z);
+        c0.z = dot8(As[2u * AQ + q + 2u], w2, c0.z);
+        c0.z = dot8(As[2u * AQ + q + 3u], w3, c0.z);
+        c0.w = dot8(As[3u * AQ + q], w0, c0.w);
+        c0.w = dot8(As[3u * AQ + q + 1u], w1, c0.w);
+        c0.w = dot8(As[3u * AQ + q + 2u], w2, c0.w);
+        c0.w = dot8(As[3u * AQ + q + 3u], w3, c0.w);
+        c1.x = dot8(As[4u * AQ + q], w0, c1.x);
+        c1.x = dot8(As[4u * AQ + q + 1u], w1, c1.x);
+        c1.x = dot8(As[4u * AQ + q + 2u], w2, c1.x);
+        c1.x = dot8(As[4u * AQ + q + 3u], w3, c1.x);
+        c1.y = dot8(As[5u * AQ + q], w0, c1.y);
+        c1.y = dot8(As[5u * AQ + q + 1u], w1, c1.y);
+        c1.y = dot8(As[5u * AQ + q + 2u], w2, c1.y);
+        c1.y = dot8(As[5u * AQ + q + 3u], w3, c1.y);
+        c1.z = dot8(As[6u * AQ + q], w0, c1.z);
+        c1.z = dot8(As[6u * AQ + q + 1u], w1, c1.z);
+        c1.z = dot8(As[6u * AQ + q + 2u], w2, c1.z);
+        c1.z = dot8(As[6u * AQ + q + 3u], w3, c1.z);
+        c1.w = dot8(As[7u * AQ + q], w0, c1.w);
+        c1.w = dot8(As[7u * AQ + q + 1u], w1, c1.w);
+        c1.w = dot8(As[7u * AQ + q + 2u], w2, c1.w);
+        c1.w = dot8(As[7u * AQ + q + 3u], w3, c1.w);
+        c2.x = dot8(As[8u * AQ + q], w0, c2.x);
+        c2.x = dot8(As[8u * AQ + q + 1u], w1, c2.x);
+        c2.x = dot8(As[8u * AQ + q + 2u], w2, c2.x);
+        c2.x = dot8(As[8u * AQ + q + 3u], w3, c2.x);
+        c2.y = dot8(As[9u * AQ + q], w0, c2.y);
+        c2.y = dot8(As[9u * AQ + q + 1u], w1, c2.y);
+        c2.y = dot8(As[9u * AQ + q + 2u], w2, c2.y);
+        c2.y = dot8(As[9u * AQ + q + 3u], w3, c2.y);
+        c2.z = dot8(As[10u * AQ + q], w0, c2.z);
+        c2.z = dot8(As[10u * AQ + q + 1u], w1, c2.z);
+        c2.z = dot8(As[10u * AQ + q + 2u], w2, c2.z);
+        c2.z = dot8(As[10u * AQ + q + 3u], w3, c2.z);
+        c2.w = dot8(As[11u * AQ + q], w0, c2.w);
+        c2.w = dot8(As[11u * AQ + q + 1u], w1, c2.w);
+        c2.w = dot8(As[11u * AQ + q + 2u], w2, c2.w);
+        c2.w = dot8(As[11u * AQ + q + 3u], w3, c2.w);
+        c3.x = dot8(As[12u * AQ + q], w0, c3.x);
+        c3.x = dot8(As[12u * AQ + q + 1u], w1, c3.x);
+        c3.x = dot8(As[12u * AQ + q + 2u], w2, c3.x);
+        c3.x = dot8(As[12u * AQ + q + 3u], w3, c3.x);
+        c3.y = dot8(As[13u * AQ + q], w0, c3.y);
+        c3.y = dot8(As[13u * AQ + q + 1u], w1, c3.y);
+        c3.y = dot8(As[13u * AQ + q + 2u], w2, c3.y);
+        c3.y = dot8(As[13u * AQ + q + 3u], w3, c3.y);
+        c3.z = dot8(As[14u * AQ + q], w0, c3.z);
+        c3.z = dot8(As[14u * AQ + q + 1u], w1, c3.z);
+        c3.z = dot8(As[14u * AQ + q + 2u], w2, c3.z);
+        c3.z = dot8(As[14u * AQ + q + 3u], w3, c3.z);
+        c3.w = dot8(As[15u * AQ + q], w0, c3.w);
+        c3.w = dot8(As[15u * AQ + q + 1u], w1, c3.w);
+        c3.w = dot8(As[15u * AQ + q + 2u], w2, c3.w);
+        c3.w = dot8(As[15u * AQ + q + 3u], w3, c3.w);
+    }
+    let o = wid.z * MP * p.n + n;
+    c[o + 0u * p.n] = c0.x;
+    c[o + 1u * p.n] = c0.y;
+    c[o + 2u * p.n] = c0.z;
+    c[o + 3u * p.n] = c0.w;
+    c[o + 4u * p.n] = c1.x;
+    c[o + 5u * p.n] = c1.y;
+    c[o + 6u * p.n] = c1.z;
+    c[o + 7u * p.n] = c1.w;
+    c[o + 8u * p.n] = c2.x;
+    c[o + 9u * p.n] = c2.y;
+    c[o + 10u * p.n] = c2.z;
+    c[o + 11u * p.n] = c2.w;
+    c[o + 12u * p.n] = c3.x;
+    c[o + 13u * p.n] = c3.y;
+    c[o + 14u * p.n] = c3.z;
+    c[o + 15u * p.n] = c3.w;
+#else
+    let n0 = wid.x * 128u + sg * 32u;
+    let ld = p.k;
+    let pitch = PITCH;
+    var c00 = coop_mat16x16<f32, C>();
+    var c01 = coop_mat16x16<f32, C>();
+#if M2
+    var c10 = coop_mat16x16<f32, C>();
+    var c11 = coop_mat16x16<f32, C>();
+#endif
+#if M4
+    var c20 = coop_mat16x16<f32, C>();
+    var c21 = coop_mat16x16<f32, C>();
+    var c30 = coop_mat16x16<f32, C>();
+    var c31 = coop_mat16x16<f32, C>();
+#endif
+    for (var kk = 0u; kk < kn; kk += 32u) {
+        let ob00 = n0 * p.k + k0 + kk;
+        let b00 = coopLoad<coop_mat16x16<f16, B>>(&b[ob00], ld);
+        let ob01 = ob00 + 16u;
+        let b01 = coopLoad<coop_mat16x16<f16, B>>(&b[ob01], ld);
+        let ob10 = ob00 + 16u * p.k;
+        let b10 = coopLoad<coop_mat16x16<f16, B>>(&b[ob10], ld);
+        let ob11 = ob10 + 16u;
+        let b11 = coopLoad<coop_mat16x16<f16, B>>(&b[ob11], ld);
+        let oa00 = kk;
+        let a00 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa00], pitch);
+        let oa01 = kk + 16u;
+        let a01 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa01], pitch);
+        c00 = coopMultiplyAdd(a00, b00, c00);
+        c00 = coopMultiplyAdd(a01, b01, c00);
+        c01 = coopMultiplyAdd(a00, b10, c01);
+        c01 = coopMultiplyAdd(a01, b11, c01);
+#if M2
+        let oa10 = 16u * PITCH + kk;
+        let a10 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa10], pitch);
+        let oa11 = oa10 + 16u;
+        let a11 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa11], pitch);
+        c10 = coopMultiplyAdd(a10, b00, c10);
+        c10 = coopMultiplyAdd(a11, b01, c10);
+        c11 = coopMultiplyAdd(a10, b10, c11);
+        c11 = coopMultiplyAdd(a11, b11, c11);
+#endif
+#if M4
+        let oa20 = 32u * PITCH + kk;
+        let a20 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa20], pitch);
+        let oa21 = oa20 + 16u;
+        let a21 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa21], pitch);
+        c20 = coopMultiplyAdd(a20, b00, c20);
+        c20 = coopMultiplyAdd(a21, b01, c20);
+        c21 = coopMultiplyAdd(a20, b10, c21);
+        c21 = coopMultiplyAdd(a21, b11, c21);
+        let oa30 = 48u * PITCH + kk;
+        let a30 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa30], pitch);
+        let oa31 = oa30 + 16u;
+        let a31 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa31], pitch);
+        c30 = coopMultiplyAdd(a30, b00, c30);
+        c30 = coopMultiplyAdd(a31, b01, c30);
+        c31 = coopMultiplyAdd(a30, b10, c31);
+        c31 = coopMultiplyAdd(a31, b11, c31);
+#endif
+    }
+
+    let ldc = p.n;
+    let o00 = wid.z * MP * p.n + n0;
+    coopStoreT(c00, &c[o00], ldc);
+    let o01 = o00 + 16u;
+    coopStoreT(c01, &c[o01], ldc);
+#if M2
+    let o10 = o00 + 16u * p.n;
+    coopStoreT(c10, &c[o10], ldc);
+    let o11 = o10 + 16u;
+    coopStoreT(c11, &c[o11], ldc);
+#endif
+#if M4
+    let o20 = o00 + 32u * p.n;
+    coopStoreT(c20, &c[o20], ldc);
+    let o21 = o20 + 16u;
+    coopStoreT(c21, &c[o21], ldc);
+    let o30 = o00 + 48u * p.n;
+    coopStoreT(c30, &c[o30], ldc);
+    let o31 = o30 + 16u;
+    coopStoreT(c31, &c[o31], ldc);
+#endif
+#endif
+}
