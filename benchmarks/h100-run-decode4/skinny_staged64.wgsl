@@ -1,0 +1,319 @@
+// gemm_skinny: the split-K partial products of C = A · Bᵀ for a few rows (decode and small batches), on
+// tensor cores, with the weights read straight from global memory into fragments:
+//
+//   P[z, m, n] = Σ_{k in range z} A[m, k] · B[n, k]
+//   A: [M, K] f16 with M ≤ 16·MT, B: [N, K] f16, K % 32 == 0, N % 128 == 0
+//
+// Flags: M2 (MT = 2) or M2 and M4 (MT = 4); MT = 1 without. ACT: A is the SwiGLU of the gate/up GEMM's
+// split-K partial products (f32 `[a_ranges, a_rows, a_width]`, gate and up in adjacent columns), made while
+// staging (see stage_act): the down projection reads what gemm_reduce would have written, without its pass.
+// K and a_width are multiples of 8 and 4 (checked by the host).
+//
+// Launch: workgroups (N/128, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K range
+// [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows of
+// that range into workgroup memory once (zeros from row M on; rows padded by 8 halves), then subgroup s
+// multiplies columns 32·s .. 32·s + 31 through MT × 2 accumulators, loading four 16×16 fragments of B a
+// step of 32 straight from global memory. Each weight is read once, by one subgroup, and the loop has no
+// barrier: where a tiled GEMM at a few rows spends its time staging blocks of B (and 128-row tiles of A it
+// does not have), this streams B.
+//
+// P's rows are padded to MP = 16·MT per range (rows M .. MP − 1 hold zeros): every fragment store lies
+// inside P. gemm_reduce adds the ranges in z order and applies the GEMM's epilogue; the sum over k within a
+// range runs in a fixed order too, so the bits are the same run to run.
+//
+// Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A (with ACT its partial products)
+// is read only below row M, B only inside [N, K] (N % 128 == 0, K % 32 == 0, checked by the host), P only
+// inside [ranges · MP, N]. The SPIR-V writer wants every coopLoad/coopStore offset and stride bound to a
+// `let` first.
+
+struct Params {
+    m: u32,
+    n: u32,
+    k: u32,
+    // K per range.
+    kz: u32,
+    // ACT: the gate/up GEMM's K ranges, rows per range and row width (columns).
+    a_ranges: u32,
+    a_rows: u32,
+    a_width: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+#if ACT
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+#else
+@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
+#endif
+#if STAGED
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
+#else
+@group(0) @binding(2) var<storage, read> b: array<f16>;
+#endif
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+#if M4
+const MT: u32 = 4u;
+#else
+#if M2
+const MT: u32 = 2u;
+#else
+const MT: u32 = 1u;
+#endif
+#endif
+const MP: u32 = 16u * MT;
+#if STAGED
+const KZ_MAX: u32 = 512u;
+#else
+const KZ_MAX: u32 = 1024u / MT;
+#endif
+const PITCH: u32 = KZ_MAX + 8u;
+
+var<workgroup> As: array<f16, MP * PITCH>;
+#if STAGED
+// STAGED: each subgroup's block of B for one step of 64: 32 columns of 64 halves as vec4<f16>s, rows padded
+// by 8 halves.
+const BP: u32 = 18u;
+var<workgroup> Bs: array<vec4<f16>, 4u * 32u * BP>;
+
+fn halves(v: vec2<u32>) -> vec4<f16> {
+    return vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));
+}
+#endif
+
+#if ACT
+fn silu(x: f32) -> f32 {
+    return x / (1.0 + exp(-x));
+}
+
+// Stages A[r, j0 .. j0 + 8] at As[o ..] where A is the SwiGLU of the gate/up GEMM's partial products:
+// its columns 2j and 2j + 1 (gate, up) summed over the ranges in range order from zero, then
+// f16(silu(gate) · up): the sums of gemm_reduce and the expression of its SwiGLU epilogue.
+fn stage_act(r: u32, j0: u32, o: u32) {
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var z = 0u; z < p.a_ranges; z++) {
+        let b = ((z * p.a_rows + r) * p.a_width + 2u * j0) / 4u;
+        s0 += a[b];
+        s1 += a[b + 1u];
+        s2 += a[b + 2u];
+        s3 += a[b + 3u];
+    }
+    As[o] = f16(silu(s0.x) * s0.y);
+    As[o + 1u] = f16(silu(s0.z) * s0.w);
+    As[o + 2u] = f16(silu(s1.x) * s1.y);
+    As[o + 3u] = f16(silu(s1.z) * s1.w);
+    As[o + 4u] = f16(silu(s2.x) * s2.y);
+    As[o + 5u] = f16(silu(s2.z) * s2.w);
+    As[o + 6u] = f16(silu(s3.x) * s3.y);
+    As[o + 7u] = f16(silu(s3.z) * s3.w);
+}
+#endif
+
+@compute @workgroup_size(128)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+    @builtin(subgroup_id) sg: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
+) {
+    let k0 = wid.z * p.kz;
+    let kn = min(p.k, k0 + p.kz) - k0;
+    // A's rows of the range, eight halves a chunk.
+    let row_chunks = kn / 8u;
+    let k8 = p.k / 8u;
+    for (var e = li; e < MP * row_chunks; e += 128u) {
+        let r = e / row_chunks;
+        let q = e % row_chunks;
+#if ACT
+        if (r < p.m) {
+            stage_act(r, k0 + q * 8u, r * PITCH + q * 8u);
+            continue;
+        }
+        let v = vec4<u32>(0u);
+#else
+        var v = vec4<u32>(0u);
+        if (r < p.m) {
+            v = a[r * k8 + k0 / 8u + q];
+        }
+#endif
+        let o = r * PITCH + q * 8u;
+        let h0 = vec2<f16>(unpack2x16float(v.x));
+        let h1 = vec2<f16>(unpack2x16float(v.y));
+        let h2 = vec2<f16>(unpack2x16float(v.z));
+        let h3 = vec2<f16>(unpack2x16float(v.w));
+        As[o] = h0.x;
+        As[o + 1u] = h0.y;
+        As[o + 2u] = h1.x;
+        As[o + 3u] = h1.y;
+        As[o + 4u] = h2.x;
+        As[o + 5u] = h2.y;
+        As[o + 6u] = h3.x;
+        As[o + 7u] = h3.y;
+    }
+    workgroupBarrier();
+
+    let n0 = wid.x * 128u + sg * 32u;
+    let ld = p.k;
+    let pitch = PITCH;
+    var c00 = coop_mat16x16<f32, C>();
+    var c01 = coop_mat16x16<f32, C>();
+#if M2
+    var c10 = coop_mat16x16<f32, C>();
+    var c11 = coop_mat16x16<f32, C>();
+#endif
+#if M4
+    var c20 = coop_mat16x16<f32, C>();
+    var c21 = coop_mat16x16<f32, C>();
+    var c30 = coop_mat16x16<f32, C>();
+    var c31 = coop_mat16x16<f32, C>();
+#endif
+#if STAGED
+    // Lane l streams column n0 + l of B: the 128 bytes of a step in eight 16-byte loads, the next step's
+    // requested before this one is staged and multiplied (past the range's end its last step is re-read,
+    // in bounds, never used). The same multiplies in the same order as the loop below.
+    let qb = ((n0 + lane) * p.k + k0) / 8u;
+    let sbase = sg * 32u * BP;
+    let so = sbase + lane * BP;
+    let bpitch = BP;
+    var w0 = b[qb];
+    var w1 = b[qb + 1u];
+    var w2 = b[qb + 2u];
+    var w3 = b[qb + 3u];
+    var w4 = b[qb + 4u];
+    var w5 = b[qb + 5u];
+    var w6 = b[qb + 6u];
+    var w7 = b[qb + 7u];
+    for (var kk = 0u; kk < kn; kk += 64u) {
+        Bs[so] = halves(w0.xy);
+        Bs[so + 1u] = halves(w0.zw);
+        Bs[so + 2u] = halves(w1.xy);
+        Bs[so + 3u] = halves(w1.zw);
+        Bs[so + 4u] = halves(w2.xy);
+        Bs[so + 5u] = halves(w2.zw);
+        Bs[so + 6u] = halves(w3.xy);
+        Bs[so + 7u] = halves(w3.zw);
+        Bs[so + 8u] = halves(w4.xy);
+        Bs[so + 9u] = halves(w4.zw);
+        Bs[so + 10u] = halves(w5.xy);
+        Bs[so + 11u] = halves(w5.zw);
+        Bs[so + 12u] = halves(w6.xy);
+        Bs[so + 13u] = halves(w6.zw);
+        Bs[so + 14u] = halves(w7.xy);
+        Bs[so + 15u] = halves(w7.zw);
+        let nq = qb + min(kk + 64u, kn - 64u) / 8u;
+        w0 = b[nq];
+        w1 = b[nq + 1u];
+        w2 = b[nq + 2u];
+        w3 = b[nq + 3u];
+        w4 = b[nq + 4u];
+        w5 = b[nq + 5u];
+        w6 = b[nq + 6u];
+        w7 = b[nq + 7u];
+        workgroupBarrier();
+        let ob00 = sbase + 0u;
+        let b00 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob00], bpitch);
+        let ob10 = sbase + 16u * BP + 0u;
+        let b10 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob10], bpitch);
+        let oa0 = kk + 0u;
+        let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa0], pitch);
+        let ob01 = sbase + 4u;
+        let b01 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob01], bpitch);
+        let ob11 = sbase + 16u * BP + 4u;
+        let b11 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob11], bpitch);
+        let oa1 = kk + 16u;
+        let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa1], pitch);
+        let ob02 = sbase + 8u;
+        let b02 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob02], bpitch);
+        let ob12 = sbase + 16u * BP + 8u;
+        let b12 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob12], bpitch);
+        let oa2 = kk + 32u;
+        let a2 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa2], pitch);
+        let ob03 = sbase + 12u;
+        let b03 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob03], bpitch);
+        let ob13 = sbase + 16u * BP + 12u;
+        let b13 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob13], bpitch);
+        let oa3 = kk + 48u;
+        let a3 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa3], pitch);
+        c00 = coopMultiplyAdd(a0, b00, c00);
+        c00 = coopMultiplyAdd(a1, b01, c00);
+        c01 = coopMultiplyAdd(a0, b10, c01);
+        c01 = coopMultiplyAdd(a1, b11, c01);
+        c00 = coopMultiplyAdd(a2, b02, c00);
+        c00 = coopMultiplyAdd(a3, b03, c00);
+        c01 = coopMultiplyAdd(a2, b12, c01);
+        c01 = coopMultiplyAdd(a3, b13, c01);
+        workgroupBarrier();
+    }
+#else
+    for (var kk = 0u; kk < kn; kk += 32u) {
+        let ob00 = n0 * p.k + k0 + kk;
+        let b00 = coopLoad<coop_mat16x16<f16, B>>(&b[ob00], ld);
+        let ob01 = ob00 + 16u;
+        let b01 = coopLoad<coop_mat16x16<f16, B>>(&b[ob01], ld);
+        let ob10 = ob00 + 16u * p.k;
+        let b10 = coopLoad<coop_mat16x16<f16, B>>(&b[ob10], ld);
+        let ob11 = ob10 + 16u;
+        let b11 = coopLoad<coop_mat16x16<f16, B>>(&b[ob11], ld);
+        let oa00 = kk;
+        let a00 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa00], pitch);
+        let oa01 = kk + 16u;
+        let a01 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa01], pitch);
+        c00 = coopMultiplyAdd(a00, b00, c00);
+        c00 = coopMultiplyAdd(a01, b01, c00);
+        c01 = coopMultiplyAdd(a00, b10, c01);
+        c01 = coopMultiplyAdd(a01, b11, c01);
+#if M2
+        let oa10 = 16u * PITCH + kk;
+        let a10 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa10], pitch);
+        let oa11 = oa10 + 16u;
+        let a11 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa11], pitch);
+        c10 = coopMultiplyAdd(a10, b00, c10);
+        c10 = coopMultiplyAdd(a11, b01, c10);
+        c11 = coopMultiplyAdd(a10, b10, c11);
+        c11 = coopMultiplyAdd(a11, b11, c11);
+#endif
+#if M4
+        let oa20 = 32u * PITCH + kk;
+        let a20 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa20], pitch);
+        let oa21 = oa20 + 16u;
+        let a21 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa21], pitch);
+        c20 = coopMultiplyAdd(a20, b00, c20);
+        c20 = coopMultiplyAdd(a21, b01, c20);
+        c21 = coopMultiplyAdd(a20, b10, c21);
+        c21 = coopMultiplyAdd(a21, b11, c21);
+        let oa30 = 48u * PITCH + kk;
+        let a30 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa30], pitch);
+        let oa31 = oa30 + 16u;
+        let a31 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa31], pitch);
+        c30 = coopMultiplyAdd(a30, b00, c30);
+        c30 = coopMultiplyAdd(a31, b01, c30);
+        c31 = coopMultiplyAdd(a30, b10, c31);
+        c31 = coopMultiplyAdd(a31, b11, c31);
+#endif
+    }
+#endif
+
+    let ldc = p.n;
+    let o00 = wid.z * MP * p.n + n0;
+    coopStoreT(c00, &c[o00], ldc);
+    let o01 = o00 + 16u;
+    coopStoreT(c01, &c[o01], ldc);
+#if M2
+    let o10 = o00 + 16u * p.n;
+    coopStoreT(c10, &c[o10], ldc);
+    let o11 = o10 + 16u;
+    coopStoreT(c11, &c[o11], ldc);
+#endif
+#if M4
+    let o20 = o00 + 32u * p.n;
+    coopStoreT(c20, &c[o20], ldc);
+    let o21 = o20 + 16u;
+    coopStoreT(c21, &c[o21], ldc);
+    let o30 = o00 + 48u * p.n;
+    coopStoreT(c30, &c[o30], ldc);
+    let o31 = o30 + 16u;
+    coopStoreT(c31, &c[o31], ldc);
+#endif
+}
