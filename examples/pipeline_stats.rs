@@ -306,8 +306,8 @@ impl Gpu {
         let Some(reporter) = &self.stats else {
             return Ok("compiled (the driver reports no statistics)".into());
         };
-        // Zeroed before the driver fills them in (ash's wrapper leaves them uninitialised, and NVIDIA's
-        // driver writes only the low 32 bits of some 64-bit values).
+        // Zeroed (with their structure types set) before the driver fills them in. NVIDIA's 580 driver
+        // reports "Local Memory Size" as 2^36 for every pipeline: not a per-shader figure.
         let get = reporter.fp().get_pipeline_executable_statistics_khr;
         let mut count = 0u32;
         get(
