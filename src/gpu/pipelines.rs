@@ -177,8 +177,9 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
     out
 }
 
-/// Stages whose indexing is checked in the shader itself, so wgpu's runtime bounds checks can go.
-const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv", "gemm_skinny"];
+/// Stages whose indexing is checked in the shader itself, so wgpu's runtime bounds checks can go (built
+/// with [`wgpu::Device::create_shader_module_trusted`] off the web).
+pub const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv", "gemm_skinny"];
 
 /// Replaces each `#import NAME` line with the shared source of that name (one level: shared files do not
 /// import).
