@@ -204,16 +204,10 @@ pub async fn tune_gemm(
     })
 }
 
-/// The K ranges a layer splits `candidate` into at (m, n, k) ([`stages::split_k`], none where the
-/// partial products would exceed a binding), and the bytes of their partial products (0 unsplit).
+/// The K ranges a layer splits `candidate` into at (m, n, k), and the bytes of their partial products (0
+/// unsplit): [`stages::split_within`], unsplit where the partial products would exceed a binding.
 fn split_plan(ctx: &Context, candidate: GemmKernel, shape: (u32, u32, u32)) -> (u32, u64) {
-    let splits = stages::split_k(candidate, shape);
-    let bytes = stages::split_k_partial_len(candidate, shape, splits) * 4;
-    if splits > 1 && bytes <= ctx.binding_bytes() {
-        (splits, bytes)
-    } else {
-        (1, 0)
-    }
+    stages::split_within(candidate, shape, ctx.binding_bytes()).unwrap_or((1, 0))
 }
 
 /// One timed GEMM of the autotune: `c = a · bᵀ` with the shape's epilogue (`d` added for ADD), split over

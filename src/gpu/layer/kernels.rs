@@ -136,17 +136,10 @@ impl OmniMoeLayer<'_> {
     /// tuned kernel without a split.
     pub(super) fn gemm_plan(&self, m: u32, n: u32, k: u32) -> (GemmKernel, u32) {
         let kernel = self.gemm_for(m, n, k);
-        let splits = stages::split_k(kernel, (m, n, k));
-        if !stages::runs_split(kernel, splits) {
-            return (kernel, 1);
-        }
-        let bytes = stages::split_k_partial_len(kernel, (m, n, k), splits) * 4;
-        if bytes <= self.ctx.binding_bytes() {
-            return (kernel, splits);
-        }
-        match kernel {
-            GemmKernel::Skinny => (self.tuned_kernel(m, n, k), 1),
-            other => (other, 1),
+        match stages::split_within(kernel, (m, n, k), self.ctx.binding_bytes()) {
+            Some((splits, _)) => (kernel, splits),
+            None if kernel == GemmKernel::Skinny => (self.tuned_kernel(m, n, k), 1),
+            None => (kernel, 1),
         }
     }
 

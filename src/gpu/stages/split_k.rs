@@ -85,6 +85,22 @@ pub fn runs_split(kernel: GemmKernel, splits: u32) -> bool {
     splits > 1 || kernel == GemmKernel::Skinny
 }
 
+/// The K ranges an (m, n, k) GEMM through `kernel` runs with, and the bytes of its partial products (0
+/// unsplit): as [`split_k`] says, or `None` where it would run split but its partial products exceed
+/// `binding` bytes (tiny bindings, wide blocks). What the layer plans and the autotune times.
+pub fn split_within(
+    kernel: GemmKernel,
+    shape: (u32, u32, u32),
+    binding: u64,
+) -> Option<(u32, u64)> {
+    let splits = split_k(kernel, shape);
+    if !runs_split(kernel, splits) {
+        return Some((1, 0));
+    }
+    let bytes = split_k_partial_len(kernel, shape, splits) * 4;
+    (bytes <= binding).then_some((splits, bytes))
+}
+
 /// The first bytes of `buffer` that the partial products of `splits` ranges over an (m, n, k) GEMM through
 /// `kernel` take ([`split_k_partial_len`]).
 pub fn partial_bind(
