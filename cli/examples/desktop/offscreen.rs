@@ -78,7 +78,7 @@ pub fn render(
             )),
             ..Default::default()
         };
-        let out = egui_ctx.run_ui(input, |ui| demo.ui(ui, &mut renderer));
+        let mut out = egui_ctx.run_ui(input, |ui| demo.ui(ui, &mut renderer));
         let jobs = egui_ctx.tessellate(out.shapes, out.pixels_per_point);
         for (id, deltas) in &out.textures_delta.set {
             for delta in deltas {
@@ -108,6 +108,8 @@ pub fn render(
         for id in &out.textures_delta.free {
             renderer.free_texture(id);
         }
+        // Applied above; epaint asserts (in debug builds) that no delta is dropped unhandled.
+        out.textures_delta.clear();
     }
     let pixels = read_texture(ctx, &target, width, height);
     write_png(path, width, height, &pixels)?;
