@@ -15,18 +15,8 @@ pub struct DemoArgs {
     /// T: tokens [default: 4096; 256 on a software adapter]
     #[arg(long)]
     tokens: Option<usize>,
-    /// H: hidden size.
-    #[arg(long, default_value_t = 1024)]
-    hidden: usize,
-    /// I: intermediate size of the dense SwiGLU.
-    #[arg(long, default_value_t = 4096)]
-    intermediate: usize,
-    /// N: atomic experts.
-    #[arg(long, default_value_t = 4096)]
-    experts: usize,
-    /// K: experts per token.
-    #[arg(long, default_value_t = 16)]
-    top_k: usize,
+    #[command(flatten)]
+    shape: crate::shape::LayerShape,
     /// Seed of the weights and the input.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -84,7 +74,7 @@ fn check_sample(weights: &OmniMoeWeights, x: &[f32], routed: &Routed) -> Result<
 }
 
 pub fn run(args: &DemoArgs) -> Result<()> {
-    let config = OmniMoeConfig::new(args.hidden, args.intermediate, args.experts, args.top_k)?;
+    let config = args.shape.config()?;
     let ctx = open(args.device)?;
     if let Some(ctx) = &ctx {
         println!(

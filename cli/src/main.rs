@@ -16,6 +16,7 @@ mod router_lab;
 mod routing_bench;
 mod routing_quality;
 mod run;
+mod shape;
 mod timing;
 
 use clap::{Parser, Subcommand, ValueEnum};

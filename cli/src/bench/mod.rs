@@ -41,18 +41,8 @@ pub struct BenchArgs {
     /// T: tokens.
     #[arg(long, default_value_t = 4096)]
     tokens: usize,
-    /// H: hidden size.
-    #[arg(long, default_value_t = 1024)]
-    hidden: usize,
-    /// I: intermediate size.
-    #[arg(long, default_value_t = 4096)]
-    intermediate: usize,
-    /// N: experts.
-    #[arg(long, default_value_t = 4096)]
-    experts: usize,
-    /// K: experts per token.
-    #[arg(long, default_value_t = 16)]
-    top_k: usize,
+    #[command(flatten)]
+    shape: crate::shape::LayerShape,
     /// Storage type.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     dtype: Dtype,
@@ -218,7 +208,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if let (Some(from), Some(path), Some(kind)) = (&args.replot, &args.plot, args.sweep) {
         return replot(from, path, kind);
     }
-    let config = OmniMoeConfig::new(args.hidden, args.intermediate, args.experts, args.top_k)?;
+    let config = args.shape.config()?;
     if args.adapters.is_some() || !args.adapter_list.is_empty() {
         return adapters(args, config);
     }
@@ -240,10 +230,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     println!(
         "T={} H={} I={} N={} K={} {:?}, median of {} runs after {} warm-up",
         args.tokens,
-        args.hidden,
-        args.intermediate,
-        args.experts,
-        args.top_k,
+        args.shape.hidden,
+        args.shape.intermediate,
+        args.shape.experts,
+        args.shape.top_k,
         args.dtype,
         args.runs,
         args.warmup
@@ -264,7 +254,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         .collect(),
         Some(Sweep::Tokens) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096]
             .iter()
-            .map(|&t| (t, args.experts))
+            .map(|&t| (t, args.shape.experts))
             .collect(),
     };
     let bar = ProgressBar::new((2 * args.runs * (1 + sweep_points.len())) as u64);
@@ -292,11 +282,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     for &(t, n) in &sweep_points {
         bar.set_message(format!("T={t} N={n}"));
         let point = (|| -> Result<Point> {
-            let (a, b) = both(
-                t,
-                OmniMoeConfig::new(args.hidden, args.intermediate, n, args.top_k)?,
-            )?;
-            let c = OmniMoeConfig::new(args.hidden, args.intermediate, n, args.top_k)?;
+            let (a, b) = both(t, args.shape.with_experts(n)?)?;
+            let c = args.shape.with_experts(n)?;
             Ok(Point {
                 tokens: t,
                 experts: n,
@@ -375,7 +362,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         println!("  -> {:?}", t.chosen);
     }
     let (ecm, tcm) = (ec_run.as_ref().map(expert_ms), expert_ms(&tc));
-    let h = args.hidden as f64;
+    let h = args.shape.hidden as f64;
     let expert_min_mb = (args.tokens as f64 * h * es
         + 2.0 * ec.touched as f64 * h * es
         + args.tokens as f64 * h * 4.0)
@@ -450,10 +437,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         timestamps: ctx.caps.timestamp_query,
         config: BTreeMap::from([
             ("tokens", args.tokens.into()),
-            ("hidden_size", args.hidden.into()),
-            ("intermediate_size", args.intermediate.into()),
-            ("num_experts", args.experts.into()),
-            ("num_experts_per_token", args.top_k.into()),
+            ("hidden_size", args.shape.hidden.into()),
+            ("intermediate_size", args.shape.intermediate.into()),
+            ("num_experts", args.shape.experts.into()),
+            ("num_experts_per_token", args.shape.top_k.into()),
             ("dtype", serde_json::to_value(args.dtype).unwrap()),
         ]),
         runs: args.runs,
