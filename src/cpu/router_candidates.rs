@@ -5,7 +5,7 @@ use super::par_rows;
 use super::router_topk::axis_topk;
 
 /// The K'² candidates of each token (K' = min(R, k)) from the log-probabilities `ell` `[T, 2R]`:
-/// `scores` `[T, K'²]` (ℓx[i] + ℓy[j] in f32) and `experts` `[T, K'²]` (i·R + j), in ascending expert
+/// `scores` `[T, K'²]` (ℓx\[i\] + ℓy\[j\] in f32) and `experts` `[T, K'²]` (i·R + j), in ascending expert
 /// id order (the order selections break ties in). The K'-best of each axis are [`super::axis_topk`]'s.
 pub fn router_candidates(ell: &[f32], r: usize, k: usize) -> (Vec<f32>, Vec<u32>) {
     let kp = r.min(k);

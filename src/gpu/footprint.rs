@@ -1,5 +1,5 @@
 //! Planning a layer before anything is allocated: whether it fits the adapter's limits
-//! ([`check_limits`]), and what it takes of device memory ([`Footprint`]): weights, scratch that does not
+//! (`check_limits`), and what it takes of device memory ([`Footprint`]): weights, scratch that does not
 //! depend on the tokens, scratch per token of a chunk, and each forward's own buffers per token.
 
 use super::buffers::elem_size;

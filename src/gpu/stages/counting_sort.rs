@@ -6,7 +6,7 @@ use super::super::context::Context;
 use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
 
-/// expert_histogram: `count` [n] of the expert ids in `indices` [pairs].
+/// expert_histogram: `count` `[n]` of the expert ids in `indices` `[pairs]`.
 pub fn expert_histogram<'a>(
     rec: &mut Recorder<'a>,
     (pairs, n): (u32, u32),
@@ -118,7 +118,7 @@ pub fn radix_passes(reachable: u32) -> u32 {
     bits.div_ceil(8).max(1)
 }
 
-/// expert_scatter: sorts the pair ids 0..pairs by expert (`indices` [pairs], ids < `reachable`), stably.
+/// expert_scatter: sorts the pair ids 0..pairs by expert (`indices` `[pairs]`, ids < `reachable`), stably.
 /// Returns the index into `scratch.vals` that holds `perm`.
 pub fn expert_scatter<'a>(
     rec: &mut Recorder<'a>,

@@ -66,7 +66,7 @@ impl<'a> Table<'a> {
 
 /// How expert_scores walks the pairs.
 pub enum ScoresSchedule<'a> {
-    /// One workgroup per expert over its sorted pairs: `offset` [n + 1] and `perm` [pairs].
+    /// One workgroup per expert over its sorted pairs: `offset` `[n + 1]` and `perm` `[pairs]`.
     ExpertCentric {
         /// Where each expert's pairs start.
         offset: Bind<'a>,

@@ -13,6 +13,7 @@
 mod counting_sort;
 mod expert;
 mod gemm;
+mod gemm_kernel;
 mod moe_rows;
 mod route;
 mod router;
@@ -23,6 +24,7 @@ pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
 pub use counting_sort::*;
 pub use expert::*;
 pub use gemm::*;
+pub use gemm_kernel::*;
 pub use moe_rows::*;
 pub use route::*;
 pub use router::*;

@@ -1,0 +1,260 @@
+//! Which GEMM kernel runs and its tunable settings: the SIMT kernel, the tensor-core kernel's tile
+//! configurations, the decode GEMV and the skinny kernel ([`GemmKernel`]), and the candidates the autotune
+//! (`crate::gpu::tune`) times for each.
+
+use super::super::pipelines::Variant;
+use super::super::Capabilities;
+
+/// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup and
+/// how its subgroups share them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoopTile {
+    /// 128 × 128: 8 subgroups of 32 × 64 (2 × 4 fragments).
+    Square,
+    /// 256 × 128: 8 subgroups of 64 × 64 (4 × 4 fragments; flag FM4).
+    Tall,
+    /// 128 × 256: 8 subgroups of 64 × 64 laid 2 × 4 (flags FM4, SGW).
+    Wide,
+    /// 256 × 128: 16 subgroups of 32 × 64 (flag SG16).
+    Tall16,
+    /// 128 × 256: 16 subgroups of 32 × 64 laid 4 × 4 (flags SG16, SGW).
+    Wide16,
+    /// 64 × 128: 4 subgroups of 32 × 64 laid 2 × 2 (flag SG4): for a few hundred rows, twice the
+    /// workgroups of the square tile.
+    Half,
+    /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
+    /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
+    /// blocks, on devices with [`Capabilities::nv_coopmat2`]; anything else runs
+    /// [`CoopConfig::DEFAULT`].
+    NvSquare,
+}
+
+impl CoopTile {
+    /// (rows, columns) of C per workgroup.
+    pub fn dims(self) -> (u32, u32) {
+        match self {
+            CoopTile::Square => (128, 128),
+            CoopTile::Half => (64, 128),
+            CoopTile::Tall | CoopTile::Tall16 => (256, 128),
+            CoopTile::Wide | CoopTile::Wide16 => (128, 256),
+            CoopTile::NvSquare => (128, 128),
+        }
+    }
+
+    /// Whether this is a tile of the cooperative-matrix-2 kernel.
+    pub fn is_nv(self) -> bool {
+        matches!(self, CoopTile::NvSquare)
+    }
+
+    /// Subgroups of 32 per workgroup.
+    pub fn subgroups(self) -> u32 {
+        match self {
+            CoopTile::Tall16 | CoopTile::Wide16 => 16,
+            CoopTile::NvSquare | CoopTile::Half => 4,
+            _ => 8,
+        }
+    }
+
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            CoopTile::Square => &[],
+            CoopTile::Tall => &["FM4"],
+            CoopTile::Wide => &["FM4", "SGW"],
+            CoopTile::Tall16 => &["SG16"],
+            CoopTile::Wide16 => &["SG16", "SGW"],
+            CoopTile::Half => &["SG4"],
+            CoopTile::NvSquare => &[],
+        }
+    }
+}
+
+/// One configuration of the tensor-core GEMM (see `shaders/gemm_coop.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CoopConfig {
+    /// Workgroup tile.
+    pub tile: CoopTile,
+    /// K step: 16, 32 or 64 halves.
+    pub k_step: u32,
+    /// Staged blocks double buffered (one barrier a step instead of two).
+    pub double_buffer: bool,
+    /// Plain and ADD epilogues store accumulators straight to C (tiles inside C).
+    pub direct: bool,
+    /// Halves per element of the staged blocks: 1 (`f16`), 2 (`vec2<f16>`) or 4 (`vec4<f16>`).
+    pub smem_vec: u32,
+}
+
+impl CoopConfig {
+    /// The default, the fastest on an H100 at both of the layer's GEMM shapes (BENCHMARKS.md): 128 × 128
+    /// tiles, K step 64, one staging buffer of `vec2<f16>`, direct stores.
+    pub const DEFAULT: CoopConfig = CoopConfig {
+        tile: CoopTile::Square,
+        k_step: 64,
+        double_buffer: false,
+        direct: true,
+        smem_vec: 2,
+    };
+
+    /// Bytes of workgroup memory this configuration declares (none for the cooperative-matrix-2 kernel,
+    /// whose staging the driver sizes within its own reservation).
+    pub fn workgroup_bytes(self) -> u32 {
+        if self.tile.is_nv() {
+            return 0;
+        }
+        let (m, n) = self.tile.dims();
+        let bufs = if self.double_buffer { 2 } else { 1 };
+        bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.subgroups() * 1024
+    }
+
+    /// The preprocessing of `shaders/gemm_coop.wgsl` for this configuration (epilogue flags aside).
+    pub(crate) fn variant(self) -> Variant {
+        let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
+        for flag in self.tile.flags() {
+            v = v.with(flag);
+        }
+        match self.k_step {
+            16 => v = v.with("TK16"),
+            64 => v = v.with("TK64"),
+            _ => {}
+        }
+        if self.double_buffer {
+            v = v.with("DB");
+        }
+        match self.smem_vec {
+            2 => v = v.with("SMEM2"),
+            4 => v = v.with("SMEM4"),
+            _ => {}
+        }
+        v
+    }
+}
+
+/// Which GEMM kernel runs, and its tunable settings (see [`crate::gpu::tune`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GemmKernel {
+    /// `shaders/gemm.wgsl`: f32 arithmetic on any adapter, f32 or f16 storage; K step 8 or 16; staged
+    /// blocks single or double buffered.
+    Simt {
+        /// f16 storage (else f32).
+        f16: bool,
+        /// K step: 8 or 16.
+        k_step: u32,
+        /// Staged blocks double buffered.
+        double_buffer: bool,
+    },
+    /// `shaders/gemm_coop.wgsl`: f16 storage on tensor cores (needs [`Capabilities::cooperative_matrix`]
+    /// and K % 8 == 0; otherwise it runs as the SIMT kernel with K step 8).
+    ///
+    /// [`Capabilities::cooperative_matrix`]: super::super::Capabilities::cooperative_matrix
+    Coop(CoopConfig),
+    /// `shaders/gemv.wgsl`: weight streaming for M ≤ [`GEMV_MAX_M`] rows (decode), f32 or f16 storage;
+    /// more rows run as the SIMT kernel.
+    Gemv {
+        /// f16 storage (else f32).
+        f16: bool,
+    },
+    /// `shaders/gemm_skinny.wgsl`: up to [`super::SKINNY_MAX_M`] rows on tensor cores with the f16 weights
+    /// streamed straight into fragments, always split over K ([`super::gemm_split_k`]). Shapes it does not
+    /// take ([`super::skinny_takes`]), adapters without cooperative matrices and plain [`super::gemm()`]
+    /// calls run the SIMT f16 kernel instead.
+    Skinny,
+}
+
+/// Most rows of A [`GemmKernel::Gemv`] takes.
+pub const GEMV_MAX_M: u32 = 8;
+
+impl GemmKernel {
+    /// The configurations of this kernel worth timing on an adapter with `caps` that fit
+    /// `workgroup_bytes` of workgroup memory.
+    pub fn candidates(self, caps: &Capabilities, workgroup_bytes: u32) -> Vec<GemmKernel> {
+        match self {
+            GemmKernel::Simt { f16, .. } => [(8, false), (16, false), (8, true), (16, true)]
+                .into_iter()
+                .filter(|&(_, db)| (if db { 32768 } else { 16384 }) <= workgroup_bytes)
+                .map(|(k_step, double_buffer)| GemmKernel::Simt {
+                    f16,
+                    k_step,
+                    double_buffer,
+                })
+                .collect(),
+            GemmKernel::Gemv { f16 } => vec![GemmKernel::Gemv { f16 }],
+            GemmKernel::Skinny => vec![GemmKernel::Skinny],
+            GemmKernel::Coop(_) => {
+                use CoopTile::*;
+                // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
+                // 256-column tiles at K step 32, with vector-typed workgroup elements, lead; K step 16 and
+                // 256-row tiles with double buffering trail and are not tried.
+                // With cooperative matrix 2, its kernel too (the down projection's shape at ~233
+                // TFLOP/s on an H100 against ~157; 128 × 256 tiles measured 181).
+                let nv: &[(CoopTile, u32, bool, u32)] = if caps.nv_coopmat2 {
+                    &[(NvSquare, 32, false, 1)]
+                } else {
+                    &[]
+                };
+                let configs: Vec<CoopConfig> = [
+                    (Square, 64, false, 1),
+                    (Square, 64, false, 2),
+                    (Square, 64, false, 4),
+                    (Square, 32, true, 2),
+                    (Tall, 32, false, 2),
+                    (Wide, 32, false, 2),
+                    (Tall16, 32, false, 2),
+                    (Tall16, 32, false, 4),
+                    (Wide16, 32, false, 2),
+                    (Half, 64, false, 2),
+                    (Half, 32, false, 2),
+                ]
+                .into_iter()
+                .chain(nv.iter().copied())
+                .map(|(tile, k_step, double_buffer, smem_vec)| CoopConfig {
+                    tile,
+                    k_step,
+                    double_buffer,
+                    direct: true,
+                    smem_vec,
+                })
+                .collect();
+                configs
+                    .into_iter()
+                    .filter(|c| c.workgroup_bytes() <= workgroup_bytes)
+                    .map(GemmKernel::Coop)
+                    .collect()
+            }
+        }
+    }
+
+    /// The kernel with its tunable settings cleared: what the autotune's results are keyed by.
+    pub fn family(self) -> GemmKernel {
+        match self {
+            GemmKernel::Simt { f16, .. } => GemmKernel::Simt {
+                f16,
+                k_step: 0,
+                double_buffer: false,
+            },
+            GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
+            GemmKernel::Gemv { f16 } => GemmKernel::Gemv { f16 },
+            GemmKernel::Skinny => GemmKernel::Skinny,
+        }
+    }
+
+    /// The kernel with the cooperative-matrix-2 configurations replaced by [`CoopConfig::DEFAULT`]: what
+    /// runs what that kernel does not (split-K, column blocks, the SwiGLU epilogue).
+    pub fn wgsl(self) -> GemmKernel {
+        match self {
+            GemmKernel::Coop(config) if config.tile.is_nv() => {
+                GemmKernel::Coop(CoopConfig::DEFAULT)
+            }
+            other => other,
+        }
+    }
+
+    /// Whether this kernel stores activations and weights as f16.
+    pub fn is_f16(self) -> bool {
+        matches!(
+            self,
+            GemmKernel::Coop(_)
+                | GemmKernel::Skinny
+                | GemmKernel::Simt { f16: true, .. }
+                | GemmKernel::Gemv { f16: true }
+        )
+    }
+}
