@@ -147,28 +147,28 @@ impl OmniMoeLayer<'_> {
             } else {
                 None
             };
-            if let Some(partials) = partials {
-                let dims = (t32, h32, k32);
-                let out = stages::ExpertOut::AddPartials {
+            let out = match partials {
+                Some(partials) => stages::ExpertOut::AddPartials {
                     partials,
                     y: y_c,
                     elem: elem_output,
-                };
-                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
-                t0 += nt;
-                continue;
-            }
-            // The down projection's f32 output: y itself, or the scratch when y is in the storage type.
-            let (dense, out) = if elem_output {
-                let out = stages::ExpertOut::AddElem {
-                    base: sparse,
-                    y: y_c,
-                };
-                (sparse, out)
-            } else {
-                (y_c, stages::ExpertOut::AddTo(y_c))
+                },
+                None => {
+                    // The down projection's f32 output: y itself, or the scratch when y is in the
+                    // storage type.
+                    let (dense, out) = if elem_output {
+                        let out = stages::ExpertOut::AddElem {
+                            base: sparse,
+                            y: y_c,
+                        };
+                        (sparse, out)
+                    } else {
+                        (y_c, stages::ExpertOut::AddTo(y_c))
+                    };
+                    self.record_down(rec, t32, act, dense, Epilogue::Store, &scratch.partial[1]);
+                    out
+                }
             };
-            self.record_down(rec, t32, act, dense, Epilogue::Store, &scratch.partial[1]);
             if one_pass {
                 let dims = (t32, h32, k32);
                 stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
