@@ -35,8 +35,8 @@ pub(crate) struct Tuned {
 impl Tuned {
     /// The configuration tuned for (n, k) at m's class of rows ([`FEW_ROWS`]), or `kernel` as given when
     /// that shape was not tuned.
-    pub fn kernel(&self, kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> GemmKernel {
-        let key = (kernel.family(), n, k, m <= FEW_ROWS);
+    pub fn kernel(&self, kernel: GemmKernel, shape: (u32, u32, u32)) -> GemmKernel {
+        let key = Self::key(kernel, shape);
         self.map
             .lock()
             .unwrap()
@@ -45,11 +45,16 @@ impl Tuned {
             .unwrap_or(kernel)
     }
 
-    pub(crate) fn set(&self, (m, n, k): (u32, u32, u32), chosen: GemmKernel) {
+    pub(crate) fn set(&self, shape: (u32, u32, u32), chosen: GemmKernel) {
         self.map
             .lock()
             .unwrap()
-            .insert((chosen.family(), n, k, m <= FEW_ROWS), chosen);
+            .insert(Self::key(chosen, shape), chosen);
+    }
+
+    /// What a choice is kept under: the kernel's family, N, K and whether M is few-row.
+    fn key(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> (GemmKernel, u32, u32, bool) {
+        (kernel.family(), n, k, m <= FEW_ROWS)
     }
 }
 
