@@ -282,8 +282,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     for &(t, n) in &sweep_points {
         bar.set_message(format!("T={t} N={n}"));
         let point = (|| -> Result<Point> {
-            let (a, b) = both(t, args.shape.with_experts(n)?)?;
             let c = args.shape.with_experts(n)?;
+            let (a, b) = both(t, c)?;
             Ok(Point {
                 tokens: t,
                 experts: n,
