@@ -7,7 +7,8 @@
 // Flags: M2 (MT = 2) or M2 and M4 (MT = 4); MT = 1 without. ACT: A is the SwiGLU of the gate/up GEMM's
 // split-K partial products (f32 `[a_ranges, a_rows, a_width]`, gate and up in adjacent columns), made while
 // staging (see stage_act): the down projection reads what gemm_reduce would have written, without its pass.
-// K and a_width are multiples of 8 and 4 (checked by the host).
+// K and a_width are multiples of 8 and 4 (checked by the host). STAGED: B reaches the fragments through
+// workgroup memory instead (see the loop), 32 k a step or with STEP64 (MT = 1 only, K % 64 == 0) 64.
 //
 // Launch: workgroups (N/128, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K range
 // [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows of
@@ -44,7 +45,11 @@ struct Params {
 #else
 @group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
 #endif
+#if STAGED
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
+#else
 @group(0) @binding(2) var<storage, read> b: array<f16>;
+#endif
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
 #if M4
@@ -57,10 +62,32 @@ const MT: u32 = 1u;
 #endif
 #endif
 const MP: u32 = 16u * MT;
+// A_HALF: ranges at most half as deep, for half the workgroup memory.
+#if A_HALF
+const KZ_MAX: u32 = 512u / MT;
+#else
 const KZ_MAX: u32 = 1024u / MT;
+#endif
 const PITCH: u32 = KZ_MAX + 8u;
 
 var<workgroup> As: array<f16, MP * PITCH>;
+#if STAGED
+// STAGED: each subgroup's block of B for one step (64 with STEP64, else 32): its 32 columns of the step's
+// halves as vec4<f16>s, each padded by 8 halves. Only that subgroup writes and reads it, so a subgroup
+// barrier orders the two (on Vulkan the host gives subgroupBarrier() workgroup-memory semantics:
+// src/gpu/subgroup_barrier.rs). The host pairs it with A_HALF: at most ~35 KiB in all.
+#if STEP64
+const BSTEP: u32 = 64u;
+#else
+const BSTEP: u32 = 32u;
+#endif
+const BP: u32 = BSTEP / 4u + 2u;
+var<workgroup> Bs: array<vec4<f16>, 4u * 32u * BP>;
+
+fn halves(v: vec2<u32>) -> vec4<f16> {
+    return vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));
+}
+#endif
 
 #if ACT
 fn silu(x: f32) -> f32 {
@@ -98,6 +125,7 @@ fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
     @builtin(subgroup_id) sg: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
 ) {
     let k0 = wid.z * p.kz;
     let kn = min(p.k, k0 + p.kz) - k0;
@@ -150,6 +178,107 @@ fn main(
     var c30 = coop_mat16x16<f32, C>();
     var c31 = coop_mat16x16<f32, C>();
 #endif
+#if STAGED
+    // Lane l streams column n0 + l of B: the 64 or 128 bytes of a step in four or eight 16-byte loads, the
+    // next step's requested before this one is staged and multiplied (past the range's end its last step
+    // is re-read, in bounds, never used); the subgroup's block is then read as fragments. coopLoad straight
+    // from a storage buffer issues narrow loads (on an H100 this build took 16 tokens from 0.037 to
+    // 0.0345 ms). The same multiplies in the same order as the loop below, so the same sums. No workgroup
+    // barrier in the loop: each subgroup waits only for its own lanes.
+    let qb = ((n0 + lane) * p.k + k0) / 8u;
+    let sbase = sg * 32u * BP;
+    let so = sbase + lane * BP;
+    let bpitch = BP;
+    var w0 = b[qb];
+    var w1 = b[qb + 1u];
+    var w2 = b[qb + 2u];
+    var w3 = b[qb + 3u];
+#if STEP64
+    var w4 = b[qb + 4u];
+    var w5 = b[qb + 5u];
+    var w6 = b[qb + 6u];
+    var w7 = b[qb + 7u];
+#endif
+    for (var kk = 0u; kk < kn; kk += BSTEP) {
+        Bs[so] = halves(w0.xy);
+        Bs[so + 1u] = halves(w0.zw);
+        Bs[so + 2u] = halves(w1.xy);
+        Bs[so + 3u] = halves(w1.zw);
+        Bs[so + 4u] = halves(w2.xy);
+        Bs[so + 5u] = halves(w2.zw);
+        Bs[so + 6u] = halves(w3.xy);
+        Bs[so + 7u] = halves(w3.zw);
+#if STEP64
+        Bs[so + 8u] = halves(w4.xy);
+        Bs[so + 9u] = halves(w4.zw);
+        Bs[so + 10u] = halves(w5.xy);
+        Bs[so + 11u] = halves(w5.zw);
+        Bs[so + 12u] = halves(w6.xy);
+        Bs[so + 13u] = halves(w6.zw);
+        Bs[so + 14u] = halves(w7.xy);
+        Bs[so + 15u] = halves(w7.zw);
+#endif
+        let nq = qb + min(kk + BSTEP, kn - BSTEP) / 8u;
+        w0 = b[nq];
+        w1 = b[nq + 1u];
+        w2 = b[nq + 2u];
+        w3 = b[nq + 3u];
+#if STEP64
+        w4 = b[nq + 4u];
+        w5 = b[nq + 5u];
+        w6 = b[nq + 6u];
+        w7 = b[nq + 7u];
+#endif
+        subgroupBarrier();
+        for (var h = 0u; h < BSTEP; h += 32u) {
+            let ob00 = sbase + h / 4u;
+            let b00 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob00], bpitch);
+            let ob01 = ob00 + 4u;
+            let b01 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob01], bpitch);
+            let ob10 = ob00 + 16u * BP;
+            let b10 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob10], bpitch);
+            let ob11 = ob10 + 4u;
+            let b11 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob11], bpitch);
+            let oa00 = kk + h;
+            let a00 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa00], pitch);
+            let oa01 = oa00 + 16u;
+            let a01 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa01], pitch);
+            c00 = coopMultiplyAdd(a00, b00, c00);
+            c00 = coopMultiplyAdd(a01, b01, c00);
+            c01 = coopMultiplyAdd(a00, b10, c01);
+            c01 = coopMultiplyAdd(a01, b11, c01);
+#if M2
+            let oa10 = 16u * PITCH + kk + h;
+            let a10 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa10], pitch);
+            let oa11 = oa10 + 16u;
+            let a11 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa11], pitch);
+            c10 = coopMultiplyAdd(a10, b00, c10);
+            c10 = coopMultiplyAdd(a11, b01, c10);
+            c11 = coopMultiplyAdd(a10, b10, c11);
+            c11 = coopMultiplyAdd(a11, b11, c11);
+#endif
+#if M4
+            let oa20 = 32u * PITCH + kk + h;
+            let a20 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa20], pitch);
+            let oa21 = oa20 + 16u;
+            let a21 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa21], pitch);
+            c20 = coopMultiplyAdd(a20, b00, c20);
+            c20 = coopMultiplyAdd(a21, b01, c20);
+            c21 = coopMultiplyAdd(a20, b10, c21);
+            c21 = coopMultiplyAdd(a21, b11, c21);
+            let oa30 = 48u * PITCH + kk + h;
+            let a30 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa30], pitch);
+            let oa31 = oa30 + 16u;
+            let a31 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa31], pitch);
+            c30 = coopMultiplyAdd(a30, b00, c30);
+            c30 = coopMultiplyAdd(a31, b01, c30);
+            c31 = coopMultiplyAdd(a30, b10, c31);
+            c31 = coopMultiplyAdd(a31, b11, c31);
+#endif
+        }
+        subgroupBarrier();
+    }
+#else
     for (var kk = 0u; kk < kn; kk += 32u) {
         let ob00 = n0 * p.k + k0 + kk;
         let b00 = coopLoad<coop_mat16x16<f16, B>>(&b[ob00], ld);
@@ -196,6 +325,7 @@ fn main(
         c31 = coopMultiplyAdd(a31, b11, c31);
 #endif
     }
+#endif
 
     let ldc = p.n;
     let o00 = wid.z * MP * p.n + n0;

@@ -14,6 +14,7 @@ use crate::{Error, Result};
 /// [`Context::from_device`] asks for these too).
 pub const WANTED_FEATURES: Features = Features::SHADER_F16
     .union(Features::SUBGROUP)
+    .union(Features::SUBGROUP_BARRIER)
     .union(Features::TIMESTAMP_QUERY)
     .union(Features::TIMESTAMP_QUERY_INSIDE_PASSES);
 
@@ -69,6 +70,10 @@ pub struct Capabilities {
     pub timestamp_query: bool,
     /// Cooperative matrices (tensor cores from WGSL); experimental in wgpu.
     pub cooperative_matrix: bool,
+    /// `subgroupBarrier()` that orders workgroup memory: SUBGROUP_BARRIER on Vulkan, where omnimoe adds
+    /// the workgroup-memory semantics naga leaves out (`src/gpu/subgroup_barrier.rs`). Never on devices
+    /// from [`Context::from_device`] (their backend is unknown).
+    pub subgroup_barrier: bool,
     /// Shaders are compiled by the browser, which wants `enable subgroups;` (naga rejects it).
     pub browser: bool,
     /// NVIDIA's cooperative-matrix-2 extension is enabled on the device (Vulkan, native only): the
@@ -99,6 +104,8 @@ impl Capabilities {
                 && features.contains(Features::SHADER_F16 | Features::SUBGROUP)
                 && coop_shape
                 && (info.subgroup_min_size, info.subgroup_max_size) == (32, 32),
+            subgroup_barrier: features.contains(Features::SUBGROUP | Features::SUBGROUP_BARRIER)
+                && info.backend == Backend::Vulkan,
             browser: info.backend == Backend::BrowserWebGpu,
             nv_coopmat2: false,
         }

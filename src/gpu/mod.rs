@@ -17,6 +17,8 @@ pub mod prepared;
 pub mod recorder;
 pub mod residency;
 pub mod stages;
+#[cfg(not(target_arch = "wasm32"))]
+mod subgroup_barrier;
 pub mod tune;
 pub mod variants;
 

@@ -278,9 +278,18 @@ pub(crate) fn build(
         return super::nv_coopmat2::pipeline(device, variant);
     }
     let code = preprocess(source(stage), variant);
+    // Subgroup barriers that order workgroup memory on Vulkan (src/gpu/subgroup_barrier.rs).
+    #[cfg(not(target_arch = "wasm32"))]
+    let source = (super::subgroup_barrier::uses_it(&code)
+        && device.adapter_info().backend == wgpu::Backend::Vulkan)
+        .then(|| super::subgroup_barrier::module(&code))
+        .flatten()
+        .map(|m| wgpu::ShaderSource::Naga(std::borrow::Cow::Owned(m)));
+    #[cfg(target_arch = "wasm32")]
+    let source = None;
     let desc = wgpu::ShaderModuleDescriptor {
         label: Some(stage),
-        source: wgpu::ShaderSource::Wgsl(code.into()),
+        source: source.unwrap_or(wgpu::ShaderSource::Wgsl(code.into())),
     };
     let module = if TRUSTED.contains(&stage) && !cfg!(target_arch = "wasm32") {
         // SAFETY: the stages in TRUSTED index their buffers only inside bounds they check

@@ -25,8 +25,8 @@ pub(super) struct Chunk<'a> {
 pub(super) struct FusedPlan<'w> {
     /// The gate/up weight, its GEMM's kernel, N and ranges asked.
     gate_up: (&'w wgpu::Buffer, GemmKernel, u32, u32),
-    /// The down weight and the skinny kernel's ranges asked.
-    down: (&'w wgpu::Buffer, u32),
+    /// The down weight, the skinny kernel as the layer runs it, and its ranges asked.
+    down: (&'w wgpu::Buffer, GemmKernel, u32),
 }
 
 impl OmniMoeLayer<'_> {
@@ -73,9 +73,10 @@ impl OmniMoeLayer<'_> {
         let (down_kernel, down_splits) = self.gemm_plan(t, n_down, i);
         let gu_split = stages::runs_split(gu_kernel, gu_splits);
         let fits = n_gu.is_multiple_of(4) && 2 * i <= n_gu;
-        (gu_split && down_kernel == GemmKernel::Skinny && fits).then_some(FusedPlan {
+        let skinny = matches!(down_kernel, GemmKernel::Skinny { .. });
+        (gu_split && skinny && fits).then_some(FusedPlan {
             gate_up: (w_gu, gu_kernel, n_gu, gu_splits),
-            down: (w_down, down_splits),
+            down: (w_down, down_kernel, down_splits),
         })
     }
 
@@ -117,7 +118,8 @@ impl OmniMoeLayer<'_> {
         scratch: &'a Scratch,
     ) {
         let (h, i, k, r) = self.dims32();
-        let ((w_gu, gu_kernel, n_gu, gu_splits), (w_down, down_splits)) = (plan.gate_up, plan.down);
+        let ((w_gu, gu_kernel, n_gu, gu_splits), (w_down, down_kernel, down_splits)) =
+            (plan.gate_up, plan.down);
         let gu_shape = (t, n_gu, h);
         let partial = stages::partial_bind(&scratch.partial[0], gu_kernel, gu_shape, gu_splits);
         let label = "dense_gate_up_router";
@@ -134,12 +136,20 @@ impl OmniMoeLayer<'_> {
         let (scores, indices) = (chunk.scores, chunk.indices);
         stages::router_topk(rec, (t, r, k), logits, scores, indices, normalise);
         let shape = (t, h, i);
-        let partial =
-            stages::partial_bind(&scratch.partial[1], GemmKernel::Skinny, shape, down_splits);
+        let partial = stages::partial_bind(&scratch.partial[1], down_kernel, shape, down_splits);
         let w = Bind::all(w_down);
         let label = "dense_down";
-        let partials =
-            stages::skinny_act_products(rec, label, down_splits, shape, gu, n_gu, w, partial);
+        let partials = stages::skinny_act_products(
+            rec,
+            label,
+            matches!(down_kernel, GemmKernel::Skinny { staged: true }),
+            down_splits,
+            shape,
+            gu,
+            n_gu,
+            w,
+            partial,
+        );
         let out = stages::ExpertOut::AddPartials {
             partials,
             y: chunk.y,

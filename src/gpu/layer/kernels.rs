@@ -94,28 +94,43 @@ impl OmniMoeLayer<'_> {
         true
     }
 
-    /// Whether the skinny tensor-core kernel runs the GEMMs of [`stages::SKINNY_FROM_M`] to
-    /// [`stages::SKINNY_MAX_M`] tokens: with
-    /// the tensor-core GEMM, where its workgroup memory fits the adapter's and the driver compiles it
-    /// (`OMNIMOE_SKINNY=off` keeps it off, for measuring).
-    pub(super) fn uses_skinny(ctx: &Context, gemm: GemmKernel) -> bool {
-        if !matches!(gemm, GemmKernel::Coop(_)) || stages::skinny_env().0 == Some("off") {
-            return false;
+    /// The skinny tensor-core kernel, if it runs the GEMMs of [`stages::SKINNY_FROM_M`] to
+    /// [`stages::SKINNY_MAX_M`] tokens: with the tensor-core GEMM, where its workgroup memory fits the
+    /// adapter's and the driver compiles it (`OMNIMOE_SKINNY=off` keeps it off, for measuring). Its
+    /// STAGED build (up to 16 rows) where the adapter has subgroup barriers for workgroup memory and
+    /// compiles it (`OMNIMOE_SKINNY_STAGED=off` keeps it off): on an H100 it took 16 tokens from 0.0369 /
+    /// 0.0380 to 0.0345 / 0.0345 ms and 8 from 0.0364 / 0.0362 to 0.0325 / 0.0331 (BENCHMARKS.md,
+    /// `h100-run-decode5/run127.sh`).
+    pub(super) fn skinny_kernel(ctx: &Context, gemm: GemmKernel) -> Option<GemmKernel> {
+        let env = stages::skinny_env();
+        if !matches!(gemm, GemmKernel::Coop(_)) || env.mode == Some("off") {
+            return None;
         }
-        [1, 17, 33].into_iter().all(|m| {
-            let fits =
-                stages::skinny_workgroup_bytes(m) <= ctx.limits.max_compute_workgroup_storage_size;
-            #[cfg(not(target_arch = "wasm32"))]
-            let compiles = fits
-                && pollster::block_on(ctx.compiles(
-                    "gemm_skinny",
-                    "main",
-                    &stages::skinny_variant(m),
-                ));
-            #[cfg(target_arch = "wasm32")]
-            let compiles = fits;
-            compiles
-        })
+        // Every build: 1, 2 and 4 fragment rows, K % 64 == 0 or not, deep and shallow ranges.
+        let builds = [(1024, 1024), (1024, 256), (1056, 32)];
+        let runs = |staged: bool| {
+            let mut all = [1, 17, 33].into_iter().flat_map(|m| builds.map(|b| (m, b)));
+            all.all(|(m, (k, kz))| {
+                let bytes = stages::skinny_workgroup_bytes(m, staged);
+                let fits = bytes <= ctx.limits.max_compute_workgroup_storage_size;
+                #[cfg(not(target_arch = "wasm32"))]
+                let compiles = fits
+                    && pollster::block_on(ctx.compiles(
+                        "gemm_skinny",
+                        "main",
+                        &stages::skinny_variant(m, k, kz, staged),
+                    ));
+                // (No compile probe on the web, where it cannot block.)
+                #[cfg(target_arch = "wasm32")]
+                let compiles = {
+                    let _ = (k, kz);
+                    fits
+                };
+                compiles
+            })
+        };
+        let staged = ctx.caps.subgroup_barrier && !env.no_staged && runs(true);
+        (staged || runs(false)).then_some(GemmKernel::Skinny { staged })
     }
 
     /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: gate/up with the router logits, down (of
@@ -138,7 +153,7 @@ impl OmniMoeLayer<'_> {
         let kernel = self.gemm_for(m, n, k);
         match stages::split_within(kernel, (m, n, k), self.ctx.binding_bytes()) {
             Some((splits, _)) => (kernel, splits),
-            None if kernel == GemmKernel::Skinny => (self.tuned_kernel(m, n, k), 1),
+            None if matches!(kernel, GemmKernel::Skinny { .. }) => (self.tuned_kernel(m, n, k), 1),
             None => (kernel, 1),
         }
     }
@@ -149,10 +164,12 @@ impl OmniMoeLayer<'_> {
     /// 128-row tile reads it for 128 rows it does not have; measured in BENCHMARKS.md), else the layer's
     /// kernel with the configuration the autotune chose on this adapter for m's class of rows.
     pub(super) fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
-        let all = stages::skinny_env().0 == Some("all");
+        let all = stages::skinny_env().mode == Some("all");
         let from = stages::SKINNY_FROM_M;
-        if self.skinny && stages::skinny_prefers((m, n, k)) && (m >= from || all) {
-            return GemmKernel::Skinny;
+        if let Some(skinny) = self.skinny {
+            if stages::skinny_prefers((m, n, k)) && (m >= from || all) {
+                return skinny;
+            }
         }
         if m <= GEMV_MAX_M {
             return GemmKernel::Gemv { f16: self.f16 };

@@ -147,8 +147,9 @@ pub struct OmniMoeLayer<'c> {
     gemm: GemmKernel,
     /// Its configuration for GEMMs of few rows the autotune did not time ([`Self::few_rows_kernel`]).
     gemm_few: GemmKernel,
-    /// Few-token GEMMs the skinny kernel takes run on it ([`Self::uses_skinny`]).
-    skinny: bool,
+    /// The skinny kernel as this layer runs it, where few-token GEMMs it takes run on it
+    /// ([`Self::skinny_kernel`]).
+    skinny: Option<GemmKernel>,
     schedule: ExpertSchedule,
     chunk: usize,
     mean: wgpu::Buffer,
@@ -219,7 +220,7 @@ impl<'c> OmniMoeLayer<'c> {
             f16,
             gemm,
             gemm_few: Self::few_rows_kernel(ctx, &c, gemm),
-            skinny: Self::uses_skinny(ctx, gemm),
+            skinny: Self::skinny_kernel(ctx, gemm),
             schedule,
             chunk,
 

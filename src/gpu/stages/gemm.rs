@@ -157,8 +157,14 @@ pub fn gemm_dispatch(
             ("gemv", variant, fold(n.div_ceil(4)))
         }
         // The first pass of a split-K GEMM: plain partial products, whatever the epilogue.
-        GemmKernel::Skinny if caps.cooperative_matrix && skinny_takes((m, n, k)) => {
-            ("gemm_skinny", skinny_variant(m), skinny_groups(n))
+        GemmKernel::Skinny { staged } if caps.cooperative_matrix && skinny_takes((m, n, k)) => {
+            // For one range as deep as K ([`super::split_k_products`] sizes it to the ranges).
+            let staged = staged && caps.subgroup_barrier;
+            (
+                "gemm_skinny",
+                skinny_variant(m, k, k, staged),
+                skinny_groups(n),
+            )
         }
         _ => {
             if k % 4 == 0 {
@@ -170,7 +176,9 @@ pub fn gemm_dispatch(
                     double_buffer,
                     ..
                 } => (k_step, double_buffer),
-                GemmKernel::Coop(_) | GemmKernel::Gemv { .. } | GemmKernel::Skinny => (8, false),
+                GemmKernel::Coop(_) | GemmKernel::Gemv { .. } | GemmKernel::Skinny { .. } => {
+                    (8, false)
+                }
             };
             if double_buffer {
                 variant = variant.with("DB");
@@ -219,7 +227,7 @@ pub fn gemm<'a>(
     cols: Columns,
 ) {
     let kernel = match kernel {
-        GemmKernel::Skinny => GemmKernel::Simt {
+        GemmKernel::Skinny { .. } => GemmKernel::Simt {
             f16: true,
             k_step: 8,
             double_buffer: false,

@@ -156,7 +156,14 @@ pub enum GemmKernel {
     /// streamed straight into fragments, always split over K ([`super::gemm_split_k`]). Shapes it does not
     /// take ([`super::skinny_takes`]), adapters without cooperative matrices and plain [`super::gemm()`]
     /// calls run the SIMT f16 kernel instead.
-    Skinny,
+    Skinny {
+        /// Up to 16 rows with K % 64 == 0, the weights streamed by 16-byte loads through each subgroup's
+        /// block of workgroup memory (its STAGED build), where the adapter has subgroup barriers that
+        /// order workgroup memory ([`Capabilities::subgroup_barrier`]).
+        ///
+        /// [`Capabilities::subgroup_barrier`]: super::super::Capabilities::subgroup_barrier
+        staged: bool,
+    },
 }
 
 /// Most rows of A [`GemmKernel::Gemv`] takes.
@@ -177,7 +184,7 @@ impl GemmKernel {
                 })
                 .collect(),
             GemmKernel::Gemv { f16 } => vec![GemmKernel::Gemv { f16 }],
-            GemmKernel::Skinny => vec![GemmKernel::Skinny],
+            GemmKernel::Skinny { staged } => vec![GemmKernel::Skinny { staged }],
             GemmKernel::Coop(_) => {
                 use CoopTile::*;
                 // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
@@ -232,7 +239,7 @@ impl GemmKernel {
             },
             GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
             GemmKernel::Gemv { f16 } => GemmKernel::Gemv { f16 },
-            GemmKernel::Skinny => GemmKernel::Skinny,
+            GemmKernel::Skinny { staged } => GemmKernel::Skinny { staged },
         }
     }
 
@@ -252,7 +259,7 @@ impl GemmKernel {
         matches!(
             self,
             GemmKernel::Coop(_)
-                | GemmKernel::Skinny
+                | GemmKernel::Skinny { .. }
                 | GemmKernel::Simt { f16: true, .. }
                 | GemmKernel::Gemv { f16: true }
         )

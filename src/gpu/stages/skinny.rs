@@ -57,15 +57,76 @@ pub fn skinny_rows(m: u32) -> u32 {
     16 * fragments(m)
 }
 
-/// Bytes of workgroup memory the skinny kernel declares for m rows.
-pub fn skinny_workgroup_bytes(m: u32) -> u32 {
+/// Bytes of workgroup memory the skinny kernel declares for m rows (the most over its builds), `staged`
+/// as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): at most ~35 KiB.
+pub fn skinny_workgroup_bytes(m: u32, staged: bool) -> u32 {
     let mt = fragments(m);
-    16 * mt * (1024 / mt + 8) * 2
+    let bytes = |build: Build| {
+        let kz = if build.a_half { 512 / mt } else { 1024 / mt };
+        let a = 16 * mt * (kz + 8) * 2;
+        // Each subgroup's block of B: 32 columns of a step's halves + 8.
+        a + build.step.map_or(0, |step| 4 * 32 * (step + 8) * 2)
+    };
+    // Unstaged, staged 64 k a step (K % 64 == 0), staged 32 k a step (K % 64 == 32) with shallow ranges.
+    [(1024, 1024), (1024, 64), (1056, 32)]
+        .into_iter()
+        .map(|(k, kz)| bytes(build(m, k, kz, staged)))
+        .max()
+        .unwrap_or(0)
 }
 
-/// The preprocessing of `shaders/gemm_skinny.wgsl` for m rows.
-pub(crate) fn skinny_variant(m: u32) -> Variant {
-    let v = Variant::storage(true).with("COOP").with("SUBGROUP");
+/// How the skinny kernel runs an (m, ·, k) GEMM in ranges `kz` deep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Build {
+    /// STAGED and its K step: B streamed by 16-byte loads through each subgroup's block of workgroup
+    /// memory, 64 k a step (STEP64) or 32; `None`: fragments straight from the storage buffer.
+    step: Option<u32>,
+    /// A_HALF: A's rows staged for ranges at most 512 / fragments deep.
+    a_half: bool,
+}
+
+/// The build for an (m, ·, k) GEMM in ranges `kz` deep asked with `staged`: STAGED where asked and its
+/// workgroup memory stays within ~35 KiB (with ~44 KiB the down projection stopped running beside the
+/// router on an H100: 32 tokens 0.046 → 0.053 ms, `h100-run-decode5/run128.sh`), that is 64 k a step up to
+/// 16 rows where K % 64 == 0 (A 512 deep: 35 KiB), else 32 k a step where the ranges are at most
+/// 512 / fragments deep (27 KiB). `OMNIMOE_SKINNY_STAGED=16` keeps it to 16 rows.
+fn build(m: u32, k: u32, kz: u32, staged: bool) -> Build {
+    let mt = fragments(m);
+    let plain = Build {
+        step: None,
+        a_half: false,
+    };
+    if !staged || (skinny_env().staged_rows_16 && mt > 1) {
+        plain
+    } else if mt == 1 && k.is_multiple_of(64) {
+        Build {
+            step: Some(64),
+            a_half: true,
+        }
+    } else if kz <= 512 / mt {
+        Build {
+            step: Some(32),
+            a_half: true,
+        }
+    } else {
+        plain
+    }
+}
+
+/// The preprocessing of `shaders/gemm_skinny.wgsl` for m rows, depth k in ranges `kz` deep, `staged` as
+/// in [`GemmKernel::Skinny`](super::GemmKernel::Skinny).
+pub(crate) fn skinny_variant(m: u32, k: u32, kz: u32, staged: bool) -> Variant {
+    let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
+    let b = build(m, k, kz, staged);
+    if let Some(step) = b.step {
+        v = v.with("STAGED");
+        if step == 64 {
+            v = v.with("STEP64");
+        }
+    }
+    if b.a_half {
+        v = v.with("A_HALF");
+    }
     match fragments(m) {
         1 => v,
         2 => v.with("M2"),
@@ -86,33 +147,57 @@ pub(crate) fn env_count(name: &str) -> Option<u32> {
         .filter(|&w| w > 0)
 }
 
-/// Measuring aids, read once: `OMNIMOE_SKINNY=off` keeps layers off the skinny kernel, `=all` uses it from
-/// one row on (below the GEMV's bound too); `OMNIMOE_SKINNY_WGS=W` sets the workgroups it aims for.
-pub(crate) fn skinny_env() -> (Option<&'static str>, u32) {
-    static ENV: OnceLock<(Option<&'static str>, u32)> = OnceLock::new();
+/// The skinny kernel's measuring aids, read once from the environment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SkinnyEnv {
+    /// `OMNIMOE_SKINNY=off` keeps layers off the skinny kernel, `=all` uses it from one row on (below the
+    /// GEMV's bound too).
+    pub mode: Option<&'static str>,
+    /// `OMNIMOE_SKINNY_WGS=W`: the workgroups it aims for.
+    pub workgroups: u32,
+    /// `OMNIMOE_SKINNY_STAGED=off`: layers never ask for its STAGED build.
+    pub no_staged: bool,
+    /// `OMNIMOE_SKINNY_STAGED=16`: its STAGED build up to 16 rows only.
+    pub staged_rows_16: bool,
+}
+
+/// The measuring aids ([`SkinnyEnv`]).
+pub(crate) fn skinny_env() -> SkinnyEnv {
+    static ENV: OnceLock<SkinnyEnv> = OnceLock::new();
     *ENV.get_or_init(|| {
         let mode = match std::env::var("OMNIMOE_SKINNY").as_deref() {
             Ok("off") => Some("off"),
             Ok("all") => Some("all"),
             _ => None,
         };
-        let wgs = env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS);
-        (mode, wgs)
+        SkinnyEnv {
+            mode,
+            workgroups: env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS),
+            no_staged: std::env::var("OMNIMOE_SKINNY_STAGED").as_deref() == Ok("off"),
+            staged_rows_16: std::env::var("OMNIMOE_SKINNY_STAGED").as_deref() == Ok("16"),
+        }
     })
 }
 
 /// K ranges for an (m, n, k) GEMM the skinny kernel takes: enough for ~128 workgroups, but each range at
 /// least 128 deep per 16 rows where K allows (the partial products then stay under a quarter of the
-/// weights' bytes), and none deeper than the staged rows of A hold (1024 / fragments).
-pub fn skinny_splits((m, n, k): (u32, u32, u32)) -> u32 {
+/// weights' bytes), and none deeper than the staged rows of A hold ([`skinny_fewest_splits`]).
+pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool) -> u32 {
     let mt = fragments(m);
-    let fewest = skinny_fewest_splits(m, k);
+    let fewest = skinny_fewest_splits(m, k, staged);
     let most = (k / (128 * mt)).max(1);
-    let want = skinny_env().1.div_ceil(n / SKINNY_COLUMNS);
+    let want = skinny_env().workgroups.div_ceil(n / SKINNY_COLUMNS);
     want.min(most).max(fewest)
 }
 
-/// Fewest K ranges for m rows and depth k: no range deeper than the staged rows of A hold.
-pub fn skinny_fewest_splits(m: u32, k: u32) -> u32 {
-    k.div_ceil(1024 / fragments(m))
+/// Fewest K ranges for m rows and depth k: no range deeper than the staged rows of A hold (1024 /
+/// fragments, 512 in the STAGED build's 64 steps; ranges valid for the STAGED build are valid without it
+/// too).
+pub fn skinny_fewest_splits(m: u32, k: u32, staged: bool) -> u32 {
+    let deepest = if build(m, k, k, staged).step == Some(64) {
+        512
+    } else {
+        1024 / fragments(m)
+    };
+    k.div_ceil(deepest)
 }

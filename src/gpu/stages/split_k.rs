@@ -6,7 +6,9 @@ use super::super::recorder::Recorder;
 use super::expert::Partials;
 use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind};
 use super::gemm_kernel::GemmKernel;
-use super::skinny::{env_count, skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes};
+use super::skinny::{
+    env_count, skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes, skinny_variant,
+};
 
 /// Rows of A up to which [`split_k`] may split K.
 pub const SPLIT_K_MAX_M: u32 = 256;
@@ -32,11 +34,15 @@ fn split_k_workgroups() -> u32 {
 /// least 128 deep in K.
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says.
+///
+/// [`GemmKernel::Skinny`]: GemmKernel::Skinny
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     let (tm, tn) = match kernel {
         GemmKernel::Coop(config) => config.tile.dims(),
-        GemmKernel::Skinny if skinny_takes((m, n, k)) => return skinny_splits((m, n, k)),
-        GemmKernel::Simt { .. } | GemmKernel::Skinny => (128, 128),
+        GemmKernel::Skinny { staged } if skinny_takes((m, n, k)) => {
+            return skinny_splits((m, n, k), staged)
+        }
+        GemmKernel::Simt { .. } | GemmKernel::Skinny { .. } => (128, 128),
         GemmKernel::Gemv { .. } => return 1,
     };
     let tiles = n.div_ceil(tn) * m.div_ceil(tm);
@@ -57,16 +63,17 @@ fn k_ranges(k: u32, splits: u32) -> (u32, u32) {
 /// The ranges `kernel` runs for `splits` asked: the skinny kernel needs at least
 /// [`skinny_fewest_splits`].
 fn splits_for(kernel: GemmKernel, (m, n, k): (u32, u32, u32), splits: u32) -> u32 {
-    if kernel == GemmKernel::Skinny && skinny_takes((m, n, k)) {
-        splits.max(skinny_fewest_splits(m, k))
-    } else {
-        splits
+    match kernel {
+        GemmKernel::Skinny { staged } if skinny_takes((m, n, k)) => {
+            splits.max(skinny_fewest_splits(m, k, staged))
+        }
+        _ => splits,
     }
 }
 
 /// Rows of each range's partial product: m, or m rounded up to the skinny kernel's fragments.
 fn partial_rows(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
-    if kernel == GemmKernel::Skinny && skinny_takes((m, n, k)) {
+    if matches!(kernel, GemmKernel::Skinny { .. }) && skinny_takes((m, n, k)) {
         skinny_rows(m)
     } else {
         m
@@ -83,7 +90,7 @@ pub fn split_k_partial_len(kernel: GemmKernel, (m, n, k): (u32, u32, u32), split
 /// Whether a GEMM planned as (`kernel`, `splits`) runs split over K ([`gemm_split_k`], partial products
 /// then their sum): more than one range, or the skinny kernel, which always writes partial products.
 pub fn runs_split(kernel: GemmKernel, splits: u32) -> bool {
-    splits > 1 || kernel == GemmKernel::Skinny
+    splits > 1 || matches!(kernel, GemmKernel::Skinny { .. })
 }
 
 /// The K ranges an (m, n, k) GEMM through `kernel` runs with, and the bytes of its partial products (0
@@ -181,11 +188,13 @@ pub fn split_k_products<'a>(
 /// (`gate_up`, rows `width` wide, gate and up in adjacent columns), made while staging (its ACT variant):
 /// the down projection from the gate/up GEMM's products, without their reduction pass. The halves it
 /// multiplies are made with gemm_reduce's sums and its SwiGLU expression. Only where [`skinny_takes`] the
-/// shape on an adapter with cooperative matrices, `width` % 4 == 0 and `2k ≤ width`.
+/// shape on an adapter with cooperative matrices, `width` % 4 == 0 and `2k ≤ width`; `staged` as in
+/// [`GemmKernel::Skinny`].
 #[allow(clippy::too_many_arguments)]
 pub fn skinny_act_products<'a>(
     rec: &mut Recorder<'a>,
     label: &'static str,
+    staged: bool,
     splits: u32,
     (m, n, k): (u32, u32, u32),
     gate_up: Partials<'a>,
@@ -203,7 +212,7 @@ pub fn skinny_act_products<'a>(
     products(
         rec,
         label,
-        GemmKernel::Skinny,
+        GemmKernel::Skinny { staged },
         splits,
         shape,
         a,
@@ -236,6 +245,9 @@ fn products<'a>(
     // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
     let binds = vec![(1, a), (2, b), (3, partial)];
     let rows = if stage == "gemm_skinny" {
+        // Its build for ranges kz deep.
+        let staged = matches!(kernel, GemmKernel::Skinny { staged: true }) && caps.subgroup_barrier;
+        let variant = skinny_variant(m, k, kz, staged);
         let (variant, params) = match act {
             Some((gate_up, width)) => (
                 variant.with("ACT"),
