@@ -437,19 +437,6 @@ fn first_lane(b: vec4<u32>) -> u32 {
     return 96u + countTrailingZeros(b.w);
 }
 
-// (row a, column b) of candidate c: rows of min(K', K/(a+1)) candidates.
-fn cand_ab(c: u32) -> vec2<u32> {
-    var rem = c;
-    for (var a = 0u; a < p.kp; a++) {
-        let len = min(p.kp, p.k / (a + 1u));
-        if (rem < len) {
-            return vec2<u32>(a, rem);
-        }
-        rem -= len;
-    }
-    return vec2<u32>(0u, 0u);
-}
-
 @compute @workgroup_size(128)
 fn by_subgroup(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -518,26 +505,43 @@ fn by_subgroup(
     var rx1 = 0u;
     var ry0 = 0u;
     var ry1 = 0u;
+    // goes_before with the indices' order known: value j of the first half goes before value i0 = lane
+    // on a tie only if j < lane, before i1 = S + lane always on a tie; value j of the second half goes
+    // before i0 only if larger, before i1 on a tie only if j − S < lane.
     for (var j = 0u; j < min(r, ss); j++) {
         let wx = subgroupShuffle(x0, j);
         let wy = subgroupShuffle(y0, j);
-        rx0 += goes_before(wx, j, x0, i0);
-        rx1 += goes_before(wx, j, x1, i1);
-        ry0 += goes_before(wy, j, y0, i0);
-        ry1 += goes_before(wy, j, y1, i1);
+        let low = j < lane;
+        rx0 += select(0u, 1u, select(wx > x0, wx >= x0, low));
+        ry0 += select(0u, 1u, select(wy > y0, wy >= y0, low));
+        rx1 += select(0u, 1u, wx >= x1);
+        ry1 += select(0u, 1u, wy >= y1);
     }
     for (var j = ss; j < r; j++) {
         let wx = subgroupShuffle(x1, j - ss);
         let wy = subgroupShuffle(y1, j - ss);
-        rx0 += goes_before(wx, j, x0, i0);
-        rx1 += goes_before(wx, j, x1, i1);
-        ry0 += goes_before(wy, j, y0, i0);
-        ry1 += goes_before(wy, j, y1, i1);
+        let low = j - ss < lane;
+        rx0 += select(0u, 1u, wx > x0);
+        ry0 += select(0u, 1u, wy > y0);
+        rx1 += select(0u, 1u, select(wx > x1, wx >= x1, low));
+        ry1 += select(0u, 1u, select(wy > y1, wy >= y1, low));
     }
     // Step 2: this lane's candidates c0 = lane, c1 = S + lane, from the K' best of each axis.
     let n = p.cand;
-    let ab0 = cand_ab(lane);
-    let ab1 = cand_ab(ss + lane);
+    // Lane a < K' holds where row a starts (K' ≤ S wherever this entry point runs: row 0 alone has K'
+    // candidates and every other row one, so 2K' − 1 ≤ 2S); candidate c's row is the number of rows
+    // after the first that start at or before it.
+    let len_l = select(0u, min(p.kp, p.k / (lane + 1u)), lane < p.kp);
+    let start_l = subgroupExclusiveAdd(len_l);
+    var row0 = 0u;
+    var row1 = 0u;
+    for (var a = 1u; a < p.kp; a++) {
+        let s = subgroupShuffle(start_l, a);
+        row0 += select(0u, 1u, s <= lane);
+        row1 += select(0u, 1u, s <= ss + lane);
+    }
+    let ab0 = vec2<u32>(row0, lane - subgroupShuffle(start_l, row0));
+    let ab1 = vec2<u32>(row1, ss + lane - subgroupShuffle(start_l, row1));
     var cx0 = 0.0;
     var cx1 = 0.0;
     var cy0 = 0.0;

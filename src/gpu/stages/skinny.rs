@@ -12,10 +12,11 @@ use super::super::pipelines::Variant;
 pub const SKINNY_MAX_M: u32 = 64;
 
 /// Fewest rows a layer runs on the skinny kernel where it has it: below, the GEMV. Measured on an H100
-/// at the README's sizes (BENCHMARKS.md, `h100-run-decode3/run103.sh`): the layer at 8 tokens 0.038 ms
-/// against 0.047 with the GEMV, at 4 tokens 0.037 either way, at 1 and 2 tokens the GEMV ahead (0.030
-/// against 0.037).
-pub const SKINNY_FROM_M: u32 = 5;
+/// at the README's sizes (BENCHMARKS.md): with the STAGED build (`h100-run-decode5/run130.sh`) the layer
+/// at 4 tokens 0.0336 ms against 0.0362–0.0368 with the GEMV, at 1 and 2 tokens the GEMV ahead (0.0296
+/// against 0.0322, 0.0311 against 0.0326); 3 tokens were not measured. (Before it, 8 tokens 0.038
+/// against 0.047 and 4 even: `h100-run-decode3/run103.sh`.)
+pub const SKINNY_FROM_M: u32 = 4;
 
 /// Columns of C per workgroup.
 const SKINNY_COLUMNS: u32 = 128;
