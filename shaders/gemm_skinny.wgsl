@@ -71,16 +71,17 @@ const KZ_MAX: u32 = 1024u / MT;
 const PITCH: u32 = KZ_MAX + 8u;
 
 var<workgroup> As: array<f16, MP * PITCH>;
-#if STAGED
-// STAGED: each subgroup's block of B for one step (64 with STEP64, else 32): its 32 columns of the step's
-// halves as vec4<f16>s, each padded by 8 halves. Only that subgroup writes and reads it, so a subgroup
-// barrier orders the two (on Vulkan the host gives subgroupBarrier() workgroup-memory semantics:
-// src/gpu/subgroup_barrier.rs). The host pairs it with A_HALF: at most ~35 KiB in all.
+// K per step of the main loop: 64 with STEP64 (STAGED only), else 32.
 #if STEP64
 const BSTEP: u32 = 64u;
 #else
 const BSTEP: u32 = 32u;
 #endif
+#if STAGED
+// STAGED: each subgroup's block of B for one step: its 32 columns of the step's halves as vec4<f16>s, each
+// padded by 8 halves. Only that subgroup writes and reads it, so a subgroup barrier orders the two (on
+// Vulkan the host gives subgroupBarrier() workgroup-memory semantics: src/gpu/subgroup_barrier.rs). The
+// host pairs it with A_HALF: at most ~35 KiB in all.
 const BP: u32 = BSTEP / 4u + 2u;
 var<workgroup> Bs: array<vec4<f16>, 4u * 32u * BP>;
 
@@ -183,7 +184,7 @@ fn main(
     // next step's requested before this one is staged and multiplied (past the range's end its last step
     // is re-read, in bounds, never used); the subgroup's block is then read as fragments. coopLoad straight
     // from a storage buffer issues narrow loads (on an H100 this build took 16 tokens from 0.037 to
-    // 0.0345 ms). The same multiplies in the same order as the loop below, so the same sums. No workgroup
+    // 0.0345 ms). The same multiplies in the same order as without STAGED, so the same sums. No workgroup
     // barrier in the loop: each subgroup waits only for its own lanes.
     let qb = ((n0 + lane) * p.k + k0) / 8u;
     let sbase = sg * 32u * BP;
@@ -199,7 +200,9 @@ fn main(
     var w6 = b[qb + 6u];
     var w7 = b[qb + 7u];
 #endif
+#endif
     for (var kk = 0u; kk < kn; kk += BSTEP) {
+#if STAGED
         Bs[so] = halves(w0.xy);
         Bs[so + 1u] = halves(w0.zw);
         Bs[so + 2u] = halves(w1.xy);
@@ -230,7 +233,9 @@ fn main(
         w7 = b[nq + 7u];
 #endif
         subgroupBarrier();
+#endif
         for (var h = 0u; h < BSTEP; h += 32u) {
+#if STAGED
             let ob00 = sbase + h / 4u;
             let b00 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob00], bpitch);
             let ob01 = ob00 + 4u;
@@ -239,6 +244,16 @@ fn main(
             let b10 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob10], bpitch);
             let ob11 = ob10 + 4u;
             let b11 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob11], bpitch);
+#else
+            let ob00 = n0 * p.k + k0 + kk + h;
+            let b00 = coopLoad<coop_mat16x16<f16, B>>(&b[ob00], ld);
+            let ob01 = ob00 + 16u;
+            let b01 = coopLoad<coop_mat16x16<f16, B>>(&b[ob01], ld);
+            let ob10 = ob00 + 16u * p.k;
+            let b10 = coopLoad<coop_mat16x16<f16, B>>(&b[ob10], ld);
+            let ob11 = ob10 + 16u;
+            let b11 = coopLoad<coop_mat16x16<f16, B>>(&b[ob11], ld);
+#endif
             let oa00 = kk + h;
             let a00 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa00], pitch);
             let oa01 = oa00 + 16u;
@@ -276,56 +291,10 @@ fn main(
             c31 = coopMultiplyAdd(a31, b11, c31);
 #endif
         }
+#if STAGED
         subgroupBarrier();
-    }
-#else
-    for (var kk = 0u; kk < kn; kk += 32u) {
-        let ob00 = n0 * p.k + k0 + kk;
-        let b00 = coopLoad<coop_mat16x16<f16, B>>(&b[ob00], ld);
-        let ob01 = ob00 + 16u;
-        let b01 = coopLoad<coop_mat16x16<f16, B>>(&b[ob01], ld);
-        let ob10 = ob00 + 16u * p.k;
-        let b10 = coopLoad<coop_mat16x16<f16, B>>(&b[ob10], ld);
-        let ob11 = ob10 + 16u;
-        let b11 = coopLoad<coop_mat16x16<f16, B>>(&b[ob11], ld);
-        let oa00 = kk;
-        let a00 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa00], pitch);
-        let oa01 = kk + 16u;
-        let a01 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa01], pitch);
-        c00 = coopMultiplyAdd(a00, b00, c00);
-        c00 = coopMultiplyAdd(a01, b01, c00);
-        c01 = coopMultiplyAdd(a00, b10, c01);
-        c01 = coopMultiplyAdd(a01, b11, c01);
-#if M2
-        let oa10 = 16u * PITCH + kk;
-        let a10 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa10], pitch);
-        let oa11 = oa10 + 16u;
-        let a11 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa11], pitch);
-        c10 = coopMultiplyAdd(a10, b00, c10);
-        c10 = coopMultiplyAdd(a11, b01, c10);
-        c11 = coopMultiplyAdd(a10, b10, c11);
-        c11 = coopMultiplyAdd(a11, b11, c11);
-#endif
-#if M4
-        let oa20 = 32u * PITCH + kk;
-        let a20 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa20], pitch);
-        let oa21 = oa20 + 16u;
-        let a21 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa21], pitch);
-        c20 = coopMultiplyAdd(a20, b00, c20);
-        c20 = coopMultiplyAdd(a21, b01, c20);
-        c21 = coopMultiplyAdd(a20, b10, c21);
-        c21 = coopMultiplyAdd(a21, b11, c21);
-        let oa30 = 48u * PITCH + kk;
-        let a30 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa30], pitch);
-        let oa31 = oa30 + 16u;
-        let a31 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa31], pitch);
-        c30 = coopMultiplyAdd(a30, b00, c30);
-        c30 = coopMultiplyAdd(a31, b01, c30);
-        c31 = coopMultiplyAdd(a30, b10, c31);
-        c31 = coopMultiplyAdd(a31, b11, c31);
 #endif
     }
-#endif
 
     let ldc = p.n;
     let o00 = wid.z * MP * p.n + n0;
