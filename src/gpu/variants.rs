@@ -53,16 +53,12 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push((stage, "main", variant.with("SPLITK")));
         }
     }
-    // The skinny kernel with and without its STAGED build (64 k a step for one fragment row and K % 64
-    // == 0, else 32 where the ranges are shallow).
-    let builds = [(1024, 1024), (1024, 256), (1056, 32)];
-    for m in [1, 17, 33] {
-        for ((k, kz), staged) in builds.into_iter().flat_map(|b| [(b, false), (b, true)]) {
-            let stage = "gemm_skinny";
-            let variant = stages::skinny_variant(m, k, kz, staged);
+    // The skinny kernel with and without its STAGED build.
+    for staged in [false, true] {
+        for (_, variant) in stages::skinny_builds(staged) {
             // ACT: A made from the gate/up GEMM's partial products while staging.
-            out.push((stage, "main", variant.clone().with("ACT")));
-            out.push((stage, "main", variant));
+            out.push(("gemm_skinny", "main", variant.clone().with("ACT")));
+            out.push(("gemm_skinny", "main", variant));
         }
     }
     for f16 in [false, true] {

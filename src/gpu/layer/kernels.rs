@@ -96,38 +96,33 @@ impl OmniMoeLayer<'_> {
 
     /// The skinny tensor-core kernel, if it runs the GEMMs of [`stages::SKINNY_FROM_M`] to
     /// [`stages::SKINNY_MAX_M`] tokens: with the tensor-core GEMM, where its workgroup memory fits the
-    /// adapter's and the driver compiles it (`OMNIMOE_SKINNY=off` keeps it off, for measuring). Its
-    /// STAGED build (up to 16 rows) where the adapter has subgroup barriers for workgroup memory and
-    /// compiles it (`OMNIMOE_SKINNY_STAGED=off` keeps it off): on an H100 it took 16 tokens from 0.0369 /
-    /// 0.0380 to 0.0345 / 0.0345 ms and 8 from 0.0364 / 0.0362 to 0.0325 / 0.0331 (BENCHMARKS.md,
-    /// `h100-run-decode5/run127.sh`).
+    /// adapter's and the driver compiles it (`OMNIMOE_SKINNY=off` keeps it off, for measuring). It asks
+    /// for the STAGED build (where it applies: `stages::skinny_variant`) where the adapter has subgroup
+    /// barriers for workgroup memory and compiles every build (`OMNIMOE_SKINNY_STAGED=off` keeps it
+    /// off): on an H100 it took 16 tokens from 0.037–0.038 to 0.0344–0.0348 ms and 8 from 0.036 to
+    /// 0.033–0.034 (BENCHMARKS.md, `h100-run-decode5/`).
     pub(super) fn skinny_kernel(ctx: &Context, gemm: GemmKernel) -> Option<GemmKernel> {
         let env = stages::skinny_env();
         if !matches!(gemm, GemmKernel::Coop(_)) || env.mode == Some("off") {
             return None;
         }
-        // Every build: 1, 2 and 4 fragment rows, K % 64 == 0 or not, deep and shallow ranges.
-        let builds = [(1024, 1024), (1024, 256), (1056, 32)];
         let runs = |staged: bool| {
-            let mut all = [1, 17, 33].into_iter().flat_map(|m| builds.map(|b| (m, b)));
-            all.all(|(m, (k, kz))| {
-                let bytes = stages::skinny_workgroup_bytes(m, staged);
-                let fits = bytes <= ctx.limits.max_compute_workgroup_storage_size;
-                #[cfg(not(target_arch = "wasm32"))]
-                let compiles = fits
-                    && pollster::block_on(ctx.compiles(
-                        "gemm_skinny",
-                        "main",
-                        &stages::skinny_variant(m, k, kz, staged),
-                    ));
-                // (No compile probe on the web, where it cannot block.)
-                #[cfg(target_arch = "wasm32")]
-                let compiles = {
-                    let _ = (k, kz);
-                    fits
-                };
-                compiles
-            })
+            stages::skinny_builds(staged)
+                .into_iter()
+                .all(|(m, variant)| {
+                    let bytes = stages::skinny_workgroup_bytes(m, staged);
+                    let fits = bytes <= ctx.limits.max_compute_workgroup_storage_size;
+                    #[cfg(not(target_arch = "wasm32"))]
+                    let compiles =
+                        fits && pollster::block_on(ctx.compiles("gemm_skinny", "main", &variant));
+                    // (No compile probe on the web, where it cannot block.)
+                    #[cfg(target_arch = "wasm32")]
+                    let compiles = {
+                        let _ = variant;
+                        fits
+                    };
+                    compiles
+                })
         };
         let staged = ctx.caps.subgroup_barrier && !env.no_staged && runs(true);
         (staged || runs(false)).then_some(GemmKernel::Skinny { staged })

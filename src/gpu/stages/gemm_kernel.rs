@@ -157,9 +157,10 @@ pub enum GemmKernel {
     /// take ([`super::skinny_takes`]), adapters without cooperative matrices and plain [`super::gemm()`]
     /// calls run the SIMT f16 kernel instead.
     Skinny {
-        /// Up to 16 rows with K % 64 == 0, the weights streamed by 16-byte loads through each subgroup's
-        /// block of workgroup memory (its STAGED build), where the adapter has subgroup barriers that
-        /// order workgroup memory ([`Capabilities::subgroup_barrier`]).
+        /// Its STAGED build where it applies (within ~35 KiB of workgroup memory: up to 16 rows, or shallow
+        /// K ranges): the weights streamed by 16-byte loads through each subgroup's block of workgroup
+        /// memory, where the adapter has subgroup barriers that order workgroup memory
+        /// ([`Capabilities::subgroup_barrier`]).
         ///
         /// [`Capabilities::subgroup_barrier`]: super::super::Capabilities::subgroup_barrier
         staged: bool,

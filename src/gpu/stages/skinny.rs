@@ -114,6 +114,16 @@ fn build(m: u32, k: u32, kz: u32, staged: bool) -> Build {
     }
 }
 
+/// Every build of the skinny kernel asked with `staged`, as (rows, variant): 1, 2 and 4 fragment rows,
+/// K % 64 == 0 or not, deep and shallow ranges (what the layer's compile probe and the naga tests cover).
+pub(crate) fn skinny_builds(staged: bool) -> Vec<(u32, Variant)> {
+    let shapes = [(1024, 1024), (1024, 256), (1056, 32)];
+    [1, 17, 33]
+        .into_iter()
+        .flat_map(|m| shapes.map(|(k, kz)| (m, skinny_variant(m, k, kz, staged))))
+        .collect()
+}
+
 /// The preprocessing of `shaders/gemm_skinny.wgsl` for m rows, depth k in ranges `kz` deep, `staged` as
 /// in [`GemmKernel::Skinny`](super::GemmKernel::Skinny).
 pub(crate) fn skinny_variant(m: u32, k: u32, kz: u32, staged: bool) -> Variant {

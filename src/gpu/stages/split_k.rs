@@ -34,8 +34,6 @@ fn split_k_workgroups() -> u32 {
 /// least 128 deep in K.
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says.
-///
-/// [`GemmKernel::Skinny`]: GemmKernel::Skinny
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     let (tm, tn) = match kernel {
         GemmKernel::Coop(config) => config.tile.dims(),
