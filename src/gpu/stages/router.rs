@@ -98,12 +98,20 @@ pub fn topk_by_subgroup(caps: &super::super::Capabilities, r: u32, k: u32) -> bo
 /// Tokens from which [`router_topk`] selects by subgroup where it can. Measured on an H100 (BENCHMARKS.md):
 /// a subgroup per token has the higher throughput (0.034 against 0.044 ms at T = 4096) but a longer chain
 /// for one token (the layer at T = 1 took 0.043 against 0.037 ms), and the two are even at T = 1024.
+/// Measured again with the leaner selection by subgroup (`h100-run-decode5/run134.sh`): from 1 to 16
+/// tokens by subgroup the router's pass took 14–16 µs against 10–12 by rank, the layer at T = 1 0.0332
+/// against 0.0296–0.0300 ms, at T = 16 0.0385–0.0388 against 0.0347–0.0348.
 pub const TOPK_SUBGROUP_MIN_T: u32 = 1024;
 
 /// The selection [`router_topk`] uses for `t` tokens on an adapter with `caps`: by subgroup from
-/// [`TOPK_SUBGROUP_MIN_T`] tokens where it fits, else by rank, else by sorting.
+/// [`TOPK_SUBGROUP_MIN_T`] tokens (`OMNIMOE_TOPK_SUBGROUP_MIN_T`, a measuring aid, read once) where it
+/// fits, else by rank, else by sorting.
 pub fn topk_kernel(caps: &super::super::Capabilities, t: u32, r: u32, k: u32) -> TopkKernel {
-    if t >= TOPK_SUBGROUP_MIN_T && topk_by_subgroup(caps, r, k) {
+    static MIN_T: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let min_t = *MIN_T.get_or_init(|| {
+        super::skinny::env_count("OMNIMOE_TOPK_SUBGROUP_MIN_T").unwrap_or(TOPK_SUBGROUP_MIN_T)
+    });
+    if t >= min_t && topk_by_subgroup(caps, r, k) {
         TopkKernel::Subgroup
     } else if router_topk_by_rank(r, k) {
         TopkKernel::Rank { flat: false }
