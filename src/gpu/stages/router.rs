@@ -109,7 +109,7 @@ pub const TOPK_SUBGROUP_MIN_T: u32 = 1024;
 pub fn topk_kernel(caps: &super::super::Capabilities, t: u32, r: u32, k: u32) -> TopkKernel {
     static MIN_T: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let min_t = *MIN_T.get_or_init(|| {
-        super::skinny::env_count("OMNIMOE_TOPK_SUBGROUP_MIN_T").unwrap_or(TOPK_SUBGROUP_MIN_T)
+        super::env_count("OMNIMOE_TOPK_SUBGROUP_MIN_T").unwrap_or(TOPK_SUBGROUP_MIN_T)
     });
     if t >= min_t && topk_by_subgroup(caps, r, k) {
         TopkKernel::Subgroup

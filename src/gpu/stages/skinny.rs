@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use super::super::pipelines::Variant;
+use super::env_count;
 
 /// Most rows of A the skinny kernel takes (four 16-row fragments).
 pub const SKINNY_MAX_M: u32 = 64;
@@ -148,14 +149,6 @@ pub(crate) fn skinny_variant(m: u32, k: u32, kz: u32, staged: bool) -> Variant {
 /// Workgroup count (N/128, 1, 1) of one K range.
 pub(crate) fn skinny_groups(n: u32) -> [u32; 3] {
     [n / SKINNY_COLUMNS, 1, 1]
-}
-
-/// A positive count from the environment variable `name` (the measuring aids' workgroup targets).
-pub(crate) fn env_count(name: &str) -> Option<u32> {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&w| w > 0)
 }
 
 /// The skinny kernel's measuring aids, read once from the environment.

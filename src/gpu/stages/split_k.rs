@@ -3,11 +3,12 @@
 
 use super::super::buffers::Bind;
 use super::super::recorder::Recorder;
+use super::env_count;
 use super::expert::Partials;
 use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind};
 use super::gemm_kernel::GemmKernel;
 use super::skinny::{
-    env_count, skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes, skinny_variant,
+    skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes, skinny_variant,
 };
 
 /// Rows of A up to which [`split_k`] may split K.
