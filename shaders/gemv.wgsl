@@ -3,12 +3,14 @@
 //
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem (M ≤ 8), B: [N, K] elem
 //
-// Launch: ⌈N / 4⌉ workgroups (ids folded over x and y) of 256 invocations = 4 groups of 64 lanes; group g
-// computes column n = 4·w + g of workgroup w for every row m (64 lanes a column, so even a 1024-column
-// projection keeps 256 workgroups streaming). Lane l sums the k-chunks l, l + 64, … of its
-// column in increasing order (a chunk is 8 consecutive k with VEC8, f16 storage and K % 8 == 0: one
-// 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B before it adds them; then lane m of each column adds the 32 lanes' partial sums of row m in
-// lane order (a fixed order: bitwise reproducible), and the 4 × M results go through `store()`.
+// Launch: ⌈N / COLUMNS⌉ workgroups (ids folded over x and y) of 256 invocations = COLUMNS groups of LANES
+// lanes (LANES a pipeline constant: 16, 32 or 64, chosen by the host so that each lane streams at least
+// eight chunks where K allows; 64 lanes a column keep even a 1024-column projection on 256 workgroups);
+// group g computes column n = COLUMNS·w + g of workgroup w for every row m. Lane l sums the k-chunks l,
+// l + LANES, … of its column in increasing order (a chunk is 8 consecutive k with VEC8, f16 storage and
+// K % 8 == 0: one 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B before it adds
+// them; then invocation (m, j) adds column j's LANES partial sums of row m in lane order (a fixed order:
+// bitwise reproducible), and the COLUMNS × M results go through `store()`.
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
 // B at columns n < N, both at chunks below K's.
@@ -41,11 +43,12 @@ fn unpack8(v: vec4<u32>) -> Chunk {
     );
 }
 
-const COLS: u32 = 4u;
-const LANES: u32 = 64u;
-// Partial sums [column][row][lane], then results [row][column] (a row of COLS + 1).
+override LANES: u32 = 64u;
+override COLUMNS: u32 = 256u / LANES;
+// Partial sums [column][row][lane] (8 rows of 256 invocations), then results [row][column] (a row of
+// COLUMNS + 1, at most 16 + 1).
 var<workgroup> part: array<f32, 2048>;
-var<workgroup> res: array<f32, 40>;
+var<workgroup> res: array<f32, 136>;
 
 fn chunks() -> u32 {
 #if VEC8
@@ -113,7 +116,7 @@ fn main(
     let w = wid.x + wid.y * nwg.x;
     let g = li / LANES;
     let lane = li % LANES;
-    let col = w * COLS + g;
+    let col = w * COLUMNS + g;
     var lo = vec4<f32>(0.0);
     var hi = vec4<f32>(0.0);
     if (col < p.n) {
@@ -144,21 +147,21 @@ fn main(
     part[o + 7u * LANES] = hi.w;
     workgroupBarrier();
     // Invocation (row m, column j) adds its 64 partial sums in lane order.
-    if (li < 8u * COLS) {
-        let m = li / COLS;
-        let j = li % COLS;
+    if (li < 8u * COLUMNS) {
+        let m = li / COLUMNS;
+        let j = li % COLUMNS;
         var s = 0.0;
         for (var l = 0u; l < LANES; l++) {
             s += part[(j * 8u + m) * LANES + l];
         }
-        res[m * (COLS + 1u) + j] = s;
+        res[m * (COLUMNS + 1u) + j] = s;
     }
     workgroupBarrier();
-    if (li < 8u * COLS) {
-        let m = li / COLS;
-        let j = li % COLS;
+    if (li < 8u * COLUMNS) {
+        let m = li / COLUMNS;
+        let j = li % COLUMNS;
         // `next` is column j + 1 (the up half of a SwiGLU pair when j is even).
-        let o = m * (COLS + 1u) + j;
-        store(m, w * COLS + j, res[o], res[o + 1u]);
+        let o = m * (COLUMNS + 1u) + j;
+        store(m, w * COLUMNS + j, res[o], res[o + 1u]);
     }
 }

@@ -149,12 +149,18 @@ pub fn gemm_dispatch(
             ("gemm_coop", v, [n.div_ceil(tn), m.div_ceil(tm), 1])
         }
         GemmKernel::Gemv { .. } if m <= GEMV_MAX_M => {
-            if f16 && k % 8 == 0 {
+            let chunk = if f16 && k % 8 == 0 {
                 variant = variant.with("VEC8");
+                8
             } else if k % 4 == 0 {
                 variant = variant.with("VEC4");
-            }
-            ("gemv", variant, fold(n.div_ceil(4)))
+                4
+            } else {
+                1
+            };
+            let lanes = gemv_lanes(k / chunk);
+            let variant = variant.constant("LANES", lanes);
+            ("gemv", variant, fold(n.div_ceil(256 / lanes)))
         }
         // The first pass of a split-K GEMM: plain partial products, whatever the epilogue.
         GemmKernel::Skinny { staged } if caps.cooperative_matrix && skinny_takes((m, n, k)) => {
@@ -187,6 +193,18 @@ pub fn gemm_dispatch(
             ("gemm", variant.constant("TK", k_step), groups)
         }
     }
+}
+
+/// Lanes per column of the GEMV for a depth of `chunks` loads: chunks / 8 rounded up to a power of two,
+/// from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so that a wide
+/// projection of little depth runs as one wave of longer streams instead of many short ones
+/// (`OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it).
+fn gemv_lanes(chunks: u32) -> u32 {
+    static FIXED: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    let fixed = *FIXED.get_or_init(|| {
+        super::env_count("OMNIMOE_GEMV_LANES").filter(|l| [16, 32, 64].contains(l))
+    });
+    fixed.unwrap_or_else(|| (chunks / 8).next_power_of_two().clamp(16, 64))
 }
 
 /// Every (shader, variant) the layer may dispatch for an (m, n, k) GEMM through `kernel` with the epilogue
