@@ -4,8 +4,8 @@
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem (M ≤ 8), B: [N, K] elem
 //
 // Launch: ⌈N / COLUMNS⌉ workgroups (ids folded over x and y) of 256 invocations = COLUMNS groups of LANES
-// lanes (LANES a pipeline constant: 16, 32 or 64, chosen by the host so that each lane streams at least
-// eight chunks where K allows; 64 lanes a column keep even a 1024-column projection on 256 workgroups);
+// lanes (LANES a pipeline constant: 16, 32 or 64, chosen by the host so that each lane streams about
+// eight chunks; 64 lanes a column keep even a 1024-column projection on 256 workgroups);
 // group g computes column n = COLUMNS·w + g of workgroup w for every row m. Lane l sums the k-chunks l,
 // l + LANES, … of its column in increasing order (a chunk is 8 consecutive k with VEC8, f16 storage and
 // K % 8 == 0: one 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B before it adds
@@ -146,7 +146,7 @@ fn main(
     part[o + 6u * LANES] = hi.z;
     part[o + 7u * LANES] = hi.w;
     workgroupBarrier();
-    // Invocation (row m, column j) adds its 64 partial sums in lane order.
+    // Invocation (row m, column j) adds its LANES partial sums in lane order.
     if (li < 8u * COLUMNS) {
         let m = li / COLUMNS;
         let j = li % COLUMNS;
