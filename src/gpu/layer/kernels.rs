@@ -107,7 +107,7 @@ impl OmniMoeLayer<'_> {
             return None;
         }
         let runs = |staged: bool| {
-            stages::skinny_builds(staged)
+            stages::skinny_builds(&ctx.caps, staged)
                 .into_iter()
                 .all(|(m, variant)| {
                     let bytes = stages::skinny_workgroup_bytes(m, staged);

@@ -165,12 +165,8 @@ pub fn gemm_dispatch(
         // The first pass of a split-K GEMM: plain partial products, whatever the epilogue.
         GemmKernel::Skinny { staged } if caps.cooperative_matrix && skinny_takes((m, n, k)) => {
             // For one range as deep as K ([`super::split_k_products`] sizes it to the ranges).
-            let staged = staged && caps.subgroup_barrier;
-            (
-                "gemm_skinny",
-                skinny_variant(m, k, k, staged),
-                skinny_groups(n),
-            )
+            let variant = skinny_variant(caps, m, k, k, staged);
+            ("gemm_skinny", variant, skinny_groups(n))
         }
         _ => {
             if k % 4 == 0 {

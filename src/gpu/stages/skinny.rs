@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use super::super::pipelines::Variant;
+use super::super::Capabilities;
 use super::env_count;
 
 /// Most rows of A the skinny kernel takes (four 16-row fragments).
@@ -64,18 +65,20 @@ pub fn skinny_rows(m: u32) -> u32 {
 pub fn skinny_workgroup_bytes(m: u32, staged: bool) -> u32 {
     let mt = fragments(m);
     let bytes = |build: Build| {
-        let kz = if build.a_half { 512 / mt } else { 1024 / mt };
-        let a = 16 * mt * (kz + 8) * 2;
+        let a = 16 * mt * (build.deepest(mt) + 8) * 2;
         // Each subgroup's block of B: 32 columns of a step's halves + 8.
         a + build.step.map_or(0, |step| 4 * 32 * (step + 8) * 2)
     };
-    // Unstaged, staged 64 k a step (K % 64 == 0), staged 32 k a step (K % 64 == 32) with shallow ranges.
-    [(1024, 1024), (1024, 64), (1056, 32)]
+    BUILD_SHAPES
         .into_iter()
         .map(|(k, kz)| bytes(build(m, k, kz, staged)))
         .max()
         .unwrap_or(0)
 }
+
+/// (K, range depth) pairs that between them reach every build for a given row count: deep ranges
+/// (unstaged), shallow ranges with K % 64 == 0 and with K % 64 == 32 (STAGED at 64 or 32 k a step).
+const BUILD_SHAPES: [(u32, u32); 3] = [(1024, 1024), (1024, 64), (1056, 32)];
 
 /// How the skinny kernel runs an (m, ·, k) GEMM in ranges `kz` deep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +88,17 @@ struct Build {
     step: Option<u32>,
     /// A_HALF: A's rows staged for ranges at most 512 / fragments deep.
     a_half: bool,
+}
+
+impl Build {
+    /// The deepest K range whose rows of A this build stages, for `mt` fragment rows.
+    fn deepest(self, mt: u32) -> u32 {
+        if self.a_half {
+            512 / mt
+        } else {
+            1024 / mt
+        }
+    }
 }
 
 /// The build for an (m, ·, k) GEMM in ranges `kz` deep asked with `staged`: STAGED where asked and its
@@ -115,21 +129,28 @@ fn build(m: u32, k: u32, kz: u32, staged: bool) -> Build {
     }
 }
 
-/// Every build of the skinny kernel asked with `staged`, as (rows, variant): 1, 2 and 4 fragment rows,
-/// K % 64 == 0 or not, deep and shallow ranges (what the layer's compile probe and the naga tests cover).
-pub(crate) fn skinny_builds(staged: bool) -> Vec<(u32, Variant)> {
-    let shapes = [(1024, 1024), (1024, 256), (1056, 32)];
+/// Every build of the skinny kernel asked with `staged` on an adapter with `caps`, as (rows, variant): 1,
+/// 2 and 4 fragment rows, K % 64 == 0 or not, deep and shallow ranges (what the layer's compile probe and
+/// the naga tests cover).
+pub(crate) fn skinny_builds(caps: &Capabilities, staged: bool) -> Vec<(u32, Variant)> {
     [1, 17, 33]
         .into_iter()
-        .flat_map(|m| shapes.map(|(k, kz)| (m, skinny_variant(m, k, kz, staged))))
+        .flat_map(|m| BUILD_SHAPES.map(|(k, kz)| (m, skinny_variant(caps, m, k, kz, staged))))
         .collect()
 }
 
 /// The preprocessing of `shaders/gemm_skinny.wgsl` for m rows, depth k in ranges `kz` deep, `staged` as
-/// in [`GemmKernel::Skinny`](super::GemmKernel::Skinny).
-pub(crate) fn skinny_variant(m: u32, k: u32, kz: u32, staged: bool) -> Variant {
+/// in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): STAGED only where `caps` has subgroup barriers
+/// for workgroup memory.
+pub(crate) fn skinny_variant(
+    caps: &Capabilities,
+    m: u32,
+    k: u32,
+    kz: u32,
+    staged: bool,
+) -> Variant {
     let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
-    let b = build(m, k, kz, staged);
+    let b = build(m, k, kz, staged && caps.subgroup_barrier);
     if let Some(step) = b.step {
         v = v.with("STAGED");
         if step == 64 {
@@ -198,10 +219,6 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool) -> u32 {
 /// fragments, 512 in the STAGED build's 64 steps; ranges valid for the STAGED build are valid without it
 /// too).
 pub fn skinny_fewest_splits(m: u32, k: u32, staged: bool) -> u32 {
-    let deepest = if build(m, k, k, staged).step == Some(64) {
-        512
-    } else {
-        1024 / fragments(m)
-    };
-    k.div_ceil(deepest)
+    // With ranges as deep as K, only the 64-step build stages A half as deep.
+    k.div_ceil(build(m, k, k, staged).deepest(fragments(m)))
 }

@@ -245,8 +245,8 @@ fn products<'a>(
     let binds = vec![(1, a), (2, b), (3, partial)];
     let rows = if stage == "gemm_skinny" {
         // Its build for ranges kz deep.
-        let staged = matches!(kernel, GemmKernel::Skinny { staged: true }) && caps.subgroup_barrier;
-        let variant = skinny_variant(m, k, kz, staged);
+        let staged = matches!(kernel, GemmKernel::Skinny { staged: true });
+        let variant = skinny_variant(caps, m, k, kz, staged);
         let (variant, params) = match act {
             Some((gate_up, width)) => (
                 variant.with("ACT"),
