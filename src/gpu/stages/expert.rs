@@ -220,12 +220,12 @@ pub fn expert_combine<'a>(
 /// base before the scores (EARLY), unless `OMNIMOE_EXPERT_EARLY_MAX_T` says otherwise (a measuring aid).
 fn early_max_t() -> u32 {
     static MAX: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *MAX.get_or_init(|| {
-        match std::env::var("OMNIMOE_EXPERT_EARLY_MAX_T").as_deref() {
+    *MAX.get_or_init(
+        || match std::env::var("OMNIMOE_EXPERT_EARLY_MAX_T").as_deref() {
             Ok("0") => 0,
             _ => super::env_count("OMNIMOE_EXPERT_EARLY_MAX_T").unwrap_or(u32::MAX),
-        }
-    })
+        },
+    )
 }
 
 /// expert_token: [`expert_scores`] (token-centric) and [`expert_combine`] in one pass, the same bits.
