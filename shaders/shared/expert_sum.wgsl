@@ -164,47 +164,32 @@ fn down_at(e: u32, row: u32, i: u32) -> vrow {
 // (4-column chunks with VEC4: four independent sums in the same order, loading four experts' rows before
 // adding them). With `carry` the sums start from sparse[t, c] (a ragged token's next batch of pairs: the
 // same chain of fmas as one batch, so the same bits).
+fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
 #if VEC4
-fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
-    for (var c = li; c < p.h / 4u; c += WG) {
-        sum_chunk(t, c, n, carry);
-    }
-}
-
-// sum_experts at one 4-column chunk c.
-fn sum_chunk(t: u32, c: u32, n: u32, carry: bool) {
     let h4 = p.h / 4u;
-    let b = base_at(t * h4 + c);
-    var acc = vec4<f32>(0.0);
-    if (carry) {
-        acc = carried(t * h4 + c);
+    let k4 = n / 4u * 4u;
+    for (var c = li; c < h4; c += WG) {
+        let b = base_at(t * h4 + c);
+        var acc = vec4<f32>(0.0);
+        if (carry) {
+            acc = carried(t * h4 + c);
+        }
+        for (var k = 0u; k < k4; k += 4u) {
+            let v0 = vec4<f32>(down_at(expert[k], h4, c));
+            let v1 = vec4<f32>(down_at(expert[k + 1u], h4, c));
+            let v2 = vec4<f32>(down_at(expert[k + 2u], h4, c));
+            let v3 = vec4<f32>(down_at(expert[k + 3u], h4, c));
+            acc = fma(vec4<f32>(weight[k]), v0, acc);
+            acc = fma(vec4<f32>(weight[k + 1u]), v1, acc);
+            acc = fma(vec4<f32>(weight[k + 2u]), v2, acc);
+            acc = fma(vec4<f32>(weight[k + 3u]), v3, acc);
+        }
+        for (var k = k4; k < n; k++) {
+            acc = fma(vec4<f32>(weight[k]), vec4<f32>(down_at(expert[k], h4, c)), acc);
+        }
+        emit(t * h4 + c, b, acc);
     }
-    acc = sum_slots(c, 0u, n, acc);
-    emit(t * h4 + c, b, acc);
-}
-
-// acc0 + Σ_{k = k0..n} weight[k] · v_{expert[k]} at chunk c, one fma per slot in slot order.
-fn sum_slots(c: u32, k0: u32, n: u32, acc0: vec4<f32>) -> vec4<f32> {
-    let h4 = p.h / 4u;
-    var acc = acc0;
-    var k = k0;
-    for (; k + 4u <= n; k += 4u) {
-        let v0 = vec4<f32>(down_at(expert[k], h4, c));
-        let v1 = vec4<f32>(down_at(expert[k + 1u], h4, c));
-        let v2 = vec4<f32>(down_at(expert[k + 2u], h4, c));
-        let v3 = vec4<f32>(down_at(expert[k + 3u], h4, c));
-        acc = fma(vec4<f32>(weight[k]), v0, acc);
-        acc = fma(vec4<f32>(weight[k + 1u]), v1, acc);
-        acc = fma(vec4<f32>(weight[k + 2u]), v2, acc);
-        acc = fma(vec4<f32>(weight[k + 3u]), v3, acc);
-    }
-    for (; k < n; k++) {
-        acc = fma(vec4<f32>(weight[k]), vec4<f32>(down_at(expert[k], h4, c)), acc);
-    }
-    return acc;
-}
 #else
-fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
     for (var c = li; c < p.h; c += WG) {
         let b = base_at(t * p.h + c);
         var acc = 0.0;
@@ -216,5 +201,5 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
         }
         emit(t * p.h + c, b, acc);
     }
-}
 #endif
+}

@@ -166,14 +166,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         v().with("SUBGROUP").with("NORMALISE"),
     ));
 
-    // The one-pass expert stage's early loads, wherever it has VEC4.
-    let early: Vec<_> = out
-        .iter()
-        .filter(|(stage, _, v)| *stage == "expert_token" && v.flags.contains("VEC4"))
-        .map(|(stage, entry, v)| (*stage, *entry, v.clone().with("EARLY")))
-        .collect();
-    out.extend(early);
-
     out.push(("route_select", "histogram", v().with("HISTOGRAM")));
     out.push(("route_select", "pick", v().with("PICK")));
     out.push(("route_select", "count", v().with("TOKENS").with("COUNT")));

@@ -216,18 +216,6 @@ pub fn expert_combine<'a>(
     );
 }
 
-/// Most tokens for which [`expert_token`] requests each invocation's first chunk of V's rows and of the
-/// base before the scores (EARLY), unless `OMNIMOE_EXPERT_EARLY_MAX_T` says otherwise (a measuring aid).
-fn early_max_t() -> u32 {
-    static MAX: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *MAX.get_or_init(
-        || match std::env::var("OMNIMOE_EXPERT_EARLY_MAX_T").as_deref() {
-            Ok("0") => 0,
-            _ => super::env_count("OMNIMOE_EXPERT_EARLY_MAX_T").unwrap_or(u32::MAX),
-        },
-    )
-}
-
 /// expert_token: [`expert_scores`] (token-centric) and [`expert_combine`] in one pass, the same bits.
 #[allow(clippy::too_many_arguments)]
 pub fn expert_token<'a>(
@@ -245,10 +233,7 @@ pub fn expert_token<'a>(
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
     // Both tables have N rows of H: split alike.
-    let mut v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
-    if v.flags.contains("VEC4") && t <= early_max_t() {
-        v = v.with("EARLY");
-    }
+    let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
     let (v, [ranges, zstride]) = out.bind(&mut binds, v, h);
     let label = "expert_token";
     let params = [t, h, k, ranges, zstride];
