@@ -103,7 +103,29 @@ fn stage_act(r: u32, j0: u32, o: u32) {
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
     var s3 = vec4<f32>(0.0);
-    for (var z = 0u; z < p.a_ranges; z++) {
+    // Two ranges' loads before their additions (each in range order).
+    var z = 0u;
+    for (; z + 2u <= p.a_ranges; z += 2u) {
+        let b = ((z * p.a_rows + r) * p.a_width + 2u * j0) / 4u;
+        let d = p.a_rows * p.a_width / 4u;
+        let x0 = a[b];
+        let x1 = a[b + 1u];
+        let x2 = a[b + 2u];
+        let x3 = a[b + 3u];
+        let y0 = a[b + d];
+        let y1 = a[b + d + 1u];
+        let y2 = a[b + d + 2u];
+        let y3 = a[b + d + 3u];
+        s0 += x0;
+        s1 += x1;
+        s2 += x2;
+        s3 += x3;
+        s0 += y0;
+        s1 += y1;
+        s2 += y2;
+        s3 += y3;
+    }
+    for (; z < p.a_ranges; z++) {
         let b = ((z * p.a_rows + r) * p.a_width + 2u * j0) / 4u;
         s0 += a[b];
         s1 += a[b + 1u];
@@ -121,6 +143,37 @@ fn stage_act(r: u32, j0: u32, o: u32) {
 }
 #endif
 
+#if ACT
+#else
+// Chunk e of A's staged rows (row e / row_chunks, eight halves from k0 + 8 · (e % row_chunks)): zeros
+// from row M on and past the last chunk.
+fn load_chunk(e: u32, row_chunks: u32, k0: u32) -> vec4<u32> {
+    let r = e / row_chunks;
+    var v = vec4<u32>(0u);
+    if (r < p.m && e < MP * row_chunks) {
+        v = a[r * (p.k / 8u) + k0 / 8u + e % row_chunks];
+    }
+    return v;
+}
+#endif
+
+// Stores chunk e (eight halves packed in v) at its place in As.
+fn stage_chunk(e: u32, row_chunks: u32, v: vec4<u32>) {
+    let o = (e / row_chunks) * PITCH + (e % row_chunks) * 8u;
+    let h0 = vec2<f16>(unpack2x16float(v.x));
+    let h1 = vec2<f16>(unpack2x16float(v.y));
+    let h2 = vec2<f16>(unpack2x16float(v.z));
+    let h3 = vec2<f16>(unpack2x16float(v.w));
+    As[o] = h0.x;
+    As[o + 1u] = h0.y;
+    As[o + 2u] = h1.x;
+    As[o + 3u] = h1.y;
+    As[o + 4u] = h2.x;
+    As[o + 5u] = h2.y;
+    As[o + 6u] = h3.x;
+    As[o + 7u] = h3.y;
+}
+
 @compute @workgroup_size(128)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -130,59 +183,12 @@ fn main(
 ) {
     let k0 = wid.z * p.kz;
     let kn = min(p.k, k0 + p.kz) - k0;
-    // A's rows of the range, eight halves a chunk.
-    let row_chunks = kn / 8u;
-    let k8 = p.k / 8u;
-    for (var e = li; e < MP * row_chunks; e += 128u) {
-        let r = e / row_chunks;
-        let q = e % row_chunks;
-#if ACT
-        if (r < p.m) {
-            stage_act(r, k0 + q * 8u, r * PITCH + q * 8u);
-            continue;
-        }
-        let v = vec4<u32>(0u);
-#else
-        var v = vec4<u32>(0u);
-        if (r < p.m) {
-            v = a[r * k8 + k0 / 8u + q];
-        }
-#endif
-        let o = r * PITCH + q * 8u;
-        let h0 = vec2<f16>(unpack2x16float(v.x));
-        let h1 = vec2<f16>(unpack2x16float(v.y));
-        let h2 = vec2<f16>(unpack2x16float(v.z));
-        let h3 = vec2<f16>(unpack2x16float(v.w));
-        As[o] = h0.x;
-        As[o + 1u] = h0.y;
-        As[o + 2u] = h1.x;
-        As[o + 3u] = h1.y;
-        As[o + 4u] = h2.x;
-        As[o + 5u] = h2.y;
-        As[o + 6u] = h3.x;
-        As[o + 7u] = h3.y;
-    }
-    workgroupBarrier();
-
     let n0 = wid.x * 128u + sg * 32u;
-    let ld = p.k;
-    let pitch = PITCH;
-    var c00 = coop_mat16x16<f32, C>();
-    var c01 = coop_mat16x16<f32, C>();
-#if M2
-    var c10 = coop_mat16x16<f32, C>();
-    var c11 = coop_mat16x16<f32, C>();
-#endif
-#if M4
-    var c20 = coop_mat16x16<f32, C>();
-    var c21 = coop_mat16x16<f32, C>();
-    var c30 = coop_mat16x16<f32, C>();
-    var c31 = coop_mat16x16<f32, C>();
-#endif
 #if STAGED
-    // Lane l streams column n0 + l of B: the 64 or 128 bytes of a step in four or eight 16-byte loads, the
-    // next step's requested before this one is staged and multiplied (past the range's end its last step
-    // is re-read, in bounds, never used); the subgroup's block is then read as fragments. coopLoad straight
+    // Lane l streams column n0 + l of B: the 64 or 128 bytes of a step in four or eight 16-byte loads (the
+    // first step's requested before A is staged), the next step's requested before this one is staged and
+    // multiplied (past the range's end its last step is re-read, in bounds, never used); the subgroup's
+    // block is then read as fragments. coopLoad straight
     // from a storage buffer issues narrow loads (on an H100 this build took 16 tokens from 0.037 to
     // 0.0345 ms). The same multiplies in the same order as without STAGED, so the same sums. No workgroup
     // barrier in the loop: each subgroup waits only for its own lanes.
@@ -200,6 +206,71 @@ fn main(
     var w6 = b[qb + 6u];
     var w7 = b[qb + 7u];
 #endif
+#endif
+    // A's rows of the range, eight halves a chunk.
+    let row_chunks = kn / 8u;
+    let chunks = MP * row_chunks;
+#if ACT
+    for (var e = li; e < chunks; e += 128u) {
+        let r = e / row_chunks;
+        let q = e % row_chunks;
+        if (r < p.m) {
+            stage_act(r, k0 + q * 8u, r * PITCH + q * 8u);
+        } else {
+            stage_chunk(e, row_chunks, vec4<u32>(0u));
+        }
+    }
+#else
+    // Eight chunks' loads before their stores: A comes from L2, and a load at a time would leave each
+    // invocation waiting on it once per chunk (64 rows of a range 256 deep are 16 chunks an invocation).
+    for (var e = li; e < chunks; e += 1024u) {
+        let v0 = load_chunk(e + 0u, row_chunks, k0);
+        let v1 = load_chunk(e + 128u, row_chunks, k0);
+        let v2 = load_chunk(e + 256u, row_chunks, k0);
+        let v3 = load_chunk(e + 384u, row_chunks, k0);
+        let v4 = load_chunk(e + 512u, row_chunks, k0);
+        let v5 = load_chunk(e + 640u, row_chunks, k0);
+        let v6 = load_chunk(e + 768u, row_chunks, k0);
+        let v7 = load_chunk(e + 896u, row_chunks, k0);
+        stage_chunk(e, row_chunks, v0);
+        if (e + 128u < chunks) {
+            stage_chunk(e + 128u, row_chunks, v1);
+        }
+        if (e + 256u < chunks) {
+            stage_chunk(e + 256u, row_chunks, v2);
+        }
+        if (e + 384u < chunks) {
+            stage_chunk(e + 384u, row_chunks, v3);
+        }
+        if (e + 512u < chunks) {
+            stage_chunk(e + 512u, row_chunks, v4);
+        }
+        if (e + 640u < chunks) {
+            stage_chunk(e + 640u, row_chunks, v5);
+        }
+        if (e + 768u < chunks) {
+            stage_chunk(e + 768u, row_chunks, v6);
+        }
+        if (e + 896u < chunks) {
+            stage_chunk(e + 896u, row_chunks, v7);
+        }
+    }
+#endif
+    workgroupBarrier();
+
+    let ld = p.k;
+    let pitch = PITCH;
+    var c00 = coop_mat16x16<f32, C>();
+    var c01 = coop_mat16x16<f32, C>();
+#if M2
+    var c10 = coop_mat16x16<f32, C>();
+    var c11 = coop_mat16x16<f32, C>();
+#endif
+#if M4
+    var c20 = coop_mat16x16<f32, C>();
+    var c21 = coop_mat16x16<f32, C>();
+    var c30 = coop_mat16x16<f32, C>();
+    var c31 = coop_mat16x16<f32, C>();
 #endif
     for (var kk = 0u; kk < kn; kk += BSTEP) {
 #if STAGED
