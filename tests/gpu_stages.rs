@@ -114,11 +114,20 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
         );
     }
     // The skinny tensor-core kernel where it applies (the SIMT f16 kernel without cooperative matrices).
-    // Its STAGED build too where the adapter has subgroup barriers for workgroup memory.
+    // Its STAGED build too where the adapter has subgroup barriers for workgroup memory, within ~35 KiB
+    // and (alone) ~44 KiB of workgroup memory.
     if f16_modes(ctx).contains(&true) && stages::skinny_takes((m as u32, n as u32, k as u32)) {
-        kernels.push(GemmKernel::Skinny { staged: false });
+        kernels.push(GemmKernel::Skinny {
+            staged: false,
+            alone: false,
+        });
         if ctx.caps.subgroup_barrier {
-            kernels.push(GemmKernel::Skinny { staged: true });
+            for alone in [false, true] {
+                kernels.push(GemmKernel::Skinny {
+                    staged: true,
+                    alone,
+                });
+            }
         }
     }
     if ctx.caps.cooperative_matrix {
@@ -414,15 +423,15 @@ proptest! {
     }
 
     /// The skinny kernel at the shapes it takes (n a multiple of 128, k of 32, up to 64 rows), any number
-    /// of K ranges asked (it raises too few), every epilogue, with and without its STAGED build (up to 16
-    /// rows, K % 64 == 0, where the adapter has it); the SIMT f16 kernel without tensor cores.
+    /// of K ranges asked (it raises too few), every epilogue, with and without its STAGED builds (where
+    /// the adapter has them; ~35 KiB and, alone, ~44 KiB); the SIMT f16 kernel without tensor cores.
     #[test]
     fn skinny_gemm_matches_cpu(m in 1usize..=64, blocks in 1usize..=3, q in 1usize..48, epilogue in 0u8..5, splits in 1u32..20, seed: u64) {
         let ctx = gpu();
         let (n, k) = (128 * blocks, 32 * q);
         let split = if epilogue == 3 { n - 2 * (1 + (seed % 20) as usize) } else { n };
         let kernels = gemm_kernels(ctx, (m, n, k), epilogue);
-        let plain = GemmKernel::Skinny { staged: false };
+        let plain = GemmKernel::Skinny { staged: false, alone: false };
         prop_assert!(kernels.contains(&plain));
         for kernel in kernels.into_iter().filter(|k| matches!(k, GemmKernel::Skinny { .. })) {
             check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, seed)?;

@@ -55,7 +55,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     }
     // The skinny kernel with and without its STAGED build.
     for staged in [false, true] {
-        for (_, variant) in stages::skinny_builds(&caps, staged) {
+        for (_, variant) in stages::skinny_builds(&caps, staged, true) {
             // ACT: A made from the gate/up GEMM's partial products while staging.
             out.push(("gemm_skinny", "main", variant.clone().with("ACT")));
             out.push(("gemm_skinny", "main", variant));

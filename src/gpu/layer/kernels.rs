@@ -100,17 +100,18 @@ impl OmniMoeLayer<'_> {
     /// for the STAGED build (where it applies: `stages::skinny_variant`) where the adapter has subgroup
     /// barriers for workgroup memory and compiles every build (`OMNIMOE_SKINNY_STAGED=off` keeps it
     /// off): on an H100 it took 16 tokens from 0.037–0.038 to 0.0344–0.0348 ms and 8 from 0.036 to
-    /// 0.033–0.034 (BENCHMARKS.md, `h100-run-decode5/`).
+    /// 0.033–0.034 (BENCHMARKS.md, `h100-run-decode5/`); `alone` where its ~44 KiB builds fit and
+    /// compile too ([`Self::gemm_for`] gives them to the gate/up GEMM).
     pub(super) fn skinny_kernel(ctx: &Context, gemm: GemmKernel) -> Option<GemmKernel> {
         let env = stages::skinny_env();
         if !matches!(gemm, GemmKernel::Coop(_)) || env.mode == Some("off") {
             return None;
         }
-        let runs = |staged: bool| {
-            stages::skinny_builds(&ctx.caps, staged)
+        let runs = |staged: bool, alone: bool| {
+            stages::skinny_builds(&ctx.caps, staged, alone)
                 .into_iter()
                 .all(|(m, variant)| {
-                    let bytes = stages::skinny_workgroup_bytes(m, staged);
+                    let bytes = stages::skinny_workgroup_bytes(m, staged, alone);
                     let fits = bytes <= ctx.limits.max_compute_workgroup_storage_size;
                     #[cfg(not(target_arch = "wasm32"))]
                     let compiles =
@@ -124,8 +125,9 @@ impl OmniMoeLayer<'_> {
                     compiles
                 })
         };
-        let staged = ctx.caps.subgroup_barrier && !env.no_staged && runs(true);
-        (staged || runs(false)).then_some(GemmKernel::Skinny { staged })
+        let staged = ctx.caps.subgroup_barrier && !env.no_staged && runs(true, false);
+        let alone = staged && runs(true, true);
+        (staged || runs(false, false)).then_some(GemmKernel::Skinny { staged, alone })
     }
 
     /// The GEMM shapes (M, N, K) of a chunk of `tokens` tokens: gate/up with the router logits, down (of
@@ -139,6 +141,16 @@ impl OmniMoeLayer<'_> {
             .map(|n| (tokens, n, h as u32))
             .chain(down.map(|n| (tokens, n, i as u32)))
             .collect()
+    }
+
+    /// Whether (·, n, k) is the shape of the gate/up GEMM (a block of it) and not of the down projection.
+    fn is_gate_up(&self, n: u32, k: u32) -> bool {
+        let c = self.config;
+        let (h, i, r) = (c.hidden_size, c.intermediate_size, c.grid());
+        let of = |rows: usize, per: usize, depth: usize| {
+            k == depth as u32 && dense::block_widths(rows, per).any(|w| w == n)
+        };
+        of(2 * i + 2 * r, self.split.gate_up, h) && !of(h, self.split.down, i)
     }
 
     /// The kernel and K ranges of an (m, n, k) GEMM: [`Self::gemm_for`] split as [`stages::split_k`]
@@ -161,9 +173,12 @@ impl OmniMoeLayer<'_> {
     pub(super) fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let all = stages::skinny_env().mode == Some("all");
         let from = stages::SKINNY_FROM_M;
-        if let Some(skinny) = self.skinny {
+        if let Some(GemmKernel::Skinny { staged, alone }) = self.skinny {
             if stages::skinny_prefers((m, n, k)) && (m >= from || all) {
-                return skinny;
+                // Its ~44 KiB builds for the gate/up GEMM, which runs beside nothing; the down
+                // projection runs beside the router.
+                let alone = alone && self.is_gate_up(n, k);
+                return GemmKernel::Skinny { staged, alone };
             }
         }
         if m <= GEMV_MAX_M {

@@ -163,9 +163,11 @@ pub fn gemm_dispatch(
             ("gemv", variant, fold(n.div_ceil(256 / lanes)))
         }
         // The first pass of a split-K GEMM: plain partial products, whatever the epilogue.
-        GemmKernel::Skinny { staged } if caps.cooperative_matrix && skinny_takes((m, n, k)) => {
+        GemmKernel::Skinny { staged, alone }
+            if caps.cooperative_matrix && skinny_takes((m, n, k)) =>
+        {
             // For one range as deep as K ([`super::split_k_products`] sizes it to the ranges).
-            let variant = skinny_variant(caps, m, k, k, staged);
+            let variant = skinny_variant(caps, m, k, k, staged, alone);
             ("gemm_skinny", variant, skinny_groups(n))
         }
         _ => {

@@ -164,6 +164,10 @@ pub enum GemmKernel {
         ///
         /// [`Capabilities::subgroup_barrier`]: super::super::Capabilities::subgroup_barrier
         staged: bool,
+        /// The GEMM runs beside no other dispatch (the layer's gate/up GEMM), so its STAGED build may
+        /// take ~44 KiB of workgroup memory: A's ranges as deep as unstaged where the ~35 KiB builds would
+        /// not stage. (Beside the router, ~44 KiB stopped the down projection from running alongside.)
+        alone: bool,
     },
 }
 
@@ -185,7 +189,7 @@ impl GemmKernel {
                 })
                 .collect(),
             GemmKernel::Gemv { f16 } => vec![GemmKernel::Gemv { f16 }],
-            GemmKernel::Skinny { staged } => vec![GemmKernel::Skinny { staged }],
+            GemmKernel::Skinny { .. } => vec![self],
             GemmKernel::Coop(_) => {
                 use CoopTile::*;
                 // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
@@ -240,7 +244,7 @@ impl GemmKernel {
             },
             GemmKernel::Coop(_) => GemmKernel::Coop(CoopConfig::DEFAULT),
             GemmKernel::Gemv { f16 } => GemmKernel::Gemv { f16 },
-            GemmKernel::Skinny { staged } => GemmKernel::Skinny { staged },
+            GemmKernel::Skinny { staged, alone } => GemmKernel::Skinny { staged, alone },
         }
     }
 

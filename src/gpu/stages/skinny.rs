@@ -61,8 +61,8 @@ pub fn skinny_rows(m: u32) -> u32 {
 }
 
 /// Bytes of workgroup memory the skinny kernel declares for m rows (the most over its builds), `staged`
-/// as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): at most ~35 KiB.
-pub fn skinny_workgroup_bytes(m: u32, staged: bool) -> u32 {
+/// and `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): at most ~35 KiB, ~44 KiB alone.
+pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
     let mt = fragments(m);
     let bytes = |build: Build| {
         let a = 16 * mt * (build.deepest(mt) + 8) * 2;
@@ -71,7 +71,7 @@ pub fn skinny_workgroup_bytes(m: u32, staged: bool) -> u32 {
     };
     BUILD_SHAPES
         .into_iter()
-        .map(|(k, kz)| bytes(build(m, k, kz, staged)))
+        .map(|(k, kz)| bytes(build(m, k, kz, staged, alone)))
         .max()
         .unwrap_or(0)
 }
@@ -86,7 +86,7 @@ struct Build {
     /// STAGED and its K step: B streamed by 16-byte loads through each subgroup's block of workgroup
     /// memory, 64 k a step (STEP64) or 32; `None`: fragments straight from the storage buffer.
     step: Option<u32>,
-    /// A_HALF: A's rows staged for ranges at most 512 / fragments deep.
+    /// A_HALF: A's rows staged for ranges at most 512 / fragments deep (else 1024 / fragments).
     a_half: bool,
 }
 
@@ -105,8 +105,11 @@ impl Build {
 /// workgroup memory stays within ~35 KiB (with ~44 KiB the down projection stopped running beside the
 /// router on an H100: 32 tokens 0.046 → 0.053 ms, `h100-run-decode5/run128.sh`), that is 64 k a step up to
 /// 16 rows where K % 64 == 0 (A 512 deep: 35 KiB), else 32 k a step where the ranges are at most
-/// 512 / fragments deep (27 KiB). `OMNIMOE_SKINNY_STAGED=16` keeps it to 16 rows.
-fn build(m: u32, k: u32, kz: u32, staged: bool) -> Build {
+/// 512 / fragments deep (27 KiB); and `alone` (a GEMM beside no other dispatch) 32 k a step with A as
+/// deep as unstaged (~44 KiB: on an H100 the gate/up GEMM at 32 rows 22.0 -> 20.4 us, the layer 0.0431 /
+/// 0.0422 -> 0.0416 / 0.0408 ms, `h100-run-decode6/run137.sh`). `OMNIMOE_SKINNY_STAGED=16` keeps it to
+/// 16 rows.
+fn build(m: u32, k: u32, kz: u32, staged: bool, alone: bool) -> Build {
     let mt = fragments(m);
     let plain = Build {
         step: None,
@@ -124,33 +127,47 @@ fn build(m: u32, k: u32, kz: u32, staged: bool) -> Build {
             step: Some(32),
             a_half: true,
         }
+    } else if alone {
+        Build {
+            step: Some(32),
+            a_half: false,
+        }
     } else {
         plain
     }
 }
 
 /// Every build of the skinny kernel asked with `staged` on an adapter with `caps`, as (rows, variant): 1,
-/// 2 and 4 fragment rows, K % 64 == 0 or not, deep and shallow ranges (what the layer's compile probe and
-/// the naga tests cover).
-pub(crate) fn skinny_builds(caps: &Capabilities, staged: bool) -> Vec<(u32, Variant)> {
-    [1, 17, 33]
+/// 2 and 4 fragment rows, K % 64 == 0 or not, deep and shallow ranges, beside other work and `alone`
+/// or not (what the layer's compile probe and the naga tests cover).
+pub(crate) fn skinny_builds(caps: &Capabilities, staged: bool, alone: bool) -> Vec<(u32, Variant)> {
+    let alones = if alone { &[false, true][..] } else { &[false] };
+    let mut builds: Vec<(u32, Variant)> = [1, 17, 33]
         .into_iter()
-        .flat_map(|m| BUILD_SHAPES.map(|(k, kz)| (m, skinny_variant(caps, m, k, kz, staged))))
-        .collect()
+        .flat_map(|m| BUILD_SHAPES.map(move |(k, kz)| (m, k, kz)))
+        .flat_map(|(m, k, kz)| {
+            alones
+                .iter()
+                .map(move |&alone| (m, skinny_variant(caps, m, k, kz, staged, alone)))
+        })
+        .collect();
+    builds.dedup();
+    builds
 }
 
-/// The preprocessing of `shaders/gemm_skinny.wgsl` for m rows, depth k in ranges `kz` deep, `staged` as
-/// in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): STAGED only where `caps` has subgroup barriers
-/// for workgroup memory.
+/// The preprocessing of `shaders/gemm_skinny.wgsl` for m rows, depth k in ranges `kz` deep, `staged` and
+/// `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): STAGED only where `caps` has subgroup
+/// barriers for workgroup memory.
 pub(crate) fn skinny_variant(
     caps: &Capabilities,
     m: u32,
     k: u32,
     kz: u32,
     staged: bool,
+    alone: bool,
 ) -> Variant {
     let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
-    let b = build(m, k, kz, staged && caps.subgroup_barrier);
+    let b = build(m, k, kz, staged && caps.subgroup_barrier, alone);
     if let Some(step) = b.step {
         v = v.with("STAGED");
         if step == 64 {
@@ -207,9 +224,9 @@ pub(crate) fn skinny_env() -> SkinnyEnv {
 /// K ranges for an (m, n, k) GEMM the skinny kernel takes: enough for ~128 workgroups, but each range at
 /// least 128 deep per 16 rows where K allows (the partial products then stay under a quarter of the
 /// weights' bytes), and none deeper than the staged rows of A hold ([`skinny_fewest_splits`]).
-pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool) -> u32 {
+pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
     let mt = fragments(m);
-    let fewest = skinny_fewest_splits(m, k, staged);
+    let fewest = skinny_fewest_splits(m, k, staged, alone);
     let most = (k / (128 * mt)).max(1);
     let want = skinny_env().workgroups.div_ceil(n / SKINNY_COLUMNS);
     want.min(most).max(fewest)
@@ -218,7 +235,7 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool) -> u32 {
 /// Fewest K ranges for m rows and depth k: no range deeper than the staged rows of A hold (1024 /
 /// fragments, 512 in the STAGED build's 64 steps; ranges valid for the STAGED build are valid without it
 /// too).
-pub fn skinny_fewest_splits(m: u32, k: u32, staged: bool) -> u32 {
+pub fn skinny_fewest_splits(m: u32, k: u32, staged: bool, alone: bool) -> u32 {
     // With ranges as deep as K, only the 64-step build stages A half as deep.
-    k.div_ceil(build(m, k, k, staged).deepest(fragments(m)))
+    k.div_ceil(build(m, k, k, staged, alone).deepest(fragments(m)))
 }

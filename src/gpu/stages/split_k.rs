@@ -38,8 +38,8 @@ fn split_k_workgroups() -> u32 {
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     let (tm, tn) = match kernel {
         GemmKernel::Coop(config) => config.tile.dims(),
-        GemmKernel::Skinny { staged } if skinny_takes((m, n, k)) => {
-            return skinny_splits((m, n, k), staged)
+        GemmKernel::Skinny { staged, alone } if skinny_takes((m, n, k)) => {
+            return skinny_splits((m, n, k), staged, alone)
         }
         GemmKernel::Simt { .. } | GemmKernel::Skinny { .. } => (128, 128),
         GemmKernel::Gemv { .. } => return 1,
@@ -63,8 +63,8 @@ fn k_ranges(k: u32, splits: u32) -> (u32, u32) {
 /// [`skinny_fewest_splits`].
 fn splits_for(kernel: GemmKernel, (m, n, k): (u32, u32, u32), splits: u32) -> u32 {
     match kernel {
-        GemmKernel::Skinny { staged } if skinny_takes((m, n, k)) => {
-            splits.max(skinny_fewest_splits(m, k, staged))
+        GemmKernel::Skinny { staged, alone } if skinny_takes((m, n, k)) => {
+            splits.max(skinny_fewest_splits(m, k, staged, alone))
         }
         _ => splits,
     }
@@ -211,7 +211,11 @@ pub fn skinny_act_products<'a>(
     products(
         rec,
         label,
-        GemmKernel::Skinny { staged },
+        // The down projection, beside the router.
+        GemmKernel::Skinny {
+            staged,
+            alone: false,
+        },
         splits,
         shape,
         a,
@@ -245,8 +249,11 @@ fn products<'a>(
     let binds = vec![(1, a), (2, b), (3, partial)];
     let rows = if stage == "gemm_skinny" {
         // Its build for ranges kz deep.
-        let staged = matches!(kernel, GemmKernel::Skinny { staged: true });
-        let variant = skinny_variant(caps, m, k, kz, staged);
+        let (staged, alone) = match kernel {
+            GemmKernel::Skinny { staged, alone } => (staged, alone),
+            _ => (false, false),
+        };
+        let variant = skinny_variant(caps, m, k, kz, staged, alone);
         let (variant, params) = match act {
             Some((gate_up, width)) => (
                 variant.with("ACT"),
