@@ -89,36 +89,8 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
 #if VEC4
     let h4 = p.h / 4u;
     var c = lane;
-    // Eight chunks' loads before their (sequential) sums, then four: the gathered rows come from L2 or
-    // memory, and fewer loads at a time would leave each lane waiting on them (a row of H = 1024 is two
-    // rounds of eight).
-    for (; c + 7u * LANES < h4; c += 8u * LANES) {
-        let u0 = up_at(e, h4, c);
-        let u1 = up_at(e, h4, c + LANES);
-        let u2 = up_at(e, h4, c + 2u * LANES);
-        let u3 = up_at(e, h4, c + 3u * LANES);
-        let u4 = up_at(e, h4, c + 4u * LANES);
-        let u5 = up_at(e, h4, c + 5u * LANES);
-        let u6 = up_at(e, h4, c + 6u * LANES);
-        let u7 = up_at(e, h4, c + 7u * LANES);
-        let o = t * h4 + c;
-        let v0 = x[o];
-        let v1 = x[o + LANES];
-        let v2 = x[o + 2u * LANES];
-        let v3 = x[o + 3u * LANES];
-        let v4 = x[o + 4u * LANES];
-        let v5 = x[o + 5u * LANES];
-        let v6 = x[o + 6u * LANES];
-        let v7 = x[o + 7u * LANES];
-        acc = dot4_fma(vec4<f32>(u0), vec4<f32>(v0), acc);
-        acc = dot4_fma(vec4<f32>(u1), vec4<f32>(v1), acc);
-        acc = dot4_fma(vec4<f32>(u2), vec4<f32>(v2), acc);
-        acc = dot4_fma(vec4<f32>(u3), vec4<f32>(v3), acc);
-        acc = dot4_fma(vec4<f32>(u4), vec4<f32>(v4), acc);
-        acc = dot4_fma(vec4<f32>(u5), vec4<f32>(v5), acc);
-        acc = dot4_fma(vec4<f32>(u6), vec4<f32>(v6), acc);
-        acc = dot4_fma(vec4<f32>(u7), vec4<f32>(v7), acc);
-    }
+    // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
+    // at a time would leave each lane waiting on it.
     for (; c + 3u * LANES < h4; c += 4u * LANES) {
         let u0 = vec4<f32>(up_at(e, h4, c));
         let u1 = vec4<f32>(up_at(e, h4, c + LANES));
