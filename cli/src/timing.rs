@@ -18,6 +18,10 @@ pub struct PreparedTimes {
     /// Of the wall time: host ms to encode the frozen recording (encoder, pass, finish), and to submit.
     pub host_encode_ms: f64,
     pub host_submit_ms: f64,
+    /// The floor under the wall times: an empty command buffer submitted and waited for, sleeping and
+    /// polling (what the driver and the host take to start and finish a submission with no work).
+    pub empty_submit_ms: f64,
+    pub empty_submit_spin_ms: f64,
 }
 
 pub fn median(mut v: Vec<f64>) -> f64 {
@@ -82,6 +86,21 @@ pub fn time_prepared(
         encodes.push(ms(start, encoded));
         submits.push(ms(encoded, submitted));
     }
+    let (mut empty, mut empty_spin) = (Vec::new(), Vec::new());
+    for spin in [false, true] {
+        for _ in 0..runs {
+            let start = Instant::now();
+            let encoder = ctx.device.create_command_encoder(&Default::default());
+            ctx.queue.submit([encoder.finish()]);
+            if spin {
+                buffers::wait_spin(ctx)?;
+                empty_spin.push(start.elapsed().as_secs_f64() * 1e3);
+            } else {
+                buffers::wait(ctx)?;
+                empty.push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
     let mut gpus = Vec::with_capacity(runs);
     if ctx.caps.timestamp_query {
         for _ in 0..runs {
@@ -105,6 +124,8 @@ pub fn time_prepared(
         wall_spin_ms: median(spins),
         host_encode_ms: median(encodes),
         host_submit_ms: median(submits),
+        empty_submit_ms: median(empty),
+        empty_submit_spin_ms: median(empty_spin),
     })
 }
 

@@ -121,6 +121,12 @@ struct Point {
     /// Host ms of that wall time spent encoding the forward, and submitting it.
     host_encode_ms: Option<f64>,
     host_submit_ms: Option<f64>,
+    /// Wall ms of an empty command buffer submitted and waited for, sleeping and polling: the floor under
+    /// the wall times (absent from sweeps before the eighth session).
+    #[serde(default)]
+    empty_submit_ms: Option<f64>,
+    #[serde(default)]
+    empty_submit_spin_ms: Option<f64>,
     /// GPU ms with a timed pass per stage (their sum plus the pass boundaries).
     layer_staged_ms: Option<f64>,
     /// Weight bytes a forward must read (dense weights, touched experts' rows) over `layer_ms`.
@@ -152,6 +158,10 @@ struct Report {
     /// Host ms of that wall time spent encoding the forward, and submitting it.
     host_encode_ms: f64,
     host_submit_ms: f64,
+    /// Wall ms of an empty command buffer submitted and waited for, sleeping and polling: the floor under
+    /// the wall times.
+    empty_submit_ms: f64,
+    empty_submit_spin_ms: f64,
     /// GPU ms with a timed pass per stage (what `stages` sums), as earlier versions reported `layer_ms`.
     layer_staged_ms: f64,
     /// Wall ms of the unprepared `forward` (recording, bind groups and parameters built per call).
@@ -292,6 +302,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 layer_wall_spin_ms: Some(b.prepared.wall_spin_ms),
                 host_encode_ms: Some(b.prepared.host_encode_ms),
                 host_submit_ms: Some(b.prepared.host_submit_ms),
+                empty_submit_ms: Some(b.prepared.empty_submit_ms),
+                empty_submit_spin_ms: Some(b.prepared.empty_submit_spin_ms),
                 layer_staged_ms: Some(b.span_ms),
                 weight_gbps: Some(weight_bytes(&c, es, b.touched) / 1e6 / b.prepared.gpu_ms),
                 expert_centric_ms: a.as_ref().map(expert_ms),
@@ -308,6 +320,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             layer_wall_spin_ms: None,
             host_encode_ms: None,
             host_submit_ms: None,
+            empty_submit_ms: None,
+            empty_submit_spin_ms: None,
             layer_staged_ms: None,
             weight_gbps: None,
             expert_centric_ms: None,
@@ -370,12 +384,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let weight_gbps = weight_bytes(&config, es, tc.touched) / 1e6 / tc.prepared.gpu_ms;
     println!(
         "layer (token-centric, the default), prepared: {:.4} ms GPU, {:.4} ms wall ({:.4} polling; \
-         host: encode {:.4}, submit {:.4}), weights {:.0} GB/s",
+         host: encode {:.4}, submit {:.4}; an empty submit {:.4}, {:.4} polling), weights {:.0} GB/s",
         tc.prepared.gpu_ms,
         tc.prepared.wall_ms,
         tc.prepared.wall_spin_ms,
         tc.prepared.host_encode_ms,
         tc.prepared.host_submit_ms,
+        tc.prepared.empty_submit_ms,
+        tc.prepared.empty_submit_spin_ms,
         weight_gbps
     );
     println!(
@@ -449,6 +465,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         layer_wall_spin_ms: tc.prepared.wall_spin_ms,
         host_encode_ms: tc.prepared.host_encode_ms,
         host_submit_ms: tc.prepared.host_submit_ms,
+        empty_submit_ms: tc.prepared.empty_submit_ms,
+        empty_submit_spin_ms: tc.prepared.empty_submit_spin_ms,
         layer_staged_ms: tc.span_ms,
         layer_unprepared_wall_ms: tc.wall_ms,
         weight_gbps,
