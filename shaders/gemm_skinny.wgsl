@@ -188,10 +188,10 @@ fn main(
     // Lane l streams column n0 + l of B: the 64 or 128 bytes of a step in four or eight 16-byte loads (the
     // first step's requested before A is staged), the next step's requested before this one is staged and
     // multiplied (past the range's end its last step is re-read, in bounds, never used); the subgroup's
-    // block is then read as fragments. coopLoad straight
-    // from a storage buffer issues narrow loads (on an H100 this build took 16 tokens from 0.037 to
-    // 0.0345 ms). The same multiplies in the same order as without STAGED, so the same sums. No workgroup
-    // barrier in the loop: each subgroup waits only for its own lanes.
+    // block is then read as fragments. coopLoad straight from a storage buffer issues narrow loads (on an
+    // H100 this build took 16 tokens from 0.037 to 0.0345 ms). The same multiplies in the same order as
+    // without STAGED, so the same sums. No workgroup barrier in the loop: each subgroup waits only for its
+    // own lanes.
     let qb = ((n0 + lane) * p.k + k0) / 8u;
     let sbase = sg * 32u * BP;
     let so = sbase + lane * BP;

@@ -76,9 +76,10 @@ pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
         .unwrap_or(0)
 }
 
-/// (K, range depth) pairs that between them reach every build for a given row count: deep ranges
-/// (unstaged), shallow ranges with K % 64 == 0 and with K % 64 == 32 (STAGED at 64 or 32 k a step).
-const BUILD_SHAPES: [(u32, u32); 3] = [(1024, 1024), (1024, 64), (1056, 32)];
+/// (K, range depth) pairs that between them reach every build for a given row count: deep ranges with
+/// K % 64 == 0 and == 32 (unstaged, or alone STAGED at 64 or 32 k a step), shallow ranges with K % 64 == 0
+/// and == 32 (STAGED at 64 or 32 k a step).
+const BUILD_SHAPES: [(u32, u32); 4] = [(1024, 1024), (1056, 1056), (1024, 64), (1056, 32)];
 
 /// How the skinny kernel runs an (m, ·, k) GEMM in ranges `kz` deep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,8 +107,8 @@ impl Build {
 /// router on an H100: 32 tokens 0.046 → 0.053 ms, `h100-run-decode5/run128.sh`), that is 64 k a step up to
 /// 16 rows where K % 64 == 0 (A 512 deep: 35 KiB), else 32 k a step where the ranges are at most
 /// 512 / fragments deep (27 KiB); and `alone` (a GEMM beside no other dispatch) 32 k a step with A as
-/// deep as unstaged (~44 KiB: on an H100 the gate/up GEMM at 32 rows 22.0 -> 20.4 us, the layer 0.0431 /
-/// 0.0422 -> 0.0416 / 0.0408 ms, `h100-run-decode6/run137.sh`). `OMNIMOE_SKINNY_STAGED=16` keeps it to
+/// deep as unstaged (~44 KiB: on an H100 the gate/up GEMM at 32 rows 22.0 → 20.4 µs, the layer 0.0431 /
+/// 0.0422 → 0.0416 / 0.0408 ms, `h100-run-decode6/run137.sh`). `OMNIMOE_SKINNY_STAGED=16` keeps it to
 /// 16 rows.
 fn build(m: u32, k: u32, kz: u32, staged: bool, alone: bool) -> Build {
     let mt = fragments(m);
