@@ -16,9 +16,11 @@ use serde::Serialize;
 
 mod measure;
 mod plot;
+mod report;
 
 use measure::{expert_ms, measure, options, stage_model};
 use plot::{draw, plot_title, replot};
+use report::{Point, Report, StackReport, Stage};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -96,105 +98,6 @@ pub struct BenchArgs {
     /// memory, uploaded on a miss).
     #[arg(long)]
     resident_experts: Option<usize>,
-}
-
-#[derive(Serialize, Clone)]
-struct Stage {
-    name: String,
-    ms: f64,
-    gflop: f64,
-    mbytes: f64,
-    tflops: f64,
-    gbps: f64,
-}
-
-#[derive(Serialize, serde::Deserialize, Clone)]
-struct Point {
-    tokens: usize,
-    experts: usize,
-    /// GPU ms of a prepared forward (token-centric), one compute pass.
-    layer_ms: Option<f64>,
-    /// Wall ms of a prepared forward: one submit and wait, output left on the GPU.
-    layer_wall_ms: Option<f64>,
-    /// The same with the host polling for completion (`buffers::wait_spin`) instead of sleeping.
-    layer_wall_spin_ms: Option<f64>,
-    /// Host ms of that wall time spent encoding the forward, and submitting it.
-    host_encode_ms: Option<f64>,
-    host_submit_ms: Option<f64>,
-    /// Wall ms of an empty command buffer submitted and waited for, sleeping and polling: the floor under
-    /// the wall times (absent from sweeps before the eighth session).
-    #[serde(default)]
-    empty_submit_ms: Option<f64>,
-    #[serde(default)]
-    empty_submit_spin_ms: Option<f64>,
-    /// GPU ms with a timed pass per stage (their sum plus the pass boundaries).
-    layer_staged_ms: Option<f64>,
-    /// Weight bytes a forward must read (dense weights, touched experts' rows) over `layer_ms`.
-    weight_gbps: Option<f64>,
-    expert_centric_ms: Option<f64>,
-    token_centric_ms: Option<f64>,
-    /// Per-stage GPU ms of the default (token-centric) layer at this point.
-    stages: BTreeMap<String, f64>,
-    error: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Report {
-    adapter: String,
-    backend: String,
-    driver: String,
-    device_type: String,
-    unix_time: u64,
-    timestamps: bool,
-    config: BTreeMap<&'static str, serde_json::Value>,
-    runs: usize,
-    /// The layer as `ExpertSchedule::Auto` runs it (token-centric), prepared: GPU ms of the forward as one
-    /// compute pass.
-    layer_ms: f64,
-    /// Wall ms of that prepared forward: one submit and wait, output left on the GPU.
-    layer_wall_ms: f64,
-    /// The same with the host polling for completion (`buffers::wait_spin`) instead of sleeping.
-    layer_wall_spin_ms: f64,
-    /// Host ms of that wall time spent encoding the forward, and submitting it.
-    host_encode_ms: f64,
-    host_submit_ms: f64,
-    /// Wall ms of an empty command buffer submitted and waited for, sleeping and polling: the floor under
-    /// the wall times.
-    empty_submit_ms: f64,
-    empty_submit_spin_ms: f64,
-    /// GPU ms with a timed pass per stage (what `stages` sums), as earlier versions reported `layer_ms`.
-    layer_staged_ms: f64,
-    /// Wall ms of the unprepared `forward` (recording, bind groups and parameters built per call).
-    layer_unprepared_wall_ms: f64,
-    /// Weight bytes a forward must read over `layer_ms`.
-    weight_gbps: f64,
-    /// The expert-centric layer (null beyond its N ≤ 2^20).
-    expert_centric_layer_ms: Option<f64>,
-    stages: BTreeMap<String, f64>,
-    expert_centric_stages: BTreeMap<String, f64>,
-    stage_details: Vec<Stage>,
-    expert_centric_ms: Option<f64>,
-    token_centric_ms: f64,
-    speedup_vs_token_centric: Option<f64>,
-    touched_experts: usize,
-    expert_min_mbytes: f64,
-    /// GEMM K step chosen per shape, with each candidate's ms.
-    gemm_tuning: Vec<serde_json::Value>,
-    sweep: Vec<Point>,
-    /// `--layers L`: a stack of L copies of the layer in one submit.
-    stack: Option<StackReport>,
-    /// The router's kernels alone at T tokens (ms per dispatch, back to back): fused normalise + top-k
-    /// by rank with tree or flat reductions, top-k by rank or by bitonic sorts alone, normalise alone.
-    router_variants_ms: BTreeMap<String, f64>,
-}
-
-#[derive(Serialize)]
-struct StackReport {
-    layers: usize,
-    gpu_ms: f64,
-    wall_ms: f64,
-    gpu_ms_per_layer: f64,
-    wall_ms_per_layer: f64,
 }
 
 /// Median of per-run stage times and spans of one layer.
