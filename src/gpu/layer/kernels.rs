@@ -145,12 +145,7 @@ impl OmniMoeLayer<'_> {
 
     /// Whether (·, n, k) is the shape of the gate/up GEMM (a block of it) and not of the down projection.
     fn is_gate_up(&self, n: u32, k: u32) -> bool {
-        let c = self.config;
-        let (h, i, r) = (c.hidden_size, c.intermediate_size, c.grid());
-        let of = |rows: usize, per: usize, depth: usize| {
-            k == depth as u32 && dense::block_widths(rows, per).any(|w| w == n)
-        };
-        of(2 * i + 2 * r, self.split.gate_up, h) && !of(h, self.split.down, i)
+        gate_up_shape(&self.config, (self.split.gate_up, self.split.down), n, k)
     }
 
     /// The kernel and K ranges of an (m, n, k) GEMM: [`Self::gemm_for`] split as [`stages::split_k`]
@@ -230,5 +225,45 @@ impl OmniMoeLayer<'_> {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn autotune_blocking(&self, tokens: usize) -> Result<Vec<crate::gpu::tune::TuneResult>> {
         pollster::block_on(self.autotune(tokens))
+    }
+}
+
+/// Whether (·, n, k) is the shape of a block of the gate/up GEMM of a layer of `c` whose gate/up and down
+/// weights are in blocks of `per` rows, and not of its down projection (a shape both could have is
+/// neither's alone: false).
+fn gate_up_shape(c: &OmniMoeConfig, (gate_up, down): (usize, usize), n: u32, k: u32) -> bool {
+    let (h, i, r) = (c.hidden_size, c.intermediate_size, c.grid());
+    let of = |rows: usize, per: usize, depth: usize| {
+        k == depth as u32 && dense::block_widths(rows, per).any(|w| w == n)
+    };
+    of(2 * i + 2 * r, gate_up, h) && !of(h, down, i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(h: usize, i: usize, n: usize) -> OmniMoeConfig {
+        OmniMoeConfig::new(h, i, n, 16).unwrap()
+    }
+
+    #[test]
+    fn the_gate_up_shape_is_told_from_the_down_projection() {
+        // README sizes: gate/up (·, 2I + 2R, H), down (·, H, I), whole weights and in blocks.
+        let c = config(1024, 4096, 4096);
+        let whole = (usize::MAX, usize::MAX);
+        assert!(gate_up_shape(&c, whole, 8320, 1024));
+        assert!(!gate_up_shape(&c, whole, 1024, 4096));
+        assert!(!gate_up_shape(&c, whole, 8320, 4096));
+        assert!(!gate_up_shape(&c, whole, 4096, 1024));
+        let blocks = (4096, 512);
+        assert!(gate_up_shape(&c, blocks, 4096, 1024));
+        assert!(gate_up_shape(&c, blocks, 128, 1024));
+        assert!(!gate_up_shape(&c, blocks, 512, 4096));
+        // H == I: the depths agree; blocks of the same width are either GEMM's, so neither's alone.
+        let c = config(512, 512, 64);
+        assert!(gate_up_shape(&c, whole, 2 * 512 + 2 * 8, 512));
+        assert!(!gate_up_shape(&c, whole, 512, 512));
+        assert!(!gate_up_shape(&c, (512, 512), 512, 512));
     }
 }
