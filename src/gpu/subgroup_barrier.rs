@@ -23,36 +23,40 @@ pub(crate) fn uses_it(code: &str) -> bool {
 /// does not parse (wgpu then compiles the text and reports the error).
 pub(crate) fn module(code: &str) -> Option<naga::Module> {
     let mut module = naga::front::wgsl::parse_str(code).ok()?;
+    let mut rewrite = |b: &mut naga::Barrier| {
+        if b.contains(naga::Barrier::SUB_GROUP) {
+            *b |= naga::Barrier::WORK_GROUP;
+        }
+    };
     for (_, f) in module.functions.iter_mut() {
-        rewrite(&mut f.body);
+        for_each_barrier(&mut f.body, &mut rewrite);
     }
     for e in module.entry_points.iter_mut() {
-        rewrite(&mut e.function.body);
+        for_each_barrier(&mut e.function.body, &mut rewrite);
     }
     Some(module)
 }
 
-fn rewrite(block: &mut Block) {
+/// Calls `f` on the flags of every control barrier in `block`, nested blocks included, in order.
+fn for_each_barrier(block: &mut Block, f: &mut impl FnMut(&mut naga::Barrier)) {
     for s in block.iter_mut() {
         match s {
-            Statement::ControlBarrier(b) if b.contains(naga::Barrier::SUB_GROUP) => {
-                *b |= naga::Barrier::WORK_GROUP;
-            }
-            Statement::Block(b) => rewrite(b),
+            Statement::ControlBarrier(b) => f(b),
+            Statement::Block(b) => for_each_barrier(b, f),
             Statement::If { accept, reject, .. } => {
-                rewrite(accept);
-                rewrite(reject);
+                for_each_barrier(accept, f);
+                for_each_barrier(reject, f);
             }
             Statement::Switch { cases, .. } => {
                 for c in cases.iter_mut() {
-                    rewrite(&mut c.body);
+                    for_each_barrier(&mut c.body, f);
                 }
             }
             Statement::Loop {
                 body, continuing, ..
             } => {
-                rewrite(body);
-                rewrite(continuing);
+                for_each_barrier(body, f);
+                for_each_barrier(continuing, f);
             }
             _ => {}
         }
@@ -71,28 +75,9 @@ mod tests {
               workgroupBarrier();\n\
             }";
         assert!(uses_it(code));
-        let m = module(code).expect("parses");
+        let mut m = module(code).expect("parses");
         let mut seen = Vec::new();
-        fn collect(b: &Block, seen: &mut Vec<naga::Barrier>) {
-            for s in b.iter() {
-                match s {
-                    Statement::ControlBarrier(f) => seen.push(*f),
-                    Statement::Block(b) => collect(b, seen),
-                    Statement::If { accept, reject, .. } => {
-                        collect(accept, seen);
-                        collect(reject, seen);
-                    }
-                    Statement::Loop {
-                        body, continuing, ..
-                    } => {
-                        collect(body, seen);
-                        collect(continuing, seen);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        collect(&m.entry_points[0].function.body, &mut seen);
+        for_each_barrier(&mut m.entry_points[0].function.body, &mut |b| seen.push(*b));
         let both = naga::Barrier::SUB_GROUP | naga::Barrier::WORK_GROUP;
         assert_eq!(seen, [both, both, naga::Barrier::WORK_GROUP]);
 
