@@ -165,7 +165,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         "by_subgroup",
         v().with("SUBGROUP").with("NORMALISE"),
     ));
-
     out.push(("route_select", "histogram", v().with("HISTOGRAM")));
     out.push(("route_select", "pick", v().with("PICK")));
     out.push(("route_select", "count", v().with("TOKENS").with("COUNT")));

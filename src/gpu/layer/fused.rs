@@ -142,7 +142,7 @@ impl OmniMoeLayer<'_> {
         let partials = stages::skinny_act_products(
             rec,
             label,
-            matches!(down_kernel, GemmKernel::Skinny { staged: true, .. }),
+            down_kernel,
             down_splits,
             shape,
             gu,

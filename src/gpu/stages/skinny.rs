@@ -213,11 +213,12 @@ pub(crate) fn skinny_env() -> SkinnyEnv {
             Ok("all") => Some("all"),
             _ => None,
         };
+        let staged = std::env::var("OMNIMOE_SKINNY_STAGED");
         SkinnyEnv {
             mode,
             workgroups: env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS),
-            no_staged: std::env::var("OMNIMOE_SKINNY_STAGED").as_deref() == Ok("off"),
-            staged_rows_16: std::env::var("OMNIMOE_SKINNY_STAGED").as_deref() == Ok("16"),
+            no_staged: staged.as_deref() == Ok("off"),
+            staged_rows_16: staged.as_deref() == Ok("16"),
         }
     })
 }

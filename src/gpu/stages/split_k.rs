@@ -187,13 +187,13 @@ pub fn split_k_products<'a>(
 /// (`gate_up`, rows `width` wide, gate and up in adjacent columns), made while staging (its ACT variant):
 /// the down projection from the gate/up GEMM's products, without their reduction pass. The halves it
 /// multiplies are made with gemm_reduce's sums and its SwiGLU expression. Only where [`skinny_takes`] the
-/// shape on an adapter with cooperative matrices, `width` % 4 == 0 and `2k ≤ width`; `staged` as in
-/// [`GemmKernel::Skinny`].
+/// shape on an adapter with cooperative matrices, `width` % 4 == 0 and `2k ≤ width`; `kernel` is the
+/// [`GemmKernel::Skinny`] the layer plans the GEMM with.
 #[allow(clippy::too_many_arguments)]
 pub fn skinny_act_products<'a>(
     rec: &mut Recorder<'a>,
     label: &'static str,
-    staged: bool,
+    kernel: GemmKernel,
     splits: u32,
     (m, n, k): (u32, u32, u32),
     gate_up: Partials<'a>,
@@ -203,26 +203,14 @@ pub fn skinny_act_products<'a>(
 ) -> Partials<'a> {
     let shape = (m, n, k);
     assert!(
-        rec.ctx().caps.cooperative_matrix && skinny_takes(shape),
+        matches!(kernel, GemmKernel::Skinny { .. })
+            && rec.ctx().caps.cooperative_matrix
+            && skinny_takes(shape),
         "the skinny kernel does not take {shape:?} here"
     );
     assert!(width.is_multiple_of(4) && 2 * k <= width && gate_up.rows >= m);
     let (a, act) = (gate_up.buf, Some((gate_up, width)));
-    products(
-        rec,
-        label,
-        // The down projection, beside the router.
-        GemmKernel::Skinny {
-            staged,
-            alone: false,
-        },
-        splits,
-        shape,
-        a,
-        act,
-        b,
-        partial,
-    )
+    products(rec, label, kernel, splits, shape, a, act, b, partial)
 }
 
 /// The partial-products pass of [`split_k_products`] and [`skinny_act_products`]: with `act` (the skinny
