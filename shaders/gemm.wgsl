@@ -38,7 +38,7 @@ const TILE: u32 = 128u;
 // K step: 8 or 16 (a pipeline constant, chosen per adapter and shape by the autotune).
 override TK: u32 = 8u;
 
-// [TK][TILE / 4]: As[k * 32 + q] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such blocks, so the
+// [TK][TILE / 4]: As[k * 32 + (q ^ swz(k))] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such blocks, so the
 // next step's block is stored while other invocations may still read this one: one barrier a step.
 #if DB
 const NBUF: u32 = 2u;
@@ -89,9 +89,23 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
 #endif
 }
 
-// Puts A[row0 + r, k .. k + 4] and B[col0 + r, k .. k + 4] (k relative to the block) in workgroup memory.
+// Where a k's row of 32 vec4s keeps its vec4 q: at q ^ swz(k). At TK = 16 the 32 invocations that store
+// one k's values hold 4 k a quad apart and 8 rows of the block; unswizzled their scalar stores fall on 8
+// banks, 4-way conflicted (as many workgroup-memory cycles as the step's vec4 loads). XOR-ing the slot
+// with 2 · (k / 4 mod 4) puts them on 32 banks; a load reads 4 or 8 consecutive slots of one k, which
+// stay on distinct banks. At TK = 8 the conflicts are 2-way and the XOR on every load costs more than it
+// saves (H100: the down projection 0.5% slower alone), so there it is 0 and folds away.
+fn swz(k: u32) -> u32 {
+    if (TK != 16u) {
+        return 0u;
+    }
+    return ((k / 4u) % 4u) * 2u;
+}
+
+// Puts A[row0 + r, k .. k + 4] and B[col0 + r, k .. k + 4] (k relative to the block, a multiple of 4) in
+// workgroup memory.
 fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
-    let slot = base + k * 32u + r / 4u;
+    let slot = base + k * 32u + ((r / 4u) ^ swz(k));
     let lane = r % 4u;
     As[slot][lane] = a4.x;
     As[slot + 32u][lane] = a4.y;
@@ -175,10 +189,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             nb1 = fetch_b(col0 + lr1, k0 + TK + lk1);
         }
         for (var kk = 0u; kk < TK; kk++) {
-            let a0 = As[base + kk * 32u + ty];
-            let a1 = As[base + kk * 32u + 16u + ty];
-            let b0 = Bs[base + kk * 32u + tx];
-            let b1 = Bs[base + kk * 32u + 16u + tx];
+            // ty, tx < 16 and swz < 8: (16 + t) ^ s = 16 + (t ^ s).
+            let row = base + kk * 32u;
+            let sy = ty ^ swz(kk);
+            let sx = tx ^ swz(kk);
+            let a0 = As[row + sy];
+            let a1 = As[row + 16u + sy];
+            let b0 = Bs[row + sx];
+            let b1 = Bs[row + 16u + sx];
             c00 = fma(vec4<f32>(a0.x), b0, c00);
             c01 = fma(vec4<f32>(a0.x), b1, c01);
             c10 = fma(vec4<f32>(a0.y), b0, c10);
