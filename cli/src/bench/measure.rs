@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 use omnimoe::gpu::{Context, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
+use omnimoe::rng::SplitMix64;
 use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
 
-use super::{BenchArgs, Dtype, Measured};
-use crate::timing::{keep_busy, median, time_prepared, WARM_MS};
+use super::{BenchArgs, Dtype};
+use crate::timing::{keep_busy, median, time_prepared, PreparedTimes, WARM_MS};
 
 const EXPERT_STAGES: [&str; 6] = [
     "expert_histogram",
@@ -20,7 +21,38 @@ const EXPERT_STAGES: [&str; 6] = [
     "expert_token",
 ];
 
-pub(super) fn measure(
+/// Median of per-run stage times and spans of one layer.
+pub(super) struct Measured {
+    pub(super) stages: Vec<(String, f64)>,
+    pub(super) span_ms: f64,
+    pub(super) wall_ms: f64,
+    /// The same layer prepared ([`omnimoe::gpu::PreparedForward`]).
+    pub(super) prepared: PreparedTimes,
+    pub(super) touched: usize,
+    pub(super) tuning: Vec<omnimoe::gpu::tune::TuneResult>,
+}
+
+/// Both schedules on the same weights and input, back to back: the expert-centric one (`None` where its
+/// counting sort cannot take N, beyond 2^20) and the token-centric one.
+pub(super) fn measure_both(
+    ctx: &Context,
+    args: &BenchArgs,
+    bar: &ProgressBar,
+    tokens: usize,
+    config: OmniMoeConfig,
+) -> Result<(Option<Measured>, Measured)> {
+    let w = OmniMoeWeights::random(config, 1)?;
+    let x = SplitMix64::new(2).normals(tokens * config.hidden_size);
+    let run = |schedule| measure(ctx, &w, &x, &options(args.dtype, schedule), args, bar);
+    let ec = if config.num_experts <= omnimoe::gpu::layer::MAX_EXPERTS_EXPERT_CENTRIC {
+        Some(run(ExpertSchedule::ExpertCentric)?)
+    } else {
+        None
+    };
+    Ok((ec, run(ExpertSchedule::TokenCentric)?))
+}
+
+fn measure(
     ctx: &Context,
     w: &OmniMoeWeights,
     x: &[f32],

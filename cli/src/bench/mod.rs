@@ -11,14 +11,16 @@ use omnimoe::gpu::{Context, ExpertSchedule, OmniMoeLayer};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
 
-use crate::timing::{time_prepared, weight_bytes, PreparedTimes};
+use crate::timing::{time_prepared, weight_bytes};
 use serde::Serialize;
 
+mod console;
 mod measure;
 mod plot;
 mod report;
+mod sweep;
 
-use measure::{expert_ms, measure, options, stage_model};
+use measure::{expert_ms, measure_both, options, stage_model};
 use plot::{draw, plot_title, replot};
 use report::{Point, Report, StackReport, Stage};
 
@@ -100,17 +102,6 @@ pub struct BenchArgs {
     resident_experts: Option<usize>,
 }
 
-/// Median of per-run stage times and spans of one layer.
-struct Measured {
-    stages: Vec<(String, f64)>,
-    span_ms: f64,
-    wall_ms: f64,
-    /// The same layer prepared ([`omnimoe::gpu::PreparedForward`]).
-    prepared: PreparedTimes,
-    touched: usize,
-    tuning: Vec<omnimoe::gpu::tune::TuneResult>,
-}
-
 pub fn run(args: &BenchArgs) -> Result<()> {
     if args.device == crate::Device::Cpu {
         return Err(omnimoe::Error::Config {
@@ -151,89 +142,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         args.runs,
         args.warmup
     );
-    let sweep_points: Vec<(usize, usize)> = match args.sweep {
-        None => Vec::new(),
-        Some(Sweep::Experts) => [
-            1 << 10,
-            1 << 12,
-            1 << 14,
-            1 << 16,
-            1 << 18,
-            1020 * 1020,
-            1 << 20,
-        ]
-        .iter()
-        .map(|&n| (args.tokens, n))
-        .collect(),
-        Some(Sweep::Tokens) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096]
-            .iter()
-            .map(|&t| (t, args.shape.experts))
-            .collect(),
-    };
+    let sweep_points = sweep::points(args);
     let bar = ProgressBar::new((2 * args.runs * (1 + sweep_points.len())) as u64);
     bar.set_style(
         ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} runs ({elapsed})").unwrap(),
     );
     bar.set_message("layer");
-    // Both schedules on the same weights and input, back to back.
-    // (The expert-centric schedule's counting sort takes N ≤ 2^20: beyond, token-centric only.)
-    let both = |tokens: usize, config: OmniMoeConfig| -> Result<(Option<Measured>, Measured)> {
-        let w = OmniMoeWeights::random(config, 1)?;
-        let x = SplitMix64::new(2).normals(tokens * config.hidden_size);
-        let run = |schedule| measure(&ctx, &w, &x, &options(args.dtype, schedule), args, &bar);
-        let ec = if config.num_experts <= omnimoe::gpu::layer::MAX_EXPERTS_EXPERT_CENTRIC {
-            Some(run(ExpertSchedule::ExpertCentric)?)
-        } else {
-            None
-        };
-        Ok((ec, run(ExpertSchedule::TokenCentric)?))
-    };
-    let (ec_run, tc) = both(args.tokens, config)?;
+    let (ec_run, tc) = measure_both(&ctx, args, &bar, args.tokens, config)?;
     // What does not depend on the schedule (touched experts, GEMM tuning) from either run.
     let ec = ec_run.as_ref().unwrap_or(&tc);
-    let mut sweep = Vec::new();
-    for &(t, n) in &sweep_points {
-        bar.set_message(format!("T={t} N={n}"));
-        let point = (|| -> Result<Point> {
-            let c = args.shape.with_experts(n)?;
-            let (a, b) = both(t, c)?;
-            Ok(Point {
-                tokens: t,
-                experts: n,
-                layer_ms: Some(b.prepared.gpu_ms),
-                layer_wall_ms: Some(b.prepared.wall_ms),
-                layer_wall_spin_ms: Some(b.prepared.wall_spin_ms),
-                host_encode_ms: Some(b.prepared.host_encode_ms),
-                host_submit_ms: Some(b.prepared.host_submit_ms),
-                empty_submit_ms: Some(b.prepared.empty_submit_ms),
-                empty_submit_spin_ms: Some(b.prepared.empty_submit_spin_ms),
-                layer_staged_ms: Some(b.span_ms),
-                weight_gbps: Some(weight_bytes(&c, es, b.touched) / 1e6 / b.prepared.gpu_ms),
-                expert_centric_ms: a.as_ref().map(expert_ms),
-                token_centric_ms: Some(expert_ms(&b)),
-                stages: b.stages.iter().cloned().collect(),
-                error: None,
-            })
-        })()
-        .unwrap_or_else(|e| Point {
-            tokens: t,
-            experts: n,
-            layer_ms: None,
-            layer_wall_ms: None,
-            layer_wall_spin_ms: None,
-            host_encode_ms: None,
-            host_submit_ms: None,
-            empty_submit_ms: None,
-            empty_submit_spin_ms: None,
-            layer_staged_ms: None,
-            weight_gbps: None,
-            expert_centric_ms: None,
-            token_centric_ms: None,
-            stages: BTreeMap::new(),
-            error: Some(e.to_string()),
-        });
-        sweep.push(point);
-    }
+    let sweep = sweep::run(&ctx, args, &bar, &sweep_points, es);
     bar.finish_and_clear();
 
     let stage_details: Vec<Stage> = tc
@@ -256,28 +174,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             }
         })
         .collect();
-    println!(
-        "{:<18} {:>10} {:>10} {:>10}",
-        "stage", "ms", "TFLOP/s", "GB/s"
-    );
-    for s in &stage_details {
-        println!(
-            "{:<18} {:>10.4} {:>10.3} {:>10.1}",
-            s.name, s.ms, s.tflops, s.gbps
-        );
-    }
-    for t in &ec.tuning {
-        let (m, n, k) = t.shape;
-        let gflop = 2.0 * m as f64 * n as f64 * k as f64 / 1e9;
-        println!("gemm {:?} candidates (ms, TFLOP/s):", t.shape);
-        for (kernel, ms) in &t.candidates {
-            println!("  {kernel:?}: {ms:.4} ms, {:.1} TF", gflop / ms);
-        }
-        for kernel in &t.rejected {
-            println!("  {kernel:?}: rejected by the driver's compiler");
-        }
-        println!("  -> {:?}", t.chosen);
-    }
     let (ecm, tcm) = (ec_run.as_ref().map(expert_ms), expert_ms(&tc));
     let h = args.shape.hidden as f64;
     let expert_min_mb = (args.tokens as f64 * h * es
@@ -285,66 +181,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         + args.tokens as f64 * h * 4.0)
         / 1e6;
     let weight_gbps = weight_bytes(&config, es, tc.touched) / 1e6 / tc.prepared.gpu_ms;
-    println!(
-        "layer (token-centric, the default), prepared: {:.4} ms GPU, {:.4} ms wall ({:.4} polling; \
-         host: encode {:.4}, submit {:.4}; an empty submit {:.4}, {:.4} polling), weights {:.0} GB/s",
-        tc.prepared.gpu_ms,
-        tc.prepared.wall_ms,
-        tc.prepared.wall_spin_ms,
-        tc.prepared.host_encode_ms,
-        tc.prepared.host_submit_ms,
-        tc.prepared.empty_submit_ms,
-        tc.prepared.empty_submit_spin_ms,
-        weight_gbps
-    );
-    println!(
-        "layer with a timed pass per stage: {:.4} ms GPU, unprepared forward {:.4} ms wall; \
-         expert-centric {}",
-        tc.span_ms,
-        tc.wall_ms,
-        ec_run
-            .as_ref()
-            .map_or("not run (N > 2^20)".into(), |m| format!(
-                "{:.4} ms GPU",
-                m.span_ms
-            ))
-    );
     let router_variants_ms = crate::router_lab::router_variants(&ctx, &config, args.tokens)?;
-    println!("router kernels (ms per dispatch): {router_variants_ms:?}");
     let stack = match args.layers {
         Some(l) if l > 0 => Some(time_stack(&ctx, &config, args, l)?),
         _ => None,
     };
-    if let Some(st) = &stack {
-        println!(
-            "stack of {} layers in one submit: {:.4} ms GPU ({:.4} per layer), {:.4} ms wall ({:.4} per layer)",
-            st.layers, st.gpu_ms, st.gpu_ms_per_layer, st.wall_ms, st.wall_ms_per_layer
-        );
-    }
-    println!(
-        "expert stages: expert-centric {}, token-centric {tcm:.4} ms; {} experts touched, minimum \
-         traffic {expert_min_mb:.1} MB",
-        ecm.map_or("not run".into(), |m| format!("{m:.4} ms")),
-        ec.touched
-    );
-    for p in &sweep {
-        match &p.error {
-            None => println!(
-                "  T={:<6} N={:<8} layer {:.4} ms GPU, {:.4} ms wall ({:.4} polling), {:.4} ms staged, \
-                 weights {:.0} GB/s; experts: centric {:.4} ms, token-centric {:.4} ms",
-                p.tokens,
-                p.experts,
-                p.layer_ms.unwrap(),
-                p.layer_wall_ms.unwrap(),
-                p.layer_wall_spin_ms.unwrap_or(f64::NAN),
-                p.layer_staged_ms.unwrap(),
-                p.weight_gbps.unwrap(),
-                p.expert_centric_ms.unwrap_or(f64::NAN),
-                p.token_centric_ms.unwrap()
-            ),
-            Some(e) => println!("  T={:<6} N={:<8} not run: {e}", p.tokens, p.experts),
-        }
-    }
     let report = Report {
         adapter: ctx.info.name.clone(),
         backend: format!("{:?}", ctx.info.backend),
@@ -401,6 +242,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         stack,
         router_variants_ms,
     };
+    console::print(&report, &ec.tuning);
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).expect("a report serialises");
         omnimoe::io::write_file(path, text.as_bytes())?;
