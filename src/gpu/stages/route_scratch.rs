@@ -75,7 +75,7 @@ impl RouteScratch {
     }
 
     /// Records the selection of the candidates `scores` and `experts` `[t, m]` (ascending experts per
-    /// token) with per-token `valid` flags and the groups' `state` ([`route_state`]): expert choice where
+    /// token) with per-token `valid` flags and the groups' `state` ([`route_state`](super::route_state)): expert choice where
     /// the scratch was made for it, else the unified top-c.
     pub fn record<'a>(
         &'a self,
