@@ -1,15 +1,6 @@
-//! `omnimoe routing-bench`: the routing modes of issue 11 (USMoE) measured side by side in one run.
-//! - Dense routers, E ∈ {64, 256, 1024, 4096}: GPU time of the unified score, of the unified top-c over
-//!   all T·E pairs, of per-row top-k through the same select (token choice: groups of one token), and of
-//!   expert choice.
-//! - The OmniMoE layer (README config unless said): staged GPU time and telemetry of fixed top-K against
-//!   unified budgets and expert choice.
-//! - Quality on given weights (the CPU reference): relative L2 error of the layer output against fixed
-//!   top-K for budgets from 0.25 to 1.5 × K; optionally plotted (SVG).
+//! What `omnimoe routing-bench` measures on the GPU: the dense routers' selections, the OmniMoE layer under
+//! each routing mode, and the dense-router MoE layer under each mode.
 
-use std::path::PathBuf;
-
-use clap::Args;
 use omnimoe::gpu::buffers::{self, Bind};
 use omnimoe::gpu::stages::{self, Recorder, RouteScratch};
 use omnimoe::gpu::{Context, LayerOptions, OmniMoeLayer, Precision, Timing};
@@ -18,52 +9,19 @@ use omnimoe::routing::{Routed, Routing, RoutingMode};
 use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
 use serde::Serialize;
 
+use super::RoutingBenchArgs;
 use crate::timing::{keep_busy, median, WARM_MS};
 
-#[derive(Args)]
-pub struct RoutingBenchArgs {
-    /// Tokens of every GPU measurement.
-    #[arg(long, default_value_t = 4096)]
-    tokens: usize,
-    /// Experts per token of the dense-router shapes.
-    #[arg(long, default_value_t = 8)]
-    dense_k: usize,
-    /// Timed runs per point (median).
-    #[arg(long, default_value_t = 10)]
-    runs: usize,
-    /// The OmniMoE layer's H, I, N and K (default: the authors' README configuration).
-    #[arg(long, num_args = 4, value_names = ["H", "I", "N", "K"])]
-    layer: Option<Vec<usize>>,
-    /// The dense-router MoE layer's H, I, E and k (default: OLMoE-1B-7B's 2048, 1024, 64, 8).
-    #[arg(long, num_args = 4, value_names = ["H", "I", "E", "K"])]
-    dense_moe: Option<Vec<usize>>,
-    /// f16 storage for the OmniMoE layer (where the adapter has it).
-    #[arg(long)]
-    f16: bool,
-    /// Skip the GPU measurements (quality only).
-    #[arg(long)]
-    no_gpu: bool,
-    /// Weights files (safetensors with an `input` tensor: the golden files) for the quality sweep.
-    #[arg(long, num_args = 1..)]
-    quality: Vec<PathBuf>,
-    /// Write the results as JSON.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Draw the quality sweep as SVG.
-    #[arg(long)]
-    plot: Option<PathBuf>,
-}
-
 #[derive(Serialize)]
-struct DenseRow {
-    experts: usize,
-    k: usize,
-    tokens: usize,
-    unified_score_ms: f64,
-    unified_select_ms: f64,
-    token_choice_select_ms: f64,
+pub(super) struct DenseRow {
+    pub(super) experts: usize,
+    pub(super) k: usize,
+    pub(super) tokens: usize,
+    pub(super) unified_score_ms: f64,
+    pub(super) unified_select_ms: f64,
+    pub(super) token_choice_select_ms: f64,
     /// None where T·E exceeds the counting sort (4M candidates).
-    expert_choice_ms: Option<f64>,
+    pub(super) expert_choice_ms: Option<f64>,
 }
 
 /// The expert stage's labels; everything else but the dense GEMMs is routing (the router, the
@@ -71,121 +29,39 @@ struct DenseRow {
 const EXPERT_STAGE: [&str; 3] = ["expert_scores", "expert_combine", "expert_token"];
 
 #[derive(Serialize)]
-struct LayerRow {
-    mode: String,
-    budget: Option<f64>,
+pub(super) struct LayerRow {
+    pub(super) mode: String,
+    pub(super) budget: Option<f64>,
     /// The forward as one compute pass.
-    gpu_ms: f64,
+    pub(super) gpu_ms: f64,
     /// A timed pass per stage: the sum, the routing's stages (router, candidates, selection), the
     /// expert stage's, and each stage's.
-    staged_gpu_ms: f64,
-    selection_ms: f64,
-    expert_stage_ms: f64,
-    stages: std::collections::BTreeMap<String, f64>,
-    pairs: usize,
-    expert_flops_vs_top_k: f64,
-    starved_tokens: usize,
-    max_experts_per_token: usize,
+    pub(super) staged_gpu_ms: f64,
+    pub(super) selection_ms: f64,
+    pub(super) expert_stage_ms: f64,
+    pub(super) stages: std::collections::BTreeMap<String, f64>,
+    pub(super) pairs: usize,
+    pub(super) expert_flops_vs_top_k: f64,
+    pub(super) starved_tokens: usize,
+    pub(super) max_experts_per_token: usize,
     /// `experts_per_token[j]`: tokens with j experts.
-    experts_per_token: Vec<usize>,
-    expert_load_max: u32,
-    expert_load_mean: f64,
-    experts_unused: usize,
+    pub(super) experts_per_token: Vec<usize>,
+    pub(super) expert_load_max: u32,
+    pub(super) expert_load_mean: f64,
+    pub(super) experts_unused: usize,
 }
 
 #[derive(Serialize)]
-struct Report {
-    adapter: Option<String>,
-    layer_config: Option<String>,
-    dense_router: Vec<DenseRow>,
-    layer: Vec<LayerRow>,
-    dense_moe_config: Option<String>,
-    dense_moe: Vec<DenseMoeRow>,
-    quality: Vec<crate::routing_quality::QualityRow>,
-}
-
-#[derive(Serialize)]
-struct DenseMoeRow {
-    mode: String,
-    budget: Option<f64>,
+pub(super) struct DenseMoeRow {
+    pub(super) mode: String,
+    pub(super) budget: Option<f64>,
     /// One forward, host to host (two submissions, the pairs read back between them).
-    wall_ms: f64,
-    pairs: usize,
-    starved_tokens: usize,
-    max_experts_per_token: usize,
-    expert_load_max: u32,
-    experts_unused: usize,
-}
-
-pub fn run(args: &RoutingBenchArgs) -> Result<()> {
-    let mut report = Report {
-        adapter: None,
-        layer_config: None,
-        dense_router: Vec::new(),
-        layer: Vec::new(),
-        dense_moe_config: None,
-        dense_moe: Vec::new(),
-        quality: Vec::new(),
-    };
-    if !args.no_gpu {
-        let ctx = Context::new_blocking()?;
-        report.adapter = Some(ctx.info.name.clone());
-        for e in [64, 256, 1024, 4096] {
-            let row = dense_router(&ctx, args.tokens, e, args.dense_k, args.runs)?;
-            println!(
-                "dense router E={e:5} k={}: unified score {:.4} ms, unified top-c {:.4}, per-row top-k \
-                 {:.4}, expert choice {}",
-                args.dense_k,
-                row.unified_score_ms,
-                row.unified_select_ms,
-                row.token_choice_select_ms,
-                row.expert_choice_ms
-                    .map_or("— (beyond 4M candidates)".into(), |ms| format!("{ms:.4}"))
-            );
-            report.dense_router.push(row);
-        }
-        let config = match args.layer.as_deref() {
-            Some(&[h, i, n, k]) => OmniMoeConfig::new(h, i, n, k)?,
-            _ => OmniMoeConfig::readme(),
-        };
-        report.layer_config = Some(format!(
-            "H={} I={} N={} K={} T={} {}",
-            config.hidden_size,
-            config.intermediate_size,
-            config.num_experts,
-            config.num_experts_per_token,
-            args.tokens,
-            if args.f16 { "f16" } else { "f32" }
-        ));
-        report.layer = layer_modes(&ctx, config, args)?;
-        let dense = match args.dense_moe.as_deref() {
-            Some(&[h, i, e, k]) => omnimoe::dense_moe::DenseMoeConfig::new(h, i, e, k)?,
-            _ => omnimoe::dense_moe::DenseMoeConfig::new(2048, 1024, 64, 8)?,
-        };
-        report.dense_moe_config = Some(format!(
-            "H={} I={} E={} k={} T={} f32",
-            dense.hidden_size, dense.intermediate_size, dense.num_experts, dense.top_k, args.tokens
-        ));
-        report.dense_moe = dense_moe_modes(&ctx, dense, args)?;
-    }
-    for path in &args.quality {
-        report
-            .quality
-            .extend(crate::routing_quality::quality(path)?);
-    }
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).expect("serialisable");
-        omnimoe::io::write_file(path, text.as_bytes())?;
-        println!("wrote {}", path.display());
-    }
-    if let Some(path) = &args.plot {
-        crate::routing_quality::plot(path, &report.quality).map_err(|e| omnimoe::Error::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        println!("wrote {}", path.display());
-    }
-    Ok(())
+    pub(super) wall_ms: f64,
+    pub(super) pairs: usize,
+    pub(super) starved_tokens: usize,
+    pub(super) max_experts_per_token: usize,
+    pub(super) expert_load_max: u32,
+    pub(super) experts_unused: usize,
 }
 
 /// GPU ms of one recording (one compute pass, a timestamp at each end), median of `runs` after a warm-up;
@@ -221,7 +97,13 @@ fn time_recording<'a>(
 }
 
 /// The dense-router selections over random logits of `t` tokens and `e` experts, k per token.
-fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Result<DenseRow> {
+pub(super) fn dense_router(
+    ctx: &Context,
+    t: usize,
+    e: usize,
+    k: usize,
+    runs: usize,
+) -> Result<DenseRow> {
     let logits: Vec<f32> = SplitMix64::new(e as u64)
         .normals(t * e)
         .iter()
@@ -286,7 +168,7 @@ fn dense_router(ctx: &Context, t: usize, e: usize, k: usize, runs: usize) -> Res
 }
 
 /// The OmniMoE layer under each mode: staged GPU time (median) and the routing's telemetry.
-fn layer_modes(
+pub(super) fn layer_modes(
     ctx: &Context,
     config: OmniMoeConfig,
     args: &RoutingBenchArgs,
@@ -413,7 +295,7 @@ fn layer_modes(
 }
 
 /// The dense-router MoE layer under each mode: wall time of a forward (median) and telemetry.
-fn dense_moe_modes(
+pub(super) fn dense_moe_modes(
     ctx: &Context,
     config: omnimoe::dense_moe::DenseMoeConfig,
     args: &RoutingBenchArgs,
