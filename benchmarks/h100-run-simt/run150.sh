@@ -1,0 +1,29 @@
+#!/bin/bash
+# The session's final build (7eb11a6: the SIMT GEMM's swizzled staging at K step 16, the bench's sweep and
+# summary in their own files): GPU tests; the f16 (stack of 4) and f32 benches at the README config; a
+# token sweep.
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export WGPU_BACKEND=vulkan RUST_LOG=omnimoe=warn
+cd .dev; for x in omnimoe-final gpu_stages gpu_layer gpu_prepared; do xz -d -k -f $x.xz; chmod +x $x; done
+R=/tmp/r150; mkdir -p $R; L=$R/log.txt
+b() { echo "== $1" >> $L; shift; S=$(date +%s); timeout 200 "$@" >> $L 2>&1; echo "rc=$? $(( $(date +%s) - S ))s" >> $L; }
+export OMNIMOE_GOLDEN_DIR=$PWD/golden
+for x in gpu_stages gpu_layer gpu_prepared; do b "test $x" ./$x --test-threads 4; done
+b "f16" ./omnimoe-final bench --dtype f16 --layers 4 --json $R/f16.json
+b "f32" ./omnimoe-final bench --dtype f32 --json $R/f32.json
+b "sweep" ./omnimoe-final bench --dtype f16 --sweep tokens --runs 20 --json $R/tokens.json
+tar -C $R -czf $OUT/r150.tgz .
+grep -E "^(==|rc=|test result|panicked)" $L | cut -c1-160
+grep -A3 "^layer (token" $L | head -12
+for f in $R/f*.json; do python3 -c "
+import json
+d=json.load(open('$f'))
+print('$f'.split('/')[-1], 'layer %.4f'%d['layer_ms'], {k:round(v,4) for k,v in d['stages'].items()}, d.get('stack') and round(d['stack']['gpu_ms_per_layer'],4))
+"; done
+python3 -c "
+import json
+d=json.load(open('$R/tokens.json'))
+print(' '.join('%d:%.4f'%(p['tokens'],p['layer_ms']) for p in d['sweep']))
+print('wall/spin/empty/emptyspin', ' '.join('%d:%.3f/%.3f/%.3f/%.3f'%(p['tokens'],p['layer_wall_ms'],p['layer_wall_spin_ms'],p['empty_submit_ms'],p['empty_submit_spin_ms']) for p in d['sweep']))
+"
