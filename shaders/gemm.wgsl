@@ -38,8 +38,9 @@ const TILE: u32 = 128u;
 // K step: 8 or 16 (a pipeline constant, chosen per adapter and shape by the autotune).
 override TK: u32 = 8u;
 
-// [TK][TILE / 4]: As[k * 32 + (q ^ swz(k))] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such blocks, so the
-// next step's block is stored while other invocations may still read this one: one barrier a step.
+// [TK][TILE / 4]: As[k * 32 + (q ^ swz(k))] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such
+// blocks, so the next step's block is stored while other invocations may still read this one: one
+// barrier a step.
 #if DB
 const NBUF: u32 = 2u;
 #else
