@@ -16,6 +16,8 @@ mod nv_coopmat2;
 pub mod prepared;
 pub mod recorder;
 pub mod residency;
+#[cfg(not(target_arch = "wasm32"))]
+mod spirv_halves;
 pub mod stages;
 #[cfg(not(target_arch = "wasm32"))]
 mod subgroup_barrier;

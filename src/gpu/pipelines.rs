@@ -287,6 +287,24 @@ pub(crate) fn build(
         .map(|m| wgpu::ShaderSource::Naga(std::borrow::Cow::Owned(m)));
     #[cfg(target_arch = "wasm32")]
     let source = None;
+    let constants: Vec<(&str, f64)> = variant
+        .constants
+        .iter()
+        .map(|&(n, v)| (n, v as f64))
+        .collect();
+    // The tensor-core kernels' f16 staging by bitcast where the device takes SPIR-V (spirv_halves.rs).
+    #[cfg(not(target_arch = "wasm32"))]
+    if super::spirv_halves::applies(device, stage) {
+        let module = match &source {
+            Some(wgpu::ShaderSource::Naga(m)) => Some(m.as_ref().clone()),
+            _ => wgpu::naga::front::wgsl::parse_str(&code).ok(),
+        };
+        if let Some(p) =
+            module.and_then(|m| super::spirv_halves::pipeline(device, stage, &m, entry, &constants))
+        {
+            return p;
+        }
+    }
     let desc = wgpu::ShaderModuleDescriptor {
         label: Some(stage),
         source: source.unwrap_or(wgpu::ShaderSource::Wgsl(code.into())),
@@ -298,11 +316,6 @@ pub(crate) fn build(
     } else {
         device.create_shader_module(desc)
     };
-    let constants: Vec<(&str, f64)> = variant
-        .constants
-        .iter()
-        .map(|&(n, v)| (n, v as f64))
-        .collect();
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(entry),
         layout: None,

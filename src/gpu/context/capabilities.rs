@@ -4,12 +4,15 @@
 use wgpu::{Backend, Features};
 
 /// Features the layer uses when the adapter has them (an application opening its own device for
-/// [`Context::from_device`](super::Context::from_device) asks for these too).
+/// [`Context::from_device`](super::Context::from_device) asks for these too). `PASSTHROUGH_SHADERS`: on
+/// Vulkan the tensor-core kernels are built from SPIR-V the library writes (their f16 staging by bitcast,
+/// `src/gpu/spirv_halves.rs`); without it they take wgpu's own path, slower on an H100.
 pub const WANTED_FEATURES: Features = Features::SHADER_F16
     .union(Features::SUBGROUP)
     .union(Features::SUBGROUP_BARRIER)
     .union(Features::TIMESTAMP_QUERY)
-    .union(Features::TIMESTAMP_QUERY_INSIDE_PASSES);
+    .union(Features::TIMESTAMP_QUERY_INSIDE_PASSES)
+    .union(Features::PASSTHROUGH_SHADERS);
 
 /// Features a context leaves off even where the adapter has them: the fallback paths that Metal, DX12,
 /// older GPUs and browsers take, tested on any adapter (`Context::with_options`).
