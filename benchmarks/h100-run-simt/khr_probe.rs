@@ -166,6 +166,29 @@ fn main() {
                     .collect()
             })
             .collect();
+        // f32 copies of A and B for the SIMT kernels (the same values: f16 ones are exact in f32).
+        let a32: Vec<f32> = a.iter().map(|v| v.to_f32()).collect();
+        let b32: Vec<f32> = b.iter().map(|v| v.to_f32()).collect();
+        let ab32 = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(&a32),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let bb32 = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(&b32),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let bg32 = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &bgl,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: pb.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: ab32.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: bb32.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: cb.as_entire_binding() },
+            ],
+        });
         let mut kernels: Vec<(String, u32, u32, u32, wgpu::ShaderModule)> = Vec::new();
         for file in &files {
             let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
@@ -207,11 +230,30 @@ fn main() {
             };
             kernels.push((name.to_string(), wg, bm, bn, module));
         }
+        // gemm.wgsl's SIMT builds (f32, VEC4), K step 8 and 16.
+        for tk in [8u32, 16] {
+            let code = preprocess(source("gemm"), &Variant::storage(false).with("VEC4"));
+            let name = format!("wsimt_256_128_128_{tk}");
+            let module = unsafe {
+                device.create_shader_module_trusted(
+                    wgpu::ShaderModuleDescriptor {
+                        label: Some(&name),
+                        source: wgpu::ShaderSource::Wgsl(code.into()),
+                    },
+                    wgpu::ShaderRuntimeChecks::unchecked(),
+                )
+            };
+            kernels.push((name, 256, 128, 128, module));
+        }
         for _round in 0..rounds {
         for (stem, _wg, bm, bn, module) in &kernels {
             let (stem, bm, bn) = (stem.clone(), *bm, *bn);
             let out16 = false;
-            let bg = &bg_n;
+            let simt = stem.contains("simt");
+            let bg = if simt { &bg32 } else { &bg_n };
+            let tk: f64 = stem.rsplit('_').next().and_then(|t| t.parse().ok()).unwrap_or(0.0);
+            let wsimt = stem.starts_with("wsimt");
+            let consts = [("TK", tk)];
             let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
             let pipe = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(&stem),
@@ -219,7 +261,7 @@ fn main() {
                 module,
                 entry_point: Some("main"),
                 compilation_options: wgpu::PipelineCompilationOptions {
-                    constants: &[],
+                    constants: if wsimt { &consts } else { &[] },
                     zero_initialize_workgroup_memory: false,
                 },
                 cache: None,
