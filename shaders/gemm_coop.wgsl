@@ -136,7 +136,9 @@ fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
     }
 }
 
-// The eight halves of a chunk as workgroup elements.
+// The eight halves of a chunk as workgroup elements. WGSL reaches them only through f32 and back
+// (naga rejects `bitcast<vec2<f16>>(u32)`); on Vulkan with SPIR-V passthrough the library rewrites each
+// such pair into a bitcast of the word (src/gpu/spirv_halves.rs).
 #if SMEM4
 fn put8(o: u32, v: vec4<u32>, to_a: bool) {
     let q0 = vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));

@@ -86,6 +86,7 @@ const BSTEP: u32 = 32u;
 const BP: u32 = BSTEP / 4u + 2u;
 var<workgroup> Bs: array<vec4<f16>, 4u * 32u * BP>;
 
+// Through f32 and back, as WGSL must; a bitcast in the SPIR-V on Vulkan (src/gpu/spirv_halves.rs).
 fn halves(v: vec2<u32>) -> vec4<f16> {
     return vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));
 }

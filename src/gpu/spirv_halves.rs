@@ -2,7 +2,7 @@
 //! `vec4<u32>` and stage them in workgroup memory as f16. WGSL can only get there through
 //! `vec2<f16>(unpack2x16float(word))` (naga rejects `bitcast<vec2<f16>>(u32)`), which naga writes as
 //! `UnpackHalf2x16` then `OpFConvert`: two conversions of every half, that NVIDIA's compiler keeps. On an
-//! H100 they cost the GEMMs as much as the multiplies (BENCHMARKS.md, "Halves by bitcast"). On Vulkan
+//! H100 they cost the GEMMs 10–30% (BENCHMARKS.md, "Halves by bitcast"). On Vulkan
 //! devices with SPIR-V passthrough this module writes those kernels' SPIR-V itself (naga, with wgpu's
 //! options for trusted shaders), turns each such pair into one `OpBitcast` of the word (the same value
 //! for every half but NaN payloads), and builds the pipeline from it with the bind group layout the
