@@ -13,6 +13,8 @@ pub mod layer;
 pub mod multi_adapter;
 #[cfg(not(target_arch = "wasm32"))]
 mod nv_coopmat2;
+#[cfg(not(target_arch = "wasm32"))]
+mod passthrough;
 pub mod prepared;
 pub mod recorder;
 pub mod residency;

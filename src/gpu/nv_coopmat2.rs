@@ -8,7 +8,6 @@
 //! (the same features and limits as any other omnimoe device, plus `PASSTHROUGH_SHADERS`).
 //! `OMNIMOE_NO_CM2` keeps it off (for measuring the WGSL kernels on the same adapter).
 
-use std::borrow::Cow;
 use std::ffi::{c_void, CStr};
 
 use ash::vk;
@@ -198,57 +197,30 @@ pub(crate) fn pipeline(device: &wgpu::Device, variant: &Variant) -> wgpu::Comput
         .unwrap_or_else(|| panic!("no SPIR-V build {name}"))
         .1;
     let words: Vec<u32> = bytemuck::pod_collect_to_vec(bytes);
-    // SAFETY: SPIR-V compiled by glslang from shaders/spirv/gemm_cm2.comp for a device with the
-    // extension (only devices `open` made dispatch this stage); it reads and writes only inside the
-    // tensor layouts' dimensions, which are the bound matrices' (M, N, K from the parameters).
-    let module = unsafe {
-        device.create_shader_module_passthrough(wgpu::ShaderModuleDescriptorPassthrough {
-            label: Some("gemm_cm2"),
-            entry_points: Cow::Owned(vec![wgpu::PassthroughShaderEntryPoint {
-                name: "main".into(),
-                workgroup_size: (WORKGROUP, 1, 1),
-            }]),
-            spirv: Some(Cow::Owned(words)),
-            ..Default::default()
-        })
-    };
-    let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    };
     let read = wgpu::BufferBindingType::Storage { read_only: true };
-    let mut entries = vec![
-        entry(0, wgpu::BufferBindingType::Uniform),
-        entry(1, read),
-        entry(2, read),
-        entry(3, wgpu::BufferBindingType::Storage { read_only: false }),
+    let mut buffers = vec![
+        (0, wgpu::BufferBindingType::Uniform),
+        (1, read),
+        (2, read),
+        (3, wgpu::BufferBindingType::Storage { read_only: false }),
     ];
     if variant.flags.contains("ADD") {
-        entries.push(entry(4, read));
+        buffers.push((4, read));
     }
-    let group = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some("gemm_cm2"),
-        entries: &entries,
-    });
-    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some("gemm_cm2"),
-        bind_group_layouts: &[Some(&group)],
-        immediate_size: 0,
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("gemm_cm2"),
-        layout: Some(&layout),
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    })
+    // SAFETY: SPIR-V compiled by glslang from shaders/spirv/gemm_cm2.comp for a device with the
+    // extension (only devices `open` made dispatch this stage), with these bindings; it reads and writes
+    // only inside the tensor layouts' dimensions, which are the bound matrices' (M, N, K from the
+    // parameters).
+    unsafe {
+        super::passthrough::pipeline(
+            device,
+            "gemm_cm2",
+            words,
+            "main",
+            (WORKGROUP, 1, 1),
+            &buffers,
+        )
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,6 @@
 //! for every half but NaN payloads), and builds the pipeline from it with the bind group layout the
 //! shader declares. `OMNIMOE_NO_BITCAST_HALVES` keeps the plain path (a measuring aid).
 
-use std::borrow::Cow;
-
 use wgpu::naga;
 
 /// Stages whose f16 staging goes through `unpack2x16float`.
@@ -109,12 +107,11 @@ pub(crate) fn pipeline(
     let index = module.entry_points.iter().position(|e| e.name == entry)?;
     let size = module.entry_points[index].workgroup_size;
     let uses = info.get_entry_point(index);
-    let mut entries: Vec<wgpu::BindGroupLayoutEntry> = module
+    let mut buffers: Vec<(u32, wgpu::BufferBindingType)> = module
         .global_variables
         .iter()
         .filter(|&(handle, _)| !uses[handle].is_empty())
         .filter_map(|(_, var)| {
-            let binding = var.binding.as_ref()?;
             let ty = match var.space {
                 naga::AddressSpace::Uniform => wgpu::BufferBindingType::Uniform,
                 naga::AddressSpace::Storage { access } => wgpu::BufferBindingType::Storage {
@@ -122,29 +119,17 @@ pub(crate) fn pipeline(
                 },
                 _ => return None,
             };
-            Some(wgpu::BindGroupLayoutEntry {
-                binding: binding.binding,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty,
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            })
+            Some((var.binding.as_ref()?.binding, ty))
         })
         .collect();
-    entries.sort_by_key(|e| e.binding);
+    buffers.sort_by_key(|&(binding, _)| binding);
     // wgpu-hal numbers a layout's Vulkan bindings 0, 1, 2… in entry order (it tells naga so when it
     // writes a shader's SPIR-V itself); binding 5 after 0..=3 is Vulkan's binding 4.
-    let binding_map = entries
+    let binding_map = buffers
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            let at = naga::ResourceBinding {
-                group: 0,
-                binding: e.binding,
-            };
+        .map(|(i, &(binding, _))| {
+            let at = naga::ResourceBinding { group: 0, binding };
             let info = naga::back::spv::BindingInfo {
                 descriptor_set: 0,
                 binding: i as u32,
@@ -178,39 +163,20 @@ pub(crate) fn pipeline(
     if bitcast_halves(&mut words) == 0 {
         return None;
     }
-    // SAFETY: naga's SPIR-V of a module that validated, for a stage in TRUSTED (its indexing checked in
-    // the shader against sizes the host binds exactly), with one change that keeps every value: an f16
-    // pair's round trip through f32 replaced by the reinterpretation of its word.
-    let shader = unsafe {
-        device.create_shader_module_passthrough(wgpu::ShaderModuleDescriptorPassthrough {
-            label: Some(label),
-            entry_points: Cow::Owned(vec![wgpu::PassthroughShaderEntryPoint {
-                name: entry.to_string().into(),
-                workgroup_size: (size[0], size[1], size[2]),
-            }]),
-            spirv: Some(Cow::Owned(words)),
-            ..Default::default()
-        })
-    };
-    let group = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some(label),
-        entries: &entries,
-    });
-    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(label),
-        bind_group_layouts: &[Some(&group)],
-        immediate_size: 0,
-    });
-    Some(
-        device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(label),
-            layout: Some(&layout),
-            module: &shader,
-            entry_point: Some(entry),
-            compilation_options: Default::default(),
-            cache: None,
-        }),
-    )
+    // SAFETY: naga's SPIR-V of a module that validated, with the bindings its globals declare, for a stage
+    // in TRUSTED (its indexing checked in the shader against sizes the host binds exactly), with one
+    // change that keeps every value: an f16 pair's round trip through f32 replaced by the
+    // reinterpretation of its word.
+    Some(unsafe {
+        super::passthrough::pipeline(
+            device,
+            label,
+            words,
+            entry,
+            (size[0], size[1], size[2]),
+            &buffers,
+        )
+    })
 }
 
 #[cfg(test)]
