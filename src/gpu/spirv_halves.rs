@@ -260,3 +260,102 @@ mod tests {
         assert!(bitcast_halves(&mut words) >= 4);
     }
 }
+
+/// The rewrite on a device (lavapipe in CI): a kernel that stages words as f16 pairs, built through
+/// [`pipeline`] and through wgpu's own path, gives every half's bits back (NaNs aside), with a gap in
+/// its binding numbers (the Vulkan numbering the layout implies).
+#[cfg(test)]
+mod on_device {
+    use super::super::buffers;
+    use super::super::Context;
+    use super::*;
+
+    const CODE: &str = "enable f16;
+        @group(0) @binding(0) var<storage, read> words: array<u32>;
+        @group(0) @binding(2) var<storage, read_write> halves: array<vec2<f16>>;
+        @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+            halves[id.x] = vec2<f16>(unpack2x16float(words[id.x]));
+        }";
+
+    fn run(ctx: &Context, pipeline: &wgpu::ComputePipeline, words: &[u32]) -> Vec<u32> {
+        let input = buffers::upload(ctx, "words", bytemuck::cast_slice(words));
+        let output = buffers::storage(ctx, "halves", words.len() as u64 * 4);
+        let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: input.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: output.as_entire_binding(),
+                },
+            ],
+        });
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &group, &[]);
+            pass.dispatch_workgroups(words.len() as u32 / 64, 1, 1);
+        }
+        ctx.queue.submit([encoder.finish()]);
+        pollster::block_on(buffers::read_u32(ctx, &output, 0, words.len())).unwrap()
+    }
+
+    #[test]
+    fn the_bitcast_build_keeps_every_half() {
+        let ctx = Context::new_blocking().expect("a GPU adapter (lavapipe in CI)");
+        if ctx.info.backend != wgpu::Backend::Vulkan || !ctx.caps.shader_f16 {
+            // The path exists on Vulkan only, for f16 kernels.
+            eprintln!("not Vulkan with f16: nothing to test");
+            return;
+        }
+        assert!(
+            ctx.device
+                .features()
+                .contains(wgpu::Features::PASSTHROUGH_SHADERS),
+            "Vulkan without SPIR-V passthrough"
+        );
+        // Zeros, ±1, the smallest and largest subnormals and normals, infinities, and a spread of others.
+        let special = [
+            0x0000_0000u32,
+            0x8000_3c00,
+            0x0001_03ff,
+            0x0400_7bff,
+            0xfc00_7c00,
+            0x3555_c001,
+        ];
+        let words: Vec<u32> = (0..256u32)
+            .map(|i| {
+                let w = special[i as usize % special.len()]
+                    ^ (i.wrapping_mul(0x0101_0101) & 0x3bff_3bff);
+                // No NaNs (exponent all ones with a mantissa): their payloads may change on the way.
+                let fix = |h: u32| if h & 0x7c00 == 0x7c00 { h & 0xfc00 } else { h };
+                fix(w & 0xffff) | (fix(w >> 16) << 16)
+            })
+            .collect();
+        let module = naga::front::wgsl::parse_str(CODE).unwrap();
+        let bitcast =
+            pipeline(&ctx.device, "halves", &module, "main", &[]).expect("a bitcast build");
+        let plain = ctx
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: None,
+                layout: None,
+                module: &ctx
+                    .device
+                    .create_shader_module(wgpu::ShaderModuleDescriptor {
+                        label: None,
+                        source: wgpu::ShaderSource::Wgsl(CODE.into()),
+                    }),
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        assert_eq!(run(&ctx, &bitcast, &words), words);
+        assert_eq!(run(&ctx, &plain, &words), words);
+    }
+}
