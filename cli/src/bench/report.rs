@@ -15,7 +15,7 @@ pub(super) struct Stage {
     pub(super) gbps: f64,
 }
 
-#[derive(Serialize, serde::Deserialize, Clone)]
+#[derive(Serialize, serde::Deserialize, Clone, Default)]
 pub(super) struct Point {
     pub(super) tokens: usize,
     pub(super) experts: usize,

@@ -1,8 +1,6 @@
 //! `omnimoe bench --sweep`: the points of a sweep over N or T, each measured like the main configuration;
 //! a point that cannot run (sizes beyond the device) is reported with its error instead.
 
-use std::collections::BTreeMap;
-
 use indicatif::ProgressBar;
 use omnimoe::gpu::Context;
 use omnimoe::Result;
@@ -85,18 +83,7 @@ fn failed(tokens: usize, experts: usize, error: String) -> Point {
     Point {
         tokens,
         experts,
-        layer_ms: None,
-        layer_wall_ms: None,
-        layer_wall_spin_ms: None,
-        host_encode_ms: None,
-        host_submit_ms: None,
-        empty_submit_ms: None,
-        empty_submit_spin_ms: None,
-        layer_staged_ms: None,
-        weight_gbps: None,
-        expert_centric_ms: None,
-        token_centric_ms: None,
-        stages: BTreeMap::new(),
         error: Some(error),
+        ..Default::default()
     }
 }
