@@ -5,7 +5,9 @@
 //!   and the browser compiles the shader (naga rejects that directive, browsers require it);
 //! - `alias elem = f16;` or `f32` (storage type of activations and weights) and `alias out_elem` likewise
 //!   (storage type of a GEMM's output);
-//! - `#import NAME`: the text of `shaders/shared/NAME.wgsl` in its place (code several stages share);
+//! - `#import NAME`: the text of `shaders/shared/NAME.wgsl` in its place (code several stages share), or
+//!   `#import STAGE/PART` that of `shaders/STAGE/PART.wgsl` (an entry point of a large stage in its own
+//!   file);
 //! - line conditionals `#if FLAG` / `#else` / `#endif` (nestable) on the variant's flags.
 //!
 //! Numeric constants go through pipeline-overridable constants. A pipeline is built once per
@@ -87,6 +89,26 @@ pub const SHARED: &[(&str, &str)] = &[
     (
         "tree_reduce",
         include_str!("../../shaders/shared/tree_reduce.wgsl"),
+    ),
+];
+
+/// Parts of one stage's source in files of their own, `#import STAGE/PART` in that stage.
+pub const PARTS: &[(&str, &str)] = &[
+    (
+        "router_topk/by_rank",
+        include_str!("../../shaders/router_topk/by_rank.wgsl"),
+    ),
+    (
+        "router_topk/by_subgroup",
+        include_str!("../../shaders/router_topk/by_subgroup.wgsl"),
+    ),
+    (
+        "route_select/expert_choice",
+        include_str!("../../shaders/route_select/expert_choice.wgsl"),
+    ),
+    (
+        "route_select/per_token",
+        include_str!("../../shaders/route_select/per_token.wgsl"),
     ),
 ];
 
@@ -190,8 +212,9 @@ fn expand_imports(src: &str) -> String {
             Some(name) => {
                 let shared = SHARED
                     .iter()
+                    .chain(PARTS)
                     .find(|(n, _)| *n == name.trim())
-                    .unwrap_or_else(|| panic!("no shared shader named {name}"));
+                    .unwrap_or_else(|| panic!("no shared shader or part named {name}"));
                 out.push_str(shared.1);
             }
             None => out.push_str(line),
