@@ -18,7 +18,7 @@
 // - the next step's chunks are loaded into registers before this step's multiplies and stored to workgroup
 //   memory after them, so global latency hides behind the tensor cores. With DB the staged blocks are double
 //   buffered (one barrier a step); without it one buffer and two barriers a step.
-// Zeros stand in outside the matrices, so any M and N work.
+// Zeros stand in outside the matrices, so any M and N work. (The loads and stores: gemm_coop/staging.wgsl.)
 //
 // SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
 // gemm_reduce pass adds the partials in z order and applies the epilogue.
@@ -111,105 +111,7 @@ var<workgroup> staging: array<f32, 256u * SG_R * SG_C>;
 var<private> ra: array<vec4<u32>, CA>;
 var<private> rb: array<vec4<u32>, CB>;
 
-// Loads this invocation's chunks of the blocks at k0 into ra / rb (zeros outside the matrices).
-fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
-    let k8 = p.k / 8u;
-    for (var j = 0u; j < CA; j++) {
-        let e = li + WG * j;
-        let r = e / ROW_CHUNKS;
-        let kq = (e % ROW_CHUNKS) * 8u;
-        var v = vec4<u32>(0u);
-        if (k0 + kq < k_end && row0 + r < p.m) {
-            v = a[(row0 + r) * k8 + (k0 + kq) / 8u];
-        }
-        ra[j] = v;
-    }
-    for (var j = 0u; j < CB; j++) {
-        let e = li + WG * j;
-        let r = e / ROW_CHUNKS;
-        let kq = (e % ROW_CHUNKS) * 8u;
-        var v = vec4<u32>(0u);
-        if (k0 + kq < k_end && col0 + r < p.n) {
-            v = b[(col0 + r) * k8 + (k0 + kq) / 8u];
-        }
-        rb[j] = v;
-    }
-}
-
-// The eight halves of a chunk as workgroup elements. WGSL reaches them only through f32 and back
-// (naga rejects `bitcast<vec2<f16>>(u32)`); on Vulkan with SPIR-V passthrough the library rewrites each
-// such pair into a bitcast of the word (src/gpu/spirv_halves.rs).
-#if SMEM4
-fn put8(o: u32, v: vec4<u32>, to_a: bool) {
-    let q0 = vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));
-    let q1 = vec4<f16>(vec2<f16>(unpack2x16float(v.z)), vec2<f16>(unpack2x16float(v.w)));
-    if (to_a) {
-        As[o] = q0;
-        As[o + 1u] = q1;
-    } else {
-        Bs[o] = q0;
-        Bs[o + 1u] = q1;
-    }
-}
-#else
-#if SMEM2
-fn put8(o: u32, v: vec4<u32>, to_a: bool) {
-    let h0 = vec2<f16>(unpack2x16float(v.x));
-    let h1 = vec2<f16>(unpack2x16float(v.y));
-    let h2 = vec2<f16>(unpack2x16float(v.z));
-    let h3 = vec2<f16>(unpack2x16float(v.w));
-    if (to_a) {
-        As[o] = h0;
-        As[o + 1u] = h1;
-        As[o + 2u] = h2;
-        As[o + 3u] = h3;
-    } else {
-        Bs[o] = h0;
-        Bs[o + 1u] = h1;
-        Bs[o + 2u] = h2;
-        Bs[o + 3u] = h3;
-    }
-}
-#else
-fn put8(o: u32, v: vec4<u32>, to_a: bool) {
-    let h0 = vec2<f16>(unpack2x16float(v.x));
-    let h1 = vec2<f16>(unpack2x16float(v.y));
-    let h2 = vec2<f16>(unpack2x16float(v.z));
-    let h3 = vec2<f16>(unpack2x16float(v.w));
-    if (to_a) {
-        As[o] = h0.x;
-        As[o + 1u] = h0.y;
-        As[o + 2u] = h1.x;
-        As[o + 3u] = h1.y;
-        As[o + 4u] = h2.x;
-        As[o + 5u] = h2.y;
-        As[o + 6u] = h3.x;
-        As[o + 7u] = h3.y;
-    } else {
-        Bs[o] = h0.x;
-        Bs[o + 1u] = h0.y;
-        Bs[o + 2u] = h1.x;
-        Bs[o + 3u] = h1.y;
-        Bs[o + 4u] = h2.x;
-        Bs[o + 5u] = h2.y;
-        Bs[o + 6u] = h3.x;
-        Bs[o + 7u] = h3.y;
-    }
-}
-#endif
-#endif
-
-// Stores ra / rb into buffer `buf` of the staged blocks.
-fn store_block(li: u32, buf: u32) {
-    for (var j = 0u; j < CA; j++) {
-        let e = li + WG * j;
-        put8(buf * SA + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, ra[j], true);
-    }
-    for (var j = 0u; j < CB; j++) {
-        let e = li + WG * j;
-        put8(buf * SB + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, rb[j], false);
-    }
-}
+#import gemm_coop/staging
 
 // Writes one 16×16 accumulator at (r0, c0) of C through this subgroup's staging block.
 fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {

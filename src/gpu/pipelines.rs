@@ -95,6 +95,10 @@ pub const SHARED: &[(&str, &str)] = &[
 /// Parts of one stage's source in files of their own, `#import STAGE/PART` in that stage.
 pub const PARTS: &[(&str, &str)] = &[
     (
+        "gemm_coop/staging",
+        include_str!("../../shaders/gemm_coop/staging.wgsl"),
+    ),
+    (
         "router_topk/by_rank",
         include_str!("../../shaders/router_topk/by_rank.wgsl"),
     ),
