@@ -343,6 +343,23 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
                 "{key}: {p}"
             );
         }
+        // Up to 256 tokens, each GEMM timed alone on weights from device memory (where there are
+        // timestamps to time it by).
+        let stream = p["gemm_stream"].as_array().unwrap();
+        if v["timestamps"].as_bool().unwrap() && p["tokens"].as_u64().unwrap() <= 256 {
+            let names: Vec<&str> = stream.iter().map(|g| g["gemm"].as_str().unwrap()).collect();
+            assert_eq!(names, ["gate_up", "down"], "{p}");
+            for g in stream {
+                for key in ["ms", "weight_gbps"] {
+                    assert!(
+                        g[key].as_f64().is_some_and(|x| x.is_finite() && x > 0.0),
+                        "{key}: {g}"
+                    );
+                }
+            }
+        } else {
+            assert!(stream.is_empty(), "{p}");
+        }
     }
     let drawn = std::fs::read_to_string(&svg).unwrap();
     assert!(drawn.contains("<svg"));

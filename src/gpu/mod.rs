@@ -25,11 +25,12 @@ pub mod stages;
 mod subgroup_barrier;
 pub mod tune;
 pub mod variants;
+pub mod weight_stream;
 
 pub use encode::EncodeOutputs;
 pub use footprint::Footprint;
 pub use layer::{
-    ExpertSchedule, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision,
+    ExpertSchedule, GemmPlan, HostOutput, LayerOptions, LayerOutput, OmniMoeLayer, Precision,
     RoutedHostOutput,
 };
 pub use prepared::PreparedForward;

@@ -91,4 +91,10 @@ fn print_point(p: &Point) {
         ),
         Some(e) => println!("  T={:<6} N={:<8} not run: {e}", p.tokens, p.experts),
     }
+    for g in &p.gemm_stream {
+        println!(
+            "    {:<8} alone, weights from memory: {:.4} ms, {:.0} GB/s ({}, {} K ranges)",
+            g.gemm, g.ms, g.weight_gbps, g.kernel, g.splits
+        );
+    }
 }

@@ -30,6 +30,59 @@ pub(super) struct Measured {
     pub(super) prepared: PreparedTimes,
     pub(super) touched: usize,
     pub(super) tuning: Vec<omnimoe::gpu::tune::TuneResult>,
+    /// The layer's GEMMs timed alone on weights from device memory (`stream`: token sweeps up to
+    /// [`STREAM_MAX_TOKENS`]).
+    pub(super) gemm_stream: Vec<GemmStream>,
+}
+
+/// Tokens up to which a token sweep times the layer's GEMMs alone ([`GemmStream`]): decode and small
+/// batches, where a GEMM's time is its weights' bytes.
+pub(super) const STREAM_MAX_TOKENS: usize = 256;
+
+/// One of the layer's GEMMs timed alone, as the layer plans it, on weights read from device memory
+/// ([`omnimoe::gpu::weight_stream::stream_ms`]).
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
+pub(super) struct GemmStream {
+    /// "gate_up" or "down".
+    pub(super) gemm: String,
+    /// (M, N, K).
+    pub(super) shape: (u32, u32, u32),
+    /// The kernel and its configuration.
+    pub(super) kernel: String,
+    /// K ranges (the partial products are timed, not their reduction).
+    pub(super) splits: u32,
+    pub(super) ms: f64,
+    /// The weights' bytes (N · K elements) over `ms`.
+    pub(super) weight_gbps: f64,
+}
+
+/// [`GemmStream`] of each of `layer`'s GEMMs at `tokens` tokens (none where the adapter has no
+/// timestamps).
+fn gemm_stream(layer: &OmniMoeLayer, tokens: usize, es: f64) -> Result<Vec<GemmStream>> {
+    let mut out = Vec::new();
+    for (name, plan) in ["gate_up", "down"]
+        .into_iter()
+        .zip(layer.gemm_plans(tokens))
+    {
+        let ms = pollster::block_on(omnimoe::gpu::weight_stream::stream_ms(
+            layer.context(),
+            plan.kernel,
+            plan.splits,
+            plan.shape,
+            plan.epilogue,
+        ))?;
+        let Some(ms) = ms else { continue };
+        let (_, n, k) = plan.shape;
+        out.push(GemmStream {
+            gemm: name.to_string(),
+            shape: plan.shape,
+            kernel: format!("{:?}", plan.kernel),
+            splits: plan.splits,
+            ms,
+            weight_gbps: n as f64 * k as f64 * es / 1e6 / ms,
+        });
+    }
+    Ok(out)
 }
 
 /// Both schedules on the same weights and input, back to back: the expert-centric one (`None` where its
@@ -43,13 +96,17 @@ pub(super) fn measure_both(
 ) -> Result<(Option<Measured>, Measured)> {
     let w = OmniMoeWeights::random(config, 1)?;
     let x = SplitMix64::new(2).normals(tokens * config.hidden_size);
-    let run = |schedule| measure(ctx, &w, &x, &options(args.dtype, schedule), args, bar);
+    let run = |schedule, stream| {
+        let options = options(args.dtype, schedule);
+        measure(ctx, &w, &x, &options, args, bar, stream)
+    };
     let ec = if config.num_experts <= omnimoe::gpu::layer::MAX_EXPERTS_EXPERT_CENTRIC {
-        Some(run(ExpertSchedule::ExpertCentric)?)
+        Some(run(ExpertSchedule::ExpertCentric, false)?)
     } else {
         None
     };
-    Ok((ec, run(ExpertSchedule::TokenCentric)?))
+    let stream = matches!(args.sweep, Some(super::Sweep::Tokens)) && tokens <= STREAM_MAX_TOKENS;
+    Ok((ec, run(ExpertSchedule::TokenCentric, stream)?))
 }
 
 fn measure(
@@ -59,6 +116,7 @@ fn measure(
     options: &LayerOptions,
     args: &BenchArgs,
     bar: &ProgressBar,
+    stream: bool,
 ) -> Result<Measured> {
     let layer = OmniMoeLayer::new(ctx, w, options)?;
     let (t, input) = layer.upload_input(x)?;
@@ -106,6 +164,16 @@ fn measure(
     let prepared = layer.prepare(t)?;
     prepared.write_input(x)?;
     let prepared = time_prepared(ctx, &prepared, t, args.warmup, args.runs)?;
+    let gemm_stream = if stream {
+        let es = if options.precision == Precision::F16 {
+            2.0
+        } else {
+            4.0
+        };
+        gemm_stream(&layer, t, es)?
+    } else {
+        Vec::new()
+    };
     Ok(Measured {
         stages: order
             .iter()
@@ -120,6 +188,7 @@ fn measure(
         prepared,
         touched: touched.iter().filter(|&&b| b).count(),
         tuning,
+        gemm_stream,
     })
 }
 

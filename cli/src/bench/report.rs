@@ -42,6 +42,10 @@ pub(super) struct Point {
     pub(super) token_centric_ms: Option<f64>,
     /// Per-stage GPU ms of the default (token-centric) layer at this point.
     pub(super) stages: BTreeMap<String, f64>,
+    /// Token sweeps up to 256 tokens: the layer's GEMMs timed alone on weights from device memory
+    /// (absent from sweeps before the tenth session).
+    #[serde(default)]
+    pub(super) gemm_stream: Vec<super::measure::GemmStream>,
     pub(super) error: Option<String>,
 }
 

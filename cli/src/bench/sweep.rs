@@ -75,6 +75,7 @@ fn point(
         expert_centric_ms: ec.as_ref().map(expert_ms),
         token_centric_ms: Some(expert_ms(&tc)),
         stages: tc.stages.iter().cloned().collect(),
+        gemm_stream: tc.gemm_stream.clone(),
         error: None,
     })
 }

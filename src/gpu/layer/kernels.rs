@@ -226,6 +226,44 @@ impl OmniMoeLayer<'_> {
     pub fn autotune_blocking(&self, tokens: usize) -> Result<Vec<crate::gpu::tune::TuneResult>> {
         pollster::block_on(self.autotune(tokens))
     }
+
+    /// The gate/up GEMM and the down projection of a forward of `tokens` tokens (at most a chunk; the
+    /// widest block of each weight) as the layer plans them: epilogue, (M, N, K), kernel and K ranges.
+    /// What [`crate::gpu::weight_stream::stream_ms`] times.
+    pub fn gemm_plans(&self, tokens: usize) -> [GemmPlan; 2] {
+        let m = tokens.clamp(1, self.chunk) as u32;
+        let c = self.config;
+        let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
+        let widest = |rows: usize, per: usize| rows.min(per) as u32;
+        let gate_up = (
+            m,
+            widest(2 * c.intermediate_size + 2 * c.grid(), self.split.gate_up),
+            h,
+        );
+        let down = (m, widest(c.hidden_size, self.split.down), i);
+        [(TuneEpilogue::SwiGlu, gate_up), (TuneEpilogue::Add, down)].map(|(epilogue, shape)| {
+            let (kernel, splits) = self.gemm_plan(shape.0, shape.1, shape.2);
+            GemmPlan {
+                epilogue,
+                shape,
+                kernel,
+                splits,
+            }
+        })
+    }
+}
+
+/// One of the layer's GEMMs as a forward runs it ([`OmniMoeLayer::gemm_plans`]).
+#[derive(Clone, Copy, Debug)]
+pub struct GemmPlan {
+    /// Its epilogue (SwiGLU for gate/up, ADD for the down projection).
+    pub epilogue: TuneEpilogue,
+    /// (M, N, K).
+    pub shape: (u32, u32, u32),
+    /// The kernel and its configuration.
+    pub kernel: GemmKernel,
+    /// K ranges (1: not split; the skinny kernel always writes partial products).
+    pub splits: u32,
 }
 
 /// Whether (·, n, k) is the shape of a block of the gate/up GEMM of a layer of `c` whose gate/up and down

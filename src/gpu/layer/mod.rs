@@ -40,6 +40,7 @@ mod routed;
 use dense::RowBlocks;
 use plan::chunk_align;
 
+pub use kernels::GemmPlan;
 pub(crate) use record::Scratch;
 pub use routed::{PreparedRouted, RoutedHostOutput};
 

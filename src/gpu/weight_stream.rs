@@ -1,0 +1,99 @@
+//! How fast a GEMM streams its weights: the dispatch that reads B (the partial products where the layer
+//! splits it over K, without their reduction), repeated back to back in one compute pass on several
+//! copies of B that together exceed the GPU's last-level cache, so that each repetition reads its
+//! weights from device memory as a forward does, and timed by the pass's two timestamps: no per-pass
+//! overhead in the figure, but the barrier between dependent dispatches that a forward has too. For the
+//! decode kernels (GEMV, skinny, few-row tiles), whose time is their weights' bytes: `omnimoe bench
+//! --sweep tokens` reports it per GEMM as `gemm_stream`.
+
+use super::buffers::{self, elem_bytes, Bind};
+use super::context::Context;
+use super::recorder::Timing;
+use super::stages::{self, Epilogue, GemmKernel, Recorder};
+use super::tune::TuneEpilogue;
+use crate::Result;
+
+/// Bytes the copies of B add up to at least: twice an H100's 50 MB L2, so that a copy is long gone from
+/// it when its turn comes again.
+const ROTATION_BYTES: u64 = 100 << 20;
+/// Most copies of B.
+const MOST_COPIES: u64 = 32;
+/// Repetitions in the timed pass.
+const REPS: usize = 32;
+/// Timed passes; the fastest counts.
+const ROUNDS: usize = 5;
+/// Untimed passes first, for the working clock.
+const WARM: usize = 20;
+
+/// Milliseconds one (m, n, k) GEMM through `kernel`, split over `splits` K ranges as a layer plans it
+/// ([`stages::split_within`]), takes to run in a chain of its kind (see the module). `epilogue` is the
+/// shape's in the layer; a split GEMM runs its partial products only. `None` where the adapter has no
+/// timestamps.
+pub async fn stream_ms(
+    ctx: &Context,
+    kernel: GemmKernel,
+    splits: u32,
+    (m, n, k): (u32, u32, u32),
+    epilogue: TuneEpilogue,
+) -> Result<Option<f64>> {
+    if !ctx.caps.timestamp_query {
+        return Ok(None);
+    }
+    let f16 = kernel.is_f16();
+    let ramp = |len: usize| {
+        (0..len)
+            .map(|i| ((i % 13) as f32 - 6.0) / 16.0)
+            .collect::<Vec<_>>()
+    };
+    let b_bytes = elem_bytes(&ramp((n * k) as usize), f16);
+    let copies = ROTATION_BYTES
+        .div_ceil(b_bytes.len() as u64)
+        .clamp(2, MOST_COPIES) as usize;
+    let a = buffers::upload(ctx, "stream a", &elem_bytes(&ramp((m * k) as usize), f16));
+    let bs: Vec<wgpu::Buffer> = (0..copies)
+        .map(|_| buffers::upload(ctx, "stream b", &b_bytes))
+        .collect();
+    let c = buffers::storage(ctx, "stream c", m as u64 * n as u64 * 4);
+    let d = buffers::storage(ctx, "stream d", m as u64 * n as u64 * 4);
+    let split = stages::runs_split(kernel, splits);
+    let partial_bytes = if split {
+        stages::split_k_partial_len(kernel, (m, n, k), splits) * 4
+    } else {
+        4
+    };
+    let partial = buffers::storage(ctx, "stream partial", partial_bytes);
+    let mut rec = Recorder::new(ctx);
+    for i in 0..REPS {
+        let b = Bind::all(&bs[i % copies]);
+        let a = Bind::all(&a);
+        if split {
+            let pb = stages::partial_bind(&partial, kernel, (m, n, k), splits);
+            stages::split_k_products(&mut rec, "stream", kernel, splits, (m, n, k), a, b, pb);
+            continue;
+        }
+        let (cb, ep) = match epilogue {
+            TuneEpilogue::SwiGlu => (
+                Bind::range(&c, 0, m as u64 * (n / 2) as u64 * buffers::elem_size(f16)),
+                Epilogue::SwiGlu { router: None },
+            ),
+            TuneEpilogue::Add => (Bind::all(&c), Epilogue::Add(Bind::all(&d))),
+        };
+        let cols = stages::Columns::ALL;
+        stages::gemm(&mut rec, "stream", kernel, (m, n, k), a, b, cb, ep, cols);
+    }
+    let frozen = rec.freeze();
+    let mut best = f64::MAX;
+    for round in 0..WARM + ROUNDS {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let times = frozen.encode(ctx, &mut encoder, Timing::Total);
+        ctx.queue.submit([encoder.finish()]);
+        buffers::wait(ctx)?;
+        if round >= WARM {
+            if let Some(t) = times {
+                best = best.min(t.read(ctx).await?.1 / REPS as f64);
+            }
+        }
+    }
+    ctx.check_alive()?;
+    Ok((best < f64::MAX).then_some(best))
+}
