@@ -90,6 +90,30 @@ var<workgroup> Bs: array<vec4<f16>, 4u * 32u * BP>;
 fn halves(v: vec2<u32>) -> vec4<f16> {
     return vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));
 }
+
+// A lane's 16-byte loads of B a step (BV: 4, or 8 with STEP64) and the registers they land in. BV lanes
+// share a column: load j of lane l reads chunk l % BV of the step of column j · 32 / BV + l / BV of its
+// subgroup's 32, so each load reads the whole 64- or 128-byte steps of 32 / BV columns. (One lane per
+// column, 16 bytes of 32 columns a load, streamed ~15% slower on an H100: BENCHMARKS.md.)
+const BV: u32 = BSTEP / 8u;
+const COLS_PER_LOAD: u32 = 32u / BV;
+var<private> wa: array<vec4<u32>, BV>;
+
+// Loads the step at 16-byte chunk q of B (this lane's chunk of its first column) into `w`.
+fn fetch(w: ptr<private, array<vec4<u32>, BV>>, q: u32) {
+    for (var j = 0u; j < BV; j++) {
+        (*w)[j] = b[q + j * COLS_PER_LOAD * (p.k / 8u)];
+    }
+}
+
+// Stores `w` into its subgroup's block, from element `so` (this lane's place in its first column).
+fn put(so: u32, w: ptr<private, array<vec4<u32>, BV>>) {
+    for (var j = 0u; j < BV; j++) {
+        let o = so + j * COLS_PER_LOAD * BP;
+        Bs[o] = halves((*w)[j].xy);
+        Bs[o + 1u] = halves((*w)[j].zw);
+    }
+}
 #endif
 
 #if ACT
@@ -187,27 +211,20 @@ fn main(
     let kn = min(p.k, k0 + p.kz) - k0;
     let n0 = wid.x * 128u + sg * 32u;
 #if STAGED
-    // Lane l streams column n0 + l of B: the 64 or 128 bytes of a step in four or eight 16-byte loads (the
-    // first step's requested before A is staged), the next step's requested before this one is staged and
-    // multiplied (past the range's end its last step is re-read, in bounds, never used); the subgroup's
-    // block is then read as fragments. coopLoad straight from a storage buffer issues narrow loads (on an
-    // H100 this build took 16 tokens from 0.037 to 0.0345 ms). The same multiplies in the same order as
-    // without STAGED, so the same sums. No workgroup barrier in the loop: each subgroup waits only for its
-    // own lanes.
-    let qb = ((n0 + lane) * p.k + k0) / 8u;
+    // The subgroup streams its 32 columns of B: a step's 64 or 128 bytes of each in 16-byte loads, 4 or 8
+    // a lane (`fetch`; the first step's requested before A is staged), the next step's requested before
+    // this one is staged and multiplied (past the range's end its last step is re-read, in bounds, never
+    // used); the subgroup's block is then read as fragments. coopLoad straight from a storage buffer
+    // issues narrow loads (on an H100 this build took 16 tokens from 0.037 to 0.0345 ms). The same
+    // multiplies in the same order as without STAGED, so the same sums. No workgroup barrier in the
+    // loop: each subgroup waits only for its own lanes.
     let sbase = sg * 32u * BP;
-    let so = sbase + lane * BP;
+    let qb = ((n0 + lane / BV) * p.k + k0) / 8u + lane % BV;
+    let so = sbase + (lane / BV) * BP + 2u * (lane % BV);
     let bpitch = BP;
-    var w0 = b[qb];
-    var w1 = b[qb + 1u];
-    var w2 = b[qb + 2u];
-    var w3 = b[qb + 3u];
-#if STEP64
-    var w4 = b[qb + 4u];
-    var w5 = b[qb + 5u];
-    var w6 = b[qb + 6u];
-    var w7 = b[qb + 7u];
-#endif
+    // The last step of the range: where loads past it go instead (in bounds, never used).
+    let last = (kn - BSTEP) / 8u;
+    fetch(&wa, qb);
 #endif
     // A's rows of the range, eight halves a chunk.
     let row_chunks = kn / 8u;
@@ -276,35 +293,8 @@ fn main(
 #endif
     for (var kk = 0u; kk < kn; kk += BSTEP) {
 #if STAGED
-        Bs[so] = halves(w0.xy);
-        Bs[so + 1u] = halves(w0.zw);
-        Bs[so + 2u] = halves(w1.xy);
-        Bs[so + 3u] = halves(w1.zw);
-        Bs[so + 4u] = halves(w2.xy);
-        Bs[so + 5u] = halves(w2.zw);
-        Bs[so + 6u] = halves(w3.xy);
-        Bs[so + 7u] = halves(w3.zw);
-#if STEP64
-        Bs[so + 8u] = halves(w4.xy);
-        Bs[so + 9u] = halves(w4.zw);
-        Bs[so + 10u] = halves(w5.xy);
-        Bs[so + 11u] = halves(w5.zw);
-        Bs[so + 12u] = halves(w6.xy);
-        Bs[so + 13u] = halves(w6.zw);
-        Bs[so + 14u] = halves(w7.xy);
-        Bs[so + 15u] = halves(w7.zw);
-#endif
-        let nq = qb + min(kk + BSTEP, kn - BSTEP) / 8u;
-        w0 = b[nq];
-        w1 = b[nq + 1u];
-        w2 = b[nq + 2u];
-        w3 = b[nq + 3u];
-#if STEP64
-        w4 = b[nq + 4u];
-        w5 = b[nq + 5u];
-        w6 = b[nq + 6u];
-        w7 = b[nq + 7u];
-#endif
+        put(so, &wa);
+        fetch(&wa, qb + min((kk + BSTEP) / 8u, last));
         subgroupBarrier();
 #endif
         for (var h = 0u; h < BSTEP; h += 32u) {
