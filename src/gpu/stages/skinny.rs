@@ -14,11 +14,11 @@ use super::env_count;
 pub const SKINNY_MAX_M: u32 = 64;
 
 /// Fewest rows a layer runs on the skinny kernel where it has it: below, the GEMV. Measured on an H100
-/// at the README's sizes (BENCHMARKS.md): with the STAGED build (`h100-run-decode5/run130.sh`) the layer
-/// at 4 tokens 0.0336 ms against 0.0362–0.0368 with the GEMV, at 1 and 2 tokens the GEMV ahead (0.0296
-/// against 0.0322, 0.0311 against 0.0326); 3 tokens were not measured. (Before it, 8 tokens 0.038
-/// against 0.047 and 4 even: `h100-run-decode3/run103.sh`.)
-pub const SKINNY_FROM_M: u32 = 4;
+/// at the README's sizes (BENCHMARKS.md): since the STAGED build's coalesced loads
+/// (`h100-run-pf2/run164.sh`, two sweeps each) the layer at 2 tokens 0.0284 / 0.0284 ms against 0.0292 /
+/// 0.0292 with the GEMV, at 1 token the GEMV ahead (0.0269 / 0.0276 against 0.0280 / 0.0282), 3 tokens
+/// not measured. (Before them, from 4 tokens: `h100-run-decode5/run130.sh`, `h100-run-decode3/run103.sh`.)
+pub const SKINNY_FROM_M: u32 = 2;
 
 /// Columns of C per workgroup.
 const SKINNY_COLUMNS: u32 = 128;
