@@ -6,8 +6,8 @@
 //! - `alias elem = f16;` or `f32` (storage type of activations and weights) and `alias out_elem` likewise
 //!   (storage type of a GEMM's output);
 //! - `#import NAME`: the text of `shaders/shared/NAME.wgsl` in its place (code several stages share), or
-//!   `#import STAGE/PART` that of `shaders/STAGE/PART.wgsl` (an entry point of a large stage in its own
-//!   file);
+//!   `#import STAGE/PART` that of `shaders/STAGE/PART.wgsl` (entry points or helpers of a large stage in
+//!   a file of their own);
 //! - line conditionals `#if FLAG` / `#else` / `#endif` (nestable) on the variant's flags.
 //!
 //! Numeric constants go through pipeline-overridable constants. A pipeline is built once per
