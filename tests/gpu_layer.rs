@@ -127,7 +127,7 @@ fn two_forwards_are_bitwise_identical_and_schedules_agree() {
 }
 
 /// Few tokens in f16 at shapes the skinny tensor-core kernel takes (H and 2I + 2R multiples of 128): where
-/// the adapter has cooperative matrices, from 4 to 16 tokens the layer runs the fused chain (the gate/up
+/// the adapter has cooperative matrices, from 2 to 16 tokens the layer runs the fused chain (the gate/up
 /// GEMM's partial products read by the router and by the down projection's staging, the down
 /// projection's by the expert stage), which must give what the CPU reference does, twice the same bits.
 #[test]
@@ -143,8 +143,8 @@ fn few_token_f16_chain_matches_the_cpu() {
     };
     let layer = OmniMoeLayer::new(ctx, &w, &opts).unwrap();
     let mut compared = 0;
-    for t in [4, 16, 31, 64] {
-        let fused = (4..=16).contains(&t) && ctx.caps.cooperative_matrix;
+    for t in [2, 4, 16, 31, 64] {
+        let fused = (2..=16).contains(&t) && ctx.caps.cooperative_matrix;
         assert_eq!(layer.fused_chain(t), fused, "T = {t}");
         let xs = &x16[..t * 128];
         let a = layer.forward_host_blocking(xs).unwrap();
