@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod checks;
+pub mod stage_io;
 
 /// `../shared/golden` beside the workspace root (or `$OMNIMOE_GOLDEN_DIR`); panics with the fix when absent.
 pub fn golden_dir() -> PathBuf {
