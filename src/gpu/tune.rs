@@ -215,55 +215,64 @@ fn split_plan(ctx: &Context, candidate: GemmKernel, shape: (u32, u32, u32)) -> (
     stages::split_within(candidate, shape, ctx.binding_bytes()).unwrap_or((1, 0))
 }
 
+/// The buffers of a timed GEMM: A, B, C, D (added with ADD) and the split-K partial products.
+pub(crate) type GemmBuffers<'a> = (
+    &'a wgpu::Buffer,
+    &'a wgpu::Buffer,
+    &'a wgpu::Buffer,
+    &'a wgpu::Buffer,
+    &'a wgpu::Buffer,
+);
+
 /// One timed GEMM of the autotune: `c = a · bᵀ` with the shape's epilogue (`d` added for ADD), split over
 /// K as a layer would split it.
 fn record_one<'a>(
     rec: &mut Recorder<'a>,
     candidate: GemmKernel,
     label: &'static str,
-    (m, n, k): (u32, u32, u32),
-    (a, b, c, d, partial): (
-        &'a wgpu::Buffer,
-        &'a wgpu::Buffer,
-        &'a wgpu::Buffer,
-        &'a wgpu::Buffer,
-        &'a wgpu::Buffer,
-    ),
+    shape: (u32, u32, u32),
+    bufs: GemmBuffers<'a>,
     epilogue: TuneEpilogue,
 ) {
+    let splits = split_plan(rec.ctx(), candidate, shape).0;
+    record_gemm(rec, (candidate, splits), label, shape, bufs, epilogue, true);
+}
+
+/// `c = a · bᵀ` through `kernel` in `splits` K ranges, with the shape's epilogue (`d` added for ADD).
+/// Where the kernel runs split ([`stages::runs_split`]) it writes the partial products, then with
+/// `reduce` their reduction pass and the epilogue; without, the partial products alone
+/// ([`crate::gpu::weight_stream`] times the pass that reads the weights).
+pub(crate) fn record_gemm<'a>(
+    rec: &mut Recorder<'a>,
+    (kernel, splits): (GemmKernel, u32),
+    label: &'static str,
+    (m, n, k): (u32, u32, u32),
+    (a, b, c, d, partial): GemmBuffers<'a>,
+    epilogue: TuneEpilogue,
+    reduce: bool,
+) {
+    let shape = (m, n, k);
     let (ab, bb) = (Bind::all(a), Bind::all(b));
+    let split = stages::runs_split(kernel, splits)
+        .then(|| stages::partial_bind(partial, kernel, shape, splits));
+    if let (Some(pb), false) = (split, reduce) {
+        stages::split_k_products(rec, label, kernel, splits, shape, ab, bb, pb);
+        return;
+    }
     let (cb, ep) = match epilogue {
         TuneEpilogue::SwiGlu => (
-            Bind::range(
-                c,
-                0,
-                m as u64 * (n / 2) as u64 * elem_size(candidate.is_f16()),
-            ),
+            Bind::range(c, 0, m as u64 * (n / 2) as u64 * elem_size(kernel.is_f16())),
             Epilogue::SwiGlu { router: None },
         ),
         TuneEpilogue::Add => (Bind::all(c), Epilogue::Add(Bind::all(d))),
     };
-    let (splits, bytes) = split_plan(rec.ctx(), candidate, (m, n, k));
-    if splits > 1 {
-        let pb = Bind::range(partial, 0, bytes);
-        let cols = stages::Columns::ALL;
-        let shape = (m, n, k);
-        stages::gemm_split_k(
-            rec, label, candidate, splits, shape, ab, bb, cb, ep, pb, cols,
-        );
-        return;
+    let cols = stages::Columns::ALL;
+    match split {
+        Some(pb) => {
+            stages::gemm_split_k(rec, label, kernel, splits, shape, ab, bb, cb, ep, pb, cols)
+        }
+        None => stages::gemm(rec, label, kernel, shape, ab, bb, cb, ep, cols),
     }
-    stages::gemm(
-        rec,
-        label,
-        candidate,
-        (m, n, k),
-        ab,
-        bb,
-        cb,
-        ep,
-        stages::Columns::ALL,
-    );
 }
 
 /// Milliseconds on a monotonic clock (native only; on the web the passes' timestamps are used, or

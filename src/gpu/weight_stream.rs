@@ -6,11 +6,11 @@
 //! decode kernels (GEMV, skinny, few-row tiles), whose time is their weights' bytes: `omnimoe bench
 //! --sweep tokens` reports it per GEMM as `gemm_stream`.
 
-use super::buffers::{self, elem_bytes, Bind};
+use super::buffers::{self, elem_bytes};
 use super::context::Context;
 use super::recorder::Timing;
-use super::stages::{self, Epilogue, GemmKernel, Recorder};
-use super::tune::TuneEpilogue;
+use super::stages::{self, GemmKernel, Recorder};
+use super::tune::{record_gemm, TuneEpilogue};
 use crate::Result;
 
 /// Bytes the copies of B add up to at least: twice an H100's 50 MB L2, so that a copy is long gone from
@@ -55,8 +55,7 @@ pub async fn stream_ms(
         .collect();
     let c = buffers::storage(ctx, "stream c", m as u64 * n as u64 * 4);
     let d = buffers::storage(ctx, "stream d", m as u64 * n as u64 * 4);
-    let split = stages::runs_split(kernel, splits);
-    let partial_bytes = if split {
+    let partial_bytes = if stages::runs_split(kernel, splits) {
         stages::split_k_partial_len(kernel, (m, n, k), splits) * 4
     } else {
         4
@@ -64,22 +63,16 @@ pub async fn stream_ms(
     let partial = buffers::storage(ctx, "stream partial", partial_bytes);
     let mut rec = Recorder::new(ctx);
     for i in 0..REPS {
-        let b = Bind::all(&bs[i % copies]);
-        let a = Bind::all(&a);
-        if split {
-            let pb = stages::partial_bind(&partial, kernel, (m, n, k), splits);
-            stages::split_k_products(&mut rec, "stream", kernel, splits, (m, n, k), a, b, pb);
-            continue;
-        }
-        let (cb, ep) = match epilogue {
-            TuneEpilogue::SwiGlu => (
-                Bind::range(&c, 0, m as u64 * (n / 2) as u64 * buffers::elem_size(f16)),
-                Epilogue::SwiGlu { router: None },
-            ),
-            TuneEpilogue::Add => (Bind::all(&c), Epilogue::Add(Bind::all(&d))),
-        };
-        let cols = stages::Columns::ALL;
-        stages::gemm(&mut rec, "stream", kernel, (m, n, k), a, b, cb, ep, cols);
+        let bufs = (&a, &bs[i % copies], &c, &d, &partial);
+        record_gemm(
+            &mut rec,
+            (kernel, splits),
+            "stream",
+            (m, n, k),
+            bufs,
+            epilogue,
+            false,
+        );
     }
     let frozen = rec.freeze();
     let mut best = f64::MAX;
