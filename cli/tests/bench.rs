@@ -47,20 +47,14 @@ fn bench_writes_json_with_the_documented_keys() {
             "router variant {name}: {v}"
         );
     }
-    for key in ["gpu_ms", "wall_ms", "gpu_ms_per_layer", "wall_ms_per_layer"] {
-        assert!(
-            v["stack"][key]
-                .as_f64()
-                .is_some_and(|x| x.is_finite() && x > 0.0),
-            "stack {key}: {v}"
-        );
-    }
+    let stack = ["gpu_ms", "wall_ms", "gpu_ms_per_layer", "wall_ms_per_layer"];
+    assert_positive(&v["stack"], &stack, "stack");
     for key in ["adapter", "backend", "driver"] {
         assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {v}");
     }
     assert_eq!(v["config"]["num_experts"], 100);
     assert_eq!(v["config"]["tokens"], 40);
-    for key in [
+    let keys = [
         "layer_ms",
         "layer_wall_ms",
         "layer_staged_ms",
@@ -69,12 +63,8 @@ fn bench_writes_json_with_the_documented_keys() {
         "expert_centric_ms",
         "token_centric_ms",
         "speedup_vs_token_centric",
-    ] {
-        assert!(
-            v[key].as_f64().is_some_and(|x| x.is_finite() && x > 0.0),
-            "{key}: {v}"
-        );
-    }
+    ];
+    assert_positive(&v, &keys, "report");
     let stages = v["stages"].as_object().unwrap();
     let ec = v["expert_centric_stages"].as_object().unwrap();
     let present = |map: &serde_json::Map<String, serde_json::Value>, stage: &str| {
@@ -136,17 +126,13 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
         .collect();
     assert_eq!(tokens, [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096]);
     for p in points {
-        for key in [
+        let keys = [
             "layer_ms",
             "layer_wall_ms",
             "layer_staged_ms",
             "weight_gbps",
-        ] {
-            assert!(
-                p[key].as_f64().is_some_and(|x| x.is_finite() && x > 0.0),
-                "{key}: {p}"
-            );
-        }
+        ];
+        assert_positive(p, &keys, "point");
         // Up to 256 tokens, each GEMM timed alone on weights from device memory (where there are
         // timestamps to time it by).
         let stream = p["gemm_stream"].as_array().unwrap();
@@ -154,12 +140,7 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
             let names: Vec<&str> = stream.iter().map(|g| g["gemm"].as_str().unwrap()).collect();
             assert_eq!(names, ["gate_up", "down"], "{p}");
             for g in stream {
-                for key in ["ms", "weight_gbps"] {
-                    assert!(
-                        g[key].as_f64().is_some_and(|x| x.is_finite() && x > 0.0),
-                        "{key}: {g}"
-                    );
-                }
+                assert_positive(g, &["ms", "weight_gbps"], "gemm_stream");
             }
         } else {
             assert!(stream.is_empty(), "{p}");

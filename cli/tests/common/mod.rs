@@ -93,3 +93,13 @@ pub fn forward_reproduces_golden_with(case: &str, device: &str, extra: &[&str]) 
         assert_eq!(a, b, "{case} {device}: token {t}");
     }
 }
+
+/// Asserts that each of `keys` in `v` is a finite number above zero; `what` names `v` in the message.
+pub fn assert_positive(v: &serde_json::Value, keys: &[&str], what: &str) {
+    for key in keys {
+        assert!(
+            v[key].as_f64().is_some_and(|x| x.is_finite() && x > 0.0),
+            "{what} {key}: {v}"
+        );
+    }
+}
