@@ -58,7 +58,7 @@ pub(super) struct GemmStream {
 
 /// [`GemmStream`] of each of `layer`'s GEMMs at `tokens` tokens (none where the adapter has no
 /// timestamps).
-fn gemm_stream(layer: &OmniMoeLayer, tokens: usize, es: f64) -> Result<Vec<GemmStream>> {
+fn gemm_stream(layer: &OmniMoeLayer, tokens: usize) -> Result<Vec<GemmStream>> {
     let mut out = Vec::new();
     for (name, plan) in ["gate_up", "down"]
         .into_iter()
@@ -73,6 +73,7 @@ fn gemm_stream(layer: &OmniMoeLayer, tokens: usize, es: f64) -> Result<Vec<GemmS
         ))?;
         let Some(ms) = ms else { continue };
         let (_, n, k) = plan.shape;
+        let es = if plan.kernel.is_f16() { 2.0 } else { 4.0 };
         out.push(GemmStream {
             gemm: name.to_string(),
             shape: plan.shape,
@@ -165,12 +166,7 @@ fn measure(
     prepared.write_input(x)?;
     let prepared = time_prepared(ctx, &prepared, t, args.warmup, args.runs)?;
     let gemm_stream = if stream {
-        let es = if options.precision == Precision::F16 {
-            2.0
-        } else {
-            4.0
-        };
-        gemm_stream(&layer, t, es)?
+        gemm_stream(&layer, t)?
     } else {
         Vec::new()
     };
