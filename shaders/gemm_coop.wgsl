@@ -5,11 +5,13 @@
 //
 // Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉, splits) of 32·SG_R·SG_C invocations, subgroups of 32 laid out
 // SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16), 4 × 4 (SG16 and SGW) or 2 × 2 (SG4: 64 × 128 tiles for a few
-// hundred rows, twice the workgroups of 128-row tiles). Subgroup (i, j) owns FM × 4
-// accumulators of 16×16 (FM = 2, or 4 with FM4): rows FM·16·i .. and columns 64·j .. of the workgroup's
-// TILE_M × TILE_N tile of C.
+// hundred rows, twice the workgroups of 128-row tiles; with FN2 64 × 64 tiles for a few dozen). Subgroup
+// (i, j) owns FM × FN accumulators of 16×16 (FM = 2, or 4 with FM4; FN = 4, or 2 with FN2, never both):
+// rows FM·16·i .. and columns FN·16·j .. of the workgroup's TILE_M × TILE_N tile of C.
 //
-// K advances TK halves a step (16, 32 or 64: flags TK16, TK64, else 32). Operands travel global memory →
+// K advances TK halves a step (16, 32, 64 or 128: flags TK16, TK64, TK128, else 32). A weight-streaming
+// GEMM of a few dozen rows is bound by its steps, each about one trip to device memory: 64 × 64 tiles at
+// K step 128 have half the steps of 64 × 128 tiles at 64 and twice the workgroups (BENCHMARKS.md). Operands travel global memory →
 // registers → workgroup memory → fragments:
 // - 16-byte global loads (`vec4<u32>`: eight halves), each invocation CA chunks of A and CB of B a step;
 // - workgroup rows padded to TK + 8 halves, so the 16 rows a fragment load reads start on different banks,
@@ -64,16 +66,26 @@ const SG_C: u32 = 2u;
 #endif
 #endif
 #endif
+// Column fragments per subgroup: 4, or 2 with FN2 (32 columns: 64 × 64 tiles with SG4).
+#if FN2
+const FN: u32 = 2u;
+#else
+const FN: u32 = 4u;
+#endif
 const WG: u32 = 32u * SG_R * SG_C;
 const TILE_M: u32 = SG_R * FM * 16u;
-const TILE_N: u32 = SG_C * 64u;
+const TILE_N: u32 = SG_C * FN * 16u;
 #if TK16
 const TK: u32 = 16u;
 #else
 #if TK64
 const TK: u32 = 64u;
 #else
+#if TK128
+const TK: u32 = 128u;
+#else
 const TK: u32 = 32u;
+#endif
 #endif
 #endif
 #if DB
@@ -161,7 +173,7 @@ fn main(
     let row0 = wid.y * TILE_M;
     let col0 = wid.x * TILE_N;
     let sr = (sg / SG_C) * (FM * 16u);
-    let sc = (sg % SG_C) * 64u;
+    let sc = (sg % SG_C) * (FN * 16u);
     let rb0 = row0 + sr;
     let cb0 = col0 + sc;
 #if DIRECT
@@ -170,12 +182,15 @@ fn main(
 #endif
     var c00 = coop_mat16x16<f32, C>();
     var c01 = coop_mat16x16<f32, C>();
-    var c02 = coop_mat16x16<f32, C>();
-    var c03 = coop_mat16x16<f32, C>();
     var c10 = coop_mat16x16<f32, C>();
     var c11 = coop_mat16x16<f32, C>();
+#if FN2
+#else
+    var c02 = coop_mat16x16<f32, C>();
+    var c03 = coop_mat16x16<f32, C>();
     var c12 = coop_mat16x16<f32, C>();
     var c13 = coop_mat16x16<f32, C>();
+#endif
 #if FM4
     var c20 = coop_mat16x16<f32, C>();
     var c21 = coop_mat16x16<f32, C>();
@@ -190,12 +205,15 @@ fn main(
     if (direct) {
         c00 = acc_init(rb0, cb0);
         c01 = acc_init(rb0, cb0 + 16u);
-        c02 = acc_init(rb0, cb0 + 32u);
-        c03 = acc_init(rb0, cb0 + 48u);
         c10 = acc_init(rb0 + 16u, cb0);
         c11 = acc_init(rb0 + 16u, cb0 + 16u);
+#if FN2
+#else
+        c02 = acc_init(rb0, cb0 + 32u);
+        c03 = acc_init(rb0, cb0 + 48u);
         c12 = acc_init(rb0 + 16u, cb0 + 32u);
         c13 = acc_init(rb0 + 16u, cb0 + 48u);
+#endif
 #if FM4
         c20 = acc_init(rb0 + 32u, cb0);
         c21 = acc_init(rb0 + 32u, cb0 + 16u);
@@ -231,6 +249,16 @@ fn main(
             let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], pitch);
             let ib1 = bbase + 16u * PITCH + kk;
             let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], pitch);
+#if FN2
+            let ia0 = abase + kk;
+            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], pitch);
+            c00 = coopMultiplyAdd(a0, b0, c00);
+            c01 = coopMultiplyAdd(a0, b1, c01);
+            let ia1 = abase + 16u * PITCH + kk;
+            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], pitch);
+            c10 = coopMultiplyAdd(a1, b0, c10);
+            c11 = coopMultiplyAdd(a1, b1, c11);
+#else
             let ib2 = bbase + 32u * PITCH + kk;
             let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], pitch);
             let ib3 = bbase + 48u * PITCH + kk;
@@ -247,6 +275,7 @@ fn main(
             c11 = coopMultiplyAdd(a1, b1, c11);
             c12 = coopMultiplyAdd(a1, b2, c12);
             c13 = coopMultiplyAdd(a1, b3, c13);
+#endif
 #if FM4
             let ia2 = abase + 32u * PITCH + kk;
             let a2 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia2], pitch);
@@ -280,12 +309,15 @@ fn main(
     if (direct) {
         put(c00, rb0, cb0);
         put(c01, rb0, cb0 + 16u);
-        put(c02, rb0, cb0 + 32u);
-        put(c03, rb0, cb0 + 48u);
         put(c10, rb0 + 16u, cb0);
         put(c11, rb0 + 16u, cb0 + 16u);
+#if FN2
+#else
+        put(c02, rb0, cb0 + 32u);
+        put(c03, rb0, cb0 + 48u);
         put(c12, rb0 + 16u, cb0 + 32u);
         put(c13, rb0 + 16u, cb0 + 48u);
+#endif
 #if FM4
         put(c20, rb0 + 32u, cb0);
         put(c21, rb0 + 32u, cb0 + 16u);
@@ -301,12 +333,17 @@ fn main(
 #endif
     emit(c00, sg, lane, rb0, cb0);
     emit(c01, sg, lane, rb0, cb0 + 16u);
+#if FN2
+    emit(c10, sg, lane, rb0 + 16u, cb0);
+    emit(c11, sg, lane, rb0 + 16u, cb0 + 16u);
+#else
     emit(c02, sg, lane, rb0, cb0 + 32u);
     emit(c03, sg, lane, rb0, cb0 + 48u);
     emit(c10, sg, lane, rb0 + 16u, cb0);
     emit(c11, sg, lane, rb0 + 16u, cb0 + 16u);
     emit(c12, sg, lane, rb0 + 16u, cb0 + 32u);
     emit(c13, sg, lane, rb0 + 16u, cb0 + 48u);
+#endif
 #if FM4
     emit(c20, sg, lane, rb0 + 32u, cb0);
     emit(c21, sg, lane, rb0 + 32u, cb0 + 16u);

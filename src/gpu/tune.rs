@@ -26,14 +26,32 @@ const LABELS: [&str; REPS] = ["tune 0", "tune 1", "tune 2"];
 /// 64-row tile at 64 to 128 rows, 256-row tiles at 4096: BENCHMARKS.md).
 pub const FEW_ROWS: u32 = stages::SPLIT_K_MAX_M;
 
-/// The configuration chosen per (kernel family, N, K, few rows), kept per context ([`Context::cache`]).
+/// Rows up to which a few-row GEMM is of the fewest class, kept apart by the autotune: one row of 64-row
+/// tiles (on an H100 the gate/up GEMM's fastest tile at 64 rows, 64 × 64, was the slowest at 128:
+/// BENCHMARKS.md).
+pub const FEWEST_ROWS: u32 = 64;
+
+/// m's class of rows, what the autotune keeps a choice for apart: 0 up to [`FEWEST_ROWS`], 1 up to
+/// [`FEW_ROWS`], 2 above.
+pub fn row_class(m: u32) -> u8 {
+    if m <= FEWEST_ROWS {
+        0
+    } else if m <= FEW_ROWS {
+        1
+    } else {
+        2
+    }
+}
+
+/// The configuration chosen per (kernel family, N, K, class of rows), kept per context
+/// ([`Context::cache`]).
 #[derive(Default)]
 pub(crate) struct Tuned {
-    map: Mutex<HashMap<(GemmKernel, u32, u32, bool), GemmKernel>>,
+    map: Mutex<HashMap<(GemmKernel, u32, u32, u8), GemmKernel>>,
 }
 
 impl Tuned {
-    /// The configuration tuned for (n, k) at m's class of rows ([`FEW_ROWS`]), or `kernel` as given when
+    /// The configuration tuned for (n, k) at m's class of rows ([`row_class`]), or `kernel` as given when
     /// that shape was not tuned.
     pub fn kernel(&self, kernel: GemmKernel, shape: (u32, u32, u32)) -> GemmKernel {
         let key = Self::key(kernel, shape);
@@ -52,9 +70,9 @@ impl Tuned {
             .insert(Self::key(chosen, shape), chosen);
     }
 
-    /// What a choice is kept under: the kernel's family, N, K and whether M is few-row.
-    fn key(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> (GemmKernel, u32, u32, bool) {
-        (kernel.family(), n, k, m <= FEW_ROWS)
+    /// What a choice is kept under: the kernel's family, N, K and M's class of rows.
+    fn key(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> (GemmKernel, u32, u32, u8) {
+        (kernel.family(), n, k, row_class(m))
     }
 }
 
@@ -290,5 +308,18 @@ fn now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_classes_part_at_64_and_256_rows() {
+        let classes: Vec<u8> = [1, 64, 65, FEW_ROWS, FEW_ROWS + 1, 4096]
+            .map(row_class)
+            .to_vec();
+        assert_eq!(classes, [0, 0, 1, 1, 2, 2]);
     }
 }

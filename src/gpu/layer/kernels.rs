@@ -42,13 +42,18 @@ impl OmniMoeLayer<'_> {
     }
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
-    /// did not time them: 64 × 128 tiles with K step 64 (on an H100 0.023 against 0.029 ms for the gate/up
-    /// GEMM at 64 and 128 rows, 0.064 against 0.091 for the down projection, BENCHMARKS.md), where they fit
-    /// and compile; else `gemm`.
+    /// did not time them, where it fits and compiles (else `gemm`): up to
+    /// [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows (`fewest`) 64 × 64 tiles with K step 128, above
+    /// 64 × 128 tiles with K step 64. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM
+    /// at 64 and 128 rows from 0.029 to 0.023 ms and the down projection from 0.091 to 0.064 against
+    /// 128 × 128 tiles (`h100-run-decode3/run103.sh`); at 64 rows the 64 × 64 tiles, twice the workgroups
+    /// and half the K steps, took the gate/up GEMM from 22.6 to 15.8 µs streaming its weights, the layer
+    /// from 0.0475 to 0.041 ms, but at 128 rows they were slower (26.5 µs; `h100-run-early/run172.sh`).
     pub(super) fn few_rows_kernel(
         ctx: &Context,
         c: &OmniMoeConfig,
         gemm: GemmKernel,
+        fewest: bool,
     ) -> GemmKernel {
         if !matches!(gemm, GemmKernel::Coop(_)) {
             return gemm;
@@ -58,12 +63,23 @@ impl OmniMoeLayer<'_> {
             k_step: 64,
             ..CoopConfig::DEFAULT
         };
-        let fits = half.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size;
-        if fits && Self::compiles_for(ctx, c, GemmKernel::Coop(half)) {
-            GemmKernel::Coop(half)
-        } else {
-            gemm
-        }
+        let quarter = CoopConfig {
+            tile: stages::CoopTile::Quarter,
+            k_step: 128,
+            ..CoopConfig::DEFAULT
+        };
+        let configs: &[CoopConfig] = if fewest { &[quarter, half] } else { &[half] };
+        configs
+            .iter()
+            .map(|&config| GemmKernel::Coop(config))
+            .find(|&kernel| {
+                let GemmKernel::Coop(config) = kernel else {
+                    return false;
+                };
+                config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size
+                    && Self::compiles_for(ctx, c, kernel)
+            })
+            .unwrap_or(gemm)
     }
 
     /// Whether the adapter's compiler takes every variant `kernel` runs this layer's two GEMMs with (always
@@ -183,15 +199,19 @@ impl OmniMoeLayer<'_> {
     }
 
     /// The layer's kernel for an (m, n, k) GEMM with the configuration the autotune chose for m's class of
-    /// rows ([`crate::gpu::tune::FEW_ROWS`]); untuned, the few-row default ([`Self::gemm_few`]) where the
-    /// 128 × 128 tiles would be fewer than the workgroups split-K aims for, else the layer's default. On
-    /// an H100 (`h100-run-decode3/run103.sh`) the 64-row tiles won both GEMMs at 64 and 128 rows and the
-    /// down projection at 256, and lost the gate/up GEMM at 256 rows (130 square tiles: 0.041 against
+    /// rows ([`crate::gpu::tune::row_class`]); untuned, the few-row defaults ([`Self::gemm_few`]) where
+    /// the 128 × 128 tiles would be fewer than the workgroups split-K aims for, else the layer's default.
+    /// On an H100 (`h100-run-decode3/run103.sh`) the 64-row tiles won both GEMMs at 64 and 128 rows and
+    /// the down projection at 256, and lost the gate/up GEMM at 256 rows (130 square tiles: 0.041 against
     /// 0.031 ms).
     fn tuned_kernel(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let square_tiles = m.div_ceil(128) * n.div_ceil(128);
         let few = m <= crate::gpu::tune::FEW_ROWS && square_tiles < stages::SPLIT_K_WORKGROUPS;
-        let fallback = if few { self.gemm_few } else { self.gemm };
+        let fallback = match (few, m <= crate::gpu::tune::FEWEST_ROWS) {
+            (true, true) => self.gemm_few[0],
+            (true, false) => self.gemm_few[1],
+            (false, _) => self.gemm,
+        };
         self.ctx
             .cache::<crate::gpu::tune::Tuned>()
             .kernel(fallback, (m, n, k))

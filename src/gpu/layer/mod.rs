@@ -135,8 +135,9 @@ pub struct OmniMoeLayer<'c> {
     config: OmniMoeConfig,
     f16: bool,
     gemm: GemmKernel,
-    /// Its configuration for GEMMs of few rows the autotune did not time ([`Self::few_rows_kernel`]).
-    gemm_few: GemmKernel,
+    /// Its configurations for GEMMs of few rows the autotune did not time ([`Self::few_rows_kernel`]): up
+    /// to [`crate::gpu::tune::FEWEST_ROWS`] rows, and up to [`crate::gpu::tune::FEW_ROWS`].
+    gemm_few: [GemmKernel; 2],
     /// The skinny kernel as this layer runs it, where few-token GEMMs it takes run on it
     /// ([`Self::skinny_kernel`]).
     skinny: Option<GemmKernel>,
@@ -209,7 +210,7 @@ impl<'c> OmniMoeLayer<'c> {
             config: c,
             f16,
             gemm,
-            gemm_few: Self::few_rows_kernel(ctx, &c, gemm),
+            gemm_few: [true, false].map(|fewest| Self::few_rows_kernel(ctx, &c, gemm, fewest)),
             skinny: Self::skinny_kernel(ctx, gemm),
             schedule,
             chunk,
