@@ -109,9 +109,30 @@ impl TuneEpilogue {
     }
 }
 
+/// Most workgroup memory the configuration of a few-row down projection may declare: it runs beside the
+/// router, and a larger one keeps them apart. On an H100 at 256 tokens (BENCHMARKS.md,
+/// `h100-run-early/run173.sh`) the autotune chose 128 × 128 tiles (45 KiB), faster alone (19.6 against
+/// 22.0 µs from device memory), but the layer took 0.0757–0.0763 ms with them against 0.0705 with the
+/// 64 × 128 tiles (19 KiB); at 128 tokens the 64 × 64 tiles (38 KiB) ran beside it. (The skinny kernel
+/// keeps within ~35 KiB there for the same reason: `stages::skinny_workgroup_bytes`.)
+pub const BESIDE_ROUTER_BYTES: u32 = 40 * 1024;
+
+/// Whether `kernel` keeps within [`BESIDE_ROUTER_BYTES`] (the cooperative-matrix-2 kernel, whose staging
+/// the driver sizes and which runs split-K GEMMs as the default tile, does not count as within).
+fn fits_beside_router(kernel: GemmKernel) -> bool {
+    match kernel {
+        GemmKernel::Coop(config) => {
+            !config.tile.is_nv() && config.workgroup_bytes() <= BESIDE_ROUTER_BYTES
+        }
+        _ => true,
+    }
+}
+
 /// Times `kernel`'s candidate configurations on an (m, n, k) GEMM with `epilogue` and records the fastest
 /// for (n, k) at m's class of rows in `ctx`. Each candidate runs as a layer would run it: split over K
-/// where [`stages::split_k`] splits it (few rows), with the reduction pass.
+/// where [`stages::split_k`] splits it (few rows), with the reduction pass. A few-row down projection
+/// (`Add`) only tries configurations that fit beside the router ([`BESIDE_ROUTER_BYTES`]) where it has
+/// any.
 pub async fn tune_gemm(
     ctx: &Context,
     kernel: GemmKernel,
@@ -132,7 +153,15 @@ pub async fn tune_gemm(
     // A candidate counts only if the driver compiles every variant the layer may dispatch with it.
     let kinds = epilogue.uses();
     let mut usable = Vec::new();
-    for candidate in kernel.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size) {
+    let mut candidates =
+        kernel.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
+    if epilogue == TuneEpilogue::Add
+        && m <= FEW_ROWS
+        && candidates.iter().any(|&c| fits_beside_router(c))
+    {
+        candidates.retain(|&c| fits_beside_router(c));
+    }
+    for candidate in candidates {
         let mut compiles = true;
         for (stage, variant) in stages::gemm_uses(&ctx.caps, candidate, (m, n, k), kinds) {
             compiles &= ctx.compiles(stage, "main", &variant).await;
