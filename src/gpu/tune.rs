@@ -111,7 +111,7 @@ impl TuneEpilogue {
 
 /// Most workgroup memory the configuration of a few-row down projection may declare: it runs beside the
 /// router, and a larger one keeps them apart. On an H100 at 256 tokens (BENCHMARKS.md,
-/// `h100-run-early/run173.sh`) the autotune chose 128 × 128 tiles (45 KiB), faster alone (19.6 against
+/// `h100-run-early/run173.sh`) the autotune chose 128 × 128 tiles (45 KiB), faster alone (19.8 against
 /// 22.0 µs from device memory), but the layer took 0.0757–0.0763 ms with them against 0.0705 with the
 /// 64 × 128 tiles (19 KiB); at 128 tokens the 64 × 64 tiles (38 KiB) ran beside it. (The skinny kernel
 /// keeps within ~35 KiB there for the same reason: `stages::skinny_workgroup_bytes`.)
