@@ -12,10 +12,11 @@
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
 //! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and its scores and combine are
 //! one pass (expert_token) where both expert tables fit one shader's bindings.
-//! GEMMs: the skinny tensor-core kernel from [`stages::SKINNY_FROM_M`] to [`stages::SKINNY_MAX_M`]
-//! tokens where it applies, else the GEMV up to [`GEMV_MAX_M`] tokens, split-K where [`stages::split_k`]
-//! says so, else the configuration [`OmniMoeLayer::autotune`] chose on this adapter for that class of
-//! rows if it ran (64 × 128 tensor-core tiles for few rows if not).
+//! GEMMs: the skinny tensor-core kernel from [`stages::SKINNY_FROM_M`] to
+//! [`stages::SKINNY_PREFERRED_MAX_M`] tokens where it applies, else the GEMV up to [`GEMV_MAX_M`] tokens,
+//! split-K where [`stages::split_k`] says so, else the configuration [`OmniMoeLayer::autotune`] chose on
+//! this adapter for that class of rows if it ran (tensor-core tiles of 64 × 64 up to 64 rows, 64 × 128 up
+//! to 256, if not).
 
 use std::sync::Mutex;
 

@@ -325,7 +325,8 @@ impl OmniMoeLayer<'_> {
             self.config.intermediate_size as u32,
         );
         let mut len = [0u64; 2];
-        // The skinny kernel's bands end at 16, 32 and 64 rows.
+        // The kernels' bands end at 16 (the skinny kernel), 32, 64 (the autotune's classes of rows) and
+        // multiples of 128 rows.
         for (m, n, k) in (128..most)
             .step_by(128)
             .chain([16, 32, 64].into_iter().filter(|&m| m < most))

@@ -41,13 +41,17 @@ pub fn skinny_takes((m, n, k): (u32, u32, u32)) -> bool {
         && (n as u64) * (k as u64) < 1 << 31
 }
 
+/// Most rows a layer runs on the skinny kernel ([`skinny_prefers`]).
+pub const SKINNY_PREFERRED_MAX_M: u32 = 16;
+
 /// Whether a layer should run an (m, n, k) GEMM the skinny kernel takes on it rather than on the tiled
-/// tensor-core kernel: up to 32 rows, and up to 64 where the output is narrower than K is deep (the down
-/// projection). Measured on an H100 at the README's sizes (BENCHMARKS.md): from 5 to 32 tokens it beats the
-/// tiled split-K kernel at both GEMMs; at 64 it wins the down projection (8 MB of weights) and loses the
-/// gate/up projection, where its partial products (8.5 MB for 17 MB of weights) cost more than it saves.
+/// tensor-core kernel: up to [`SKINNY_PREFERRED_MAX_M`] rows. Measured on an H100 at the README's sizes
+/// (BENCHMARKS.md): from 5 to 32 tokens it beat the tiled split-K kernels at both GEMMs, at 64 the down
+/// projection; since the 64 × 64 tiles at K step 128 it loses both from 17 rows (the layer at 32 tokens
+/// 0.0378 → 0.0350 ms, at 64 0.0397 → 0.0375 with both GEMMs on those tiles, `h100-run-early/run175.sh`),
+/// and up to 16 it is the fused chain's first and second pass (no reduction between them).
 pub fn skinny_prefers((m, n, k): (u32, u32, u32)) -> bool {
-    skinny_takes((m, n, k)) && (m <= 32 || n < k)
+    skinny_takes((m, n, k)) && m <= SKINNY_PREFERRED_MAX_M
 }
 
 /// 16-row fragments per column for m rows: 1, 2 or 4.
