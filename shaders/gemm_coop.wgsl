@@ -182,12 +182,15 @@ fn main(
 #endif
     var c00 = coop_mat16x16<f32, C>();
     var c01 = coop_mat16x16<f32, C>();
-    var c10 = coop_mat16x16<f32, C>();
-    var c11 = coop_mat16x16<f32, C>();
 #if FN2
 #else
     var c02 = coop_mat16x16<f32, C>();
     var c03 = coop_mat16x16<f32, C>();
+#endif
+    var c10 = coop_mat16x16<f32, C>();
+    var c11 = coop_mat16x16<f32, C>();
+#if FN2
+#else
     var c12 = coop_mat16x16<f32, C>();
     var c13 = coop_mat16x16<f32, C>();
 #endif
@@ -205,12 +208,15 @@ fn main(
     if (direct) {
         c00 = acc_init(rb0, cb0);
         c01 = acc_init(rb0, cb0 + 16u);
-        c10 = acc_init(rb0 + 16u, cb0);
-        c11 = acc_init(rb0 + 16u, cb0 + 16u);
 #if FN2
 #else
         c02 = acc_init(rb0, cb0 + 32u);
         c03 = acc_init(rb0, cb0 + 48u);
+#endif
+        c10 = acc_init(rb0 + 16u, cb0);
+        c11 = acc_init(rb0 + 16u, cb0 + 16u);
+#if FN2
+#else
         c12 = acc_init(rb0 + 16u, cb0 + 32u);
         c13 = acc_init(rb0 + 16u, cb0 + 48u);
 #endif
@@ -250,29 +256,27 @@ fn main(
             let ib1 = bbase + 16u * PITCH + kk;
             let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], pitch);
 #if FN2
-            let ia0 = abase + kk;
-            let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], pitch);
-            c00 = coopMultiplyAdd(a0, b0, c00);
-            c01 = coopMultiplyAdd(a0, b1, c01);
-            let ia1 = abase + 16u * PITCH + kk;
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], pitch);
-            c10 = coopMultiplyAdd(a1, b0, c10);
-            c11 = coopMultiplyAdd(a1, b1, c11);
 #else
             let ib2 = bbase + 32u * PITCH + kk;
             let b2 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib2], pitch);
             let ib3 = bbase + 48u * PITCH + kk;
             let b3 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib3], pitch);
+#endif
             let ia0 = abase + kk;
             let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], pitch);
             c00 = coopMultiplyAdd(a0, b0, c00);
             c01 = coopMultiplyAdd(a0, b1, c01);
+#if FN2
+#else
             c02 = coopMultiplyAdd(a0, b2, c02);
             c03 = coopMultiplyAdd(a0, b3, c03);
+#endif
             let ia1 = abase + 16u * PITCH + kk;
             let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], pitch);
             c10 = coopMultiplyAdd(a1, b0, c10);
             c11 = coopMultiplyAdd(a1, b1, c11);
+#if FN2
+#else
             c12 = coopMultiplyAdd(a1, b2, c12);
             c13 = coopMultiplyAdd(a1, b3, c13);
 #endif
@@ -309,12 +313,15 @@ fn main(
     if (direct) {
         put(c00, rb0, cb0);
         put(c01, rb0, cb0 + 16u);
-        put(c10, rb0 + 16u, cb0);
-        put(c11, rb0 + 16u, cb0 + 16u);
 #if FN2
 #else
         put(c02, rb0, cb0 + 32u);
         put(c03, rb0, cb0 + 48u);
+#endif
+        put(c10, rb0 + 16u, cb0);
+        put(c11, rb0 + 16u, cb0 + 16u);
+#if FN2
+#else
         put(c12, rb0 + 16u, cb0 + 32u);
         put(c13, rb0 + 16u, cb0 + 48u);
 #endif
@@ -334,13 +341,14 @@ fn main(
     emit(c00, sg, lane, rb0, cb0);
     emit(c01, sg, lane, rb0, cb0 + 16u);
 #if FN2
-    emit(c10, sg, lane, rb0 + 16u, cb0);
-    emit(c11, sg, lane, rb0 + 16u, cb0 + 16u);
 #else
     emit(c02, sg, lane, rb0, cb0 + 32u);
     emit(c03, sg, lane, rb0, cb0 + 48u);
+#endif
     emit(c10, sg, lane, rb0 + 16u, cb0);
     emit(c11, sg, lane, rb0 + 16u, cb0 + 16u);
+#if FN2
+#else
     emit(c12, sg, lane, rb0 + 16u, cb0 + 32u);
     emit(c13, sg, lane, rb0 + 16u, cb0 + 48u);
 #endif
