@@ -11,8 +11,8 @@
 //
 // K advances TK halves a step (16, 32, 64 or 128: flags TK16, TK64, TK128, else 32). A weight-streaming
 // GEMM of a few dozen rows is bound by its steps, each about one trip to device memory: 64 × 64 tiles at
-// K step 128 have half the steps of 64 × 128 tiles at 64 and twice the workgroups (BENCHMARKS.md). Operands travel global memory →
-// registers → workgroup memory → fragments:
+// K step 128 have half the steps of 64 × 128 tiles at 64 and twice the workgroups (BENCHMARKS.md).
+// Operands travel global memory → registers → workgroup memory → fragments:
 // - 16-byte global loads (`vec4<u32>`: eight halves), each invocation CA chunks of A and CB of B a step;
 // - workgroup rows padded to TK + 8 halves, so the 16 rows a fragment load reads start on different banks,
 //   stored as f16, or as `vec2<f16>` / `vec4<f16>` elements (SMEM2 / SMEM4: 4 or 2 stores a chunk instead

@@ -73,11 +73,9 @@ impl OmniMoeLayer<'_> {
             .iter()
             .map(|&config| GemmKernel::Coop(config))
             .find(|&kernel| {
-                let GemmKernel::Coop(config) = kernel else {
-                    return false;
-                };
-                config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size
-                    && Self::compiles_for(ctx, c, kernel)
+                let fits = matches!(kernel, GemmKernel::Coop(config)
+                    if config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size);
+                fits && Self::compiles_for(ctx, c, kernel)
             })
             .unwrap_or(gemm)
     }
@@ -111,8 +109,8 @@ impl OmniMoeLayer<'_> {
     }
 
     /// The skinny tensor-core kernel, if it runs the GEMMs of [`stages::SKINNY_FROM_M`] to
-    /// [`stages::SKINNY_MAX_M`] tokens: with the tensor-core GEMM, where its workgroup memory fits the
-    /// adapter's and the driver compiles it (`OMNIMOE_SKINNY=off` keeps it off, for measuring). It asks
+    /// [`stages::SKINNY_PREFERRED_MAX_M`] tokens: with the tensor-core GEMM, where its workgroup memory
+    /// fits the adapter's and the driver compiles its builds for that many rows (`OMNIMOE_SKINNY=off` keeps it off, for measuring). It asks
     /// for the STAGED build (where it applies: `stages::skinny_variant`) where the adapter has subgroup
     /// barriers for workgroup memory and compiles every build (`OMNIMOE_SKINNY_STAGED=off` keeps it
     /// off): on an H100 it took 16 tokens from 0.037–0.038 to 0.0344–0.0348 ms and 8 from 0.036 to
@@ -126,6 +124,7 @@ impl OmniMoeLayer<'_> {
         let runs = |staged: bool, alone: bool| {
             stages::skinny_builds(&ctx.caps, staged, alone)
                 .into_iter()
+                .filter(|&(m, _)| m <= stages::SKINNY_PREFERRED_MAX_M)
                 .all(|(m, variant)| {
                     let bytes = stages::skinny_workgroup_bytes(m, staged, alone);
                     let fits = bytes <= ctx.limits.max_compute_workgroup_storage_size;
