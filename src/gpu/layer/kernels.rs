@@ -216,8 +216,11 @@ impl OmniMoeLayer<'_> {
             .kernel(fallback, (m, n, k))
     }
 
-    /// Times the candidate K steps of this layer's three GEMM shapes on its adapter, for batches of
-    /// `tokens` tokens (at most a chunk), and keeps the fastest for every later forward on the same context.
+    /// Times the candidate configurations of this layer's GEMM shapes on its adapter, for batches of
+    /// `tokens` tokens (at most a chunk), and keeps the fastest for every later forward on the same context
+    /// whose batch is of the same class of rows ([`crate::gpu::tune::row_class`]: up to 64, up to 256,
+    /// more); a server tunes once per class it runs. (Where the layer runs the skinny kernel or the GEMV,
+    /// there is nothing to tune.)
     pub async fn autotune(&self, tokens: usize) -> Result<Vec<crate::gpu::tune::TuneResult>> {
         let m = tokens.clamp(1, self.chunk) as u32;
         let mut results = Vec::new();
