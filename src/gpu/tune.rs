@@ -351,4 +351,20 @@ mod tests {
             .to_vec();
         assert_eq!(classes, [0, 0, 1, 1, 2, 2]);
     }
+
+    #[test]
+    fn beside_the_router_the_few_row_tiles_fit_and_the_square_ones_do_not() {
+        use stages::{CoopConfig, CoopTile};
+        let coop = |tile, k_step| {
+            GemmKernel::Coop(CoopConfig {
+                tile,
+                k_step,
+                ..CoopConfig::DEFAULT
+            })
+        };
+        assert!(fits_beside_router(coop(CoopTile::Half, 64)));
+        assert!(fits_beside_router(coop(CoopTile::Quarter, 128)));
+        assert!(!fits_beside_router(coop(CoopTile::Square, 64)));
+        assert!(!fits_beside_router(coop(CoopTile::NvSquare, 32)));
+    }
 }
