@@ -71,12 +71,11 @@ impl OmniMoeLayer<'_> {
         let configs: &[CoopConfig] = if fewest { &[quarter, half] } else { &[half] };
         configs
             .iter()
-            .map(|&config| GemmKernel::Coop(config))
-            .find(|&kernel| {
-                let fits = matches!(kernel, GemmKernel::Coop(config)
-                    if config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size);
-                fits && Self::compiles_for(ctx, c, kernel)
+            .filter(|config| {
+                config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size
             })
+            .map(|&config| GemmKernel::Coop(config))
+            .find(|&kernel| Self::compiles_for(ctx, c, kernel))
             .unwrap_or(gemm)
     }
 
@@ -110,7 +109,8 @@ impl OmniMoeLayer<'_> {
 
     /// The skinny tensor-core kernel, if it runs the GEMMs of [`stages::SKINNY_FROM_M`] to
     /// [`stages::SKINNY_PREFERRED_MAX_M`] tokens: with the tensor-core GEMM, where its workgroup memory
-    /// fits the adapter's and the driver compiles its builds for that many rows (`OMNIMOE_SKINNY=off` keeps it off, for measuring). It asks
+    /// fits the adapter's and the driver compiles its builds for that many rows (`OMNIMOE_SKINNY=off`
+    /// keeps it off, for measuring). It asks
     /// for the STAGED build (where it applies: `stages::skinny_variant`) where the adapter has subgroup
     /// barriers for workgroup memory and compiles every build (`OMNIMOE_SKINNY_STAGED=off` keeps it
     /// off): on an H100 it took 16 tokens from 0.037–0.038 to 0.0344–0.0348 ms and 8 from 0.036 to
@@ -206,10 +206,10 @@ impl OmniMoeLayer<'_> {
     fn tuned_kernel(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let square_tiles = m.div_ceil(128) * n.div_ceil(128);
         let few = m <= crate::gpu::tune::FEW_ROWS && square_tiles < stages::SPLIT_K_WORKGROUPS;
-        let fallback = match (few, m <= crate::gpu::tune::FEWEST_ROWS) {
-            (true, true) => self.gemm_few[0],
-            (true, false) => self.gemm_few[1],
-            (false, _) => self.gemm,
+        let fallback = if few {
+            self.gemm_few[crate::gpu::tune::row_class(m) as usize]
+        } else {
+            self.gemm
         };
         self.ctx
             .cache::<crate::gpu::tune::Tuned>()

@@ -136,8 +136,9 @@ pub struct OmniMoeLayer<'c> {
     config: OmniMoeConfig,
     f16: bool,
     gemm: GemmKernel,
-    /// Its configurations for GEMMs of few rows the autotune did not time ([`Self::few_rows_kernel`]): up
-    /// to [`crate::gpu::tune::FEWEST_ROWS`] rows, and up to [`crate::gpu::tune::FEW_ROWS`].
+    /// Its configurations for GEMMs of few rows the autotune did not time ([`Self::few_rows_kernel`]), by
+    /// class of rows ([`crate::gpu::tune::row_class`]): up to [`crate::gpu::tune::FEWEST_ROWS`] rows, and
+    /// up to [`crate::gpu::tune::FEW_ROWS`].
     gemm_few: [GemmKernel; 2],
     /// The skinny kernel as this layer runs it, where few-token GEMMs it takes run on it
     /// ([`Self::skinny_kernel`]).
