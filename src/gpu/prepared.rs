@@ -32,6 +32,9 @@ struct Link<'a> {
     input: wgpu::Buffer,
     out: LayerOutput,
     elem_output: bool,
+    /// The checksum of the prefetch of the next layer's gate/up weight, recorded after this layer
+    /// (`layer/prefetch.rs`), where there is a next layer and it prefetches.
+    prefetch_sink: Option<wgpu::Buffer>,
 }
 
 /// A layer or a stack of layers ready to run on up to [`PreparedForward::max_tokens`] tokens.
@@ -112,11 +115,16 @@ impl<'a> PreparedForward<'a> {
                 indices: buffers::storage(ctx, "router indices", t * k * 4),
             };
             let next = out.output.clone();
+            let prefetch_sink = layers
+                .get(l + 1)
+                .and_then(|n| n.gate_up_prefetch_sink_bytes())
+                .map(|bytes| buffers::storage(ctx, "prefetch sink (gate/up)", bytes));
             links.push(Link {
                 layer,
                 input,
                 out,
                 elem_output,
+                prefetch_sink,
             });
             // Scratch made now, not on the first run.
             layer.scratch(max_tokens);
@@ -195,9 +203,14 @@ impl<'a> PreparedForward<'a> {
             .map(|l| l.layer.scratch(self.max_tokens))
             .collect();
         let mut rec = Recorder::new(self.ctx);
-        for ((link, view), scratch) in self.links.iter().zip(&views).zip(&scratch) {
+        for (l, ((link, view), scratch)) in self.links.iter().zip(&views).zip(&scratch).enumerate()
+        {
             link.layer
                 .record(&mut rec, &link.input, view, scratch, link.elem_output);
+            // Beside this layer's last pass, the next layer's gate/up weight into the cache.
+            if let (Some(next), Some(sink)) = (self.links.get(l + 1), &link.prefetch_sink) {
+                next.layer.record_gate_up_prefetch(&mut rec, tokens, sink);
+            }
         }
         let frozen = Arc::new(rec.freeze());
         self.frozen.lock().unwrap().insert(tokens, frozen.clone());

@@ -46,9 +46,15 @@ pub async fn stream_ms(
             .collect::<Vec<_>>()
     };
     let b_bytes = elem_bytes(&ramp((n * k) as usize), f16);
-    let copies = ROTATION_BYTES
-        .div_ceil(b_bytes.len() as u64)
-        .clamp(2, MOST_COPIES) as usize;
+    // `OMNIMOE_STREAM_COPIES=1` (a measuring aid): one copy, read from the cache after its first pass.
+    let copies = stages::env_count("OMNIMOE_STREAM_COPIES").map_or_else(
+        || {
+            ROTATION_BYTES
+                .div_ceil(b_bytes.len() as u64)
+                .clamp(2, MOST_COPIES)
+        },
+        u64::from,
+    ) as usize;
     let a = buffers::upload(ctx, "stream a", &elem_bytes(&ramp((m * k) as usize), f16));
     let bs: Vec<wgpu::Buffer> = (0..copies)
         .map(|_| buffers::upload(ctx, "stream b", &b_bytes))

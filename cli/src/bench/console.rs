@@ -97,4 +97,10 @@ fn print_point(p: &Point) {
             g.gemm, g.ms, g.weight_gbps, g.kernel, g.splits
         );
     }
+    if let Some(st) = &p.stack {
+        println!(
+            "    stack of {} layers: {:.4} ms GPU per layer, {:.4} ms wall per layer",
+            st.layers, st.gpu_ms_per_layer, st.wall_ms_per_layer
+        );
+    }
 }

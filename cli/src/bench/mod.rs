@@ -7,22 +7,22 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use omnimoe::gpu::{Context, ExpertSchedule, OmniMoeLayer};
-use omnimoe::rng::SplitMix64;
-use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
+use omnimoe::gpu::Context;
+use omnimoe::{OmniMoeConfig, Result};
 
-use crate::timing::{time_prepared, weight_bytes};
+use crate::timing::weight_bytes;
 use serde::Serialize;
 
 mod console;
 mod measure;
 mod plot;
 mod report;
+mod stack;
 mod sweep;
 
-use measure::{expert_ms, measure_both, options, stage_model};
+use measure::{expert_ms, measure_both, stage_model};
 use plot::{draw, plot_title, replot};
-use report::{Point, Report, StackReport, Stage};
+use report::{Point, Report, Stage};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -75,7 +75,8 @@ pub struct BenchArgs {
     /// Keep the default GEMM K steps instead of timing the candidates first.
     #[arg(long)]
     no_autotune: bool,
-    /// Also time a stack of L copies of the layer prepared as one submit (time per layer).
+    /// Also time a stack of L layers (distinct weights) prepared as one submit (time per layer); with
+    /// `--sweep tokens`, at every point.
     #[arg(long)]
     layers: Option<usize>,
     /// Run the layer over N adapters instead (cost-aware expert execution): the best N wgpu finds, or
@@ -183,7 +184,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let weight_gbps = weight_bytes(&config, es, tc.touched) / 1e6 / tc.prepared.gpu_ms;
     let router_variants_ms = crate::router_lab::router_variants(&ctx, &config, args.tokens)?;
     let stack = match args.layers {
-        Some(l) if l > 0 => Some(time_stack(&ctx, &config, args, l)?),
+        Some(l) if l > 0 => {
+            Some(stack::Stack::new(&ctx, &config, args, l)?.time(&ctx, args, args.tokens)?)
+        }
         _ => None,
     };
     let report = Report {
@@ -253,32 +256,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         draw(path, kind, &title, &report.sweep)?;
     }
     Ok(())
-}
-
-/// A stack of `layers` copies of the token-centric layer, prepared as one submit.
-fn time_stack(
-    ctx: &Context,
-    config: &OmniMoeConfig,
-    args: &BenchArgs,
-    layers: usize,
-) -> Result<StackReport> {
-    let w = OmniMoeWeights::random(*config, 1)?;
-    let x = SplitMix64::new(2).normals(args.tokens * config.hidden_size);
-    let layer = OmniMoeLayer::new(ctx, &w, &options(args.dtype, ExpertSchedule::TokenCentric))?;
-    if !args.no_autotune {
-        pollster::block_on(layer.autotune(args.tokens))?;
-    }
-    let refs = vec![&layer; layers];
-    let stack = omnimoe::gpu::PreparedForward::stack(&refs, args.tokens)?;
-    stack.write_input(&x)?;
-    let t = time_prepared(ctx, &stack, args.tokens, args.warmup, args.runs)?;
-    Ok(StackReport {
-        layers,
-        gpu_ms: t.gpu_ms,
-        wall_ms: t.wall_ms,
-        gpu_ms_per_layer: t.gpu_ms / layers as f64,
-        wall_ms_per_layer: t.wall_ms / layers as f64,
-    })
 }
 
 /// `bench --adapters N`: the layer over several adapters at each retention θ (`crate::caee_bench`).

@@ -46,6 +46,10 @@ pub(super) struct Point {
     /// (absent from sweeps before the tenth session).
     #[serde(default)]
     pub(super) gemm_stream: Vec<super::measure::GemmStream>,
+    /// `--layers L` in a token sweep: a stack of L layers at this point (absent before the twelfth
+    /// session).
+    #[serde(default)]
+    pub(super) stack: Option<StackReport>,
     pub(super) error: Option<String>,
 }
 
@@ -92,14 +96,15 @@ pub(super) struct Report {
     /// GEMM K step chosen per shape, with each candidate's ms.
     pub(super) gemm_tuning: Vec<serde_json::Value>,
     pub(super) sweep: Vec<Point>,
-    /// `--layers L`: a stack of L copies of the layer in one submit.
+    /// `--layers L`: a stack of L layers in one submit (distinct weights since the twelfth session; copies
+    /// of one layer before).
     pub(super) stack: Option<StackReport>,
     /// The router's kernels alone at T tokens (ms per dispatch, back to back): fused normalise + top-k
     /// by rank with tree or flat reductions, top-k by rank or by bitonic sorts alone, normalise alone.
     pub(super) router_variants_ms: BTreeMap<String, f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, serde::Deserialize, Clone)]
 pub(super) struct StackReport {
     pub(super) layers: usize,
     pub(super) gpu_ms: f64,

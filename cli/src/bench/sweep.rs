@@ -7,6 +7,7 @@ use omnimoe::Result;
 
 use super::measure::{expert_ms, measure_both};
 use super::report::Point;
+use super::stack::Stack;
 use super::{BenchArgs, Sweep};
 use crate::timing::weight_bytes;
 
@@ -41,11 +42,36 @@ pub(super) fn run(
     points: &[(usize, usize)],
     es: f64,
 ) -> Vec<Point> {
+    // A token sweep with `--layers L`: one stack of L layers, timed at every point.
+    let stack = match (args.sweep, args.layers) {
+        (Some(Sweep::Tokens), Some(l)) if l > 0 => {
+            match args
+                .shape
+                .config()
+                .and_then(|c| Stack::new(ctx, &c, args, l))
+            {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    bar.println(format!("no stack for the sweep: {e}"));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     points
         .iter()
         .map(|&(t, n)| {
             bar.set_message(format!("T={t} N={n}"));
-            point(ctx, args, bar, (t, n), es).unwrap_or_else(|e| failed(t, n, e.to_string()))
+            let mut p =
+                point(ctx, args, bar, (t, n), es).unwrap_or_else(|e| failed(t, n, e.to_string()));
+            if let (Some(s), None) = (&stack, &p.error) {
+                match s.time(ctx, args, t) {
+                    Ok(r) => p.stack = Some(r),
+                    Err(e) => p.error = Some(format!("stack: {e}")),
+                }
+            }
+            p
         })
         .collect()
 }
@@ -76,6 +102,7 @@ fn point(
         token_centric_ms: Some(expert_ms(&tc)),
         stages: tc.stages.iter().cloned().collect(),
         gemm_stream: tc.gemm_stream.clone(),
+        stack: None,
         error: None,
     })
 }

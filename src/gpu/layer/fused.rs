@@ -126,6 +126,7 @@ impl OmniMoeLayer<'_> {
         let (x, w_gu) = (chunk.x, Bind::all(w_gu));
         let gu =
             stages::split_k_products(rec, label, gu_kernel, gu_splits, gu_shape, x, w_gu, partial);
+        self.record_down_prefetch(rec, t as usize, scratch);
         rec.readable_from_next(&scratch.partial[0]);
         let logits = stages::Logits::Partials {
             partials: gu,

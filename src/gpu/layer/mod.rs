@@ -35,6 +35,7 @@ mod dense;
 mod fused;
 mod kernels;
 mod plan;
+mod prefetch;
 mod record;
 mod routed;
 
@@ -42,6 +43,7 @@ use dense::RowBlocks;
 use plan::chunk_align;
 
 pub use kernels::GemmPlan;
+pub use prefetch::PREFETCH_MAX_TOKENS;
 pub(crate) use record::Scratch;
 pub use routed::{PreparedRouted, RoutedHostOutput};
 

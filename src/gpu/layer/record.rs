@@ -23,6 +23,8 @@ pub(crate) struct Scratch {
     /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
     pub(crate) router_scores: wgpu::Buffer,
     pub(crate) router_indices: wgpu::Buffer,
+    /// The checksum a prefetch of the down weight writes (`prefetch.rs`).
+    pub(super) prefetch_sink: wgpu::Buffer,
 }
 
 impl OmniMoeLayer<'_> {
@@ -111,6 +113,9 @@ impl OmniMoeLayer<'_> {
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
             let act = Bind::range(&scratch.act, 0, nt * i * es);
             self.record_gate_up(rec, t32, x_c, act, z, scratch);
+            if nt == out.tokens as u64 {
+                self.record_down_prefetch(rec, out.tokens, scratch);
+            }
             rec.readable_from_next(&scratch.act);
             if stages::router_topk_by_rank(r32, k32) {
                 let normalise = Some((mean, var));
@@ -307,6 +312,7 @@ impl OmniMoeLayer<'_> {
             ],
             router_scores: s("router scores", t * k as u64 * 4),
             router_indices: s("router indices", t * k as u64 * 4),
+            prefetch_sink: s("prefetch sink (down)", self.down_prefetch_sink_bytes()),
         });
         *guard = Some((want, scratch.clone()));
         scratch
