@@ -1,17 +1,17 @@
 // prefetch: reads a weight into the GPU's last-level cache ahead of the GEMM that needs it, beside a pass
-// that reads little from device memory (see src/gpu/stages/prefetch.rs). So that the loads are not dead
-// code, each workgroup folds its slice of the buffer into a checksum (CPU twin: cpu/prefetch.rs):
+// that leaves device memory idle (see src/gpu/stages/prefetch.rs). So that the loads are not dead code,
+// each workgroup folds what it read into a checksum (CPU twin: cpu/prefetch.rs):
 //
-//   sink[w] = XOR of the 32-bit words of src[w · SLICE .. (w + 1) · SLICE] (SLICE 16-byte words; the last
-//             slice may be short)
+//   sink[w] = XOR of the 32-bit words of the chunks c ≡ w (mod G) of src, chunk c being the 16-byte words
+//             256·c .. 256·c + 255 (the last one may be short), G the workgroups launched
 //
-// XOR is exact, associative and commutative: the same bits whatever the order. Launch: ⌈len / SLICE⌉
-// workgroups of 256 invocations (folded over y), invocation i loading words i, i + 256, … of its slice,
-// all LOADS requested before they are folded.
+// XOR is exact, associative and commutative: the same bits whatever the order. Launch: G workgroups of 256
+// invocations, few enough to sit beside the pass they run with; each invocation walks its chunks G apart,
+// LOADS of them requested at a time before they are folded.
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): src is read only below p.len,
-// the words the host binds, and sink only at the workgroup's index, below the ⌈len / SLICE⌉ words the
-// host binds.
+// the 16-byte words the host binds, and sink only at the workgroup's index, below the G words the host
+// binds.
 
 struct Params {
     // 16-byte words in src.
@@ -23,7 +23,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> sink: array<u32>;
 
 const LOADS: u32 = 8u;
-const SLICE: u32 = 256u * LOADS;
 
 var<workgroup> folds: array<u32, 256>;
 
@@ -33,17 +32,15 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
 ) {
-    let w = wid.x + wid.y * nwg.x;
-    // Folded over y, the last row may hold workgroups past the slices.
-    if (w * SLICE >= p.len) {
-        return;
-    }
-    let first = w * SLICE + li;
+    let w = wid.x;
+    let g = nwg.x;
     var v = vec4<u32>(0u);
-    for (var j = 0u; j < LOADS; j++) {
-        let i = first + j * 256u;
-        if (i < p.len) {
-            v ^= src[i];
+    for (var c = w; c * 256u < p.len; c += LOADS * g) {
+        for (var j = 0u; j < LOADS; j++) {
+            let i = (c + j * g) * 256u + li;
+            if (i < p.len) {
+                v ^= src[i];
+            }
         }
     }
     folds[li] = v.x ^ v.y ^ v.z ^ v.w;

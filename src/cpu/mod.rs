@@ -31,7 +31,7 @@ pub use expert_scores::expert_scores;
 pub use expert_token::expert_token;
 pub use gemm::gemm_nt;
 pub use moe_rows::{moe_combine, moe_gather};
-pub use prefetch::{prefetch, PREFETCH_SLICE};
+pub use prefetch::{prefetch, PREFETCH_CHUNK};
 pub use route_select::{objective, route_select, routed_from_mask};
 pub use route_unified_score::route_unified_score;
 pub use routed::{expert_branch, forward_routed, RoutedOutput};

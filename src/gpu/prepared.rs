@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use super::buffers::{self, elem_bytes, elem_size};
 use super::context::Context;
-use super::layer::{HostOutput, LayerOutput, OmniMoeLayer, Scratch};
+use super::layer::{HostOutput, LayerOutput, NextLayer, OmniMoeLayer, Scratch};
 use super::recorder::{Frozen, PassTimes, Recorder, Timing};
 use crate::{Error, Result};
 
@@ -205,12 +205,17 @@ impl<'a> PreparedForward<'a> {
         let mut rec = Recorder::new(self.ctx);
         for (l, ((link, view), scratch)) in self.links.iter().zip(&views).zip(&scratch).enumerate()
         {
+            // Beside this layer's expert stage, the next layer's gate/up weight into the cache.
+            let next = self
+                .links
+                .get(l + 1)
+                .zip(link.prefetch_sink.as_ref())
+                .map(|(next, sink)| NextLayer {
+                    layer: next.layer,
+                    sink,
+                });
             link.layer
-                .record(&mut rec, &link.input, view, scratch, link.elem_output);
-            // Beside this layer's last pass, the next layer's gate/up weight into the cache.
-            if let (Some(next), Some(sink)) = (self.links.get(l + 1), &link.prefetch_sink) {
-                next.layer.record_gate_up_prefetch(&mut rec, tokens, sink);
-            }
+                .record(&mut rec, &link.input, view, scratch, link.elem_output, next);
         }
         let frozen = Arc::new(rec.freeze());
         self.frozen.lock().unwrap().insert(tokens, frozen.clone());

@@ -1,8 +1,11 @@
 //! Weights read into the last-level cache ahead of the GEMMs that need them ([`stages::prefetch`]), where a
 //! forward's GEMMs stream their weights (up to [`PREFETCH_MAX_TOKENS`] tokens): the layer's down weight
 //! beside its gate/up GEMM, and in a prepared stack the next layer's gate/up weight beside this layer's
-//! expert stage. Native adapters only (a browser orders dispatches itself, so there a prefetch would
-//! only add a pass). The forward's results are the same bits with or without.
+//! expert stage. Each prefetch is recorded first in its pass's slot and takes over that pass's barrier
+//! ([`Recorder::readable_from_next`]), so that its workgroups launch first and the pass's fill the rest
+//! of the GPU (recorded after the pass, it waited for the pass's last workgroups to launch: on an H100
+//! slower than none). Native adapters only (a browser orders dispatches itself, so there a prefetch
+//! would only add a pass). The forward's results are the same bits with or without.
 
 use std::sync::OnceLock;
 
@@ -34,6 +37,14 @@ fn prefetch_env() -> PrefetchEnv {
     })
 }
 
+/// The next layer of a prepared stack, whose gate/up weight a layer prefetches beside its expert stage,
+/// and the sink of that prefetch.
+#[derive(Clone, Copy)]
+pub(crate) struct NextLayer<'a> {
+    pub layer: &'a OmniMoeLayer<'a>,
+    pub sink: &'a wgpu::Buffer,
+}
+
 impl OmniMoeLayer<'_> {
     /// Whether a forward of `tokens` tokens prefetches weights on this adapter.
     fn prefetches(&self, tokens: usize) -> bool {
@@ -55,35 +66,51 @@ impl OmniMoeLayer<'_> {
             .map_or(4, |(_, w)| stages::prefetch_sink_bytes(w.size()))
     }
 
-    /// Records the prefetch of this layer's gate/up weight for a forward of `tokens` tokens into `sink`,
-    /// if it prefetches: recorded after the previous layer's last pass, it runs beside that pass.
-    pub(crate) fn record_gate_up_prefetch<'a>(
-        &'a self,
+    /// Records, where a forward of `tokens` tokens prefetches, the prefetch of `next`'s gate/up weight
+    /// ahead of this layer's expert stage writing `out`: the buffers that stage reads from earlier passes
+    /// become readable at the prefetch, so that the stage itself needs no barrier and runs beside it. Not
+    /// where the stage adds onto an output written earlier in the forward (`AddTo`: that write-after-write
+    /// barrier stays with the stage).
+    pub(super) fn record_next_prefetch<'a>(
+        &self,
         rec: &mut Recorder<'a>,
         tokens: usize,
-        sink: &'a wgpu::Buffer,
+        next: Option<NextLayer<'a>>,
+        (scores, indices, out): (Bind<'a>, Bind<'a>, &stages::ExpertOut<'a>),
     ) {
-        if !(prefetch_env().next && self.prefetches(tokens)) {
+        let Some(next) = next else { return };
+        let Some((_, w)) = next.layer.w_gate_up_router.single() else {
+            return;
+        };
+        if !(prefetch_env().next && self.prefetches(tokens) && next.layer.prefetches(tokens)) {
             return;
         }
-        if let Some((_, w)) = self.w_gate_up_router.single() {
-            stages::prefetch(rec, w, w.size(), Bind::all(sink));
+        let base = match out {
+            stages::ExpertOut::AddElem { base, .. } => base.buffer,
+            stages::ExpertOut::AddPartials { partials, .. } => partials.buf.buffer,
+            stages::ExpertOut::AddTo(_) | stages::ExpertOut::Store(_) => return,
+        };
+        for buffer in [scores.buffer, indices.buffer, base] {
+            rec.readable_from_next(buffer);
         }
+        stages::prefetch(rec, w, w.size(), Bind::all(next.sink));
     }
 
-    /// Records the prefetch of this layer's down weight for a forward of `tokens` tokens, if it
-    /// prefetches: recorded right after the gate/up GEMM (before anything makes its output readable), it
-    /// runs beside that GEMM.
+    /// Records, where a forward of `tokens` tokens prefetches, the prefetch of this layer's down weight
+    /// ahead of its gate/up GEMM reading `x`: `x` becomes readable at the prefetch, so that the GEMM needs
+    /// no barrier and runs beside it.
     pub(super) fn record_down_prefetch<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
         tokens: usize,
+        x: &'a wgpu::Buffer,
         scratch: &'a Scratch,
     ) {
         if !(prefetch_env().down && self.prefetches(tokens)) {
             return;
         }
         if let Some((_, w)) = self.w_down.single() {
+            rec.readable_from_next(x);
             stages::prefetch(rec, w, w.size(), Bind::all(&scratch.prefetch_sink));
         }
     }

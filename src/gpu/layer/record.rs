@@ -2,6 +2,7 @@
 //! of tokens, and the scratch it records into.
 
 use super::fused::Chunk;
+use super::prefetch::NextLayer;
 use super::*;
 
 /// The buffers a forward records into, sized for a chunk of tokens (made once, grown when a larger forward
@@ -73,6 +74,7 @@ impl OmniMoeLayer<'_> {
         out: &'a LayerOutput,
         scratch: &'a Scratch,
         elem_output: bool,
+        next: Option<NextLayer<'a>>,
     ) {
         let c = self.config;
         let (h, i, k, r) = (
@@ -84,6 +86,7 @@ impl OmniMoeLayer<'_> {
         let es = elem_size(self.f16);
         let f16 = self.f16;
         let all = Bind::all;
+        let tokens = out.tokens;
         let mut t0 = 0u64;
         while t0 < out.tokens as u64 {
             let nt = (self.chunk as u64).min(out.tokens as u64 - t0);
@@ -102,7 +105,7 @@ impl OmniMoeLayer<'_> {
                     scores,
                     indices,
                 };
-                self.record_fused(rec, t32, plan, chunk, elem_output, scratch);
+                self.record_fused(rec, t32, plan, chunk, elem_output, scratch, next);
                 t0 += nt;
                 continue;
             }
@@ -112,10 +115,10 @@ impl OmniMoeLayer<'_> {
             let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
             let act = Bind::range(&scratch.act, 0, nt * i * es);
-            self.record_gate_up(rec, t32, x_c, act, z, scratch);
-            if nt == out.tokens as u64 {
-                self.record_down_prefetch(rec, out.tokens, scratch);
+            if nt == tokens as u64 {
+                self.record_down_prefetch(rec, tokens, x, scratch);
             }
+            self.record_gate_up(rec, t32, x_c, act, z, scratch);
             rec.readable_from_next(&scratch.act);
             if stages::router_topk_by_rank(r32, k32) {
                 let normalise = Some((mean, var));
@@ -174,6 +177,9 @@ impl OmniMoeLayer<'_> {
                     out
                 }
             };
+            if nt == tokens as u64 {
+                self.record_next_prefetch(rec, tokens, next, (scores, indices, &out));
+            }
             if one_pass {
                 let dims = (t32, h32, k32);
                 stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
