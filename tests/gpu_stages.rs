@@ -325,27 +325,6 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
-
-    /// A prefetch's checksum of a buffer of any length (its 16-byte words; a tail of fewer bytes is not
-    /// read): one chunk, a few, more than the workgroups, a short last one.
-    #[test]
-    fn prefetch_matches_cpu(words in 1usize..200_000, tail in 0usize..4, seed: u64) {
-        let ctx = gpu();
-        let mut rng = SplitMix64::new(seed);
-        let data: Vec<u32> = (0..4 * words + tail).map(|_| rng.next_u64() as u32).collect();
-        let bytes = (data.len() * 4) as u64;
-        let want = cpu::prefetch(&data[..4 * words], stages::prefetch_groups(bytes) as usize);
-        let src = u32_buf(ctx, &data);
-        let sink = buffers::storage(ctx, "sink", stages::prefetch_sink_bytes(bytes));
-        let mut rec = Recorder::new(ctx);
-        stages::prefetch(&mut rec, &src, bytes, Bind::all(&sink));
-        submit(ctx, rec);
-        prop_assert_eq!(read_u32(ctx, &sink, want.len()), want);
-    }
-}
-
-proptest! {
     #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
 
     /// The layer adds the expert branch to the down projection's output (ADD, f32 in place) or writes

@@ -122,7 +122,7 @@ impl OmniMoeLayer<'_> {
             indices: router(outputs.indices, &scratch.router_indices, "router indices"),
         };
         let mut rec = Recorder::new(ctx);
-        self.record(&mut rec, input, &out, &scratch, outputs.storage_type, None);
+        self.record(&mut rec, input, &out, &scratch, outputs.storage_type);
         rec.encode(encoder, false);
         Ok(())
     }

@@ -70,7 +70,6 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/route_unified_score.wgsl"),
     ),
     ("moe_rows", include_str!("../../shaders/moe_rows.wgsl")),
-    ("prefetch", include_str!("../../shaders/prefetch.wgsl")),
 ];
 
 /// WGSL that several stages pull in with `#import NAME`.
@@ -206,7 +205,7 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
 
 /// Stages whose indexing is checked in the shader itself, so wgpu's runtime bounds checks can go (built
 /// with [`wgpu::Device::create_shader_module_trusted`] off the web).
-pub const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv", "gemm_skinny", "prefetch"];
+pub const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv", "gemm_skinny"];
 
 /// Replaces each `#import NAME` line with the shared source of that name (one level: shared files do not
 /// import).

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use super::buffers::{self, elem_bytes, elem_size};
 use super::context::Context;
-use super::layer::{HostOutput, LayerOutput, NextLayer, OmniMoeLayer, Scratch};
+use super::layer::{HostOutput, LayerOutput, OmniMoeLayer, Scratch};
 use super::recorder::{Frozen, PassTimes, Recorder, Timing};
 use crate::{Error, Result};
 
@@ -32,9 +32,6 @@ struct Link<'a> {
     input: wgpu::Buffer,
     out: LayerOutput,
     elem_output: bool,
-    /// The checksum of the prefetch of the next layer's gate/up weight, recorded after this layer
-    /// (`layer/prefetch.rs`), where there is a next layer and it prefetches.
-    prefetch_sink: Option<wgpu::Buffer>,
 }
 
 /// A layer or a stack of layers ready to run on up to [`PreparedForward::max_tokens`] tokens.
@@ -115,16 +112,11 @@ impl<'a> PreparedForward<'a> {
                 indices: buffers::storage(ctx, "router indices", t * k * 4),
             };
             let next = out.output.clone();
-            let prefetch_sink = layers
-                .get(l + 1)
-                .and_then(|n| n.gate_up_prefetch_sink_bytes())
-                .map(|bytes| buffers::storage(ctx, "prefetch sink (gate/up)", bytes));
             links.push(Link {
                 layer,
                 input,
                 out,
                 elem_output,
-                prefetch_sink,
             });
             // Scratch made now, not on the first run.
             layer.scratch(max_tokens);
@@ -203,19 +195,9 @@ impl<'a> PreparedForward<'a> {
             .map(|l| l.layer.scratch(self.max_tokens))
             .collect();
         let mut rec = Recorder::new(self.ctx);
-        for (l, ((link, view), scratch)) in self.links.iter().zip(&views).zip(&scratch).enumerate()
-        {
-            // Beside this layer's expert stage, the next layer's gate/up weight into the cache.
-            let next = self
-                .links
-                .get(l + 1)
-                .zip(link.prefetch_sink.as_ref())
-                .map(|(next, sink)| NextLayer {
-                    layer: next.layer,
-                    sink,
-                });
+        for ((link, view), scratch) in self.links.iter().zip(&views).zip(&scratch) {
             link.layer
-                .record(&mut rec, &link.input, view, scratch, link.elem_output, next);
+                .record(&mut rec, &link.input, view, scratch, link.elem_output);
         }
         let frozen = Arc::new(rec.freeze());
         self.frozen.lock().unwrap().insert(tokens, frozen.clone());

@@ -183,7 +183,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     let scatter = v().with("SCATTER");
     out.push(("expert_scatter", "scatter", scatter.clone().with("FIRST")));
     out.push(("expert_scatter", "scatter", scatter));
-    out.push(("prefetch", "main", v()));
     out.sort();
     out.dedup();
     out

@@ -5,7 +5,6 @@
 //! GEMM's products, the one-pass expert stage the down projection's. Bitwise reproducible run to run like
 //! every path (a fixed order everywhere).
 
-use super::prefetch::NextLayer;
 use super::*;
 
 /// Most tokens of a chunk that runs the fused chain ([`OmniMoeLayer::fused_plan`]). Measured on an H100 at
@@ -117,7 +116,6 @@ impl OmniMoeLayer<'_> {
         chunk: Chunk<'a>,
         elem_output: bool,
         scratch: &'a Scratch,
-        next: Option<NextLayer<'a>>,
     ) {
         let (h, i, k, r) = self.dims32();
         let ((w_gu, gu_kernel, n_gu, gu_splits), (w_down, down_kernel, down_splits)) =
@@ -126,7 +124,6 @@ impl OmniMoeLayer<'_> {
         let partial = stages::partial_bind(&scratch.partial[0], gu_kernel, gu_shape, gu_splits);
         let label = "dense_gate_up_router";
         let (x, w_gu) = (chunk.x, Bind::all(w_gu));
-        self.record_down_prefetch(rec, t as usize, x.buffer, scratch);
         let gu =
             stages::split_k_products(rec, label, gu_kernel, gu_splits, gu_shape, x, w_gu, partial);
         rec.readable_from_next(&scratch.partial[0]);
@@ -158,7 +155,6 @@ impl OmniMoeLayer<'_> {
             y: chunk.y,
             elem: elem_output,
         };
-        self.record_next_prefetch(rec, t as usize, next, (scores, indices, &out));
         let (up, down) = (self.table(&self.up), self.table(&self.down));
         let dims = (t, h, k);
         stages::expert_token(rec, self.f16, dims, x, up, scores, indices, down, out);

@@ -35,7 +35,6 @@ mod dense;
 mod fused;
 mod kernels;
 mod plan;
-mod prefetch;
 mod record;
 mod routed;
 
@@ -43,8 +42,6 @@ use dense::RowBlocks;
 use plan::chunk_align;
 
 pub use kernels::GemmPlan;
-pub(crate) use prefetch::NextLayer;
-pub use prefetch::PREFETCH_MAX_TOKENS;
 pub(crate) use record::Scratch;
 pub use routed::{PreparedRouted, RoutedHostOutput};
 
@@ -365,7 +362,7 @@ impl<'c> OmniMoeLayer<'c> {
         let scopes = ErrorScopes::push(device);
         let scratch = self.scratch(out.tokens);
         let mut rec = Recorder::new(self.ctx);
-        self.record(&mut rec, x, out, &scratch, false, None);
+        self.record(&mut rec, x, out, &scratch, false);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("omnimoe forward"),
         });

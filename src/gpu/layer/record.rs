@@ -2,7 +2,6 @@
 //! of tokens, and the scratch it records into.
 
 use super::fused::Chunk;
-use super::prefetch::NextLayer;
 use super::*;
 
 /// The buffers a forward records into, sized for a chunk of tokens (made once, grown when a larger forward
@@ -24,8 +23,6 @@ pub(crate) struct Scratch {
     /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
     pub(crate) router_scores: wgpu::Buffer,
     pub(crate) router_indices: wgpu::Buffer,
-    /// The checksum a prefetch of the down weight writes (`prefetch.rs`).
-    pub(super) prefetch_sink: wgpu::Buffer,
 }
 
 impl OmniMoeLayer<'_> {
@@ -74,7 +71,6 @@ impl OmniMoeLayer<'_> {
         out: &'a LayerOutput,
         scratch: &'a Scratch,
         elem_output: bool,
-        next: Option<NextLayer<'a>>,
     ) {
         let c = self.config;
         let (h, i, k, r) = (
@@ -86,7 +82,6 @@ impl OmniMoeLayer<'_> {
         let es = elem_size(self.f16);
         let f16 = self.f16;
         let all = Bind::all;
-        let tokens = out.tokens;
         let mut t0 = 0u64;
         while t0 < out.tokens as u64 {
             let nt = (self.chunk as u64).min(out.tokens as u64 - t0);
@@ -105,7 +100,7 @@ impl OmniMoeLayer<'_> {
                     scores,
                     indices,
                 };
-                self.record_fused(rec, t32, plan, chunk, elem_output, scratch, next);
+                self.record_fused(rec, t32, plan, chunk, elem_output, scratch);
                 t0 += nt;
                 continue;
             }
@@ -115,9 +110,6 @@ impl OmniMoeLayer<'_> {
             let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
             let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
             let act = Bind::range(&scratch.act, 0, nt * i * es);
-            if nt == tokens as u64 {
-                self.record_down_prefetch(rec, tokens, x, scratch);
-            }
             self.record_gate_up(rec, t32, x_c, act, z, scratch);
             rec.readable_from_next(&scratch.act);
             if stages::router_topk_by_rank(r32, k32) {
@@ -177,9 +169,6 @@ impl OmniMoeLayer<'_> {
                     out
                 }
             };
-            if nt == tokens as u64 {
-                self.record_next_prefetch(rec, tokens, next, (scores, indices, &out));
-            }
             if one_pass {
                 let dims = (t32, h32, k32);
                 stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
@@ -318,7 +307,6 @@ impl OmniMoeLayer<'_> {
             ],
             router_scores: s("router scores", t * k as u64 * 4),
             router_indices: s("router indices", t * k as u64 * 4),
-            prefetch_sink: s("prefetch sink (down)", self.down_prefetch_sink_bytes()),
         });
         *guard = Some((want, scratch.clone()));
         scratch

@@ -8,15 +8,13 @@
 //! - the counting sort of pairs by expert (histogram, scan, scatter);
 //! - the expert stage (scores, combine, both in one pass);
 //! - routing modes: every product-key candidate, the budgeted top-c select, the ragged expert stage;
-//! - the dense-router MoE layer's row gather and weighted combine;
-//! - the prefetch of a weight into the last-level cache ahead of its GEMM.
+//! - the dense-router MoE layer's row gather and weighted combine.
 
 mod counting_sort;
 mod expert;
 mod gemm;
 mod gemm_kernel;
 mod moe_rows;
-mod prefetch;
 mod route;
 mod route_scratch;
 mod router;
@@ -29,7 +27,6 @@ pub use expert::*;
 pub use gemm::*;
 pub use gemm_kernel::*;
 pub use moe_rows::*;
-pub use prefetch::*;
 pub use route::*;
 pub use route_scratch::RouteScratch;
 pub use router::*;
