@@ -54,7 +54,8 @@ pub(super) fn replot(from: &PathBuf, path: &PathBuf, kind: Sweep) -> Result<()> 
     draw(path, kind, &title, &pts)
 }
 
-/// Draws the sweep's series (expert stages both ways, the layer's GPU and wall time) on log axes.
+/// Draws the sweep's series (expert stages both ways, the layer's GPU and wall time, and its GPU time per
+/// layer in a stack where the sweep has one) on log axes.
 fn plot(
     path: &PathBuf,
     kind: Sweep,
@@ -70,7 +71,7 @@ fn plot(
             p.tokens
         }) as f64
     };
-    let series = [
+    let mut series = vec![
         (
             "expert stages, expert-centric",
             BLUE,
@@ -90,6 +91,13 @@ fn plot(
             |p: &Point| p.layer_wall_ms.unwrap(),
         ),
     ];
+    if pts.iter().any(|p| p.stack.is_some()) {
+        series.push((
+            "layer in a stack of distinct layers, GPU per layer (prepared)",
+            GREEN,
+            |p: &Point| p.stack.as_ref().map_or(f64::NAN, |s| s.gpu_ms_per_layer),
+        ));
+    }
     let all: Vec<f64> = pts
         .iter()
         .flat_map(|p| series.iter().map(|s| (s.2)(p)))
