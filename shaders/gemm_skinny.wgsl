@@ -62,13 +62,6 @@ const MT: u32 = 1u;
 #endif
 #endif
 const MP: u32 = 16u * MT;
-// Invocations (and columns of C) per workgroup: 128, or 64 with COLS64 (two workgroups where one was: more
-// of them on each SM, each streaming as many bytes).
-#if COLS64
-const WG: u32 = 64u;
-#else
-const WG: u32 = 128u;
-#endif
 // A_HALF: ranges at most half as deep, for half the workgroup memory.
 #if A_HALF
 const KZ_MAX: u32 = 512u / MT;
@@ -91,7 +84,7 @@ const BSTEP: u32 = 32u;
 // host pairs it with A_HALF (at most ~35 KiB in all) except for a GEMM that runs beside no other
 // dispatch (~44 KiB: src/gpu/stages/skinny.rs).
 const BP: u32 = BSTEP / 4u + 2u;
-var<workgroup> Bs: array<vec4<f16>, WG * BP>;
+var<workgroup> Bs: array<vec4<f16>, 4u * 32u * BP>;
 
 // Through f32 and back, as WGSL must; a bitcast in the SPIR-V on Vulkan (src/gpu/spirv_halves.rs).
 fn halves(v: vec2<u32>) -> vec4<f16> {
@@ -207,7 +200,7 @@ fn stage_chunk(e: u32, row_chunks: u32, v: vec4<u32>) {
     As[o + 7u] = h3.y;
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(128)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
@@ -216,7 +209,7 @@ fn main(
 ) {
     let k0 = wid.z * p.kz;
     let kn = min(p.k, k0 + p.kz) - k0;
-    let n0 = wid.x * WG + sg * 32u;
+    let n0 = wid.x * 128u + sg * 32u;
 #if STAGED
     // The subgroup streams its 32 columns of B: a step's 64 or 128 bytes of each in 16-byte loads, 4 or 8
     // a lane (`fetch`; the first step's requested before A is staged), the next step's requested before
@@ -237,7 +230,7 @@ fn main(
     let row_chunks = kn / 8u;
     let chunks = MP * row_chunks;
 #if ACT
-    for (var e = li; e < chunks; e += WG) {
+    for (var e = li; e < chunks; e += 128u) {
         let r = e / row_chunks;
         let q = e % row_chunks;
         if (r < p.m) {
@@ -249,36 +242,36 @@ fn main(
 #else
     // Eight chunks' loads before their stores: A comes from L2, and a load at a time would leave each
     // invocation waiting on it once per chunk (64 rows of a range 256 deep are 16 chunks an invocation).
-    for (var e = li; e < chunks; e += 8u * WG) {
+    for (var e = li; e < chunks; e += 1024u) {
         let v0 = load_chunk(e + 0u, row_chunks, k0);
-        let v1 = load_chunk(e + 1u * WG, row_chunks, k0);
-        let v2 = load_chunk(e + 2u * WG, row_chunks, k0);
-        let v3 = load_chunk(e + 3u * WG, row_chunks, k0);
-        let v4 = load_chunk(e + 4u * WG, row_chunks, k0);
-        let v5 = load_chunk(e + 5u * WG, row_chunks, k0);
-        let v6 = load_chunk(e + 6u * WG, row_chunks, k0);
-        let v7 = load_chunk(e + 7u * WG, row_chunks, k0);
+        let v1 = load_chunk(e + 128u, row_chunks, k0);
+        let v2 = load_chunk(e + 256u, row_chunks, k0);
+        let v3 = load_chunk(e + 384u, row_chunks, k0);
+        let v4 = load_chunk(e + 512u, row_chunks, k0);
+        let v5 = load_chunk(e + 640u, row_chunks, k0);
+        let v6 = load_chunk(e + 768u, row_chunks, k0);
+        let v7 = load_chunk(e + 896u, row_chunks, k0);
         stage_chunk(e, row_chunks, v0);
-        if (e + 1u * WG < chunks) {
-            stage_chunk(e + 1u * WG, row_chunks, v1);
+        if (e + 128u < chunks) {
+            stage_chunk(e + 128u, row_chunks, v1);
         }
-        if (e + 2u * WG < chunks) {
-            stage_chunk(e + 2u * WG, row_chunks, v2);
+        if (e + 256u < chunks) {
+            stage_chunk(e + 256u, row_chunks, v2);
         }
-        if (e + 3u * WG < chunks) {
-            stage_chunk(e + 3u * WG, row_chunks, v3);
+        if (e + 384u < chunks) {
+            stage_chunk(e + 384u, row_chunks, v3);
         }
-        if (e + 4u * WG < chunks) {
-            stage_chunk(e + 4u * WG, row_chunks, v4);
+        if (e + 512u < chunks) {
+            stage_chunk(e + 512u, row_chunks, v4);
         }
-        if (e + 5u * WG < chunks) {
-            stage_chunk(e + 5u * WG, row_chunks, v5);
+        if (e + 640u < chunks) {
+            stage_chunk(e + 640u, row_chunks, v5);
         }
-        if (e + 6u * WG < chunks) {
-            stage_chunk(e + 6u * WG, row_chunks, v6);
+        if (e + 768u < chunks) {
+            stage_chunk(e + 768u, row_chunks, v6);
         }
-        if (e + 7u * WG < chunks) {
-            stage_chunk(e + 7u * WG, row_chunks, v7);
+        if (e + 896u < chunks) {
+            stage_chunk(e + 896u, row_chunks, v7);
         }
     }
 #endif

@@ -58,9 +58,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         for (_, variant) in stages::skinny_builds(&caps, staged, true) {
             // ACT: A made from the gate/up GEMM's partial products while staging.
             out.push(("gemm_skinny", "main", variant.clone().with("ACT")));
-            // COLS64: 64 columns a workgroup.
-            out.push(("gemm_skinny", "main", variant.clone().with("ACT").with("COLS64")));
-            out.push(("gemm_skinny", "main", variant.clone().with("COLS64")));
             out.push(("gemm_skinny", "main", variant));
         }
     }

@@ -20,13 +20,8 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// not measured. (Before them, from 4 tokens: `h100-run-decode5/run130.sh`, `h100-run-decode3/run103.sh`.)
 pub const SKINNY_FROM_M: u32 = 2;
 
-/// Columns of C per workgroup (and the most: shapes the kernel takes are multiples of it).
+/// Columns of C per workgroup.
 const SKINNY_COLUMNS: u32 = 128;
-
-/// Columns of C per workgroup as built: [`SKINNY_COLUMNS`], or 64 with `OMNIMOE_SKINNY_COLS=64` (COLS64).
-fn columns() -> u32 {
-    skinny_env().columns
-}
 
 /// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise. Measured on an H100
 /// at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/`): 128 against 64, 192, 256 and 512 — at 16
@@ -76,7 +71,7 @@ pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
     let bytes = |build: Build| {
         let a = 16 * mt * (build.deepest(mt) + 8) * 2;
         // Each subgroup's block of B: 32 columns of a step's halves + 8.
-        a + build.step.map_or(0, |step| columns() * (step + 8) * 2)
+        a + build.step.map_or(0, |step| 4 * 32 * (step + 8) * 2)
     };
     BUILD_SHAPES
         .into_iter()
@@ -177,9 +172,6 @@ pub(crate) fn skinny_variant(
     alone: bool,
 ) -> Variant {
     let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
-    if columns() == 64 {
-        v = v.with("COLS64");
-    }
     let b = build(m, k, kz, staged && caps.subgroup_barrier, alone);
     if let Some(step) = b.step {
         v = v.with("STAGED");
@@ -199,7 +191,7 @@ pub(crate) fn skinny_variant(
 
 /// Workgroup count (N/128, 1, 1) of one K range.
 pub(crate) fn skinny_groups(n: u32) -> [u32; 3] {
-    [n / columns(), 1, 1]
+    [n / SKINNY_COLUMNS, 1, 1]
 }
 
 /// The skinny kernel's measuring aids, read once from the environment.
@@ -214,8 +206,6 @@ pub(crate) struct SkinnyEnv {
     pub no_staged: bool,
     /// `OMNIMOE_SKINNY_STAGED=16`: its STAGED build up to 16 rows only.
     pub staged_rows_16: bool,
-    /// `OMNIMOE_SKINNY_COLS=64`: 64 columns a workgroup instead of 128.
-    pub columns: u32,
 }
 
 /// The measuring aids ([`SkinnyEnv`]).
@@ -233,11 +223,6 @@ pub(crate) fn skinny_env() -> SkinnyEnv {
             workgroups: env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS),
             no_staged: staged.as_deref() == Ok("off"),
             staged_rows_16: staged.as_deref() == Ok("16"),
-            columns: if env_count("OMNIMOE_SKINNY_COLS") == Some(64) {
-                64
-            } else {
-                SKINNY_COLUMNS
-            },
         }
     })
 }
@@ -249,7 +234,7 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
     let mt = fragments(m);
     let fewest = skinny_fewest_splits(m, k, staged, alone);
     let most = (k / (128 * mt)).max(1);
-    let want = skinny_env().workgroups.div_ceil(n / columns());
+    let want = skinny_env().workgroups.div_ceil(n / SKINNY_COLUMNS);
     want.min(most).max(fewest)
 }
 
