@@ -3,6 +3,7 @@
 //! Work is split over tokens on all cores with scoped threads; every result is independent of the split,
 //! so the reference is deterministic.
 
+mod decode_route;
 mod dense_moe;
 mod expert_combine;
 mod expert_histogram;
@@ -21,6 +22,7 @@ mod router_normalise;
 mod router_topk;
 mod swiglu;
 
+pub use decode_route::decode_route;
 pub use dense_moe::{dense_moe_experts, dense_moe_forward, dense_moe_scores, DenseMoeOutput};
 pub use expert_combine::{expert_combine, expert_combine_compensated};
 pub use expert_histogram::expert_histogram;

@@ -183,6 +183,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     let scatter = v().with("SCATTER");
     out.push(("expert_scatter", "scatter", scatter.clone().with("FIRST")));
     out.push(("expert_scatter", "scatter", scatter));
+    out.push(("decode_route", "main", v()));
+    out.push(("decode_route", "main", v().with("VEC8")));
     out.sort();
     out.dedup();
     out

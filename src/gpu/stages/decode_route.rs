@@ -1,0 +1,62 @@
+//! Host side of `shaders/decode_route.wgsl`: a token's router and expert stage in one workgroup from x
+//! alone, so that a decode forward runs it beside the gate/up GEMM and adds its branch in the down
+//! projection's epilogue: two passes in a chain instead of three.
+
+use super::super::buffers::Bind;
+use super::super::pipelines::Variant;
+use super::super::recorder::Recorder;
+use super::router::candidate_count;
+
+/// Largest hidden size the kernel takes (x staged in 16 KiB of workgroup memory as f32).
+pub const DECODE_ROUTE_MAX_H: u32 = 4096;
+
+/// Whether the kernel takes H = `h`, R = `r`, K = `k` with f16 (or f32) storage: R ≤ 128, at most 256
+/// candidates (as the router by rank), H ≤ [`DECODE_ROUTE_MAX_H`] and a multiple of 8 (f16) or 4 (f32).
+pub fn decode_route_takes((h, r, k): (u32, u32, u32), f16: bool) -> bool {
+    let chunk = if f16 { 8 } else { 4 };
+    (1..=128).contains(&r)
+        && k >= 1
+        && candidate_count(r.min(k), k) <= 256
+        && h > 0
+        && h <= DECODE_ROUTE_MAX_H
+        && h % chunk == 0
+}
+
+/// The router and the expert stage of `t` tokens of `x` (`[T, H]`, storage type): `keys` `[2R, H]` (storage
+/// type), `mean` / `var` `[2R]` f32, the expert tables `up` / `down` `[N, H]` (storage type, one binding
+/// each); out `scores` / `indices` `[T, K]` and `branch` `[T, H]` f32. Panics unless
+/// [`decode_route_takes`].
+#[allow(clippy::too_many_arguments)]
+pub fn decode_route<'a>(
+    rec: &mut Recorder<'a>,
+    f16: bool,
+    (t, h, r, k): (u32, u32, u32, u32),
+    (x, keys, mean, var): (Bind<'a>, Bind<'a>, Bind<'a>, Bind<'a>),
+    (up, down): (Bind<'a>, Bind<'a>),
+    (scores, indices, branch): (Bind<'a>, Bind<'a>, Bind<'a>),
+) {
+    assert!(decode_route_takes((h, r, k), f16), "decode_route: H {h}, R {r}, K {k}");
+    let kp = r.min(k);
+    let cand = candidate_count(kp, k);
+    // Lanes per logit: the largest power of two with lanes · 2R ≤ 256.
+    let lpl = 1u32 << (256 / (2 * r)).ilog2();
+    let v = if f16 {
+        Variant::default().with("VEC8")
+    } else {
+        Variant::default()
+    };
+    let binds = vec![
+        (1, x),
+        (2, keys),
+        (3, mean),
+        (4, var),
+        (5, up),
+        (6, down),
+        (7, scores),
+        (8, indices),
+        (9, branch),
+    ];
+    let label = "decode_route";
+    let params = [t, h, r, k, kp, cand, lpl];
+    rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
+}
