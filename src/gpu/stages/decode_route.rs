@@ -35,7 +35,10 @@ pub fn decode_route<'a>(
     (up, down): (Bind<'a>, Bind<'a>),
     (scores, indices, branch): (Bind<'a>, Bind<'a>, Bind<'a>),
 ) {
-    assert!(decode_route_takes((h, r, k), f16), "decode_route: H {h}, R {r}, K {k}");
+    assert!(
+        decode_route_takes((h, r, k), f16),
+        "decode_route: H {h}, R {r}, K {k}"
+    );
     let kp = r.min(k);
     let cand = candidate_count(kp, k);
     // Lanes per logit: the largest power of two with lanes · 2R ≤ 256.
