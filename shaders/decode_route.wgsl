@@ -14,7 +14,8 @@
 //
 // Launch: one workgroup of 256 per token (ids folded over x and y). Rows are read as chunks: eight halves
 // (VEC8, f16 storage, H % 8 == 0) in one 16-byte load, or four f32 (H % 4 == 0). R ≤ 128, K' = min(R, K),
-// at most 256 candidates (as router_topk's by_rank), H ≤ 4096 (x staged in workgroup memory as f32).
+// at most 256 candidates (as router_topk's by_rank), H ≤ 1024 (WIDE: 4096; x staged in workgroup memory
+// as f32).
 
 struct Params {
     t: u32,
@@ -54,8 +55,13 @@ const WORST: f32 = -3.0e38;
 const ELANES: u32 = 16u;
 const EGROUPS: u32 = WG / ELANES;
 
-// x of the token as f32, four values an entry (H ≤ 4096).
+// x of the token as f32, four values an entry: H ≤ 1024, or with WIDE ≤ 4096 (16 KiB; the host checks the
+// adapter's workgroup memory).
+#if WIDE
 var<workgroup> xs: array<vec4<f32>, 1024>;
+#else
+var<workgroup> xs: array<vec4<f32>, 256>;
+#endif
 var<workgroup> red: array<f32, 256>;
 // Each axis' values at 0 and 128 (padded with WORST to a multiple of 4).
 var<workgroup> vals: array<f32, 256>;

@@ -183,8 +183,9 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     let scatter = v().with("SCATTER");
     out.push(("expert_scatter", "scatter", scatter.clone().with("FIRST")));
     out.push(("expert_scatter", "scatter", scatter));
-    out.push(("decode_route", "main", v()));
-    out.push(("decode_route", "main", v().with("VEC8")));
+    for flags in [&[][..], &["VEC8"], &["WIDE"], &["VEC8", "WIDE"]] {
+        out.push(("decode_route", "main", flags.iter().fold(v(), |v, &f| v.with(f))));
+    }
     out.sort();
     out.dedup();
     out

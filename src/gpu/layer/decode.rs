@@ -49,7 +49,8 @@ impl OmniMoeLayer<'_> {
         if !(self.one_pass_experts() && self.up.len() == 1 && self.down.len() == 1) {
             return None;
         }
-        if !stages::decode_route_takes((h, r, k), self.f16) {
+        let most = self.ctx.limits.max_compute_workgroup_storage_size;
+        if !stages::decode_route_takes((h, r, k), self.f16, most) {
             return None;
         }
         let (n_gu, w) = self.w_gate_up_router.single()?;

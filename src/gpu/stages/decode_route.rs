@@ -7,12 +7,24 @@ use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
 use super::router::candidate_count;
 
-/// Largest hidden size the kernel takes (x staged in 16 KiB of workgroup memory as f32).
+/// Largest hidden size the kernel takes (x staged in workgroup memory as f32: 4 KiB up to H = 1024, 16
+/// KiB with WIDE).
 pub const DECODE_ROUTE_MAX_H: u32 = 4096;
+/// Hidden sizes the build without WIDE takes.
+const NARROW_MAX_H: u32 = 1024;
 
-/// Whether the kernel takes H = `h`, R = `r`, K = `k` with f16 (or f32) storage: R ≤ 128, at most 256
-/// candidates (as the router by rank), H ≤ [`DECODE_ROUTE_MAX_H`] and a multiple of 8 (f16) or 4 (f32).
-pub fn decode_route_takes((h, r, k): (u32, u32, u32), f16: bool) -> bool {
+/// Bytes of workgroup memory the kernel declares for hidden size `h`: x as f32 (1024 or 4096 floats) and
+/// the router's and expert stage's arrays.
+pub fn decode_route_workgroup_bytes(h: u32) -> u32 {
+    let x = if h <= NARROW_MAX_H { 1024 } else { 4096 };
+    4 * x + 8704
+}
+
+/// Whether the kernel takes H = `h`, R = `r`, K = `k` with f16 (or f32) storage on an adapter with
+/// `workgroup_bytes` of workgroup memory: R ≤ 128, at most 256 candidates (as the router by rank), H ≤
+/// [`DECODE_ROUTE_MAX_H`] and a multiple of 8 (f16) or 4 (f32), and its workgroup memory
+/// ([`decode_route_workgroup_bytes`]) within the adapter's.
+pub fn decode_route_takes((h, r, k): (u32, u32, u32), f16: bool, workgroup_bytes: u32) -> bool {
     let chunk = if f16 { 8 } else { 4 };
     (1..=128).contains(&r)
         && k >= 1
@@ -20,6 +32,7 @@ pub fn decode_route_takes((h, r, k): (u32, u32, u32), f16: bool) -> bool {
         && h > 0
         && h <= DECODE_ROUTE_MAX_H
         && h % chunk == 0
+        && decode_route_workgroup_bytes(h) <= workgroup_bytes
 }
 
 /// The router and the expert stage of `t` tokens of `x` (`[T, H]`, storage type): `keys` `[2R, H]` (storage
@@ -35,19 +48,22 @@ pub fn decode_route<'a>(
     (up, down): (Bind<'a>, Bind<'a>),
     (scores, indices, branch): (Bind<'a>, Bind<'a>, Bind<'a>),
 ) {
+    let most = rec.ctx().limits.max_compute_workgroup_storage_size;
     assert!(
-        decode_route_takes((h, r, k), f16),
+        decode_route_takes((h, r, k), f16, most),
         "decode_route: H {h}, R {r}, K {k}"
     );
     let kp = r.min(k);
     let cand = candidate_count(kp, k);
     // Lanes per logit: the largest power of two with lanes · 2R ≤ 256.
     let lpl = 1u32 << (256 / (2 * r)).ilog2();
-    let v = if f16 {
-        Variant::default().with("VEC8")
-    } else {
-        Variant::default()
-    };
+    let mut v = Variant::default();
+    if f16 {
+        v = v.with("VEC8");
+    }
+    if h > NARROW_MAX_H {
+        v = v.with("WIDE");
+    }
     let binds = vec![
         (1, x),
         (2, keys),
