@@ -12,7 +12,7 @@
 // stage). Every sum runs in a fixed order (a lane's chunks in increasing order, then the lanes in lane
 // order): bitwise reproducible.
 //
-// Launch: one workgroup of 256 per token (ids folded over x and y). Rows are read as chunks: eight halves
+// Launch: one workgroup of 256 (WG1024: 1024) per token (ids folded over x and y). Rows are read as chunks: eight halves
 // (VEC8, f16 storage, H % 8 == 0) in one 16-byte load, or four f32 (H % 4 == 0). R ≤ 128, K' = min(R, K),
 // at most 256 candidates (as router_topk's by_rank), H ≤ 1024 (WIDE: 4096; x staged in workgroup memory
 // as f32).
@@ -25,7 +25,7 @@ struct Params {
     kp: u32,
     // Candidates (a, b) with (a + 1)(b + 1) ≤ K.
     cand: u32,
-    // Lanes per logit: a power of two with lpl · 2R ≤ 256.
+    // Lanes per logit: a power of two with lpl · 2R ≤ WG.
     lpl: u32,
 }
 
@@ -48,12 +48,18 @@ const CH: u32 = 4u;
 @group(0) @binding(8) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(9) var<storage, read_write> branch: array<vec4<f32>>;
 
+// Invocations: 256, or 1024 with WG1024 (where the adapter allows: four times the loads in flight in the
+// one workgroup that reads the token's keys and experts).
+#if WG1024
+const WG: u32 = 1024u;
+#else
 const WG: u32 = 256u;
+#endif
 const MAX_KP: u32 = 128u;
 const WORST: f32 = -3.0e38;
-// Lanes per expert in the dot products u · x, and experts at a time.
-const ELANES: u32 = 16u;
-const EGROUPS: u32 = WG / ELANES;
+// Experts at a time in the dot products u · x, and lanes per expert.
+const EGROUPS: u32 = 16u;
+const ELANES: u32 = WG / EGROUPS;
 
 // x of the token as f32, four values an entry: H ≤ 1024, or with WIDE ≤ 4096 (16 KiB; the host checks the
 // adapter's workgroup memory).
@@ -62,7 +68,7 @@ var<workgroup> xs: array<vec4<f32>, 1024>;
 #else
 var<workgroup> xs: array<vec4<f32>, 256>;
 #endif
-var<workgroup> red: array<f32, 256>;
+var<workgroup> red: array<f32, WG>;
 // Each axis' values at 0 and 128 (padded with WORST to a multiple of 4).
 var<workgroup> vals: array<f32, 256>;
 var<workgroup> top_v: array<f32, 256>;
@@ -214,7 +220,7 @@ fn cand_rank(n: u32, v: f32, id: u32) -> u32 {
     return place;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
@@ -298,7 +304,7 @@ fn main(
     // The K' best of each axis by rank, one value an invocation.
     let axis = li / 128u;
     let i = li % 128u;
-    if (i < r) {
+    if (li < 256u && i < r) {
         let v = vals[axis * 128u + i];
         let rank = axis_rank(axis * 128u, r4, v, i);
         if (rank < p.kp) {

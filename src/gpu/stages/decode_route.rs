@@ -17,7 +17,8 @@ const NARROW_MAX_H: u32 = 1024;
 /// the router's and expert stage's arrays.
 pub fn decode_route_workgroup_bytes(h: u32) -> u32 {
     let x = if h <= NARROW_MAX_H { 1024 } else { 4096 };
-    4 * x + 8704
+    // With 1024 invocations `red` holds 1024 floats instead of 256.
+    4 * x + 8704 + 3 * 1024
 }
 
 /// Whether the kernel takes H = `h`, R = `r`, K = `k` with f16 (or f32) storage on an adapter with
@@ -55,14 +56,23 @@ pub fn decode_route<'a>(
     );
     let kp = r.min(k);
     let cand = candidate_count(kp, k);
-    // Lanes per logit: the largest power of two with lanes · 2R ≤ 256.
-    let lpl = 1u32 << (256 / (2 * r)).ilog2();
+    // 1024 invocations where the adapter allows (`OMNIMOE_DECODE_WG=256` keeps 256, a measuring aid).
+    let l = &rec.ctx().limits;
+    let wide_wg = l.max_compute_invocations_per_workgroup >= 1024
+        && l.max_compute_workgroup_size_x >= 1024
+        && std::env::var("OMNIMOE_DECODE_WG").as_deref() != Ok("256");
+    let wg = if wide_wg { 1024 } else { 256 };
+    // Lanes per logit: the largest power of two with lanes · 2R ≤ the invocations.
+    let lpl = 1u32 << (wg / (2 * r)).ilog2();
     let mut v = Variant::default();
     if f16 {
         v = v.with("VEC8");
     }
     if h > NARROW_MAX_H {
         v = v.with("WIDE");
+    }
+    if wide_wg {
+        v = v.with("WG1024");
     }
     let binds = vec![
         (1, x),
