@@ -3,7 +3,6 @@
 //! Work is split over tokens on all cores with scoped threads; every result is independent of the split,
 //! so the reference is deterministic.
 
-mod decode_route;
 mod dense_moe;
 mod expert_combine;
 mod expert_histogram;
@@ -22,7 +21,6 @@ mod router_normalise;
 mod router_topk;
 mod swiglu;
 
-pub use decode_route::decode_route;
 pub use dense_moe::{dense_moe_experts, dense_moe_forward, dense_moe_scores, DenseMoeOutput};
 pub use expert_combine::{expert_combine, expert_combine_compensated};
 pub use expert_histogram::expert_histogram;

@@ -70,10 +70,6 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/route_unified_score.wgsl"),
     ),
     ("moe_rows", include_str!("../../shaders/moe_rows.wgsl")),
-    (
-        "decode_route",
-        include_str!("../../shaders/decode_route.wgsl"),
-    ),
 ];
 
 /// WGSL that several stages pull in with `#import NAME`.

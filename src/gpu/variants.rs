@@ -183,11 +183,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     let scatter = v().with("SCATTER");
     out.push(("expert_scatter", "scatter", scatter.clone().with("FIRST")));
     out.push(("expert_scatter", "scatter", scatter));
-    for flags in [&[][..], &["VEC8"], &["WIDE"], &["VEC8", "WIDE"]] {
-        let built = flags.iter().fold(v(), |v, &f| v.with(f));
-        out.push(("decode_route", "main", built.clone().with("WG1024")));
-        out.push(("decode_route", "main", built));
-    }
     out.sort();
     out.dedup();
     out

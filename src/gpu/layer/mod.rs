@@ -31,7 +31,6 @@ use super::tune::TuneEpilogue;
 use crate::config::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
-mod decode;
 mod dense;
 mod fused;
 mod kernels;
@@ -42,7 +41,6 @@ mod routed;
 use dense::RowBlocks;
 use plan::chunk_align;
 
-pub use decode::DECODE_CHAIN_MAX_T;
 pub use kernels::GemmPlan;
 pub(crate) use record::Scratch;
 pub use routed::{PreparedRouted, RoutedHostOutput};

@@ -93,17 +93,6 @@ impl OmniMoeLayer<'_> {
             let indices = Bind::range(&out.indices, t0 * k * 4, pairs * 4);
             let (t32, h32, k32, r32) = (nt as u32, h as u32, k as u32, r as u32);
 
-            if let Some(plan) = self.decode_plan(t32) {
-                let chunk = Chunk {
-                    x: x_c,
-                    y: y_c,
-                    scores,
-                    indices,
-                };
-                self.record_decode(rec, t32, plan, chunk, elem_output, scratch);
-                t0 += nt;
-                continue;
-            }
             if let Some(plan) = self.fused_plan(t32) {
                 let chunk = Chunk {
                     x: x_c,

@@ -4,14 +4,13 @@
 //!
 //! - [`gemm`](self::gemm()): the GEMM kernels (SIMT, tensor cores, decode GEMV), their configurations and
 //!   epilogues; split-K and its reduction; the skinny tensor-core kernel for a few rows;
-//! - the router (normalise, top-k), and for decode the router and expert stage of a token from x alone;
+//! - the router (normalise, top-k);
 //! - the counting sort of pairs by expert (histogram, scan, scatter);
 //! - the expert stage (scores, combine, both in one pass);
 //! - routing modes: every product-key candidate, the budgeted top-c select, the ragged expert stage;
 //! - the dense-router MoE layer's row gather and weighted combine.
 
 mod counting_sort;
-mod decode_route;
 mod expert;
 mod gemm;
 mod gemm_kernel;
@@ -24,7 +23,6 @@ mod split_k;
 
 pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
 pub use counting_sort::*;
-pub use decode_route::*;
 pub use expert::*;
 pub use gemm::*;
 pub use gemm_kernel::*;
