@@ -92,7 +92,7 @@ fn bench_writes_json_with_the_documented_keys() {
 }
 
 #[test]
-fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
+fn bench_token_sweep_reports_gpu_and_wall_time_weight_bandwidth_and_stacks() {
     let (json, svg) = (tmp("sweep.json"), tmp("sweep.svg"));
     omnimoe_ok(&[
         "bench",
@@ -113,6 +113,8 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
         "--no-autotune",
         "--sweep",
         "tokens",
+        "--layers",
+        "2",
         "--json",
         json.to_str().unwrap(),
         "--plot",
@@ -133,6 +135,13 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
             "weight_gbps",
         ];
         assert_positive(p, &keys, "point");
+        // `--layers 2`: a stack of two layers with weights of their own, at every point.
+        assert_eq!(p["stack"]["layers"], 2, "{p}");
+        assert_positive(
+            &p["stack"],
+            &["gpu_ms", "gpu_ms_per_layer", "wall_ms_per_layer"],
+            "stack",
+        );
         // Up to 256 tokens, each GEMM timed alone on weights from device memory (where there are
         // timestamps to time it by).
         let stream = p["gemm_stream"].as_array().unwrap();
@@ -148,6 +157,10 @@ fn bench_token_sweep_reports_gpu_and_wall_time_and_weight_bandwidth() {
     }
     let drawn = std::fs::read_to_string(&svg).unwrap();
     assert!(drawn.contains("<svg"));
+    assert!(
+        drawn.contains("stack of distinct layers"),
+        "the stack's series"
+    );
     // The same plot drawn again from the JSON, without measuring.
     let again = tmp("sweep-again.svg");
     omnimoe_ok(&[

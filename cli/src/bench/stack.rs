@@ -1,5 +1,6 @@
 //! `omnimoe bench --layers L`: a stack of L layers prepared as one submit, each layer with weights of its
-//! own (as in a model: a layer's weights are not in the cache because the layer before read the same ones).
+//! own, as in a model, where no layer finds its weights in the GPU's cache because the layer before it
+//! read the same ones.
 
 use omnimoe::gpu::{Context, ExpertSchedule, OmniMoeLayer, PreparedForward};
 use omnimoe::rng::SplitMix64;
@@ -17,8 +18,7 @@ pub(super) struct Stack<'c> {
 }
 
 impl<'c> Stack<'c> {
-    /// `layers` layers of `config` (weights from seeds 1..=L), tuned for `tokens` unless the bench says
-    /// not to (the choices are the context's, shared by every layer).
+    /// `layers` layers of `config`, weights from seeds 1..=L.
     pub(super) fn new(
         ctx: &'c Context,
         config: &OmniMoeConfig,
@@ -35,8 +35,9 @@ impl<'c> Stack<'c> {
         })
     }
 
-    /// GPU and wall time of a forward of `tokens` tokens through the stack (after tuning the first layer
-    /// for that many tokens unless `--no-autotune`).
+    /// GPU and wall time of a forward of `tokens` tokens through the stack, after tuning the first layer
+    /// for that many tokens unless `--no-autotune` (the choices are the context's: every layer runs
+    /// them).
     pub(super) fn time(
         &self,
         ctx: &Context,
