@@ -152,7 +152,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let (ec_run, tc) = measure_both(&ctx, args, &bar, args.tokens, config)?;
     // What does not depend on the schedule (touched experts, GEMM tuning) from either run.
     let ec = ec_run.as_ref().unwrap_or(&tc);
-    let sweep = sweep::run(&ctx, args, &bar, &sweep_points, es);
+    // `--layers L`: one stack of L layers, timed at the configuration and, in a token sweep, at every point.
+    let stack = match args.layers {
+        Some(l) if l > 0 => Some(stack::Stack::new(&ctx, &config, args, l)?),
+        _ => None,
+    };
+    let sweep = sweep::run(&ctx, args, &bar, &sweep_points, es, stack.as_ref());
     bar.finish_and_clear();
 
     let stage_details: Vec<Stage> = tc
@@ -183,12 +188,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         / 1e6;
     let weight_gbps = weight_bytes(&config, es, tc.touched) / 1e6 / tc.prepared.gpu_ms;
     let router_variants_ms = crate::router_lab::router_variants(&ctx, &config, args.tokens)?;
-    let stack = match args.layers {
-        Some(l) if l > 0 => {
-            Some(stack::Stack::new(&ctx, &config, args, l)?.time(&ctx, args, args.tokens)?)
-        }
-        _ => None,
-    };
+    let stack = stack.map(|s| s.time(&ctx, args, args.tokens)).transpose()?;
     let report = Report {
         adapter: ctx.info.name.clone(),
         backend: format!("{:?}", ctx.info.backend),

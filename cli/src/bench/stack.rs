@@ -35,18 +35,15 @@ impl<'c> Stack<'c> {
         })
     }
 
-    /// GPU and wall time of a forward of `tokens` tokens through the stack, after tuning the first layer
-    /// for that many tokens unless `--no-autotune` (the choices are the context's: every layer runs
-    /// them).
+    /// GPU and wall time of a forward of `tokens` tokens through the stack. Its GEMMs run the context's
+    /// tuned choices: the bench times the stack after measuring one layer of the same shapes at the same
+    /// T, whose autotune (unless `--no-autotune`) made them.
     pub(super) fn time(
         &self,
         ctx: &Context,
         args: &BenchArgs,
         tokens: usize,
     ) -> Result<StackReport> {
-        if !args.no_autotune {
-            pollster::block_on(self.layers[0].autotune(tokens))?;
-        }
         let refs: Vec<&OmniMoeLayer> = self.layers.iter().collect();
         let stack = PreparedForward::stack(&refs, tokens)?;
         stack.write_input(&SplitMix64::new(2).normals(tokens * self.hidden))?;

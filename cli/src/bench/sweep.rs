@@ -34,38 +34,24 @@ pub(super) fn points(args: &BenchArgs) -> Vec<(usize, usize)> {
     }
 }
 
-/// Measures every point; `es` is the storage type's bytes per element.
+/// Measures every point; `es` is the storage type's bytes per element. In a token sweep, `stack` (the
+/// bench's `--layers L`) is timed at every point too.
 pub(super) fn run(
     ctx: &Context,
     args: &BenchArgs,
     bar: &ProgressBar,
     points: &[(usize, usize)],
     es: f64,
+    stack: Option<&Stack>,
 ) -> Vec<Point> {
-    // A token sweep with `--layers L`: one stack of L layers, timed at every point.
-    let stack = match (args.sweep, args.layers) {
-        (Some(Sweep::Tokens), Some(l)) if l > 0 => {
-            match args
-                .shape
-                .config()
-                .and_then(|c| Stack::new(ctx, &c, args, l))
-            {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    bar.println(format!("no stack for the sweep: {e}"));
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
+    let stack = stack.filter(|_| args.sweep == Some(Sweep::Tokens));
     points
         .iter()
         .map(|&(t, n)| {
             bar.set_message(format!("T={t} N={n}"));
             let mut p =
                 point(ctx, args, bar, (t, n), es).unwrap_or_else(|e| failed(t, n, e.to_string()));
-            if let (Some(s), None) = (&stack, &p.error) {
+            if let (Some(s), None) = (stack, &p.error) {
                 match s.time(ctx, args, t) {
                     Ok(r) => p.stack = Some(r),
                     Err(e) => p.error = Some(format!("stack: {e}")),
