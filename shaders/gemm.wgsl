@@ -134,11 +134,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
     // Each 32 consecutive invocations (an NVIDIA subgroup) cover 4 values of ty and 8 of tx, not 2 and 16:
-    // the same sums; on an H100 1% faster at K step 16 (BENCHMARKS.md).
+    // the same sums; on an H100 1% faster at K step 16 (BENCHMARKS.md). Within them the lanes interleave
+    // 2 × 2: lane bit 0 is tx's bit 0, bit 1 is ty's bit 0 (then tx's bits 1, 2 and ty's bit 1), so
+    // lanes n and n ^ 1 read the same A vec4 and lanes n and n ^ 2 the same B vec4. NVIDIA's workgroup
+    // memory returns 128 bytes a cycle and serves a 16-byte load to such pairs in half the cycles.
     let lane = li % 32u;
     let w = li / 32u;
-    let tx = (w % 2u) * 8u + lane % 8u;
-    let ty = (w / 2u) * 4u + lane / 8u;
+    let tx = (w % 2u) * 8u + ((lane & 1u) | ((lane >> 1u) & 6u));
+    let ty = (w / 2u) * 4u + (((lane >> 1u) & 1u) | ((lane >> 3u) & 2u));
     // This invocation fetches 4 consecutive k of one row of each block: row lr0 at k offset lk0, and for
     // TK = 16 also row lr1 at lk1.
     let per_row = TK / 4u;
