@@ -38,7 +38,7 @@ const TILE: u32 = 128u;
 // K step: 8 or 16 (a pipeline constant, chosen per adapter and shape by the autotune).
 override TK: u32 = 8u;
 
-// [TK][TILE / 4]: As[k * 32 + (q ^ swz(k))] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such
+// [TK][TILE / 4]: As[k * pitch() + (q ^ swz(k))] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such
 // blocks, so the next step's block is stored while other invocations may still read this one: one
 // barrier a step.
 #if DB
@@ -46,8 +46,17 @@ const NBUF: u32 = 2u;
 #else
 const NBUF: u32 = 1u;
 #endif
-var<workgroup> As: array<vec4<f32>, 512u * NBUF>;
-var<workgroup> Bs: array<vec4<f32>, 512u * NBUF>;
+// A block's room: TK rows of pitch() vec4s (8 × 33 or 16 × 32).
+const BLOCK: u32 = 512u;
+// How far apart a block's k rows start, in vec4s: 33 at K step 8, 32 at 16 (see `swz`).
+fn pitch() -> u32 {
+    if (TK == 8u) {
+        return 33u;
+    }
+    return 32u;
+}
+var<workgroup> As: array<vec4<f32>, BLOCK * NBUF>;
+var<workgroup> Bs: array<vec4<f32>, BLOCK * NBUF>;
 
 // A[row, k .. k + 4] (zeros outside the matrix); k is a multiple of 4.
 fn fetch_a(row: u32, k: u32) -> vec4<f32> {
@@ -94,8 +103,11 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
 // one k's values hold 4 k a quad apart and 8 rows of the block; unswizzled their scalar stores fall on 8
 // banks, 4-way conflicted (as many workgroup-memory cycles as the step's vec4 loads). XOR-ing the slot
 // with 2 · (k / 4 mod 4) puts them on 32 banks; a load reads 4 or 8 consecutive slots of one k, which
-// stay on distinct banks. At TK = 8 the conflicts are 2-way and the XOR on every load costs more than it
-// saves (H100: the down projection 0.5% slower alone), so there it is 0 and folds away.
+// stay on distinct banks. At TK = 8 the 32 invocations hold 16 rows and k, k + 4: on a pitch of 32 vec4s
+// both k fell on the same 16 banks, 2-way conflicted; the XOR on every load cost more than it saved (H100:
+// the down projection 0.5% slower alone), so there swz is 0 and folds away and the pitch is 33 instead:
+// k + 4 starts 4 · 33 · 4 ≡ 16 banks further on (a load's address only moves by a constant; gate/up 2%
+// faster).
 fn swz(k: u32) -> u32 {
     if (TK != 16u) {
         return 0u;
@@ -106,16 +118,16 @@ fn swz(k: u32) -> u32 {
 // Puts A[row0 + r, k .. k + 4] and B[col0 + r, k .. k + 4] (k relative to the block, a multiple of 4) in
 // workgroup memory.
 fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
-    let slot = base + k * 32u + ((r / 4u) ^ swz(k));
+    let slot = base + k * pitch() + ((r / 4u) ^ swz(k));
     let lane = r % 4u;
     As[slot][lane] = a4.x;
-    As[slot + 32u][lane] = a4.y;
-    As[slot + 64u][lane] = a4.z;
-    As[slot + 96u][lane] = a4.w;
+    As[slot + pitch()][lane] = a4.y;
+    As[slot + 2u * pitch()][lane] = a4.z;
+    As[slot + 3u * pitch()][lane] = a4.w;
     Bs[slot][lane] = b4.x;
-    Bs[slot + 32u][lane] = b4.y;
-    Bs[slot + 64u][lane] = b4.z;
-    Bs[slot + 96u][lane] = b4.w;
+    Bs[slot + pitch()][lane] = b4.y;
+    Bs[slot + 2u * pitch()][lane] = b4.z;
+    Bs[slot + 3u * pitch()][lane] = b4.w;
 }
 
 // Stores columns col .. col + 4 of row r.
@@ -177,7 +189,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     for (var k0 = kr.x; k0 < kr.y; k0 += TK) {
 #if DB
-        let base = ((k0 / TK) % 2u) * 512u;
+        let base = ((k0 / TK) % 2u) * BLOCK;
 #else
         let base = 0u;
 #endif
@@ -194,7 +206,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
         for (var kk = 0u; kk < TK; kk++) {
             // ty, tx < 16 and swz < 8: (16 + t) ^ s = 16 + (t ^ s).
-            let row = base + kk * 32u;
+            let row = base + kk * pitch();
             let sy = ty ^ swz(kk);
             let sx = tx ^ swz(kk);
             let a0 = As[row + sy];
