@@ -38,25 +38,33 @@ const TILE: u32 = 128u;
 // K step: 8 or 16 (a pipeline constant, chosen per adapter and shape by the autotune).
 override TK: u32 = 8u;
 
-// [TK][TILE / 4]: As[k * pitch() + (q ^ swz(k))] holds A[row0 + 4q .. 4q + 4, k0 + k]. DB keeps two such
-// blocks, so the next step's block is stored while other invocations may still read this one: one
-// barrier a step.
+// A step's block of A in workgroup memory, k-major: As[base + at(k) + q] holds A[row0 + 4q .. 4q + 4,
+// k0 + k] (q < 32), and Bs likewise for B. DB keeps two such blocks (the second at base = BLOCK), so the
+// next step's block is stored while other invocations may still read this one: one barrier a step.
 #if DB
 const NBUF: u32 = 2u;
 #else
 const NBUF: u32 = 1u;
 #endif
-// A block's room: TK rows of pitch() vec4s (8 × 33 or 16 × 32).
-const BLOCK: u32 = 512u;
-// How far apart a block's k rows start, in vec4s: 33 at K step 8, 32 at 16 (see `swz`).
-fn pitch() -> u32 {
-    if (TK == 8u) {
-        return 33u;
-    }
-    return 32u;
+// Where k's row of 32 vec4s starts: rows in groups of 8, 33 vec4s apart within a group, the second group
+// (TK = 16) 266 vec4s after the first. The 32 invocations that store together (`put`) hold the scalars of
+// 16 rows of the block at k and k + 4 (TK = 8), or of 8 rows at k, k + 4, k + 8, k + 12 (TK = 16): with
+// rows 32 vec4s (a multiple of the 32 banks) apart those fell on the same 8 or 16 banks, 2- or 4-way
+// conflicted. 33 · 4 ≡ 4 banks a row and 266 · 4 ≡ 8 a group put them on 32 distinct banks, and a load
+// in `main`'s inner loop still reads consecutive slots of one row. Only the constant offset of a row
+// changes: nothing is spent on the loads (an XOR of the slot there, as before, cost more than the
+// conflicts at TK = 8). The host sizes the autotune's candidates by the same numbers
+// (`simt_workgroup_bytes` in src/gpu/stages/gemm_kernel.rs).
+fn at(k: u32) -> u32 {
+    return (k / 8u) * 266u + (k % 8u) * 33u;
 }
-var<workgroup> As: array<vec4<f32>, BLOCK * NBUF>;
-var<workgroup> Bs: array<vec4<f32>, BLOCK * NBUF>;
+// vec4s of one block (264 at TK = 8, 530 at 16), and of the arrays. Sized by TK: the TK = 8 build
+// declares 8.4 KiB, not the 16 KiB the TK = 16 block needs, and on an H100 runs 7–10% faster for it
+// (BENCHMARKS.md, "The SIMT GEMM's workgroup memory").
+override BLOCK: u32 = (TK / 8u - 1u) * 266u + 264u;
+override ROOM: u32 = BLOCK * NBUF;
+var<workgroup> As: array<vec4<f32>, ROOM>;
+var<workgroup> Bs: array<vec4<f32>, ROOM>;
 
 // A[row, k .. k + 4] (zeros outside the matrix); k is a multiple of 4.
 fn fetch_a(row: u32, k: u32) -> vec4<f32> {
@@ -99,35 +107,20 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
 #endif
 }
 
-// Where a k's row of 32 vec4s keeps its vec4 q: at q ^ swz(k). At TK = 16 the 32 invocations that store
-// one k's values hold 4 k a quad apart and 8 rows of the block; unswizzled their scalar stores fall on 8
-// banks, 4-way conflicted (as many workgroup-memory cycles as the step's vec4 loads). XOR-ing the slot
-// with 2 · (k / 4 mod 4) puts them on 32 banks; a load reads 4 or 8 consecutive slots of one k, which
-// stay on distinct banks. At TK = 8 the 32 invocations hold 16 rows and k, k + 4: on a pitch of 32 vec4s
-// both k fell on the same 16 banks, 2-way conflicted; the XOR on every load cost more than it saved (H100:
-// the down projection 0.5% slower alone), so there swz is 0 and folds away and the pitch is 33 instead:
-// k + 4 starts 4 · 33 · 4 ≡ 16 banks further on (a load's address only moves by a constant; gate/up 2%
-// faster).
-fn swz(k: u32) -> u32 {
-    if (TK != 16u) {
-        return 0u;
-    }
-    return ((k / 4u) % 4u) * 2u;
-}
-
 // Puts A[row0 + r, k .. k + 4] and B[col0 + r, k .. k + 4] (k relative to the block, a multiple of 4) in
 // workgroup memory.
 fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
-    let slot = base + k * pitch() + ((r / 4u) ^ swz(k));
+    // k is a multiple of 4: k .. k + 3 share a group, 33 vec4s apart.
+    let slot = base + at(k) + r / 4u;
     let lane = r % 4u;
     As[slot][lane] = a4.x;
-    As[slot + pitch()][lane] = a4.y;
-    As[slot + 2u * pitch()][lane] = a4.z;
-    As[slot + 3u * pitch()][lane] = a4.w;
+    As[slot + 33u][lane] = a4.y;
+    As[slot + 66u][lane] = a4.z;
+    As[slot + 99u][lane] = a4.w;
     Bs[slot][lane] = b4.x;
-    Bs[slot + pitch()][lane] = b4.y;
-    Bs[slot + 2u * pitch()][lane] = b4.z;
-    Bs[slot + 3u * pitch()][lane] = b4.w;
+    Bs[slot + 33u][lane] = b4.y;
+    Bs[slot + 66u][lane] = b4.z;
+    Bs[slot + 99u][lane] = b4.w;
 }
 
 // Stores columns col .. col + 4 of row r.
@@ -205,14 +198,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             nb1 = fetch_b(col0 + lr1, k0 + TK + lk1);
         }
         for (var kk = 0u; kk < TK; kk++) {
-            // ty, tx < 16 and swz < 8: (16 + t) ^ s = 16 + (t ^ s).
-            let row = base + kk * pitch();
-            let sy = ty ^ swz(kk);
-            let sx = tx ^ swz(kk);
-            let a0 = As[row + sy];
-            let a1 = As[row + 16u + sy];
-            let b0 = Bs[row + sx];
-            let b1 = Bs[row + 16u + sx];
+            let row = base + at(kk);
+            let a0 = As[row + ty];
+            let a1 = As[row + 16u + ty];
+            let b0 = Bs[row + tx];
+            let b1 = Bs[row + 16u + tx];
             c00 = fma(vec4<f32>(a0.x), b0, c00);
             c01 = fma(vec4<f32>(a0.x), b1, c01);
             c10 = fma(vec4<f32>(a0.y), b0, c10);

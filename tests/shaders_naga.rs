@@ -70,6 +70,51 @@ fn every_shader_variant_validates_and_translates_in_naga() {
     compile_with_external_tools(&msl_sources, &hlsl_sources);
 }
 
+/// The workgroup memory `shaders/gemm.wgsl` declares for each K step, single and double buffered (its
+/// arrays are sized by the K step's override), is what the autotune assumes when it leaves out the
+/// configurations an adapter's limit cannot hold.
+#[test]
+fn simt_gemm_declares_the_workgroup_memory_the_host_assumes() {
+    use omnimoe::gpu::pipelines::Variant;
+    use omnimoe::gpu::stages::simt_workgroup_bytes;
+    for k_step in [8, 16] {
+        for double_buffer in [false, true] {
+            let mut variant = Variant::storage(false).with("VEC4").constant("TK", k_step);
+            if double_buffer {
+                variant = variant.with("DB");
+            }
+            let code = preprocess(source("gemm"), &variant);
+            let module = naga::front::wgsl::parse_str(&code).expect("gemm parses");
+            let info = naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::all(),
+            )
+            .validate(&module)
+            .expect("gemm validates");
+            let constants =
+                naga::back::PipelineConstants::from([("TK".to_string(), k_step as f64)]);
+            let (module, _) = naga::back::pipeline_constants::process_overrides(
+                &module,
+                &info,
+                Some((naga::ShaderStage::Compute, "main")),
+                &constants,
+            )
+            .expect("overrides");
+            let declared: u32 = module
+                .global_variables
+                .iter()
+                .filter(|(_, g)| g.space == naga::AddressSpace::WorkGroup)
+                .map(|(_, g)| module.types[g.ty].inner.size(module.to_ctx()))
+                .sum();
+            assert_eq!(
+                declared,
+                simt_workgroup_bytes(k_step, double_buffer),
+                "K step {k_step}, double buffered {double_buffer}"
+            );
+        }
+    }
+}
+
 /// Compiles the translations where Apple's Metal compiler (`xcrun metal`) or the DirectX Shader Compiler
 /// (`dxc`) is on this machine; says why not where one is missing (only these may be skipped).
 fn compile_with_external_tools(msl: &[(String, String)], hlsl: &[(String, String, String)]) {

@@ -180,6 +180,14 @@ pub enum GemmKernel {
 /// Most rows of A [`GemmKernel::Gemv`] takes.
 pub const GEMV_MAX_M: u32 = 8;
 
+/// Bytes of workgroup memory `shaders/gemm.wgsl` declares at K step `k_step` (8 or 16), double buffered
+/// or not: A's and B's blocks of 264 vec4s (8 rows of 33) at K step 8, 530 (two groups, 266 apart) at 16.
+pub const fn simt_workgroup_bytes(k_step: u32, double_buffer: bool) -> u32 {
+    let block = (k_step / 8 - 1) * 266 + 264;
+    let bufs = if double_buffer { 2 } else { 1 };
+    2 * block * bufs * 16
+}
+
 impl GemmKernel {
     /// The configurations of this kernel worth timing on an adapter with `caps` that fit
     /// `workgroup_bytes` of workgroup memory.
@@ -187,7 +195,7 @@ impl GemmKernel {
         match self {
             GemmKernel::Simt { f16, .. } => [(8, false), (16, false), (8, true), (16, true)]
                 .into_iter()
-                .filter(|&(_, db)| (if db { 32768 } else { 16384 }) <= workgroup_bytes)
+                .filter(|&(k_step, db)| simt_workgroup_bytes(k_step, db) <= workgroup_bytes)
                 .map(|(k_step, double_buffer)| GemmKernel::Simt {
                     f16,
                     k_step,
