@@ -351,17 +351,21 @@ proptest! {
 }
 
 /// Shapes with whole tiles of every tensor-core configuration (256 × 256 and more) and a ragged edge, for
-/// every kernel and epilogue: the proptest's small shapes rarely fill a 256-row or 256-column tile.
+/// every kernel and epilogue: the proptest's small shapes rarely fill a 256-row or 256-column tile. The
+/// second is a grid of more column tiles than row tiles.
 #[test]
 fn gemm_whole_and_edge_tiles_match_cpu() {
     let ctx = gpu();
     for epilogue in 0u8..5 {
-        let (m, split, k) = (520, 528, 72);
-        let n = if epilogue == 3 { split + 40 } else { split };
-        for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
-            check_gemm(ctx, kernel, (m, n, k), split, epilogue, 7 + epilogue as u64)
-                .unwrap_or_else(|e| panic!("{kernel:?}, epilogue {epilogue}: {e}"));
+        for (m, split, k) in [(520, 528, 72), (260, 1064, 40)] {
+            let n = if epilogue == 3 { split + 40 } else { split };
+            for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, 7 + epilogue as u64)
+                    .unwrap_or_else(|e| panic!("{kernel:?}, {m}×{n}, epilogue {epilogue}: {e}"));
+            }
         }
+        let split = 528;
+        let n = if epilogue == 3 { split + 40 } else { split };
         // Split-K at decode-like sizes: few rows, deep K.
         let (m, k) = (24, 1000);
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
