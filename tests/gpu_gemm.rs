@@ -357,15 +357,16 @@ proptest! {
 fn gemm_whole_and_edge_tiles_match_cpu() {
     let ctx = gpu();
     for epilogue in 0u8..5 {
+        // The router's columns (epilogue 3) after the split.
+        let columns = |split: usize| if epilogue == 3 { split + 40 } else { split };
         for (m, split, k) in [(520, 528, 72), (260, 1064, 40)] {
-            let n = if epilogue == 3 { split + 40 } else { split };
+            let n = columns(split);
             for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
                 check_gemm(ctx, kernel, (m, n, k), split, epilogue, 7 + epilogue as u64)
                     .unwrap_or_else(|e| panic!("{kernel:?}, {m}×{n}, epilogue {epilogue}: {e}"));
             }
         }
-        let split = 528;
-        let n = if epilogue == 3 { split + 40 } else { split };
+        let (split, n) = (528, columns(528));
         // Split-K at decode-like sizes: few rows, deep K.
         let (m, k) = (24, 1000);
         for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {

@@ -1,7 +1,7 @@
 //! Every shader variant the layer can build parses, validates and translates to SPIR-V, MSL (Metal) and
 //! HLSL (DX12) with naga, and compiles where Metal's or DirectX's shader compiler is installed.
 
-use omnimoe::gpu::pipelines::{preprocess, source};
+use omnimoe::gpu::pipelines::{preprocess, source, Variant};
 use omnimoe::gpu::variants::all_variants;
 
 #[test]
@@ -11,31 +11,7 @@ fn every_shader_variant_validates_and_translates_in_naga() {
     let (mut msl_sources, mut hlsl_sources) = (Vec::new(), Vec::new());
     let mut coop_skipped_for_hlsl = 0;
     for (stage, entry, variant) in variants {
-        let code = preprocess(source(stage), &variant);
-        let module = naga::front::wgsl::parse_str(&code).unwrap_or_else(|e| {
-            panic!("{stage} {variant:?}: {}", e.emit_to_string(&code));
-        });
-        assert!(
-            module.entry_points.iter().any(|e| e.name == entry),
-            "{stage} {variant:?}: no entry point {entry}"
-        );
-        let info = naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::all(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{stage} {variant:?}: {}", e.emit_to_string(&code)));
-        let mut constants = naga::back::PipelineConstants::default();
-        for (name, value) in &variant.constants {
-            constants.insert(name.to_string(), *value as f64);
-        }
-        let (module, info) = naga::back::pipeline_constants::process_overrides(
-            &module,
-            &info,
-            Some((naga::ShaderStage::Compute, entry)),
-            &constants,
-        )
-        .unwrap_or_else(|e| panic!("{stage} {variant:?}: overrides: {e}"));
+        let (module, info) = processed(stage, entry, &variant);
         let options = naga::back::spv::Options::default();
         let pipeline = naga::back::spv::PipelineOptions {
             shader_stage: naga::ShaderStage::Compute,
@@ -70,12 +46,46 @@ fn every_shader_variant_validates_and_translates_in_naga() {
     compile_with_external_tools(&msl_sources, &hlsl_sources);
 }
 
+/// `stage`'s WGSL preprocessed for `variant`, parsed, validated (with entry point `entry`) and with the
+/// variant's pipeline constants applied, as wgpu builds it.
+fn processed(
+    stage: &str,
+    entry: &str,
+    variant: &Variant,
+) -> (naga::Module, naga::valid::ModuleInfo) {
+    let code = preprocess(source(stage), variant);
+    let module = naga::front::wgsl::parse_str(&code).unwrap_or_else(|e| {
+        panic!("{stage} {variant:?}: {}", e.emit_to_string(&code));
+    });
+    assert!(
+        module.entry_points.iter().any(|e| e.name == entry),
+        "{stage} {variant:?}: no entry point {entry}"
+    );
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{stage} {variant:?}: {}", e.emit_to_string(&code)));
+    let mut constants = naga::back::PipelineConstants::default();
+    for (name, value) in &variant.constants {
+        constants.insert(name.to_string(), *value as f64);
+    }
+    let (module, info) = naga::back::pipeline_constants::process_overrides(
+        &module,
+        &info,
+        Some((naga::ShaderStage::Compute, entry)),
+        &constants,
+    )
+    .unwrap_or_else(|e| panic!("{stage} {variant:?}: overrides: {e}"));
+    (module.into_owned(), info.into_owned())
+}
+
 /// The workgroup memory `shaders/gemm.wgsl` declares for each K step, single and double buffered (its
 /// arrays are sized by the K step's override), is what the autotune assumes when it leaves out the
 /// configurations an adapter's limit cannot hold.
 #[test]
 fn simt_gemm_declares_the_workgroup_memory_the_host_assumes() {
-    use omnimoe::gpu::pipelines::Variant;
     use omnimoe::gpu::stages::simt_workgroup_bytes;
     for k_step in [8, 16] {
         for double_buffer in [false, true] {
@@ -83,23 +93,7 @@ fn simt_gemm_declares_the_workgroup_memory_the_host_assumes() {
             if double_buffer {
                 variant = variant.with("DB");
             }
-            let code = preprocess(source("gemm"), &variant);
-            let module = naga::front::wgsl::parse_str(&code).expect("gemm parses");
-            let info = naga::valid::Validator::new(
-                naga::valid::ValidationFlags::all(),
-                naga::valid::Capabilities::all(),
-            )
-            .validate(&module)
-            .expect("gemm validates");
-            let constants =
-                naga::back::PipelineConstants::from([("TK".to_string(), k_step as f64)]);
-            let (module, _) = naga::back::pipeline_constants::process_overrides(
-                &module,
-                &info,
-                Some((naga::ShaderStage::Compute, "main")),
-                &constants,
-            )
-            .expect("overrides");
+            let (module, _) = processed("gemm", "main", &variant);
             let declared: u32 = module
                 .global_variables
                 .iter()
