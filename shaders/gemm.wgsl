@@ -125,12 +125,16 @@ fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
     Bs[slot + 99u][lane] = b4.w;
 }
 
-// Stores columns col .. col + 4 of row r.
+// Stores columns col .. col + 4 of row r: in one store with QUADS (see shared/gemm_epilogue.wgsl).
 fn store_row(r: u32, col: u32, v: vec4<f32>) {
+#if QUADS
+    store_quad(r, col, v);
+#else
     store(r, col, v.x, v.y);
     store(r, col + 1u, v.y, 0.0);
     store(r, col + 2u, v.z, v.w);
     store(r, col + 3u, v.w, 0.0);
+#endif
 }
 
 

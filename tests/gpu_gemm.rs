@@ -434,3 +434,52 @@ fn split_k_is_bitwise_reproducible() {
         }
     }
 }
+
+/// The SIMT kernel's SwiGLU stores by quads of columns (QUADS: N a multiple of 4) write the bits its
+/// scalar stores write: the same GEMM into all of C, and into the first N columns of a C two columns
+/// wider (a row width that is no multiple of 4, so scalar stores).
+#[test]
+fn simt_quads_store_the_bits_of_scalar_stores() {
+    let ctx = gpu();
+    let (m, n, k) = (130usize, 132usize, 40usize);
+    let wide = n + 2;
+    let a = uniform(11, m * k, -1.0, 1.0);
+    let b = uniform(12, n * k, -1.0, 1.0);
+    for kernel in gemm_kernels(ctx, (m, n, k), 2) {
+        let GemmKernel::Simt { f16, .. } = kernel else {
+            continue;
+        };
+        let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
+        let bb = buffers::upload(ctx, "b", &elem_bytes(&b, f16));
+        // Bytes of an output row `width` columns wide: half as many outputs, in the storage type.
+        let es = if f16 { 2 } else { 4 };
+        let row_bytes = |width: usize| width / 2 * es;
+        let run = |width: usize| {
+            let cb = buffers::storage(ctx, "c", (m * row_bytes(width)) as u64);
+            let mut rec = Recorder::new(ctx);
+            let cols = if width == n {
+                Columns::ALL
+            } else {
+                Columns {
+                    first: 0,
+                    width: width as u32,
+                }
+            };
+            let shape = (m as u32, n as u32, k as u32);
+            let (a_, b_, c_) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
+            let ep = Epilogue::SwiGlu { router: None };
+            stages::gemm(&mut rec, "gemm", kernel, shape, a_, b_, c_, ep, cols);
+            submit(ctx, rec);
+            let len = (m * row_bytes(width)) as u64;
+            pollster::block_on(buffers::read_back(ctx, &cb, 0, len)).unwrap()
+        };
+        let (quads, scalar) = (run(n), run(wide));
+        for r in 0..m {
+            assert_eq!(
+                quads[r * row_bytes(n)..][..row_bytes(n)],
+                scalar[r * row_bytes(wide)..][..row_bytes(n)],
+                "{kernel:?}, row {r}"
+            );
+        }
+    }
+}

@@ -17,7 +17,16 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+// QUADS (gemm.wgsl with SWIGLU only): C bound as vec2s, so that the two outputs of an invocation's four
+// adjacent columns leave in one store (`store_quad`). Set by the host where N, and with COLS the output's
+// first column and row width, and with ROUTER the first router column, are multiples of 4
+// (`gemm_dispatch` and `gemm` in src/gpu/stages/gemm.rs): then no quad straddles a row, the end of C or
+// the router split.
+#if QUADS
+@group(0) @binding(3) var<storage, read_write> c: array<vec2<out_elem>>;
+#else
 @group(0) @binding(3) var<storage, read_write> c: array<out_elem>;
+#endif
 #if ADD
 @group(0) @binding(4) var<storage, read> d: array<f32>;
 #endif
@@ -77,6 +86,31 @@ fn out_col0() -> u32 {
 #endif
 }
 
+#if QUADS
+// Writes the outputs of accumulated elements (r, col .. col + 4) = v (col a multiple of 4) in one store:
+// what `store` makes of each of the four (the same expressions, so the same bits).
+fn store_quad(r: u32, col: u32, v: vec4<f32>) {
+    if (r >= p.m || col >= p.n) {
+        return;
+    }
+    let g = out_col0() + col;
+    let ld = out_ld();
+#if ROUTER
+    if (g >= p.split) {
+        let o = r * (ld - p.split) + g - p.split;
+        z[o] = v.x;
+        z[o + 1u] = v.y;
+        z[o + 2u] = v.z;
+        z[o + 3u] = v.w;
+        return;
+    }
+    let half_n = p.split / 2u;
+#else
+    let half_n = ld / 2u;
+#endif
+    c[(r * half_n + g / 2u) / 2u] = vec2<out_elem>(out_elem(silu(v.x) * v.y), out_elem(silu(v.z) * v.w));
+}
+#else
 // Writes accumulated element (r, col) = v; `next` is element (r, col + 1), the up half of a SwiGLU pair
 // (col0 is even, so pairs never straddle two GEMMs).
 fn store(r: u32, col: u32, v: f32, next: f32) {
@@ -106,3 +140,4 @@ fn store(r: u32, col: u32, v: f32, next: f32) {
 #endif
 #endif
 }
+#endif

@@ -155,6 +155,12 @@ impl Variant {
         self
     }
 
+    /// Removes a flag.
+    pub fn without(mut self, flag: &'static str) -> Self {
+        self.flags.remove(flag);
+        self
+    }
+
     /// Sets an overridable constant.
     pub fn constant(mut self, name: &'static str, value: u32) -> Self {
         self.constants.push((name, value));

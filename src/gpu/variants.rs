@@ -40,16 +40,20 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     }
     kernels.extend(GemmKernel::Coop(CoopConfig::DEFAULT).candidates(&caps, u32::MAX));
     for kernel in kernels {
-        // K a multiple of 8 (vector and tensor-core paths), of 2 only, and odd (scalar fallbacks).
-        for k in [1024, 1026, 1027] {
+        // K a multiple of 8 (vector and tensor-core paths), of 2 only, and odd (scalar fallbacks); N a
+        // multiple of 4 (the SIMT kernel's stores by quads) or not.
+        for (n, k) in [64, 66]
+            .into_iter()
+            .flat_map(|n| [1024, 1026, 1027].map(|k| (n, k)))
+        {
             for kind in EPILOGUES {
-                let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (8, 64, k), kind);
+                let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (8, n, k), kind);
                 // COLS: one GEMM per block of a weight's rows.
                 out.push((stage, "main", variant.clone().with("COLS")));
                 out.push((stage, "main", variant));
             }
             let (stage, variant, _) =
-                stages::gemm_dispatch(&caps, kernel, (8, 64, k), EpilogueKind::Store);
+                stages::gemm_dispatch(&caps, kernel, (8, n, k), EpilogueKind::Store);
             out.push((stage, "main", variant.with("SPLITK")));
         }
     }

@@ -174,6 +174,15 @@ pub fn gemm_dispatch(
             if k % 4 == 0 {
                 variant = variant.with("VEC4");
             }
+            // The SwiGLU of four columns in one store where they line up (see `QUADS` in
+            // shared/gemm_epilogue.wgsl; [`gemm`] drops it where column blocks or router columns do
+            // not). On an H100 it took the f32 gate/up GEMM from 1.66 to 1.61 ms; stores by quads in
+            // the plain epilogue made the driver compile the down projection's loop slower (0.82 →
+            // 0.89 ms), so plain and ADD stores stay scalar (BENCHMARKS.md, "The SIMT GEMM's epilogue").
+            let swiglu = matches!(epilogue, EpilogueKind::SwiGlu | EpilogueKind::SwiGluRouter);
+            if swiglu && n % 4 == 0 {
+                variant = variant.with("QUADS");
+            }
             let (k_step, double_buffer) = match kernel {
                 GemmKernel::Simt {
                     k_step,
@@ -259,6 +268,9 @@ pub fn gemm<'a>(
     }
     let mut binds = vec![(1, a), (2, b), (3, c)];
     let split = epilogue.bind(n, &mut binds);
+    if [cols.first, cols.width, split].iter().any(|x| x % 4 != 0) {
+        variant = variant.without("QUADS");
+    }
     rec.dispatch(
         label,
         stage,
