@@ -17,8 +17,8 @@
 // the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied;
 // with DB (two blocks in workgroup memory) one barrier a step instead of two.
 // Each invocation accumulates an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns likewise)
-// in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once. Every sum runs in increasing k: bitwise
-// reproducible.
+// in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once; VEC8 (f16 storage, K % 8 == 0, K step 8)
+// a row's 8 k of a step (see fetch8). Every sum runs in increasing k: bitwise reproducible.
 //
 // Built without wgpu's runtime bounds checks (see `TRUSTED` in src/gpu/pipelines.rs): every global read
 // and write below is guarded by row < M / n < N / k < K, the host binds A, B, C (and D) with exactly
@@ -26,12 +26,17 @@
 
 #import gemm_epilogue
 
+#if VEC8
+@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
+#else
 #if VEC4
 @group(0) @binding(1) var<storage, read> a: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
 #else
 @group(0) @binding(1) var<storage, read> a: array<elem>;
 @group(0) @binding(2) var<storage, read> b: array<elem>;
+#endif
 #endif
 
 const TILE: u32 = 128u;
@@ -68,6 +73,57 @@ override ROOM: u32 = BLOCK * NBUF;
 var<workgroup> As: array<vec4<f32>, ROOM>;
 var<workgroup> Bs: array<vec4<f32>, ROOM>;
 
+#if VEC8
+// VEC8 (f16 storage, K % 8 == 0, K step 8, single-buffered): each invocation loads one row's eight halves
+// of a step in one 16-byte load, invocations 0..127 A's rows and 128..255 B's, and stores them as f32 in
+// the eight k rows of its operand's block (a subgroup's 32 rows of one k: 32 distinct banks). With two
+// 8-byte loads a lane, four conversions each and the transposing stores of the f32 build, the H100 ran
+// this kernel 9–10% slower (BENCHMARKS.md, "The SIMT GEMM's epilogue and f16 loads"); f32 staged this
+// way (a lane loading its row's 32 bytes) ran 13–16% slower than its own staging there.
+// The eight halves of row `row` of A (`is_a`) or B from k, packed (zeros outside the matrix).
+fn fetch8(row: u32, k: u32, is_a: bool) -> vec4<u32> {
+    if (k >= k_end) {
+        return vec4<u32>(0u);
+    }
+    if (is_a) {
+        if (row >= p.m) {
+            return vec4<u32>(0u);
+        }
+        return a[(row * p.k + k) / 8u];
+    }
+    if (row >= p.n) {
+        return vec4<u32>(0u);
+    }
+    return b[(row * p.k + k) / 8u];
+}
+
+// Stores packed halves `v` of row r (of the block) as f32 at k 0..8 of A's (`is_a`) or B's block.
+fn put8(r: u32, is_a: bool, v: vec4<u32>) {
+    let lo = vec4<f32>(unpack2x16float(v.x), unpack2x16float(v.y));
+    let hi = vec4<f32>(unpack2x16float(v.z), unpack2x16float(v.w));
+    let slot = r / 4u;
+    let lane = r % 4u;
+    if (is_a) {
+        As[slot + at(0u)][lane] = lo.x;
+        As[slot + at(1u)][lane] = lo.y;
+        As[slot + at(2u)][lane] = lo.z;
+        As[slot + at(3u)][lane] = lo.w;
+        As[slot + at(4u)][lane] = hi.x;
+        As[slot + at(5u)][lane] = hi.y;
+        As[slot + at(6u)][lane] = hi.z;
+        As[slot + at(7u)][lane] = hi.w;
+    } else {
+        Bs[slot + at(0u)][lane] = lo.x;
+        Bs[slot + at(1u)][lane] = lo.y;
+        Bs[slot + at(2u)][lane] = lo.z;
+        Bs[slot + at(3u)][lane] = lo.w;
+        Bs[slot + at(4u)][lane] = hi.x;
+        Bs[slot + at(5u)][lane] = hi.y;
+        Bs[slot + at(6u)][lane] = hi.z;
+        Bs[slot + at(7u)][lane] = hi.w;
+    }
+}
+#else
 // A[row, k .. k + 4] (zeros outside the matrix); k is a multiple of 4.
 fn fetch_a(row: u32, k: u32) -> vec4<f32> {
     if (row >= p.m) {
@@ -125,6 +181,8 @@ fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
     Bs[slot + 99u][lane] = b4.w;
 }
 
+#endif
+
 // Stores columns col .. col + 4 of row r: in one store with QUADS (see shared/gemm_epilogue.wgsl).
 fn store_row(r: u32, col: u32, v: vec4<f32>) {
 #if QUADS
@@ -178,6 +236,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var c61 = vec4<f32>(0.0);
     var c70 = vec4<f32>(0.0);
     var c71 = vec4<f32>(0.0);
+#if VEC8
+    // Row li % 128 of A (li < 128) or of B.
+    let is_a = li < 128u;
+    let r8 = li % 128u;
+    let row8 = select(col0, row0, is_a) + r8;
+    var n8 = fetch8(row8, k_begin, is_a);
+#else
     var na0 = fetch_a(row0 + lr0, k_begin + lk0);
     var nb0 = fetch_b(col0 + lr0, k_begin + lk0);
     var na1 = vec4<f32>(0.0);
@@ -186,12 +251,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         na1 = fetch_a(row0 + lr1, k_begin + lk1);
         nb1 = fetch_b(col0 + lr1, k_begin + lk1);
     }
+#endif
     for (var k0 = kr.x; k0 < kr.y; k0 += TK) {
 #if DB
         let base = ((k0 / TK) % 2u) * BLOCK;
 #else
         let base = 0u;
 #endif
+#if VEC8
+        put8(r8, is_a, n8);
+        workgroupBarrier();
+        n8 = fetch8(row8, k0 + TK, is_a);
+#else
         put(base, lr0, lk0, na0, nb0);
         if (TK == 16u) {
             put(base, lr1, lk1, na1, nb1);
@@ -203,6 +274,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             na1 = fetch_a(row0 + lr1, k0 + TK + lk1);
             nb1 = fetch_b(col0 + lr1, k0 + TK + lk1);
         }
+#endif
         for (var kk = 0u; kk < TK; kk++) {
             let row = base + at(kk);
             let a0 = As[row + ty];

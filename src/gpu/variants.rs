@@ -40,12 +40,11 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     }
     kernels.extend(GemmKernel::Coop(CoopConfig::DEFAULT).candidates(&caps, u32::MAX));
     for kernel in kernels {
-        // K a multiple of 8 (vector and tensor-core paths), of 2 only, and odd (scalar fallbacks); N a
-        // multiple of 4 (the SIMT kernel's stores by quads) or not.
-        for (n, k) in [64, 66]
-            .into_iter()
-            .flat_map(|n| [1024, 1026, 1027].map(|k| (n, k)))
-        {
+        // K a multiple of 8 (vector and tensor-core paths), of 4 only (the SIMT kernel's 4-wide loads
+        // with f16 storage), of 2 only, and odd (scalar fallbacks); N a multiple of 4 (the SIMT kernel's
+        // stores by quads) or not.
+        let ks = [1024, 1028, 1026, 1027];
+        for (n, k) in [64, 66].into_iter().flat_map(|n| ks.map(|k| (n, k))) {
             for kind in EPILOGUES {
                 let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (8, n, k), kind);
                 // COLS: one GEMM per block of a weight's rows.

@@ -178,7 +178,8 @@ pub fn gemm_dispatch(
             // shared/gemm_epilogue.wgsl; [`gemm`] drops it where column blocks or router columns do
             // not). On an H100 it took the f32 gate/up GEMM from 1.66 to 1.61 ms; stores by quads in
             // the plain epilogue made the driver compile the down projection's loop slower (0.82 →
-            // 0.89 ms), so plain and ADD stores stay scalar (BENCHMARKS.md, "The SIMT GEMM's epilogue").
+            // 0.89 ms), so plain and ADD stores stay scalar (BENCHMARKS.md, "The SIMT GEMM's
+            // epilogue and f16 loads").
             let swiglu = matches!(epilogue, EpilogueKind::SwiGlu | EpilogueKind::SwiGluRouter);
             if swiglu && n % 4 == 0 {
                 variant = variant.with("QUADS");
@@ -195,6 +196,11 @@ pub fn gemm_dispatch(
             };
             if double_buffer {
                 variant = variant.with("DB");
+            }
+            // f16 storage at K step 8, single-buffered: a row's eight halves of a step in one 16-byte
+            // load (see `VEC8` in gemm.wgsl; on an H100 the f16 GEMMs 9–10% faster, BENCHMARKS.md).
+            if f16 && k % 8 == 0 && k_step == 8 && !double_buffer {
+                variant = variant.without("VEC4").with("VEC8");
             }
             let groups = [n.div_ceil(128), m.div_ceil(128), 1];
             ("gemm", variant.constant("TK", k_step), groups)
