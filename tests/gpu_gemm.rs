@@ -483,3 +483,55 @@ fn simt_quads_store_the_bits_of_scalar_stores() {
         }
     }
 }
+
+/// Every SIMT configuration (K step 8 or 16, single or double buffered, with f16 storage the 8-wide loads
+/// or the 4-wide ones) adds the same products in the same order: the same bits, for each storage type.
+#[test]
+fn simt_configurations_agree_bitwise() {
+    let ctx = gpu();
+    let (m, n, k) = (130usize, 132usize, 72usize);
+    let a = uniform(21, m * k, -1.0, 1.0);
+    let b = uniform(22, n * k, -1.0, 1.0);
+    for f16 in f16_modes(ctx) {
+        let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
+        let bb = buffers::upload(ctx, "b", &elem_bytes(&b, f16));
+        let simt = GemmKernel::Simt {
+            f16,
+            k_step: 8,
+            double_buffer: false,
+        };
+        let kernels = simt.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
+        let outputs: Vec<(GemmKernel, Vec<f32>)> = kernels
+            .into_iter()
+            .map(|kernel| {
+                let cb = buffers::storage(ctx, "c", (m * n * 4) as u64);
+                let mut rec = Recorder::new(ctx);
+                let shape = (m as u32, n as u32, k as u32);
+                let (a_, b_, c_) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
+                let ep = Epilogue::Store;
+                stages::gemm(
+                    &mut rec,
+                    "gemm",
+                    kernel,
+                    shape,
+                    a_,
+                    b_,
+                    c_,
+                    ep,
+                    Columns::ALL,
+                );
+                submit(ctx, rec);
+                (kernel, read_f32(ctx, &cb, m * n))
+            })
+            .collect();
+        assert!(outputs.len() > 1, "{f16}: one configuration only");
+        let (first, want) = &outputs[0];
+        for (kernel, got) in &outputs[1..] {
+            let same = got
+                .iter()
+                .zip(want)
+                .all(|(g, w)| g.to_bits() == w.to_bits());
+            assert!(same, "{kernel:?} differs from {first:?}");
+        }
+    }
+}
