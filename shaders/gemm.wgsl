@@ -200,8 +200,15 @@ fn store_row(r: u32, col: u32, v: vec4<f32>) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     k_range(wid.z);
     let kr = k_bounds(wid.z);
+#if COLWALK
+    // Workgroups down the columns of tiles (the host swaps the grid): see `COLWALK` in
+    // src/gpu/stages/gemm.rs.
+    let row0 = wid.x * TILE;
+    let col0 = wid.y * TILE;
+#else
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
+#endif
     // Each 32 consecutive invocations (an NVIDIA subgroup) cover 4 values of ty and 8 of tx, not 2 and 16:
     // the same sums; on an H100 1% faster at K step 16 (BENCHMARKS.md). Within them the lanes interleave
     // 2 × 2: lane bit 0 is tx's bit 0, bit 1 is ty's bit 0 (then tx's bits 1, 2 and ty's bit 1), so

@@ -202,7 +202,17 @@ pub fn gemm_dispatch(
             if f16 && k % 8 == 0 && k_step == 8 && !double_buffer {
                 variant = variant.without("VEC4").with("VEC8");
             }
-            let groups = [n.div_ceil(128), m.div_ceil(128), 1];
+            // The SwiGLU GEMM (gate/up) walks its tiles column by column: the workgroups running at
+            // once then share few of the weight's tiles and all of x's (COLWALK). On an H100 the gate/up
+            // GEMM 2% faster alone (f32 and f16); the walk in every variant made the driver compile
+            // the down projection's loop slower (BENCHMARKS.md, "The SIMT GEMM's epilogue and f16
+            // loads").
+            let groups = if swiglu {
+                variant = variant.with("COLWALK");
+                [m.div_ceil(128), n.div_ceil(128), 1]
+            } else {
+                [n.div_ceil(128), m.div_ceil(128), 1]
+            };
             ("gemm", variant.constant("TK", k_step), groups)
         }
     }
