@@ -12,7 +12,8 @@
 // SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
 // gemm_reduce pass adds the partials in z order and applies the epilogue (see shared/gemm_epilogue.wgsl).
 //
-// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉, splits) of 256 invocations (16×16). A workgroup owns a 128×128 tile of C
+// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉, splits), with COLWALK (⌈M/128⌉, ⌈N/128⌉, splits), of 256
+// invocations (16×16). A workgroup owns a 128×128 tile of C
 // and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
 // the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied;
 // with DB (two blocks in workgroup memory) one barrier a step instead of two.
