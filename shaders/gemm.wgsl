@@ -98,7 +98,9 @@ fn fetch8(row: u32, k: u32, is_a: bool) -> vec4<u32> {
     return b[(row * p.k + k) / 8u];
 }
 
-// Stores packed halves `v` of row r (of the block) as f32 at k 0..8 of A's (`is_a`) or B's block.
+// Stores packed halves `v` of row r (of the block) as f32 at k 0..8 of A's (`is_a`) or B's block. The
+// two branches are written out: through one helper choosing the block per store the H100 ran the f16
+// GEMMs 1–2% slower (BENCHMARKS.md).
 fn put8(r: u32, is_a: bool, v: vec4<u32>) {
     let lo = vec4<f32>(unpack2x16float(v.x), unpack2x16float(v.y));
     let hi = vec4<f32>(unpack2x16float(v.z), unpack2x16float(v.w));
