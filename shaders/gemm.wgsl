@@ -221,13 +221,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let w = li / 32u;
     let tx = (w % 2u) * 8u + ((lane & 1u) | ((lane >> 1u) & 6u));
     let ty = (w / 2u) * 4u + (((lane >> 1u) & 1u) | ((lane >> 3u) & 2u));
+#if VEC8
+#else
     // This invocation fetches 4 consecutive k of one row of each block: row lr0 at k offset lk0, and for
-    // TK = 16 also row lr1 at lk1.
+    // TK = 16 also row lr1 at lk1 (with VEC8 a whole row of one block: see below).
     let per_row = TK / 4u;
     let lr0 = li / per_row;
     let lk0 = (li % per_row) * 4u;
     let lr1 = (li + 256u) / per_row;
     let lk1 = ((li + 256u) % per_row) * 4u;
+#endif
     // The 8×8 accumulator block as named registers: c<row><half>, row r of the block is
     // ty·4 + r (r < 4) or 64 + ty·4 + r − 4, half h covers columns h·64 + tx·4 .. + 4.
     var c00 = vec4<f32>(0.0);

@@ -435,6 +435,27 @@ fn split_k_is_bitwise_reproducible() {
     }
 }
 
+/// The bytes of C (`c_len` of them) after one GEMM of `a` and `b` through `kernel` with `epilogue` into
+/// `cols` of C.
+#[allow(clippy::too_many_arguments)]
+fn gemm_bytes(
+    ctx: &Context,
+    kernel: GemmKernel,
+    (m, n, k): (usize, usize, usize),
+    (a, b): (&wgpu::Buffer, &wgpu::Buffer),
+    epilogue: Epilogue<'_>,
+    cols: Columns,
+    c_len: usize,
+) -> Vec<u8> {
+    let cb = buffers::storage(ctx, "c", c_len as u64);
+    let mut rec = Recorder::new(ctx);
+    let shape = (m as u32, n as u32, k as u32);
+    let (a, b, c) = (Bind::all(a), Bind::all(b), Bind::all(&cb));
+    stages::gemm(&mut rec, "gemm", kernel, shape, a, b, c, epilogue, cols);
+    submit(ctx, rec);
+    pollster::block_on(buffers::read_back(ctx, &cb, 0, c_len as u64)).unwrap()
+}
+
 /// The SIMT kernel's SwiGLU stores by quads of columns (QUADS: N a multiple of 4) write the bits its
 /// scalar stores write: the same GEMM into all of C, and into the first N columns of a C two columns
 /// wider (a row width that is no multiple of 4, so scalar stores).
@@ -455,8 +476,6 @@ fn simt_quads_store_the_bits_of_scalar_stores() {
         let es = if f16 { 2 } else { 4 };
         let row_bytes = |width: usize| width / 2 * es;
         let run = |width: usize| {
-            let cb = buffers::storage(ctx, "c", (m * row_bytes(width)) as u64);
-            let mut rec = Recorder::new(ctx);
             let cols = if width == n {
                 Columns::ALL
             } else {
@@ -465,13 +484,9 @@ fn simt_quads_store_the_bits_of_scalar_stores() {
                     width: width as u32,
                 }
             };
-            let shape = (m as u32, n as u32, k as u32);
-            let (a_, b_, c_) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
             let ep = Epilogue::SwiGlu { router: None };
-            stages::gemm(&mut rec, "gemm", kernel, shape, a_, b_, c_, ep, cols);
-            submit(ctx, rec);
-            let len = (m * row_bytes(width)) as u64;
-            pollster::block_on(buffers::read_back(ctx, &cb, 0, len)).unwrap()
+            let c_len = m * row_bytes(width);
+            gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, c_len)
         };
         let (quads, scalar) = (run(n), run(wide));
         for r in 0..m {
@@ -501,37 +516,19 @@ fn simt_configurations_agree_bitwise() {
             double_buffer: false,
         };
         let kernels = simt.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
-        let outputs: Vec<(GemmKernel, Vec<f32>)> = kernels
+        // The f32 output's bytes: equal bytes, equal bits.
+        let outputs: Vec<(GemmKernel, Vec<u8>)> = kernels
             .into_iter()
             .map(|kernel| {
-                let cb = buffers::storage(ctx, "c", (m * n * 4) as u64);
-                let mut rec = Recorder::new(ctx);
-                let shape = (m as u32, n as u32, k as u32);
-                let (a_, b_, c_) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
-                let ep = Epilogue::Store;
-                stages::gemm(
-                    &mut rec,
-                    "gemm",
-                    kernel,
-                    shape,
-                    a_,
-                    b_,
-                    c_,
-                    ep,
-                    Columns::ALL,
-                );
-                submit(ctx, rec);
-                (kernel, read_f32(ctx, &cb, m * n))
+                let (ep, cols) = (Epilogue::Store, Columns::ALL);
+                let c = gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+                (kernel, c)
             })
             .collect();
         assert!(outputs.len() > 1, "{f16}: one configuration only");
         let (first, want) = &outputs[0];
         for (kernel, got) in &outputs[1..] {
-            let same = got
-                .iter()
-                .zip(want)
-                .all(|(g, w)| g.to_bits() == w.to_bits());
-            assert!(same, "{kernel:?} differs from {first:?}");
+            assert!(got == want, "{kernel:?} differs from {first:?}");
         }
     }
 }

@@ -171,9 +171,6 @@ pub fn gemm_dispatch(
             ("gemm_skinny", variant, skinny_groups(n))
         }
         _ => {
-            if k % 4 == 0 {
-                variant = variant.with("VEC4");
-            }
             // The SwiGLU of four columns in one store where they line up (see `QUADS` in
             // shared/gemm_epilogue.wgsl; [`gemm`] drops it where column blocks or router columns do
             // not). On an H100 it took the f32 gate/up GEMM from 1.66 to 1.61 ms; stores by quads in
@@ -198,9 +195,12 @@ pub fn gemm_dispatch(
                 variant = variant.with("DB");
             }
             // f16 storage at K step 8, single-buffered: a row's eight halves of a step in one 16-byte
-            // load (see `VEC8` in gemm.wgsl; on an H100 the f16 GEMMs 9–10% faster, BENCHMARKS.md).
+            // load (see `VEC8` in gemm.wgsl; on an H100 the f16 GEMMs 9–10% faster, BENCHMARKS.md);
+            // else 4 k a load where K allows.
             if f16 && k % 8 == 0 && k_step == 8 && !double_buffer {
-                variant = variant.without("VEC4").with("VEC8");
+                variant = variant.with("VEC8");
+            } else if k % 4 == 0 {
+                variant = variant.with("VEC4");
             }
             // The SwiGLU GEMM (gate/up) walks its tiles column by column: the workgroups running at
             // once then share few of the weight's tiles and all of x's (COLWALK). On an H100 the gate/up
