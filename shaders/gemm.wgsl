@@ -9,6 +9,10 @@
 //           (C: [M, split/2]), columns n ≥ split raw into Z[m, n − split] (f32): the router logits come
 //           out of the same pass over x.
 //
+// SLABS (K % 8 == 0): B lies in K slabs, element (n, k) at (k / 8)·N·8 + n·8 + k % 8 (`to_slabs` in
+// src/gpu/stages/gemm_kernel.rs), so that a step's 8 k of 128 rows are one 4 KB piece; the same values
+// in the same sums as rows.
+//
 // SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
 // gemm_reduce pass adds the partials in z order and applies the epilogue (see shared/gemm_epilogue.wgsl).
 //
@@ -95,7 +99,11 @@ fn fetch8(row: u32, k: u32, is_a: bool) -> vec4<u32> {
     if (row >= p.n) {
         return vec4<u32>(0u);
     }
+#if SLABS
+    return b[(k / 8u) * p.n + row];
+#else
     return b[(row * p.k + k) / 8u];
+#endif
 }
 
 // Stores packed halves `v` of row r (of the block) as f32 at k 0..8 of A's (`is_a`) or B's block. The
@@ -156,7 +164,11 @@ fn fetch_b(row: u32, k: u32) -> vec4<f32> {
     if (k >= k_end) {
         return vec4<f32>(0.0);
     }
+#if SLABS
+    return vec4<f32>(b[(k / 8u) * p.n * 2u + row * 2u + (k % 8u) / 4u]);
+#else
     return vec4<f32>(b[(row * p.k + k) / 4u]);
+#endif
 #else
     var v = vec4<f32>(0.0);
     for (var j = 0u; j < 4u; j++) {

@@ -74,12 +74,21 @@ fn chunk_a(m: u32, c: u32) -> Chunk {
 #endif
 }
 
+// SLABS (K % 8 == 0, so VEC8 or VEC4): B in K slabs, (n, k) at (k / 8)·N·8 + n·8 + k % 8 (see gemm.wgsl).
 fn chunk_b(n: u32, c: u32) -> Chunk {
 #if VEC8
+#if SLABS
+    return unpack8(b[c * p.n + n]);
+#else
     return unpack8(b[n * chunks() + c]);
+#endif
 #else
 #if VEC4
+#if SLABS
+    return Chunk(vec4<f32>(b[(c / 2u) * p.n * 2u + n * 2u + c % 2u]), vec4<f32>(0.0));
+#else
     return Chunk(vec4<f32>(b[n * chunks() + c]), vec4<f32>(0.0));
+#endif
 #else
     return Chunk(vec4<f32>(f32(b[n * p.k + c]), 0.0, 0.0, 0.0), vec4<f32>(0.0));
 #endif

@@ -32,7 +32,8 @@ fn epilogue_kind(epilogue: u8) -> EpilogueKind {
 }
 
 /// Every GEMM kernel the adapter runs: SIMT in each storage type, and each tensor-core configuration its
-/// compiler takes for this shape and epilogue.
+/// compiler takes for this shape and epilogue; where K % 8 == 0 the SIMT kernels and the GEMV reading B
+/// in K slabs too.
 fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -> Vec<GemmKernel> {
     let mut kernels: Vec<GemmKernel> = f16_modes(ctx)
         .into_iter()
@@ -41,6 +42,7 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
                 f16,
                 k_step: 8,
                 double_buffer: false,
+                slabs: false,
             }
             .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size)
         })
@@ -49,8 +51,12 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
         kernels.extend(
             f16_modes(ctx)
                 .into_iter()
-                .map(|f16| GemmKernel::Gemv { f16 }),
+                .map(|f16| GemmKernel::Gemv { f16, slabs: false }),
         );
+    }
+    if k.is_multiple_of(stages::SLAB_K) {
+        let slabs: Vec<GemmKernel> = kernels.iter().map(|k| k.with_slabs(true)).collect();
+        kernels.extend(slabs);
     }
     // The skinny tensor-core kernel where it applies (the SIMT f16 kernel without cooperative matrices).
     // Its STAGED build too where the adapter has subgroup barriers for workgroup memory, within ~35 KiB
@@ -80,6 +86,16 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
         }));
     }
     kernels
+}
+
+/// B (rows of `k`) as `kernel` reads it: in K slabs or rows, in its storage type.
+fn upload_b(ctx: &Context, kernel: GemmKernel, b: &[f32], k: usize) -> wgpu::Buffer {
+    let f16 = kernel.is_f16();
+    if kernel.slabs() {
+        buffers::upload(ctx, "b", &elem_bytes(&stages::to_slabs(b, k), f16))
+    } else {
+        buffers::upload(ctx, "b", &elem_bytes(b, f16))
+    }
 }
 
 /// (split, n) of a test GEMM: SwiGLU pairs up to `split` = 2·half_n; epilogue 3 adds router columns from
@@ -159,11 +175,7 @@ fn check_gemm_split(
         .map(|first| {
             let rows = per.min(n - first);
             let block = &b[first * k..(first + rows) * k];
-            (
-                first,
-                rows,
-                buffers::upload(ctx, "b", &elem_bytes(block, f16)),
-            )
+            (first, rows, upload_b(ctx, kernel, block, k))
         })
         .collect();
     let whole = parts.len() == 1;
@@ -345,7 +357,13 @@ proptest! {
         let ctx = gpu();
         let (split, n) = gemm_columns(half_n, epilogue, seed);
         for f16 in f16_modes(ctx) {
-            check_gemm(ctx, GemmKernel::Gemv { f16 }, (m, n, k), split, epilogue, seed)?;
+            for slabs in [false, true] {
+                if slabs && !k.is_multiple_of(stages::SLAB_K) {
+                    continue;
+                }
+                let kernel = GemmKernel::Gemv { f16, slabs };
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
+            }
         }
     }
 }
@@ -388,7 +406,8 @@ fn split_k_is_bitwise_reproducible() {
         let b = uniform(2, (n * k) as usize, -1.0, 1.0);
         let d = uniform(3, (m * n) as usize, -1.0, 1.0);
         for kernel in gemm_kernels(ctx, (m as usize, n as usize, k as usize), 1) {
-            if matches!(kernel, GemmKernel::Gemv { .. }) {
+            // (Slabs change where B is read, not the sums: `slabs_read_the_bits_of_rows`.)
+            if matches!(kernel, GemmKernel::Gemv { .. }) || kernel.slabs() {
                 continue;
             }
             let f16 = kernel.is_f16();
@@ -467,7 +486,10 @@ fn simt_quads_store_the_bits_of_scalar_stores() {
     let a = uniform(11, m * k, -1.0, 1.0);
     let b = uniform(12, n * k, -1.0, 1.0);
     for kernel in gemm_kernels(ctx, (m, n, k), 2) {
-        let GemmKernel::Simt { f16, .. } = kernel else {
+        let GemmKernel::Simt {
+            f16, slabs: false, ..
+        } = kernel
+        else {
             continue;
         };
         let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
@@ -514,6 +536,7 @@ fn simt_configurations_agree_bitwise() {
             f16,
             k_step: 8,
             double_buffer: false,
+            slabs: false,
         };
         let kernels = simt.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
         // The f32 output's bytes: equal bytes, equal bits.
@@ -530,5 +553,42 @@ fn simt_configurations_agree_bitwise() {
         for (kernel, got) in &outputs[1..] {
             assert!(got == want, "{kernel:?} differs from {first:?}");
         }
+    }
+}
+
+/// B read in K slabs gives the bits B read in rows gives, for every SIMT configuration and the GEMV, in
+/// each storage type, plain and SwiGLU (by quads) epilogues.
+#[test]
+fn slabs_read_the_bits_of_rows() {
+    let ctx = gpu();
+    for (m, n, k) in [(130usize, 132usize, 72usize), (5, 68, 1032)] {
+        let a = uniform(31, m * k, -1.0, 1.0);
+        let b = uniform(32, n * k, -1.0, 1.0);
+        let rows_kernels = gemm_kernels(ctx, (m, n, k), 2)
+            .into_iter()
+            .filter(|kernel| !kernel.slabs() && kernel.with_slabs(true).slabs());
+        let mut compared = 0;
+        for kernel in rows_kernels {
+            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, kernel.is_f16()));
+            let es = if kernel.is_f16() { 2 } else { 4 };
+            for swiglu in [false, true] {
+                let (ep, c_len) = if swiglu {
+                    (Epilogue::SwiGlu { router: None }, m * n / 2 * es)
+                } else {
+                    (Epilogue::Store, m * n * 4)
+                };
+                let out = |kernel: GemmKernel| {
+                    let bb = upload_b(ctx, kernel, &b, k);
+                    gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, Columns::ALL, c_len)
+                };
+                let slabs = kernel.with_slabs(true);
+                assert!(
+                    out(kernel) == out(slabs),
+                    "{slabs:?}, {m}×{n}×{k}, SwiGLU {swiglu}"
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared >= 2, "{m}×{n}×{k}: nothing compared");
     }
 }

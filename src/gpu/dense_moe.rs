@@ -41,6 +41,7 @@ const SIMT: GemmKernel = GemmKernel::Simt {
     f16: false,
     k_step: 8,
     double_buffer: false,
+    slabs: false,
 };
 
 impl<'c> DenseMoeLayer<'c> {

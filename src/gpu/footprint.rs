@@ -183,6 +183,7 @@ pub fn footprint(c: &OmniMoeConfig, f16: bool, chunk_tokens: usize) -> Footprint
         f16,
         k_step: 8,
         double_buffer: false,
+        slabs: false,
     };
     // The two GEMMs have partial products of their own (the down projection runs beside the router,
     // so it must not write what the gate/up GEMM wrote).

@@ -29,14 +29,19 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     };
     let mut out: Vec<(&'static str, &'static str, Variant)> = Vec::new();
     let mut kernels = Vec::new();
-    for f16 in [false, true] {
+    // Each with B in rows and in K slabs.
+    for (f16, slabs) in [false, true]
+        .into_iter()
+        .flat_map(|f| [(f, false), (f, true)])
+    {
         let simt = GemmKernel::Simt {
             f16,
             k_step: 8,
             double_buffer: false,
+            slabs,
         };
         kernels.extend(simt.candidates(&caps, u32::MAX));
-        kernels.push(GemmKernel::Gemv { f16 });
+        kernels.push(GemmKernel::Gemv { f16, slabs });
     }
     kernels.extend(GemmKernel::Coop(CoopConfig::DEFAULT).candidates(&caps, u32::MAX));
     for kernel in kernels {
@@ -45,6 +50,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         // stores by quads) or not.
         let ks = [1024, 1028, 1026, 1027];
         for (n, k) in [64, 66].into_iter().flat_map(|n| ks.map(|k| (n, k))) {
+            // K slabs need K % 8 == 0.
+            if kernel.slabs() && k % 8 != 0 {
+                continue;
+            }
             for kind in EPILOGUES {
                 let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (8, n, k), kind);
                 // COLS: one GEMM per block of a weight's rows.

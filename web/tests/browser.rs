@@ -29,10 +29,19 @@ async fn gemm_matches_cpu() {
         let d = uniform(3, m * n, -1.0, 1.0);
         let mut want = vec![0.0; m * n];
         cpu::gemm_nt(&a, &b, m, n, k, &mut want);
-        let (ab, bb, db) = (up(&ctx, &a), up(&ctx, &b), up(&ctx, &d));
+        let (ab, db) = (up(&ctx, &a), up(&ctx, &d));
+        // B in rows, and in K slabs where K % 8 == 0.
+        let mut bs = vec![(false, up(&ctx, &b))];
+        if k.is_multiple_of(stages::SLAB_K) {
+            bs.push((true, up(&ctx, &stages::to_slabs(&b, k))));
+        }
         let out = if epilogue == 2 { m * n / 2 } else { m * n };
         let cb = buffers::storage(&ctx, "c", out as u64 * 4);
-        for k_step in [8, 16] {
+        for (k_step, (slabs, bb)) in [8, 16]
+            .into_iter()
+            .flat_map(|s| bs.iter().map(move |b| (s, b)))
+        {
+            let slabs = *slabs;
             let mut rec = Recorder::new(&ctx);
             let ep = match epilogue {
                 0 => Epilogue::Store,
@@ -43,6 +52,7 @@ async fn gemm_matches_cpu() {
                 f16: false,
                 k_step,
                 double_buffer: false,
+                slabs,
             };
             let dims = (m as u32, n as u32, k as u32);
             stages::gemm(
@@ -51,7 +61,7 @@ async fn gemm_matches_cpu() {
                 kernel,
                 dims,
                 Bind::all(&ab),
-                Bind::all(&bb),
+                Bind::all(bb),
                 Bind::all(&cb),
                 ep,
                 stages::Columns::ALL,
@@ -69,7 +79,7 @@ async fn gemm_matches_cpu() {
                 }
             };
             close(
-                &format!("gemm {m}x{n}x{k} epilogue {epilogue}"),
+                &format!("gemm {m}x{n}x{k} epilogue {epilogue}, {kernel:?}"),
                 &got,
                 &expect,
                 1e-4,

@@ -3,7 +3,7 @@
 
 use super::super::buffers::{self, elem_bytes};
 use super::super::context::Context;
-use super::super::stages::Columns;
+use super::super::stages::{to_slabs, Columns};
 
 pub(super) struct RowBlocks {
     parts: Vec<wgpu::Buffer>,
@@ -13,20 +13,28 @@ pub(super) struct RowBlocks {
 }
 
 impl RowBlocks {
-    /// Uploads `w` (`rows` rows of `k`) in blocks of `per` rows, f16 or f32.
+    /// Uploads `w` (`rows` rows of `k`) in blocks of `per` rows, f16 or f32, each block in K slabs
+    /// ([`stages::to_slabs`]) or rows.
     pub(super) fn upload(
         ctx: &Context,
         label: &str,
         w: &[f32],
         k: usize,
         per: usize,
-        f16: bool,
+        (f16, slabs): (bool, bool),
     ) -> Self {
         let rows = w.len() / k;
+        let bytes = |block: &[f32]| {
+            if slabs {
+                elem_bytes(&to_slabs(block, k), f16)
+            } else {
+                elem_bytes(block, f16)
+            }
+        };
         RowBlocks {
             parts: w
                 .chunks(per * k)
-                .map(|block| buffers::upload(ctx, label, &elem_bytes(block, f16)))
+                .map(|block| buffers::upload(ctx, label, &bytes(block)))
                 .collect(),
             per,
             rows,

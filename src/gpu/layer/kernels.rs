@@ -16,6 +16,7 @@ impl OmniMoeLayer<'_> {
             f16,
             k_step: 8,
             double_buffer: false,
+            slabs: false,
         };
         if !f16 || !ctx.caps.cooperative_matrix || options.no_cooperative_matrix {
             return simt;
@@ -39,6 +40,19 @@ impl OmniMoeLayer<'_> {
             );
             simt
         }
+    }
+
+    /// `gemm` reading the dense weights in K slabs ([`stages::to_slabs`]) where it can: the SIMT kernel
+    /// (and with it the GEMV) where H and I are multiples of 8; the tensor-core kernels read rows.
+    /// On an H100 the SIMT GEMMs ran 1.5–3% faster with f32 storage, 5% with f16 (BENCHMARKS.md,
+    /// "Weights by K slabs"). `OMNIMOE_NO_SLABS=1`, a measuring aid, keeps rows.
+    pub(super) fn with_slabs(c: &OmniMoeConfig, gemm: GemmKernel) -> GemmKernel {
+        static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let off = *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_SLABS").is_some());
+        let fits = [c.hidden_size, c.intermediate_size]
+            .iter()
+            .all(|&k| k.is_multiple_of(stages::SLAB_K));
+        gemm.with_slabs(fits && !off)
     }
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
@@ -192,7 +206,10 @@ impl OmniMoeLayer<'_> {
             }
         }
         if m <= GEMV_MAX_M {
-            return GemmKernel::Gemv { f16: self.f16 };
+            return GemmKernel::Gemv {
+                f16: self.f16,
+                slabs: self.gemm.slabs(),
+            };
         }
         self.tuned_kernel(m, n, k)
     }

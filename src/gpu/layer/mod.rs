@@ -204,7 +204,7 @@ impl<'c> OmniMoeLayer<'c> {
         let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, f16));
         let f32s = |label, v: &[f32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
         debug_assert_eq!(gate_up_router.len(), (2 * i + 2 * r) * h);
-        let gemm = Self::gemm_kernel(ctx, &c, f16, options);
+        let gemm = Self::with_slabs(&c, Self::gemm_kernel(ctx, &c, f16, options));
         let placeholder = vec![0.0; h];
         let (up_table, down_table) = tables.unwrap_or((&placeholder, &placeholder));
         let layer = OmniMoeLayer {
@@ -231,9 +231,16 @@ impl<'c> OmniMoeLayer<'c> {
                 &gate_up_router,
                 h,
                 split.gate_up,
-                f16,
+                (f16, gemm.slabs()),
             ),
-            w_down: RowBlocks::upload(ctx, "down", &weights.down_proj, i, split.down, f16),
+            w_down: RowBlocks::upload(
+                ctx,
+                "down",
+                &weights.down_proj,
+                i,
+                split.down,
+                (f16, gemm.slabs()),
+            ),
             split,
             up: up_table
                 .chunks(per * h)

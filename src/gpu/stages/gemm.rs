@@ -158,6 +158,9 @@ pub fn gemm_dispatch(
             } else {
                 1
             };
+            if kernel.slabs() {
+                variant = variant.with("SLABS");
+            }
             let lanes = gemv_lanes(k / chunk);
             let variant = variant.constant("LANES", lanes);
             ("gemv", variant, fold(n.div_ceil(256 / lanes)))
@@ -201,6 +204,10 @@ pub fn gemm_dispatch(
                 variant = variant.with("VEC8");
             } else if k % 4 == 0 {
                 variant = variant.with("VEC4");
+            }
+            // B in K slabs (see `to_slabs`): the GEMV's kernel too where it hands more rows on.
+            if kernel.slabs() {
+                variant = variant.with("SLABS");
             }
             // The SwiGLU GEMM (gate/up) walks its tiles column by column: the workgroups running at
             // once then share few of the weight's tiles and all of x's (COLWALK). On an H100 the gate/up
@@ -272,6 +279,7 @@ pub fn gemm<'a>(
             f16: true,
             k_step: 8,
             double_buffer: false,
+            slabs: false,
         },
         // Column blocks only through the WGSL kernels.
         other if cols != Columns::ALL => other.wgsl(),
