@@ -6,7 +6,8 @@
 // Launch: ⌈N / COLUMNS⌉ workgroups (ids folded over x and y) of 256 invocations = COLUMNS groups of LANES
 // lanes (LANES a pipeline constant: 16, 32 or 64, chosen by the host so that each lane streams about
 // eight chunks; 64 lanes a column keep even a 1024-column projection on 256 workgroups);
-// group g computes column n = COLUMNS·w + g of workgroup w for every row m. Lane l sums the k-chunks l,
+// group g computes column n = COLUMNS·w + g of workgroup w for every row m (invocation li is lane
+// li % LANES of group li / LANES; with SLABS lane li / COLUMNS of group li % COLUMNS). Lane l sums the k-chunks l,
 // l + LANES, … of its column in increasing order (a chunk is 8 consecutive k with VEC8, f16 storage and
 // K % 8 == 0: one 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B before it adds
 // them; then invocation (m, j) adds column j's LANES partial sums of row m in lane order (a fixed order:
@@ -45,10 +46,21 @@ fn unpack8(v: vec4<u32>) -> Chunk {
 
 override LANES: u32 = 64u;
 override COLUMNS: u32 = 256u / LANES;
-// Partial sums [column][row][lane] (8 rows of 256 invocations), then results [row][column] (a row of
-// COLUMNS + 1, at most 16 + 1).
+// Partial sums (8 rows of 256 invocations), then results [row][column] (a row of COLUMNS + 1, at most
+// 16 + 1).
 var<workgroup> part: array<f32, 2048>;
 var<workgroup> res: array<f32, 136>;
+
+// Where lane l's partial sum of row m of column group j lies in `part`: [column][row][lane], so that the
+// lanes of a column, neighbours, store side by side; with SLABS, where neighbouring invocations hold
+// neighbouring columns, [row][lane][column] (by columns their stores fell on one bank, COLUMNS-way).
+fn slot(j: u32, m: u32, l: u32) -> u32 {
+#if SLABS
+    return (m * LANES + l) * COLUMNS + j;
+#else
+    return (j * 8u + m) * LANES + l;
+#endif
+}
 
 fn chunks() -> u32 {
 #if VEC8
@@ -123,8 +135,16 @@ fn main(
     @builtin(local_invocation_index) li: u32,
 ) {
     let w = wid.x + wid.y * nwg.x;
+#if SLABS
+    // Neighbouring invocations on neighbouring columns at one chunk: in K slabs those lie together (a
+    // subgroup's loads a few 64–128-byte pieces, where by lanes along a column they would be 16 or 32).
+    // Each lane sums the same chunks in the same order as by rows: the same bits.
+    let g = li % COLUMNS;
+    let lane = li / COLUMNS;
+#else
     let g = li / LANES;
     let lane = li % LANES;
+#endif
     let col = w * COLUMNS + g;
     var lo = vec4<f32>(0.0);
     var hi = vec4<f32>(0.0);
@@ -145,15 +165,14 @@ fn main(
             add_chunk(c, chunk_b(col, c), &lo, &hi);
         }
     }
-    let o = g * 8u * LANES + lane;
-    part[o] = lo.x;
-    part[o + LANES] = lo.y;
-    part[o + 2u * LANES] = lo.z;
-    part[o + 3u * LANES] = lo.w;
-    part[o + 4u * LANES] = hi.x;
-    part[o + 5u * LANES] = hi.y;
-    part[o + 6u * LANES] = hi.z;
-    part[o + 7u * LANES] = hi.w;
+    part[slot(g, 0u, lane)] = lo.x;
+    part[slot(g, 1u, lane)] = lo.y;
+    part[slot(g, 2u, lane)] = lo.z;
+    part[slot(g, 3u, lane)] = lo.w;
+    part[slot(g, 4u, lane)] = hi.x;
+    part[slot(g, 5u, lane)] = hi.y;
+    part[slot(g, 6u, lane)] = hi.z;
+    part[slot(g, 7u, lane)] = hi.w;
     workgroupBarrier();
     // Invocation (row m, column j) adds its LANES partial sums in lane order.
     if (li < 8u * COLUMNS) {
@@ -161,7 +180,7 @@ fn main(
         let j = li % COLUMNS;
         var s = 0.0;
         for (var l = 0u; l < LANES; l++) {
-            s += part[(j * 8u + m) * LANES + l];
+            s += part[slot(j, m, l)];
         }
         res[m * (COLUMNS + 1u) + j] = s;
     }
