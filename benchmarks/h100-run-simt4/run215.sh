@@ -23,7 +23,7 @@ d=json.load(open('$f'))
 s=d['stages']
 print('%-28s layer %.4f  %s'%('$f'.split('/')[-1], d['layer_ms'], ' '.join('%s=%.4f'%(k[:10],v) for k,v in s.items())))
 "; done
-for f in $(ls $R/tok*.json 2>/dev/null); do python3 -c "
+for f in $R/tok*.json; do python3 -c "
 import json
 d=json.load(open('$f'))
 print('$f'.split('/')[-1])
