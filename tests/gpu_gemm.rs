@@ -55,7 +55,10 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
         );
     }
     if k.is_multiple_of(stages::SLAB_K) {
-        let slabs: Vec<GemmKernel> = kernels.iter().map(|k| k.with_slabs(true)).collect();
+        let slabs: Vec<GemmKernel> = kernels
+            .iter()
+            .map(|kernel| kernel.with_slabs(true))
+            .collect();
         kernels.extend(slabs);
     }
     // The skinny tensor-core kernel where it applies (the SIMT f16 kernel without cooperative matrices).
