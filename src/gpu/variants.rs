@@ -48,10 +48,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         // K a multiple of 8 (vector and tensor-core paths), of 4 only (the SIMT kernel's 4-wide loads
         // with f16 storage), of 2 only, and odd (scalar fallbacks); N a multiple of 4 (the SIMT kernel's
         // stores by quads) or not.
-        let ks = [1024, 1028, 1026, 1027];
+        let ks: [u32; 4] = [1024, 1028, 1026, 1027];
         for (n, k) in [64, 66].into_iter().flat_map(|n| ks.map(|k| (n, k))) {
             // K slabs need K % 8 == 0.
-            if kernel.slabs() && k % 8 != 0 {
+            if kernel.slabs() && !k.is_multiple_of(stages::SLAB_K as u32) {
                 continue;
             }
             for kind in EPILOGUES {

@@ -47,12 +47,10 @@ impl OmniMoeLayer<'_> {
     /// On an H100 the SIMT GEMMs ran 1.5–3% faster with f32 storage, 5% with f16 (BENCHMARKS.md,
     /// "Weights by K slabs"). `OMNIMOE_NO_SLABS=1`, a measuring aid, keeps rows.
     pub(super) fn with_slabs(c: &OmniMoeConfig, gemm: GemmKernel) -> GemmKernel {
-        static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        let off = *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_SLABS").is_some());
         let fits = [c.hidden_size, c.intermediate_size]
             .iter()
             .all(|&k| k.is_multiple_of(stages::SLAB_K));
-        gemm.with_slabs(fits && !off)
+        gemm.with_slabs(fits && std::env::var_os("OMNIMOE_NO_SLABS").is_none())
     }
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune

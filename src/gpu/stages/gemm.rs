@@ -125,6 +125,12 @@ pub fn gemm_dispatch(
 ) -> (&'static str, Variant, [u32; 3]) {
     let f16 = kernel.is_f16();
     let mut variant = epilogue_variant(f16, epilogue);
+    // B in K slabs (see `to_slabs`): only the SIMT kernel and the GEMV (also where it hands more rows
+    // to the SIMT kernel) read them, and only at K % 8 == 0.
+    if kernel.slabs() {
+        debug_assert!(k % 8 == 0, "K slabs at K = {k}");
+        variant = variant.with("SLABS");
+    }
     match kernel {
         GemmKernel::Coop(config) if config.tile.is_nv() => {
             let takes = matches!(
@@ -158,9 +164,6 @@ pub fn gemm_dispatch(
             } else {
                 1
             };
-            if kernel.slabs() {
-                variant = variant.with("SLABS");
-            }
             let lanes = gemv_lanes(k / chunk);
             let variant = variant.constant("LANES", lanes);
             ("gemv", variant, fold(n.div_ceil(256 / lanes)))
@@ -204,10 +207,6 @@ pub fn gemm_dispatch(
                 variant = variant.with("VEC8");
             } else if k % 4 == 0 {
                 variant = variant.with("VEC4");
-            }
-            // B in K slabs (see `to_slabs`): the GEMV's kernel too where it hands more rows on.
-            if kernel.slabs() {
-                variant = variant.with("SLABS");
             }
             // The SwiGLU GEMM (gate/up) walks its tiles column by column: the workgroups running at
             // once then share few of the weight's tiles and all of x's (COLWALK). On an H100 the gate/up

@@ -302,22 +302,11 @@ impl GemmKernel {
 
     /// This kernel reading B in K slabs (`on`) or rows: the SIMT kernel and the GEMV; the others read
     /// rows only and are returned as they are.
-    pub fn with_slabs(self, on: bool) -> GemmKernel {
-        match self {
-            GemmKernel::Simt {
-                f16,
-                k_step,
-                double_buffer,
-                ..
-            } => GemmKernel::Simt {
-                f16,
-                k_step,
-                double_buffer,
-                slabs: on,
-            },
-            GemmKernel::Gemv { f16, .. } => GemmKernel::Gemv { f16, slabs: on },
-            other => other,
+    pub fn with_slabs(mut self, on: bool) -> GemmKernel {
+        if let GemmKernel::Simt { slabs, .. } | GemmKernel::Gemv { slabs, .. } = &mut self {
+            *slabs = on;
         }
+        self
     }
 }
 
