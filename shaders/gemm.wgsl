@@ -15,8 +15,11 @@
 //
 // SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
 // gemm_reduce pass adds the partials in z order and applies the epilogue (see shared/gemm_epilogue.wgsl).
+// STREAMK: the same two partial products (each tile's head and tail), from groups of SKC tiles summed by
+// SKC + 1 workgroups each (see `sk_head`).
 //
-// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉, splits), with COLWALK (⌈M/128⌉, ⌈N/128⌉, splits), of 256
+// Launch: workgroups (⌈N/128⌉, ⌈M/128⌉, splits), with COLWALK (⌈M/128⌉, ⌈N/128⌉, splits), with STREAMK
+// (tiles + tiles / SKC, 1, 1), of 256
 // invocations (16×16). A workgroup owns a 128×128 tile of C
 // and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
 // the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied;
@@ -198,6 +201,23 @@ fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
 
 #endif
 
+#if STREAMK
+// STREAMK (`StreamK` in src/gpu/stages/gemm_kernel.rs): groups of SKC tiles run on SKC + 1 workgroups.
+// Tile i of a group (of S K steps) splits after sk_head(i) = S·(SKC − i)/(SKC + 1) steps: its head is
+// summed by workgroup i into rows 0.. of C, its tail, S·(i + 1)/(SKC + 1) steps, by workgroup i + 1 into
+// rows M.. (the two partial products a consumer adds in that order, as split-K's). Workgroup j so sums
+// S·j/(SKC + 1) + S·(SKC − j)/(SKC + 1) = S·SKC/(SKC + 1) steps (within one), every one the same: where
+// a GEMM's tiles come a few short of the places the GPU runs at once, the spare places take a share of
+// the work instead of idling. Each tile is in two pieces, each piece in one workgroup: no sums across
+// workgroups but the consumer's, in a fixed order.
+override SKC: u32 = 1u;
+
+fn sk_head(i: u32) -> u32 {
+    let steps = (p.k + TK - 1u) / TK;
+    return steps * (SKC - i) / (SKC + 1u);
+}
+#endif
+
 // Stores columns col .. col + 4 of row r: in one store with QUADS (see shared/gemm_epilogue.wgsl).
 fn store_row(r: u32, col: u32, v: vec4<f32>) {
 #if QUADS
@@ -213,6 +233,26 @@ fn store_row(r: u32, col: u32, v: vec4<f32>) {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+#if STREAMK
+    // Workgroup j of a group of SKC + 1 sums the tail of the group's tile j − 1 (into rows M.. of C)
+    // and the head of tile j (rows 0..): see `sk_head`.
+    let group = wid.x / (SKC + 1u);
+    let j = wid.x % (SKC + 1u);
+    let ntn = (p.n + TILE - 1u) / TILE;
+    for (var seg = 0u; seg < 2u; seg++) {
+        if ((seg == 0u && j == 0u) || (seg == 1u && j == SKC)) {
+            continue;
+        }
+        let ti = j + seg - 1u;
+        let tile = group * SKC + ti;
+        let head = min(sk_head(ti) * TK, p.k);
+        let kr = select(vec2<u32>(0u, head), vec2<u32>(head, p.k), seg == 0u);
+        k_begin = kr.x;
+        k_end = kr.y;
+        row_base = (1u - seg) * p.m;
+        let row0 = (tile / ntn) * TILE;
+        let col0 = (tile % ntn) * TILE;
+#else
     k_range(wid.z);
     let kr = k_bounds(wid.z);
 #if COLWALK
@@ -223,6 +263,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 #else
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
+#endif
 #endif
     // Each 32 consecutive invocations (an NVIDIA subgroup) cover 4 values of ty and 8 of tx, not 2 and 16:
     // the same sums; on an H100 1% faster at K step 16 (BENCHMARKS.md). Within them the lanes interleave
@@ -344,4 +385,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     store_row(row0 + 64u + ty * 4u + 2u, col0 + 64u + tx * 4u, c61);
     store_row(row0 + 64u + ty * 4u + 3u, col0 + 0u + tx * 4u, c70);
     store_row(row0 + 64u + ty * 4u + 3u, col0 + 64u + tx * 4u, c71);
+#if STREAMK
+    }
+#endif
 }

@@ -43,6 +43,7 @@ fn gemm_kernels(ctx: &Context, (m, n, k): (usize, usize, usize), epilogue: u8) -
                 k_step: 8,
                 double_buffer: false,
                 slabs: false,
+                stream_k: None,
             }
             .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size)
         })
@@ -540,6 +541,7 @@ fn simt_configurations_agree_bitwise() {
             k_step: 8,
             double_buffer: false,
             slabs: false,
+            stream_k: None,
         };
         let kernels = simt.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
         // The f32 output's bytes: equal bytes, equal bits.
@@ -593,5 +595,80 @@ fn slabs_read_the_bits_of_rows() {
             }
         }
         assert!(compared >= 2, "{m}×{n}×{k}: nothing compared");
+    }
+}
+
+/// The stream-K kernels the autotune would time at (m, n, k) in each storage type (B in K slabs where K
+/// allows, as a layer reads it).
+fn stream_k_kernels(ctx: &Context, (m, n, k): (usize, usize, usize)) -> Vec<GemmKernel> {
+    let bytes = ctx.limits.max_compute_workgroup_storage_size;
+    f16_modes(ctx)
+        .into_iter()
+        .flat_map(|f16| {
+            let simt = GemmKernel::Simt {
+                f16,
+                k_step: 8,
+                double_buffer: false,
+                slabs: k.is_multiple_of(stages::SLAB_K),
+                stream_k: None,
+            };
+            simt.stream_k_candidates((m as u32, n as u32, k as u32), bytes)
+        })
+        .collect()
+}
+
+/// Stream-K (each tile's head and tail summed by two workgroups, their partial products added by
+/// split-K's reduction) against the CPU with every epilogue, for each group count the autotune tries;
+/// the bits of two runs equal. 3 × 2 tiles (groups of 3 on 4 workgroups; K a multiple of 8, B in
+/// slabs) and 5 × 4 tiles (groups of 10 or 5; K 1000, a ragged last step).
+#[test]
+fn stream_k_matches_cpu_and_repeats_its_bits() {
+    let ctx = gpu();
+    for ((m, split, k), groups) in [((384, 216, 1032), vec![2]), ((520, 472, 1000), vec![2, 4])] {
+        for epilogue in 0u8..5 {
+            // With router columns, as many column tiles.
+            let n = if epilogue == 3 { split + 40 } else { split };
+            let kernels = stream_k_kernels(ctx, (m, n, k));
+            let tried: Vec<u32> = kernels
+                .iter()
+                .filter_map(|kernel| kernel.stream_k_at((m as u32, n as u32, k as u32)))
+                .map(|s| s.groups)
+                .collect();
+            let modes = f16_modes(ctx).len();
+            assert_eq!(tried, groups.repeat(modes), "{m}×{n}×{k}");
+            for kernel in kernels {
+                let shape = (m as u32, n as u32, k as u32);
+                assert_eq!(stages::split_k(kernel, shape), 2, "{kernel:?}");
+                check_gemm_split(ctx, kernel, 2, (m, n, k), split, epilogue, 5).unwrap_or_else(
+                    |e| panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}"),
+                );
+            }
+        }
+        let n = split;
+        let a = uniform(41, m * k, -1.0, 1.0);
+        let b = uniform(42, n * k, -1.0, 1.0);
+        for kernel in stream_k_kernels(ctx, (m, n, k)) {
+            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, kernel.is_f16()));
+            let bb = upload_b(ctx, kernel, &b, k);
+            let shape = (m as u32, n as u32, k as u32);
+            let partial = buffers::storage(
+                ctx,
+                "partial",
+                stages::split_k_partial_len(kernel, shape, 2) * 4,
+            );
+            let run = || {
+                let cb = buffers::storage(ctx, "c", (m * n * 4) as u64);
+                let mut rec = Recorder::new(ctx);
+                let (a_, b_, c_) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
+                let (ep, p_) = (Epilogue::Store, Bind::all(&partial));
+                let cols = Columns::ALL;
+                stages::gemm_split_k(&mut rec, "gemm", kernel, 2, shape, a_, b_, c_, ep, p_, cols);
+                submit(ctx, rec);
+                read_f32(ctx, &cb, m * n)
+            };
+            let first = run();
+            assert!(first.iter().all(|x| x.is_finite()));
+            assert!(first == run(), "{kernel:?}: two runs differ");
+        }
     }
 }

@@ -42,6 +42,7 @@ const SIMT: GemmKernel = GemmKernel::Simt {
     k_step: 8,
     double_buffer: false,
     slabs: false,
+    stream_k: None,
 };
 
 impl<'c> DenseMoeLayer<'c> {

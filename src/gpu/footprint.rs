@@ -178,12 +178,13 @@ pub fn footprint(c: &OmniMoeConfig, f16: bool, chunk_tokens: usize) -> Footprint
         c.grid() as u64,
     );
     let weights = ((2 * i + 2 * r) * h + h * i + 2 * n * h) * es + 2 * 2 * r * 4;
-    // Split-K partial products: the larger of the two GEMMs at the band ends up to 256 rows.
+    // Split-K partial products: each GEMM's larger at the band ends up to 256 rows.
     let kernel = GemmKernel::Simt {
         f16,
         k_step: 8,
         double_buffer: false,
         slabs: false,
+        stream_k: None,
     };
     // The two GEMMs have partial products of their own (the down projection runs beside the router,
     // so it must not write what the gate/up GEMM wrote).
@@ -197,7 +198,14 @@ pub fn footprint(c: &OmniMoeConfig, f16: bool, chunk_tokens: usize) -> Footprint
             .max()
             .unwrap_or(0)
     };
-    let partial = most(2 * i + 2 * r, h) + most(h, i);
+    // The down projection on the SIMT kernel may run stream-K (where the autotune times it faster): two
+    // partial products of a chunk's rows.
+    let chunk_shape = (chunk_tokens as u32, h as u32, i as u32);
+    let stream_k = kernel
+        .stream_k_candidates(chunk_shape, u32::MAX)
+        .first()
+        .map_or(0, |&sk| stages::split_k_partial_len(sk, chunk_shape, 2) * 4);
+    let partial = most(2 * i + 2 * r, h) + most(h, i).max(stream_k);
     let scratch_fixed = (2 * n + 1) * 4 + 2 * 1024 * 4 + partial;
     // z and log-probabilities, h per pair, sparse, SwiGLU activations, the sort's keys and values, router
     // outputs kept in the scratch.

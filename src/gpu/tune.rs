@@ -130,9 +130,10 @@ fn fits_beside_router(kernel: GemmKernel) -> bool {
 
 /// Times `kernel`'s candidate configurations on an (m, n, k) GEMM with `epilogue` and records the fastest
 /// for (n, k) at m's class of rows in `ctx`. Each candidate runs as a layer would run it: split over K
-/// where [`stages::split_k`] splits it (few rows), with the reduction pass. A few-row down projection
-/// (`Add`) only tries configurations that fit beside the router ([`BESIDE_ROUTER_BYTES`]) where it has
-/// any.
+/// where [`stages::split_k`] splits it (few rows, or stream-K), with the reduction pass. A few-row down
+/// projection (`Add`) only tries configurations that fit beside the router ([`BESIDE_ROUTER_BYTES`])
+/// where it has any; a down projection of more rows also tries stream-K on the SIMT kernel
+/// ([`GemmKernel::stream_k_candidates`]).
 pub async fn tune_gemm(
     ctx: &Context,
     kernel: GemmKernel,
@@ -153,8 +154,14 @@ pub async fn tune_gemm(
     // A candidate counts only if the driver compiles every variant the layer may dispatch with it.
     let kinds = epilogue.uses();
     let mut usable = Vec::new();
-    let mut candidates =
-        kernel.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
+    let workgroup_bytes = ctx.limits.max_compute_workgroup_storage_size;
+    let mut candidates = kernel.candidates(&ctx.caps, workgroup_bytes);
+    // Stream-K for the down projection, whose few hundred tiles at prefill sizes may come a few short of
+    // a GPU's places (the gate/up GEMM's, eight times as many, fill their waves). `OMNIMOE_NO_STREAM_K=1`,
+    // a measuring aid, leaves it out.
+    if epilogue == TuneEpilogue::Add && std::env::var_os("OMNIMOE_NO_STREAM_K").is_none() {
+        candidates.extend(kernel.stream_k_candidates((m, n, k), workgroup_bytes));
+    }
     if epilogue == TuneEpilogue::Add
         && m <= FEW_ROWS
         && candidates.iter().any(|&c| fits_beside_router(c))

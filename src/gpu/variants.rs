@@ -39,6 +39,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             k_step: 8,
             double_buffer: false,
             slabs,
+            stream_k: None,
         };
         kernels.extend(simt.candidates(&caps, u32::MAX));
         kernels.push(GemmKernel::Gemv { f16, slabs });
@@ -62,6 +63,14 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             }
             let (stage, variant, _) =
                 stages::gemm_dispatch(&caps, kernel, (8, n, k), EpilogueKind::Store);
+            // Stream-K (the SIMT kernel's): groups of 3 tiles, say.
+            if matches!(kernel, GemmKernel::Simt { .. }) {
+                let stream_k = stages::StreamK {
+                    groups: 2,
+                    tiles: 6,
+                };
+                out.push((stage, "main", stream_k.variant(variant.clone())));
+            }
             out.push((stage, "main", variant.with("SPLITK")));
         }
     }

@@ -53,6 +53,7 @@ async fn gemm_matches_cpu() {
                 k_step,
                 double_buffer: false,
                 slabs,
+                stream_k: None,
             };
             let dims = (m as u32, n as u32, k as u32);
             stages::gemm(

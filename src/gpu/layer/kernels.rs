@@ -17,6 +17,7 @@ impl OmniMoeLayer<'_> {
             k_step: 8,
             double_buffer: false,
             slabs: false,
+            stream_k: None,
         };
         if !f16 || !ctx.caps.cooperative_matrix || options.no_cooperative_matrix {
             return simt;

@@ -318,8 +318,15 @@ impl OmniMoeLayer<'_> {
     /// The split count depends on m only through the rows of output tiles (tiles are 128 or 256 rows), so
     /// within a band of tile rows the partial products grow with m: the band ends (multiples of 128) and
     /// `tokens` itself are the only m to try. This runs on every plain forward, so it tries those few.
+    /// Above 256 rows only stream-K writes partial products, at the one tile count it was tuned for: the
+    /// most rows up to `tokens` with that count are tried too.
     pub(super) fn split_k_partial_len(&self, tokens: usize) -> [u64; 2] {
         let most = tokens.min(stages::SPLIT_K_MAX_M as usize) as u32;
+        let stream_k: Vec<u32> = self
+            .gemm_shapes(tokens as u32)
+            .into_iter()
+            .filter_map(|(m, n, k)| self.gemm_for(m, n, k).stream_k_rows(n, m))
+            .collect();
         let (h, i) = (
             self.config.hidden_size as u32,
             self.config.intermediate_size as u32,
@@ -331,6 +338,7 @@ impl OmniMoeLayer<'_> {
             .step_by(128)
             .chain([16, 32, 64].into_iter().filter(|&m| m < most))
             .chain([most])
+            .chain(stream_k)
             .flat_map(|m| self.gemm_shapes(m))
         {
             let (kernel, splits) = self.gemm_plan(m, n, k);

@@ -252,6 +252,9 @@ pub fn gemm_uses(
         })
         .collect();
     let (stage, variant, _) = gemm_dispatch(caps, kernel.wgsl(), shape, EpilogueKind::Store);
+    if let Some(stream_k) = kernel.stream_k_at(shape) {
+        uses.push((stage, stream_k.variant(variant.clone())));
+    }
     if stage != "gemm_skinny" {
         uses.push((stage, variant.with("SPLITK")));
     }
@@ -279,6 +282,7 @@ pub fn gemm<'a>(
             k_step: 8,
             double_buffer: false,
             slabs: false,
+            stream_k: None,
         },
         // Column blocks only through the WGSL kernels.
         other if cols != Columns::ALL => other.wgsl(),

@@ -6,13 +6,11 @@ use super::super::recorder::Recorder;
 use super::env_count;
 use super::expert::Partials;
 use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind};
-use super::gemm_kernel::GemmKernel;
+use super::gemm_kernel::{GemmKernel, SPLIT_K_MAX_M};
 use super::skinny::{
     skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes, skinny_variant,
 };
 
-/// Rows of A up to which [`split_k`] may split K.
-pub const SPLIT_K_MAX_M: u32 = 256;
 /// Workgroups a split-K GEMM aims for, and below half of which a GEMM's output tiles get ranges.
 /// Measured on an H100 at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/run98.sh`): 128 against
 /// 192, 256 and 384 — at T=128 the gate/up GEMM (65 tiles) then runs unsplit and the down projection in 8
@@ -36,6 +34,10 @@ fn split_k_workgroups() -> u32 {
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says.
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
+    // Stream-K's head and tail of each tile: two partial products.
+    if kernel.stream_k_at((m, n, k)).is_some() {
+        return 2;
+    }
     let (tm, tn) = match kernel {
         GemmKernel::Coop(config) => config.tile.dims(),
         GemmKernel::Skinny { staged, alone } if skinny_takes((m, n, k)) => {
@@ -257,7 +259,13 @@ fn products<'a>(
             "A from partial products needs the skinny kernel"
         );
         let params = [m, n, k, n, kz];
-        let variant = variant.with("SPLITK");
+        let variant = match kernel.stream_k_at((m, n, k)) {
+            Some(stream_k) => {
+                groups = [stream_k.workgroups(), 1, 1];
+                stream_k.variant(variant)
+            }
+            None => variant.with("SPLITK"),
+        };
         rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
         m
     };
