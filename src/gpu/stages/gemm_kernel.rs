@@ -210,8 +210,10 @@ const STREAM_K_MIN_M: u32 = SPLIT_K_MAX_M + 1;
 /// last wave's idle places are worth filling.
 const STREAM_K_MAX_TILES: u32 = 2048;
 
-/// Group counts the autotune tries, those that divide the tiles.
-const STREAM_K_GROUPS: [u32; 5] = [2, 4, 8, 16, 32];
+/// Group counts the autotune tries, those that divide the tiles: a few workgroups more than tiles for a
+/// wave that comes a few short, up to twice as many (one tile a group, halves) for a GEMM of a few
+/// dozen tiles on a GPU of hundreds of places (on an H100, 1024 tokens' down projection: 64 tiles).
+const STREAM_K_GROUPS: [u32; 6] = [2, 4, 8, 16, 32, 64];
 
 impl StreamK {
     /// Workgroups it runs.
@@ -464,7 +466,7 @@ mod tests {
             .iter()
             .map(|k| k.stream_k_at(down).unwrap().groups)
             .collect();
-        assert_eq!(groups, [2, 4, 8, 16, 32]);
+        assert_eq!(groups, [2, 4, 8, 16, 32, 64]);
         let sk = kernels[2];
         assert_eq!(sk.stream_k_at(down).unwrap().workgroups(), 264);
         // 3969..4096 rows: 32 × 8 tiles; 3968 rows 31 × 8; few rows split over K instead.
