@@ -35,8 +35,8 @@ struct Params {
 #endif
 
 // SPLITK: the K range of this workgroup, and where its partial product starts in C (rows z·M ..), for the
-// helpers (gemm.wgsl's STREAMK sets them for each of its two pieces). Loops with barriers take the range from k_range's result instead: browsers' uniformity analysis
-// counts a private variable as non-uniform.
+// helpers (gemm.wgsl's STREAMK sets them for each of its two pieces). Loops with barriers take the range
+// from k_range's result instead: browsers' uniformity analysis counts a private variable as non-uniform.
 var<private> k_begin: u32;
 var<private> k_end: u32;
 var<private> row_base: u32;

@@ -32,7 +32,8 @@ fn split_k_workgroups() -> u32 {
 /// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups, each at
 /// least 128 deep in K.
 ///
-/// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says.
+/// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says; a SIMT kernel that runs stream-K at this
+/// shape ([`GemmKernel::stream_k_at`]) leaves 2 partial products (each tile's head and tail).
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     // Stream-K's head and tail of each tile: two partial products.
     if kernel.stream_k_at((m, n, k)).is_some() {
