@@ -294,3 +294,32 @@ fn products<'a>(
         rows,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SIMT kernel splits a GEMM of 64–127 tiles for ~256 workgroups; the tensor-core kernel leaves
+    /// it whole; fewer tiles split for ~128 as before; more than 256 rows never split.
+    #[test]
+    fn simt_gemms_of_a_few_dozen_tiles_split() {
+        let simt = GemmKernel::Simt {
+            f16: false,
+            k_step: 8,
+            double_buffer: false,
+            slabs: false,
+            stream_k: None,
+        };
+        let coop = GemmKernel::Coop(super::super::CoopConfig::DEFAULT);
+        // The README's gate/up GEMM at 16 tokens: 65 tiles.
+        assert_eq!(split_k(simt, (16, 8320, 1024)), 4);
+        assert_eq!(split_k(coop, (16, 8320, 1024)), 1);
+        // 130 tiles (256 tokens) stay whole.
+        assert_eq!(split_k(simt, (256, 8320, 1024)), 1);
+        // The down projection's 8 tiles: ~128 workgroups, ranges 256 deep.
+        assert_eq!(split_k(simt, (16, 1024, 4096)), 16);
+        // Shallow K: ranges at least 256 deep.
+        assert_eq!(split_k(simt, (16, 8320, 512)), 2);
+        assert_eq!(split_k(simt, (300, 8320, 1024)), 1);
+    }
+}
