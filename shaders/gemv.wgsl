@@ -1,7 +1,8 @@
-// gemv: C = A · Bᵀ for a few rows of A (M ≤ 8: decode), streaming B (the weights) once at memory speed,
-// with the epilogues of gemm.wgsl (plain, ADD, SWIGLU, SWIGLU with ROUTER; see shared/gemm_epilogue.wgsl):
+// gemv: C = A · Bᵀ for a few rows of A (M ≤ 8: decode; M ≤ 16 with ROWS16), streaming B (the weights)
+// once at memory speed, with the epilogues of gemm.wgsl (plain, ADD, SWIGLU, SWIGLU with ROUTER; see
+// shared/gemm_epilogue.wgsl):
 //
-//   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem (M ≤ 8), B: [N, K] elem
+//   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem (M ≤ 8, or 16), B: [N, K] elem
 //
 // Launch: ⌈N / COLUMNS⌉ workgroups (ids folded over x and y) of 256 invocations = COLUMNS groups of LANES
 // lanes (LANES a pipeline constant: 16, 32 or 64, chosen by the host so that each lane streams about
@@ -11,7 +12,9 @@
 // k-chunks l, l + LANES, … of its column in increasing order (a chunk is 8 consecutive k with VEC8, f16
 // storage and K % 8 == 0: one 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B
 // before it adds them; then invocation (m, j) adds column j's LANES partial sums of row m in lane order
-// (a fixed order: bitwise reproducible), and the COLUMNS × M results go through `store()`.
+// (a fixed order: bitwise reproducible), and the COLUMNS × M results go through `store()`. With ROWS16
+// each lane also sums rows 8..16 from the same loads of B, and those go through the same reduction after
+// rows 0..8 (the same sums for rows 0..8 as without: the same bits).
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
 // B at columns n < N, both at chunks below K's.
@@ -128,44 +131,35 @@ fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, v
     }
 }
 
-@compute @workgroup_size(256)
-fn main(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) li: u32,
-) {
-    let w = wid.x + wid.y * nwg.x;
-#if SLABS
-    // Neighbouring invocations on neighbouring columns at one chunk: in K slabs those lie together (a
-    // subgroup's loads then a few pieces of 64–256 bytes; by lanes along a column, 16 or 32 pieces of
-    // 16–32 bytes, and the layer 7–16% slower at one token on an H100). Each lane sums the same chunks in
-    // the same order as by rows: the same bits.
-    let g = li % COLUMNS;
-    let lane = li / COLUMNS;
-#else
-    let g = li / LANES;
-    let lane = li % LANES;
-#endif
-    let col = w * COLUMNS + g;
-    var lo = vec4<f32>(0.0);
-    var hi = vec4<f32>(0.0);
-    if (col < p.n) {
-        let n = chunks();
-        var c = lane;
-        for (; c + 3u * LANES < n; c += 4u * LANES) {
-            let w0 = chunk_b(col, c);
-            let w1 = chunk_b(col, c + LANES);
-            let w2 = chunk_b(col, c + 2u * LANES);
-            let w3 = chunk_b(col, c + 3u * LANES);
-            add_chunk(c, w0, &lo, &hi);
-            add_chunk(c + LANES, w1, &lo, &hi);
-            add_chunk(c + 2u * LANES, w2, &lo, &hi);
-            add_chunk(c + 3u * LANES, w3, &lo, &hi);
-        }
-        for (; c < n; c += LANES) {
-            add_chunk(c, chunk_b(col, c), &lo, &hi);
-        }
+#if ROWS16
+// Adds chunk c to the row sums of rows 8..12 (lo) and 12..16 (hi).
+fn add_chunk16(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
+    *lo += vec4<f32>(row_dot(8u, c, w), row_dot(9u, c, w), row_dot(10u, c, w), row_dot(11u, c, w));
+    if (p.m > 12u) {
+        *hi += vec4<f32>(row_dot(12u, c, w), row_dot(13u, c, w), row_dot(14u, c, w), row_dot(15u, c, w));
     }
+}
+
+// Chunk c of the column (weights w) into every row's sums: rows 0..4, 4..8, and where M > 8 8..12,
+// 12..16. (Pointers to whole variables only: browsers take no others as arguments.)
+fn add_all(
+    c: u32,
+    w: Chunk,
+    s0: ptr<function, vec4<f32>>,
+    s1: ptr<function, vec4<f32>>,
+    s2: ptr<function, vec4<f32>>,
+    s3: ptr<function, vec4<f32>>,
+) {
+    add_chunk(c, w, s0, s1);
+    if (p.m > 8u) {
+        add_chunk16(c, w, s2, s3);
+    }
+}
+#endif
+
+// Adds the LANES partial sums of rows r0 .. r0 + 8 (this invocation's: lo, hi) of each of the workgroup's
+// columns in lane order and stores the results.
+fn reduce_store(w: u32, g: u32, lane: u32, li: u32, r0: u32, lo: vec4<f32>, hi: vec4<f32>) {
     part[slot(g, 0u, lane)] = lo.x;
     part[slot(g, 1u, lane)] = lo.y;
     part[slot(g, 2u, lane)] = lo.z;
@@ -191,6 +185,76 @@ fn main(
         let j = li % COLUMNS;
         // `next` is column j + 1 (the up half of a SwiGLU pair when j is even).
         let o = m * (COLUMNS + 1u) + j;
-        store(m, w * COLUMNS + j, res[o], res[o + 1u]);
+        store(r0 + m, w * COLUMNS + j, res[o], res[o + 1u]);
     }
+}
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let w = wid.x + wid.y * nwg.x;
+#if SLABS
+    // Neighbouring invocations on neighbouring columns at one chunk: in K slabs those lie together (a
+    // subgroup's loads then a few pieces of 64–256 bytes; by lanes along a column, 16 or 32 pieces of
+    // 16–32 bytes, and the layer 7–16% slower at one token on an H100). Each lane sums the same chunks in
+    // the same order as by rows: the same bits.
+    let g = li % COLUMNS;
+    let lane = li / COLUMNS;
+#else
+    let g = li / LANES;
+    let lane = li % LANES;
+#endif
+    let col = w * COLUMNS + g;
+#if ROWS16
+    // Rows 0..4, 4..8, 8..12, 12..16.
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    if (col < p.n) {
+        let n = chunks();
+        var c = lane;
+        for (; c + 3u * LANES < n; c += 4u * LANES) {
+            let w0 = chunk_b(col, c);
+            let w1 = chunk_b(col, c + LANES);
+            let w2 = chunk_b(col, c + 2u * LANES);
+            let w3 = chunk_b(col, c + 3u * LANES);
+            add_all(c, w0, &s0, &s1, &s2, &s3);
+            add_all(c + LANES, w1, &s0, &s1, &s2, &s3);
+            add_all(c + 2u * LANES, w2, &s0, &s1, &s2, &s3);
+            add_all(c + 3u * LANES, w3, &s0, &s1, &s2, &s3);
+        }
+        for (; c < n; c += LANES) {
+            add_all(c, chunk_b(col, c), &s0, &s1, &s2, &s3);
+        }
+    }
+    reduce_store(w, g, lane, li, 0u, s0, s1);
+    if (p.m > 8u) {
+        reduce_store(w, g, lane, li, 8u, s2, s3);
+    }
+#else
+    var lo = vec4<f32>(0.0);
+    var hi = vec4<f32>(0.0);
+    if (col < p.n) {
+        let n = chunks();
+        var c = lane;
+        for (; c + 3u * LANES < n; c += 4u * LANES) {
+            let w0 = chunk_b(col, c);
+            let w1 = chunk_b(col, c + LANES);
+            let w2 = chunk_b(col, c + 2u * LANES);
+            let w3 = chunk_b(col, c + 3u * LANES);
+            add_chunk(c, w0, &lo, &hi);
+            add_chunk(c + LANES, w1, &lo, &hi);
+            add_chunk(c + 2u * LANES, w2, &lo, &hi);
+            add_chunk(c + 3u * LANES, w3, &lo, &hi);
+        }
+        for (; c < n; c += LANES) {
+            add_chunk(c, chunk_b(col, c), &lo, &hi);
+        }
+    }
+    reduce_store(w, g, lane, li, 0u, lo, hi);
+#endif
 }

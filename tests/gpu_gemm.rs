@@ -357,7 +357,7 @@ proptest! {
     }
 
     #[test]
-    fn gemv_matches_cpu(m in 1usize..=8, half_n in 1usize..200, k in 1usize..600, epilogue in 0u8..5, seed: u64) {
+    fn gemv_matches_cpu(m in 1usize..=16, half_n in 1usize..200, k in 1usize..600, epilogue in 0u8..5, seed: u64) {
         let ctx = gpu();
         let (split, n) = gemm_columns(half_n, epilogue, seed);
         for f16 in f16_modes(ctx) {
@@ -566,7 +566,7 @@ fn simt_configurations_agree_bitwise() {
 #[test]
 fn slabs_read_the_bits_of_rows() {
     let ctx = gpu();
-    for (m, n, k) in [(130usize, 132usize, 72usize), (5, 68, 1032)] {
+    for (m, n, k) in [(130usize, 132usize, 72usize), (5, 68, 1032), (12, 68, 1032)] {
         let a = uniform(31, m * k, -1.0, 1.0);
         let b = uniform(32, n * k, -1.0, 1.0);
         let rows_kernels = gemm_kernels(ctx, (m, n, k), 2)
@@ -669,6 +669,27 @@ fn stream_k_matches_cpu_and_repeats_its_bits() {
             let first = run();
             assert!(first.iter().all(|x| x.is_finite()));
             assert!(first == run(), "{kernel:?}: two runs differ");
+        }
+    }
+}
+
+/// The GEMV's 16-row build (ROWS16, 9 to 16 rows) sums rows 0..8 as the 8-row build does: the first eight
+/// rows of a 13-row product have the bits of the 8-row product, in each storage type, rows or K slabs.
+#[test]
+fn gemv_rows16_keeps_the_bits_of_eight_rows() {
+    let ctx = gpu();
+    let (n, k) = (70usize, 1032usize);
+    let a = uniform(51, 13 * k, -1.0, 1.0);
+    let b = uniform(52, n * k, -1.0, 1.0);
+    for f16 in f16_modes(ctx) {
+        for slabs in [false, true] {
+            let kernel = GemmKernel::Gemv { f16, slabs };
+            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
+            let bb = upload_b(ctx, kernel, &b, k);
+            let (ep, cols) = (Epilogue::Store, Columns::ALL);
+            let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+            let (eight, thirteen) = (c(8), c(13));
+            assert!(eight[..] == thirteen[..8 * n * 4], "{kernel:?}");
         }
     }
 }

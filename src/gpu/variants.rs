@@ -55,8 +55,17 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             if kernel.slabs() && !k.is_multiple_of(stages::SLAB_K as u32) {
                 continue;
             }
-            for kind in EPILOGUES {
-                let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (8, n, k), kind);
+            // The GEMV's 8- and 16-row builds (ROWS16).
+            let rows: &[u32] = if matches!(kernel, GemmKernel::Gemv { .. }) {
+                &[8, 16]
+            } else {
+                &[8]
+            };
+            for (&m, kind) in rows
+                .iter()
+                .flat_map(|m| EPILOGUES.iter().map(move |&e| (m, e)))
+            {
+                let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (m, n, k), kind);
                 // COLS: one GEMM per block of a weight's rows.
                 out.push((stage, "main", variant.clone().with("COLS")));
                 out.push((stage, "main", variant));

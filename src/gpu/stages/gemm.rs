@@ -4,7 +4,7 @@
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
-use super::gemm_kernel::{GemmKernel, GEMV_MAX_M};
+use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -164,6 +164,11 @@ pub fn gemm_dispatch(
             } else {
                 1
             };
+            // Rows 8..16 summed from the same loads of B (ROWS16); without, the 8-row build's code is
+            // as it was.
+            if m > GEMV_ROWS {
+                variant = variant.with("ROWS16");
+            }
             let lanes = gemv_lanes(k / chunk);
             let variant = variant.constant("LANES", lanes);
             ("gemv", variant, fold(n.div_ceil(256 / lanes)))

@@ -232,8 +232,13 @@ pub fn simt_tiles(m: u32, n: u32) -> u32 {
     m.div_ceil(128) * n.div_ceil(128)
 }
 
-/// Most rows of A [`GemmKernel::Gemv`] takes.
-pub const GEMV_MAX_M: u32 = 8;
+/// Most rows of A [`GemmKernel::Gemv`] takes: two blocks of [`GEMV_ROWS`] (the second summed from the
+/// same loads of the weights; on an H100 without tensor cores 9–16 tokens ran 2–3× slower on the SIMT
+/// kernel's 128-row tiles, BENCHMARKS.md "Few rows on the SIMT kernel").
+pub const GEMV_MAX_M: u32 = 16;
+
+/// Rows of A the GEMV's plain build sums (one decode step up to a batch of 8); more run its ROWS16 build.
+pub const GEMV_ROWS: u32 = 8;
 
 /// Bytes of workgroup memory `shaders/gemm.wgsl` declares at K step `k_step` (8 or 16), double buffered
 /// or not: A's and B's blocks of 264 vec4s (8 rows of 33) at K step 8, 530 (two groups, 266 apart) at 16.
