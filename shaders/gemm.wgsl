@@ -202,7 +202,7 @@ fn put(base: u32, r: u32, k: u32, a4: vec4<f32>, b4: vec4<f32>) {
 #endif
 
 #if STREAMK
-// STREAMK (`StreamK` in src/gpu/stages/gemm_kernel.rs): groups of SKC tiles run on SKC + 1 workgroups.
+// STREAMK (`StreamK` in src/gpu/stages/stream_k.rs): groups of SKC tiles run on SKC + 1 workgroups.
 // Tile i of a group (of S K steps) splits after sk_head(i) = S·(SKC − i)/(SKC + 1) steps: its head is
 // summed by workgroup i into rows 0.. of C, its tail, S·(i + 1)/(SKC + 1) steps, by workgroup i + 1 into
 // rows M.. (the two partial products a consumer adds in that order, as split-K's). Workgroup j so sums

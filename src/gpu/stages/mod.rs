@@ -20,6 +20,7 @@ mod route_scratch;
 mod router;
 mod skinny;
 mod split_k;
+mod stream_k;
 
 pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
 pub use counting_sort::*;
@@ -32,6 +33,7 @@ pub use route_scratch::RouteScratch;
 pub use router::*;
 pub use skinny::*;
 pub use split_k::*;
+pub use stream_k::*;
 
 /// A positive count from the environment variable `name` (the measuring aids' workgroup targets and
 /// thresholds).
