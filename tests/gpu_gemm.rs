@@ -400,6 +400,35 @@ fn gemm_whole_and_edge_tiles_match_cpu() {
     }
 }
 
+/// C (`m` × `n` f32) of one GEMM through `kernel` split over K into `splits` ranges (A and B uploaded),
+/// with its reduction pass.
+fn split_k_output(
+    ctx: &Context,
+    kernel: GemmKernel,
+    splits: u32,
+    (m, n, k): (u32, u32, u32),
+    (a, b): (&wgpu::Buffer, &wgpu::Buffer),
+    epilogue: Epilogue<'_>,
+) -> Vec<f32> {
+    let shape = (m, n, k);
+    let len = stages::split_k_partial_len(kernel, shape, splits) * 4;
+    let partial = buffers::storage(ctx, "partial", len);
+    let cb = buffers::storage(ctx, "c", (m * n * 4) as u64);
+    let mut rec = Recorder::new(ctx);
+    let (a, b, c, p) = (
+        Bind::all(a),
+        Bind::all(b),
+        Bind::all(&cb),
+        Bind::all(&partial),
+    );
+    let cols = Columns::ALL;
+    stages::gemm_split_k(
+        &mut rec, "gemm", kernel, splits, shape, a, b, c, epilogue, p, cols,
+    );
+    submit(ctx, rec);
+    read_f32(ctx, &cb, (m * n) as usize)
+}
+
 /// Split-K sums its ranges in a fixed order: two runs give the same bits, for every kernel.
 #[test]
 fn split_k_is_bitwise_reproducible() {
@@ -420,38 +449,9 @@ fn split_k_is_bitwise_reproducible() {
                 buffers::upload(ctx, "b", &elem_bytes(&b, f16)),
             );
             let db = f32_buf(ctx, &d);
-            let partial = buffers::storage(
-                ctx,
-                "partial",
-                stages::split_k_partial_len(kernel, (m, n, k), 7) * 4,
-            );
+            let ep = || Epilogue::Add(Bind::all(&db));
             let runs: Vec<Vec<f32>> = (0..2)
-                .map(|_| {
-                    let cb = buffers::storage(ctx, "c", (m * n * 4) as u64);
-                    let mut rec = Recorder::new(ctx);
-                    let ep = Epilogue::Add(Bind::all(&db));
-                    let (a_, b_, c_, p_) = (
-                        Bind::all(&ab),
-                        Bind::all(&bb),
-                        Bind::all(&cb),
-                        Bind::all(&partial),
-                    );
-                    stages::gemm_split_k(
-                        &mut rec,
-                        "gemm",
-                        kernel,
-                        7,
-                        (m, n, k),
-                        a_,
-                        b_,
-                        c_,
-                        ep,
-                        p_,
-                        Columns::ALL,
-                    );
-                    submit(ctx, rec);
-                    read_f32(ctx, &cb, (m * n) as usize)
-                })
+                .map(|_| split_k_output(ctx, kernel, 7, (m, n, k), (&ab, &bb), ep()))
                 .collect();
             assert_eq!(runs[0], runs[1], "{kernel:?}");
         }
@@ -651,21 +651,7 @@ fn stream_k_matches_cpu_and_repeats_its_bits() {
             let ab = buffers::upload(ctx, "a", &elem_bytes(&a, kernel.is_f16()));
             let bb = upload_b(ctx, kernel, &b, k);
             let shape = (m as u32, n as u32, k as u32);
-            let partial = buffers::storage(
-                ctx,
-                "partial",
-                stages::split_k_partial_len(kernel, shape, 2) * 4,
-            );
-            let run = || {
-                let cb = buffers::storage(ctx, "c", (m * n * 4) as u64);
-                let mut rec = Recorder::new(ctx);
-                let (a_, b_, c_) = (Bind::all(&ab), Bind::all(&bb), Bind::all(&cb));
-                let (ep, p_) = (Epilogue::Store, Bind::all(&partial));
-                let cols = Columns::ALL;
-                stages::gemm_split_k(&mut rec, "gemm", kernel, 2, shape, a_, b_, c_, ep, p_, cols);
-                submit(ctx, rec);
-                read_f32(ctx, &cb, m * n)
-            };
+            let run = || split_k_output(ctx, kernel, 2, shape, (&ab, &bb), Epilogue::Store);
             let first = run();
             assert!(first.iter().all(|x| x.is_finite()));
             assert!(first == run(), "{kernel:?}: two runs differ");

@@ -27,25 +27,24 @@ fn split_k_workgroups() -> u32 {
     })
 }
 
-/// How many K ranges [`gemm_split_k`] should use for an (m, n, k) GEMM through `kernel`: 1 (no split)
-/// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave most of a large GPU idle (a decode
-/// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups, each at
-/// least 128 deep in K.
-///
 /// The SIMT kernel's tiles (128 × 128 in f32 arithmetic) take several times a tensor-core tile's time,
 /// so a SIMT GEMM of 64 to 127 tiles, which [`split_k`]'s ~128 workgroups leave whole, is split for ~256
 /// workgroups instead, each range at least 256 deep. On an H100 (BENCHMARKS.md, "Few rows on the SIMT
 /// kernel"), the gate/up GEMM of 16 to 128 tokens (65 tiles) in 4 ranges: 0.111–0.123 → 0.057–0.090
 /// ms; the down projection's 8 or 16 tiles split as before (more ranges there cost the expert stage
-/// more than they saved).
-fn simt_splits(tiles: u32, k: u32) -> u32 {
-    let wgs = split_k_workgroups();
-    if tiles < wgs / 2 || tiles >= wgs {
+/// more than they saved). `wgs` is [`split_k`]'s target, which `tiles` already reach half of.
+fn simt_splits(tiles: u32, k: u32, wgs: u32) -> u32 {
+    if tiles >= wgs {
         return 1;
     }
     (2 * wgs).div_ceil(tiles).min(k / 256).max(1)
 }
 
+/// How many K ranges [`gemm_split_k`] should use for an (m, n, k) GEMM through `kernel`: 1 (no split)
+/// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave most of a large GPU idle (a decode
+/// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups, each at
+/// least 128 deep in K.
+///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says; a SIMT kernel that runs stream-K at this
 /// shape ([`GemmKernel::stream_k_at`]) leaves 2 partial products (each tile's head and tail), and one of
 /// 64 to 127 tiles splits as [`simt_splits`] says.
@@ -68,7 +67,7 @@ pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
         return 1;
     }
     if tiles >= wgs / 2 {
-        return if simt { simt_splits(tiles, k) } else { 1 };
+        return if simt { simt_splits(tiles, k, wgs) } else { 1 };
     }
     wgs.div_ceil(tiles).min(k / 128).max(1)
 }
