@@ -23,7 +23,8 @@
 // invocations (16×16). A workgroup owns a 128×128 tile of C
 // and walks K in steps of TK (8 or 16): each step's A and B blocks go through workgroup memory (k-major, so
 // the inner loop reads vec4s), and the next step's blocks are fetched into registers while this one is multiplied;
-// with DB (two blocks in workgroup memory) one barrier a step instead of two.
+// with DB (two blocks in workgroup memory) one barrier a step instead of two. Within a step each k's
+// operands are read from workgroup memory while the k before multiplies (but with STREAMK).
 // Each invocation accumulates an 8×8 block (rows ty·4 + {0..3} and 64 + ty·4 + {0..3}, columns likewise)
 // in f32. VEC4 (K % 4 == 0) fetches 4 consecutive k at once; VEC8 (f16 storage, K % 8 == 0, K step 8)
 // a row's 8 k of a step (see fetch8). Every sum runs in increasing k: bitwise reproducible.
@@ -230,7 +231,6 @@ fn store_row(r: u32, col: u32, v: vec4<f32>) {
 #endif
 }
 
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
 #if STREAMK
@@ -341,12 +341,36 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             nb1 = fetch_b(col0 + lr1, k0 + TK + lk1);
         }
 #endif
+#if STREAMK
+#else
+        // The step's first k row's operands; each k then loads the next row's before its multiplies (a
+        // register double buffer: the loads of k + 1 in flight while k multiplies; at the last k it
+        // loads its own row again). On an H100 the f32 layer 0.5–0.7% faster, the gate/up GEMM 1% (f32
+        // and f16 storage); the stream-K build, with f16 storage, 1–2% slower so: it loads each row at
+        // its k (BENCHMARKS.md, "Operands one k ahead").
+        var fa0 = As[base + ty];
+        var fa1 = As[base + 16u + ty];
+        var fb0 = Bs[base + tx];
+        var fb1 = Bs[base + 16u + tx];
+#endif
         for (var kk = 0u; kk < TK; kk++) {
+#if STREAMK
             let row = base + at(kk);
             let a0 = As[row + ty];
             let a1 = As[row + 16u + ty];
             let b0 = Bs[row + tx];
             let b1 = Bs[row + 16u + tx];
+#else
+            let a0 = fa0;
+            let a1 = fa1;
+            let b0 = fb0;
+            let b1 = fb1;
+            let next = base + at(min(kk + 1u, TK - 1u));
+            fa0 = As[next + ty];
+            fa1 = As[next + 16u + ty];
+            fb0 = Bs[next + tx];
+            fb1 = Bs[next + 16u + tx];
+#endif
             c00 = fma(vec4<f32>(a0.x), b0, c00);
             c01 = fma(vec4<f32>(a0.x), b1, c01);
             c10 = fma(vec4<f32>(a0.y), b0, c10);

@@ -209,8 +209,10 @@ fn main(
 #endif
     let col = w * COLUMNS + g;
 #if ROWS16
-    // Rows 0..4, 4..8, 8..12, 12..16. (The same loop as the 8-row build's below, through add_all: that
-    // build, the one-token decode's, keeps the code it was measured with.)
+    // Rows 0..4, 4..8, 8..12, 12..16. (The same loop as the 8-row build's below, through add_all. That
+    // build stays for up to 8 rows: this one run at 1 and 8 tokens too took the H100's f16 layer in a
+    // stack of 4 from 0.0320–0.0322 to 0.0330–0.0336 ms per layer at one token, 0.0358–0.0359 to
+    // 0.0364–0.0366 at eight; BENCHMARKS.md, "Operands one k ahead".)
     var s0 = vec4<f32>(0.0);
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
