@@ -7,7 +7,8 @@
 //
 // Launch: ⌈M·⌈N/2⌉ / 256⌉ workgroups (ids folded over x and y) of 256; invocation i takes the column pair
 // (2j, 2j + 1) of row m (i = m·⌈N/2⌉ + j), so a SwiGLU pair is in one invocation. The sum runs in z order:
-// bitwise reproducible, and equal to no split only where S = 1.
+// bitwise reproducible, and equal to no split only where S = 1. PERMUTED: P's columns as stream-K's
+// PERM stores them (N % 32 == 0).
 
 #import gemm_epilogue
 
@@ -31,11 +32,19 @@ fn main(
     var v0 = 0.0;
     var v1 = 0.0;
     for (var z = 0u; z < p.k; z++) {
-        let o = (z * rows + r) * p.n + col;
-        v0 += partial[o];
+        let o = (z * rows + r) * p.n;
+#if PERMUTED
+        // Stored by PERM (see perm_col).
+        v0 += partial[o + perm_col(col)];
         if (two) {
-            v1 += partial[o + 1u];
+            v1 += partial[o + perm_col(col + 1u)];
         }
+#else
+        v0 += partial[o + col];
+        if (two) {
+            v1 += partial[o + col + 1u];
+        }
+#endif
     }
     store(r, col, v0, v1);
     if (two) {

@@ -160,7 +160,7 @@ proptest! {
         let normalise = Some((Bind::all(&mb), Bind::all(&vb)));
         let dims = (t as u32, r as u32, k as u32);
         stages::router_topk_with(&mut rec, kernel, dims, Bind::all(&zsb), Bind::all(&sb), Bind::all(&ib), normalise);
-        let partials = stages::Partials { buf: Bind::all(&pb), ranges: ranges as u32, rows: rows as u32 };
+        let partials = stages::Partials { buf: Bind::all(&pb), ranges: ranges as u32, rows: rows as u32, permuted: false };
         let logits = stages::Logits::Partials { partials, width: width as u32, first: first as u32 };
         stages::router_topk_with(&mut rec, kernel, dims, logits, Bind::all(&sb2), Bind::all(&ib2), normalise);
         submit(ctx, rec);
@@ -359,7 +359,7 @@ proptest! {
                 .map(|i| (0..ranges).fold(0.0f32, |s, z| s + parts[z * rows * h + i]))
                 .collect();
             let parts_b = f32_buf(ctx, &parts);
-            let partials = stages::Partials { buf: Bind::all(&parts_b), ranges: ranges as u32, rows: rows as u32 };
+            let partials = stages::Partials { buf: Bind::all(&parts_b), ranges: ranges as u32, rows: rows as u32, permuted: false };
             for fused in [false, true] {
                 let stored = buffers::storage(ctx, "stored", (t * h * 4) as u64);
                 let (in_place, base_b) = (f32_buf(ctx, &base), f32_buf(ctx, &base));
@@ -403,6 +403,67 @@ proptest! {
                         let ulp = if f16 { w.abs().max(6.2e-5) * 2f32.powi(-10) } else { 0.0 };
                         prop_assert!((g - w).abs() <= ulp, "{} (fused: {}, f16: {}) at {}: {} vs {}", what, fused, f16, i, g, w);
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Where stream-K's PERM stores column `g` (shared/gemm_epilogue.wgsl): 32a + 4b + j at 32a + 8j + b.
+fn perm_col(g: usize) -> usize {
+    (g & !31) | ((g & 3) << 3) | ((g >> 2) & 7)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// The expert stage reads partial products stored with stream-K's permuted columns (PERMUTED) to the
+    /// same bits as the same products by rows: both kernels, f32 and storage-type outputs.
+    #[test]
+    fn permuted_partials_give_the_bits_of_rows(t in 1usize..12, h32 in 1usize..10, k_half in 1usize..=8, ranges in 1usize..6, seed: u64) {
+        let ctx = gpu();
+        let (h, k, n) = (32 * h32, 2 * k_half, 500usize);
+        assert!(perm_col(0) == 0 && perm_col(4) == 1 && perm_col(1) == 8 && perm_col(33) == 40);
+        for f16 in f16_modes(ctx) {
+            let (x, up, down) = expert_inputs(seed, t, h, n, f16);
+            let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
+            let hk = uniform(seed ^ 5, t * k, -2.0, 2.0);
+            let mut rng = SplitMix64::new(seed ^ 3);
+            let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % n as u64) as u32).collect();
+            let (xb, ub, vb) = (
+                buffers::upload(ctx, "x", &elem_bytes(&x, f16)),
+                buffers::upload(ctx, "u", &elem_bytes(&up, f16)),
+                buffers::upload(ctx, "v", &elem_bytes(&down, f16)),
+            );
+            let (sb, ib, hb) = (f32_buf(ctx, &scores), u32_buf(ctx, &indices), f32_buf(ctx, &hk));
+            let (u, v) = (stages::Table::one(&ub), stages::Table::one(&vb));
+            let dims = (t as u32, h as u32, k as u32);
+            let rows = t + (seed % 3) as usize;
+            let parts = uniform(seed ^ 7, ranges * rows * h, -20.0, 20.0);
+            // The same products with each row's columns where PERM stores them.
+            let mut scattered = vec![0.0f32; parts.len()];
+            for (i, &value) in parts.iter().enumerate() {
+                let (row, col) = (i / h, i % h);
+                scattered[row * h + perm_col(col)] = value;
+            }
+            let (by_rows, by_perm) = (f32_buf(ctx, &parts), f32_buf(ctx, &scattered));
+            for fused in [false, true] {
+                for elem in [false, true] {
+                    let size = (t * h) as u64 * if elem { elem_size(f16) } else { 4 };
+                    let outs = [buffers::storage(ctx, "rows", size), buffers::storage(ctx, "perm", size)];
+                    let mut rec = Recorder::new(ctx);
+                    for (out, (buf, permuted)) in outs.iter().zip([(&by_rows, false), (&by_perm, true)]) {
+                        let p = stages::Partials { buf: Bind::all(buf), ranges: ranges as u32, rows: rows as u32, permuted };
+                        let out = stages::ExpertOut::AddPartials { partials: p, y: Bind::all(out), elem };
+                        if fused {
+                            stages::expert_token(&mut rec, f16, dims, Bind::all(&xb), u, Bind::all(&sb), Bind::all(&ib), v, out);
+                        } else {
+                            stages::expert_combine(&mut rec, f16, dims, Bind::all(&hb), Bind::all(&ib), v, out);
+                        }
+                    }
+                    submit(ctx, rec);
+                    let read = |b: &wgpu::Buffer| pollster::block_on(buffers::read_back(ctx, b, 0, size)).unwrap();
+                    prop_assert_eq!(read(&outs[0]), read(&outs[1]), "fused {}, elem {}, f16 {}", fused, elem, f16);
                 }
             }
         }

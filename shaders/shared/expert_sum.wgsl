@@ -12,7 +12,8 @@
 // With PARTIAL (and ADD or ADD_ELEM) the down projection arrives as its split-K partial products
 // (binding 7, f32, `p.ranges` ranges `p.zstride` output elements apart) instead: their sum over the ranges
 // in range order from zero, what gemm_reduce would have stored, is the base. The same bits again, and one
-// pass fewer before the expert stage.
+// pass fewer before the expert stage. PERMUTED: stream-K's partial products, their columns permuted
+// within groups of 32 (see `range_at` below).
 
 const WG: u32 = 256u;
 
@@ -34,10 +35,41 @@ alias orow = elem;
 #else
 @group(0) @binding(6) var<storage, read_write> sparse: array<srow>;
 #endif
-#if ADD_ELEM
-@group(0) @binding(7) var<storage, read> base: array<srow>;
-#else
 #if PARTIAL
+#if PERMUTED
+// Stream-K's partial products, columns 32a + 4b + j at 32a + 8j + b (PERM in shared/gemm_epilogue.wgsl,
+// whose perm_col this repeats; H % 32 == 0, so the groups of the flattened index are the rows' groups).
+@group(0) @binding(7) var<storage, read> base: array<f32>;
+
+fn perm_col(g: u32) -> u32 {
+    return (g & ~31u) | ((g & 3u) << 3u) | ((g >> 2u) & 7u);
+}
+
+// Element i (in srow units) of range z, from its scattered columns.
+fn range_at(z: u32, i: u32) -> srow {
+#if VEC4
+    let o = z * p.zstride * 4u;
+    let f = 4u * i;
+    return vec4<f32>(
+        base[o + perm_col(f)],
+        base[o + perm_col(f + 1u)],
+        base[o + perm_col(f + 2u)],
+        base[o + perm_col(f + 3u)],
+    );
+#else
+    return base[z * p.zstride + perm_col(i)];
+#endif
+}
+#else
+@group(0) @binding(7) var<storage, read> base: array<srow>;
+
+// Element i of range z.
+fn range_at(z: u32, i: u32) -> srow {
+    return base[z * p.zstride + i];
+}
+#endif
+#else
+#if ADD_ELEM
 @group(0) @binding(7) var<storage, read> base: array<srow>;
 #endif
 #endif
@@ -51,18 +83,17 @@ fn base_at(i: u32) -> srow {
     var s = srow(0.0);
     var z = 0u;
     for (; z + 4u <= p.ranges; z += 4u) {
-        let o = z * p.zstride + i;
-        let b0 = base[o];
-        let b1 = base[o + p.zstride];
-        let b2 = base[o + 2u * p.zstride];
-        let b3 = base[o + 3u * p.zstride];
+        let b0 = range_at(z, i);
+        let b1 = range_at(z + 1u, i);
+        let b2 = range_at(z + 2u, i);
+        let b3 = range_at(z + 3u, i);
         s += b0;
         s += b1;
         s += b2;
         s += b3;
     }
     for (; z < p.ranges; z++) {
-        s += base[z * p.zstride + i];
+        s += range_at(z, i);
     }
     return s;
 #else

@@ -64,6 +64,16 @@ fn k_range(z: u32) -> vec2<u32> {
     return kr;
 }
 
+// PERM (gemm.wgsl's STREAMK, where N % 32 == 0): the partial products' column g is stored at
+// perm_col(g), columns 32a + 4b + j at 32a + 8j + b. An invocation holds four adjacent columns, stored
+// one at a time, so the eight invocations of a store instruction wrote 8 of each 32-byte sector's bytes;
+// permuted they write whole sectors (with four columns a store instead the driver compiled the GEMM's
+// loop slower, BENCHMARKS.md). Consumers read them back with PERMUTED (gemm_reduce here, the expert
+// stage in shared/expert_sum.wgsl, which repeats this formula): the same values, the same sums.
+fn perm_col(g: u32) -> u32 {
+    return (g & ~31u) | ((g & 3u) << 3u) | ((g >> 2u) & 7u);
+}
+
 fn silu(x: f32) -> f32 {
     return x / (1.0 + exp(-x));
 }
@@ -136,7 +146,11 @@ fn store(r: u32, col: u32, v: f32, next: f32) {
 #if ADD
     c[r * ld + g] = out_elem(v + d[r * ld + g]);
 #else
+#if PERM
+    c[(row_base + r) * ld + perm_col(g)] = out_elem(v);
+#else
     c[(row_base + r) * ld + g] = out_elem(v);
+#endif
 #endif
 #endif
 }

@@ -78,6 +78,12 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     tiles: 6,
                 };
                 out.push((stage, "main", stream_k.variant(variant.clone())));
+                // Its partial products with permuted columns (N % 32 == 0).
+                out.push((
+                    stage,
+                    "main",
+                    stream_k.variant(variant.clone()).with("PERM"),
+                ));
             }
             out.push((stage, "main", variant.with("SPLITK")));
         }
@@ -94,6 +100,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         for kind in EPILOGUES {
             let v = stages::epilogue_variant(f16, kind);
             out.push(("gemm_reduce", "main", v.clone().with("COLS")));
+            out.push(("gemm_reduce", "main", v.clone().with("PERMUTED")));
             out.push(("gemm_reduce", "main", v));
         }
         for vec4 in [false, true] {
@@ -117,6 +124,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 out.push(("expert_token", "main", v().with(add)));
                 out.push(("expert_combine", "main", v().with(add).with("PARTIAL")));
                 out.push(("expert_token", "main", v().with(add).with("PARTIAL")));
+                // Stream-K's partial products, columns permuted.
+                let permuted = || v().with(add).with("PARTIAL").with("PERMUTED");
+                out.push(("expert_combine", "main", permuted()));
+                out.push(("expert_token", "main", permuted()));
             }
             // Routing modes: each token's pairs at offsets (ragged).
             out.push(("expert_scores", "token_centric", v().with("RAGGED")));

@@ -159,6 +159,9 @@ pub struct Partials<'a> {
     pub ranges: u32,
     /// Rows per range (at least the GEMM's M).
     pub rows: u32,
+    /// Columns stored permuted within groups of 32 (stream-K's, where N % 32 == 0: `PERM` in
+    /// shared/gemm_epilogue.wgsl); consumers read them with `PERMUTED`.
+    pub permuted: bool,
 }
 
 impl<'a> ExpertOut<'a> {
@@ -181,9 +184,12 @@ impl<'a> ExpertOut<'a> {
             ExpertOut::AddPartials { partials, y, elem } => {
                 binds.extend([(6, y), (7, partials.buf)]);
                 let row = if v.flags.contains("VEC4") { h / 4 } else { h };
-                let v = v
+                let mut v = v
                     .with(if elem { "ADD_ELEM" } else { "ADD" })
                     .with("PARTIAL");
+                if partials.permuted {
+                    v = v.with("PERMUTED");
+                }
                 (v, [partials.ranges, partials.rows * row])
             }
         }

@@ -258,7 +258,12 @@ pub fn gemm_uses(
         .collect();
     let (stage, variant, _) = gemm_dispatch(caps, kernel.wgsl(), shape, EpilogueKind::Store);
     if let Some(stream_k) = kernel.stream_k_at(shape) {
-        uses.push((stage, stream_k.variant(variant.clone())));
+        let v = stream_k.variant(variant.clone());
+        if super::stream_k_permutes(shape.1) {
+            uses.push((stage, v.with("PERM")));
+        } else {
+            uses.push((stage, v));
+        }
     }
     if stage != "gemm_skinny" {
         uses.push((stage, variant.with("SPLITK")));

@@ -156,6 +156,10 @@ pub fn router_topk_with<'a>(
             width,
             first,
         } => {
+            assert!(
+                !partials.permuted,
+                "the router reads partial products by rows"
+            );
             let sums = [partials.ranges, partials.rows, width, first];
             (partials.buf, sums, Variant::default().with("PARTIAL"))
         }

@@ -163,6 +163,9 @@ pub fn gemm_split_k<'a>(
     if cols != Columns::ALL {
         reduce = reduce.with("COLS");
     }
+    if partials.permuted {
+        reduce = reduce.with("PERMUTED");
+    }
     let mut binds = vec![(1, partials.buf), (3, c)];
     let split = epilogue.bind(n, &mut binds);
     let groups = rec.fold((m * n.div_ceil(2)).div_ceil(256));
@@ -228,9 +231,18 @@ pub fn skinny_act_products<'a>(
             && skinny_takes(shape),
         "the skinny kernel does not take {shape:?} here"
     );
-    assert!(width.is_multiple_of(4) && 2 * k <= width && gate_up.rows >= m);
+    assert!(width.is_multiple_of(4) && 2 * k <= width && gate_up.rows >= m && !gate_up.permuted);
     let (a, act) = (gate_up.buf, Some((gate_up, width)));
     products(rec, label, kernel, splits, shape, a, act, b, partial)
+}
+
+/// Whether stream-K stores an N-column GEMM's partial products with their columns permuted within groups
+/// of 32 (`PERM` in shared/gemm_epilogue.wgsl: each store instruction then writes whole 32-byte sectors):
+/// where N % 32 == 0, so that no group straddles a row. On an H100 the f32 down projection by stream-K
+/// 0.785 → 0.770 ms in the layer (BENCHMARKS.md, "Stream-K's partial products by whole sectors").
+/// `OMNIMOE_NO_STREAM_K_PERM=1`, a measuring aid, stores them by rows.
+pub fn stream_k_permutes(n: u32) -> bool {
+    n.is_multiple_of(32) && std::env::var_os("OMNIMOE_NO_STREAM_K_PERM").is_none()
 }
 
 /// The partial-products pass of [`split_k_products`] and [`skinny_act_products`]: with `act` (the skinny
@@ -255,6 +267,7 @@ fn products<'a>(
     groups[2] = ranges;
     // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
     let binds = vec![(1, a), (2, b), (3, partial)];
+    let mut permuted = false;
     let rows = if stage == "gemm_skinny" {
         // Its build for ranges kz deep.
         let (staged, alone) = match kernel {
@@ -280,7 +293,13 @@ fn products<'a>(
         let variant = match kernel.stream_k_at((m, n, k)) {
             Some(stream_k) => {
                 groups = [stream_k.workgroups(), 1, 1];
-                stream_k.variant(variant)
+                permuted = stream_k_permutes(n);
+                let v = stream_k.variant(variant);
+                if permuted {
+                    v.with("PERM")
+                } else {
+                    v
+                }
             }
             None => variant.with("SPLITK"),
         };
@@ -291,6 +310,7 @@ fn products<'a>(
         buf: partial,
         ranges,
         rows,
+        permuted,
     }
 }
 
