@@ -337,18 +337,8 @@ proptest! {
         let ctx = gpu();
         let (k, n) = (2 * k_half, 1000usize);
         for f16 in f16_modes(ctx) {
-            let (x, up, down) = expert_inputs(seed, t, h, n, f16);
-            let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
-            let hk = uniform(seed ^ 5, t * k, -2.0, 2.0);
             let base = uniform(seed ^ 6, t * h, -50.0, 50.0);
-            let mut rng = SplitMix64::new(seed ^ 3);
-            let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % n as u64) as u32).collect();
-            let (xb, ub, vb) = (
-                buffers::upload(ctx, "x", &elem_bytes(&x, f16)),
-                buffers::upload(ctx, "u", &elem_bytes(&up, f16)),
-                buffers::upload(ctx, "v", &elem_bytes(&down, f16)),
-            );
-            let (sb, ib, hb) = (f32_buf(ctx, &scores), u32_buf(ctx, &indices), f32_buf(ctx, &hk));
+            let [xb, ub, vb, sb, ib, hb] = expert_case(ctx, seed, (t, h, n, k), f16);
             let (u, v) = (stages::Table::one(&ub), stages::Table::one(&vb));
             let all = Bind::all;
             let dims = (t as u32, h as u32, k as u32);
@@ -409,6 +399,31 @@ proptest! {
     }
 }
 
+/// The expert stage's inputs for `t` tokens of `h` over `n` experts, `k` a token (`seed`), on the GPU: x,
+/// U, V (the storage type), the scores, the expert ids and the hidden activations h (f32).
+fn expert_case(
+    ctx: &Context,
+    seed: u64,
+    (t, h, n, k): (usize, usize, usize, usize),
+    f16: bool,
+) -> [wgpu::Buffer; 6] {
+    let (x, up, down) = expert_inputs(seed, t, h, n, f16);
+    let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
+    let hk = uniform(seed ^ 5, t * k, -2.0, 2.0);
+    let mut rng = SplitMix64::new(seed ^ 3);
+    let indices: Vec<u32> = (0..t * k)
+        .map(|_| (rng.next_u64() % n as u64) as u32)
+        .collect();
+    [
+        buffers::upload(ctx, "x", &elem_bytes(&x, f16)),
+        buffers::upload(ctx, "u", &elem_bytes(&up, f16)),
+        buffers::upload(ctx, "v", &elem_bytes(&down, f16)),
+        f32_buf(ctx, &scores),
+        u32_buf(ctx, &indices),
+        f32_buf(ctx, &hk),
+    ]
+}
+
 /// Where stream-K's PERM stores column `g` (shared/gemm_epilogue.wgsl): 32a + 4b + j at 32a + 8j + b.
 fn perm_col(g: usize) -> usize {
     (g & !31) | ((g & 3) << 3) | ((g >> 2) & 7)
@@ -425,17 +440,7 @@ proptest! {
         let (h, k, n) = (32 * h32, 2 * k_half, 500usize);
         assert!(perm_col(0) == 0 && perm_col(4) == 1 && perm_col(1) == 8 && perm_col(33) == 40);
         for f16 in f16_modes(ctx) {
-            let (x, up, down) = expert_inputs(seed, t, h, n, f16);
-            let scores = uniform(seed ^ 2, t * k, -9.0, -0.1);
-            let hk = uniform(seed ^ 5, t * k, -2.0, 2.0);
-            let mut rng = SplitMix64::new(seed ^ 3);
-            let indices: Vec<u32> = (0..t * k).map(|_| (rng.next_u64() % n as u64) as u32).collect();
-            let (xb, ub, vb) = (
-                buffers::upload(ctx, "x", &elem_bytes(&x, f16)),
-                buffers::upload(ctx, "u", &elem_bytes(&up, f16)),
-                buffers::upload(ctx, "v", &elem_bytes(&down, f16)),
-            );
-            let (sb, ib, hb) = (f32_buf(ctx, &scores), u32_buf(ctx, &indices), f32_buf(ctx, &hk));
+            let [xb, ub, vb, sb, ib, hb] = expert_case(ctx, seed, (t, h, n, k), f16);
             let (u, v) = (stages::Table::one(&ub), stages::Table::one(&vb));
             let dims = (t as u32, h as u32, k as u32);
             let rows = t + (seed % 3) as usize;

@@ -239,7 +239,8 @@ pub fn skinny_act_products<'a>(
 /// Whether stream-K stores an N-column GEMM's partial products with their columns permuted within groups
 /// of 32 (`PERM` in shared/gemm_epilogue.wgsl: each store instruction then writes whole 32-byte sectors):
 /// where N % 32 == 0, so that no group straddles a row. On an H100 the f32 down projection by stream-K
-/// 0.785 → 0.770 ms in the layer (BENCHMARKS.md, "Stream-K's partial products by whole sectors").
+/// 0.785 → 0.766 ms in the layer, which made it the autotune's choice there over the plain kernel's
+/// 0.797 (BENCHMARKS.md, "Stream-K's partial products by whole sectors").
 /// `OMNIMOE_NO_STREAM_K_PERM=1`, a measuring aid, stores them by rows.
 pub fn stream_k_permutes(n: u32) -> bool {
     n.is_multiple_of(32) && std::env::var_os("OMNIMOE_NO_STREAM_K_PERM").is_none()
