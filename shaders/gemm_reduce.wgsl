@@ -7,7 +7,7 @@
 //
 // Launch: ⌈M·⌈N/2⌉ / 256⌉ workgroups (ids folded over x and y) of 256; invocation i takes the column pair
 // (2j, 2j + 1) of row m (i = m·⌈N/2⌉ + j), so a SwiGLU pair is in one invocation. The sum runs in z order:
-// bitwise reproducible, and equal to no split only where S = 1. PERMUTED: P's columns as stream-K's
+// bitwise reproducible, and equal to no split only where S = 1. PERMUTED: P's columns as gemm.wgsl's
 // PERM stores them (N % 32 == 0).
 
 #import gemm_epilogue

@@ -388,14 +388,18 @@ fn gemm_whole_and_edge_tiles_match_cpu() {
                     .unwrap_or_else(|e| panic!("{kernel:?}, {m}×{n}, epilogue {epilogue}: {e}"));
             }
         }
-        let (split, n) = (528, columns(528));
-        // Split-K at decode-like sizes: few rows, deep K.
+        // Split-K at decode-like sizes: few rows, deep K; N % 32 != 0, and N % 32 == 0, where the SIMT
+        // kernel stores its partial products with permuted columns (`stages::partials_permute`).
         let (m, k) = (24, 1000);
-        for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
-            let splits = stages::split_k(kernel, (m as u32, n as u32, k as u32)).max(3);
-            check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, 9).unwrap_or_else(
-                |e| panic!("{kernel:?}, {splits} splits, epilogue {epilogue}: {e}"),
-            );
+        for split in [528, if epilogue == 3 { 536 } else { 512 }] {
+            let n = columns(split);
+            for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
+                let splits = stages::split_k(kernel, (m as u32, n as u32, k as u32)).max(3);
+                check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, 9)
+                    .unwrap_or_else(|e| {
+                        panic!("{kernel:?}, {splits} splits, {n} columns, epilogue {epilogue}: {e}")
+                    });
+            }
         }
     }
 }

@@ -424,7 +424,7 @@ fn expert_case(
     ]
 }
 
-/// Where stream-K's PERM stores column `g` (shared/gemm_epilogue.wgsl): 32a + 4b + j at 32a + 8j + b.
+/// Where the SIMT kernel's PERM stores column `g` (shared/gemm_epilogue.wgsl): 32a + 4b + j at 32a + 8j + b.
 fn perm_col(g: usize) -> usize {
     (g & !31) | ((g & 3) << 3) | ((g >> 2) & 7)
 }
@@ -432,7 +432,7 @@ fn perm_col(g: usize) -> usize {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
 
-    /// The expert stage reads partial products stored with stream-K's permuted columns (PERMUTED) to the
+    /// The expert stage reads partial products stored with permuted columns (PERMUTED) to the
     /// same bits as the same products by rows: both kernels, f32 and storage-type outputs.
     #[test]
     fn permuted_partials_give_the_bits_of_rows(t in 1usize..12, h32 in 1usize..10, k_half in 1usize..=8, ranges in 1usize..6, seed: u64) {

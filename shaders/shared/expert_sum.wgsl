@@ -12,7 +12,7 @@
 // With PARTIAL (and ADD or ADD_ELEM) the down projection arrives as its split-K partial products
 // (binding 7, f32, `p.ranges` ranges `p.zstride` output elements apart) instead: their sum over the ranges
 // in range order from zero, what gemm_reduce would have stored, is the base. The same bits again, and one
-// pass fewer before the expert stage. PERMUTED: stream-K's partial products, their columns permuted
+// pass fewer before the expert stage. PERMUTED: the SIMT kernel's partial products, their columns permuted
 // within groups of 32 (see `range_at` below).
 
 const WG: u32 = 256u;
@@ -37,7 +37,7 @@ alias orow = elem;
 #endif
 #if PARTIAL
 #if PERMUTED
-// Stream-K's partial products, columns 32a + 4b + j at 32a + 8j + b (PERM in shared/gemm_epilogue.wgsl,
+// The SIMT kernel's partial products, columns 32a + 4b + j at 32a + 8j + b (PERM in shared/gemm_epilogue.wgsl,
 // whose perm_col this repeats; H % 32 == 0, so the groups of the flattened index are the rows' groups).
 @group(0) @binding(7) var<storage, read> base: array<f32>;
 

@@ -64,7 +64,7 @@ fn k_range(z: u32) -> vec2<u32> {
     return kr;
 }
 
-// PERM (gemm.wgsl's STREAMK, where N % 32 == 0): the partial products' column g is stored at
+// PERM (gemm.wgsl's SPLITK and STREAMK, where N % 32 == 0): the partial products' column g is stored at
 // perm_col(g), columns 32a + 4b + j at 32a + 8j + b. An invocation holds four adjacent columns, stored
 // one at a time, so the eight invocations of a store instruction wrote 8 of each 32-byte sector's bytes;
 // permuted they write whole sectors (with four columns a store instead the driver compiled the GEMM's

@@ -85,6 +85,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     stream_k.variant(variant.clone()).with("PERM"),
                 ));
             }
+            // The SIMT kernel's partial products with permuted columns (N % 32 == 0).
+            if stage == "gemm" {
+                out.push((stage, "main", variant.clone().with("SPLITK").with("PERM")));
+            }
             out.push((stage, "main", variant.with("SPLITK")));
         }
     }

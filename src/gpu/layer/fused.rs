@@ -74,7 +74,10 @@ impl OmniMoeLayer<'_> {
         let gu_split = stages::runs_split(gu_kernel, gu_splits);
         let fits = n_gu.is_multiple_of(4) && 2 * i <= n_gu;
         let skinny = matches!(down_kernel, GemmKernel::Skinny { .. });
-        (gu_split && skinny && fits).then_some(FusedPlan {
+        // The router and the skinny kernel read the gate/up products by rows: not the SIMT kernel's
+        // (`stages::partials_permute`).
+        let rows = !matches!(gu_kernel, GemmKernel::Simt { .. });
+        (gu_split && skinny && fits && rows).then_some(FusedPlan {
             gate_up: (w_gu, gu_kernel, n_gu, gu_splits),
             down: (w_down, down_kernel, down_splits),
         })

@@ -159,8 +159,8 @@ pub struct Partials<'a> {
     pub ranges: u32,
     /// Rows per range (at least the GEMM's M).
     pub rows: u32,
-    /// Columns stored permuted within groups of 32 (stream-K's, where N % 32 == 0: `PERM` in
-    /// shared/gemm_epilogue.wgsl); consumers read them with `PERMUTED`.
+    /// Columns stored permuted within groups of 32 (the SIMT kernel's, where N % 32 == 0: `PERM` in
+    /// shared/gemm_epilogue.wgsl, [`super::partials_permute`]); consumers read them with `PERMUTED`.
     pub permuted: bool,
 }
 

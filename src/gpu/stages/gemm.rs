@@ -257,16 +257,19 @@ pub fn gemm_uses(
         })
         .collect();
     let (stage, variant, _) = gemm_dispatch(caps, kernel.wgsl(), shape, EpilogueKind::Store);
-    if let Some(stream_k) = kernel.stream_k_at(shape) {
-        let v = stream_k.variant(variant.clone());
-        if super::stream_k_permutes(shape.1) {
-            uses.push((stage, v.with("PERM")));
+    // The split-K and stream-K passes, their partial products permuted where `split_k` would.
+    let permute = |v: Variant| {
+        if stage == "gemm" && super::partials_permute(shape.1) {
+            v.with("PERM")
         } else {
-            uses.push((stage, v));
+            v
         }
+    };
+    if let Some(stream_k) = kernel.stream_k_at(shape) {
+        uses.push((stage, permute(stream_k.variant(variant.clone()))));
     }
     if stage != "gemm_skinny" {
-        uses.push((stage, variant.with("SPLITK")));
+        uses.push((stage, permute(variant.with("SPLITK"))));
     }
     uses.sort();
     uses.dedup();

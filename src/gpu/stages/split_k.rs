@@ -236,14 +236,15 @@ pub fn skinny_act_products<'a>(
     products(rec, label, kernel, splits, shape, a, act, b, partial)
 }
 
-/// Whether stream-K stores an N-column GEMM's partial products with their columns permuted within groups
-/// of 32 (`PERM` in shared/gemm_epilogue.wgsl: each store instruction then writes whole 32-byte sectors):
-/// where N % 32 == 0, so that no group straddles a row. On an H100 the f32 down projection by stream-K
-/// 0.785 → 0.766 ms in the layer, which made it the autotune's choice there over the plain kernel's
-/// 0.797 (BENCHMARKS.md, "Stream-K's partial products by whole sectors").
-/// `OMNIMOE_NO_STREAM_K_PERM=1`, a measuring aid, stores them by rows.
-pub fn stream_k_permutes(n: u32) -> bool {
-    n.is_multiple_of(32) && std::env::var_os("OMNIMOE_NO_STREAM_K_PERM").is_none()
+/// Whether the SIMT kernel (gemm.wgsl) stores an N-column GEMM's partial products, split-K's or
+/// stream-K's, with their columns permuted within groups of 32 (`PERM` in shared/gemm_epilogue.wgsl: each
+/// store instruction then writes whole 32-byte sectors): where N % 32 == 0, so that no group straddles a
+/// row. On an H100 the f32 down projection by stream-K 0.785 → 0.766 ms in the layer, which made it the
+/// autotune's choice there over the plain kernel's 0.797; the layer at 64 and 128 tokens 8–19% faster
+/// without tensor cores (BENCHMARKS.md, "Partial products by whole sectors").
+/// `OMNIMOE_NO_PERM_PARTIALS=1`, a measuring aid, stores them by rows.
+pub fn partials_permute(n: u32) -> bool {
+    n.is_multiple_of(32) && std::env::var_os("OMNIMOE_NO_PERM_PARTIALS").is_none()
 }
 
 /// The partial-products pass of [`split_k_products`] and [`skinny_act_products`]: with `act` (the skinny
@@ -294,15 +295,17 @@ fn products<'a>(
         let variant = match kernel.stream_k_at((m, n, k)) {
             Some(stream_k) => {
                 groups = [stream_k.workgroups(), 1, 1];
-                permuted = stream_k_permutes(n);
-                let v = stream_k.variant(variant);
-                if permuted {
-                    v.with("PERM")
-                } else {
-                    v
-                }
+                stream_k.variant(variant)
             }
             None => variant.with("SPLITK"),
+        };
+        // (Only the SIMT kernel's stores go through `store`: the tensor-core kernel's direct stores do
+        // not.)
+        permuted = stage == "gemm" && partials_permute(n);
+        let variant = if permuted {
+            variant.with("PERM")
+        } else {
+            variant
         };
         rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
         m
