@@ -269,8 +269,7 @@ fn products<'a>(
     groups[2] = ranges;
     // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
     let binds = vec![(1, a), (2, b), (3, partial)];
-    let mut permuted = false;
-    let rows = if stage == "gemm_skinny" {
+    let (rows, permuted) = if stage == "gemm_skinny" {
         // Its build for ranges kz deep.
         let (staged, alone) = match kernel {
             GemmKernel::Skinny { staged, alone } => (staged, alone),
@@ -285,7 +284,7 @@ fn products<'a>(
             None => (variant, vec![m, n, k, kz]),
         };
         rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
-        partial_rows(kernel, (m, n, k))
+        (partial_rows(kernel, (m, n, k)), false)
     } else {
         assert!(
             act.is_none(),
@@ -301,14 +300,14 @@ fn products<'a>(
         };
         // (Only the SIMT kernel's stores go through `store`: the tensor-core kernel's direct stores do
         // not.)
-        permuted = stage == "gemm" && partials_permute(n);
+        let permuted = stage == "gemm" && partials_permute(n);
         let variant = if permuted {
             variant.with("PERM")
         } else {
             variant
         };
         rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
-        m
+        (m, permuted)
     };
     Partials {
         buf: partial,
