@@ -105,6 +105,11 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             let v = stages::epilogue_variant(f16, kind);
             out.push(("gemm_reduce", "main", v.clone().with("COLS")));
             out.push(("gemm_reduce", "main", v.clone().with("PERMUTED")));
+            out.push((
+                "gemm_reduce",
+                "main",
+                v.clone().with("COLS").with("PERMUTED"),
+            ));
             out.push(("gemm_reduce", "main", v));
         }
         for vec4 in [false, true] {
@@ -128,7 +133,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 out.push(("expert_token", "main", v().with(add)));
                 out.push(("expert_combine", "main", v().with(add).with("PARTIAL")));
                 out.push(("expert_token", "main", v().with(add).with("PARTIAL")));
-                // Stream-K's partial products, columns permuted.
+                // The SIMT kernel's partial products, columns permuted.
                 let permuted = || v().with(add).with("PARTIAL").with("PERMUTED");
                 out.push(("expert_combine", "main", permuted()));
                 out.push(("expert_token", "main", permuted()));
@@ -159,6 +164,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 out.push(("expert_token", "main", both().with("ADD")));
                 out.push(("expert_token", "main", both().with("ADD_ELEM")));
                 out.push(("expert_token", "main", both().with("ADD").with("PARTIAL")));
+                let permuted = both().with("ADD").with("PARTIAL").with("PERMUTED");
+                out.push(("expert_token", "main", permuted));
                 out.push(("expert_scores", "token_centric", up().with("RAGGED")));
                 out.push(("expert_combine", "main", down().with("RAGGED")));
             }
