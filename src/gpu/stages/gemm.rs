@@ -257,14 +257,8 @@ pub fn gemm_uses(
         })
         .collect();
     let (stage, variant, _) = gemm_dispatch(caps, kernel.wgsl(), shape, EpilogueKind::Store);
-    // The split-K and stream-K passes, their partial products permuted where `split_k` would.
-    let permute = |v: Variant| {
-        if stage == "gemm" && super::partials_permute(shape.1) {
-            v.with("PERM")
-        } else {
-            v
-        }
-    };
+    // The split-K and stream-K passes, their partial products permuted where the layer's would be.
+    let permute = |v: Variant| super::partials_variant(stage, shape.1, v).0;
     if let Some(stream_k) = kernel.stream_k_at(shape) {
         uses.push((stage, permute(stream_k.variant(variant.clone()))));
     }

@@ -2,6 +2,7 @@
 //! partial products in range order and applies the epilogue.
 
 use super::super::buffers::Bind;
+use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
 use super::env_count;
 use super::expert::Partials;
@@ -236,15 +237,28 @@ pub fn skinny_act_products<'a>(
     products(rec, label, kernel, splits, shape, a, act, b, partial)
 }
 
-/// Whether the SIMT kernel (gemm.wgsl) stores an N-column GEMM's partial products, split-K's or
-/// stream-K's, with their columns permuted within groups of 32 (`PERM` in shared/gemm_epilogue.wgsl: each
-/// store instruction then writes whole 32-byte sectors): where N % 32 == 0, so that no group straddles a
-/// row. On an H100 the f32 down projection by stream-K 0.785 → 0.766 ms in the layer, which made it the
+/// Whether `stage` stores the partial products of an N-column GEMM with their columns permuted within
+/// groups of 32 (`PERM` in shared/gemm_epilogue.wgsl: each store instruction then writes whole 32-byte
+/// sectors): the SIMT kernel (gemm.wgsl, whose partial products go through `store`; the tensor-core
+/// kernel's direct stores do not), split-K's or stream-K's, where N % 32 == 0 so that no group straddles
+/// a row. On an H100 the f32 down projection by stream-K 0.785 → 0.766 ms in the layer, which made it the
 /// autotune's choice there over the plain kernel's 0.797; the layer at 64 and 128 tokens 8–19% faster
 /// without tensor cores (BENCHMARKS.md, "Partial products by whole sectors").
-/// `OMNIMOE_NO_PERM_PARTIALS=1`, a measuring aid, stores them by rows.
-pub fn partials_permute(n: u32) -> bool {
-    n.is_multiple_of(32) && std::env::var_os("OMNIMOE_NO_PERM_PARTIALS").is_none()
+/// `OMNIMOE_NO_PERM_PARTIALS=1`, a measuring aid read once, stores them by rows.
+pub fn partials_permute(stage: &str, n: u32) -> bool {
+    static BY_ROWS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let by_rows = *BY_ROWS.get_or_init(|| std::env::var_os("OMNIMOE_NO_PERM_PARTIALS").is_some());
+    stage == "gemm" && n.is_multiple_of(32) && !by_rows
+}
+
+/// `variant` (a partial-products pass of `stage` over N = `n` columns) with PERM where
+/// [`partials_permute`] says, and whether it has it.
+pub(crate) fn partials_variant(stage: &str, n: u32, variant: Variant) -> (Variant, bool) {
+    if partials_permute(stage, n) {
+        (variant.with("PERM"), true)
+    } else {
+        (variant, false)
+    }
 }
 
 /// The partial-products pass of [`split_k_products`] and [`skinny_act_products`]: with `act` (the skinny
@@ -298,14 +312,7 @@ fn products<'a>(
             }
             None => variant.with("SPLITK"),
         };
-        // (Only the SIMT kernel's stores go through `store`: the tensor-core kernel's direct stores do
-        // not.)
-        let permuted = stage == "gemm" && partials_permute(n);
-        let variant = if permuted {
-            variant.with("PERM")
-        } else {
-            variant
-        };
+        let (variant, permuted) = partials_variant(stage, n, variant);
         rec.dispatch(label, stage, "main", &variant, &params, binds, groups);
         (m, permuted)
     };
