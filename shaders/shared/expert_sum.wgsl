@@ -37,13 +37,11 @@ alias orow = elem;
 #endif
 #if PARTIAL
 #if PERMUTED
-// The SIMT kernel's partial products, columns 32a + 4b + j at 32a + 8j + b (PERM in shared/gemm_epilogue.wgsl,
-// whose perm_col this repeats; H % 32 == 0, so the groups of the flattened index are the rows' groups).
+// The SIMT kernel's partial products, their columns where perm_col puts them (H % 32 == 0, so the
+// groups of the flattened index are the rows' groups).
 @group(0) @binding(7) var<storage, read> base: array<f32>;
 
-fn perm_col(g: u32) -> u32 {
-    return (g & ~31u) | ((g & 3u) << 3u) | ((g >> 2u) & 7u);
-}
+#import perm_col
 
 // Element i (in srow units) of range z, from its scattered columns.
 fn range_at(z: u32, i: u32) -> srow {

@@ -65,14 +65,9 @@ fn k_range(z: u32) -> vec2<u32> {
 }
 
 // PERM (gemm.wgsl's SPLITK and STREAMK, where N % 32 == 0): the partial products' column g is stored at
-// perm_col(g), columns 32a + 4b + j at 32a + 8j + b. An invocation holds four adjacent columns, stored
-// one at a time, so the eight invocations of a store instruction wrote 8 of each 32-byte sector's bytes;
-// permuted they write whole sectors (with four columns a store instead the driver compiled the GEMM's
-// loop slower, BENCHMARKS.md). Consumers read them back with PERMUTED (gemm_reduce here, the expert
-// stage in shared/expert_sum.wgsl, which repeats this formula): the same values, the same sums.
-fn perm_col(g: u32) -> u32 {
-    return (g & ~31u) | ((g & 3u) << 3u) | ((g >> 2u) & 7u);
-}
+// perm_col(g) (shared/perm_col.wgsl). Consumers read them back with PERMUTED (gemm_reduce here, the
+// expert stage in shared/expert_sum.wgsl).
+#import perm_col
 
 fn silu(x: f32) -> f32 {
     return x / (1.0 + exp(-x));

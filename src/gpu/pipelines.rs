@@ -90,6 +90,10 @@ pub const SHARED: &[(&str, &str)] = &[
         "tree_reduce",
         include_str!("../../shaders/shared/tree_reduce.wgsl"),
     ),
+    (
+        "perm_col",
+        include_str!("../../shaders/shared/perm_col.wgsl"),
+    ),
 ];
 
 /// Parts of one stage's source in files of their own, `#import STAGE/PART` in that stage.
@@ -213,8 +217,8 @@ pub fn preprocess(src: &str, variant: &Variant) -> String {
 /// with [`wgpu::Device::create_shader_module_trusted`] off the web).
 pub const TRUSTED: &[&str] = &["gemm", "gemm_coop", "gemv", "gemm_skinny"];
 
-/// Replaces each `#import NAME` line with the shared source of that name (one level: shared files do not
-/// import).
+/// Replaces each `#import NAME` line with the shared source of that name, its own imports replaced too
+/// (shared/gemm_epilogue.wgsl and shared/expert_sum.wgsl import shared/perm_col.wgsl).
 fn expand_imports(src: &str) -> String {
     let mut out = String::with_capacity(src.len());
     for line in src.lines() {
@@ -225,7 +229,8 @@ fn expand_imports(src: &str) -> String {
                     .chain(PARTS)
                     .find(|(n, _)| *n == name.trim())
                     .unwrap_or_else(|| panic!("no shared shader or part named {name}"));
-                out.push_str(shared.1);
+                // A shared file may import others in turn.
+                out.push_str(&expand_imports(shared.1));
             }
             None => out.push_str(line),
         }
