@@ -21,15 +21,32 @@
 
 #import gemm_epilogue
 
+#if ASUM
+// ASUM (one row, K ≤ 2048: the decode chain's first GEMM, src/gpu/layer/decode.rs): A is the previous
+// layer's output left in two f32 parts, its down projection (binding 1) and its expert branch (binding 6,
+// router_experts.wgsl). The row is elem(a + a_branch), what the expert stage's ADD_ELEM would have stored
+// (the same expression, so the same bits): each workgroup makes it once into `part` (as f32), and
+// workgroup 0 also stores it to binding 7, the layer's input for its passes after this one.
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(6) var<storage, read> a_branch: array<f32>;
+@group(0) @binding(7) var<storage, read_write> x_out: array<elem>;
+#else
 #if VEC8
 @group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
 #else
 #if VEC4
 @group(0) @binding(1) var<storage, read> a: array<vec4<elem>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
 #else
 @group(0) @binding(1) var<storage, read> a: array<elem>;
+#endif
+#endif
+#endif
+#if VEC8
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
+#else
+#if VEC4
+@group(0) @binding(2) var<storage, read> b: array<vec4<elem>>;
+#else
 @group(0) @binding(2) var<storage, read> b: array<elem>;
 #endif
 #endif
@@ -78,6 +95,23 @@ fn chunks() -> u32 {
 }
 
 fn chunk_a(m: u32, c: u32) -> Chunk {
+#if ASUM
+    // The one row, staged in `part`.
+#if VEC8
+    let o = 8u * c;
+    return Chunk(
+        vec4<f32>(part[o], part[o + 1u], part[o + 2u], part[o + 3u]),
+        vec4<f32>(part[o + 4u], part[o + 5u], part[o + 6u], part[o + 7u]),
+    );
+#else
+#if VEC4
+    let o = 4u * c;
+    return Chunk(vec4<f32>(part[o], part[o + 1u], part[o + 2u], part[o + 3u]), vec4<f32>(0.0));
+#else
+    return Chunk(vec4<f32>(part[c], 0.0, 0.0, 0.0), vec4<f32>(0.0));
+#endif
+#endif
+#else
 #if VEC8
     return unpack8(a[m * chunks() + c]);
 #else
@@ -85,6 +119,7 @@ fn chunk_a(m: u32, c: u32) -> Chunk {
     return Chunk(vec4<f32>(a[m * chunks() + c]), vec4<f32>(0.0));
 #else
     return Chunk(vec4<f32>(f32(a[m * p.k + c]), 0.0, 0.0, 0.0), vec4<f32>(0.0));
+#endif
 #endif
 #endif
 }
@@ -239,6 +274,16 @@ fn main(
         reduce_store(w, g, lane, li, 8u, s2, s3);
     }
 #else
+#if ASUM
+    for (var i = li; i < p.k; i += 256u) {
+        let v = elem(a[i] + a_branch[i]);
+        part[i] = f32(v);
+        if (w == 0u) {
+            x_out[i] = v;
+        }
+    }
+    workgroupBarrier();
+#endif
     var lo = vec4<f32>(0.0);
     var hi = vec4<f32>(0.0);
     if (col < p.n) {
@@ -258,6 +303,10 @@ fn main(
             add_chunk(c, chunk_b(col, c), &lo, &hi);
         }
     }
+#if ASUM
+    // `part` takes the partial sums next.
+    workgroupBarrier();
+#endif
     reduce_store(w, g, lane, li, 0u, lo, hi);
 #endif
 }

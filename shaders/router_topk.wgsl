@@ -8,8 +8,8 @@
 //   3. Sort those candidates best-first (on equal scores the lower expert id e = i·R + j first); write the
 //      first K: scores [T, K] (f32, descending) and indices [T, K] (u32).
 //
-// Three entry points, same results (`by_rank` and `by_subgroup` in router_topk/by_rank.wgsl and
-// by_subgroup.wgsl, imported at the end):
+// Three entry points, same results (`by_rank` at the end, its selection in shared/topk_rank.wgsl;
+// `by_subgroup` in router_topk/by_subgroup.wgsl):
 // - `main`, any R ≤ 1024 (≤ 2048 with AXIS2048): one workgroup of WG (32…256, a pipeline constant) per
 //   token (ids folded over x and y); bitonic sorts in workgroup memory over power-of-two sizes given by
 //   the host (`axis_pow2` ≥ R, `cand_pow2` ≥ candidate count, both ≤ the sort buffers).
@@ -66,8 +66,6 @@ fn logit(o: u32) -> f32 {
 
 // Invocations per workgroup: a power of two from 32 to 256, chosen by the host to fit the sorts.
 override WG: u32 = 256u;
-const MAX_KP: u32 = 128u;
-const WORST: f32 = -3.0e38;
 
 // Sort buffers: 1024 elements, 2048 with AXIS2048 (R from 1025 to 2048; 16 KiB).
 #if AXIS2048
@@ -77,8 +75,6 @@ const SORT_N: u32 = 1024u;
 #endif
 var<workgroup> sv: array<f32, SORT_N>;
 var<workgroup> si: array<u32, SORT_N>;
-var<workgroup> top_v: array<f32, 256>;
-var<workgroup> top_i: array<u32, 256>;
 var<workgroup> row_start: array<u32, 128>;
 
 #if ALL
@@ -200,7 +196,27 @@ fn main(
     }
 }
 
-#import router_topk/by_rank
+// The selection by rank (shared/topk_rank.wgsl, which router_experts.wgsl shares; it declares MAX_KP,
+// WORST, top_v and top_i too): one workgroup of 128 per token.
+#import topk_rank
+
+fn chosen(t: u32, rank: u32, v: f32, id: u32) {
+    scores[t * p.k + rank] = v;
+    indices[t * p.k + rank] = id;
+}
+
+@compute @workgroup_size(128)
+fn by_rank(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let t = wid.x + wid.y * nwg.x;
+    if (t >= p.t) {
+        return;
+    }
+    rank_select(t, li, 128u);
+}
 
 #if SUBGROUP
 #import router_topk/by_subgroup

@@ -683,3 +683,58 @@ fn gemv_rows16_keeps_the_bits_of_eight_rows() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// The GEMV of one row from two f32 parts (ASUM, the decode chain) reads and stores elem(d + e): its
+    /// product has the bits of the plain GEMV of that row, and the row it stores is that row, for the plain
+    /// epilogue and the SwiGLU with router columns, rows and K slabs, each storage type.
+    #[test]
+    fn gemv_parts_read_the_bits_of_their_sum(half_n in 1usize..150, k in prop_oneof![1usize..300, 1000usize..=2048], router: bool, seed: u64) {
+        let ctx = gpu();
+        let (split, n) = gemm_columns(half_n, if router { 3 } else { 0 }, seed);
+        let d = uniform(seed, k, -3.0, 3.0);
+        let e = uniform(seed ^ 1, k, -3.0, 3.0);
+        let b = uniform(seed ^ 2, n * k, -1.0, 1.0);
+        for f16 in f16_modes(ctx) {
+            let sum: Vec<f32> = d.iter().zip(&e).map(|(x, y)| x + y).collect();
+            let row = elem_bytes(&sum, f16);
+            let (db, eb, ab) = (f32_buf(ctx, &d), f32_buf(ctx, &e), buffers::upload(ctx, "a", &row));
+            for slabs in [false, true] {
+                if slabs && !k.is_multiple_of(stages::SLAB_K) {
+                    continue;
+                }
+                let kernel = GemmKernel::Gemv { f16, slabs };
+                let bb = upload_b(ctx, kernel, &b, k);
+                let es = buffers::elem_size(f16) as usize;
+                let c_len = if router { split / 2 * es } else { n * 4 };
+                let z_len = n.saturating_sub(split).max(1) * 4;
+                let outs: Vec<[wgpu::Buffer; 2]> = (0..2)
+                    .map(|_| [buffers::storage(ctx, "c", c_len as u64), buffers::storage(ctx, "z", z_len as u64)])
+                    .collect();
+                let xo = buffers::storage(ctx, "x", row.len() as u64);
+                let mut rec = Recorder::new(ctx);
+                fn epilogue(router: bool, split: usize, o: &[wgpu::Buffer; 2]) -> Epilogue<'_> {
+                    if router {
+                        Epilogue::SwiGlu { router: Some((split as u32, Bind::all(&o[1]))) }
+                    } else {
+                        Epilogue::Store
+                    }
+                }
+                let (n32, k32) = (n as u32, k as u32);
+                let parts = (Bind::all(&db), Bind::all(&eb));
+                stages::gemv_parts(&mut rec, "parts", kernel, (n32, k32), parts, Bind::all(&xo), Bind::all(&bb), Bind::all(&outs[0][0]), epilogue(router, split, &outs[0]));
+                stages::gemm(&mut rec, "row", kernel, (1, n32, k32), Bind::all(&ab), Bind::all(&bb), Bind::all(&outs[1][0]), epilogue(router, split, &outs[1]), Columns::ALL);
+                submit(ctx, rec);
+                let read = |buf: &wgpu::Buffer, len: usize| pollster::block_on(buffers::read_back(ctx, buf, 0, len as u64)).unwrap();
+                prop_assert_eq!(read(&xo, row.len()), row.clone(), "stored row, f16 {}", f16);
+                prop_assert_eq!(read(&outs[0][0], c_len), read(&outs[1][0], c_len), "C, {:?}", kernel);
+                if router {
+                    let z_len = (n - split) * 4;
+                    prop_assert_eq!(read(&outs[0][1], z_len), read(&outs[1][1], z_len), "router columns, {:?}", kernel);
+                }
+            }
+        }
+    }
+}

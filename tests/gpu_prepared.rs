@@ -93,6 +93,50 @@ fn a_stack_in_one_submit_equals_layer_by_layer_forwards() {
     }
 }
 
+/// One token through a stack by the decode chain (each layer's output left as its down projection and
+/// expert branch for the next layer to add) gives the bits of the same stack without it: the output and the
+/// last layer's router choice, each precision, for stacks of two, three (one layer twice) and four layers.
+#[test]
+fn the_decode_chain_gives_the_bits_of_the_three_pass_chain() {
+    let ctx = gpu();
+    let config = OmniMoeConfig::new(64, 128, 256, 8).unwrap();
+    let weights: Vec<OmniMoeWeights> = (0..3)
+        .map(|s| OmniMoeWeights::random(config, 20 + s).unwrap())
+        .collect();
+    for precision in precisions() {
+        let options = LayerOptions {
+            precision,
+            ..Default::default()
+        };
+        let layers: Vec<OmniMoeLayer> = weights
+            .iter()
+            .map(|w| OmniMoeLayer::new(ctx, w, &options).unwrap())
+            .collect();
+        let (a, b, c) = (&layers[0], &layers[1], &layers[2]);
+        for stack in [vec![a, b], vec![a, b, a], vec![c, a, b, c]] {
+            let run = |on: bool| {
+                let prepared = PreparedForward::stack(&stack, 4)
+                    .unwrap()
+                    .with_decode_chain(on);
+                let chained = prepared.decode_chain_layers(1);
+                // Never at more than one token.
+                assert_eq!(prepared.decode_chain_layers(2), 0);
+                let x = SplitMix64::new(stack.len() as u64).normals(64);
+                prepared.write_input(&x).unwrap();
+                prepared.run(1).unwrap();
+                (pollster::block_on(prepared.read(1)).unwrap(), chained)
+            };
+            let ((on, chained), (off, none)) = (run(true), run(false));
+            let what = format!("{precision:?}, {} layers", stack.len());
+            assert_eq!((chained, none), (stack.len(), 0), "{what}: layers chained");
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&on.output), bits(&off.output), "{what}: output");
+            assert_eq!(bits(&on.scores), bits(&off.scores), "{what}: scores");
+            assert_eq!(on.indices, off.indices, "{what}: indices");
+        }
+    }
+}
+
 #[test]
 fn prepared_forward_rejects_bad_sizes_with_typed_errors() {
     let ctx = gpu();

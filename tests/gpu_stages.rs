@@ -548,3 +548,79 @@ fn router_topk_sorts_up_to_2048_per_axis() {
         assert_eq!(gpu.1, cpu.1, "R = {r}: indices");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The decode chain's router and expert stage in one workgroup (router_experts) gives the bits of the
+    /// router by rank (NORMALISE, tree reductions) followed by expert_token, and the CPU twin's scores and
+    /// branch.
+    #[test]
+    fn router_experts_gives_the_bits_of_the_router_then_expert_token(t in 1usize..10, r in 2usize..=40, k_half in 1usize..=16, h in prop_oneof![1usize..300, 1020usize..1100], seed: u64) {
+        let ctx = gpu();
+        let n = r * r;
+        let k = (2 * k_half).min(n / 2 * 2);
+        prop_assume!(stages::router_topk_by_rank(r as u32, k as u32));
+        let z = uniform(seed, t * 2 * r, -6.0, 6.0);
+        let mean = uniform(seed ^ 1, 2 * r, -0.3, 0.3);
+        let var = uniform(seed ^ 2, 2 * r, 0.5, 2.0);
+        let (zb, mb, varb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
+        for f16 in f16_modes(ctx) {
+            let (x, up, down) = expert_inputs(seed ^ 9, t, h, n, f16);
+            let (xb, ub, vb) = (
+                buffers::upload(ctx, "x", &elem_bytes(&x, f16)),
+                buffers::upload(ctx, "u", &elem_bytes(&up, f16)),
+                buffers::upload(ctx, "v", &elem_bytes(&down, f16)),
+            );
+            let tables = || (stages::Table::one(&ub), stages::Table::one(&vb));
+            let bufs = |what| {
+                [
+                    buffers::storage(ctx, what, (t * k * 4) as u64),
+                    buffers::storage(ctx, what, (t * k * 4) as u64),
+                    buffers::storage(ctx, what, (t * h * 4) as u64),
+                ]
+            };
+            let ([s1, i1, b1], [s2, i2, b2]) = (bufs("passes"), bufs("one"));
+            let all = Bind::all;
+            let stats = (all(&mb), all(&varb));
+            let (t32, r32, k32, h32) = (t as u32, r as u32, k as u32, h as u32);
+            let mut rec = Recorder::new(ctx);
+            let rank = stages::TopkKernel::Rank { flat: false };
+            stages::router_topk_with(&mut rec, rank, (t32, r32, k32), all(&zb), all(&s1), all(&i1), Some(stats));
+            let (u, v) = tables();
+            stages::expert_token(&mut rec, f16, (t32, h32, k32), all(&xb), u, all(&s1), all(&i1), v, stages::ExpertOut::Store(all(&b1)));
+            stages::router_experts(&mut rec, f16, (t32, r32, k32, h32), all(&zb), stats, all(&xb), tables(), (all(&s2), all(&i2)), all(&b2));
+            submit(ctx, rec);
+            let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            let (gs, gi, gb) = (read_f32(ctx, &s2, t * k), read_u32(ctx, &i2, t * k), read_f32(ctx, &b2, t * h));
+            prop_assert_eq!(bits(read_f32(ctx, &s1, t * k)), bits(gs.clone()), "scores, f16 {}", f16);
+            prop_assert_eq!(read_u32(ctx, &i1, t * k), gi.clone(), "indices, f16 {}", f16);
+            prop_assert_eq!(bits(read_f32(ctx, &b1, t * h)), bits(gb.clone()), "branch, f16 {}", f16);
+            // The CPU twin: its scores, and its branch of the experts the GPU chose (near ties in the
+            // router may choose others, which the router's own test covers).
+            let (mut cs, mut ci, mut cb) = (vec![0.0; t * k], vec![0u32; t * k], vec![0.0; t * h]);
+            let cpu_tables = cpu::ExpertTables { up: &up, down: &down, hidden: h };
+            cpu::router_experts(&z, &mean, &var, &x, &cpu_tables, &mut cs, &mut ci, &mut cb);
+            check("scores", &gs, &cs, |i| 4e-5 + 4e-6 * cs[i].abs())?;
+            let mut want = vec![0.0; t * h];
+            cpu::expert_token(&x, &up, &down, h, &gs, &gi, &mut want);
+            let tol = |i: usize| {
+                let (tt, c) = (i / h, i % h);
+                let mag: f32 = (0..k)
+                    .map(|j| {
+                        let e = gi[tt * k + j] as usize;
+                        let dot: f32 = (0..h).map(|q| (x[tt * h + q] * up[e * h + q]).abs()).sum();
+                        (dot + 1.0) * gs[tt * k + j].exp() * down[e * h + c].abs()
+                    })
+                    .sum();
+                4e-6 * mag + 1e-6
+            };
+            check("branch", &gb, &want, tol)?;
+            for tt in 0..t {
+                if gi[tt * k..][..k] == ci[tt * k..][..k] {
+                    check("twin's branch", &gb[tt * h..][..h], &cb[tt * h..][..h], |i| tol(tt * h + i))?;
+                }
+            }
+        }
+    }
+}

@@ -62,6 +62,10 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/expert_token.wgsl"),
     ),
     (
+        "router_experts",
+        include_str!("../../shaders/router_experts.wgsl"),
+    ),
+    (
         "route_select",
         include_str!("../../shaders/route_select.wgsl"),
     ),
@@ -94,6 +98,10 @@ pub const SHARED: &[(&str, &str)] = &[
         "perm_col",
         include_str!("../../shaders/shared/perm_col.wgsl"),
     ),
+    (
+        "topk_rank",
+        include_str!("../../shaders/shared/topk_rank.wgsl"),
+    ),
 ];
 
 /// Parts of one stage's source in files of their own, `#import STAGE/PART` in that stage.
@@ -101,10 +109,6 @@ pub const PARTS: &[(&str, &str)] = &[
     (
         "gemm_coop/staging",
         include_str!("../../shaders/gemm_coop/staging.wgsl"),
-    ),
-    (
-        "router_topk/by_rank",
-        include_str!("../../shaders/router_topk/by_rank.wgsl"),
     ),
     (
         "router_topk/by_subgroup",

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use super::buffers::{self, elem_bytes, elem_size};
 use super::context::Context;
-use super::layer::{HostOutput, LayerOutput, OmniMoeLayer, Scratch};
+use super::layer::{DecodeInput, HostOutput, LayerOutput, OmniMoeLayer, Scratch};
 use super::recorder::{Frozen, PassTimes, Recorder, Timing};
 use crate::{Error, Result};
 
@@ -39,7 +39,16 @@ pub struct PreparedForward<'a> {
     ctx: &'a Context,
     links: Vec<Link<'a>>,
     max_tokens: usize,
+    /// Whether one-token forwards of a stack run the decode chain where the layers take it.
+    decode_chain: bool,
     frozen: Mutex<HashMap<usize, Arc<Frozen>>>,
+}
+
+/// Whether prepared stacks run the decode chain by default: yes, unless `OMNIMOE_NO_DECODE_CHAIN` is set
+/// (a measuring aid, read once).
+fn decode_chain_default() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_DECODE_CHAIN").is_some())
 }
 
 impl<'c> OmniMoeLayer<'c> {
@@ -127,8 +136,44 @@ impl<'a> PreparedForward<'a> {
             ctx,
             links,
             max_tokens,
+            decode_chain: decode_chain_default(),
             frozen: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// With `on` (the default), a one-token forward of a stack runs the decode chain between layers that
+    /// take it ([`OmniMoeLayer::decode_chain`]): each such layer leaves its output in two parts, its down
+    /// projection and its expert branch, which the next layer adds as it reads them, so the expert stage
+    /// runs beside the down projection (two dependent passes a layer instead of three). The same bits
+    /// either way.
+    pub fn with_decode_chain(mut self, on: bool) -> Self {
+        self.decode_chain = on;
+        self.frozen.lock().unwrap().clear();
+        self
+    }
+
+    /// For each layer of a `tokens`-token forward, whether it runs the decode chain and whether it leaves
+    /// its output in two parts.
+    fn chain(&self, tokens: usize) -> Vec<(bool, bool)> {
+        let takes: Vec<bool> = self
+            .links
+            .iter()
+            .map(|l| self.decode_chain && tokens == 1 && l.layer.decode_chain())
+            .collect();
+        (0..takes.len())
+            .map(|l| {
+                let parts_out = takes[l] && takes.get(l + 1).copied().unwrap_or(false);
+                let parts_in = l > 0 && takes[l - 1] && takes[l];
+                (parts_in || parts_out, parts_out)
+            })
+            .collect()
+    }
+
+    /// Layers of a `tokens`-token forward that run the decode chain (for tests that must know which path
+    /// they checked).
+    #[doc(hidden)]
+    pub fn decode_chain_layers(&self, tokens: usize) -> usize {
+        self.chain(tokens).iter().filter(|c| c.0).count()
     }
 
     /// The most tokens a forward takes.
@@ -189,15 +234,28 @@ impl<'a> PreparedForward<'a> {
             })
             .collect();
         // The layers' scratch as of now: an autotune since `stack` may have changed what split-K needs.
-        let scratch: Vec<Arc<Scratch>> = self
+        let scratches: Vec<Arc<Scratch>> = self
             .links
             .iter()
             .map(|l| l.layer.scratch(self.max_tokens))
             .collect();
         let mut rec = Recorder::new(self.ctx);
-        for ((link, view), scratch) in self.links.iter().zip(&views).zip(&scratch) {
+        let chain = self.chain(tokens);
+        for (l, ((link, view), scratch)) in
+            self.links.iter().zip(&views).zip(&scratches).enumerate()
+        {
+            let (decode, parts_out) = chain[l];
+            if !decode {
+                link.layer
+                    .record(&mut rec, &link.input, view, scratch, link.elem_output);
+                continue;
+            }
+            let input = match l {
+                l if l > 0 && chain[l - 1].1 => DecodeInput::Parts(&scratches[l - 1]),
+                _ => DecodeInput::Buffer(&link.input),
+            };
             link.layer
-                .record(&mut rec, &link.input, view, scratch, link.elem_output);
+                .record_decode(&mut rec, input, view, scratch, link.elem_output, parts_out);
         }
         let frozen = Arc::new(rec.freeze());
         self.frozen.lock().unwrap().insert(tokens, frozen.clone());

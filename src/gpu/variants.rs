@@ -69,6 +69,13 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     out.push((stage, "main", variant));
                 }
             }
+            // The GEMV of one row from two parts (the decode chain's ASUM).
+            if matches!(kernel, GemmKernel::Gemv { .. }) {
+                for kind in EPILOGUES {
+                    let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (1, n, k), kind);
+                    out.push((stage, "main", variant.with("ASUM")));
+                }
+            }
             let (stage, variant, _) =
                 stages::gemm_dispatch(&caps, kernel, (8, n, k), EpilogueKind::Store);
             // Stream-K (the SIMT kernel's): groups of 3 tiles, say.
@@ -126,6 +133,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_scores", "token_centric", v()));
             out.push(("expert_combine", "main", v()));
             out.push(("expert_token", "main", v()));
+            // The decode chain's router and expert stage in one pass.
+            out.push(("router_experts", "main", v().with("NORMALISE")));
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {

@@ -31,6 +31,7 @@ use super::tune::TuneEpilogue;
 use crate::config::check_input;
 use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
+mod decode;
 mod dense;
 mod fused;
 mod kernels;
@@ -38,6 +39,7 @@ mod plan;
 mod record;
 mod routed;
 
+pub(crate) use decode::DecodeInput;
 use dense::RowBlocks;
 use plan::chunk_align;
 

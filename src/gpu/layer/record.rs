@@ -20,6 +20,10 @@ pub(crate) struct Scratch {
     /// [`stages::SPLIT_K_MAX_M`] tokens: two buffers, so the down projection writes nothing the gate/up
     /// GEMM wrote and needs no barrier of its own (it runs beside the router).
     pub(super) partial: [wgpu::Buffer; 2],
+    /// The decode chain's ([`super::decode`]) expert branch of one token `[H]` f32, and its input made from
+    /// the previous layer's two parts `[H]` in the storage type.
+    pub(super) decode_branch: wgpu::Buffer,
+    pub(super) decode_x: wgpu::Buffer,
     /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
     pub(crate) router_scores: wgpu::Buffer,
     pub(crate) router_indices: wgpu::Buffer,
@@ -305,6 +309,8 @@ impl OmniMoeLayer<'_> {
                 s("split-K partial products (gate/up)", partial[0] * 4),
                 s("split-K partial products (down)", partial[1] * 4),
             ],
+            decode_branch: s("decode expert branch", h as u64 * 4),
+            decode_x: s("decode input", h as u64 * es),
             router_scores: s("router scores", t * k as u64 * 4),
             router_indices: s("router indices", t * k as u64 * 4),
         });

@@ -167,7 +167,12 @@ pub struct Partials<'a> {
 impl<'a> ExpertOut<'a> {
     /// Binds the output (6, and 7 for the base or the partial products); the variant's flags; the
     /// parameters `ranges` and `zstride` (in the shader's row elements, of `h` f32 or `h / 4` vec4).
-    fn bind(self, binds: &mut Vec<(u32, Bind<'a>)>, v: Variant, h: u32) -> (Variant, [u32; 2]) {
+    pub(super) fn bind(
+        self,
+        binds: &mut Vec<(u32, Bind<'a>)>,
+        v: Variant,
+        h: u32,
+    ) -> (Variant, [u32; 2]) {
         match self {
             ExpertOut::Store(sparse) => {
                 binds.push((6, sparse));

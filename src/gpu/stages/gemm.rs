@@ -315,3 +315,41 @@ pub fn gemm<'a>(
         groups,
     );
 }
+
+/// Most K of [`gemv_parts`]: its row is staged in the GEMV's 2048 f32 of workgroup memory.
+pub const GEMV_PARTS_MAX_K: u32 = 2048;
+
+/// The GEMV of one row given as two f32 parts of K: `a = elem(dense + branch)`, a layer's output left as its
+/// down projection and its expert branch by the decode chain (`gemv.wgsl`'s ASUM: the bits the expert
+/// stage's `ADD_ELEM` would have stored), which it also stores to `x_out` (elem `[K]`); `c = a · bᵀ` with
+/// `epilogue`. `kernel` is the GEMV.
+#[allow(clippy::too_many_arguments)]
+pub fn gemv_parts<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    kernel: GemmKernel,
+    (n, k): (u32, u32),
+    (dense, branch): (Bind<'a>, Bind<'a>),
+    x_out: Bind<'a>,
+    b: Bind<'a>,
+    c: Bind<'a>,
+    epilogue: Epilogue<'a>,
+) {
+    assert!(
+        matches!(kernel, GemmKernel::Gemv { .. }) && k <= GEMV_PARTS_MAX_K,
+        "a row from two parts through the GEMV, K ≤ {GEMV_PARTS_MAX_K}"
+    );
+    let (stage, variant, groups) =
+        gemm_dispatch(&rec.ctx().caps, kernel, (1, n, k), epilogue.kind());
+    let mut binds = vec![(1, dense), (2, b), (3, c), (6, branch), (7, x_out)];
+    let split = epilogue.bind(n, &mut binds);
+    rec.dispatch(
+        label,
+        stage,
+        "main",
+        &variant.with("ASUM"),
+        &[1, n, k, split, 0, 0, 0],
+        binds,
+        groups,
+    );
+}

@@ -4,7 +4,7 @@
 //!
 //! - [`gemm`](self::gemm()): the GEMM kernels (SIMT, tensor cores, decode GEMV), their configurations and
 //!   epilogues; split-K and its reduction; the skinny tensor-core kernel for a few rows;
-//! - the router (normalise, top-k);
+//! - the router (normalise, top-k), and the router with the expert stage in one pass (decode);
 //! - the counting sort of pairs by expert (histogram, scan, scatter);
 //! - the expert stage (scores, combine, both in one pass);
 //! - routing modes: every product-key candidate, the budgeted top-c select, the ragged expert stage;
@@ -18,6 +18,7 @@ mod moe_rows;
 mod route;
 mod route_scratch;
 mod router;
+mod router_experts;
 mod skinny;
 mod split_k;
 mod stream_k;
@@ -31,6 +32,7 @@ pub use moe_rows::*;
 pub use route::*;
 pub use route_scratch::RouteScratch;
 pub use router::*;
+pub use router_experts::*;
 pub use skinny::*;
 pub use split_k::*;
 pub use stream_k::*;

@@ -1,10 +1,17 @@
-// router_topk's `by_rank` entry point (see router_topk.wgsl, which imports this file after its bindings
-// and the bitonic `main`).
+// topk_rank: router_topk's selection by rank (its `by_rank` entry point) as a function of the token and the
+// workgroup's size, for router_topk.wgsl and router_experts.wgsl. The importer declares `p` (fields t, r,
+// k, kp, cand), `logit(o)` (element o of the token rows' [T, 2R] logits), with NORMALISE `mean` and
+// `variance`, and `chosen(t, rank, v, id)`, which takes the token's rank-th choice; with ALL (router_topk
+// only) `write_all_candidates`.
+
+const MAX_KP: u32 = 128u;
+const WORST: f32 = -3.0e38;
+var<workgroup> top_v: array<f32, 256>;
+var<workgroup> top_i: array<u32, 256>;
 
 // by_rank: the token's values per axis (axis a at element a·128, padded with WORST to a multiple of 4), its
 // candidates (padded likewise), and the length of each candidate row; flat scalar arrays, read four at a
 // time (no vector element picked by a run-time index, no division in a loop).
-const RANK_WG: u32 = 128u;
 var<workgroup> vals: array<f32, 256>;
 var<workgroup> red: array<f32, 256>;
 var<workgroup> cand_v: array<f32, 256>;
@@ -109,16 +116,10 @@ fn cand_rank(n4: u32, v: f32, id: u32) -> u32 {
     return larger + lower;
 }
 
-@compute @workgroup_size(128)
-fn by_rank(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) li: u32,
-) {
-    let t = wid.x + wid.y * nwg.x;
-    if (t >= p.t) {
-        return;
-    }
+// Selects token t's K best experts by rank with the workgroup's `wg` invocations (128 or more; those from
+// 128 on take part in the loops and barriers only) and hands each to `chosen`. Call from uniform control
+// flow.
+fn rank_select(t: u32, li: u32, wg: u32) {
     let r = p.r;
     let r4 = (r + 3u) / 4u;
     let n = p.cand;
@@ -145,8 +146,10 @@ fn by_rank(
         ax = (logit(z0 + li) - mean[li]) / sqrt(variance[li] + 1e-5);
         ay = (logit(z0 + r + li) - mean[r + li]) / sqrt(variance[r + li] + 1e-5);
     }
-    red[li] = ax;
-    red[128u + li] = ay;
+    if (li < 128u) {
+        red[li] = ax;
+        red[128u + li] = ay;
+    }
     let m = reduce_axes(li, true);
     var ex = 0.0;
     var ey = 0.0;
@@ -154,8 +157,10 @@ fn by_rank(
         ex = exp(ax - m.x);
         ey = exp(ay - m.y);
     }
-    red[li] = ex;
-    red[128u + li] = ey;
+    if (li < 128u) {
+        red[li] = ex;
+        red[128u + li] = ey;
+    }
     let lse = m + log(reduce_axes(li, false));
     if (mine) {
         vals[li] = ax - lse.x;
@@ -170,7 +175,7 @@ fn by_rank(
     workgroupBarrier();
     // Step 1: the K' best of each axis, by rank; R ≤ 64 takes one value per invocation, else two.
     let per_axis = select(128u, 64u, r <= 64u);
-    for (var s = li; s < 2u * per_axis; s += RANK_WG) {
+    for (var s = li; s < 2u * per_axis; s += wg) {
         let axis = s / per_axis;
         let i = s % per_axis;
         if (i < r) {
@@ -184,7 +189,7 @@ fn by_rank(
     }
     workgroupBarrier();
 #if ALL
-    write_all_candidates(t, li, RANK_WG);
+    write_all_candidates(t, li, wg);
     return;
 #endif
     // Step 2: the candidates (a, b) with (a+1)(b+1) ≤ K, row a starting at Σ_{q<a} min(K', K/(q+1)).
@@ -202,13 +207,12 @@ fn by_rank(
     }
     workgroupBarrier();
     // Step 3: the K best candidates, by rank.
-    for (var s = li; s < n; s += RANK_WG) {
+    for (var s = li; s < n; s += wg) {
         let v = cand_v[s];
         let id = cand_i[s];
         let rank = cand_rank(n4, v, id);
         if (rank < p.k) {
-            scores[t * p.k + rank] = v;
-            indices[t * p.k + rank] = id;
+            chosen(t, rank, v, id);
         }
     }
 }

@@ -1,0 +1,91 @@
+// router_experts: a token's router and expert stage in one workgroup, for the decode chain (one token in a
+// stack of layers): router_topk's selection by rank with NORMALISE (shared/topk_rank.wgsl) from the raw
+// logits z [T, 2R], then expert_token's arithmetic for the chosen experts, the branch stored (f32):
+//
+//   scores[t, ·], indices[t, ·]                       (router_topk.wgsl, by_rank, NORMALISE)
+//   h[k] = SiLU(u_{e_k} · x_t) · exp(scores[t, k])    (expert_token.wgsl)
+//   branch[t, c] = Σ_{k = 0..K} h[k] · v_{e_k}[c]
+//
+// with the same expressions in the same order as those two passes, so the same bits. It needs only z and
+// x, not the down projection, so it runs beside the down projection; the layer's output is then the down
+// projection plus this branch, which the next layer's first GEMM adds as it reads them (gemv.wgsl, ASUM):
+// one dependent pass fewer per layer.
+//
+// Launch: one workgroup of 256 (16 groups of 16 lanes for the experts) per token, ids folded over x and y.
+
+struct Params {
+    t: u32,
+    r: u32,
+    k: u32,
+    kp: u32,
+    // The candidates (a, b) with (a + 1)(b + 1) ≤ K.
+    cand: u32,
+    h: u32,
+    // shared/expert_sum.wgsl's PARTIAL fields (unused: the branch is stored).
+    ranges: u32,
+    zstride: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+#import expert_dot
+@group(0) @binding(3) var<storage, read_write> scores: array<f32>;
+@group(0) @binding(4) var<storage, read_write> indices: array<u32>;
+#import expert_sum
+@group(0) @binding(8) var<storage, read> z: array<f32>;
+@group(0) @binding(9) var<storage, read> mean: array<f32>;
+@group(0) @binding(10) var<storage, read> variance: array<f32>;
+
+fn logit(o: u32) -> f32 {
+    return z[o];
+}
+
+#import topk_rank
+
+var<workgroup> weight: array<f32, 128>;
+var<workgroup> expert: array<u32, 128>;
+var<workgroup> score: array<f32, 128>;
+
+// The token's rank-th choice: to the router's outputs, and to the expert stage below.
+fn chosen(t: u32, rank: u32, v: f32, id: u32) {
+    scores[t * p.k + rank] = v;
+    indices[t * p.k + rank] = id;
+    score[rank] = v;
+    expert[rank] = id;
+}
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let t = wid.x + wid.y * nwg.x;
+    if (t >= p.t) {
+        return;
+    }
+    rank_select(t, li, 256u);
+    workgroupBarrier();
+    // expert_token's weights (`red` is topk_rank's, free again after the barrier above).
+    let g = li / LANES;
+    for (var k0 = 0u; k0 < p.k; k0 += GROUPS) {
+        let slot = k0 + g;
+        let valid = slot < p.k;
+        var acc = 0.0;
+        var s = 0.0;
+        if (valid) {
+            s = score[slot];
+            acc = lane_dot(expert[slot], t, li % LANES);
+        }
+        red[li] = acc;
+        workgroupBarrier();
+        if (valid && li % LANES == 0u) {
+            var d = 0.0;
+            for (var l = 0u; l < LANES; l++) {
+                d += red[li + l];
+            }
+            weight[slot] = silu(d) * exp(s);
+        }
+        workgroupBarrier();
+    }
+    sum_experts(t, li, p.k, false);
+}

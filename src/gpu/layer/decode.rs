@@ -1,0 +1,141 @@
+//! The decode chain: one token through a stack of layers in two dependent passes a layer instead of three.
+//!
+//! A layer's one-token forward is gate/up GEMV (with the router logits) → router ∥ down projection →
+//! expert stage, which adds its branch to the down projection. The expert stage needs the router's choice
+//! and x, not the down projection: run with the router in one workgroup (`router_experts.wgsl`) it goes
+//! beside the down projection, and the layer's output is left in two f32 parts, the down projection and
+//! the branch, which the next layer's gate/up GEMV adds as it reads them (`gemv.wgsl`'s ASUM, storing the
+//! sum in the storage type as the next layer's x): gate/up ← parts → router and experts ∥ down. The same
+//! expressions in the same order as the three-pass chain, so the same bits. The stack's last layer runs
+//! the three-pass tail, which leaves its output whole. [`crate::gpu::PreparedForward`] records it.
+
+use super::*;
+
+/// A decode-chain layer's input.
+#[derive(Clone, Copy)]
+pub(crate) enum DecodeInput<'a> {
+    /// x `[1, H]` in the storage type.
+    Buffer(&'a wgpu::Buffer),
+    /// The previous layer's output left in two parts: that layer's scratch (its down projection and its
+    /// expert branch, f32).
+    Parts(&'a Scratch),
+}
+
+impl OmniMoeLayer<'_> {
+    /// Whether a one-token forward of this layer can run the decode chain: the one-pass expert stage with
+    /// both tables in one binding each, the router by rank (the tree reductions `router_topk` uses at one
+    /// token), both GEMMs on the GEMV from weights in one binding, H within [`stages::GEMV_PARTS_MAX_K`],
+    /// and the storage buffers `router_experts.wgsl` binds.
+    #[doc(hidden)]
+    pub fn decode_chain(&self) -> bool {
+        let c = self.config;
+        let (h, i, k, r) = (
+            c.hidden_size as u32,
+            c.intermediate_size as u32,
+            c.num_experts_per_token as u32,
+            c.grid() as u32,
+        );
+        let (Some((n_gu, _)), Some((n_down, _))) =
+            (self.w_gate_up_router.single(), self.w_down.single())
+        else {
+            return false;
+        };
+        let gemv = |n, k| matches!(self.gemm_plan(1, n, k), (GemmKernel::Gemv { .. }, 1));
+        let per_stage = self.ctx.limits.max_storage_buffers_per_shader_stage;
+        let (up, down) = (self.table(&self.up), self.table(&self.down));
+        self.one_pass_experts()
+            && stages::topk_kernel(&self.ctx.caps, 1, r, k)
+                == stages::TopkKernel::Rank { flat: false }
+            && stages::router_experts_takes(r, k, &up, &down, per_stage)
+            && gemv(n_gu, h)
+            && gemv(n_down, i)
+            && 2 * i <= n_gu
+            && h <= stages::GEMV_PARTS_MAX_K
+    }
+
+    /// Records a one-token forward through the decode chain ([`Self::decode_chain`] must hold): from
+    /// `input`, into `out` (f32, or with `elem_output` the storage type), or with `parts_out` left in two
+    /// parts in `scratch` for the next layer ([`DecodeInput::Parts`]; `out` then gets the router's
+    /// scores and indices only).
+    pub(crate) fn record_decode<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        input: DecodeInput<'a>,
+        out: &'a LayerOutput,
+        scratch: &'a Scratch,
+        elem_output: bool,
+        parts_out: bool,
+    ) {
+        let c = self.config;
+        let (h, i, k, r) = (
+            c.hidden_size as u64,
+            c.intermediate_size as u64,
+            c.num_experts_per_token as u64,
+            c.grid() as u64,
+        );
+        let (h32, i32, k32, r32) = (h as u32, i as u32, k as u32, r as u32);
+        let es = elem_size(self.f16);
+        let z = Bind::range(&scratch.z, 0, 2 * r * 4);
+        let act = Bind::range(&scratch.act, 0, i * es);
+        let x = match input {
+            DecodeInput::Buffer(x) => {
+                let x = Bind::range(x, 0, h * es);
+                self.record_gate_up(rec, 1, x, act, z, scratch);
+                x
+            }
+            DecodeInput::Parts(prev) => {
+                let (n, w) = self.w_gate_up_router.single().expect("decode_chain");
+                let kernel = self.gemm_plan(1, n, h32).0;
+                let parts = (
+                    Bind::range(&prev.sparse, 0, h * 4),
+                    Bind::range(&prev.decode_branch, 0, h * 4),
+                );
+                let x = Bind::range(&scratch.decode_x, 0, h * es);
+                let epilogue = Epilogue::SwiGlu {
+                    router: Some((2 * i32, z)),
+                };
+                let label = "dense_gate_up_router";
+                let w = Bind::all(w);
+                stages::gemv_parts(rec, label, kernel, (n, h32), parts, x, w, act, epilogue);
+                x
+            }
+        };
+        rec.readable_from_next(&scratch.act);
+        let scores = Bind::range(&out.scores, 0, k * 4);
+        let indices = Bind::range(&out.indices, 0, k * 4);
+        let stats = (Bind::all(&self.mean), Bind::all(&self.var));
+        let (up, down) = (self.table(&self.up), self.table(&self.down));
+        // The down projection's f32 output: the first part, or the base of a storage-type output.
+        let dense = Bind::range(&scratch.sparse, 0, h * 4);
+        if parts_out {
+            let branch = Bind::range(&scratch.decode_branch, 0, h * 4);
+            let dims = (1, r32, k32, h32);
+            let rank = (scores, indices);
+            stages::router_experts(rec, self.f16, dims, z, stats, x, (up, down), rank, branch);
+            self.record_down(rec, 1, act, dense, Epilogue::Store, &scratch.partial[1]);
+            return;
+        }
+        // The three-pass tail, as `record` runs one token.
+        stages::router_topk(rec, (1, r32, k32), z, scores, indices, Some(stats));
+        let ys = if elem_output { es } else { 4 };
+        let y = Bind::range(&out.output, 0, h * ys);
+        let expert_out = if elem_output {
+            self.record_down(rec, 1, act, dense, Epilogue::Store, &scratch.partial[1]);
+            stages::ExpertOut::AddElem { base: dense, y }
+        } else {
+            self.record_down(rec, 1, act, y, Epilogue::Store, &scratch.partial[1]);
+            stages::ExpertOut::AddTo(y)
+        };
+        stages::expert_token(
+            rec,
+            self.f16,
+            (1, h32, k32),
+            x,
+            up,
+            scores,
+            indices,
+            down,
+            expert_out,
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! Host side of `shaders/router_experts.wgsl`: a token's router (selection by rank, normalising the raw
+//! logits) and its expert stage in one workgroup, the branch stored: the decode chain's second pass, beside
+//! the down projection (`src/gpu/layer/decode.rs`).
+
+use super::super::buffers::Bind;
+use super::super::recorder::Recorder;
+use super::{candidate_count, expert_variant, router_topk_by_rank, ExpertOut, Table};
+
+/// Storage buffers the shader binds: x, U, scores, indices, V, the branch, z, mean and variance.
+pub const ROUTER_EXPERTS_BUFFERS: u32 = 9;
+
+/// Whether [`router_experts`] takes a router of R per axis choosing K, with these expert tables, on a
+/// device allowing `per_stage` storage buffers per shader stage: the selection by rank, each table in one
+/// binding.
+pub fn router_experts_takes(r: u32, k: u32, up: &Table, down: &Table, per_stage: u32) -> bool {
+    router_topk_by_rank(r, k)
+        && up.parts.len() == 1
+        && down.parts.len() == 1
+        && ROUTER_EXPERTS_BUFFERS <= per_stage
+}
+
+/// router_experts: for each of `t` tokens, the router's top-K (by rank, from the raw logits `z` `[t, 2r]`
+/// normalised with `stats` = (mean, var)) into `scores` and `indices` `[t, k]`, then the expert branch
+/// of those experts for `x` `[t, h]` into `branch` `[t, h]` (f32): the bits of `router_topk` (by rank,
+/// tree reductions, NORMALISE) followed by `expert_token` with [`ExpertOut::Store`].
+#[allow(clippy::too_many_arguments)]
+pub fn router_experts<'a>(
+    rec: &mut Recorder<'a>,
+    f16: bool,
+    (t, r, k, h): (u32, u32, u32, u32),
+    z: Bind<'a>,
+    (mean, var): (Bind<'a>, Bind<'a>),
+    x: Bind<'a>,
+    (up, down): (Table<'a>, Table<'a>),
+    (scores, indices): (Bind<'a>, Bind<'a>),
+    branch: Bind<'a>,
+) {
+    assert!(
+        router_topk_by_rank(r, k) && up.parts.len() == 1 && down.parts.len() == 1,
+        "router_experts selects by rank from tables in one binding each"
+    );
+    let mut binds = vec![
+        (1, x),
+        (3, scores),
+        (4, indices),
+        (8, z),
+        (9, mean),
+        (10, var),
+    ];
+    up.bind(2, 10, &mut binds);
+    down.bind(5, 30, &mut binds);
+    let v = expert_variant(f16, h).with("NORMALISE");
+    let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
+    let kp = r.min(k);
+    let params = [t, r, k, kp, candidate_count(kp, k), h, 0, 0];
+    let label = "router_experts";
+    rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
+}
