@@ -25,11 +25,26 @@
 // ASUM (one row, K ≤ 2048: the decode chain's first GEMM, src/gpu/layer/decode.rs): A is the previous
 // layer's output left in two f32 parts, its down projection (binding 1) and its expert branch (binding 6,
 // router_experts.wgsl). The row is elem(a + a_branch), what the expert stage's ADD_ELEM would have stored
-// (the same expression, so the same bits): each workgroup makes it once into `part` (as f32), and
-// workgroup 0 also stores it to binding 7, the layer's input for its passes after this one.
+// (the same expression, so the same bits): each workgroup makes it once into workgroup memory, and
+// workgroup 0 also stores it to binding 7, the layer's input for its passes after this one. With f16
+// storage (ASUM_HALF) the row is staged as f16 in `row_half`: staged as f32 of the f16 value, the
+// H100's driver dropped the rounding (f32 → f16 → f32 taken as no conversion) and the products were not
+// those of the stored row. With f32 storage it goes to `part`, which takes the partial sums after it.
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(6) var<storage, read> a_branch: array<f32>;
 @group(0) @binding(7) var<storage, read_write> x_out: array<elem>;
+#if ASUM_HALF
+var<workgroup> row_half: array<f16, 2048>;
+#endif
+
+// Element i of the staged row.
+fn staged(i: u32) -> f32 {
+#if ASUM_HALF
+    return f32(row_half[i]);
+#else
+    return part[i];
+#endif
+}
 #else
 #if VEC8
 @group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
@@ -96,19 +111,19 @@ fn chunks() -> u32 {
 
 fn chunk_a(m: u32, c: u32) -> Chunk {
 #if ASUM
-    // The one row, staged in `part`.
+    // The one row, staged.
 #if VEC8
     let o = 8u * c;
     return Chunk(
-        vec4<f32>(part[o], part[o + 1u], part[o + 2u], part[o + 3u]),
-        vec4<f32>(part[o + 4u], part[o + 5u], part[o + 6u], part[o + 7u]),
+        vec4<f32>(staged(o), staged(o + 1u), staged(o + 2u), staged(o + 3u)),
+        vec4<f32>(staged(o + 4u), staged(o + 5u), staged(o + 6u), staged(o + 7u)),
     );
 #else
 #if VEC4
     let o = 4u * c;
-    return Chunk(vec4<f32>(part[o], part[o + 1u], part[o + 2u], part[o + 3u]), vec4<f32>(0.0));
+    return Chunk(vec4<f32>(staged(o), staged(o + 1u), staged(o + 2u), staged(o + 3u)), vec4<f32>(0.0));
 #else
-    return Chunk(vec4<f32>(part[c], 0.0, 0.0, 0.0), vec4<f32>(0.0));
+    return Chunk(vec4<f32>(staged(c), 0.0, 0.0, 0.0), vec4<f32>(0.0));
 #endif
 #endif
 #else
@@ -277,7 +292,11 @@ fn main(
 #if ASUM
     for (var i = li; i < p.k; i += 256u) {
         let v = elem(a[i] + a_branch[i]);
-        part[i] = f32(v);
+#if ASUM_HALF
+        row_half[i] = v;
+#else
+        part[i] = v;
+#endif
         if (w == 0u) {
             x_out[i] = v;
         }

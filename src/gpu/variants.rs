@@ -73,7 +73,11 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             if matches!(kernel, GemmKernel::Gemv { .. }) {
                 for kind in EPILOGUES {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (1, n, k), kind);
-                    out.push((stage, "main", variant.with("ASUM")));
+                    let mut variant = variant.with("ASUM");
+                    if kernel.is_f16() {
+                        variant = variant.with("ASUM_HALF");
+                    }
+                    out.push((stage, "main", variant));
                 }
             }
             let (stage, variant, _) =
@@ -135,6 +139,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_token", "main", v()));
             // The decode chain's router and expert stage in one pass.
             out.push(("router_experts", "main", v().with("NORMALISE")));
+            out.push(("router_experts", "main", v().with("NORMALISE").with("WIDE")));
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {

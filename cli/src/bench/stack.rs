@@ -2,7 +2,7 @@
 //! own, as in a model, where no layer finds its weights in the GPU's cache because the layer before it
 //! read the same ones.
 
-use omnimoe::gpu::{Context, ExpertSchedule, OmniMoeLayer, PreparedForward};
+use omnimoe::gpu::{buffers, Context, ExpertSchedule, OmniMoeLayer, PreparedForward, Timing};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{OmniMoeConfig, OmniMoeWeights, Result};
 
@@ -49,6 +49,9 @@ impl<'c> Stack<'c> {
         stack.write_input(&SplitMix64::new(2).normals(tokens * self.hidden))?;
         let t = time_prepared(ctx, &stack, tokens, args.warmup, args.runs)?;
         let layers = self.layers.len();
+        if std::env::var_os("OMNIMOE_STACK_STAGES").is_some() {
+            print_stack_stages(ctx, &stack, tokens, args.runs, layers)?;
+        }
         Ok(StackReport {
             layers,
             gpu_ms: t.gpu_ms,
@@ -57,4 +60,39 @@ impl<'c> Stack<'c> {
             wall_ms_per_layer: t.wall_ms / layers as f64,
         })
     }
+}
+
+/// `OMNIMOE_STACK_STAGES` (a measuring aid): each stage of the stack timed in a pass of its own (so run
+/// one after another, none beside another), the median over `runs` of its sum over the layers, per layer.
+fn print_stack_stages(
+    ctx: &Context,
+    stack: &PreparedForward,
+    tokens: usize,
+    runs: usize,
+    layers: usize,
+) -> Result<()> {
+    let mut per: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for _ in 0..runs.max(1) {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let times = stack.encode(&mut encoder, tokens, Timing::PerStage)?;
+        ctx.queue.submit([encoder.finish()]);
+        buffers::wait(ctx)?;
+        let Some(times) = times else { return Ok(()) };
+        let (passes, _) = pollster::block_on(times.read(ctx))?;
+        let mut sums: std::collections::BTreeMap<&str, f64> = Default::default();
+        for (label, ms) in passes {
+            *sums.entry(label).or_default() += ms;
+        }
+        for (label, ms) in sums {
+            per.entry(label).or_default().push(ms);
+        }
+    }
+    for (label, mut v) in per {
+        v.sort_by(f64::total_cmp);
+        println!(
+            "stack stage {label:<24} {:.4} ms per layer",
+            v[v.len() / 2] / layers as f64
+        );
+    }
+    Ok(())
 }

@@ -343,11 +343,15 @@ pub fn gemv_parts<'a>(
         gemm_dispatch(&rec.ctx().caps, kernel, (1, n, k), epilogue.kind());
     let mut binds = vec![(1, dense), (2, b), (3, c), (6, branch), (7, x_out)];
     let split = epilogue.bind(n, &mut binds);
+    let mut variant = variant.with("ASUM");
+    if kernel.is_f16() {
+        variant = variant.with("ASUM_HALF");
+    }
     rec.dispatch(
         label,
         stage,
         "main",
-        &variant.with("ASUM"),
+        &variant,
         &[1, n, k, split, 0, 0, 0],
         binds,
         groups,
