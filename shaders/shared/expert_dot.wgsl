@@ -89,29 +89,6 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
 #if VEC4
     let h4 = p.h / 4u;
     var c = lane;
-#if WIDE
-    // WIDE (router_experts: one workgroup's latency is its pass's): sixteen chunks' loads before their
-    // sums, the same sums in the same order.
-    for (; c + 15u * LANES < h4; c += 16u * LANES) {
-        let o = t * h4 + c;
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c)), vec4<f32>(x[o]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + LANES)), vec4<f32>(x[o + LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 2u * LANES)), vec4<f32>(x[o + 2u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 3u * LANES)), vec4<f32>(x[o + 3u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 4u * LANES)), vec4<f32>(x[o + 4u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 5u * LANES)), vec4<f32>(x[o + 5u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 6u * LANES)), vec4<f32>(x[o + 6u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 7u * LANES)), vec4<f32>(x[o + 7u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 8u * LANES)), vec4<f32>(x[o + 8u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 9u * LANES)), vec4<f32>(x[o + 9u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 10u * LANES)), vec4<f32>(x[o + 10u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 11u * LANES)), vec4<f32>(x[o + 11u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 12u * LANES)), vec4<f32>(x[o + 12u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 13u * LANES)), vec4<f32>(x[o + 13u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 14u * LANES)), vec4<f32>(x[o + 14u * LANES]), acc);
-        acc = dot4_fma(vec4<f32>(up_at(e, h4, c + 15u * LANES)), vec4<f32>(x[o + 15u * LANES]), acc);
-    }
-#endif
     // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
     // at a time would leave each lane waiting on it.
     for (; c + 3u * LANES < h4; c += 4u * LANES) {

@@ -203,31 +203,7 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
         if (carry) {
             acc = carried(t * h4 + c);
         }
-#if WIDE
-        var k = 0u;
-        // WIDE (router_experts): sixteen experts' loads before their sums, the same sums in order.
-        for (; k + 16u <= n; k += 16u) {
-            acc = fma(vec4<f32>(weight[k]), vec4<f32>(down_at(expert[k], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 1u]), vec4<f32>(down_at(expert[k + 1u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 2u]), vec4<f32>(down_at(expert[k + 2u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 3u]), vec4<f32>(down_at(expert[k + 3u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 4u]), vec4<f32>(down_at(expert[k + 4u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 5u]), vec4<f32>(down_at(expert[k + 5u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 6u]), vec4<f32>(down_at(expert[k + 6u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 7u]), vec4<f32>(down_at(expert[k + 7u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 8u]), vec4<f32>(down_at(expert[k + 8u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 9u]), vec4<f32>(down_at(expert[k + 9u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 10u]), vec4<f32>(down_at(expert[k + 10u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 11u]), vec4<f32>(down_at(expert[k + 11u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 12u]), vec4<f32>(down_at(expert[k + 12u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 13u]), vec4<f32>(down_at(expert[k + 13u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 14u]), vec4<f32>(down_at(expert[k + 14u], h4, c)), acc);
-            acc = fma(vec4<f32>(weight[k + 15u]), vec4<f32>(down_at(expert[k + 15u], h4, c)), acc);
-        }
-        for (; k < k4; k += 4u) {
-#else
         for (var k = 0u; k < k4; k += 4u) {
-#endif
             let v0 = vec4<f32>(down_at(expert[k], h4, c));
             let v1 = vec4<f32>(down_at(expert[k + 1u], h4, c));
             let v2 = vec4<f32>(down_at(expert[k + 2u], h4, c));

@@ -49,19 +49,10 @@ pub fn router_experts<'a>(
     ];
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
-    let mut v = expert_variant(f16, h).with("NORMALISE");
-    if !no_wide() {
-        v = v.with("WIDE");
-    }
+    let v = expert_variant(f16, h).with("NORMALISE");
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
     let params = [t, r, k, kp, candidate_count(kp, k), h, 0, 0];
     let label = "router_experts";
     rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
-}
-
-/// `OMNIMOE_NO_WIDE_EXPERTS` (a measuring aid, read once): router_experts without its WIDE loads.
-fn no_wide() -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_WIDE_EXPERTS").is_some())
 }
