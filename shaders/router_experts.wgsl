@@ -65,46 +65,6 @@ fn main(
     }
     rank_select(t, li, 256u);
     workgroupBarrier();
-#if PREFETCH
-    // PREFETCH (VEC4, H ≤ 1024, K ≤ 16): this invocation's column of V's chosen rows, loaded now (they
-    // need only the choice) so that their latency overlaps U's instead of following it; summed below in
-    // sum_experts' order (k ascending, one fma each), so the same bits.
-    let col = li < p.h / 4u;
-    var v0 = vec4<f32>(0.0);
-    var v1 = vec4<f32>(0.0);
-    var v2 = vec4<f32>(0.0);
-    var v3 = vec4<f32>(0.0);
-    var v4 = vec4<f32>(0.0);
-    var v5 = vec4<f32>(0.0);
-    var v6 = vec4<f32>(0.0);
-    var v7 = vec4<f32>(0.0);
-    var v8 = vec4<f32>(0.0);
-    var v9 = vec4<f32>(0.0);
-    var v10 = vec4<f32>(0.0);
-    var v11 = vec4<f32>(0.0);
-    var v12 = vec4<f32>(0.0);
-    var v13 = vec4<f32>(0.0);
-    var v14 = vec4<f32>(0.0);
-    var v15 = vec4<f32>(0.0);
-    if (col) {
-        v0 = v_at(0u, li);
-        v1 = v_at(1u, li);
-        v2 = v_at(2u, li);
-        v3 = v_at(3u, li);
-        v4 = v_at(4u, li);
-        v5 = v_at(5u, li);
-        v6 = v_at(6u, li);
-        v7 = v_at(7u, li);
-        v8 = v_at(8u, li);
-        v9 = v_at(9u, li);
-        v10 = v_at(10u, li);
-        v11 = v_at(11u, li);
-        v12 = v_at(12u, li);
-        v13 = v_at(13u, li);
-        v14 = v_at(14u, li);
-        v15 = v_at(15u, li);
-    }
-#endif
     // expert_token's weights (`red` is topk_rank's, free again after the barrier above).
     let g = li / LANES;
     for (var k0 = 0u; k0 < p.k; k0 += GROUPS) {
@@ -127,47 +87,5 @@ fn main(
         }
         workgroupBarrier();
     }
-#if PREFETCH
-    if (col) {
-        var acc = vec4<f32>(0.0);
-        acc = add_v(0u, v0, acc);
-        acc = add_v(1u, v1, acc);
-        acc = add_v(2u, v2, acc);
-        acc = add_v(3u, v3, acc);
-        acc = add_v(4u, v4, acc);
-        acc = add_v(5u, v5, acc);
-        acc = add_v(6u, v6, acc);
-        acc = add_v(7u, v7, acc);
-        acc = add_v(8u, v8, acc);
-        acc = add_v(9u, v9, acc);
-        acc = add_v(10u, v10, acc);
-        acc = add_v(11u, v11, acc);
-        acc = add_v(12u, v12, acc);
-        acc = add_v(13u, v13, acc);
-        acc = add_v(14u, v14, acc);
-        acc = add_v(15u, v15, acc);
-        let i = t * (p.h / 4u) + li;
-        emit(i, base_at(i), acc);
-    }
-#else
     sum_experts(t, li, p.k, false);
-#endif
 }
-
-#if PREFETCH
-// Column c (of vec4s) of the k-th chosen expert's row of V; zeros past K.
-fn v_at(k: u32, c: u32) -> vec4<f32> {
-    if (k < p.k) {
-        return vec4<f32>(down_at(expert[k], p.h / 4u, c));
-    }
-    return vec4<f32>(0.0);
-}
-
-// acc + weight[k]·v for k < K (one fma, as sum_experts), acc past K.
-fn add_v(k: u32, v: vec4<f32>, acc: vec4<f32>) -> vec4<f32> {
-    if (k < p.k) {
-        return fma(vec4<f32>(weight[k]), v, acc);
-    }
-    return acc;
-}
-#endif

@@ -552,9 +552,9 @@ fn router_topk_sorts_up_to_2048_per_axis() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 20, ..ProptestConfig::default() })]
 
-    /// The decode chain's router and expert stage in one workgroup (router_experts, with V's rows loaded
-    /// early where H ≤ 1024 is a multiple of 4 and K ≤ 16) gives the bits of the router by rank (NORMALISE,
-    /// tree reductions) followed by expert_token, and the CPU twin's scores and branch.
+    /// The decode chain's router and expert stage in one workgroup (router_experts) gives the bits of the
+    /// router by rank (NORMALISE, tree reductions) followed by expert_token, and the CPU twin's scores and
+    /// branch; H up to 300, the README's 1024 and around it.
     #[test]
     fn router_experts_gives_the_bits_of_the_router_then_expert_token(t in 1usize..10, r in 2usize..=40, k_half in 1usize..=16, h in prop_oneof![1usize..300, (250usize..=256).prop_map(|q| 4 * q), 1020usize..1100], seed: u64) {
         let ctx = gpu();

@@ -139,13 +139,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_token", "main", v()));
             // The decode chain's router and expert stage in one pass.
             out.push(("router_experts", "main", v().with("NORMALISE")));
-            if vec4 {
-                out.push((
-                    "router_experts",
-                    "main",
-                    v().with("NORMALISE").with("PREFETCH"),
-                ));
-            }
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {

@@ -49,21 +49,10 @@ pub fn router_experts<'a>(
     ];
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
-    let mut v = expert_variant(f16, h).with("NORMALISE");
-    // V's rows loaded beside U's where each invocation takes one column of vec4s and K fits the
-    // registers (`OMNIMOE_NO_PREFETCH_V`, a measuring aid, read once, turns it off).
-    if h % 4 == 0 && h / 4 <= 256 && k <= 16 && !no_prefetch() {
-        v = v.with("PREFETCH");
-    }
+    let v = expert_variant(f16, h).with("NORMALISE");
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
     let params = [t, r, k, kp, candidate_count(kp, k), h, 0, 0];
     let label = "router_experts";
     rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
-}
-
-/// `OMNIMOE_NO_PREFETCH_V` (a measuring aid, read once): router_experts without its PREFETCH.
-fn no_prefetch() -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_PREFETCH_V").is_some())
 }
