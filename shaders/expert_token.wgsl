@@ -4,8 +4,8 @@
 //   sparse[t, c] = Σ_{k = 0..K} h[k] · v_{e_k}[c]          (expert_combine.wgsl)
 //
 // with the same arithmetic in the same order as those two passes, so the same bits: h is computed by the
-// shared lane_dot (shared/expert_dot.wgsl) and summed over lanes in lane order, then kept in workgroup
-// memory instead of going through a buffer; the combine runs over k in slot order. One dispatch instead of
+// shared lane_dot (shared/expert_dot.wgsl) and summed over lanes in lane order (shared/expert_weights.wgsl),
+// then kept in workgroup memory instead of going through a buffer; the combine runs over k in slot order. One dispatch instead of
 // two, and no wait between them: what counts when a forward is a few microseconds of work per stage.
 //
 // Launch: one workgroup of 256 (16 groups of 16 lanes) per token, ids folded over x and y.
@@ -26,9 +26,18 @@ struct Params {
 @group(0) @binding(4) var<storage, read> indices: array<u32>;
 
 #import expert_sum
+#import expert_weights
 var<workgroup> red: array<f32, 256>;
 var<workgroup> weight: array<f32, 128>;
 var<workgroup> expert: array<u32, 128>;
+
+fn slot_expert(t: u32, k: u32) -> u32 {
+    return indices[t * p.k + k];
+}
+
+fn slot_score(t: u32, k: u32) -> f32 {
+    return scores[t * p.k + k];
+}
 
 @compute @workgroup_size(256)
 fn main(
@@ -43,27 +52,6 @@ fn main(
     if (li < p.k) {
         expert[li] = indices[t * p.k + li];
     }
-    let g = li / LANES;
-    for (var k0 = 0u; k0 < p.k; k0 += GROUPS) {
-        let slot = k0 + g;
-        let valid = slot < p.k;
-        let pair = t * p.k + slot;
-        var acc = 0.0;
-        var score = 0.0;
-        if (valid) {
-            score = scores[pair];
-            acc = lane_dot(indices[pair], t, li % LANES);
-        }
-        red[li] = acc;
-        workgroupBarrier();
-        if (valid && li % LANES == 0u) {
-            var s = 0.0;
-            for (var l = 0u; l < LANES; l++) {
-                s += red[li + l];
-            }
-            weight[slot] = silu(s) * exp(score);
-        }
-        workgroupBarrier();
-    }
+    expert_weights(t, li);
     sum_experts(t, li, p.k, false);
 }

@@ -45,6 +45,16 @@ var<workgroup> weight: array<f32, 128>;
 var<workgroup> expert: array<u32, 128>;
 var<workgroup> score: array<f32, 128>;
 
+#import expert_weights
+
+fn slot_expert(t: u32, k: u32) -> u32 {
+    return expert[k];
+}
+
+fn slot_score(t: u32, k: u32) -> f32 {
+    return score[k];
+}
+
 // The token's rank-th choice: to the router's outputs, and to the expert stage below.
 fn chosen(t: u32, rank: u32, v: f32, id: u32) {
     scores[t * p.k + rank] = v;
@@ -66,26 +76,6 @@ fn main(
     rank_select(t, li, 256u);
     workgroupBarrier();
     // expert_token's weights (`red` is topk_rank's, free again after the barrier above).
-    let g = li / LANES;
-    for (var k0 = 0u; k0 < p.k; k0 += GROUPS) {
-        let slot = k0 + g;
-        let valid = slot < p.k;
-        var acc = 0.0;
-        var s = 0.0;
-        if (valid) {
-            s = score[slot];
-            acc = lane_dot(expert[slot], t, li % LANES);
-        }
-        red[li] = acc;
-        workgroupBarrier();
-        if (valid && li % LANES == 0u) {
-            var d = 0.0;
-            for (var l = 0u; l < LANES; l++) {
-                d += red[li + l];
-            }
-            weight[slot] = silu(d) * exp(s);
-        }
-        workgroupBarrier();
-    }
+    expert_weights(t, li);
     sum_experts(t, li, p.k, false);
 }

@@ -99,6 +99,10 @@ pub const SHARED: &[(&str, &str)] = &[
         include_str!("../../shaders/shared/perm_col.wgsl"),
     ),
     (
+        "expert_weights",
+        include_str!("../../shaders/shared/expert_weights.wgsl"),
+    ),
+    (
         "topk_rank",
         include_str!("../../shaders/shared/topk_rank.wgsl"),
     ),

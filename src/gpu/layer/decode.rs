@@ -28,13 +28,7 @@ impl OmniMoeLayer<'_> {
     /// and the storage buffers `router_experts.wgsl` binds.
     #[doc(hidden)]
     pub fn decode_chain(&self) -> bool {
-        let c = self.config;
-        let (h, i, k, r) = (
-            c.hidden_size as u32,
-            c.intermediate_size as u32,
-            c.num_experts_per_token as u32,
-            c.grid() as u32,
-        );
+        let (h, i, k, r) = self.dims32();
         let (Some((n_gu, _)), Some((n_down, _))) =
             (self.w_gate_up_router.single(), self.w_down.single())
         else {
@@ -66,14 +60,8 @@ impl OmniMoeLayer<'_> {
         elem_output: bool,
         parts_out: bool,
     ) {
-        let c = self.config;
-        let (h, i, k, r) = (
-            c.hidden_size as u64,
-            c.intermediate_size as u64,
-            c.num_experts_per_token as u64,
-            c.grid() as u64,
-        );
-        let (h32, i32, k32, r32) = (h as u32, i as u32, k as u32, r as u32);
+        let (h32, i32, k32, r32) = self.dims32();
+        let (h, i, k, r) = (h32 as u64, i32 as u64, k32 as u64, r32 as u64);
         let es = elem_size(self.f16);
         let z = Bind::range(&scratch.z, 0, 2 * r * 4);
         let act = Bind::range(&scratch.act, 0, i * es);

@@ -31,7 +31,7 @@ pub(super) struct FusedPlan<'w> {
 
 impl OmniMoeLayer<'_> {
     /// (H, I, K, R) of the layer.
-    fn dims32(&self) -> (u32, u32, u32, u32) {
+    pub(super) fn dims32(&self) -> (u32, u32, u32, u32) {
         let c = self.config;
         (
             c.hidden_size as u32,
