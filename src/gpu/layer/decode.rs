@@ -9,6 +9,7 @@
 //! expressions in the same order as the three-pass chain, so the same bits. The stack's last layer runs
 //! the three-pass tail, which leaves its output whole. [`crate::gpu::PreparedForward`] records it.
 
+use super::fused::Chunk;
 use super::*;
 
 /// A decode-chain layer's input.
@@ -91,39 +92,27 @@ impl OmniMoeLayer<'_> {
         rec.readable_from_next(&scratch.act);
         let scores = Bind::range(&out.scores, 0, k * 4);
         let indices = Bind::range(&out.indices, 0, k * 4);
-        let stats = (Bind::all(&self.mean), Bind::all(&self.var));
-        let (up, down) = (self.table(&self.up), self.table(&self.down));
-        // The down projection's f32 output: the first part, or the base of a storage-type output.
-        let dense = Bind::range(&scratch.sparse, 0, h * 4);
-        if parts_out {
-            let branch = Bind::range(&scratch.decode_branch, 0, h * 4);
-            let dims = (1, r32, k32, h32);
-            let rank = (scores, indices);
-            stages::router_experts(rec, self.f16, dims, z, stats, x, (up, down), rank, branch);
-            self.record_down(rec, 1, act, dense, Epilogue::Store, &scratch.partial[1]);
+        if !parts_out {
+            // The three-pass tail: what `record` runs after its gate/up GEMM.
+            let ys = if elem_output { es } else { 4 };
+            let y = Bind::range(&out.output, 0, h * ys);
+            let chunk = Chunk {
+                x,
+                y,
+                scores,
+                indices,
+            };
+            self.record_after_gate_up(rec, 1, chunk, elem_output, scratch);
             return;
         }
-        // The three-pass tail, as `record` runs one token.
-        stages::router_topk(rec, (1, r32, k32), z, scores, indices, Some(stats));
-        let ys = if elem_output { es } else { 4 };
-        let y = Bind::range(&out.output, 0, h * ys);
-        let expert_out = if elem_output {
-            self.record_down(rec, 1, act, dense, Epilogue::Store, &scratch.partial[1]);
-            stages::ExpertOut::AddElem { base: dense, y }
-        } else {
-            self.record_down(rec, 1, act, y, Epilogue::Store, &scratch.partial[1]);
-            stages::ExpertOut::AddTo(y)
-        };
-        stages::expert_token(
-            rec,
-            self.f16,
-            (1, h32, k32),
-            x,
-            up,
-            scores,
-            indices,
-            down,
-            expert_out,
-        );
+        let stats = (Bind::all(&self.mean), Bind::all(&self.var));
+        let tables = (self.table(&self.up), self.table(&self.down));
+        let branch = Bind::range(&scratch.decode_branch, 0, h * 4);
+        let dims = (1, r32, k32, h32);
+        let rank = (scores, indices);
+        stages::router_experts(rec, self.f16, dims, z, stats, x, tables, rank, branch);
+        // The down projection's f32 output, the first part.
+        let dense = Bind::range(&scratch.sparse, 0, h * 4);
+        self.record_down(rec, 1, act, dense, Epilogue::Store, &scratch.partial[1]);
     }
 }

@@ -84,8 +84,6 @@ impl OmniMoeLayer<'_> {
             c.grid() as u64,
         );
         let es = elem_size(self.f16);
-        let f16 = self.f16;
-        let all = Bind::all;
         let mut t0 = 0u64;
         while t0 < out.tokens as u64 {
             let nt = (self.chunk as u64).min(out.tokens as u64 - t0);
@@ -95,91 +93,109 @@ impl OmniMoeLayer<'_> {
             let y_c = Bind::range(&out.output, t0 * h * ys, nt * h * ys);
             let scores = Bind::range(&out.scores, t0 * k * 4, pairs * 4);
             let indices = Bind::range(&out.indices, t0 * k * 4, pairs * 4);
-            let (t32, h32, k32, r32) = (nt as u32, h as u32, k as u32, r as u32);
-
+            let t32 = nt as u32;
+            let chunk = Chunk {
+                x: x_c,
+                y: y_c,
+                scores,
+                indices,
+            };
             if let Some(plan) = self.fused_plan(t32) {
-                let chunk = Chunk {
-                    x: x_c,
-                    y: y_c,
-                    scores,
-                    indices,
-                };
                 self.record_fused(rec, t32, plan, chunk, elem_output, scratch);
-                t0 += nt;
-                continue;
-            }
-            let (mean, var) = (all(&self.mean), all(&self.var));
-            let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
-            let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
-            let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
-            let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
-            let act = Bind::range(&scratch.act, 0, nt * i * es);
-            self.record_gate_up(rec, t32, x_c, act, z, scratch);
-            rec.readable_from_next(&scratch.act);
-            if stages::router_topk_by_rank(r32, k32) {
-                let normalise = Some((mean, var));
-                stages::router_topk(rec, (t32, r32, k32), z, scores, indices, normalise);
             } else {
-                stages::router_normalise(rec, (t32, r32), z, mean, var, ell);
-                stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
-            }
-
-            // The down projection goes before the expert stage and runs beside the router: the SwiGLU
-            // output becomes readable at the router's barrier (which waits for the gate/up GEMM anyway),
-            // so the down projection, writing only its own output, needs no barrier. The expert stage
-            // then adds its branch to that output (the same bits as adding it in the GEMM's epilogue).
-            // Token-centric, the scores and combine are one pass (expert_token) wherever both tables fit
-            // the bindings of one shader: measured faster at every T on an H100 up to 256 tokens and on
-            // an H200 at 1024 and 4096 too (0.6416 → 0.6334 ms for the layer, BENCHMARKS.md).
-            let one_pass = self.one_pass_experts();
-            if !self.experts {
-                // Without experts the scratch's expert branch is never written: it stays zero.
-                let epilogue = if elem_output {
-                    Epilogue::AddElem(sparse)
-                } else {
-                    Epilogue::Add(sparse)
-                };
-                self.record_down(rec, t32, act, y_c, epilogue, &scratch.partial[1]);
-                t0 += nt;
-                continue;
-            }
-            // Split over K, the down projection leaves its partial products to the one-pass expert stage,
-            // which adds them in range order (the bits gemm_reduce would store) before its branch: one
-            // pass fewer in the chain.
-            let partials = if one_pass {
-                self.record_down_products(rec, t32, act, &scratch.partial[1])
-            } else {
-                None
-            };
-            let out = match partials {
-                Some(partials) => stages::ExpertOut::AddPartials {
-                    partials,
-                    y: y_c,
-                    elem: elem_output,
-                },
-                None => {
-                    // The down projection's f32 output: y itself, or the scratch when y is in the
-                    // storage type.
-                    let (dense, out) = if elem_output {
-                        let out = stages::ExpertOut::AddElem {
-                            base: sparse,
-                            y: y_c,
-                        };
-                        (sparse, out)
-                    } else {
-                        (y_c, stages::ExpertOut::AddTo(y_c))
-                    };
-                    self.record_down(rec, t32, act, dense, Epilogue::Store, &scratch.partial[1]);
-                    out
-                }
-            };
-            if one_pass {
-                let dims = (t32, h32, k32);
-                stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
-            } else {
-                self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, out, scratch);
+                let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
+                let act = Bind::range(&scratch.act, 0, nt * i * es);
+                self.record_gate_up(rec, t32, x_c, act, z, scratch);
+                rec.readable_from_next(&scratch.act);
+                self.record_after_gate_up(rec, t32, chunk, elem_output, scratch);
             }
             t0 += nt;
+        }
+    }
+
+    /// The passes of a chunk after its gate/up GEMM (the SwiGLU output in `scratch.act`, the router logits
+    /// in `scratch.z`, both readable): the router, the down projection beside it and the expert stage, into
+    /// `chunk`'s output (f32, or with `elem_output` the storage type).
+    pub(super) fn record_after_gate_up<'a>(
+        &'a self,
+        rec: &mut Recorder<'a>,
+        t32: u32,
+        chunk: Chunk<'a>,
+        elem_output: bool,
+        scratch: &'a Scratch,
+    ) {
+        let (h32, i32, k32, r32) = self.dims32();
+        let (nt, h, i, r) = (t32 as u64, h32 as u64, i32 as u64, r32 as u64);
+        let es = elem_size(self.f16);
+        let (f16, all) = (self.f16, Bind::all);
+        let (x_c, y_c, scores, indices) = (chunk.x, chunk.y, chunk.scores, chunk.indices);
+        let (mean, var) = (all(&self.mean), all(&self.var));
+        let sparse = Bind::range(&scratch.sparse, 0, nt * h * 4);
+        let (up, down_embed) = (self.table(&self.up), self.table(&self.down));
+        let z = Bind::range(&scratch.z, 0, nt * 2 * r * 4);
+        let ell = Bind::range(&scratch.ell, 0, nt * 2 * r * 4);
+        let act = Bind::range(&scratch.act, 0, nt * i * es);
+        if stages::router_topk_by_rank(r32, k32) {
+            let normalise = Some((mean, var));
+            stages::router_topk(rec, (t32, r32, k32), z, scores, indices, normalise);
+        } else {
+            stages::router_normalise(rec, (t32, r32), z, mean, var, ell);
+            stages::router_topk(rec, (t32, r32, k32), ell, scores, indices, None);
+        }
+
+        // The down projection goes before the expert stage and runs beside the router: the SwiGLU
+        // output becomes readable at the router's barrier (which waits for the gate/up GEMM anyway),
+        // so the down projection, writing only its own output, needs no barrier. The expert stage
+        // then adds its branch to that output (the same bits as adding it in the GEMM's epilogue).
+        // Token-centric, the scores and combine are one pass (expert_token) wherever both tables fit
+        // the bindings of one shader: measured faster at every T on an H100 up to 256 tokens and on
+        // an H200 at 1024 and 4096 too (0.6416 → 0.6334 ms for the layer, BENCHMARKS.md).
+        let one_pass = self.one_pass_experts();
+        if !self.experts {
+            // Without experts the scratch's expert branch is never written: it stays zero.
+            let epilogue = if elem_output {
+                Epilogue::AddElem(sparse)
+            } else {
+                Epilogue::Add(sparse)
+            };
+            self.record_down(rec, t32, act, y_c, epilogue, &scratch.partial[1]);
+            return;
+        }
+        // Split over K, the down projection leaves its partial products to the one-pass expert stage,
+        // which adds them in range order (the bits gemm_reduce would store) before its branch: one
+        // pass fewer in the chain.
+        let partials = if one_pass {
+            self.record_down_products(rec, t32, act, &scratch.partial[1])
+        } else {
+            None
+        };
+        let out = match partials {
+            Some(partials) => stages::ExpertOut::AddPartials {
+                partials,
+                y: y_c,
+                elem: elem_output,
+            },
+            None => {
+                // The down projection's f32 output: y itself, or the scratch when y is in the
+                // storage type.
+                let (dense, out) = if elem_output {
+                    let out = stages::ExpertOut::AddElem {
+                        base: sparse,
+                        y: y_c,
+                    };
+                    (sparse, out)
+                } else {
+                    (y_c, stages::ExpertOut::AddTo(y_c))
+                };
+                self.record_down(rec, t32, act, dense, Epilogue::Store, &scratch.partial[1]);
+                out
+            }
+        };
+        if one_pass {
+            let dims = (t32, h32, k32);
+            stages::expert_token(rec, f16, dims, x_c, up, scores, indices, down_embed, out);
+        } else {
+            self.record_expert_passes(rec, (t32, r32, nt), x_c, scores, indices, out, scratch);
         }
     }
 

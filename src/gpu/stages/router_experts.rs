@@ -13,10 +13,12 @@ pub const ROUTER_EXPERTS_BUFFERS: u32 = 9;
 /// device allowing `per_stage` storage buffers per shader stage: the selection by rank, each table in one
 /// binding.
 pub fn router_experts_takes(r: u32, k: u32, up: &Table, down: &Table, per_stage: u32) -> bool {
-    router_topk_by_rank(r, k)
-        && up.parts.len() == 1
-        && down.parts.len() == 1
-        && ROUTER_EXPERTS_BUFFERS <= per_stage
+    by_rank_from_one_binding(r, k, up, down) && ROUTER_EXPERTS_BUFFERS <= per_stage
+}
+
+/// The selection by rank, each table in one binding: what the shader is built for.
+fn by_rank_from_one_binding(r: u32, k: u32, up: &Table, down: &Table) -> bool {
+    router_topk_by_rank(r, k) && up.parts.len() == 1 && down.parts.len() == 1
 }
 
 /// router_experts: for each of `t` tokens, the router's top-K (by rank, from the raw logits `z` `[t, 2r]`
@@ -36,7 +38,7 @@ pub fn router_experts<'a>(
     branch: Bind<'a>,
 ) {
     assert!(
-        router_topk_by_rank(r, k) && up.parts.len() == 1 && down.parts.len() == 1,
+        by_rank_from_one_binding(r, k, &up, &down),
         "router_experts selects by rank from tables in one binding each"
     );
     let mut binds = vec![
