@@ -21,9 +21,6 @@ struct Params {
     // The candidates (a, b) with (a + 1)(b + 1) ≤ K.
     cand: u32,
     h: u32,
-    // shared/expert_sum.wgsl's PARTIAL fields (unused: the branch is stored).
-    ranges: u32,
-    zstride: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

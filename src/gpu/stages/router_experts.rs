@@ -54,7 +54,7 @@ pub fn router_experts<'a>(
     let v = expert_variant(f16, h).with("NORMALISE");
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
-    let params = [t, r, k, kp, candidate_count(kp, k), h, 0, 0];
+    let params = [t, r, k, kp, candidate_count(kp, k), h];
     let label = "router_experts";
     rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
 }
