@@ -29,6 +29,26 @@ fn expert_inputs(
     (x, up, down)
 }
 
+/// Tolerance of element i of an expert branch `[t, h]` of x, U and V with K choices (`scores`, `indices`)
+/// a token: f32 rounding of Σ_k h_k·v_k, h_k's dot included.
+fn branch_tolerance<'a>(
+    (x, up, down): (&'a [f32], &'a [f32], &'a [f32]),
+    (h, k): (usize, usize),
+    (scores, indices): (&'a [f32], &'a [u32]),
+) -> impl Fn(usize) -> f32 + 'a {
+    move |i: usize| {
+        let (tt, c) = (i / h, i % h);
+        let mag: f32 = (0..k)
+            .map(|j| {
+                let e = indices[tt * k + j] as usize;
+                let dot: f32 = (0..h).map(|q| (x[tt * h + q] * up[e * h + q]).abs()).sum();
+                (dot + 1.0) * scores[tt * k + j].exp() * down[e * h + c].abs()
+            })
+            .sum();
+        4e-6 * mag + 1e-6
+    }
+}
+
 /// Every top-k selection that takes (r, k) on this adapter (`normalising`: those that can normalise).
 fn topk_kernels(ctx: &Context, r: usize, k: usize, normalising: bool) -> Vec<stages::TopkKernel> {
     use stages::TopkKernel;
@@ -280,17 +300,7 @@ proptest! {
             submit(ctx, rec);
             let (a, b) = (read_f32(ctx, &one, t * h), read_f32(ctx, &two, t * h));
             prop_assert_eq!(&a, &b, "one pass and two passes differ");
-            let tol = |i: usize| {
-                let (tt, c) = (i / h, i % h);
-                let mag: f32 = (0..k)
-                    .map(|j| {
-                        let e = indices[tt * k + j] as usize;
-                        let dot: f32 = (0..h).map(|q| (x[tt * h + q] * up[e * h + q]).abs()).sum();
-                        (dot + 1.0) * scores[tt * k + j].exp() * down[e * h + c].abs()
-                    })
-                    .sum();
-                4e-6 * mag + 1e-6
-            };
+            let tol = branch_tolerance((&x, &up, &down), (h, k), (&scores, &indices));
             check("sparse", &a, &want, tol)?;
         }
     }
@@ -604,18 +614,8 @@ proptest! {
             check("scores", &gs, &cs, |i| 4e-5 + 4e-6 * cs[i].abs())?;
             let mut want = vec![0.0; t * h];
             cpu::expert_token(&x, &up, &down, h, &gs, &gi, &mut want);
-            let tol = |i: usize| {
-                let (tt, c) = (i / h, i % h);
-                let mag: f32 = (0..k)
-                    .map(|j| {
-                        let e = gi[tt * k + j] as usize;
-                        let dot: f32 = (0..h).map(|q| (x[tt * h + q] * up[e * h + q]).abs()).sum();
-                        (dot + 1.0) * gs[tt * k + j].exp() * down[e * h + c].abs()
-                    })
-                    .sum();
-                4e-6 * mag + 1e-6
-            };
-            check("branch", &gb, &want, tol)?;
+            let tol = branch_tolerance((&x, &up, &down), (h, k), (&gs, &gi));
+            check("branch", &gb, &want, &tol)?;
             for tt in 0..t {
                 if gi[tt * k..][..k] == ci[tt * k..][..k] {
                     check("twin's branch", &gb[tt * h..][..h], &cb[tt * h..][..h], |i| tol(tt * h + i))?;
