@@ -94,8 +94,10 @@ fn a_stack_in_one_submit_equals_layer_by_layer_forwards() {
 }
 
 /// One token through a stack by the decode chain (each layer's output left as its down projection and
-/// expert branch for the next layer to add) gives the bits of the same stack without it: the output and the
-/// last layer's router choice, each precision, for stacks of two, three (one layer twice) and four layers.
+/// expert branch for the next layer to add, the last layer adding its own in a pass of their own, or with
+/// `with_chain_sum(false)` running the three-pass tail) gives the bits of the same stack without it: the
+/// output and the last layer's router choice, each precision, for one layer and stacks of two, three (one
+/// layer twice) and four layers.
 #[test]
 fn the_decode_chain_gives_the_bits_of_the_three_pass_chain() {
     let ctx = gpu();
@@ -113,11 +115,12 @@ fn the_decode_chain_gives_the_bits_of_the_three_pass_chain() {
             .map(|w| OmniMoeLayer::new(ctx, w, &options).unwrap())
             .collect();
         let (a, b, c) = (&layers[0], &layers[1], &layers[2]);
-        for stack in [vec![a, b], vec![a, b, a], vec![c, a, b, c]] {
-            let run = |on: bool| {
+        for stack in [vec![a], vec![a, b], vec![a, b, a], vec![c, a, b, c]] {
+            let run = |on: bool, sum: bool| {
                 let prepared = PreparedForward::stack(&stack, 4)
                     .unwrap()
-                    .with_decode_chain(on);
+                    .with_decode_chain(on)
+                    .with_chain_sum(sum);
                 let chained = prepared.decode_chain_layers(1);
                 // Never at more than one token.
                 assert_eq!(prepared.decode_chain_layers(2), 0);
@@ -126,13 +129,19 @@ fn the_decode_chain_gives_the_bits_of_the_three_pass_chain() {
                 prepared.run(1).unwrap();
                 (pollster::block_on(prepared.read(1)).unwrap(), chained)
             };
-            let ((on, chained), (off, none)) = (run(true), run(false));
-            let what = format!("{precision:?}, {} layers", stack.len());
-            assert_eq!((chained, none), (stack.len(), 0), "{what}: layers chained");
-            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&on.output), bits(&off.output), "{what}: output");
-            assert_eq!(bits(&on.scores), bits(&off.scores), "{what}: scores");
-            assert_eq!(on.indices, off.indices, "{what}: indices");
+            let (off, none) = run(false, true);
+            let n = stack.len();
+            // The last layer by its sum pass, then by the three-pass tail (a single layer then does not
+            // chain: it has no parts to take).
+            for (sum, layers) in [(true, n), (false, if n == 1 { 0 } else { n })] {
+                let (on, chained) = run(true, sum);
+                let what = format!("{precision:?}, {n} layers, sum pass {sum}");
+                assert_eq!((chained, none), (layers, 0), "{what}: layers chained");
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&on.output), bits(&off.output), "{what}: output");
+                assert_eq!(bits(&on.scores), bits(&off.scores), "{what}: scores");
+                assert_eq!(on.indices, off.indices, "{what}: indices");
+            }
         }
     }
 }

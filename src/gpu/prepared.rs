@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use super::buffers::{self, elem_bytes, elem_size};
 use super::context::Context;
-use super::layer::{DecodeInput, HostOutput, LayerOutput, OmniMoeLayer, Scratch};
+use super::layer::{DecodeInput, DecodeTail, HostOutput, LayerOutput, OmniMoeLayer, Scratch};
 use super::recorder::{Frozen, PassTimes, Recorder, Timing};
 use crate::{Error, Result};
 
@@ -39,16 +39,27 @@ pub struct PreparedForward<'a> {
     ctx: &'a Context,
     links: Vec<Link<'a>>,
     max_tokens: usize,
-    /// Whether one-token forwards of a stack run the decode chain where the layers take it.
+    /// Whether one-token forwards run the decode chain where the layers take it.
     decode_chain: bool,
+    /// Whether a decode-chain layer whose output must be whole adds its parts in a pass of their own
+    /// ([`DecodeTail::Sum`]) rather than running the three-pass tail.
+    chain_sum: bool,
     frozen: Mutex<HashMap<usize, Arc<Frozen>>>,
 }
 
-/// Whether prepared stacks run the decode chain by default: yes, unless `OMNIMOE_NO_DECODE_CHAIN` is set
+/// Whether prepared forwards run the decode chain by default: yes, unless `OMNIMOE_NO_DECODE_CHAIN` is set
 /// (a measuring aid, read once).
 fn decode_chain_default() -> bool {
     static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_DECODE_CHAIN").is_some())
+}
+
+/// Whether a decode-chain layer whose output must be whole adds its two parts in a pass of their own
+/// ([`DecodeTail::Sum`]) by default: yes, unless `OMNIMOE_NO_CHAIN_SUM` is set (a measuring aid, read
+/// once: such layers then run the three-pass tail).
+fn chain_sum_default() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_CHAIN_SUM").is_some())
 }
 
 impl<'c> OmniMoeLayer<'c> {
@@ -137,24 +148,33 @@ impl<'a> PreparedForward<'a> {
             links,
             max_tokens,
             decode_chain: decode_chain_default(),
+            chain_sum: chain_sum_default(),
             frozen: Mutex::new(HashMap::new()),
         })
     }
 
-    /// With `on` (the default), a one-token forward of a stack runs the decode chain between layers that
-    /// take it ([`OmniMoeLayer::decode_chain`]): each such layer leaves its output in two parts, its down
-    /// projection and its expert branch, which the next layer adds as it reads them, so the expert stage
-    /// runs beside the down projection (two dependent passes a layer instead of three). The same bits
-    /// either way.
+    /// With `on` (the default), a one-token forward runs the decode chain in layers that take it
+    /// ([`OmniMoeLayer::decode_chain`]): such a layer runs its router and expert stage beside its down
+    /// projection and leaves its output in two parts, which the next layer adds as it reads them, or,
+    /// where its output must be whole (the last layer), adds them in a pass of their own: two dependent
+    /// passes a layer instead of three. The same bits either way.
     pub fn with_decode_chain(mut self, on: bool) -> Self {
         self.decode_chain = on;
         self.frozen.lock().unwrap().clear();
         self
     }
 
-    /// For each layer of a `tokens`-token forward, whether it runs the decode chain and whether it leaves
-    /// its output in two parts.
-    fn chain(&self, tokens: usize) -> Vec<(bool, bool)> {
+    /// With `on` (the default), a decode-chain layer whose output must be whole adds its two parts in a
+    /// pass of their own; without, it runs the three-pass tail (a measuring aid; the same bits).
+    #[doc(hidden)]
+    pub fn with_chain_sum(mut self, on: bool) -> Self {
+        self.chain_sum = on;
+        self.frozen.lock().unwrap().clear();
+        self
+    }
+
+    /// For each layer of a `tokens`-token forward, how it runs the decode chain (`None`: it does not).
+    fn chain(&self, tokens: usize) -> Vec<Option<DecodeTail>> {
         let takes: Vec<bool> = self
             .links
             .iter()
@@ -162,9 +182,14 @@ impl<'a> PreparedForward<'a> {
             .collect();
         (0..takes.len())
             .map(|l| {
-                let parts_out = takes[l] && takes.get(l + 1).copied().unwrap_or(false);
-                let parts_in = l > 0 && takes[l - 1] && takes[l];
-                (parts_in || parts_out, parts_out)
+                let parts_in = l > 0 && takes[l - 1];
+                match (takes[l], takes.get(l + 1).copied().unwrap_or(false)) {
+                    (false, _) => None,
+                    (true, true) => Some(DecodeTail::Parts),
+                    (true, false) if self.chain_sum => Some(DecodeTail::Sum),
+                    (true, false) if parts_in => Some(DecodeTail::ThreePass),
+                    (true, false) => None,
+                }
             })
             .collect()
     }
@@ -173,7 +198,7 @@ impl<'a> PreparedForward<'a> {
     /// they checked).
     #[doc(hidden)]
     pub fn decode_chain_layers(&self, tokens: usize) -> usize {
-        self.chain(tokens).iter().filter(|c| c.0).count()
+        self.chain(tokens).iter().filter(|c| c.is_some()).count()
     }
 
     /// The most tokens a forward takes.
@@ -244,18 +269,19 @@ impl<'a> PreparedForward<'a> {
         for (l, ((link, view), scratch)) in
             self.links.iter().zip(&views).zip(&scratches).enumerate()
         {
-            let (decode, parts_out) = chain[l];
-            if !decode {
+            let Some(tail) = chain[l] else {
                 link.layer
                     .record(&mut rec, &link.input, view, scratch, link.elem_output);
                 continue;
-            }
+            };
             let input = match l {
-                l if l > 0 && chain[l - 1].1 => DecodeInput::Parts(&scratches[l - 1]),
+                l if l > 0 && chain[l - 1] == Some(DecodeTail::Parts) => {
+                    DecodeInput::Parts(&scratches[l - 1])
+                }
                 _ => DecodeInput::Buffer(&link.input),
             };
             link.layer
-                .record_decode(&mut rec, input, view, scratch, link.elem_output, parts_out);
+                .record_decode(&mut rec, input, view, scratch, link.elem_output, tail);
         }
         let frozen = Arc::new(rec.freeze());
         self.frozen.lock().unwrap().insert(tokens, frozen.clone());

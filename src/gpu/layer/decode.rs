@@ -6,8 +6,11 @@
 //! beside the down projection, and the layer's output is left in two f32 parts, the down projection and
 //! the branch, which the next layer's gate/up GEMV adds as it reads them (`gemv.wgsl`'s ASUM, storing the
 //! sum in the storage type as the next layer's x): gate/up ← parts → router and experts ∥ down. The same
-//! expressions in the same order as the three-pass chain, so the same bits. The stack's last layer runs
-//! the three-pass tail, which leaves its output whole. [`crate::gpu::PreparedForward`] records it.
+//! expressions in the same order as the three-pass chain, so the same bits. A layer whose output must be
+//! whole (the stack's last, or one before a layer that does not chain) adds its two parts in a third,
+//! tiny pass (`gemm_reduce` of one range with the down GEMM's ADD epilogue: the expression the expert
+//! stage's ADD and ADD_ELEM store), or runs the three-pass tail ([`DecodeTail`]).
+//! [`crate::gpu::PreparedForward`] records it.
 
 use super::fused::Chunk;
 use super::*;
@@ -20,6 +23,17 @@ pub(crate) enum DecodeInput<'a> {
     /// The previous layer's output left in two parts: that layer's scratch (its down projection and its
     /// expert branch, f32).
     Parts(&'a Scratch),
+}
+
+/// How a decode-chain layer leaves its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DecodeTail {
+    /// In two parts in its scratch, for the next layer ([`DecodeInput::Parts`]).
+    Parts,
+    /// Whole: router and experts ∥ down projection, then the two parts added in a pass of their own.
+    Sum,
+    /// Whole, by the three-pass tail (router ∥ down projection → expert stage adding its branch).
+    ThreePass,
 }
 
 impl OmniMoeLayer<'_> {
@@ -49,9 +63,9 @@ impl OmniMoeLayer<'_> {
     }
 
     /// Records a one-token forward through the decode chain ([`Self::decode_chain`] must hold): from
-    /// `input`, into `out` (f32, or with `elem_output` the storage type), or with `parts_out` left in two
-    /// parts in `scratch` for the next layer ([`DecodeInput::Parts`]; `out` then gets the router's
-    /// scores and indices only).
+    /// `input`, into `out` (f32, or with `elem_output` the storage type), or with [`DecodeTail::Parts`]
+    /// left in two parts in `scratch` for the next layer ([`DecodeInput::Parts`]; `out` then gets the
+    /// router's scores and indices only).
     pub(crate) fn record_decode<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
@@ -59,7 +73,7 @@ impl OmniMoeLayer<'_> {
         out: &'a LayerOutput,
         scratch: &'a Scratch,
         elem_output: bool,
-        parts_out: bool,
+        tail: DecodeTail,
     ) {
         let (h32, i32, k32, r32) = self.dims32();
         let (h, i, k, r) = (h32 as u64, i32 as u64, k32 as u64, r32 as u64);
@@ -92,7 +106,7 @@ impl OmniMoeLayer<'_> {
         rec.readable_from_next(&scratch.act);
         let scores = Bind::range(&out.scores, 0, k * 4);
         let indices = Bind::range(&out.indices, 0, k * 4);
-        if !parts_out {
+        if tail == DecodeTail::ThreePass {
             // The three-pass tail: what `record` runs after its gate/up GEMM.
             let ys = if elem_output { es } else { 4 };
             let y = Bind::range(&out.output, 0, h * ys);
@@ -114,5 +128,25 @@ impl OmniMoeLayer<'_> {
         // The down projection's f32 output, the first part.
         let dense = Bind::range(&scratch.sparse, 0, h * 4);
         self.record_down(rec, 1, act, dense, Epilogue::Store, &scratch.partial[1]);
+        if tail == DecodeTail::Sum {
+            // down + branch, as the expert stage's ADD (f32) or ADD_ELEM (storage type) stores it: one
+            // range of gemm_reduce (0 + down is down: the down GEMV's sum starts from +0, never −0) and
+            // the GEMM's ADD epilogue, elem(down + branch).
+            let (ys, epilogue) = if elem_output {
+                (es, Epilogue::AddElem(branch))
+            } else {
+                (4, Epilogue::Add(branch))
+            };
+            let y = Bind::range(&out.output, 0, h * ys);
+            let parts = stages::Partials {
+                buf: dense,
+                ranges: 1,
+                rows: 1,
+                permuted: false,
+            };
+            let label = "decode_sum";
+            let all = stages::Columns::ALL;
+            stages::reduce_partials(rec, label, self.f16, (1, h32), parts, y, epilogue, all);
+        }
     }
 }

@@ -39,7 +39,7 @@ mod plan;
 mod record;
 mod routed;
 
-pub(crate) use decode::DecodeInput;
+pub(crate) use decode::{DecodeInput, DecodeTail};
 use dense::RowBlocks;
 use plan::chunk_align;
 

@@ -160,7 +160,26 @@ pub fn gemm_split_k<'a>(
     cols: Columns,
 ) {
     let partials = split_k_products(rec, label, kernel, splits, (m, n, k), a, b, partial);
-    let mut reduce = epilogue_variant(kernel.wgsl().is_f16(), epilogue.kind());
+    let f16 = kernel.wgsl().is_f16();
+    reduce_partials(rec, label, f16, (m, n), partials, c, epilogue, cols);
+}
+
+/// The second pass of [`gemm_split_k`] alone (`shaders/gemm_reduce.wgsl`): adds `partials`' ranges in
+/// range order and applies `epilogue` (storage type f16 where `f16`) into `cols` of C `[m, n]`. With one
+/// range and [`Epilogue::Add`] or [`Epilogue::AddElem`], the GEMM's epilogue on an output already
+/// multiplied: the decode chain's last layer adds its two parts with it.
+#[allow(clippy::too_many_arguments)]
+pub fn reduce_partials<'a>(
+    rec: &mut Recorder<'a>,
+    label: &'static str,
+    f16: bool,
+    (m, n): (u32, u32),
+    partials: Partials<'a>,
+    c: Bind<'a>,
+    epilogue: Epilogue<'a>,
+    cols: Columns,
+) {
+    let mut reduce = epilogue_variant(f16, epilogue.kind());
     if cols != Columns::ALL {
         reduce = reduce.with("COLS");
     }
