@@ -41,9 +41,6 @@ pub struct PreparedForward<'a> {
     max_tokens: usize,
     /// Whether one-token forwards run the decode chain where the layers take it.
     decode_chain: bool,
-    /// Whether a decode-chain layer whose output must be whole adds its parts in a pass of their own
-    /// ([`DecodeTail::Sum`]) rather than running the three-pass tail.
-    chain_sum: bool,
     frozen: Mutex<HashMap<usize, Arc<Frozen>>>,
 }
 
@@ -52,14 +49,6 @@ pub struct PreparedForward<'a> {
 fn decode_chain_default() -> bool {
     static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_DECODE_CHAIN").is_some())
-}
-
-/// Whether a decode-chain layer whose output must be whole adds its two parts in a pass of their own
-/// ([`DecodeTail::Sum`]) by default: yes, unless `OMNIMOE_NO_CHAIN_SUM` is set (a measuring aid, read
-/// once: such layers then run the three-pass tail).
-fn chain_sum_default() -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_CHAIN_SUM").is_some())
 }
 
 impl<'c> OmniMoeLayer<'c> {
@@ -148,7 +137,6 @@ impl<'a> PreparedForward<'a> {
             links,
             max_tokens,
             decode_chain: decode_chain_default(),
-            chain_sum: chain_sum_default(),
             frozen: Mutex::new(HashMap::new()),
         })
     }
@@ -160,15 +148,6 @@ impl<'a> PreparedForward<'a> {
     /// passes a layer instead of three. The same bits either way.
     pub fn with_decode_chain(mut self, on: bool) -> Self {
         self.decode_chain = on;
-        self.frozen.lock().unwrap().clear();
-        self
-    }
-
-    /// With `on` (the default), a decode-chain layer whose output must be whole adds its two parts in a
-    /// pass of their own; without, it runs the three-pass tail (a measuring aid; the same bits).
-    #[doc(hidden)]
-    pub fn with_chain_sum(mut self, on: bool) -> Self {
-        self.chain_sum = on;
         self.frozen.lock().unwrap().clear();
         self
     }
@@ -186,7 +165,7 @@ impl<'a> PreparedForward<'a> {
                 match (takes[l], takes.get(l + 1).copied().unwrap_or(false)) {
                     (false, _) => None,
                     (true, true) => Some(DecodeTail::Parts),
-                    (true, false) if self.chain_sum => Some(DecodeTail::Sum),
+                    (true, false) if self.links[l].layer.chain_sum() => Some(DecodeTail::Sum),
                     (true, false) if parts_in => Some(DecodeTail::ThreePass),
                     (true, false) => None,
                 }

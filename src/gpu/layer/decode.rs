@@ -15,6 +15,14 @@
 use super::fused::Chunk;
 use super::*;
 
+/// Whether layers add a chain's two parts in a pass of their own where the output must be whole
+/// ([`DecodeTail::Sum`], and the few-token chain's tail in `fused.rs`) by default: yes, unless
+/// `OMNIMOE_NO_CHAIN_SUM` is set (a measuring aid, read once: they then run the expert stage's pass).
+pub(super) fn chain_sum_default() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_CHAIN_SUM").is_some())
+}
+
 /// A decode-chain layer's input.
 #[derive(Clone, Copy)]
 pub(crate) enum DecodeInput<'a> {
@@ -37,29 +45,53 @@ pub(crate) enum DecodeTail {
 }
 
 impl OmniMoeLayer<'_> {
+    /// With `on` (the default), the tail of a chain whose output must be whole (the decode chain's last
+    /// layer, the few-token chain from 2 to 16 tokens) runs the router and the expert stage as one pass
+    /// beside the down projection and adds the two parts in a tiny pass of their own; without, the router
+    /// beside the down projection, then the expert stage adding its branch. The same bits either way: a
+    /// measuring aid, read when a forward is recorded (a prepared forward records once per token count).
+    #[doc(hidden)]
+    pub fn set_chain_sum(&self, on: bool) {
+        self.chain_sum
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether chains end by the sum pass ([`Self::set_chain_sum`]).
+    pub(crate) fn chain_sum(&self) -> bool {
+        self.chain_sum.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Whether a one-token forward of this layer can run the decode chain: the one-pass expert stage with
     /// both tables in one binding each, the router by rank (the tree reductions `router_topk` uses at one
     /// token), both GEMMs on the GEMV from weights in one binding, H within [`stages::GEMV_PARTS_MAX_K`],
     /// and the storage buffers `router_experts.wgsl` binds.
     #[doc(hidden)]
     pub fn decode_chain(&self) -> bool {
-        let (h, i, k, r) = self.dims32();
+        let (h, i, _, _) = self.dims32();
         let (Some((n_gu, _)), Some((n_down, _))) =
             (self.w_gate_up_router.single(), self.w_down.single())
         else {
             return false;
         };
         let gemv = |n, k| matches!(self.gemm_plan(1, n, k), (GemmKernel::Gemv { .. }, 1));
-        let per_stage = self.ctx.limits.max_storage_buffers_per_shader_stage;
-        let (up, down) = (self.table(&self.up), self.table(&self.down));
-        self.one_pass_experts()
-            && stages::topk_kernel(&self.ctx.caps, 1, r, k)
-                == stages::TopkKernel::Rank { flat: false }
-            && stages::router_experts_takes(r, k, &up, &down, per_stage)
+        self.router_experts_at(1)
             && gemv(n_gu, h)
             && gemv(n_down, i)
             && 2 * i <= n_gu
             && h <= stages::GEMV_PARTS_MAX_K
+    }
+
+    /// Whether a chunk of `t` tokens can run its router and expert stage as `router_experts.wgsl`: the
+    /// one-pass expert stage with both tables in one binding each, the router by rank with the tree
+    /// reductions `router_topk` uses at `t` tokens, and the storage buffers the shader binds.
+    pub(super) fn router_experts_at(&self, t: u32) -> bool {
+        let (_, _, k, r) = self.dims32();
+        let per_stage = self.ctx.limits.max_storage_buffers_per_shader_stage;
+        let (up, down) = (self.table(&self.up), self.table(&self.down));
+        self.one_pass_experts()
+            && stages::topk_kernel(&self.ctx.caps, t, r, k)
+                == stages::TopkKernel::Rank { flat: false }
+            && stages::router_experts_takes(r, k, &up, &down, per_stage)
     }
 
     /// Records a one-token forward through the decode chain ([`Self::decode_chain`] must hold): from
@@ -144,7 +176,7 @@ impl OmniMoeLayer<'_> {
                 rows: 1,
                 permuted: false,
             };
-            let label = "decode_sum";
+            let label = "chain_sum";
             let all = stages::Columns::ALL;
             stages::reduce_partials(rec, label, self.f16, (1, h32), parts, y, epilogue, all);
         }

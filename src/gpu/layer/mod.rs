@@ -39,6 +39,7 @@ mod plan;
 mod record;
 mod routed;
 
+use decode::chain_sum_default;
 pub(crate) use decode::{DecodeInput, DecodeTail};
 use dense::RowBlocks;
 use plan::chunk_align;
@@ -161,6 +162,9 @@ pub struct OmniMoeLayer<'c> {
     experts: bool,
     scratch: Mutex<Option<(usize, std::sync::Arc<Scratch>)>>,
     footprint: Footprint,
+    /// Whether a chain's two parts are added in a pass of their own where the output must be whole
+    /// ([`Self::set_chain_sum`]).
+    chain_sum: std::sync::atomic::AtomicBool,
 }
 
 impl<'c> OmniMoeLayer<'c> {
@@ -255,6 +259,7 @@ impl<'c> OmniMoeLayer<'c> {
             table_per: per as u32,
             experts: tables.is_some(),
             scratch: Mutex::new(None),
+            chain_sum: chain_sum_default().into(),
             footprint: plan,
         };
         // An allocation the device could not make surfaces here: say what the layer needed.
