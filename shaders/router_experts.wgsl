@@ -12,9 +12,6 @@
 // one dependent pass fewer per layer.
 //
 // Launch: one workgroup of 256 (16 groups of 16 lanes for the experts) per token, ids folded over x and y.
-// The decode chain runs it at one token (src/gpu/layer/decode.rs), the few-token chain at up to 16 with
-// the logits as the gate/up GEMM's partial products (LOGITS_PARTIAL, src/gpu/layer/fused.rs; not
-// expert_sum's PARTIAL, which this never sets).
 
 struct Params {
     t: u32,
@@ -24,11 +21,6 @@ struct Params {
     // The candidates (a, b) with (a + 1)(b + 1) ≤ K.
     cand: u32,
     h: u32,
-    // LOGITS_PARTIAL: the gate/up GEMM's K ranges, rows per range, row width and first router column.
-    ranges: u32,
-    rows: u32,
-    width: u32,
-    first: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -40,21 +32,8 @@ struct Params {
 @group(0) @binding(9) var<storage, read> mean: array<f32>;
 @group(0) @binding(10) var<storage, read> variance: array<f32>;
 
-// Element o of the logits [T, 2R]; with LOGITS_PARTIAL z holds the gate/up GEMM's split-K partial
-// products [ranges, rows, width] and the logits are its columns first .. first + 2R summed over the ranges
-// in range order from zero, as router_topk's PARTIAL reads them.
 fn logit(o: u32) -> f32 {
-#if LOGITS_PARTIAL
-    let t = o / (2u * p.r);
-    let col = p.first + o - t * 2u * p.r;
-    var s = 0.0;
-    for (var q = 0u; q < p.ranges; q++) {
-        s += z[(q * p.rows + t) * p.width + col];
-    }
-    return s;
-#else
     return z[o];
-#endif
 }
 
 #import topk_rank

@@ -129,9 +129,7 @@ fn two_forwards_are_bitwise_identical_and_schedules_agree() {
 /// Few tokens in f16 at shapes the skinny tensor-core kernel takes (H and 2I + 2R multiples of 128): where
 /// the adapter has cooperative matrices, from 2 to 16 tokens the layer runs the fused chain (the gate/up
 /// GEMM's partial products read by the router and by the down projection's staging, the down
-/// projection's by the expert stage, or with the sum tail the router and expert stage beside the down
-/// projection and a pass adding the two), which must give what the CPU reference does, twice the same
-/// bits, and the same bits by either tail.
+/// projection's by the expert stage), which must give what the CPU reference does, twice the same bits.
 #[test]
 fn few_token_f16_chain_matches_the_cpu() {
     let ctx = gpu();
@@ -154,13 +152,6 @@ fn few_token_f16_chain_matches_the_cpu() {
         let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&a.output), bits(&b.output), "T = {t}: output");
         assert_eq!(a.indices, b.indices, "T = {t}: indices");
-        // The chain's tail by the expert stage's pass instead of router_experts and the sum pass.
-        layer.set_chain_sum(false);
-        let c = layer.forward_host_blocking(xs).unwrap();
-        layer.set_chain_sum(true);
-        assert_eq!(bits(&a.output), bits(&c.output), "T = {t}: output, tails");
-        assert_eq!(bits(&a.scores), bits(&c.scores), "T = {t}: scores, tails");
-        assert_eq!(a.indices, c.indices, "T = {t}: indices, tails");
         let what = format!("f16 T = {t} (fused chain: {fused})");
         compared += compare_with_cpu(&what, &w16, xs, &a, F16_ABS, F16_REL, 1e-4);
     }

@@ -139,9 +139,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_token", "main", v()));
             // The decode chain's router and expert stage in one pass.
             out.push(("router_experts", "main", v().with("NORMALISE")));
-            // The few-token chain's: the logits as the gate/up GEMM's partial products.
-            let logits_partial = v().with("NORMALISE").with("LOGITS_PARTIAL");
-            out.push(("router_experts", "main", logits_partial));
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {

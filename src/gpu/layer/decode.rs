@@ -15,9 +15,9 @@
 use super::fused::Chunk;
 use super::*;
 
-/// Whether layers add a chain's two parts in a pass of their own where the output must be whole
-/// ([`DecodeTail::Sum`], and the few-token chain's tail in `fused.rs`) by default: yes, unless
-/// `OMNIMOE_NO_CHAIN_SUM` is set (a measuring aid, read once: they then run the expert stage's pass).
+/// Whether a decode-chain layer whose output must be whole adds its two parts in a pass of their own
+/// ([`DecodeTail::Sum`]) by default: yes, unless `OMNIMOE_NO_CHAIN_SUM` is set (a measuring aid, read
+/// once: it then runs the three-pass tail).
 pub(super) fn chain_sum_default() -> bool {
     static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_CHAIN_SUM").is_some())
@@ -45,11 +45,11 @@ pub(crate) enum DecodeTail {
 }
 
 impl OmniMoeLayer<'_> {
-    /// With `on` (the default), the tail of a chain whose output must be whole (the decode chain's last
-    /// layer, the few-token chain from 2 to 16 tokens) runs the router and the expert stage as one pass
-    /// beside the down projection and adds the two parts in a tiny pass of their own; without, the router
-    /// beside the down projection, then the expert stage adding its branch. The same bits either way: a
-    /// measuring aid, read when a forward is recorded (a prepared forward records once per token count).
+    /// With `on` (the default), a decode-chain layer whose output must be whole (the stack's last, a lone
+    /// layer) runs its router and expert stage as one pass beside the down projection and adds the two
+    /// parts in a tiny pass of their own ([`DecodeTail::Sum`]); without, it runs the three-pass tail. The
+    /// same bits either way: a measuring aid, read when a forward is recorded (a prepared forward records
+    /// once per token count).
     #[doc(hidden)]
     pub fn set_chain_sum(&self, on: bool) {
         self.chain_sum

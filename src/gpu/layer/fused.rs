@@ -110,9 +110,7 @@ impl OmniMoeLayer<'_> {
     /// The fused chain of a chunk of `t` tokens as [`Self::fused_plan`] planned it: the gate/up GEMM leaves
     /// its partial products, which the router (its logits) and the down projection (the SwiGLU, made
     /// while staging) read directly, and the expert stage adds the down projection's partial products:
-    /// three passes in a chain instead of five. With the sum tail ([`Self::set_chain_sum`], where
-    /// `router_experts.wgsl` takes the layer) the router and the expert stage run as one pass beside the
-    /// down projection, and a tiny third pass adds its products and the branch: the same bits.
+    /// three passes in a chain instead of five.
     pub(super) fn record_fused<'a>(
         &'a self,
         rec: &mut Recorder<'a>,
@@ -137,30 +135,9 @@ impl OmniMoeLayer<'_> {
             width: n_gu,
             first: 2 * i,
         };
-        let stats = (Bind::all(&self.mean), Bind::all(&self.var));
+        let normalise = Some((Bind::all(&self.mean), Bind::all(&self.var)));
         let (scores, indices) = (chunk.scores, chunk.indices);
-        let (up, down) = (self.table(&self.up), self.table(&self.down));
-        // With the sum tail, the router and the expert stage in one pass beside the down projection,
-        // the branch stored, then the two added in a pass of their own.
-        let sum = self.chain_sum() && self.router_experts_at(t);
-        let branch = Bind::range(&scratch.sparse, 0, (t * h) as u64 * 4);
-        if sum {
-            let dims = (t, r, k, h);
-            let rank = (scores, indices);
-            stages::router_experts(
-                rec,
-                self.f16,
-                dims,
-                logits,
-                stats,
-                x,
-                (up, down),
-                rank,
-                branch,
-            );
-        } else {
-            stages::router_topk(rec, (t, r, k), logits, scores, indices, Some(stats));
-        }
+        stages::router_topk(rec, (t, r, k), logits, scores, indices, normalise);
         let shape = (t, h, i);
         let partial = stages::partial_bind(&scratch.partial[1], down_kernel, shape, down_splits);
         let w = Bind::all(w_down);
@@ -176,32 +153,12 @@ impl OmniMoeLayer<'_> {
             w,
             partial,
         );
-        if sum {
-            // Σ ranges + branch, as the expert stage's AddPartials stores it: gemm_reduce's sum of the
-            // ranges in range order from zero and the GEMM's ADD epilogue.
-            let epilogue = if elem_output {
-                Epilogue::AddElem(branch)
-            } else {
-                Epilogue::Add(branch)
-            };
-            let (label, all) = ("chain_sum", stages::Columns::ALL);
-            stages::reduce_partials(
-                rec,
-                label,
-                self.f16,
-                (t, h),
-                partials,
-                chunk.y,
-                epilogue,
-                all,
-            );
-            return;
-        }
         let out = stages::ExpertOut::AddPartials {
             partials,
             y: chunk.y,
             elem: elem_output,
         };
+        let (up, down) = (self.table(&self.up), self.table(&self.down));
         let dims = (t, h, k);
         stages::expert_token(rec, self.f16, dims, x, up, scores, indices, down, out);
     }

@@ -4,7 +4,7 @@
 
 use super::super::buffers::Bind;
 use super::super::recorder::Recorder;
-use super::{candidate_count, expert_variant, router_topk_by_rank, ExpertOut, Logits, Table};
+use super::{candidate_count, expert_variant, router_topk_by_rank, ExpertOut, Table};
 
 /// Storage buffers the shader binds: x, U, scores, indices, V, the branch, z, mean and variance.
 pub const ROUTER_EXPERTS_BUFFERS: u32 = 9;
@@ -21,17 +21,16 @@ fn by_rank_from_one_binding(r: u32, k: u32, up: &Table, down: &Table) -> bool {
     router_topk_by_rank(r, k) && up.parts.len() == 1 && down.parts.len() == 1
 }
 
-/// router_experts: for each of `t` tokens, the router's top-K (by rank, from the raw logits `z` `[t, 2r]`,
-/// stored or as the gate/up GEMM's partial products, normalised with `stats` = (mean, var)) into `scores`
-/// and `indices` `[t, k]`, then the expert branch of those experts for `x` `[t, h]` into `branch` `[t, h]`
-/// (f32): the bits of `router_topk` (by rank, tree reductions, NORMALISE) followed by `expert_token` with
-/// [`ExpertOut::Store`].
+/// router_experts: for each of `t` tokens, the router's top-K (by rank, from the raw logits `z` `[t, 2r]`
+/// normalised with `stats` = (mean, var)) into `scores` and `indices` `[t, k]`, then the expert branch
+/// of those experts for `x` `[t, h]` into `branch` `[t, h]` (f32): the bits of `router_topk` (by rank,
+/// tree reductions, NORMALISE) followed by `expert_token` with [`ExpertOut::Store`].
 #[allow(clippy::too_many_arguments)]
 pub fn router_experts<'a>(
     rec: &mut Recorder<'a>,
     f16: bool,
     (t, r, k, h): (u32, u32, u32, u32),
-    z: impl Into<Logits<'a>>,
+    z: Bind<'a>,
     (mean, var): (Bind<'a>, Bind<'a>),
     x: Bind<'a>,
     (up, down): (Table<'a>, Table<'a>),
@@ -42,25 +41,6 @@ pub fn router_experts<'a>(
         by_rank_from_one_binding(r, k, &up, &down),
         "router_experts selects by rank from tables in one binding each"
     );
-    let (z, sums, mut v) = match z.into() {
-        Logits::Stored(z) => (z, [0; 4], expert_variant(f16, h)),
-        Logits::Partials {
-            partials,
-            width,
-            first,
-        } => {
-            assert!(
-                !partials.permuted,
-                "router_experts reads partial products by rows"
-            );
-            let sums = [partials.ranges, partials.rows, width, first];
-            (
-                partials.buf,
-                sums,
-                expert_variant(f16, h).with("LOGITS_PARTIAL"),
-            )
-        }
-    };
     let mut binds = vec![
         (1, x),
         (3, scores),
@@ -71,11 +51,10 @@ pub fn router_experts<'a>(
     ];
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
-    v = v.with("NORMALISE");
+    let v = expert_variant(f16, h).with("NORMALISE");
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
-    let mut params = vec![t, r, k, kp, candidate_count(kp, k), h];
-    params.extend(sums);
+    let params = [t, r, k, kp, candidate_count(kp, k), h];
     let label = "router_experts";
     rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
 }
