@@ -12,8 +12,6 @@
 // one dependent pass fewer per layer.
 //
 // Launch: one workgroup of 256 (16 groups of 16 lanes for the experts) per token, ids folded over x and y.
-// With AXES (one token, f16) the axes come ranked from router_axes.wgsl, beside the gate/up GEMV, and
-// this pass starts from the candidates.
 
 struct Params {
     t: u32,
@@ -30,16 +28,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> scores: array<f32>;
 @group(0) @binding(4) var<storage, read_write> indices: array<u32>;
 #import expert_sum
-#if AXES
-// AXES: each axis' K' best, ranked by router_axes.wgsl beside the gate/up GEMV (its layout: axis a's
-// values' f32 bits at a·2K', their ids at a·2K' + K'); the logits are not read (built without NORMALISE,
-// rank_axes is never called).
-@group(0) @binding(26) var<storage, read> axes: array<u32>;
-
-fn logit(o: u32) -> f32 {
-    return 0.0;
-}
-#else
 @group(0) @binding(8) var<storage, read> z: array<f32>;
 @group(0) @binding(9) var<storage, read> mean: array<f32>;
 @group(0) @binding(10) var<storage, read> variance: array<f32>;
@@ -47,7 +35,6 @@ fn logit(o: u32) -> f32 {
 fn logit(o: u32) -> f32 {
     return z[o];
 }
-#endif
 
 #import topk_rank
 
@@ -83,19 +70,7 @@ fn main(
     if (t >= p.t) {
         return;
     }
-#if AXES
-    if (li < p.kp) {
-        top_v[li] = bitcast<f32>(axes[li]);
-        top_i[li] = axes[p.kp + li];
-        top_v[MAX_KP + li] = bitcast<f32>(axes[2u * p.kp + li]);
-        top_i[MAX_KP + li] = axes[3u * p.kp + li];
-    }
-    init_row_len(li);
-    workgroupBarrier();
-    rank_candidates(t, li, 256u);
-#else
     rank_select(t, li, 256u);
-#endif
     workgroupBarrier();
     // expert_token's weights (`red` is topk_rank's, free again after the barrier above).
     expert_weights(t, li);

@@ -117,28 +117,25 @@ fn cand_rank(n4: u32, v: f32, id: u32) -> u32 {
 }
 
 // Selects token t's K best experts by rank with the workgroup's `wg` invocations (128 or more; those from
-// 128 on take part in the loops and barriers only) and hands each to `chosen`: rank_axes, then
-// rank_candidates. Call from uniform control flow.
+// 128 on take part in the loops and barriers only) and hands each to `chosen`. Call from uniform control
+// flow.
 fn rank_select(t: u32, li: u32, wg: u32) {
-    rank_axes(t, li, wg);
-#if ALL
-    write_all_candidates(t, li, wg);
-    return;
-#endif
-    rank_candidates(t, li, wg);
-}
-
-// Steps 0 and 1 of rank_select: token t's values per axis (with NORMALISE the logits normalised), then the
-// K' best of each axis by rank into top_v / top_i (axis a at a·MAX_KP), readable after its last barrier.
-fn rank_axes(t: u32, li: u32, wg: u32) {
     let r = p.r;
     let r4 = (r + 3u) / 4u;
-    // Padding of each axis up to a multiple of 4, and the candidate row lengths.
+    let n = p.cand;
+    let n4 = (n + 3u) / 4u;
+    // Padding of each axis and of the candidates up to a multiple of 4, and the candidate row lengths.
     if (li >= r && li < 4u * r4) {
         vals[li] = WORST;
         vals[128u + li] = WORST;
     }
-    init_row_len(li);
+    if (li < 4u * n4 - n) {
+        cand_v[n + li] = WORST;
+        cand_i[n + li] = 0xffffffffu;
+    }
+    if (li < p.kp) {
+        row_len[li] = min(p.kp, p.k / (li + 1u));
+    }
 #if NORMALISE
     // This invocation's value of each axis: element li of x and of y (when li < R).
     let mine = li < r;
@@ -191,27 +188,10 @@ fn rank_axes(t: u32, li: u32, wg: u32) {
         }
     }
     workgroupBarrier();
-}
-
-// The candidate rows' lengths min(K', K / (a + 1)) into row_len, readable after the next barrier
-// (rank_axes makes them; an importer that ranks the axes elsewhere calls this before rank_candidates).
-fn init_row_len(li: u32) {
-    if (li < p.kp) {
-        row_len[li] = min(p.kp, p.k / (li + 1u));
-    }
-}
-
-// Steps 2 and 3 of rank_select, from each axis' K' best in top_v / top_i and row_len (readable): the
-// candidates, then the K best of them by rank, each handed to `chosen`.
-fn rank_candidates(t: u32, li: u32, wg: u32) {
-    let r = p.r;
-    let n = p.cand;
-    let n4 = (n + 3u) / 4u;
-    // Padding of the candidates up to a multiple of 4.
-    if (li < 4u * n4 - n) {
-        cand_v[n + li] = WORST;
-        cand_i[n + li] = 0xffffffffu;
-    }
+#if ALL
+    write_all_candidates(t, li, wg);
+    return;
+#endif
     // Step 2: the candidates (a, b) with (a+1)(b+1) ≤ K, row a starting at Σ_{q<a} min(K', K/(q+1)).
     if (li < p.kp) {
         var start = 0u;

@@ -62,10 +62,6 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/expert_token.wgsl"),
     ),
     (
-        "router_axes",
-        include_str!("../../shaders/router_axes.wgsl"),
-    ),
-    (
         "router_experts",
         include_str!("../../shaders/router_experts.wgsl"),
     ),

@@ -123,16 +123,6 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             ));
             out.push(("gemm_reduce", "main", v));
         }
-        if f16 {
-            // The decode chain's router axes beside its gate/up GEMV: from x, or from two parts.
-            for parts in [false, true] {
-                let mut v = Variant::storage(true).with("NORMALISE");
-                if parts {
-                    v = v.with("PARTS");
-                }
-                out.push(("router_axes", "main", v.constant("LANES", 16)));
-            }
-        }
         for vec4 in [false, true] {
             let v = || {
                 let v = Variant::storage(f16);
@@ -147,12 +137,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_scores", "token_centric", v()));
             out.push(("expert_combine", "main", v()));
             out.push(("expert_token", "main", v()));
-            // The decode chain's router and expert stage in one pass, from the logits or (f16) from the
-            // axes router_axes ranked.
+            // The decode chain's router and expert stage in one pass.
             out.push(("router_experts", "main", v().with("NORMALISE")));
-            if f16 {
-                out.push(("router_experts", "main", v().with("AXES")));
-            }
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {

@@ -81,20 +81,6 @@ impl OmniMoeLayer<'_> {
             && h <= stages::GEMV_PARTS_MAX_K
     }
 
-    /// Whether the decode chain ranks this layer's router axes beside its gate/up GEMV
-    /// ([`stages::router_axes`]): where that GEMV's sums are the ones router_axes repeats, unless
-    /// `OMNIMOE_NO_ROUTER_AXES` is set (a measuring aid, read once).
-    fn router_axes(&self) -> bool {
-        static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        let off = *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_ROUTER_AXES").is_some());
-        let (h, _, k, r) = self.dims32();
-        let Some((n, _)) = self.w_gate_up_router.single() else {
-            return false;
-        };
-        let kernel = self.gemm_plan(1, n, h).0;
-        !off && stages::router_axes_takes(kernel, (r, k, h))
-    }
-
     /// Whether a chunk of `t` tokens can run its router and expert stage as `router_experts.wgsl`: the
     /// one-pass expert stage with both tables in one binding each, the router by rank with the tree
     /// reductions `router_topk` uses at `t` tokens, and the storage buffers the shader binds.
@@ -126,24 +112,6 @@ impl OmniMoeLayer<'_> {
         let es = elem_size(self.f16);
         let z = Bind::range(&scratch.z, 0, 2 * r * 4);
         let act = Bind::range(&scratch.act, 0, i * es);
-        let stats = (Bind::all(&self.mean), Bind::all(&self.var));
-        let (n, w) = self.w_gate_up_router.single().expect("decode_chain");
-        // The router's axes ranked beside the gate/up GEMV, recorded first so that its two workgroups
-        // start first (not for the three-pass tail, whose router reads the GEMV's logits).
-        let axes = (tail != DecodeTail::ThreePass && self.router_axes()).then(|| {
-            let bytes = stages::router_axes_bytes(r32, k32);
-            let axes = Bind::range(&scratch.decode_axes, 0, bytes);
-            let row = match input {
-                DecodeInput::Buffer(x) => stages::AxesRow::X(Bind::range(x, 0, h * es)),
-                DecodeInput::Parts(prev) => stages::AxesRow::Parts(
-                    Bind::range(&prev.sparse, 0, h * 4),
-                    Bind::range(&prev.decode_branch, 0, h * 4),
-                ),
-            };
-            let (w, first) = (Bind::all(w), 2 * i32);
-            stages::router_axes(rec, (r32, k32, h32), row, w, first, stats, axes);
-            axes
-        });
         let x = match input {
             DecodeInput::Buffer(x) => {
                 let x = Bind::range(x, 0, h * es);
@@ -151,6 +119,7 @@ impl OmniMoeLayer<'_> {
                 x
             }
             DecodeInput::Parts(prev) => {
+                let (n, w) = self.w_gate_up_router.single().expect("decode_chain");
                 let kernel = self.gemm_plan(1, n, h32).0;
                 let parts = (
                     Bind::range(&prev.sparse, 0, h * 4),
@@ -182,15 +151,12 @@ impl OmniMoeLayer<'_> {
             self.record_after_gate_up(rec, 1, chunk, elem_output, scratch);
             return;
         }
+        let stats = (Bind::all(&self.mean), Bind::all(&self.var));
         let tables = (self.table(&self.up), self.table(&self.down));
         let branch = Bind::range(&scratch.decode_branch, 0, h * 4);
         let dims = (1, r32, k32, h32);
         let rank = (scores, indices);
-        let router = match axes {
-            Some(axes) => stages::ExpertsRouter::Axes(axes),
-            None => stages::ExpertsRouter::Logits { z, stats },
-        };
-        stages::router_experts(rec, self.f16, dims, router, x, tables, rank, branch);
+        stages::router_experts(rec, self.f16, dims, z, stats, x, tables, rank, branch);
         // The down projection's f32 output, the first part.
         let dense = Bind::range(&scratch.sparse, 0, h * 4);
         self.record_down(rec, 1, act, dense, Epilogue::Store, &scratch.partial[1]);

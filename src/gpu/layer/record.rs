@@ -24,8 +24,6 @@ pub(crate) struct Scratch {
     /// the previous layer's two parts `[H]` in the storage type.
     pub(super) decode_branch: wgpu::Buffer,
     pub(super) decode_x: wgpu::Buffer,
-    /// Its router's axes ranked beside the gate/up GEMV ([`stages::router_axes`]).
-    pub(super) decode_axes: wgpu::Buffer,
     /// Router scores and indices where the caller of [`OmniMoeLayer::encode`] keeps none.
     pub(crate) router_scores: wgpu::Buffer,
     pub(crate) router_indices: wgpu::Buffer,
@@ -329,10 +327,6 @@ impl OmniMoeLayer<'_> {
             ],
             decode_branch: s("decode expert branch", h as u64 * 4),
             decode_x: s("decode input", h as u64 * es),
-            decode_axes: s(
-                "decode router axes",
-                stages::router_axes_bytes(c.grid() as u32, k as u32),
-            ),
             router_scores: s("router scores", t * k as u64 * 4),
             router_indices: s("router indices", t * k as u64 * 4),
         });

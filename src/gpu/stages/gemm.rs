@@ -233,7 +233,7 @@ pub fn gemm_dispatch(
 /// from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so that a wide
 /// projection of little depth runs as one wave of longer streams instead of many short ones
 /// (`OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it).
-pub(super) fn gemv_lanes(chunks: u32) -> u32 {
+fn gemv_lanes(chunks: u32) -> u32 {
     static FIXED: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
     let fixed = *FIXED.get_or_init(|| {
         super::env_count("OMNIMOE_GEMV_LANES").filter(|l| [16, 32, 64].contains(l))

@@ -21,31 +21,17 @@ fn by_rank_from_one_binding(r: u32, k: u32, up: &Table, down: &Table) -> bool {
     router_topk_by_rank(r, k) && up.parts.len() == 1 && down.parts.len() == 1
 }
 
-/// Where [`router_experts`] takes the router from.
-#[derive(Clone, Copy)]
-pub enum ExpertsRouter<'a> {
-    /// The raw logits `z` `[t, 2r]`, normalised with (mean, var).
-    Logits {
-        /// The logits.
-        z: Bind<'a>,
-        /// BatchNorm's running mean and variance `[2r]`.
-        stats: (Bind<'a>, Bind<'a>),
-    },
-    /// One token's axes, normalised and ranked by [`super::router_axes`].
-    Axes(Bind<'a>),
-}
-
-/// router_experts: for each of `t` tokens, the router's top-K (by rank, from the raw logits normalised with
-/// (mean, var), or at one token from the axes [`super::router_axes`] ranked) into `scores` and `indices`
-/// `[t, k]`, then the expert branch of those experts for `x` `[t, h]` into `branch` `[t, h]` (f32): the bits
-/// of `router_topk` (by rank, tree reductions, NORMALISE) followed by `expert_token` with
-/// [`ExpertOut::Store`].
+/// router_experts: for each of `t` tokens, the router's top-K (by rank, from the raw logits `z` `[t, 2r]`
+/// normalised with `stats` = (mean, var)) into `scores` and `indices` `[t, k]`, then the expert branch
+/// of those experts for `x` `[t, h]` into `branch` `[t, h]` (f32): the bits of `router_topk` (by rank,
+/// tree reductions, NORMALISE) followed by `expert_token` with [`ExpertOut::Store`].
 #[allow(clippy::too_many_arguments)]
 pub fn router_experts<'a>(
     rec: &mut Recorder<'a>,
     f16: bool,
     (t, r, k, h): (u32, u32, u32, u32),
-    router: ExpertsRouter<'a>,
+    z: Bind<'a>,
+    (mean, var): (Bind<'a>, Bind<'a>),
     x: Bind<'a>,
     (up, down): (Table<'a>, Table<'a>),
     (scores, indices): (Bind<'a>, Bind<'a>),
@@ -55,23 +41,17 @@ pub fn router_experts<'a>(
         by_rank_from_one_binding(r, k, &up, &down),
         "router_experts selects by rank from tables in one binding each"
     );
-    let mut binds = vec![(1, x), (3, scores), (4, indices)];
-    let v = match router {
-        ExpertsRouter::Logits {
-            z,
-            stats: (mean, var),
-        } => {
-            binds.extend([(8, z), (9, mean), (10, var)]);
-            expert_variant(f16, h).with("NORMALISE")
-        }
-        ExpertsRouter::Axes(axes) => {
-            assert_eq!(t, 1, "router_experts takes ranked axes of one token");
-            binds.push((26, axes));
-            expert_variant(f16, h).with("AXES")
-        }
-    };
+    let mut binds = vec![
+        (1, x),
+        (3, scores),
+        (4, indices),
+        (8, z),
+        (9, mean),
+        (10, var),
+    ];
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
+    let v = expert_variant(f16, h).with("NORMALISE");
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
     let params = [t, r, k, kp, candidate_count(kp, k), h];
