@@ -11,7 +11,9 @@
 // projection plus this branch, which the next layer's first GEMM adds as it reads them (gemv.wgsl, ASUM):
 // one dependent pass fewer per layer.
 //
-// Launch: one workgroup of 256 (16 groups of 16 lanes for the experts) per token, ids folded over x and y.
+// Launch: `slices` workgroups of 256 (16 groups of 16 lanes for the experts) per token, ids folded over x
+// and y: each ranks and weighs the token's experts, and sums one slice of the branch's columns (one SM
+// holds only so many loads in flight: the V rows spread over the slices' SMs).
 
 struct Params {
     t: u32,
@@ -21,6 +23,9 @@ struct Params {
     // The candidates (a, b) with (a + 1)(b + 1) ≤ K.
     cand: u32,
     h: u32,
+    // Workgroups per token, each summing the branch's columns of one slice (all of them rank and weigh
+    // the experts).
+    slices: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -52,10 +57,16 @@ fn slot_score(t: u32, k: u32) -> f32 {
     return score[k];
 }
 
-// The token's rank-th choice: to the router's outputs, and to the expert stage below.
+// This workgroup's slice of the branch's columns.
+var<private> slice: u32;
+
+// The token's rank-th choice: to the router's outputs (from the first slice), and to the expert stage
+// below.
 fn chosen(t: u32, rank: u32, v: f32, id: u32) {
-    scores[t * p.k + rank] = v;
-    indices[t * p.k + rank] = id;
+    if (slice == 0u) {
+        scores[t * p.k + rank] = v;
+        indices[t * p.k + rank] = id;
+    }
     score[rank] = v;
     expert[rank] = id;
 }
@@ -66,7 +77,9 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
 ) {
-    let t = wid.x + wid.y * nwg.x;
+    let flat = wid.x + wid.y * nwg.x;
+    let t = flat / p.slices;
+    slice = flat % p.slices;
     if (t >= p.t) {
         return;
     }
@@ -74,5 +87,12 @@ fn main(
     workgroupBarrier();
     // expert_token's weights (`red` is topk_rank's, free again after the barrier above).
     expert_weights(t, li);
-    sum_experts(t, li, p.k, false);
+#if VEC4
+    let width = p.h / 4u;
+#else
+    let width = p.h;
+#endif
+    let per = (width + p.slices - 1u) / p.slices;
+    let c0 = min(width, slice * per);
+    sum_expert_columns(t, li, p.k, false, vec2<u32>(c0, min(width, c0 + per)));
 }

@@ -195,9 +195,18 @@ fn down_at(e: u32, row: u32, i: u32) -> vrow {
 // same chain of fmas as one batch, so the same bits).
 fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
 #if VEC4
+    sum_expert_columns(t, li, n, carry, vec2<u32>(0u, p.h / 4u));
+#else
+    sum_expert_columns(t, li, n, carry, vec2<u32>(0u, p.h));
+#endif
+}
+
+// sum_experts over the columns cols.x .. cols.y only (4-column chunks with VEC4): the same sums.
+fn sum_expert_columns(t: u32, li: u32, n: u32, carry: bool, cols: vec2<u32>) {
+#if VEC4
     let h4 = p.h / 4u;
     let k4 = n / 4u * 4u;
-    for (var c = li; c < h4; c += WG) {
+    for (var c = cols.x + li; c < cols.y; c += WG) {
         let b = base_at(t * h4 + c);
         var acc = vec4<f32>(0.0);
         if (carry) {
@@ -219,7 +228,7 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
         emit(t * h4 + c, b, acc);
     }
 #else
-    for (var c = li; c < p.h; c += WG) {
+    for (var c = cols.x + li; c < cols.y; c += WG) {
         let b = base_at(t * p.h + c);
         var acc = 0.0;
         if (carry) {

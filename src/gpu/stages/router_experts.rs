@@ -54,7 +54,27 @@ pub fn router_experts<'a>(
     let v = expert_variant(f16, h).with("NORMALISE");
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
-    let params = [t, r, k, kp, candidate_count(kp, k), h];
+    let slices = router_experts_slices();
+    let params = [t, r, k, kp, candidate_count(kp, k), h, slices];
     let label = "router_experts";
-    rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
+    rec.dispatch(
+        label,
+        label,
+        "main",
+        &v,
+        &params,
+        binds,
+        rec.fold(t * slices),
+    );
+}
+
+/// Workgroups per token of [`router_experts`]: `OMNIMOE_RE_SLICES` where set (a measuring aid, read once),
+/// else 16.
+fn router_experts_slices() -> u32 {
+    static SLICES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *SLICES.get_or_init(|| {
+        super::env_count("OMNIMOE_RE_SLICES")
+            .filter(|&s| s >= 1)
+            .unwrap_or(16)
+    })
 }
