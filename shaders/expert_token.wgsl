@@ -18,6 +18,9 @@ struct Params {
     // in output elements.
     ranges: u32,
     zstride: u32,
+    // Workgroups per token, each summing one slice of the branch's columns (all of them weigh the
+    // token's experts).
+    slices: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -45,7 +48,9 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
 ) {
-    let t = wid.x + wid.y * nwg.x;
+    let flat = wid.x + wid.y * nwg.x;
+    let t = flat / p.slices;
+    let slice = flat % p.slices;
     if (t >= p.t) {
         return;
     }
@@ -53,5 +58,12 @@ fn main(
         expert[li] = indices[t * p.k + li];
     }
     expert_weights(t, li);
-    sum_experts(t, li, p.k, false);
+#if VEC4
+    let width = p.h / 4u;
+#else
+    let width = p.h;
+#endif
+    let per = (width + p.slices - 1u) / p.slices;
+    let c0 = min(width, slice * per);
+    sum_expert_columns(t, li, p.k, false, vec2<u32>(c0, min(width, c0 + per)));
 }
