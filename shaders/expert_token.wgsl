@@ -18,9 +18,6 @@ struct Params {
     // in output elements.
     ranges: u32,
     zstride: u32,
-    // Workgroups per token, each summing one slice of the branch's columns (all of them weigh the
-    // token's experts).
-    slices: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -48,9 +45,7 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
 ) {
-    let flat = wid.x + wid.y * nwg.x;
-    let t = flat / p.slices;
-    let slice = flat % p.slices;
+    let t = wid.x + wid.y * nwg.x;
     if (t >= p.t) {
         return;
     }
@@ -58,12 +53,5 @@ fn main(
         expert[li] = indices[t * p.k + li];
     }
     expert_weights(t, li);
-#if VEC4
-    let width = p.h / 4u;
-#else
-    let width = p.h;
-#endif
-    let per = (width + p.slices - 1u) / p.slices;
-    let c0 = min(width, slice * per);
-    sum_expert_columns(t, li, p.k, false, vec2<u32>(c0, min(width, c0 + per)));
+    sum_experts(t, li, p.k, false);
 }

@@ -247,31 +247,6 @@ pub fn expert_token<'a>(
     let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
     let (v, [ranges, zstride]) = out.bind(&mut binds, v, h);
     let label = "expert_token";
-    let slices = expert_token_slices(t);
-    let params = [t, h, k, ranges, zstride, slices];
-    rec.dispatch(
-        label,
-        label,
-        "main",
-        &v,
-        &params,
-        binds,
-        rec.fold(t * slices),
-    );
-}
-
-/// Workgroups per token of [`expert_token`] for `t` tokens: `OMNIMOE_ET_SLICES` up to 16 tokens where set
-/// (a measuring aid, read once), else 1.
-fn expert_token_slices(t: u32) -> u32 {
-    static SLICES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let s = *SLICES.get_or_init(|| {
-        super::env_count("OMNIMOE_ET_SLICES")
-            .filter(|&s| s >= 1)
-            .unwrap_or(1)
-    });
-    if t <= 16 {
-        s
-    } else {
-        1
-    }
+    let params = [t, h, k, ranges, zstride];
+    rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
 }
