@@ -12,8 +12,8 @@
 // one dependent pass fewer per layer.
 //
 // Launch: `slices` workgroups of 256 (16 groups of 16 lanes for the experts) per token, ids folded over x
-// and y: each ranks and weighs the token's experts, and sums one slice of the branch's columns (one SM
-// holds only so many loads in flight: the V rows spread over the slices' SMs).
+// and y: each ranks and weighs the token's experts and sums one slice of the branch's columns, so V's
+// chosen rows are read from several SMs (16 slices: 17.2 → 16.7 µs on an H100, BENCHMARKS.md).
 
 struct Params {
     t: u32,

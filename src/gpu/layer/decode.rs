@@ -67,31 +67,23 @@ impl OmniMoeLayer<'_> {
     /// and the storage buffers `router_experts.wgsl` binds.
     #[doc(hidden)]
     pub fn decode_chain(&self) -> bool {
-        let (h, i, _, _) = self.dims32();
+        let (h, i, k, r) = self.dims32();
         let (Some((n_gu, _)), Some((n_down, _))) =
             (self.w_gate_up_router.single(), self.w_down.single())
         else {
             return false;
         };
         let gemv = |n, k| matches!(self.gemm_plan(1, n, k), (GemmKernel::Gemv { .. }, 1));
-        self.router_experts_at(1)
+        let per_stage = self.ctx.limits.max_storage_buffers_per_shader_stage;
+        let (up, down) = (self.table(&self.up), self.table(&self.down));
+        self.one_pass_experts()
+            && stages::topk_kernel(&self.ctx.caps, 1, r, k)
+                == stages::TopkKernel::Rank { flat: false }
+            && stages::router_experts_takes(r, k, &up, &down, per_stage)
             && gemv(n_gu, h)
             && gemv(n_down, i)
             && 2 * i <= n_gu
             && h <= stages::GEMV_PARTS_MAX_K
-    }
-
-    /// Whether a chunk of `t` tokens can run its router and expert stage as `router_experts.wgsl`: the
-    /// one-pass expert stage with both tables in one binding each, the router by rank with the tree
-    /// reductions `router_topk` uses at `t` tokens, and the storage buffers the shader binds.
-    pub(super) fn router_experts_at(&self, t: u32) -> bool {
-        let (_, _, k, r) = self.dims32();
-        let per_stage = self.ctx.limits.max_storage_buffers_per_shader_stage;
-        let (up, down) = (self.table(&self.up), self.table(&self.down));
-        self.one_pass_experts()
-            && stages::topk_kernel(&self.ctx.caps, t, r, k)
-                == stages::TopkKernel::Rank { flat: false }
-            && stages::router_experts_takes(r, k, &up, &down, per_stage)
     }
 
     /// Records a one-token forward through the decode chain ([`Self::decode_chain`] must hold): from
