@@ -210,7 +210,13 @@ fn by_rank(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
+#if SG_TREE
+    @builtin(subgroup_invocation_id) lane: u32,
+#endif
 ) {
+#if SG_TREE
+    sg_lane = lane;
+#endif
     let t = wid.x + wid.y * nwg.x;
     if (t >= p.t) {
         return;

@@ -624,3 +624,66 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The selection by rank's normalising reductions with their levels under a subgroup done by shuffles
+    /// (SG_TREE, where the adapter has one subgroup size) give the bits of the tree through workgroup
+    /// memory (a context without subgroups): router_topk's scores and indices, and router_experts'.
+    #[test]
+    fn the_rank_selection_by_subgroup_shuffles_gives_the_tree_bits(t in 1usize..12, r in 2usize..=128, k_half in 1usize..=16, seed: u64) {
+        let ctx = gpu();
+        prop_assert!(stages::rank_subgroup_tree(&ctx.caps).is_some(), "the test adapter should have one subgroup size");
+        let plain = plain_tree_gpu();
+        prop_assert!(stages::rank_subgroup_tree(&plain.caps).is_none());
+        let n = r * r;
+        let k = (2 * k_half).min(n / 2 * 2);
+        prop_assume!(stages::router_topk_by_rank(r as u32, k as u32));
+        let h = 40;
+        let z = uniform(seed, t * 2 * r, -6.0, 6.0);
+        let mean = uniform(seed ^ 1, 2 * r, -0.3, 0.3);
+        let var = uniform(seed ^ 2, 2 * r, 0.5, 2.0);
+        let (x, up, down) = expert_inputs(seed ^ 9, t, h, n, false);
+        let run = |ctx: &Context| {
+            let (zb, mb, vb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
+            let (xb, ub, db) = (f32_buf(ctx, &x), f32_buf(ctx, &up), f32_buf(ctx, &down));
+            let out = |len: usize| buffers::storage(ctx, "out", (len * 4) as u64);
+            let [s1, i1, s2, i2, b2] = [out(t * k), out(t * k), out(t * k), out(t * k), out(t * h)];
+            let all = Bind::all;
+            let (dims, stats) = ((t as u32, r as u32, k as u32), (all(&mb), all(&vb)));
+            let mut rec = Recorder::new(ctx);
+            let rank = stages::TopkKernel::Rank { flat: false };
+            stages::router_topk_with(&mut rec, rank, dims, all(&zb), all(&s1), all(&i1), Some(stats));
+            let tables = (stages::Table::one(&ub), stages::Table::one(&db));
+            let dims = (t as u32, r as u32, k as u32, h as u32);
+            stages::router_experts(&mut rec, false, dims, all(&zb), stats, all(&xb), tables, (all(&s2), all(&i2)), all(&b2));
+            submit(ctx, rec);
+            let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            (
+                bits(read_f32(ctx, &s1, t * k)),
+                read_u32(ctx, &i1, t * k),
+                bits(read_f32(ctx, &s2, t * k)),
+                read_u32(ctx, &i2, t * k),
+                bits(read_f32(ctx, &b2, t * h)),
+            )
+        };
+        let (a, b) = (run(ctx), run(plain));
+        prop_assert_eq!(a.0, b.0, "router_topk scores");
+        prop_assert_eq!(a.1, b.1, "router_topk indices");
+        prop_assert_eq!(a.2, b.2, "router_experts scores");
+        prop_assert_eq!(a.3, b.3, "router_experts indices");
+        prop_assert_eq!(a.4, b.4, "router_experts branch");
+    }
+}
+
+/// A context without subgroups: the selection by rank's tree through workgroup memory.
+fn plain_tree_gpu() -> &'static Context {
+    static CTX: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
+    CTX.get_or_init(|| {
+        common::gpu_with(&omnimoe::gpu::ContextOptions {
+            no_subgroup: true,
+            ..Default::default()
+        })
+    })
+}

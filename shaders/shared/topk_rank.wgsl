@@ -49,6 +49,48 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     return vec2<f32>((ax.x + ax.y) + (ax.z + ax.w), (ay.x + ay.y) + (ay.z + ay.w));
 }
 #else
+#if SG_TREE
+// SG_TREE (a fixed subgroup size SG, a power of two up to 128; the importer's entry point sets sg_lane to
+// its subgroup_invocation_id): the tree below with its levels under SG done by subgroupShuffleDown
+// instead of through workgroup memory: the same pairs added in the same order (lane j takes lane j + s
+// as red[j] takes red[j + s]), so the same bits, with 4 barriers instead of 9 at SG = 32. Every
+// subgroup reduces the same SG values, so every invocation gets the result from its own lane 0.
+override SG: u32 = 32u;
+var<private> sg_lane: u32;
+
+fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
+    for (var s = 64u; s >= SG; s >>= 1u) {
+        workgroupBarrier();
+        if (li < s) {
+            let o = li + 128u;
+            if (is_max) {
+                red[li] = max(red[li], red[li + s]);
+                red[o] = max(red[o], red[o + s]);
+            } else {
+                red[li] = red[li] + red[li + s];
+                red[o] = red[o] + red[o + s];
+            }
+        }
+    }
+    workgroupBarrier();
+    var x = red[sg_lane];
+    var y = red[128u + sg_lane];
+    for (var s = SG / 2u; s > 0u; s >>= 1u) {
+        let xs = subgroupShuffleDown(x, s);
+        let ys = subgroupShuffleDown(y, s);
+        if (is_max) {
+            x = max(x, xs);
+            y = max(y, ys);
+        } else {
+            x = x + xs;
+            y = y + ys;
+        }
+    }
+    let v = vec2<f32>(subgroupShuffle(x, 0u), subgroupShuffle(y, 0u));
+    workgroupBarrier();
+    return v;
+}
+#else
 // Tree reduction (max or sum) of red[0..128) and red[128..256) at once; every invocation gets both.
 fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     for (var s = 64u; s > 0u; s >>= 1u) {
@@ -69,6 +111,7 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     workgroupBarrier();
     return v;
 }
+#endif
 #endif
 #endif
 

@@ -139,6 +139,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             out.push(("expert_token", "main", v()));
             // The decode chain's router and expert stage in one pass.
             out.push(("router_experts", "main", v().with("NORMALISE")));
+            let tree = v().with("NORMALISE").with("SG_TREE").constant("SG", 32);
+            out.push(("router_experts", "main", tree));
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {
@@ -208,6 +210,12 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     ));
     out.push(("router_topk", "by_rank", v().with("NORMALISE")));
     out.push(("router_topk", "by_rank", v().with("NORMALISE").with("FLAT")));
+    // The normalising reductions' levels under a subgroup by shuffles (32 wide, and lavapipe's 8).
+    for sg in [8, 32] {
+        let tree = || v().with("NORMALISE").with("SG_TREE").constant("SG", sg);
+        out.push(("router_topk", "by_rank", tree()));
+        out.push(("router_topk", "by_rank", tree().with("PARTIAL")));
+    }
     // The raw logits summed from the gate/up GEMM's partial products.
     for flags in [&["NORMALISE"][..], &["NORMALISE", "FLAT"]] {
         let v = flags.iter().fold(v().with("PARTIAL"), |v, &f| v.with(f));

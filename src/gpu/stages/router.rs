@@ -95,6 +95,30 @@ pub fn topk_by_subgroup(caps: &super::super::Capabilities, r: u32, k: u32) -> bo
         && candidate_count(r.min(k), k) <= 2 * lo
 }
 
+/// The subgroup size within which the selection by rank's normalising reductions shuffle (`SG_TREE` in
+/// `shaders/shared/topk_rank.wgsl`: the same pairs added in the same order as its tree through workgroup
+/// memory, so the same bits, with fewer barriers): the adapter's one fixed size, a power of two up to 128,
+/// natively (browsers keep the tree); `None` elsewhere or with `OMNIMOE_NO_SG_TREE` (a measuring aid,
+/// read once).
+pub fn rank_subgroup_tree(caps: &super::super::Capabilities) -> Option<u32> {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let off = *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_SG_TREE").is_some());
+    let (lo, hi) = caps.subgroup_sizes;
+    (!off && caps.subgroup && !caps.browser && lo == hi && lo.is_power_of_two() && lo <= 128)
+        .then_some(lo)
+}
+
+/// `variant` with the subgroup tree of [`rank_subgroup_tree`] where the adapter has it.
+pub(crate) fn with_rank_subgroup_tree(
+    caps: &super::super::Capabilities,
+    variant: Variant,
+) -> Variant {
+    match rank_subgroup_tree(caps) {
+        Some(sg) => variant.with("SG_TREE").constant("SG", sg),
+        None => variant,
+    }
+}
+
 /// Tokens from which [`router_topk`] selects by subgroup where it can. Measured on an H100 (BENCHMARKS.md):
 /// a subgroup per token has the higher throughput (0.034 against 0.044 ms at T = 4096) but a longer chain
 /// for one token (the layer at T = 1 took 0.043 against 0.037 ms), and the two are even at T = 1024.
@@ -181,6 +205,8 @@ pub fn router_topk_with<'a>(
             }
             if flat {
                 v = v.with("FLAT");
+            } else if normalise.is_some() {
+                v = with_rank_subgroup_tree(&rec.ctx().caps, v);
             }
             rec.dispatch(label, label, "by_rank", &v, &params, binds, rec.fold(t));
         }

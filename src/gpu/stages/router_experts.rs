@@ -51,7 +51,8 @@ pub fn router_experts<'a>(
     ];
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
-    let v = expert_variant(f16, h).with("NORMALISE");
+    let v =
+        super::with_rank_subgroup_tree(&rec.ctx().caps, expert_variant(f16, h).with("NORMALISE"));
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
     let slices = router_experts_slices();
