@@ -30,9 +30,17 @@
 // storage (ASUM_HALF) the row is staged as f16 in `row_half`: staged as f32 of the f16 value, the
 // H100's driver dropped the rounding (f32 → f16 → f32 taken as no conversion) and the products were not
 // those of the stored row. With f32 storage it goes to `part`, which takes the partial sums after it.
+// ASUM4 (K % 4 == 0): the parts read and the row stored four elements at a time, each element the same
+// expression.
+#if ASUM4
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> a_branch: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> x_out: array<vec4<elem>>;
+#else
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(6) var<storage, read> a_branch: array<f32>;
 @group(0) @binding(7) var<storage, read_write> x_out: array<elem>;
+#endif
 #if ASUM_HALF
 var<workgroup> row_half: array<f16, 2048>;
 #endif
@@ -290,6 +298,26 @@ fn main(
     }
 #else
 #if ASUM
+#if ASUM4
+    for (var i = li; i < p.k / 4u; i += 256u) {
+        let v = vec4<elem>(a[i] + a_branch[i]);
+        let o = 4u * i;
+#if ASUM_HALF
+        row_half[o] = v.x;
+        row_half[o + 1u] = v.y;
+        row_half[o + 2u] = v.z;
+        row_half[o + 3u] = v.w;
+#else
+        part[o] = v.x;
+        part[o + 1u] = v.y;
+        part[o + 2u] = v.z;
+        part[o + 3u] = v.w;
+#endif
+        if (w == 0u) {
+            x_out[i] = v;
+        }
+    }
+#else
     for (var i = li; i < p.k; i += 256u) {
         let v = elem(a[i] + a_branch[i]);
 #if ASUM_HALF
@@ -301,6 +329,7 @@ fn main(
             x_out[i] = v;
         }
     }
+#endif
     workgroupBarrier();
 #endif
     var lo = vec4<f32>(0.0);

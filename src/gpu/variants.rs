@@ -77,6 +77,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     if kernel.is_f16() {
                         variant = variant.with("ASUM_HALF");
                     }
+                    // Four elements at a time where K % 4 == 0.
+                    if k % 4 == 0 {
+                        out.push((stage, "main", variant.clone().with("ASUM4")));
+                    }
                     out.push((stage, "main", variant));
                 }
             }

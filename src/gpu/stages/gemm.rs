@@ -347,6 +347,9 @@ pub fn gemv_parts<'a>(
     if kernel.is_f16() {
         variant = variant.with("ASUM_HALF");
     }
+    if k.is_multiple_of(4) {
+        variant = variant.with("ASUM4");
+    }
     rec.dispatch(
         label,
         stage,
