@@ -49,6 +49,20 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     return vec2<f32>((ax.x + ax.y) + (ax.z + ax.w), (ay.x + ay.y) + (ay.z + ay.w));
 }
 #else
+// One level of the tree over red[0..128) and red[128..256): red[j] = red[j] op red[j + s] for j < s.
+fn tree_level(li: u32, s: u32, is_max: bool) {
+    if (li < s) {
+        let o = li + 128u;
+        if (is_max) {
+            red[li] = max(red[li], red[li + s]);
+            red[o] = max(red[o], red[o + s]);
+        } else {
+            red[li] = red[li] + red[li + s];
+            red[o] = red[o] + red[o + s];
+        }
+    }
+}
+
 #if SG_TREE
 // SG_TREE (a fixed subgroup size SG, a power of two up to 128; the importer's entry point sets sg_lane to
 // its subgroup_invocation_id): the tree below with its levels under SG done by subgroupShuffleDown
@@ -61,16 +75,7 @@ var<private> sg_lane: u32;
 fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     for (var s = 64u; s >= SG; s >>= 1u) {
         workgroupBarrier();
-        if (li < s) {
-            let o = li + 128u;
-            if (is_max) {
-                red[li] = max(red[li], red[li + s]);
-                red[o] = max(red[o], red[o + s]);
-            } else {
-                red[li] = red[li] + red[li + s];
-                red[o] = red[o] + red[o + s];
-            }
-        }
+        tree_level(li, s, is_max);
     }
     workgroupBarrier();
     var x = red[sg_lane];
@@ -95,16 +100,7 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
 fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     for (var s = 64u; s > 0u; s >>= 1u) {
         workgroupBarrier();
-        if (li < s) {
-            let o = li + 128u;
-            if (is_max) {
-                red[li] = max(red[li], red[li + s]);
-                red[o] = max(red[o], red[o + s]);
-            } else {
-                red[li] = red[li] + red[li + s];
-                red[o] = red[o] + red[o + s];
-            }
-        }
+        tree_level(li, s, is_max);
     }
     workgroupBarrier();
     let v = vec2<f32>(red[0], red[128]);
