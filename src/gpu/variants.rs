@@ -69,18 +69,12 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     out.push((stage, "main", variant));
                 }
             }
-            // The GEMV of one row from two parts (the decode chain's ASUM).
+            // The GEMV of one row from two parts (the decode chain's ASUM; four elements at a time
+            // where K % 4 == 0).
             if matches!(kernel, GemmKernel::Gemv { .. }) {
                 for kind in EPILOGUES {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (1, n, k), kind);
-                    let mut variant = variant.with("ASUM");
-                    if kernel.is_f16() {
-                        variant = variant.with("ASUM_HALF");
-                    }
-                    // Four elements at a time where K % 4 == 0.
-                    if k % 4 == 0 {
-                        out.push((stage, "main", variant.clone().with("ASUM4")));
-                    }
+                    let variant = stages::gemv_parts_variant(variant, kernel.is_f16(), k);
                     out.push((stage, "main", variant));
                 }
             }

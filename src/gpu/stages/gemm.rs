@@ -316,6 +316,19 @@ pub fn gemm<'a>(
     );
 }
 
+/// The GEMV's `variant` (from [`gemm_dispatch`]) as [`gemv_parts`] builds it for depth `k`: ASUM, with f16
+/// storage ASUM_HALF, where K % 4 == 0 ASUM4.
+pub(crate) fn gemv_parts_variant(variant: Variant, f16: bool, k: u32) -> Variant {
+    let mut variant = variant.with("ASUM");
+    if f16 {
+        variant = variant.with("ASUM_HALF");
+    }
+    if k.is_multiple_of(4) {
+        variant = variant.with("ASUM4");
+    }
+    variant
+}
+
 /// Most K of [`gemv_parts`]: its row is staged in the GEMV's 2048 f32 of workgroup memory.
 pub const GEMV_PARTS_MAX_K: u32 = 2048;
 
@@ -343,13 +356,7 @@ pub fn gemv_parts<'a>(
         gemm_dispatch(&rec.ctx().caps, kernel, (1, n, k), epilogue.kind());
     let mut binds = vec![(1, dense), (2, b), (3, c), (6, branch), (7, x_out)];
     let split = epilogue.bind(n, &mut binds);
-    let mut variant = variant.with("ASUM");
-    if kernel.is_f16() {
-        variant = variant.with("ASUM_HALF");
-    }
-    if k.is_multiple_of(4) {
-        variant = variant.with("ASUM4");
-    }
+    let variant = gemv_parts_variant(variant, kernel.is_f16(), k);
     rec.dispatch(
         label,
         stage,
