@@ -11,12 +11,43 @@ var<workgroup> top_i: array<u32, 256>;
 
 // by_rank: the token's values per axis (axis a at element a·128, padded with WORST to a multiple of 4), its
 // candidates (padded likewise), and the length of each candidate row; flat scalar arrays, read four at a
-// time (no vector element picked by a run-time index, no division in a loop).
+// time (no vector element picked by a run-time index). No invocation runs a loop of dependent steps
+// whose length grows with K: the rows' starts and the candidates are one pair (a, q) or (a, b) an
+// invocation (on an H100 the candidates built a row an invocation took 2.2 µs of the selection's ~5).
 var<workgroup> vals: array<f32, 256>;
 var<workgroup> red: array<f32, 256>;
 var<workgroup> cand_v: array<f32, 256>;
 var<workgroup> cand_i: array<u32, 256>;
 var<workgroup> row_len: array<u32, 128>;
+// Where candidate row a starts, Σ_{q<a} row_len[q]: summed by one invocation a pair (a, q) (a sum of
+// integers, so in any order the same).
+var<workgroup> cand_start: array<atomic<u32>, 128>;
+
+#if NORMALISE
+// The normalisation's two reductions each have an array of their own (the max `red`, the sum `red_sum`),
+// so that the sum's values can be stored while the max is still being read: no barrier after a reduction.
+var<workgroup> red_sum: array<f32, 256>;
+
+fn red_at(i: u32, is_max: bool) -> f32 {
+    if (is_max) {
+        return red[i];
+    }
+    return red_sum[i];
+}
+
+// The reductions' operation on both axes at once.
+fn red_op(a: vec2<f32>, b: vec2<f32>, is_max: bool) -> vec2<f32> {
+    if (is_max) {
+        return max(a, b);
+    }
+    return a + b;
+}
+
+// Element j of both axes (x at j, y at 128 + j).
+fn red_pair(j: u32, is_max: bool) -> vec2<f32> {
+    return vec2<f32>(red_at(j, is_max), red_at(128u + j, is_max));
+}
+#endif
 
 #if NORMALISE
 #if FLAT
@@ -32,8 +63,13 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     var ax = vec4<f32>(init);
     var ay = vec4<f32>(init);
     for (var j = 0u; j < r4; j += 4u) {
-        let x4 = vec4<f32>(red[j], red[j + 1u], red[j + 2u], red[j + 3u]);
-        let y4 = vec4<f32>(red[128u + j], red[129u + j], red[130u + j], red[131u + j]);
+        let x4 = vec4<f32>(red_at(j, is_max), red_at(j + 1u, is_max), red_at(j + 2u, is_max), red_at(j + 3u, is_max));
+        let y4 = vec4<f32>(
+            red_at(128u + j, is_max),
+            red_at(129u + j, is_max),
+            red_at(130u + j, is_max),
+            red_at(131u + j, is_max),
+        );
         if (is_max) {
             ax = max(ax, x4);
             ay = max(ay, y4);
@@ -49,7 +85,8 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
     return vec2<f32>((ax.x + ax.y) + (ax.z + ax.w), (ay.x + ay.y) + (ay.z + ay.w));
 }
 #else
-// One level of the tree over red[0..128) and red[128..256): red[j] = red[j] op red[j + s] for j < s.
+// One level of the tree over red[0..128) and red[128..256) (red_sum's for the sum): red[j] = red[j] op
+// red[j + s] for j < s.
 fn tree_level(li: u32, s: u32, is_max: bool) {
     if (li < s) {
         let o = li + 128u;
@@ -57,43 +94,66 @@ fn tree_level(li: u32, s: u32, is_max: bool) {
             red[li] = max(red[li], red[li + s]);
             red[o] = max(red[o], red[o + s]);
         } else {
-            red[li] = red[li] + red[li + s];
-            red[o] = red[o] + red[o + s];
+            red_sum[li] = red_sum[li] + red_sum[li + s];
+            red_sum[o] = red_sum[o] + red_sum[o + s];
         }
     }
 }
 
 #if SG_TREE
-// SG_TREE (a fixed subgroup size SG, a power of two up to 128; the importer's entry point sets sg_lane to
-// its subgroup_invocation_id): the tree below with its levels under SG done by subgroupShuffleDown
-// instead of through workgroup memory: the same pairs added in the same order (lane j takes lane j + s
-// as red[j] takes red[j + s]), so the same bits, with 4 barriers instead of 9 at SG = 32. Every
-// subgroup reduces the same SG values, so every invocation gets the result from its own lane 0.
+// SG_TREE (a fixed subgroup size SG, a power of two from 4 to 128; the importer's entry point sets
+// sg_lane to its subgroup_invocation_id): the tree below, the same pairs added in the same order, so the
+// same bits, with one barrier where SG ≥ 32: the levels from 64 down to max(SG, 32) in registers, lane j
+// reading the 128 / SG elements it needs (level s pairs element j with j + s), those down to SG through
+// workgroup memory where SG < 32, then the levels under SG by subgroupShuffleDown (lane j takes lane j + s
+// as element j takes j + s). Every subgroup reduces the same values, so every invocation gets the result
+// from its own lane 0.
 override SG: u32 = 32u;
 var<private> sg_lane: u32;
 
-fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
-    for (var s = 64u; s >= SG; s >>= 1u) {
-        workgroupBarrier();
-        tree_level(li, s, is_max);
+// Level s of the tree at element j (j < s), for s = 128, 64, 32 (SG_TREE, SG ≥ 32).
+fn tree_at(j: u32, s: u32, is_max: bool) -> vec2<f32> {
+    var v = red_pair(j, is_max);
+    if (s <= 64u) {
+        v = red_op(v, red_pair(j + 64u, is_max), is_max);
     }
-    workgroupBarrier();
-    var x = red[sg_lane];
-    var y = red[128u + sg_lane];
-    for (var s = SG / 2u; s > 0u; s >>= 1u) {
-        let xs = subgroupShuffleDown(x, s);
-        let ys = subgroupShuffleDown(y, s);
-        if (is_max) {
-            x = max(x, xs);
-            y = max(y, ys);
-        } else {
-            x = x + xs;
-            y = y + ys;
-        }
+    if (s <= 32u) {
+        let w = red_op(red_pair(j + 32u, is_max), red_pair(j + 96u, is_max), is_max);
+        v = red_op(v, w, is_max);
     }
-    let v = vec2<f32>(subgroupShuffle(x, 0u), subgroupShuffle(y, 0u));
-    workgroupBarrier();
     return v;
+}
+
+fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
+    workgroupBarrier();
+    var v: vec2<f32>;
+    if (SG >= 32u) {
+        v = tree_at(sg_lane, SG, is_max);
+    } else {
+        // Level 32 in registers by the first 32 invocations (each writes only the element it alone
+        // reads), then the levels down to SG through workgroup memory.
+        if (li < 32u) {
+            let w = tree_at(li, 32u, is_max);
+            if (is_max) {
+                red[li] = w.x;
+                red[128u + li] = w.y;
+            } else {
+                red_sum[li] = w.x;
+                red_sum[128u + li] = w.y;
+            }
+        }
+        for (var s = 16u; s >= SG; s >>= 1u) {
+            workgroupBarrier();
+            tree_level(li, s, is_max);
+        }
+        workgroupBarrier();
+        v = red_pair(sg_lane, is_max);
+    }
+    for (var s = SG / 2u; s > 0u; s >>= 1u) {
+        let d = vec2<f32>(subgroupShuffleDown(v.x, s), subgroupShuffleDown(v.y, s));
+        v = red_op(v, d, is_max);
+    }
+    return vec2<f32>(subgroupShuffle(v.x, 0u), subgroupShuffle(v.y, 0u));
 }
 #else
 // Tree reduction (max or sum) of red[0..128) and red[128..256) at once; every invocation gets both.
@@ -103,9 +163,7 @@ fn reduce_axes(li: u32, is_max: bool) -> vec2<f32> {
         tree_level(li, s, is_max);
     }
     workgroupBarrier();
-    let v = vec2<f32>(red[0], red[128]);
-    workgroupBarrier();
-    return v;
+    return vec2<f32>(red_at(0u, is_max), red_at(128u, is_max));
 }
 #endif
 #endif
@@ -163,7 +221,30 @@ fn rank_select(t: u32, li: u32, wg: u32) {
     let r4 = (r + 3u) / 4u;
     let n = p.cand;
     let n4 = (n + 3u) / 4u;
-    // Padding of each axis and of the candidates up to a multiple of 4, and the candidate row lengths.
+    // This invocation's logits (element li of each axis, when li < R), requested first: the set-up below
+    // runs while they come.
+    let mine = li < r;
+    var zx = 0.0;
+    var zy = 0.0;
+#if NORMALISE
+    var mx = 0.0;
+    var my = 0.0;
+    var vx = 0.0;
+    var vy = 0.0;
+#endif
+    if (mine) {
+        let z0 = t * 2u * r;
+        zx = logit(z0 + li);
+        zy = logit(z0 + r + li);
+#if NORMALISE
+        mx = mean[li];
+        my = mean[r + li];
+        vx = variance[li];
+        vy = variance[r + li];
+#endif
+    }
+    // Padding of each axis and of the candidates up to a multiple of 4, the candidate rows' lengths and
+    // starts.
     if (li >= r && li < 4u * r4) {
         vals[li] = WORST;
         vals[128u + li] = WORST;
@@ -174,16 +255,15 @@ fn rank_select(t: u32, li: u32, wg: u32) {
     }
     if (li < p.kp) {
         row_len[li] = min(p.kp, p.k / (li + 1u));
+        atomicStore(&cand_start[li], 0u);
     }
 #if NORMALISE
     // This invocation's value of each axis: element li of x and of y (when li < R).
-    let mine = li < r;
     var ax = -3.0e38;
     var ay = -3.0e38;
     if (mine) {
-        let z0 = t * 2u * r;
-        ax = (logit(z0 + li) - mean[li]) / sqrt(variance[li] + 1e-5);
-        ay = (logit(z0 + r + li) - mean[r + li]) / sqrt(variance[r + li] + 1e-5);
+        ax = (zx - mx) / sqrt(vx + 1e-5);
+        ay = (zy - my) / sqrt(vy + 1e-5);
     }
     if (li < 128u) {
         red[li] = ax;
@@ -197,8 +277,8 @@ fn rank_select(t: u32, li: u32, wg: u32) {
         ey = exp(ay - m.y);
     }
     if (li < 128u) {
-        red[li] = ex;
-        red[128u + li] = ey;
+        red_sum[li] = ex;
+        red_sum[128u + li] = ey;
     }
     let lse = m + log(reduce_axes(li, false));
     if (mine) {
@@ -206,12 +286,21 @@ fn rank_select(t: u32, li: u32, wg: u32) {
         vals[128u + li] = ay - lse.y;
     }
 #else
-    if (li < r) {
-        vals[li] = logit(t * 2u * r + li);
-        vals[128u + li] = logit(t * 2u * r + r + li);
+    if (mine) {
+        vals[li] = zx;
+        vals[128u + li] = zy;
     }
 #endif
     workgroupBarrier();
+    // The candidate rows' starts (row_len and the zeros stored before the barrier above).
+    let kp = p.kp;
+    for (var s = li; s < kp * kp; s += wg) {
+        let a = s / kp;
+        let q = s - a * kp;
+        if (q < a) {
+            atomicAdd(&cand_start[a], row_len[q]);
+        }
+    }
     // Step 1: the K' best of each axis, by rank; R ≤ 64 takes one value per invocation, else two.
     let per_axis = select(128u, 64u, r <= 64u);
     for (var s = li; s < 2u * per_axis; s += wg) {
@@ -231,17 +320,15 @@ fn rank_select(t: u32, li: u32, wg: u32) {
     write_all_candidates(t, li, wg);
     return;
 #endif
-    // Step 2: the candidates (a, b) with (a+1)(b+1) ≤ K, row a starting at Σ_{q<a} min(K', K/(q+1)).
-    if (li < p.kp) {
-        var start = 0u;
-        for (var q = 0u; q < li; q++) {
-            start += row_len[q];
-        }
-        let va = top_v[li];
-        let ia = top_i[li] * r;
-        for (var b = 0u; b < row_len[li]; b++) {
-            cand_v[start + b] = va + top_v[MAX_KP + b];
-            cand_i[start + b] = ia + top_i[MAX_KP + b];
+    // Step 2: the candidates (a, b) with (a + 1)(b + 1) ≤ K, row a from cand_start[a], one pair an
+    // invocation.
+    for (var s = li; s < kp * kp; s += wg) {
+        let a = s / kp;
+        let b = s - a * kp;
+        if (b < row_len[a]) {
+            let c = atomicLoad(&cand_start[a]) + b;
+            cand_v[c] = top_v[a] + top_v[MAX_KP + b];
+            cand_i[c] = top_i[a] * r + top_i[MAX_KP + b];
         }
     }
     workgroupBarrier();
