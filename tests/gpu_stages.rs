@@ -564,16 +564,24 @@ proptest! {
 
     /// The decode chain's router and expert stage in one workgroup (router_experts) gives the bits of the
     /// router by rank (NORMALISE, tree reductions) followed by expert_token, and the CPU twin's scores and
-    /// branch; H up to 300, the README's 1024 and around it.
+    /// branch; H up to 300, the README's 1024 and around it. With `ties` the logits lie on a grid of
+    /// integers and the statistics are the same for every column: many equal values in each axis and
+    /// among the candidates (the two kernels split each value's count over different numbers of
+    /// invocations, so their ties are counted by different pieces).
     #[test]
-    fn router_experts_gives_the_bits_of_the_router_then_expert_token(t in 1usize..10, r in 2usize..=40, k_half in 1usize..=16, h in prop_oneof![1usize..300, (250usize..=256).prop_map(|q| 4 * q), 1020usize..1100], seed: u64) {
+    fn router_experts_gives_the_bits_of_the_router_then_expert_token(t in 1usize..10, r in 2usize..=40, k_half in 1usize..=16, h in prop_oneof![1usize..300, (250usize..=256).prop_map(|q| 4 * q), 1020usize..1100], ties: bool, seed: u64) {
         let ctx = gpu();
         let n = r * r;
         let k = (2 * k_half).min(n / 2 * 2);
         prop_assume!(stages::router_topk_by_rank(r as u32, k as u32));
-        let z = uniform(seed, t * 2 * r, -6.0, 6.0);
-        let mean = uniform(seed ^ 1, 2 * r, -0.3, 0.3);
-        let var = uniform(seed ^ 2, 2 * r, 0.5, 2.0);
+        let mut z = uniform(seed, t * 2 * r, -6.0, 6.0);
+        let mut mean = uniform(seed ^ 1, 2 * r, -0.3, 0.3);
+        let mut var = uniform(seed ^ 2, 2 * r, 0.5, 2.0);
+        if ties {
+            z.iter_mut().for_each(|v| *v = (*v / 2.0).round());
+            mean.fill(0.25);
+            var.fill(1.5);
+        }
         let (zb, mb, varb) = (f32_buf(ctx, &z), f32_buf(ctx, &mean), f32_buf(ctx, &var));
         for f16 in f16_modes(ctx) {
             let (x, up, down) = expert_inputs(seed ^ 9, t, h, n, f16);
