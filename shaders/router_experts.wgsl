@@ -85,7 +85,8 @@ fn main(
 #endif
     let flat = wid.x + wid.y * nwg.x;
     let t = flat / p.slices;
-    slice = flat % p.slices;
+    let my_slice = flat % p.slices;
+    slice = my_slice;
     if (t >= p.t) {
         return;
     }
@@ -99,6 +100,11 @@ fn main(
     let width = p.h;
 #endif
     let per = (width + p.slices - 1u) / p.slices;
-    let c0 = min(width, slice * per);
-    sum_expert_columns(t, li, p.k, false, vec2<u32>(c0, min(width, c0 + per)));
+    let c0 = min(width, my_slice * per);
+    let cols = vec2<u32>(c0, min(width, c0 + per));
+#if SPREAD
+    sum_expert_columns_spread(t, li, p.k, cols);
+#else
+    sum_expert_columns(t, li, p.k, false, cols);
+#endif
 }

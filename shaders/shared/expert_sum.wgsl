@@ -241,3 +241,37 @@ fn sum_expert_columns(t: u32, li: u32, n: u32, carry: bool, cols: vec2<u32>) {
     }
 #endif
 }
+
+#if SPREAD
+// SPREAD (router_experts, whose slices are a few columns each): sum_expert_columns with each (column,
+// expert) element of V loaded by an invocation of its own, so that a slice's loads are all in flight at
+// once, then each column's sum by one invocation: the same chain of fmas in slot order, so the same bits.
+// WG / n columns a round. Call from uniform control flow (cols uniform).
+var<workgroup> spread: array<srow, WG>;
+
+fn sum_expert_columns_spread(t: u32, li: u32, n: u32, cols: vec2<u32>) {
+#if VEC4
+    let row = p.h / 4u;
+#else
+    let row = p.h;
+#endif
+    let per = max(1u, WG / n);
+    let col = li / n;
+    let k = li - col * n;
+    for (var c0 = cols.x; c0 < cols.y; c0 += per) {
+        if (col < per && c0 + col < cols.y) {
+            spread[li] = srow(down_at(expert[k], row, c0 + col));
+        }
+        workgroupBarrier();
+        if (li < per && c0 + li < cols.y) {
+            var acc = srow(0.0);
+            for (var j = 0u; j < n; j++) {
+                acc = fma(srow(weight[j]), spread[li * n + j], acc);
+            }
+            let i = t * row + c0 + li;
+            emit(i, base_at(i), acc);
+        }
+        workgroupBarrier();
+    }
+}
+#endif

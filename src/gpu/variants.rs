@@ -138,7 +138,14 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             // The decode chain's router and expert stage in one pass.
             out.push(("router_experts", "main", v().with("NORMALISE")));
             let tree = v().with("NORMALISE").with("SG_TREE").constant("SG", 32);
-            out.push(("router_experts", "main", tree));
+            out.push(("router_experts", "main", tree.clone()));
+            // Its slice of the branch summed from V loaded an element an invocation.
+            out.push((
+                "router_experts",
+                "main",
+                v().with("NORMALISE").with("SPREAD"),
+            ));
+            out.push(("router_experts", "main", tree.with("SPREAD")));
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {

@@ -51,8 +51,11 @@ pub fn router_experts<'a>(
     ];
     up.bind(2, 10, &mut binds);
     down.bind(5, 30, &mut binds);
-    let v =
+    let mut v =
         super::with_rank_subgroup_tree(&rec.ctx().caps, expert_variant(f16, h).with("NORMALISE"));
+    if router_experts_spread() {
+        v = v.with("SPREAD");
+    }
     let (v, _) = ExpertOut::Store(branch).bind(&mut binds, v, h);
     let kp = r.min(k);
     let slices = router_experts_slices();
@@ -67,6 +70,14 @@ pub fn router_experts<'a>(
         binds,
         rec.fold(t * slices),
     );
+}
+
+/// Whether [`router_experts`] sums its slice of the branch with each (column, expert) element of V loaded
+/// by an invocation of its own (SPREAD in `shaders/shared/expert_sum.wgsl`): yes, unless
+/// `OMNIMOE_NO_SPREAD` is set (a measuring aid, read once).
+fn router_experts_spread() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_SPREAD").is_some())
 }
 
 /// Workgroups per token of [`router_experts`]: `OMNIMOE_RE_SLICES` where set (a measuring aid, read once),
