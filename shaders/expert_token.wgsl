@@ -8,7 +8,8 @@
 // then kept in workgroup memory instead of going through a buffer; the combine runs over k in slot order. One dispatch instead of
 // two, and no wait between them: what counts when a forward is a few microseconds of work per stage.
 //
-// Launch: one workgroup of 256 (16 groups of 16 lanes) per token, ids folded over x and y.
+// Launch: `slices` workgroups of 256 (16 groups of 16 lanes) per token, ids folded over x and y, each
+// weighing the token's experts and summing one slice of the branch's columns.
 
 struct Params {
     t: u32,
@@ -18,6 +19,9 @@ struct Params {
     // in output elements.
     ranges: u32,
     zstride: u32,
+    // Workgroups per token, each summing one slice of the branch's columns (all of them weigh the
+    // token's experts); with SPREAD (slices of a few columns) from V an element an invocation.
+    slices: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -45,7 +49,9 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
 ) {
-    let t = wid.x + wid.y * nwg.x;
+    let flat = wid.x + wid.y * nwg.x;
+    let t = flat / p.slices;
+    let slice = flat % p.slices;
     if (t >= p.t) {
         return;
     }
@@ -53,5 +59,5 @@ fn main(
         expert[li] = indices[t * p.k + li];
     }
     expert_weights(t, li);
-    sum_experts(t, li, p.k, false);
+    sum_expert_slice(t, li, p.k, slice, p.slices);
 }

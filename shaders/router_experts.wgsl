@@ -95,17 +95,5 @@ fn main(
     workgroupBarrier();
     // expert_token's weights (`red` is topk_rank's, free again after the barrier above).
     expert_weights(t, li);
-#if VEC4
-    let width = p.h / 4u;
-#else
-    let width = p.h;
-#endif
-    let per = (width + p.slices - 1u) / p.slices;
-    let c0 = min(width, my_slice * per);
-    let cols = vec2<u32>(c0, min(width, c0 + per));
-#if SPREAD
-    sum_expert_columns_spread(t, li, p.k, cols);
-#else
-    sum_expert_columns(t, li, p.k, false, cols);
-#endif
+    sum_expert_slice(t, li, p.k, my_slice, p.slices);
 }

@@ -1,10 +1,10 @@
 #!/bin/bash
-# NOT RUN YET (prepared at the end of the twentieth session, no device time left): expert_token in 16
+# Prepared at the end of the twentieth session, run in the twenty-first: expert_token in 16
 # slices a token up to 16 tokens, V and the down projection's partial products an element an invocation
 # (`expert_token_spread.diff`, omnimoe-f; lavapipe's gpu_stages, gpu_layer and gpu_prepared pass with it,
 # the partial products' order checked to fail when reversed), beside the build without (omnimoe-b, the
 # commit it applies to): GPU tests with omnimoe-f's kernels; 16, 8 and 2 tokens through a stack of 4 and
-# one layer, two rounds interleaved; each stage of the stack at 16 tokens timed alone.
+# one layer, two rounds interleaved; 4, 8 and 32 slices (OMNIMOE_ET_SLICES) at 16 and 8 tokens; each stage of the stack at 16 tokens timed alone.
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 export WGPU_BACKEND=vulkan RUST_LOG=omnimoe=warn
@@ -16,6 +16,7 @@ for x in gpu_stages gpu_prepared gpu_layer; do b "test $x" ./$x --test-threads 4
 for r in 1 2; do for w in b f; do for tk in 16 8 2; do
 b "T=$tk $w $r" ./omnimoe-$w bench --dtype f16 --tokens $tk --layers 4 --json $R/t$tk-$w-$r.json
 done; done; done
+for sl in 4 8 32; do for tk in 16 8; do OMNIMOE_ET_SLICES=$sl b "T=$tk f slices=$sl" ./omnimoe-f bench --dtype f16 --tokens $tk --layers 4 --json $R/t$tk-f-s$sl.json; done; done
 for w in b f; do OMNIMOE_STACK_STAGES=1 b "stages T=16 $w" ./omnimoe-$w bench --dtype f16 --tokens 16 --layers 4; done
 tar -C $R -czf $OUT/r268.tgz .
 grep -E "^(==|rc=|test result|panicked|thread|stack stage|minimal)" $L | grep -v "^== T=\|^rc=0 [0-9]s" | cut -c1-220

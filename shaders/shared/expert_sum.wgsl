@@ -201,6 +201,29 @@ fn sum_experts(t: u32, li: u32, n: u32, carry: bool) {
 #endif
 }
 
+// The columns (in srow units) of slice `s` of `slices`: equal runs in order, the last ones shorter or empty.
+fn slice_columns(s: u32, slices: u32) -> vec2<u32> {
+#if VEC4
+    let width = p.h / 4u;
+#else
+    let width = p.h;
+#endif
+    let per = (width + slices - 1u) / slices;
+    let c0 = min(width, s * per);
+    return vec2<u32>(c0, min(width, c0 + per));
+}
+
+// A token's branch over slice `s` of `slices` of its columns: with SPREAD from V an element an
+// invocation, else a column an invocation. The same sums either way. Call from uniform control flow.
+fn sum_expert_slice(t: u32, li: u32, n: u32, s: u32, slices: u32) {
+    let cols = slice_columns(s, slices);
+#if SPREAD
+    sum_expert_columns_spread(t, li, n, cols);
+#else
+    sum_expert_columns(t, li, n, false, cols);
+#endif
+}
+
 // sum_experts over the columns cols.x .. cols.y only (4-column chunks with VEC4): the same sums.
 fn sum_expert_columns(t: u32, li: u32, n: u32, carry: bool, cols: vec2<u32>) {
 #if VEC4
@@ -243,11 +266,16 @@ fn sum_expert_columns(t: u32, li: u32, n: u32, carry: bool, cols: vec2<u32>) {
 }
 
 #if SPREAD
-// SPREAD (router_experts, whose slices are a few columns each): sum_expert_columns with each (column,
-// expert) element of V loaded by an invocation of its own, so that a slice's loads are all in flight at
-// once, then each column's sum by one invocation: the same chain of fmas in slot order, so the same bits.
-// WG / n columns a round. Call from uniform control flow (cols uniform).
+// SPREAD (router_experts, and expert_token in slices: a few columns a workgroup): sum_expert_columns
+// with each (column, expert) element of V loaded by an invocation of its own, so that a slice's loads
+// are all in flight at once, then each column's sum by one invocation: the same chain of fmas in slot
+// order, so the same bits. With PARTIAL each (column, range) element of the down projection's partial
+// products likewise, added in range order from zero as base_at adds them (ranges ≤ WG). WG / max(n,
+// ranges) columns a round. Call from uniform control flow (cols uniform).
 var<workgroup> spread: array<srow, WG>;
+#if PARTIAL
+var<workgroup> spread_base: array<srow, WG>;
+#endif
 
 fn sum_expert_columns_spread(t: u32, li: u32, n: u32, cols: vec2<u32>) {
 #if VEC4
@@ -255,13 +283,23 @@ fn sum_expert_columns_spread(t: u32, li: u32, n: u32, cols: vec2<u32>) {
 #else
     let row = p.h;
 #endif
-    let per = max(1u, WG / n);
+    var per = max(1u, WG / n);
+#if PARTIAL
+    per = min(per, max(1u, WG / p.ranges));
+    let bcol = li / p.ranges;
+    let z = li - bcol * p.ranges;
+#endif
     let col = li / n;
     let k = li - col * n;
     for (var c0 = cols.x; c0 < cols.y; c0 += per) {
         if (col < per && c0 + col < cols.y) {
             spread[li] = srow(down_at(expert[k], row, c0 + col));
         }
+#if PARTIAL
+        if (bcol < per && c0 + bcol < cols.y) {
+            spread_base[li] = range_at(z, t * row + c0 + bcol);
+        }
+#endif
         workgroupBarrier();
         if (li < per && c0 + li < cols.y) {
             var acc = srow(0.0);
@@ -269,7 +307,15 @@ fn sum_expert_columns_spread(t: u32, li: u32, n: u32, cols: vec2<u32>) {
                 acc = fma(srow(weight[j]), spread[li * n + j], acc);
             }
             let i = t * row + c0 + li;
-            emit(i, base_at(i), acc);
+#if PARTIAL
+            var b = srow(0.0);
+            for (var j = 0u; j < p.ranges; j++) {
+                b += spread_base[li * p.ranges + j];
+            }
+#else
+            let b = base_at(i);
+#endif
+            emit(i, b, acc);
         }
         workgroupBarrier();
     }

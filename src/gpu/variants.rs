@@ -260,6 +260,14 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
     let scatter = v().with("SCATTER");
     out.push(("expert_scatter", "scatter", scatter.clone().with("FIRST")));
     out.push(("expert_scatter", "scatter", scatter));
+    // expert_token in slices of a few columns (up to 16 tokens): each build with V (and the partial
+    // products) an element an invocation.
+    let spread: Vec<_> = out
+        .iter()
+        .filter(|(stage, _, _)| *stage == "expert_token")
+        .map(|(stage, entry, v)| (*stage, *entry, v.clone().with("SPREAD")))
+        .collect();
+    out.extend(spread);
     out.sort();
     out.dedup();
     out

@@ -245,8 +245,30 @@ pub fn expert_token<'a>(
     down.bind(5, 30, &mut binds);
     // Both tables have N rows of H: split alike.
     let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
-    let (v, [ranges, zstride]) = out.bind(&mut binds, v, h);
+    let (mut v, [ranges, zstride]) = out.bind(&mut binds, v, h);
+    let slices = expert_token_slices(t);
+    if slices > 1 && ranges <= 256 {
+        v = v.with("SPREAD");
+    }
     let label = "expert_token";
-    let params = [t, h, k, ranges, zstride];
-    rec.dispatch(label, label, "main", &v, &params, binds, rec.fold(t));
+    let params = [t, h, k, ranges, zstride, slices];
+    let groups = rec.fold(t * slices);
+    rec.dispatch(label, label, "main", &v, &params, binds, groups);
+}
+
+/// Workgroups per token of [`expert_token`] for `t` tokens: 16 up to 16 tokens, each summing a slice of
+/// the branch's columns from V an element an invocation (SPREAD), else 1; `OMNIMOE_ET_SLICES` (a
+/// measuring aid, read once) sets the count up to 16 tokens.
+fn expert_token_slices(t: u32) -> u32 {
+    static SLICES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let s = *SLICES.get_or_init(|| {
+        super::env_count("OMNIMOE_ET_SLICES")
+            .filter(|&s| s >= 1)
+            .unwrap_or(16)
+    });
+    if t <= 16 {
+        s
+    } else {
+        1
+    }
 }
