@@ -12,6 +12,7 @@ mod calibrate;
 mod chart;
 mod demo;
 mod forward;
+mod host_cpus;
 mod router_lab;
 mod routing_bench;
 mod routing_quality;

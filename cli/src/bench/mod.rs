@@ -101,6 +101,11 @@ pub struct BenchArgs {
     /// memory, uploaded on a miss).
     #[arg(long)]
     resident_experts: Option<usize>,
+    /// Let the bench run on any CPU: by default (Linux) it keeps off the CPUs that take the GPU's
+    /// interrupts, where a waiting thread sees each submit complete ~0.03 ms later (BENCHMARKS.md, "The
+    /// wall's floor").
+    #[arg(long)]
+    any_cpu: bool,
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
@@ -116,6 +121,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let config = args.shape.config()?;
     if args.adapters.is_some() || !args.adapter_list.is_empty() {
         return adapters(args, config);
+    }
+    if !args.any_cpu {
+        if let Some(cpus) = crate::host_cpus::keep_off_gpu_interrupts()? {
+            println!(
+                "keeping off CPU {cpus:?}, which takes the GPU's interrupts (--any-cpu: don't)"
+            );
+        }
     }
     let ctx = Context::new_blocking()?;
     let es = if args.dtype == Dtype::F16 { 2.0 } else { 4.0 };
@@ -197,6 +209,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         unix_time: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
+        cpus_allowed: crate::timing::cpus_allowed(),
         timestamps: ctx.caps.timestamp_query,
         config: BTreeMap::from([
             ("tokens", args.tokens.into()),

@@ -60,6 +60,11 @@ pub(super) struct Report {
     pub(super) driver: String,
     pub(super) device_type: String,
     pub(super) unix_time: u64,
+    /// The CPUs the bench's process may run on (Linux's `Cpus_allowed_list`; absent elsewhere and before
+    /// the twenty-first session): its wall times depend on whether the waiting thread shares a CPU with
+    /// the GPU's interrupts (BENCHMARKS.md, "The wall's floor").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) cpus_allowed: Option<String>,
     pub(super) timestamps: bool,
     pub(super) config: BTreeMap<&'static str, serde_json::Value>,
     pub(super) runs: usize,
