@@ -45,6 +45,33 @@ fn prepared_forward_equals_the_plain_one_at_every_token_count() {
     }
 }
 
+/// Forwards of one token count in a row submit what the previous `run` encoded ahead, before their input
+/// was written: each equals the plain forward of its own input, also around runs of other counts.
+#[test]
+fn runs_encoded_ahead_read_the_inputs_written_since() {
+    let ctx = gpu();
+    let w = OmniMoeWeights::random(OmniMoeConfig::new(96, 160, 300, 6).unwrap(), 5).unwrap();
+    for precision in precisions() {
+        let options = LayerOptions {
+            precision,
+            ..Default::default()
+        };
+        let layer = OmniMoeLayer::new(ctx, &w, &options).unwrap();
+        let prepared = layer.prepare(16).unwrap();
+        for (i, t) in [1, 1, 1, 5, 5, 1, 16, 16, 16].into_iter().enumerate() {
+            let x = SplitMix64::new(100 + i as u64).normals(t * 96);
+            let plain = layer.forward_host_blocking(&x).unwrap();
+            prepared.write_input(&x).unwrap();
+            prepared.run(t).unwrap();
+            let got = pollster::block_on(prepared.read(t)).unwrap();
+            let what = format!("{precision:?}, run {i}, T = {t}");
+            assert_eq!(got.output, plain.output, "{what}: output");
+            assert_eq!(got.scores, plain.scores, "{what}: scores");
+            assert_eq!(got.indices, plain.indices, "{what}: indices");
+        }
+    }
+}
+
 /// Three layers (one of them twice) in one submit equal the layers run one after another, the
 /// activations passing through the storage type in between.
 #[test]

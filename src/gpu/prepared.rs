@@ -42,6 +42,9 @@ pub struct PreparedForward<'a> {
     /// Whether one-token forwards run the decode chain where the layers take it.
     decode_chain: bool,
     frozen: Mutex<HashMap<usize, Arc<Frozen>>>,
+    /// The next forward, encoded by [`Self::run`] after it submitted one (while the GPU runs it), and
+    /// its token count: what the next `run` of as many tokens submits without encoding.
+    ahead: Mutex<Option<(usize, wgpu::CommandBuffer)>>,
 }
 
 /// Whether prepared forwards run the decode chain by default: yes, unless `OMNIMOE_NO_DECODE_CHAIN` is set
@@ -138,6 +141,7 @@ impl<'a> PreparedForward<'a> {
             max_tokens,
             decode_chain: decode_chain_default(),
             frozen: Mutex::new(HashMap::new()),
+            ahead: Mutex::new(None),
         })
     }
 
@@ -149,6 +153,7 @@ impl<'a> PreparedForward<'a> {
     pub fn with_decode_chain(mut self, on: bool) -> Self {
         self.decode_chain = on;
         self.frozen.lock().unwrap().clear();
+        *self.ahead.lock().unwrap() = None;
         self
     }
 
@@ -283,10 +288,33 @@ impl<'a> PreparedForward<'a> {
         Ok(self.frozen(tokens).encode(self.ctx, encoder, timing))
     }
 
-    /// One forward of `tokens` tokens: one encoder, one submit; returns once it is queued (the output
-    /// stays on the GPU). Device loss and errors outside scopes surface here or on the next call.
+    /// One forward of `tokens` tokens: one submit; returns once it is queued (the output stays on the
+    /// GPU). Device loss and errors outside scopes surface here or on the next call.
+    ///
+    /// The submit's command buffer was encoded by the previous `run` of as many tokens, after its own
+    /// submit, while the GPU worked; this call encodes the next one likewise. So a decode loop's host
+    /// work between forwards is the submit alone (the first call, and a call with another token count,
+    /// encode before submitting). A command buffer reads the buffers as they are when it runs, so inputs
+    /// written in between ([`Self::write_input`], or the previous layer's output) are what it uses.
     pub fn run(&self, tokens: usize) -> Result<()> {
         self.ctx.check_alive()?;
+        self.check_tokens(tokens)?;
+        let ready = match self.ahead.lock().unwrap().take() {
+            Some((t, commands)) if t == tokens => Some(commands),
+            _ => None,
+        };
+        let commands = match ready {
+            Some(commands) => commands,
+            None => self.encode_run(tokens)?,
+        };
+        self.ctx.queue.submit([commands]);
+        let next = self.encode_run(tokens)?;
+        *self.ahead.lock().unwrap() = Some((tokens, next));
+        Ok(())
+    }
+
+    /// A `tokens`-token forward's command buffer, untimed.
+    fn encode_run(&self, tokens: usize) -> Result<wgpu::CommandBuffer> {
         let mut encoder = self
             .ctx
             .device
@@ -294,8 +322,7 @@ impl<'a> PreparedForward<'a> {
                 label: Some("omnimoe prepared forward"),
             });
         self.encode(&mut encoder, tokens, Timing::Off)?;
-        self.ctx.queue.submit([encoder.finish()]);
-        Ok(())
+        Ok(encoder.finish())
     }
 
     /// Reads the first `tokens` rows of the last layer's output, scores and indices back to the host.

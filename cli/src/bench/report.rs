@@ -25,7 +25,8 @@ pub(super) struct Point {
     pub(super) layer_wall_ms: Option<f64>,
     /// The same with the host polling for completion (`buffers::wait_spin`) instead of sleeping.
     pub(super) layer_wall_spin_ms: Option<f64>,
-    /// Host ms of that wall time spent encoding the forward, and submitting it.
+    /// Host ms to encode the forward (ahead, while the previous one runs: not in the wall times since the
+    /// twenty-first session), and to submit it.
     pub(super) host_encode_ms: Option<f64>,
     pub(super) host_submit_ms: Option<f64>,
     /// Wall ms of an empty command buffer submitted and waited for, sleeping and polling: the floor under
@@ -75,7 +76,8 @@ pub(super) struct Report {
     pub(super) layer_wall_ms: f64,
     /// The same with the host polling for completion (`buffers::wait_spin`) instead of sleeping.
     pub(super) layer_wall_spin_ms: f64,
-    /// Host ms of that wall time spent encoding the forward, and submitting it.
+    /// Host ms to encode the forward (ahead, while the previous one runs: not in the wall times since the
+    /// twenty-first session), and to submit it.
     pub(super) host_encode_ms: f64,
     pub(super) host_submit_ms: f64,
     /// Wall ms of an empty command buffer submitted and waited for, sleeping and polling: the floor under
