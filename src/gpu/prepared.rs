@@ -1,7 +1,8 @@
 //! A prepared forward: one layer, or a stack of layers each feeding the next, for up to a maximum number
 //! of tokens, with its input, output and scratch buffers made once and, for each token count it runs, its
-//! pipelines, parameter buffer and bind groups built once ([`Frozen`]). A forward is then one command
-//! encoder and one submit with no allocation: what decode (a few tokens at a time, over and over) needs.
+//! pipelines, parameter buffer and bind groups built once ([`Frozen`]). A forward is then one submit with
+//! no allocation, of a command buffer encoded ahead while the GPU ran the one before ([`PreparedForward::run`]):
+//! what decode (a few tokens at a time, over and over) needs.
 //!
 //! ```no_run
 //! # use omnimoe::gpu::{Context, LayerOptions, OmniMoeLayer, Precision};

@@ -48,7 +48,7 @@ fn simt_splits(tiles: u32, k: u32, wgs: u32) -> u32 {
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says; a SIMT kernel that runs stream-K at this
 /// shape ([`GemmKernel::stream_k_at`]) leaves 2 partial products (each tile's head and tail), and one of
-/// 64 to 127 tiles splits as [`simt_splits`] says.
+/// 64 to 127 tiles splits as `simt_splits` says.
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     // Stream-K's head and tail of each tile: two partial products.
     if kernel.stream_k_at((m, n, k)).is_some() {

@@ -53,8 +53,8 @@ pub fn simt_tiles(m: u32, n: u32) -> u32 {
 impl GemmKernel {
     /// Stream-K configurations of the SIMT kernel (K step 8, single-buffered, the layer's fastest plain
     /// configuration on an H100) worth timing beside [`Self::candidates`] on an (m, n, k) GEMM: one per
-    /// group count of [`STREAM_K_GROUPS`] dividing its tiles, for more than
-    /// [`SPLIT_K_MAX_M`] rows, up to [`STREAM_K_MAX_TILES`] tiles and at least two K steps a
+    /// group count of `STREAM_K_GROUPS` dividing its tiles, for more than
+    /// [`SPLIT_K_MAX_M`] rows, up to `STREAM_K_MAX_TILES` tiles and at least two K steps a
     /// share. None for other kernels, or for a SIMT kernel at K step 8 that `workgroup_bytes` rules out.
     pub fn stream_k_candidates(
         self,
