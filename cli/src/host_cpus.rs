@@ -2,7 +2,7 @@
 //!
 //! On the H100 host of BENCHMARKS.md ("The wall's floor") every interrupt of the GPU lands on one CPU,
 //! and a thread waiting there for the GPU saw an empty submit complete in 0.047–0.067 ms instead of
-//! 0.017–0.024 (pinned there: slow in 8 benches of 8; pinned elsewhere: fast in 16 of 16). Unpinned, the
+//! 0.017–0.024 (pinned there: slow in 14 benches of 14; pinned elsewhere: fast in 16 of 16). Unpinned, the
 //! scheduler puts the waiting thread there about half the time. A decode loop that counts each forward's
 //! latency keeps its waiting thread elsewhere, as latency-tuned CUDA hosts steer interrupts away from
 //! their spinning threads; the bench does the same unless told not to.
@@ -21,6 +21,16 @@ pub fn keep_off_gpu_interrupts() -> omnimoe::Result<Option<Vec<usize>>> {
         buffers::wait(&probe)?;
     }
     Ok(keep_off(&gpu_interrupt_cpus()))
+}
+
+/// The CPUs this process may run on, as Linux lists them in `/proc/self/status` (`Cpus_allowed_list`,
+/// e.g. "0-15" or "6"); `None` where there is no such file.
+pub fn cpus_allowed() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+        .map(|list| list.trim().to_string())
 }
 
 /// Interrupt names of GPU kernel drivers, as the last column of `/proc/interrupts` shows them.

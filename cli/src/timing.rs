@@ -147,13 +147,3 @@ pub fn weight_bytes(c: &OmniMoeConfig, elem_bytes: f64, touched: usize) -> f64 {
     );
     ((2.0 * i + 2.0 * r) * h + h * i + 2.0 * touched as f64 * h) * elem_bytes
 }
-
-/// The CPUs this process may run on, as Linux lists them in `/proc/self/status` (`Cpus_allowed_list`,
-/// e.g. "0-15" or "6"); `None` where there is no such file.
-pub fn cpus_allowed() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
-        .map(|list| list.trim().to_string())
-}

@@ -43,9 +43,9 @@ pub struct PreparedForward<'a> {
     /// Whether one-token forwards run the decode chain where the layers take it.
     decode_chain: bool,
     frozen: Mutex<HashMap<usize, Arc<Frozen>>>,
-    /// The next forward, encoded by [`Self::run`] after it submitted one (while the GPU runs it), and
-    /// its token count: what the next `run` of as many tokens submits without encoding.
-    ahead: Mutex<Option<(usize, wgpu::CommandBuffer)>>,
+    /// For each token count [`Self::run`] has run, the next forward, encoded after its last submit (while
+    /// the GPU ran it): what the next `run` of as many tokens submits without encoding.
+    ahead: Mutex<HashMap<usize, wgpu::CommandBuffer>>,
 }
 
 /// Whether prepared forwards run the decode chain by default: yes, unless `OMNIMOE_NO_DECODE_CHAIN` is set
@@ -142,7 +142,7 @@ impl<'a> PreparedForward<'a> {
             max_tokens,
             decode_chain: decode_chain_default(),
             frozen: Mutex::new(HashMap::new()),
-            ahead: Mutex::new(None),
+            ahead: Mutex::new(HashMap::new()),
         })
     }
 
@@ -154,7 +154,7 @@ impl<'a> PreparedForward<'a> {
     pub fn with_decode_chain(mut self, on: bool) -> Self {
         self.decode_chain = on;
         self.frozen.lock().unwrap().clear();
-        *self.ahead.lock().unwrap() = None;
+        self.ahead.lock().unwrap().clear();
         self
     }
 
@@ -293,24 +293,21 @@ impl<'a> PreparedForward<'a> {
     /// GPU). Device loss and errors outside scopes surface here or on the next call.
     ///
     /// The submit's command buffer was encoded by the previous `run` of as many tokens, after its own
-    /// submit, while the GPU worked; this call encodes the next one likewise. So a decode loop's host
-    /// work between forwards is the submit alone (the first call, and a call with another token count,
-    /// encode before submitting). A command buffer reads the buffers as they are when it runs, so inputs
+    /// submit, while the GPU worked; this call encodes the next one likewise (one kept per token count).
+    /// So a decode loop's host work between forwards is the submit alone (the first call of each token
+    /// count encodes before submitting). A command buffer reads the buffers as they are when it runs, so inputs
     /// written in between ([`Self::write_input`], or the previous layer's output) are what it uses.
     pub fn run(&self, tokens: usize) -> Result<()> {
         self.ctx.check_alive()?;
         self.check_tokens(tokens)?;
-        let ready = match self.ahead.lock().unwrap().take() {
-            Some((t, commands)) if t == tokens => Some(commands),
-            _ => None,
-        };
+        let ready = self.ahead.lock().unwrap().remove(&tokens);
         let commands = match ready {
             Some(commands) => commands,
             None => self.encode_run(tokens)?,
         };
         self.ctx.queue.submit([commands]);
         let next = self.encode_run(tokens)?;
-        *self.ahead.lock().unwrap() = Some((tokens, next));
+        self.ahead.lock().unwrap().insert(tokens, next);
         Ok(())
     }
 

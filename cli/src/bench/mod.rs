@@ -124,9 +124,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if !args.any_cpu {
         if let Some(cpus) = crate::host_cpus::keep_off_gpu_interrupts()? {
-            println!(
-                "keeping off CPU {cpus:?}, which takes the GPU's interrupts (--any-cpu: don't)"
-            );
+            println!("keeping off CPU {cpus:?}: the GPU's interrupts go there (--any-cpu: don't)");
         }
     }
     let ctx = Context::new_blocking()?;
@@ -209,7 +207,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         unix_time: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
-        cpus_allowed: crate::timing::cpus_allowed(),
+        cpus_allowed: crate::host_cpus::cpus_allowed(),
         timestamps: ctx.caps.timestamp_query,
         config: BTreeMap::from([
             ("tokens", args.tokens.into()),
