@@ -37,36 +37,42 @@ pub fn cpus_allowed() -> Option<String> {
 const GPU_DRIVERS: [&str; 6] = ["nvidia", "amdgpu", "i915", "xe", "nouveau", "radeon"];
 
 /// The CPUs the GPU drivers' interrupts are delivered to now: each interrupt line of a GPU driver that
-/// has fired, through its `effective_affinity_list`. Empty where the files are missing (not Linux, no
-/// such driver, no permission).
+/// has fired ([`fired_gpu_lines`]), through its `effective_affinity_list`. Empty where the files are
+/// missing (not Linux, no such driver, no permission).
 pub fn gpu_interrupt_cpus() -> Vec<usize> {
     let Ok(table) = std::fs::read_to_string("/proc/interrupts") else {
         return Vec::new();
     };
-    let mut cpus = Vec::new();
-    for line in table.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(irq) = fields.next().and_then(|f| f.strip_suffix(':')) else {
-            continue;
-        };
-        let is_gpu = line
-            .split_whitespace()
-            .last()
-            .is_some_and(|name| GPU_DRIVERS.contains(&name));
-        let fired = fields
-            .map_while(|f| f.parse::<u64>().ok())
-            .any(|count| count > 0);
-        if !is_gpu || !fired {
-            continue;
-        }
-        let path = format!("/proc/irq/{irq}/effective_affinity_list");
-        if let Ok(list) = std::fs::read_to_string(path) {
-            cpus.extend(parse_cpu_list(list.trim()));
-        }
-    }
+    let mut cpus: Vec<usize> = fired_gpu_lines(&table)
+        .iter()
+        .filter_map(|irq| {
+            std::fs::read_to_string(format!("/proc/irq/{irq}/effective_affinity_list")).ok()
+        })
+        .flat_map(|list| parse_cpu_list(list.trim()))
+        .collect();
     cpus.sort_unstable();
     cpus.dedup();
     cpus
+}
+
+/// The interrupt numbers of `table` (the text of `/proc/interrupts`) whose line names a GPU driver last
+/// and has counted at least one interrupt on some CPU.
+pub fn fired_gpu_lines(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let irq = fields.next()?.strip_suffix(':')?;
+            let is_gpu = line
+                .split_whitespace()
+                .last()
+                .is_some_and(|name| GPU_DRIVERS.contains(&name));
+            let fired = fields
+                .map_while(|f| f.parse::<u64>().ok())
+                .any(|count| count > 0);
+            (is_gpu && fired).then(|| irq.to_string())
+        })
+        .collect()
 }
 
 /// "0-3,8,10-11" → [0, 1, 2, 3, 8, 10, 11]; malformed parts are skipped.
@@ -122,7 +128,7 @@ pub fn keep_off(_avoid: &[usize]) -> Option<Vec<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{keep_off, parse_cpu_list};
+    use super::{fired_gpu_lines, keep_off, parse_cpu_list};
 
     #[test]
     fn cpu_lists() {
@@ -130,6 +136,21 @@ mod tests {
         assert_eq!(parse_cpu_list("0-3,8,10-11"), vec![0, 1, 2, 3, 8, 10, 11]);
         assert_eq!(parse_cpu_list(""), Vec::<usize>::new());
         assert_eq!(parse_cpu_list("x,2,3-y"), vec![2]);
+    }
+
+    #[test]
+    fn fired_gpu_lines_of_a_table() {
+        let table = "            CPU0       CPU1       CPU2
+  1:          0          9          0  IO-APIC   1-edge      i8042
+ 42:          0          0          0  PCI-MSIX-0000:00:06.0   0-edge      nvidia
+ 44:         14          0          0  PCI-MSIX-0000:00:06.0   2-edge      nvidia
+ 47:          0          0      39858  PCI-MSIX-0000:00:06.0   5-edge      nvidia
+ 60:          3          0          0  PCI-MSI 524288-edge      amdgpu
+ 61:          7          0          0  PCI-MSI 1-edge      nvme0q0
+NMI:          0          0          0   Non-maskable interrupts
+";
+        assert_eq!(fired_gpu_lines(table), vec!["44", "47", "60"]);
+        assert!(fired_gpu_lines("").is_empty());
     }
 
     /// The CPUs this thread may run on, from /proc.
