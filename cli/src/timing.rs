@@ -66,20 +66,19 @@ pub fn time_prepared(
         prepared.run(tokens)?;
     }
     keep_busy(ctx, WARM_MS, || prepared.run(tokens))?;
-    let mut walls = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let start = Instant::now();
-        prepared.run(tokens)?;
-        buffers::wait(ctx)?;
-        walls.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    let mut spins = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let start = Instant::now();
-        prepared.run(tokens)?;
-        buffers::wait_spin(ctx)?;
-        spins.push(start.elapsed().as_secs_f64() * 1e3);
-    }
+    // Wall ms of each of `runs` forwards, `wait` (sleeping or polling) for each.
+    let walls_waiting = |wait: fn(&Context) -> Result<()>| -> Result<Vec<f64>> {
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                prepared.run(tokens)?;
+                wait(ctx)?;
+                Ok(start.elapsed().as_secs_f64() * 1e3)
+            })
+            .collect()
+    };
+    let walls = walls_waiting(buffers::wait)?;
+    let spins = walls_waiting(buffers::wait_spin)?;
     let (mut encodes, mut submits) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let start = Instant::now();
