@@ -247,7 +247,7 @@ pub fn expert_token<'a>(
     let v = down.variant(up.variant(expert_variant(f16, h), "UP_PER"), "DOWN_PER");
     let (mut v, [ranges, zstride]) = out.bind(&mut binds, v, h);
     let slices = expert_token_slices(t);
-    if slices > 1 && ranges <= 256 {
+    if slices > 1 && ranges <= SPREAD_MAX_RANGES {
         v = v.with("SPREAD");
     }
     let label = "expert_token";
@@ -256,16 +256,16 @@ pub fn expert_token<'a>(
     rec.dispatch(label, label, "main", &v, &params, binds, groups);
 }
 
+/// Most split-K ranges whose partial products SPREAD loads an element an invocation: one range an
+/// invocation of the 256 (`WG` in `shaders/shared/expert_sum.wgsl`).
+const SPREAD_MAX_RANGES: u32 = 256;
+
 /// Workgroups per token of [`expert_token`] for `t` tokens: 16 up to 16 tokens, each summing a slice of
 /// the branch's columns from V an element an invocation (SPREAD), else 1; `OMNIMOE_ET_SLICES` (a
 /// measuring aid, read once) sets the count up to 16 tokens.
 fn expert_token_slices(t: u32) -> u32 {
     static SLICES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let s = *SLICES.get_or_init(|| {
-        super::env_count("OMNIMOE_ET_SLICES")
-            .filter(|&s| s >= 1)
-            .unwrap_or(16)
-    });
+    let s = *SLICES.get_or_init(|| super::env_count("OMNIMOE_ET_SLICES").unwrap_or(16));
     if t <= 16 {
         s
     } else {

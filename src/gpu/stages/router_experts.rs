@@ -84,9 +84,5 @@ fn router_experts_spread() -> bool {
 /// else 16.
 fn router_experts_slices() -> u32 {
     static SLICES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *SLICES.get_or_init(|| {
-        super::env_count("OMNIMOE_RE_SLICES")
-            .filter(|&s| s >= 1)
-            .unwrap_or(16)
-    })
+    *SLICES.get_or_init(|| super::env_count("OMNIMOE_RE_SLICES").unwrap_or(16))
 }
