@@ -5,9 +5,12 @@
 //
 // Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉, splits) of 32·SG_R·SG_C invocations, subgroups of 32 laid out
 // SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16), 4 × 4 (SG16 and SGW) or 2 × 2 (SG4: 64 × 128 tiles for a few
-// hundred rows, twice the workgroups of 128-row tiles; with FN2 64 × 64 tiles for a few dozen). Subgroup
-// (i, j) owns FM × FN accumulators of 16×16 (FM = 2, or 4 with FM4; FN = 4, or 2 with FN2, never both):
-// rows FM·16·i .. and columns FN·16·j .. of the workgroup's TILE_M × TILE_N tile of C.
+// hundred rows, twice the workgroups of 128-row tiles; with FN2 64 × 64 tiles for a few dozen; 4 × 2 with
+// FM1 and FN2 the same 64 × 64 tiles over 8 subgroups). Subgroup (i, j) owns FM × FN accumulators of 16×16
+// (FM = 2, 4 with FM4 or 1 with FM1; FN = 4, or 2 with FN2; FM4 never with FN2): rows FM·16·i .. and
+// columns FN·16·j .. of the workgroup's TILE_M × TILE_N tile of C. A tile over 8 subgroups instead of 4
+// loads a K step in half the registers an invocation and twice the invocations: on an H100 the 64 × 64
+// tiles' gate/up GEMM at 32–64 rows streamed its weights in 13.5 µs against 16.0 (BENCHMARKS.md).
 //
 // K advances TK halves a step (16, 32, 64 or 128: flags TK16, TK64, TK128, else 32). A weight-streaming
 // GEMM of a few dozen rows is bound by its steps, each about one trip to device memory: 64 × 64 tiles at
@@ -42,7 +45,11 @@
 #if FM4
 const FM: u32 = 4u;
 #else
+#if FM1
+const FM: u32 = 1u;
+#else
 const FM: u32 = 2u;
+#endif
 #endif
 #if SG16
 #if SGW
@@ -187,12 +194,15 @@ fn main(
     var c02 = coop_mat16x16<f32, C>();
     var c03 = coop_mat16x16<f32, C>();
 #endif
+#if FM1
+#else
     var c10 = coop_mat16x16<f32, C>();
     var c11 = coop_mat16x16<f32, C>();
 #if FN2
 #else
     var c12 = coop_mat16x16<f32, C>();
     var c13 = coop_mat16x16<f32, C>();
+#endif
 #endif
 #if FM4
     var c20 = coop_mat16x16<f32, C>();
@@ -213,12 +223,15 @@ fn main(
         c02 = acc_init(rb0, cb0 + 32u);
         c03 = acc_init(rb0, cb0 + 48u);
 #endif
+#if FM1
+#else
         c10 = acc_init(rb0 + 16u, cb0);
         c11 = acc_init(rb0 + 16u, cb0 + 16u);
 #if FN2
 #else
         c12 = acc_init(rb0 + 16u, cb0 + 32u);
         c13 = acc_init(rb0 + 16u, cb0 + 48u);
+#endif
 #endif
 #if FM4
         c20 = acc_init(rb0 + 32u, cb0);
@@ -271,6 +284,8 @@ fn main(
             c02 = coopMultiplyAdd(a0, b2, c02);
             c03 = coopMultiplyAdd(a0, b3, c03);
 #endif
+#if FM1
+#else
             let ia1 = abase + 16u * PITCH + kk;
             let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], pitch);
             c10 = coopMultiplyAdd(a1, b0, c10);
@@ -279,6 +294,7 @@ fn main(
 #else
             c12 = coopMultiplyAdd(a1, b2, c12);
             c13 = coopMultiplyAdd(a1, b3, c13);
+#endif
 #endif
 #if FM4
             let ia2 = abase + 32u * PITCH + kk;
@@ -318,12 +334,15 @@ fn main(
         put(c02, rb0, cb0 + 32u);
         put(c03, rb0, cb0 + 48u);
 #endif
+#if FM1
+#else
         put(c10, rb0 + 16u, cb0);
         put(c11, rb0 + 16u, cb0 + 16u);
 #if FN2
 #else
         put(c12, rb0 + 16u, cb0 + 32u);
         put(c13, rb0 + 16u, cb0 + 48u);
+#endif
 #endif
 #if FM4
         put(c20, rb0 + 32u, cb0);
@@ -345,12 +364,15 @@ fn main(
     emit(c02, sg, lane, rb0, cb0 + 32u);
     emit(c03, sg, lane, rb0, cb0 + 48u);
 #endif
+#if FM1
+#else
     emit(c10, sg, lane, rb0 + 16u, cb0);
     emit(c11, sg, lane, rb0 + 16u, cb0 + 16u);
 #if FN2
 #else
     emit(c12, sg, lane, rb0 + 16u, cb0 + 32u);
     emit(c13, sg, lane, rb0 + 16u, cb0 + 48u);
+#endif
 #endif
 #if FM4
     emit(c20, sg, lane, rb0 + 32u, cb0);

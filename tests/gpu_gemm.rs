@@ -374,14 +374,15 @@ proptest! {
 
 /// Shapes with whole tiles of every tensor-core configuration (256 × 256 and more) and a ragged edge, for
 /// every kernel and epilogue: the proptest's small shapes rarely fill a 256-row or 256-column tile. The
-/// second is a grid of more column tiles than row tiles.
+/// second is a grid of more column tiles than row tiles; the third a few dozen rows with K deep and ragged
+/// (eight K steps of 128, the last short).
 #[test]
 fn gemm_whole_and_edge_tiles_match_cpu() {
     let ctx = gpu();
     for epilogue in 0u8..5 {
         // The router's columns (epilogue 3) after the split.
         let columns = |split: usize| if epilogue == 3 { split + 40 } else { split };
-        for (m, split, k) in [(520, 528, 72), (260, 1064, 40)] {
+        for (m, split, k) in [(520, 528, 72), (260, 1064, 40), (70, 200, 1000)] {
             let n = columns(split);
             for kernel in gemm_kernels(ctx, (m, n, k), epilogue) {
                 check_gemm(ctx, kernel, (m, n, k), split, epilogue, 7 + epilogue as u64)

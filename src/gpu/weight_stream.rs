@@ -10,14 +10,9 @@ use super::buffers::{self, elem_bytes};
 use super::context::Context;
 use super::recorder::Timing;
 use super::stages::{self, GemmKernel, Recorder};
-use super::tune::{record_gemm, TuneEpilogue};
+use super::tune::{record_gemm, rotation_copies, TuneEpilogue};
 use crate::Result;
 
-/// Bytes the copies of B add up to at least: twice an H100's 50 MB L2, so that a copy is long gone from
-/// it when its turn comes again.
-const ROTATION_BYTES: u64 = 100 << 20;
-/// Most copies of B.
-const MOST_COPIES: u64 = 32;
 /// Repetitions in the timed pass.
 const REPS: usize = 32;
 /// Timed passes; the fastest counts.
@@ -47,14 +42,8 @@ pub async fn stream_ms(
     };
     let b_bytes = elem_bytes(&ramp((n * k) as usize), f16);
     // `OMNIMOE_STREAM_COPIES=1` (a measuring aid): one copy, read from the cache after its first pass.
-    let copies = stages::env_count("OMNIMOE_STREAM_COPIES").map_or_else(
-        || {
-            ROTATION_BYTES
-                .div_ceil(b_bytes.len() as u64)
-                .clamp(2, MOST_COPIES)
-        },
-        u64::from,
-    ) as usize;
+    let copies = stages::env_count("OMNIMOE_STREAM_COPIES")
+        .map_or_else(|| rotation_copies(b_bytes.len() as u64), |n| n as usize);
     let a = buffers::upload(ctx, "stream a", &elem_bytes(&ramp((m * k) as usize), f16));
     let bs: Vec<wgpu::Buffer> = (0..copies)
         .map(|_| buffers::upload(ctx, "stream b", &b_bytes))

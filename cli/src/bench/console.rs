@@ -3,6 +3,7 @@
 
 use omnimoe::gpu::tune::TuneResult;
 
+use super::measure::GemmStream;
 use super::report::{Point, Report};
 
 /// Prints `report`; `tuning` holds the autotune's candidates as timed.
@@ -50,6 +51,7 @@ pub(super) fn print(report: &Report, tuning: &[TuneResult]) {
         r.expert_centric_layer_ms
             .map_or("not run (N > 2^20)".into(), |ms| format!("{ms:.4} ms GPU"))
     );
+    print_gemm_stream(&r.gemm_stream);
     println!(
         "router kernels (ms per dispatch): {:?}",
         r.router_variants_ms
@@ -91,16 +93,21 @@ fn print_point(p: &Point) {
         ),
         Some(e) => println!("  T={:<6} N={:<8} not run: {e}", p.tokens, p.experts),
     }
-    for g in &p.gemm_stream {
-        println!(
-            "    {:<8} alone, weights from memory: {:.4} ms, {:.0} GB/s ({}, {} K ranges)",
-            g.gemm, g.ms, g.weight_gbps, g.kernel, g.splits
-        );
-    }
+    print_gemm_stream(&p.gemm_stream);
     if let Some(st) = &p.stack {
         println!(
             "    stack of {} layers: {:.4} ms GPU per layer, {:.4} ms wall per layer",
             st.layers, st.gpu_ms_per_layer, st.wall_ms_per_layer
+        );
+    }
+}
+
+/// Each GEMM timed alone on weights from device memory.
+fn print_gemm_stream(gemms: &[GemmStream]) {
+    for g in gemms {
+        println!(
+            "    {:<8} alone, weights from memory: {:.4} ms, {:.0} GB/s ({}, {} K ranges)",
+            g.gemm, g.ms, g.weight_gbps, g.kernel, g.splits
         );
     }
 }

@@ -30,12 +30,12 @@ pub(super) struct Measured {
     pub(super) prepared: PreparedTimes,
     pub(super) touched: usize,
     pub(super) tuning: Vec<omnimoe::gpu::tune::TuneResult>,
-    /// The layer's GEMMs timed alone on weights from device memory (`stream`: token sweeps up to
-    /// [`STREAM_MAX_TOKENS`]).
+    /// The layer's GEMMs timed alone on weights from device memory (`stream`: up to
+    /// [`STREAM_MAX_TOKENS`], in token sweeps and at the bench's own T).
     pub(super) gemm_stream: Vec<GemmStream>,
 }
 
-/// Tokens up to which a token sweep times the layer's GEMMs alone ([`GemmStream`]): decode and small
+/// Tokens up to which the bench (its own T and a token sweep's points) times the layer's GEMMs alone ([`GemmStream`]): decode and small
 /// batches, where a GEMM's time is its weights' bytes.
 pub(super) const STREAM_MAX_TOKENS: usize = 256;
 
@@ -106,7 +106,7 @@ pub(super) fn measure_both(
     } else {
         None
     };
-    let stream = matches!(args.sweep, Some(super::Sweep::Tokens)) && tokens <= STREAM_MAX_TOKENS;
+    let stream = !matches!(args.sweep, Some(super::Sweep::Experts)) && tokens <= STREAM_MAX_TOKENS;
     Ok((ec, run(ExpertSchedule::TokenCentric, stream)?))
 }
 

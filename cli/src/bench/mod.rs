@@ -252,6 +252,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 })
             })
             .collect(),
+        gemm_stream: tc.gemm_stream.clone(),
         sweep,
         stack,
         router_variants_ms,

@@ -102,6 +102,10 @@ pub(super) struct Report {
     pub(super) expert_min_mbytes: f64,
     /// GEMM K step chosen per shape, with each candidate's ms.
     pub(super) gemm_tuning: Vec<serde_json::Value>,
+    /// Up to 256 tokens: the layer's GEMMs timed alone on weights from device memory, as each point of
+    /// a token sweep has them (absent before the twenty-second session).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) gemm_stream: Vec<super::measure::GemmStream>,
     pub(super) sweep: Vec<Point>,
     /// `--layers L`: a stack of L layers in one submit (distinct weights since the twelfth session; copies
     /// of one layer before).

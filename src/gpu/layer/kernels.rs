@@ -56,36 +56,48 @@ impl OmniMoeLayer<'_> {
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
     /// did not time them, where it fits and compiles (else `gemm`): up to
-    /// [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows (`fewest`) 64 × 64 tiles with K step 128, above
-    /// 64 × 128 tiles with K step 64. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM
-    /// at 64 and 128 rows from 0.029 to 0.023 ms and the down projection from 0.091 to 0.064 against
-    /// 128 × 128 tiles (`h100-run-decode3/run103.sh`); at 64 rows the 64 × 64 tiles, twice the workgroups
-    /// and half the K steps, took the gate/up GEMM from 22.6 to 15.8 µs streaming its weights, the layer
-    /// from 0.0475 to 0.041 ms, but at 128 rows they were slower (26.5 µs; `h100-run-early/run172.sh`).
+    /// [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows (`fewest`) 64 × 64 tiles with K step 128 over 8
+    /// subgroups, or over 4 where the GEMM runs `beside_router` (the down projection: within
+    /// [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup memory; over 8 at K
+    /// step 64 instead was no faster, `h100-run-code/run277.sh`), above 64 ×
+    /// 128 tiles with K step 64. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM at
+    /// 64 and 128 rows from 0.029 to 0.023 ms and the down projection from 0.091 to 0.064 against 128 ×
+    /// 128 tiles (`h100-run-decode3/run103.sh`); at 64 rows the 64 × 64 tiles, twice the workgroups and
+    /// half the K steps, took the gate/up GEMM from 22.6 to 15.8 µs streaming its weights, the layer from
+    /// 0.0475 to 0.041 ms, but at 128 rows they were slower (26.5 µs; `h100-run-early/run172.sh`); over 8
+    /// subgroups 16.0 → 13.5 µs at 32 and 64 rows (`h100-run-code/run276.sh`).
     pub(super) fn few_rows_kernel(
         ctx: &Context,
         c: &OmniMoeConfig,
         gemm: GemmKernel,
         fewest: bool,
+        beside_router: bool,
     ) -> GemmKernel {
         if !matches!(gemm, GemmKernel::Coop(_)) {
             return gemm;
         }
-        let half = CoopConfig {
-            tile: stages::CoopTile::Half,
-            k_step: 64,
+        let config = |tile, k_step| CoopConfig {
+            tile,
+            k_step,
             ..CoopConfig::DEFAULT
         };
-        let quarter = CoopConfig {
-            tile: stages::CoopTile::Quarter,
-            k_step: 128,
-            ..CoopConfig::DEFAULT
+        let half = config(stages::CoopTile::Half, 64);
+        let quarter = config(stages::CoopTile::Quarter, 128);
+        let quarter8 = config(stages::CoopTile::Quarter8, 128);
+        let configs: &[CoopConfig] = if fewest {
+            &[quarter8, quarter, half]
+        } else {
+            &[half]
         };
-        let configs: &[CoopConfig] = if fewest { &[quarter, half] } else { &[half] };
+        let bytes = if beside_router {
+            crate::gpu::tune::BESIDE_ROUTER_BYTES
+        } else {
+            u32::MAX
+        };
         configs
             .iter()
             .filter(|config| {
-                config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size
+                config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size.min(bytes)
             })
             .map(|&config| GemmKernel::Coop(config))
             .find(|&kernel| Self::compiles_for(ctx, c, kernel))
@@ -223,7 +235,7 @@ impl OmniMoeLayer<'_> {
         let square_tiles = m.div_ceil(128) * n.div_ceil(128);
         let few = m <= crate::gpu::tune::FEW_ROWS && square_tiles < stages::SPLIT_K_WORKGROUPS;
         let fallback = if few {
-            self.gemm_few[crate::gpu::tune::row_class(m) as usize]
+            self.gemm_few[crate::gpu::tune::row_class(m) as usize][!self.is_gate_up(n, k) as usize]
         } else {
             self.gemm
         };

@@ -26,6 +26,10 @@ pub enum CoopTile {
     /// 64 × 64: 4 subgroups of 32 × 32 laid 2 × 2 (flags SG4, FN2): with K step 128, half the K steps of
     /// the 64 × 128 tile and twice its workgroups, for the weight-streaming GEMMs of a few dozen rows.
     Quarter,
+    /// 64 × 64 with 8 subgroups of 16 × 32 laid 4 × 2 (flags FM1, FN2): the quarter tile's loads of a K
+    /// step spread over twice the invocations. On an H100 its gate/up GEMM at 32–64 rows streamed its
+    /// weights in 13.5 µs against the quarter tile's 16.0 (K step 128).
+    Quarter8,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
     /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
     /// blocks, on devices with [`Capabilities::nv_coopmat2`]; anything else runs
@@ -39,7 +43,7 @@ impl CoopTile {
         match self {
             CoopTile::Square => (128, 128),
             CoopTile::Half => (64, 128),
-            CoopTile::Quarter => (64, 64),
+            CoopTile::Quarter | CoopTile::Quarter8 => (64, 64),
             CoopTile::Tall | CoopTile::Tall16 => (256, 128),
             CoopTile::Wide | CoopTile::Wide16 => (128, 256),
             CoopTile::NvSquare => (128, 128),
@@ -55,6 +59,7 @@ impl CoopTile {
     pub fn subgroups(self) -> u32 {
         match self {
             CoopTile::Tall16 | CoopTile::Wide16 => 16,
+            CoopTile::Quarter8 => 8,
             CoopTile::NvSquare | CoopTile::Half | CoopTile::Quarter => 4,
             _ => 8,
         }
@@ -69,6 +74,7 @@ impl CoopTile {
             CoopTile::Wide16 => &["SG16", "SGW"],
             CoopTile::Half => &["SG4"],
             CoopTile::Quarter => &["SG4", "FN2"],
+            CoopTile::Quarter8 => &["FM1", "FN2"],
             CoopTile::NvSquare => &[],
         }
     }
@@ -226,7 +232,8 @@ impl GemmKernel {
                 // Measured on an H100 (BENCHMARKS.md): K step 64 on 128 × 128 tiles, or 256-row /
                 // 256-column tiles at K step 32, with vector-typed workgroup elements, lead; K step 16 and
                 // 256-row tiles with double buffering trail and are not tried. For a few dozen rows 64 ×
-                // 64 tiles at K step 128 (the gate/up GEMM at 64 rows 22.6 → 15.8 µs).
+                // 64 tiles at K step 128 (the gate/up GEMM at 64 rows 22.6 → 15.8 µs), and those tiles
+                // over 8 subgroups (at K step 128 16.0 → 13.5 µs).
                 // With cooperative matrix 2, its kernel too (the down projection's shape at ~233
                 // TFLOP/s on an H100 against ~157; 128 × 256 tiles measured 181).
                 let nv: &[(CoopTile, u32, bool, u32)] = if caps.nv_coopmat2 {
@@ -247,6 +254,8 @@ impl GemmKernel {
                     (Half, 64, false, 2),
                     (Half, 32, false, 2),
                     (Quarter, 128, false, 2),
+                    (Quarter8, 128, false, 2),
+                    (Quarter8, 64, false, 2),
                 ]
                 .into_iter()
                 .chain(nv.iter().copied())
