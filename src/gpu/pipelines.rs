@@ -74,6 +74,7 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/route_unified_score.wgsl"),
     ),
     ("moe_rows", include_str!("../../shaders/moe_rows.wgsl")),
+    ("read_probe", include_str!("../../shaders/read_probe.wgsl")),
 ];
 
 /// WGSL that several stages pull in with `#import NAME`.

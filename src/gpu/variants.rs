@@ -250,6 +250,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         "compact",
         v().with("TOKENS").with("COMPACT"),
     ));
+    out.push(("read_probe", "main", v()));
     out.push(("expert_histogram", "clear", v()));
     out.push(("expert_histogram", "main", v().with("COUNT")));
     out.push(("expert_histogram", "clear", v().with("COUNT")));

@@ -6,7 +6,7 @@
 //! decode kernels (GEMV, skinny, few-row tiles), whose time is their weights' bytes: `omnimoe bench
 //! --sweep tokens` reports it per GEMM as `gemm_stream`.
 
-use super::buffers::{self, elem_bytes};
+use super::buffers::{self, elem_bytes, Bind};
 use super::context::Context;
 use super::recorder::Timing;
 use super::stages::{self, GemmKernel, Recorder};
@@ -69,6 +69,43 @@ pub async fn stream_ms(
             false,
         );
     }
+    chain_ms(ctx, rec).await
+}
+
+/// Milliseconds a kernel that only reads (`shaders/read_probe.wgsl`) takes to read `bytes` (rounded up
+/// to 16) from device memory in a chain of its kind, as [`stream_ms`] times a GEMM: the ceiling of a
+/// weight-streaming GEMM of that many bytes, a workgroup reading `per_wg` 16-byte words. `None` where the
+/// adapter has no timestamps.
+pub async fn read_ms(ctx: &Context, bytes: u64, per_wg: u32) -> Result<Option<f64>> {
+    if !ctx.caps.timestamp_query {
+        return Ok(None);
+    }
+    let words = bytes.div_ceil(16).max(1);
+    if words * 16 > ctx.binding_bytes() {
+        return Err(crate::Error::Limit {
+            what: "read_ms's buffer (bytes)".into(),
+            needed: words * 16,
+            allowed: ctx.binding_bytes(),
+        });
+    }
+    let words = words as u32;
+    let copies = rotation_copies(words as u64 * 16);
+    let data: Vec<u32> = (0..words * 4).collect();
+    let srcs: Vec<wgpu::Buffer> = (0..copies)
+        .map(|_| buffers::upload(ctx, "read src", bytemuck::cast_slice(&data)))
+        .collect();
+    let out = buffers::storage(ctx, "read out", words.div_ceil(per_wg.max(1)) as u64 * 4);
+    let mut rec = Recorder::new(ctx);
+    for i in 0..REPS {
+        let (src, dst) = (Bind::all(&srcs[i % copies]), Bind::all(&out));
+        stages::read_probe(&mut rec, "read", (words, per_wg), src, dst);
+    }
+    chain_ms(ctx, rec).await
+}
+
+/// Milliseconds per dispatch of `rec` ([`REPS`] dispatches in one compute pass), the fastest of
+/// [`ROUNDS`] timed passes after [`WARM`] untimed ones.
+async fn chain_ms(ctx: &Context, rec: Recorder<'_>) -> Result<Option<f64>> {
     let frozen = rec.freeze();
     let mut best = f64::MAX;
     for round in 0..WARM + ROUNDS {

@@ -52,6 +52,17 @@ pub(super) fn print(report: &Report, tuning: &[TuneResult]) {
             .map_or("not run (N > 2^20)".into(), |ms| format!("{ms:.4} ms GPU"))
     );
     print_gemm_stream(&r.gemm_stream);
+    if let Some(floor) = r.read_floor_ms {
+        println!(
+            "    a kernel that only reads, chained: {floor:.4} ms with next to nothing to read"
+        );
+    }
+    for rs in &r.read_stream {
+        println!(
+            "    {:<8} weights' {} bytes only read: {:.4} ms, {:.0} GB/s (the GEMM takes {:.2}×)",
+            rs.gemm, rs.bytes, rs.ms, rs.gbps, rs.gemm_over_read
+        );
+    }
     println!(
         "router kernels (ms per dispatch): {:?}",
         r.router_variants_ms

@@ -52,7 +52,10 @@ pub(super) struct GemmStream {
     /// K ranges (the partial products are timed, not their reduction).
     pub(super) splits: u32,
     pub(super) ms: f64,
-    /// The weights' bytes (N · K elements) over `ms`.
+    /// The weights' bytes (N · K elements; absent before the twenty-second session).
+    #[serde(default)]
+    pub(super) weight_bytes: u64,
+    /// The weights' bytes over `ms`.
     pub(super) weight_gbps: f64,
 }
 
@@ -73,14 +76,16 @@ fn gemm_stream(layer: &OmniMoeLayer, tokens: usize) -> Result<Vec<GemmStream>> {
         ))?;
         let Some(ms) = ms else { continue };
         let (_, n, k) = plan.shape;
-        let es = if plan.kernel.is_f16() { 2.0 } else { 4.0 };
+        let es = if plan.kernel.is_f16() { 2 } else { 4 };
+        let weight_bytes = n as u64 * k as u64 * es;
         out.push(GemmStream {
             gemm: name.to_string(),
             shape: plan.shape,
             kernel: format!("{:?}", plan.kernel),
             splits: plan.splits,
             ms,
-            weight_gbps: n as f64 * k as f64 * es / 1e6 / ms,
+            weight_bytes,
+            weight_gbps: weight_bytes as f64 / 1e6 / ms,
         });
     }
     Ok(out)

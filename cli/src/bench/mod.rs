@@ -16,6 +16,7 @@ use serde::Serialize;
 mod console;
 mod measure;
 mod plot;
+mod read_stream;
 mod report;
 mod stack;
 mod sweep;
@@ -199,6 +200,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let weight_gbps = weight_bytes(&config, es, tc.touched) / 1e6 / tc.prepared.gpu_ms;
     let router_variants_ms = crate::router_lab::router_variants(&ctx, &config, args.tokens)?;
     let stack = stack.map(|s| s.time(&ctx, args, args.tokens)).transpose()?;
+    let (read_floor_ms, read_stream) = read_stream::read_ceiling(&ctx, &tc.gemm_stream)?.unzip();
     let report = Report {
         adapter: ctx.info.name.clone(),
         backend: format!("{:?}", ctx.info.backend),
@@ -253,6 +255,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             })
             .collect(),
         gemm_stream: tc.gemm_stream.clone(),
+        read_floor_ms,
+        read_stream: read_stream.unwrap_or_default(),
         sweep,
         stack,
         router_variants_ms,

@@ -106,6 +106,12 @@ pub(super) struct Report {
     /// a token sweep has them (absent before the twenty-second session).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) gemm_stream: Vec<super::measure::GemmStream>,
+    /// With `gemm_stream`: a kernel that only reads, timed as the GEMMs are on a tiny buffer (the floor
+    /// of a dependent dispatch, ms) and on each GEMM's weights' bytes (the ceiling under the GEMM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) read_floor_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) read_stream: Vec<super::read_stream::ReadStream>,
     pub(super) sweep: Vec<Point>,
     /// `--layers L`: a stack of L layers in one submit (distinct weights since the twelfth session; copies
     /// of one layer before).

@@ -8,13 +8,15 @@
 //! - the counting sort of pairs by expert (histogram, scan, scatter);
 //! - the expert stage (scores, combine, both in one pass);
 //! - routing modes: every product-key candidate, the budgeted top-c select, the ragged expert stage;
-//! - the dense-router MoE layer's row gather and weighted combine.
+//! - the dense-router MoE layer's row gather and weighted combine;
+//! - a kernel that only reads, the ceiling of a weight-streaming GEMM (`omnimoe bench`).
 
 mod counting_sort;
 mod expert;
 mod gemm;
 mod gemm_kernel;
 mod moe_rows;
+mod read_probe;
 mod route;
 mod route_scratch;
 mod router;
@@ -29,6 +31,7 @@ pub use expert::*;
 pub use gemm::*;
 pub use gemm_kernel::*;
 pub use moe_rows::*;
+pub use read_probe::*;
 pub use route::*;
 pub use route_scratch::RouteScratch;
 pub use router::*;
