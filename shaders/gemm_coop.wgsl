@@ -124,20 +124,21 @@ const SB: u32 = TILE_N * PITCH;
 
 var<workgroup> As: array<selem, NBUF * SA>;
 var<workgroup> Bs: array<selem, NBUF * SB>;
-// One 16×16 f32 block per subgroup, row-major.
-var<workgroup> staging: array<f32, 256u * SG_R * SG_C>;
+// One 16×16 f32 block per subgroup, row-major; with ST4 blocks for 4 subgroups, which take turns.
+#if ST4
+const ST_SG: u32 = 4u;
+#else
+const ST_SG: u32 = SG_R * SG_C;
+#endif
+var<workgroup> staging: array<f32, 256u * ST_SG>;
 
 var<private> ra: array<vec4<u32>, CA>;
 var<private> rb: array<vec4<u32>, CB>;
 
 #import gemm_coop/staging
 
-// Writes one 16×16 accumulator at (r0, c0) of C through this subgroup's staging block.
-fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
-    let so = sg * 256u;
-    let sixteen = 16u;
-    coopStoreT(acc, &staging[so], sixteen);
-    workgroupBarrier();
+// Stores a subgroup's staging block (at `so`), holding the 16×16 accumulator at (r0, c0) of C.
+fn emit_block(so: u32, lane: u32, r0: u32, c0: u32) {
     for (var e = lane; e < 128u; e += 32u) {
         let r = e / 8u;
         let cc = (e % 8u) * 2u;
@@ -146,7 +147,30 @@ fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
         store(r0 + r, c0 + cc, v0, v1);
         store(r0 + r, c0 + cc + 1u, v1, 0.0);
     }
+}
+
+// Writes one 16×16 accumulator at (r0, c0) of C through this subgroup's staging block; with ST4 four
+// subgroups at a time (a turn is uniform over each subgroup, the barriers over the workgroup).
+fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
+    let so = (sg % ST_SG) * 256u;
+    let sixteen = 16u;
+#if ST4
+    for (var turn = 0u; turn < SG_R * SG_C / ST_SG; turn++) {
+        if (sg / ST_SG == turn) {
+            coopStoreT(acc, &staging[so], sixteen);
+        }
+        workgroupBarrier();
+        if (sg / ST_SG == turn) {
+            emit_block(so, lane, r0, c0);
+        }
+        workgroupBarrier();
+    }
+#else
+    coopStoreT(acc, &staging[so], sixteen);
     workgroupBarrier();
+    emit_block(so, lane, r0, c0);
+    workgroupBarrier();
+#endif
 }
 
 #if DIRECT

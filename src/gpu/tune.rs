@@ -420,6 +420,8 @@ mod tests {
         assert!(fits_beside_router(coop(CoopTile::Quarter, 128)));
         assert!(fits_beside_router(coop(CoopTile::Quarter8, 64)));
         assert!(!fits_beside_router(coop(CoopTile::Quarter8, 128)));
+        assert!(fits_beside_router(coop(CoopTile::Quarter8Turns, 128)));
+        assert!(fits_beside_router(coop(CoopTile::Half8, 64)));
         assert!(!fits_beside_router(coop(CoopTile::Square, 64)));
         assert!(!fits_beside_router(coop(CoopTile::NvSquare, 32)));
     }

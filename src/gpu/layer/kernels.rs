@@ -57,9 +57,9 @@ impl OmniMoeLayer<'_> {
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
     /// did not time them, where it fits and compiles (else `gemm`): up to
     /// [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows (`fewest`) 64 × 64 tiles with K step 128 over 8
-    /// subgroups, or over 4 where the GEMM runs `beside_router` (the down projection: within
-    /// [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup memory; over 8 at K
-    /// step 64 instead was no faster, `h100-run-code/run277.sh`), above 64 ×
+    /// subgroups, with their epilogue's staging in turns where the GEMM runs `beside_router` (the down
+    /// projection: within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup
+    /// memory; 10.5 → 9.6 µs at 32 and 64 rows, `h100-run-code/run279.sh`), above 64 ×
     /// 128 tiles with K step 64. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM at
     /// 64 and 128 rows from 0.029 to 0.023 ms and the down projection from 0.091 to 0.064 against 128 ×
     /// 128 tiles (`h100-run-decode3/run103.sh`); at 64 rows the 64 × 64 tiles, twice the workgroups and
@@ -84,8 +84,9 @@ impl OmniMoeLayer<'_> {
         let half = config(stages::CoopTile::Half, 64);
         let quarter = config(stages::CoopTile::Quarter, 128);
         let quarter8 = config(stages::CoopTile::Quarter8, 128);
+        let quarter8_turns = config(stages::CoopTile::Quarter8Turns, 128);
         let configs: &[CoopConfig] = if fewest {
-            &[quarter8, quarter, half]
+            &[quarter8, quarter8_turns, quarter, half]
         } else {
             &[half]
         };

@@ -34,6 +34,11 @@ pub enum CoopTile {
     /// step spread over twice the invocations. On an H100 its gate/up GEMM at 32–64 rows streamed its
     /// weights in 13.5 µs against the quarter tile's 16.0 (K step 128).
     Quarter8,
+    /// [`CoopTile::Quarter8`] with the epilogue's staging blocks for 4 subgroups, which take turns (flag
+    /// ST4): within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) at K step 128, for
+    /// the down projection, which runs beside the router (on an H100 at 32–128 rows 10.5–14.2 → 9.6–12.9
+    /// µs from memory; the turns cost the gate/up GEMM's SwiGLU epilogue 0.5–0.9 µs).
+    Quarter8Turns,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
     /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
     /// blocks, on devices with [`Capabilities::nv_coopmat2`]; anything else runs
@@ -47,7 +52,7 @@ impl CoopTile {
         match self {
             CoopTile::Square => (128, 128),
             CoopTile::Half | CoopTile::Half8 => (64, 128),
-            CoopTile::Quarter | CoopTile::Quarter8 => (64, 64),
+            CoopTile::Quarter | CoopTile::Quarter8 | CoopTile::Quarter8Turns => (64, 64),
             CoopTile::Tall | CoopTile::Tall16 => (256, 128),
             CoopTile::Wide | CoopTile::Wide16 => (128, 256),
             CoopTile::NvSquare => (128, 128),
@@ -63,9 +68,19 @@ impl CoopTile {
     pub fn subgroups(self) -> u32 {
         match self {
             CoopTile::Tall16 | CoopTile::Wide16 => 16,
-            CoopTile::Quarter8 | CoopTile::Half8 => 8,
+            CoopTile::Quarter8 | CoopTile::Quarter8Turns | CoopTile::Half8 => 8,
             CoopTile::NvSquare | CoopTile::Half | CoopTile::Quarter => 4,
             _ => 8,
+        }
+    }
+
+    /// 16×16 f32 staging blocks of the epilogue: one per subgroup, or four, which subgroups take in
+    /// turns ([`CoopTile::Quarter8Turns`]).
+    pub fn staging_blocks(self) -> u32 {
+        if self.flags().contains(&"ST4") {
+            4
+        } else {
+            self.subgroups()
         }
     }
 
@@ -80,6 +95,7 @@ impl CoopTile {
             CoopTile::Half8 => &["FM1"],
             CoopTile::Quarter => &["SG4", "FN2"],
             CoopTile::Quarter8 => &["FM1", "FN2"],
+            CoopTile::Quarter8Turns => &["FM1", "FN2", "ST4"],
             CoopTile::NvSquare => &[],
         }
     }
@@ -119,7 +135,7 @@ impl CoopConfig {
         }
         let (m, n) = self.tile.dims();
         let bufs = if self.double_buffer { 2 } else { 1 };
-        bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.subgroups() * 1024
+        bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.staging_blocks() * 1024
     }
 
     /// The preprocessing of `shaders/gemm_coop.wgsl` for this configuration (epilogue flags aside).
@@ -263,6 +279,7 @@ impl GemmKernel {
                     (Half8, 32, false, 2),
                     (Quarter, 128, false, 2),
                     (Quarter8, 128, false, 2),
+                    (Quarter8Turns, 128, false, 2),
                     (Quarter8, 64, false, 2),
                 ]
                 .into_iter()
