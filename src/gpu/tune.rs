@@ -161,7 +161,7 @@ pub async fn tune_gemm(
     // Up to FEW_ROWS rows a GEMM's time is mostly its weights' trip from device memory, which a model's
     // layers each make. Timed on one copy, read from the cache after the first repetition, the
     // candidates ranked otherwise: on an H100 at 32–128 rows the autotune chose configurations 15–20%
-    // slower from memory, the layer 0.0367 → 0.0419 ms at 64 tokens (BENCHMARKS.md). So few-row
+    // slower from memory, the layer 0.0372 → 0.0419 ms at 64 tokens (BENCHMARKS.md). So few-row
     // candidates read copies of B in turn that together exceed the cache.
     let b_bytes = elem_bytes(&ramp((n * k) as usize), f16);
     let copies = if m <= FEW_ROWS {

@@ -35,8 +35,8 @@ pub(super) struct Measured {
     pub(super) gemm_stream: Vec<GemmStream>,
 }
 
-/// Tokens up to which the bench (its own T and a token sweep's points) times the layer's GEMMs alone ([`GemmStream`]): decode and small
-/// batches, where a GEMM's time is its weights' bytes.
+/// Tokens up to which the bench (its own T and a token sweep's points) times the layer's GEMMs alone
+/// ([`GemmStream`]): decode and small batches, where a GEMM's time is its weights' bytes.
 pub(super) const STREAM_MAX_TOKENS: usize = 256;
 
 /// One of the layer's GEMMs timed alone, as the layer plans it, on weights read from device memory

@@ -59,7 +59,7 @@ impl OmniMoeLayer<'_> {
     /// [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows (`fewest`) 64 × 64 tiles with K step 128 over 8
     /// subgroups, with their epilogue's staging in turns where the GEMM runs `beside_router` (the down
     /// projection: within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup
-    /// memory; 10.5 → 9.6 µs at 32 and 64 rows, `h100-run-code/run279.sh`), above 64 ×
+    /// memory; 10.7–11.1 → 9.5–9.7 µs at 32 and 64 rows, `h100-run-code/run280.sh`), above 64 ×
     /// 128 tiles with K step 64. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM at
     /// 64 and 128 rows from 0.029 to 0.023 ms and the down projection from 0.091 to 0.064 against 128 ×
     /// 128 tiles (`h100-run-decode3/run103.sh`); at 64 rows the 64 × 64 tiles, twice the workgroups and

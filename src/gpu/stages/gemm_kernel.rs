@@ -36,7 +36,7 @@ pub enum CoopTile {
     Quarter8,
     /// [`CoopTile::Quarter8`] with the epilogue's staging blocks for 4 subgroups, which take turns (flag
     /// ST4): within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) at K step 128, for
-    /// the down projection, which runs beside the router (on an H100 at 32–128 rows 10.5–14.2 → 9.6–12.9
+    /// the down projection, which runs beside the router (on an H100 at 32–128 rows 10.7–14.0 → 9.5–12.9
     /// µs from memory; the turns cost the gate/up GEMM's SwiGLU epilogue 0.5–0.9 µs).
     Quarter8Turns,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
