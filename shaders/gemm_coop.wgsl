@@ -23,12 +23,14 @@
 // - the next step's chunks are loaded into registers before this step's multiplies and stored to workgroup
 //   memory after them, so global latency hides behind the tensor cores. With DB the staged blocks are double
 //   buffered (one barrier a step); without it one buffer and two barriers a step.
-// Zeros stand in outside the matrices, so any M and N work. (The loads and stores: gemm_coop/staging.wgsl.)
+// Zeros stand in outside the matrices, so any M and N work. (The loads and stores, and the epilogue's
+// staging: gemm_coop/staging.wgsl.)
 //
 // SPLITK: workgroup z sums only its K range and stores the plain partial product at rows z·M .. of C; a
 // gemm_reduce pass adds the partials in z order and applies the epilogue.
 //
-// Epilogue: each accumulator goes through a 16×16 staging block of its subgroup into `store()`. With DIRECT
+// Epilogue: each accumulator goes through a 16×16 staging block of its subgroup into `store()` (ST4:
+// blocks for 4 subgroups, which the workgroup's halves take in turns). With DIRECT
 // and a tile inside C, the plain and ADD epilogues skip staging: ADD starts the accumulators from D
 // (coopLoad), and each accumulator is stored to C with coopStore. Every sum runs over k in a fixed order:
 // bitwise reproducible.
@@ -136,42 +138,6 @@ var<private> ra: array<vec4<u32>, CA>;
 var<private> rb: array<vec4<u32>, CB>;
 
 #import gemm_coop/staging
-
-// Stores a subgroup's staging block (at `so`), holding the 16×16 accumulator at (r0, c0) of C.
-fn emit_block(so: u32, lane: u32, r0: u32, c0: u32) {
-    for (var e = lane; e < 128u; e += 32u) {
-        let r = e / 8u;
-        let cc = (e % 8u) * 2u;
-        let v0 = staging[so + r * 16u + cc];
-        let v1 = staging[so + r * 16u + cc + 1u];
-        store(r0 + r, c0 + cc, v0, v1);
-        store(r0 + r, c0 + cc + 1u, v1, 0.0);
-    }
-}
-
-// Writes one 16×16 accumulator at (r0, c0) of C through this subgroup's staging block; with ST4 four
-// subgroups at a time (a turn is uniform over each subgroup, the barriers over the workgroup).
-fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
-    let so = (sg % ST_SG) * 256u;
-    let sixteen = 16u;
-#if ST4
-    for (var turn = 0u; turn < SG_R * SG_C / ST_SG; turn++) {
-        if (sg / ST_SG == turn) {
-            coopStoreT(acc, &staging[so], sixteen);
-        }
-        workgroupBarrier();
-        if (sg / ST_SG == turn) {
-            emit_block(so, lane, r0, c0);
-        }
-        workgroupBarrier();
-    }
-#else
-    coopStoreT(acc, &staging[so], sixteen);
-    workgroupBarrier();
-    emit_block(so, lane, r0, c0);
-    workgroupBarrier();
-#endif
-}
 
 #if DIRECT
 // The accumulator's start: D's 16×16 block at (r0, c0) with ADD, else zeros.

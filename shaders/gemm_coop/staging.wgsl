@@ -1,5 +1,6 @@
 // gemm_coop's staging of operand blocks: global memory → registers (`load_block`) → workgroup memory
-// (`store_block`, through `put8`). See gemm_coop.wgsl, which imports this file after its declarations.
+// (`store_block`, through `put8`); and of its accumulators on their way to C (`emit`). See gemm_coop.wgsl,
+// which imports this file after its declarations.
 
 // Loads this invocation's chunks of the blocks at k0 into ra / rb (zeros outside the matrices).
 fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
@@ -99,4 +100,40 @@ fn store_block(li: u32, buf: u32) {
         let e = li + WG * j;
         put8(buf * SB + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, rb[j], false);
     }
+}
+
+// Stores a subgroup's staging block (at `so`), holding the 16×16 accumulator at (r0, c0) of C.
+fn emit_block(so: u32, lane: u32, r0: u32, c0: u32) {
+    for (var e = lane; e < 128u; e += 32u) {
+        let r = e / 8u;
+        let cc = (e % 8u) * 2u;
+        let v0 = staging[so + r * 16u + cc];
+        let v1 = staging[so + r * 16u + cc + 1u];
+        store(r0 + r, c0 + cc, v0, v1);
+        store(r0 + r, c0 + cc + 1u, v1, 0.0);
+    }
+}
+
+// Writes one 16×16 accumulator at (r0, c0) of C through this subgroup's staging block; with ST4 four
+// subgroups at a time (a turn is uniform over each subgroup, the barriers over the workgroup).
+fn emit(acc: coop_mat16x16<f32, C>, sg: u32, lane: u32, r0: u32, c0: u32) {
+    let so = (sg % ST_SG) * 256u;
+    let sixteen = 16u;
+#if ST4
+    for (var turn = 0u; turn < SG_R * SG_C / ST_SG; turn++) {
+        if (sg / ST_SG == turn) {
+            coopStoreT(acc, &staging[so], sixteen);
+        }
+        workgroupBarrier();
+        if (sg / ST_SG == turn) {
+            emit_block(so, lane, r0, c0);
+        }
+        workgroupBarrier();
+    }
+#else
+    coopStoreT(acc, &staging[so], sixteen);
+    workgroupBarrier();
+    emit_block(so, lane, r0, c0);
+    workgroupBarrier();
+#endif
 }

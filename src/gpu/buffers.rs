@@ -217,3 +217,38 @@ pub async fn read_u32(
     let bytes = read_back(ctx, buffer, offset, len as u64 * 4).await?;
     Ok(bytemuck::pod_collect_to_vec(&bytes))
 }
+
+/// Bytes copies of a weight read in turn add up to at least: twice an H100's 50 MB L2, so that a copy is
+/// long gone from it when its turn comes again.
+const ROTATION_BYTES: u64 = 100 << 20;
+/// Most copies of a weight read in turn.
+const MOST_COPIES: u64 = 32;
+
+/// Copies of a weight of `bytes` that together exceed the last-level cache ([`ROTATION_BYTES`]), 2 to
+/// [`MOST_COPIES`]: read in turn, each read comes from device memory.
+pub(crate) fn rotation_copies(bytes: u64) -> usize {
+    ROTATION_BYTES.div_ceil(bytes.max(1)).clamp(2, MOST_COPIES) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Copies read in turn add up to more than the cache, within 2 to MOST_COPIES.
+    #[test]
+    fn rotation_copies_exceed_the_cache() {
+        for bytes in [1, 4 << 10, 8 << 20, 17 << 20, 60 << 20, 1 << 30] {
+            let copies = rotation_copies(bytes) as u64;
+            assert!((2..=MOST_COPIES).contains(&copies), "{bytes}: {copies}");
+            assert!(
+                copies == MOST_COPIES || copies * bytes >= ROTATION_BYTES,
+                "{bytes}"
+            );
+            assert!(
+                copies == 2 || (copies - 1) * bytes < ROTATION_BYTES,
+                "{bytes}"
+            );
+        }
+        assert_eq!(rotation_copies(17 << 20), 6);
+    }
+}

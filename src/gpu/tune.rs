@@ -12,17 +12,6 @@ use crate::Result;
 
 /// Repetitions of each candidate in a round; the fastest counts.
 const REPS: usize = 3;
-/// Bytes copies of a weight read in turn add up to at least: twice an H100's 50 MB L2, so that a copy is
-/// long gone from it when its turn comes again.
-const ROTATION_BYTES: u64 = 100 << 20;
-/// Most copies of a weight read in turn.
-const MOST_COPIES: u64 = 32;
-
-/// Copies of a weight of `bytes` that together exceed the last-level cache ([`ROTATION_BYTES`]), 2 to
-/// [`MOST_COPIES`]: read in turn, each read comes from device memory.
-pub(crate) fn rotation_copies(bytes: u64) -> usize {
-    ROTATION_BYTES.div_ceil(bytes.max(1)).clamp(2, MOST_COPIES) as usize
-}
 /// Rounds over all candidates.
 const ROUNDS: usize = 3;
 /// Milliseconds of untimed GEMMs before the rounds, and the most submits they take.
@@ -165,7 +154,7 @@ pub async fn tune_gemm(
     // candidates read copies of B in turn that together exceed the cache.
     let b_bytes = elem_bytes(&ramp((n * k) as usize), f16);
     let copies = if m <= FEW_ROWS {
-        rotation_copies(b_bytes.len() as u64)
+        buffers::rotation_copies(b_bytes.len() as u64)
     } else {
         1
     };
@@ -386,24 +375,6 @@ mod tests {
             .map(row_class)
             .to_vec();
         assert_eq!(classes, [0, 0, 1, 1, 2, 2]);
-    }
-
-    /// Copies read in turn add up to more than the cache, within 2 to MOST_COPIES.
-    #[test]
-    fn rotation_copies_exceed_the_cache() {
-        for bytes in [1, 4 << 10, 8 << 20, 17 << 20, 60 << 20, 1 << 30] {
-            let copies = rotation_copies(bytes) as u64;
-            assert!((2..=MOST_COPIES).contains(&copies), "{bytes}: {copies}");
-            assert!(
-                copies == MOST_COPIES || copies * bytes >= ROTATION_BYTES,
-                "{bytes}"
-            );
-            assert!(
-                copies == 2 || (copies - 1) * bytes < ROTATION_BYTES,
-                "{bytes}"
-            );
-        }
-        assert_eq!(rotation_copies(17 << 20), 6);
     }
 
     #[test]

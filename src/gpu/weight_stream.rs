@@ -10,7 +10,7 @@ use super::buffers::{self, elem_bytes, Bind};
 use super::context::Context;
 use super::recorder::Timing;
 use super::stages::{self, GemmKernel, Recorder};
-use super::tune::{record_gemm, rotation_copies, TuneEpilogue};
+use super::tune::{record_gemm, TuneEpilogue};
 use crate::Result;
 
 /// Repetitions in the timed pass.
@@ -42,8 +42,10 @@ pub async fn stream_ms(
     };
     let b_bytes = elem_bytes(&ramp((n * k) as usize), f16);
     // `OMNIMOE_STREAM_COPIES=1` (a measuring aid): one copy, read from the cache after its first pass.
-    let copies = stages::env_count("OMNIMOE_STREAM_COPIES")
-        .map_or_else(|| rotation_copies(b_bytes.len() as u64), |n| n as usize);
+    let copies = stages::env_count("OMNIMOE_STREAM_COPIES").map_or_else(
+        || buffers::rotation_copies(b_bytes.len() as u64),
+        |n| n as usize,
+    );
     let a = buffers::upload(ctx, "stream a", &elem_bytes(&ramp((m * k) as usize), f16));
     let bs: Vec<wgpu::Buffer> = (0..copies)
         .map(|_| buffers::upload(ctx, "stream b", &b_bytes))
@@ -89,7 +91,7 @@ pub async fn read_ms(ctx: &Context, bytes: u64, per_wg: u32) -> Result<Option<f6
         });
     }
     let words = words as u32;
-    let copies = rotation_copies(words as u64 * 16);
+    let copies = buffers::rotation_copies(words as u64 * 16);
     let data: Vec<u32> = (0..words * 4).collect();
     let srcs: Vec<wgpu::Buffer> = (0..copies)
         .map(|_| buffers::upload(ctx, "read src", bytemuck::cast_slice(&data)))

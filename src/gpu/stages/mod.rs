@@ -22,6 +22,7 @@ mod route_scratch;
 mod router;
 mod router_experts;
 mod skinny;
+mod slabs;
 mod split_k;
 mod stream_k;
 
@@ -37,6 +38,7 @@ pub use route_scratch::RouteScratch;
 pub use router::*;
 pub use router_experts::*;
 pub use skinny::*;
+pub use slabs::*;
 pub use split_k::*;
 pub use stream_k::*;
 
