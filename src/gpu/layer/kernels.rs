@@ -249,7 +249,9 @@ impl OmniMoeLayer<'_> {
     /// `tokens` tokens (at most a chunk), and keeps the fastest for every later forward on the same context
     /// whose batch is of the same class of rows ([`crate::gpu::tune::row_class`]: up to 64, up to 256,
     /// more); a server tunes once per class it runs. (Where the layer runs the skinny kernel or the GEMV,
-    /// there is nothing to tune.)
+    /// there is nothing to tune.) Up to 256 rows each candidate reads its weights from device memory, as
+    /// a model's layers do: while it times them the autotune holds copies of each weight that add up to
+    /// ~100 MB (`tune_gemm`).
     pub async fn autotune(&self, tokens: usize) -> Result<Vec<crate::gpu::tune::TuneResult>> {
         let m = tokens.clamp(1, self.chunk) as u32;
         let mut results = Vec::new();
