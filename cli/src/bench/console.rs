@@ -59,8 +59,9 @@ pub(super) fn print(report: &Report, tuning: &[TuneResult]) {
     }
     for rs in &r.read_stream {
         println!(
-            "    {:<8} weights' {} bytes only read: {:.4} ms, {:.0} GB/s (the GEMM takes {:.2}×)",
-            rs.gemm, rs.bytes, rs.ms, rs.gbps, rs.gemm_over_read
+            "    {:<8} weights' {} bytes only read: {:.4} ms, {:.0} GB/s, {} words a workgroup (the GEMM \
+             takes {:.2}×)",
+            rs.gemm, rs.bytes, rs.ms, rs.gbps, rs.per_workgroup_words, rs.gemm_over_read
         );
     }
     println!(

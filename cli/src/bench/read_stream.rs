@@ -22,6 +22,9 @@ pub(super) struct ReadStream {
     pub(super) bytes: u64,
     /// The fastest over [`PER_WORKGROUP`].
     pub(super) ms: f64,
+    /// Its 16-byte words a workgroup (absent before the twenty-second session's last commits).
+    #[serde(default)]
+    pub(super) per_workgroup_words: u32,
     pub(super) gbps: f64,
     /// The GEMM's time alone from memory over this read's: how far the GEMM is from a kernel that
     /// only reads.
@@ -33,27 +36,31 @@ pub(super) fn read_ceiling(
     ctx: &Context,
     gemms: &[GemmStream],
 ) -> Result<Option<(f64, Vec<ReadStream>)>> {
-    let fastest = |bytes: u64| -> Result<Option<f64>> {
-        let mut best: Option<f64> = None;
+    // (ms, words a workgroup) of the fastest.
+    let fastest = |bytes: u64| -> Result<Option<(f64, u32)>> {
+        let mut best: Option<(f64, u32)> = None;
         for per_wg in PER_WORKGROUP {
             if let Some(ms) = pollster::block_on(read_ms(ctx, bytes, per_wg))? {
-                best = Some(best.map_or(ms, |b| b.min(ms)));
+                if best.is_none_or(|(b, _)| ms < b) {
+                    best = Some((ms, per_wg));
+                }
             }
         }
         Ok(best)
     };
-    let Some(floor) = fastest(FLOOR_BYTES)? else {
+    let Some((floor, _)) = fastest(FLOOR_BYTES)? else {
         return Ok(None);
     };
     let mut reads = Vec::new();
     for g in gemms.iter().filter(|g| g.weight_bytes > 0) {
-        let Some(ms) = fastest(g.weight_bytes)? else {
+        let Some((ms, per_workgroup_words)) = fastest(g.weight_bytes)? else {
             continue;
         };
         reads.push(ReadStream {
             gemm: g.gemm.clone(),
             bytes: g.weight_bytes,
             ms,
+            per_workgroup_words,
             gbps: g.weight_bytes as f64 / 1e6 / ms,
             gemm_over_read: g.ms / ms,
         });
