@@ -76,31 +76,10 @@ impl OmniMoeLayer<'_> {
         if !matches!(gemm, GemmKernel::Coop(_)) {
             return gemm;
         }
-        let config = |tile, k_step| CoopConfig {
-            tile,
-            k_step,
-            ..CoopConfig::DEFAULT
-        };
-        let half = config(stages::CoopTile::Half, 64);
-        let quarter = config(stages::CoopTile::Quarter, 128);
-        let quarter8 = config(stages::CoopTile::Quarter8, 128);
-        let quarter8_turns = config(stages::CoopTile::Quarter8Turns, 128);
-        let configs: &[CoopConfig] = if fewest {
-            &[quarter8, quarter8_turns, quarter, half]
-        } else {
-            &[half]
-        };
-        let bytes = if beside_router {
-            crate::gpu::tune::BESIDE_ROUTER_BYTES
-        } else {
-            u32::MAX
-        };
-        configs
-            .iter()
-            .filter(|config| {
-                config.workgroup_bytes() <= ctx.limits.max_compute_workgroup_storage_size.min(bytes)
-            })
-            .map(|&config| GemmKernel::Coop(config))
+        let bytes = ctx.limits.max_compute_workgroup_storage_size;
+        few_row_configs(fewest, beside_router, bytes)
+            .into_iter()
+            .map(GemmKernel::Coop)
             .find(|&kernel| Self::compiles_for(ctx, c, kernel))
             .unwrap_or(gemm)
     }
@@ -330,9 +309,61 @@ fn gate_up_shape(c: &OmniMoeConfig, (gate_up, down): (usize, usize), n: u32, k: 
     of(2 * i + 2 * r, gate_up, h) && !of(h, down, i)
 }
 
+/// The few-row configurations [`OmniMoeLayer::few_rows_kernel`] tries in turn, those within `bytes` of
+/// workgroup memory and, `beside_router`, within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES).
+fn few_row_configs(fewest: bool, beside_router: bool, bytes: u32) -> Vec<CoopConfig> {
+    let config = |tile, k_step| CoopConfig {
+        tile,
+        k_step,
+        ..CoopConfig::DEFAULT
+    };
+    let half = config(stages::CoopTile::Half, 64);
+    let configs = if fewest {
+        vec![
+            config(stages::CoopTile::Quarter8, 128),
+            config(stages::CoopTile::Quarter8Turns, 128),
+            config(stages::CoopTile::Quarter, 128),
+            half,
+        ]
+    } else {
+        vec![half]
+    };
+    let most = if beside_router {
+        bytes.min(crate::gpu::tune::BESIDE_ROUTER_BYTES)
+    } else {
+        bytes
+    };
+    configs
+        .into_iter()
+        .filter(|config| config.workgroup_bytes() <= most)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Up to 64 rows the gate/up GEMM's first choice is the 64 × 64 tile over 8 subgroups, the down
+    /// projection's (beside the router) the same with its staging in turns; each falls back to smaller
+    /// tiles where the adapter has less workgroup memory (32 KiB: 64 × 128 at K step 64 only).
+    #[test]
+    fn few_row_defaults_keep_the_down_projection_beside_the_router() {
+        use stages::CoopTile::*;
+        let tiles = |fewest, beside, bytes| {
+            few_row_configs(fewest, beside, bytes)
+                .iter()
+                .map(|c| (c.tile, c.k_step))
+                .collect::<Vec<_>>()
+        };
+        let all = 48 * 1024;
+        assert_eq!(tiles(true, false, all)[0], (Quarter8, 128));
+        assert_eq!(tiles(true, true, all)[0], (Quarter8Turns, 128));
+        assert!(few_row_configs(true, true, all)
+            .iter()
+            .all(|c| c.workgroup_bytes() <= crate::gpu::tune::BESIDE_ROUTER_BYTES));
+        assert_eq!(tiles(true, false, 32 * 1024), [(Half, 64)]);
+        assert_eq!(tiles(false, true, all), [(Half, 64)]);
+    }
 
     fn config(h: usize, i: usize, n: usize) -> OmniMoeConfig {
         OmniMoeConfig::new(h, i, n, 16).unwrap()
