@@ -76,9 +76,10 @@ pub async fn stream_ms(
 
 /// Milliseconds a kernel that only reads (`shaders/read_probe.wgsl`) takes to read `bytes` (rounded up
 /// to 16) from device memory in a chain of its kind, as [`stream_ms`] times a GEMM: the ceiling of a
-/// weight-streaming GEMM of that many bytes, a workgroup reading `per_wg` 16-byte words. `None` where the
-/// adapter has no timestamps.
-pub async fn read_ms(ctx: &Context, bytes: u64, per_wg: u32) -> Result<Option<f64>> {
+/// weight-streaming GEMM of that many bytes. Timed with each of `per_wg` 16-byte words a workgroup on the
+/// same copies; the fastest, with its words a workgroup. `None` where the adapter has no timestamps (or
+/// `per_wg` is empty).
+pub async fn read_ms(ctx: &Context, bytes: u64, per_wg: &[u32]) -> Result<Option<(f64, u32)>> {
     if !ctx.caps.timestamp_query {
         return Ok(None);
     }
@@ -96,13 +97,22 @@ pub async fn read_ms(ctx: &Context, bytes: u64, per_wg: u32) -> Result<Option<f6
     let srcs: Vec<wgpu::Buffer> = (0..copies)
         .map(|_| buffers::upload(ctx, "read src", bytemuck::cast_slice(&data)))
         .collect();
-    let out = buffers::storage(ctx, "read out", words.div_ceil(per_wg.max(1)) as u64 * 4);
-    let mut rec = Recorder::new(ctx);
-    for i in 0..REPS {
-        let (src, dst) = (Bind::all(&srcs[i % copies]), Bind::all(&out));
-        stages::read_probe(&mut rec, "read", (words, per_wg), src, dst);
+    let fewest = per_wg.iter().copied().min().unwrap_or(1).max(1);
+    let out = buffers::storage(ctx, "read out", words.div_ceil(fewest) as u64 * 4);
+    let mut best: Option<(f64, u32)> = None;
+    for &per_wg in per_wg {
+        let mut rec = Recorder::new(ctx);
+        for i in 0..REPS {
+            let (src, dst) = (Bind::all(&srcs[i % copies]), Bind::all(&out));
+            stages::read_probe(&mut rec, "read", (words, per_wg), src, dst);
+        }
+        if let Some(ms) = chain_ms(ctx, rec).await? {
+            if best.is_none_or(|(b, _)| ms < b) {
+                best = Some((ms, per_wg));
+            }
+        }
     }
-    chain_ms(ctx, rec).await
+    Ok(best)
 }
 
 /// Milliseconds per dispatch of `rec` ([`REPS`] dispatches in one compute pass), the fastest of

@@ -37,17 +37,7 @@ pub(super) fn read_ceiling(
     gemms: &[GemmStream],
 ) -> Result<Option<(f64, Vec<ReadStream>)>> {
     // (ms, words a workgroup) of the fastest.
-    let fastest = |bytes: u64| -> Result<Option<(f64, u32)>> {
-        let mut best: Option<(f64, u32)> = None;
-        for per_wg in PER_WORKGROUP {
-            if let Some(ms) = pollster::block_on(read_ms(ctx, bytes, per_wg))? {
-                if best.is_none_or(|(b, _)| ms < b) {
-                    best = Some((ms, per_wg));
-                }
-            }
-        }
-        Ok(best)
-    };
+    let fastest = |bytes: u64| pollster::block_on(read_ms(ctx, bytes, &PER_WORKGROUP));
     let Some((floor, _)) = fastest(FLOOR_BYTES)? else {
         return Ok(None);
     };
