@@ -1,5 +1,5 @@
 #!/bin/bash
-# NOT RUN YET (prepared at the end of the twenty-second session; its device time was spent): the 64 × 64
+# Run in the twenty-third session as part of run285.sh (results in run285/): the 64 × 64
 # tiles over 16 subgroups (`quarter16.diff`: flags SG16 SGW FM1 FN1, one 16 × 16 accumulator a subgroup,
 # one or two 16-byte loads an invocation a K step; Quarter16 at K step 64, 34 KiB, and Quarter16Turns at
 # 128 with the staging in turns, 38 KiB) as autotune candidates, after 4 → 8 subgroups took the gate/up

@@ -1,5 +1,5 @@
 #!/bin/bash
-# NOT RUN YET (prepared at the end of the twenty-second session): issue 13's item 1 as each kernel's
+# Run in the twenty-third session as part of run285.sh (results in run285/): issue 13's item 1 as each kernel's
 # marginal streaming rate. The dense MLP at I = 4096, 8192 and 16384 (the gate/up weights 17, 34 and 67 MB,
 # the down 8, 17 and 34 MB) at 1, 16, 32, 64, 128 and 256 tokens, each GEMM alone from memory
 # (`gemm_stream`) beside a kernel that only reads as many bytes (`read_stream`); the rate between two sizes,
