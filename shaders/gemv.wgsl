@@ -89,19 +89,23 @@ fn unpack8(v: vec4<u32>) -> Chunk {
 
 override LANES: u32 = 64u;
 override COLUMNS: u32 = 256u / LANES;
-// Partial sums (8 rows of 256 invocations), then results [row][column] (a row of COLUMNS + 1, at most
-// 16 + 1).
-var<workgroup> part: array<f32, 2048>;
+// Partial sums (8 rows of 256 invocations, each row of sums padded: see `slot`), then results
+// [row][column] (a row of COLUMNS + 1, at most 16 + 1).
+var<workgroup> part: array<f32, 2176>;
 var<workgroup> res: array<f32, 136>;
 
 // Where lane l's partial sum of row m of column group j lies in `part`: [column][row][lane], so that the
 // lanes of a column, neighbours, store side by side; with SLABS, where neighbouring invocations hold
 // neighbouring columns, [row][lane][column] (by columns their stores fell on one bank, COLUMNS-way).
+// Each (column, row)'s LANES sums (with SLABS each row's 256) are followed by one word (COLUMNS with
+// SLABS) of padding: the invocations that then add them, one (row, column) each, read at the same lane
+// side by side instead of LANES or 256 words apart, all on one bank (32-way on 32 banks). The same sums
+// in the same order: the same bits. At most 8 · 16 · 17 (LANES 16) = 2176 words.
 fn slot(j: u32, m: u32, l: u32) -> u32 {
 #if SLABS
-    return (m * LANES + l) * COLUMNS + j;
+    return m * (LANES * COLUMNS + COLUMNS) + l * COLUMNS + j;
 #else
-    return (j * 8u + m) * LANES + l;
+    return (j * 8u + m) * (LANES + 1u) + l;
 #endif
 }
 
