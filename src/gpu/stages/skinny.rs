@@ -16,8 +16,10 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// Fewest rows a layer runs on the skinny kernel where it has it: below, the GEMV. Measured on an H100
 /// at the README's sizes (BENCHMARKS.md): since the STAGED build's coalesced loads
 /// (`h100-run-pf2/run164.sh`, two sweeps each) the layer at 2 tokens 0.0284 / 0.0284 ms against 0.0292 /
-/// 0.0292 with the GEMV, at 1 token the GEMV ahead (0.0269 / 0.0276 against 0.0280 / 0.0282), 3 tokens
-/// not measured. (Before them, from 4 tokens: `h100-run-decode5/run130.sh`, `h100-run-decode3/run103.sh`.)
+/// 0.0292 with the GEMV, at 1 token the GEMV ahead (0.0269 / 0.0276 against 0.0280 / 0.0282). Again with
+/// the GEMV's partial sums off one bank (`h100-run-code/run289.sh`, per layer of a stack of 4): 2 tokens
+/// 0.0316–0.0317 against 0.0347–0.0352, 3 tokens 0.0319–0.0325 against 0.0380–0.0381. (Before them, from
+/// 4 tokens: `h100-run-decode5/run130.sh`, `h100-run-decode3/run103.sh`.)
 pub const SKINNY_FROM_M: u32 = 2;
 
 /// Columns of C per workgroup.
@@ -27,7 +29,8 @@ const SKINNY_COLUMNS: u32 = 128;
 /// at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/`): 128 against 64, 192, 256 and 512 — at 16
 /// tokens the gate/up GEMM in 2 K ranges and the down projection in 16 took the layer from 0.054 to
 /// 0.043 ms, at 32 from 0.058 to 0.051 (more ranges: more partial products to write and add; fewer: too
-/// little in flight).
+/// little in flight). Again with today's kernels (`h100-run-code/run286.sh`, per layer of a stack of 4):
+/// 8 and 16 tokens 0.0324–0.0339 ms at 128, 0.0392–0.0422 at 256, 0.0419–0.0451 at 384.
 const SKINNY_WORKGROUPS: u32 = 128;
 
 /// Whether the skinny kernel takes an (m, n, k) GEMM: 1 ≤ m ≤ [`SKINNY_MAX_M`], n a multiple of 128 and

@@ -15,7 +15,9 @@ use super::skinny::{
 /// Workgroups a split-K GEMM aims for, and below half of which a GEMM's output tiles get ranges.
 /// Measured on an H100 at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/run98.sh`): 128 against
 /// 192, 256 and 384 — at T=128 the gate/up GEMM (65 tiles) then runs unsplit and the down projection in 8
-/// ranges, the layer 0.103 → 0.081 ms; at T=256 0.104 → 0.092, at T=64 0.071 → 0.065.
+/// ranges, the layer 0.103 → 0.081 ms; at T=256 0.104 → 0.092, at T=64 0.071 → 0.065. Again with the
+/// tiles over 8 subgroups (`h100-run-code/run286.sh`, per layer of a stack of 4): 128 still best at 32,
+/// 64, 128 and 256 tokens (at 64: 0.0384–0.0389 ms against 0.0418–0.0419 at 256, 0.0545–0.0546 at 384).
 pub const SPLIT_K_WORKGROUPS: u32 = 128;
 
 /// [`SPLIT_K_WORKGROUPS`], or `OMNIMOE_SPLIT_K_WGS` where set (a measuring aid, read once).
