@@ -99,8 +99,9 @@ var<workgroup> res: array<f32, 136>;
 // neighbouring columns, [row][lane][column] (by columns their stores fell on one bank, COLUMNS-way).
 // Each (column, row)'s LANES sums (with SLABS each row's 256) are followed by one word (COLUMNS with
 // SLABS) of padding: the invocations that then add them, one (row, column) each, read at the same lane
-// side by side instead of LANES or 256 words apart, all on one bank (32-way on 32 banks). The same sums
-// in the same order: the same bits. At most 8 · 16 · 17 (LANES 16) = 2176 words.
+// side by side, where unpadded they read LANES words apart (16- or 32-way on 32 banks; with SLABS rows
+// 256 apart, up to 8-way). The same sums in the same order: the same bits. At most 8 · 16 · 17 (LANES
+// 16) = 2176 words.
 fn slot(j: u32, m: u32, l: u32) -> u32 {
 #if SLABS
     return m * (LANES * COLUMNS + COLUMNS) + l * COLUMNS + j;

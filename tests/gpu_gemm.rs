@@ -392,7 +392,7 @@ fn skinny_staged_steps_match_cpu() {
                 let split = if epilogue == 3 { n - 6 } else { n };
                 let staged = gemm_kernels(ctx, (m, n, k), epilogue)
                     .into_iter()
-                    .filter(|k| matches!(k, GemmKernel::Skinny { staged: true, .. }));
+                    .filter(|kernel| matches!(kernel, GemmKernel::Skinny { staged: true, .. }));
                 for kernel in staged {
                     check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, 11)
                         .unwrap_or_else(|e| {
