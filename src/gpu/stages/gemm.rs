@@ -169,7 +169,7 @@ pub fn gemm_dispatch(
             if m > GEMV_ROWS {
                 variant = variant.with("ROWS16");
             }
-            let lanes = gemv_lanes(k / chunk);
+            let lanes = gemv_lanes(n, k / chunk);
             let variant = variant.constant("LANES", lanes);
             ("gemv", variant, fold(n.div_ceil(256 / lanes)))
         }
@@ -229,16 +229,33 @@ pub fn gemm_dispatch(
     }
 }
 
-/// Lanes per column of the GEMV for a depth of `chunks` loads: chunks / 8 rounded up to a power of two,
-/// from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so that a wide
-/// projection of little depth runs as one wave of longer streams instead of many short ones
-/// (`OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it).
-fn gemv_lanes(chunks: u32) -> u32 {
+/// Workgroups the GEMV's lanes a column aim for ([`gemv_lanes`]). Measured on an H100 at the README's
+/// sizes (`h100-run-code/run292.sh`, `run293.sh`): the f16 gate/up GEMV (8320 columns, 128 chunks deep)
+/// 11.1–11.2 µs on 16 lanes (520 workgroups), 10.7–10.8 on 32 (1040), 11.9–12.0 on 64 (2080); the down
+/// projection (1024 columns, 512 chunks) 8.0–8.1 on 64 (256 workgroups), 10.0 on 32; the f32 gate/up
+/// GEMV (256 chunks) 16.4 on 32, 17.4 on 64.
+const GEMV_WORKGROUPS: u32 = 1024;
+
+/// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
+/// to a power of two, from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so
+/// that a wide projection of little depth runs as one wave of longer streams instead of many short ones;
+/// then doubled while the workgroups (n · lanes / 256) stay under [`GEMV_WORKGROUPS`] and each lane keeps
+/// four chunks (`OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it).
+fn gemv_lanes(n: u32, chunks: u32) -> u32 {
     static FIXED: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
     let fixed = *FIXED.get_or_init(|| {
         super::env_count("OMNIMOE_GEMV_LANES").filter(|l| [16, 32, 64].contains(l))
     });
-    fixed.unwrap_or_else(|| (chunks / 8).next_power_of_two().clamp(16, 64))
+    fixed.unwrap_or_else(|| {
+        let mut lanes = (chunks / 8).next_power_of_two().clamp(16, 64);
+        while lanes < 64
+            && (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64
+            && chunks >= 8 * lanes
+        {
+            lanes *= 2;
+        }
+        lanes
+    })
 }
 
 /// Every (shader, variant) the layer may dispatch for an (m, n, k) GEMM through `kernel` with the epilogue
@@ -366,4 +383,25 @@ pub fn gemv_parts<'a>(
         binds,
         groups,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gemv_lanes;
+
+    /// The README's one-token GEMVs (f16 chunks are 8 elements, f32 4): the gate/up GEMV's 8320 columns
+    /// on 32 lanes (16 leave 520 workgroups), the down projection on 64 (as deep as a lane's four chunks
+    /// allow: 256 workgroups), f32's gate/up GEMV on 32 (already 1040 workgroups); a shallow one keeps 16.
+    #[test]
+    fn gemv_lanes_fill_about_a_thousand_workgroups() {
+        if std::env::var_os("OMNIMOE_GEMV_LANES").is_some() {
+            return;
+        }
+        assert_eq!(gemv_lanes(8320, 1024 / 8), 32);
+        assert_eq!(gemv_lanes(1024, 4096 / 8), 64);
+        assert_eq!(gemv_lanes(8320, 1024 / 4), 32);
+        assert_eq!(gemv_lanes(1024, 4096 / 4), 64);
+        assert_eq!(gemv_lanes(64, 16), 16);
+        assert_eq!(gemv_lanes(100_000, 4096), 64);
+    }
 }
