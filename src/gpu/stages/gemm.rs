@@ -1,10 +1,12 @@
 //! Host side of `shaders/gemm.wgsl`, `gemm_coop.wgsl` and `gemv.wgsl`: the epilogues, and which shader and
-//! variant a GEMM through a [`GemmKernel`] (`gemm_kernel.rs`) dispatches.
+//! variant a GEMM through a [`GemmKernel`] (`gemm_kernel.rs`) dispatches (the GEMV's lanes and its row
+//! from two parts: `gemv.rs`).
 
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
+use super::gemv::gemv_lanes;
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -229,35 +231,6 @@ pub fn gemm_dispatch(
     }
 }
 
-/// Workgroups the GEMV's lanes a column aim for ([`gemv_lanes`]). Measured on an H100 at the README's
-/// sizes (`h100-run-code/run292.sh`, `run293.sh`): the f16 gate/up GEMV (8320 columns, 128 chunks deep)
-/// 11.1–11.2 µs on 16 lanes (520 workgroups), 10.7–10.8 on 32 (1040), 11.9–12.0 on 64 (2080); the down
-/// projection (1024 columns, 512 chunks) 8.0–8.1 on 64 (256 workgroups), 10.0 on 32; the f32 gate/up
-/// GEMV (256 chunks) 16.4 on 32, 17.4 on 64.
-const GEMV_WORKGROUPS: u32 = 1024;
-
-/// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
-/// to a power of two, from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so
-/// that a wide projection of little depth runs as one wave of longer streams instead of many short ones;
-/// then doubled while the workgroups (n · lanes / 256) stay under [`GEMV_WORKGROUPS`] and each lane keeps
-/// four chunks (`OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it).
-fn gemv_lanes(n: u32, chunks: u32) -> u32 {
-    static FIXED: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
-    let fixed = *FIXED.get_or_init(|| {
-        super::env_count("OMNIMOE_GEMV_LANES").filter(|l| [16, 32, 64].contains(l))
-    });
-    fixed.unwrap_or_else(|| {
-        let mut lanes = (chunks / 8).next_power_of_two().clamp(16, 64);
-        while lanes < 64
-            && (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64
-            && chunks >= 8 * lanes
-        {
-            lanes *= 2;
-        }
-        lanes
-    })
-}
-
 /// Every (shader, variant) the layer may dispatch for an (m, n, k) GEMM through `kernel` with the epilogue
 /// `kinds`, its split-K pass included: what [`crate::gpu::Context::compiles`] checks before the kernel is used.
 pub fn gemm_uses(
@@ -331,77 +304,4 @@ pub fn gemm<'a>(
         binds,
         groups,
     );
-}
-
-/// The GEMV's `variant` (from [`gemm_dispatch`]) as [`gemv_parts`] builds it for depth `k`: ASUM, with f16
-/// storage ASUM_HALF, where K % 4 == 0 ASUM4.
-pub(crate) fn gemv_parts_variant(variant: Variant, f16: bool, k: u32) -> Variant {
-    let mut variant = variant.with("ASUM");
-    if f16 {
-        variant = variant.with("ASUM_HALF");
-    }
-    if k.is_multiple_of(4) {
-        variant = variant.with("ASUM4");
-    }
-    variant
-}
-
-/// Most K of [`gemv_parts`]: its row is staged in the GEMV's 2048 f32 of workgroup memory.
-pub const GEMV_PARTS_MAX_K: u32 = 2048;
-
-/// The GEMV of one row given as two f32 parts of K: `a = elem(dense + branch)`, a layer's output left as its
-/// down projection and its expert branch by the decode chain (`gemv.wgsl`'s ASUM: the bits the expert
-/// stage's `ADD_ELEM` would have stored), which it also stores to `x_out` (elem `[K]`); `c = a · bᵀ` with
-/// `epilogue`. `kernel` is the GEMV.
-#[allow(clippy::too_many_arguments)]
-pub fn gemv_parts<'a>(
-    rec: &mut Recorder<'a>,
-    label: &'static str,
-    kernel: GemmKernel,
-    (n, k): (u32, u32),
-    (dense, branch): (Bind<'a>, Bind<'a>),
-    x_out: Bind<'a>,
-    b: Bind<'a>,
-    c: Bind<'a>,
-    epilogue: Epilogue<'a>,
-) {
-    assert!(
-        matches!(kernel, GemmKernel::Gemv { .. }) && k <= GEMV_PARTS_MAX_K,
-        "a row from two parts through the GEMV, K ≤ {GEMV_PARTS_MAX_K}"
-    );
-    let (stage, variant, groups) =
-        gemm_dispatch(&rec.ctx().caps, kernel, (1, n, k), epilogue.kind());
-    let mut binds = vec![(1, dense), (2, b), (3, c), (6, branch), (7, x_out)];
-    let split = epilogue.bind(n, &mut binds);
-    let variant = gemv_parts_variant(variant, kernel.is_f16(), k);
-    rec.dispatch(
-        label,
-        stage,
-        "main",
-        &variant,
-        &[1, n, k, split, 0, 0, 0],
-        binds,
-        groups,
-    );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::gemv_lanes;
-
-    /// The README's one-token GEMVs (f16 chunks are 8 elements, f32 4): the gate/up GEMV's 8320 columns
-    /// on 32 lanes (16 leave 520 workgroups), the down projection on 64 (as deep as a lane's four chunks
-    /// allow: 256 workgroups), f32's gate/up GEMV on 32 (already 1040 workgroups); a shallow one keeps 16.
-    #[test]
-    fn gemv_lanes_fill_about_a_thousand_workgroups() {
-        if std::env::var_os("OMNIMOE_GEMV_LANES").is_some() {
-            return;
-        }
-        assert_eq!(gemv_lanes(8320, 1024 / 8), 32);
-        assert_eq!(gemv_lanes(1024, 4096 / 8), 64);
-        assert_eq!(gemv_lanes(8320, 1024 / 4), 32);
-        assert_eq!(gemv_lanes(1024, 4096 / 4), 64);
-        assert_eq!(gemv_lanes(64, 16), 16);
-        assert_eq!(gemv_lanes(100_000, 4096), 64);
-    }
 }
