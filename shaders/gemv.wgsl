@@ -6,7 +6,7 @@
 //
 // Launch: ⌈N / COLUMNS⌉ workgroups (ids folded over x and y) of 256 invocations = COLUMNS groups of LANES
 // lanes (LANES a pipeline constant: 16, 32 or 64, chosen by the host so that each lane streams about
-// eight chunks, or four where that brings the workgroups nearer a thousand: src/gpu/stages/gemm.rs's
+// eight chunks, or four where that brings the workgroups nearer a thousand: src/gpu/stages/gemv.rs's
 // gemv_lanes; 64 lanes a column keep even a 1024-column projection on 256 workgroups);
 // group g computes column n = COLUMNS·w + g of workgroup w for every row m (invocation li is lane
 // li % LANES of group li / LANES; with SLABS lane li / COLUMNS of group li % COLUMNS). Lane l sums the
