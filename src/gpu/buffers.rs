@@ -230,6 +230,17 @@ pub(crate) fn rotation_copies(bytes: u64) -> usize {
     ROTATION_BYTES.div_ceil(bytes.max(1)).clamp(2, MOST_COPIES) as usize
 }
 
+/// `copies` buffers each holding `bytes` (as [`upload`] makes them), for kernels that read them in turn
+/// ([`rotation_copies`]: each read from device memory rather than the cache).
+pub(crate) fn upload_copies(
+    ctx: &Context,
+    label: &str,
+    bytes: &[u8],
+    copies: usize,
+) -> Vec<wgpu::Buffer> {
+    (0..copies).map(|_| upload(ctx, label, bytes)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,9 +158,7 @@ pub async fn tune_gemm(
     } else {
         1
     };
-    let bs: Vec<wgpu::Buffer> = (0..copies)
-        .map(|_| buffers::upload(ctx, "tune b", &b_bytes))
-        .collect();
+    let bs = buffers::upload_copies(ctx, "tune b", &b_bytes, copies);
     let c = buffers::storage(ctx, "tune c", m as u64 * n as u64 * 4);
     let d = buffers::storage(ctx, "tune d", m as u64 * n as u64 * 4);
     let mut rejected = Vec::new();

@@ -47,9 +47,7 @@ pub async fn stream_ms(
         |n| n as usize,
     );
     let a = buffers::upload(ctx, "stream a", &elem_bytes(&ramp((m * k) as usize), f16));
-    let bs: Vec<wgpu::Buffer> = (0..copies)
-        .map(|_| buffers::upload(ctx, "stream b", &b_bytes))
-        .collect();
+    let bs = buffers::upload_copies(ctx, "stream b", &b_bytes, copies);
     let c = buffers::storage(ctx, "stream c", m as u64 * n as u64 * 4);
     let d = buffers::storage(ctx, "stream d", m as u64 * n as u64 * 4);
     let partial_bytes = if stages::runs_split(kernel, splits) {
@@ -94,9 +92,7 @@ pub async fn read_ms(ctx: &Context, bytes: u64, per_wg: &[u32]) -> Result<Option
     let words = words as u32;
     let copies = buffers::rotation_copies(words as u64 * 16);
     let data: Vec<u32> = (0..words * 4).collect();
-    let srcs: Vec<wgpu::Buffer> = (0..copies)
-        .map(|_| buffers::upload(ctx, "read src", bytemuck::cast_slice(&data)))
-        .collect();
+    let srcs = buffers::upload_copies(ctx, "read src", bytemuck::cast_slice(&data), copies);
     let fewest = per_wg.iter().copied().min().unwrap_or(1).max(1);
     let out = buffers::storage(ctx, "read out", words.div_ceil(fewest) as u64 * 4);
     let mut best: Option<(f64, u32)> = None;
