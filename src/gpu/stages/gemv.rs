@@ -49,7 +49,8 @@ pub(crate) fn gemv_parts_variant(variant: Variant, f16: bool, k: u32) -> Variant
     variant
 }
 
-/// Most K of [`gemv_parts`]: its row is staged in the GEMV's 2048 f32 of workgroup memory.
+/// Most K of [`gemv_parts`]: its row is staged in 2048 elements of the GEMV's workgroup memory (`part`'s
+/// first 2048 f32, or `row_half` with f16 storage).
 pub const GEMV_PARTS_MAX_K: u32 = 2048;
 
 /// The GEMV of one row given as two f32 parts of K: `a = elem(dense + branch)`, a layer's output left as its
