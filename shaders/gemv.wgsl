@@ -5,9 +5,11 @@
 //   acc[m, n] = Σ_k A[m, k] · B[n, k]        A: [M, K] elem (M ≤ 8, or 16), B: [N, K] elem
 //
 // Launch: ⌈N / COLUMNS⌉ workgroups (ids folded over x and y) of 256 invocations = COLUMNS groups of LANES
-// lanes (LANES a pipeline constant: 16, 32 or 64, chosen by the host so that each lane streams about
-// eight chunks, or four where that brings the workgroups nearer a thousand: src/gpu/stages/gemv.rs's
-// gemv_lanes; 64 lanes a column keep even a 1024-column projection on 256 workgroups);
+// lanes (LANES a pipeline constant: 16, 32, 64 or 128, chosen by the host so that each lane streams about
+// eight chunks, or four where that brings the workgroups nearer a thousand, 128 for a narrow projection
+// 2048 chunks deep or more: src/gpu/stages/gemv.rs's gemv_lanes; 64 lanes a column keep even a
+// 1024-column projection on 256 workgroups, 128 leave a workgroup two columns, a SwiGLU pair for
+// `store`);
 // group g computes column n = COLUMNS·w + g of workgroup w for every row m (invocation li is lane
 // li % LANES of group li / LANES; with SLABS lane li / COLUMNS of group li % COLUMNS). Lane l sums the
 // k-chunks l, l + LANES, … of its column in increasing order (a chunk is 8 consecutive k with VEC8, f16

@@ -374,20 +374,42 @@ proptest! {
     }
 }
 
+/// A narrow projection of a wide model, 2048 chunks deep or more (the down projection at I = 16384): the
+/// GEMV streams it on 128 lanes a column, two columns a workgroup (`gemv_lanes`), every epilogue.
+#[test]
+fn gemv_deep_narrow_matches_cpu() {
+    let ctx = gpu();
+    for f16 in f16_modes(ctx) {
+        // 2048 chunks of 8 (f16) or 4 (f32) elements, and a ragged few more.
+        let k = if f16 { 16392 } else { 8196 };
+        for (m, half_n) in [(1, 40), (3, 65)] {
+            for epilogue in 0u8..5 {
+                let (split, n) = gemm_columns(half_n, epilogue, 5);
+                let kernel = GemmKernel::Gemv { f16, slabs: false };
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, 17 + m as u64).unwrap_or_else(
+                    |e| panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}"),
+                );
+            }
+        }
+    }
+}
+
 /// The skinny kernel's STAGED builds over ranges of several K steps (64 k a step up to 16 rows where K %
 /// 64 == 0, 32 else): the proptest above reaches them in some of its cases only (a build that loaded
 /// every odd step from the wrong place passed it once on an H100, run290). Each shape with one range and
-/// with several, every epilogue.
+/// with several, every epilogue; at 17 and 33 rows also ranges 128 deep (eight and four).
 #[test]
 fn skinny_staged_steps_match_cpu() {
     let ctx = gpu();
-    for (m, n, k) in [
-        (1, 256, 1024),
-        (16, 128, 512),
-        (9, 384, 1088),
-        (24, 256, 992),
+    for (m, n, k, ranges) in [
+        (1, 256, 1024, [1, 3]),
+        (16, 128, 512, [1, 3]),
+        (9, 384, 1088, [1, 3]),
+        (24, 256, 992, [1, 3]),
+        (17, 128, 1024, [1, 8]),
+        (33, 256, 512, [1, 4]),
     ] {
-        for splits in [1, 3] {
+        for splits in ranges {
             for epilogue in 0u8..5 {
                 let split = if epilogue == 3 { n - 6 } else { n };
                 let staged = gemm_kernels(ctx, (m, n, k), epilogue)

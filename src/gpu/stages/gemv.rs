@@ -14,23 +14,36 @@ use super::gemm_kernel::GemmKernel;
 /// GEMV (256 chunks) 16.4 on 32, 17.4 on 64.
 const GEMV_WORKGROUPS: u32 = 1024;
 
+/// Chunks a column from which [`gemv_lanes`] takes 128 lanes rather than 64: 32 a lane on 64 (eight
+/// rounds of four loads). Measured on an H100 at one token (`h100-run-code/run301.sh`–`run303.sh`): alone,
+/// the down projection on 64 / 128 lanes took 8.0 / 7.4 µs at I = 4096 (512 chunks), 11.9 / 10.8 at 8192,
+/// 22.6–23.0 / 17.8–17.9 at 16384 (2048); in the layer, beside router_experts, the f16 layer at I = 16384
+/// per layer of a stack of 4 0.0578–0.0582 → 0.0517–0.0518 ms, f32 (4096 chunks) 0.0877–0.0878 →
+/// 0.0830, while at 1024 chunks 128 lanes gained nothing (f16 at I = 8192: 0.0344–0.0345 → 0.0345) or
+/// lost (f32 at the README's sizes: 0.0312–0.0315 → 0.0321–0.0324; f16 at 512 chunks 0.0259–0.0261 →
+/// 0.0261–0.0266).
+const GEMV_DEEP_CHUNKS: u32 = 32 * 64;
+
 /// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
 /// to a power of two, from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so
 /// that a wide projection of little depth runs as one wave of longer streams instead of many short ones;
 /// then doubled while the workgroups (n · lanes / 256) stay under [`GEMV_WORKGROUPS`] and each lane keeps
-/// four chunks (`OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it).
+/// four chunks; 128 (a workgroup's two columns, a SwiGLU pair for gemv.wgsl's `store`) where 64 would
+/// leave the workgroups under it and [`GEMV_DEEP_CHUNKS`] are as deep (a narrow projection of a wide
+/// model: the down projection at I = 16384). `OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it.
 pub(super) fn gemv_lanes(n: u32, chunks: u32) -> u32 {
     static FIXED: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
     let fixed = *FIXED.get_or_init(|| {
-        super::env_count("OMNIMOE_GEMV_LANES").filter(|l| [16, 32, 64].contains(l))
+        super::env_count("OMNIMOE_GEMV_LANES").filter(|l| [16, 32, 64, 128].contains(l))
     });
     fixed.unwrap_or_else(|| {
+        let under = |lanes: u32| (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64;
         let mut lanes = (chunks / 8).next_power_of_two().clamp(16, 64);
-        while lanes < 64
-            && (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64
-            && chunks >= 8 * lanes
-        {
+        while lanes < 64 && under(lanes) && chunks >= 8 * lanes {
             lanes *= 2;
+        }
+        if lanes == 64 && under(lanes) && chunks >= GEMV_DEEP_CHUNKS {
+            lanes = 128;
         }
         lanes
     })
@@ -95,7 +108,9 @@ mod tests {
 
     /// The README's one-token GEMVs (f16 chunks are 8 elements, f32 4): the gate/up GEMV's 8320 columns
     /// on 32 lanes (16 leave 520 workgroups), the down projection on 64 (as deep as a lane's four chunks
-    /// allow: 256 workgroups), f32's gate/up GEMV on 32 (already 1040 workgroups); a shallow one keeps 16.
+    /// allow: 256 workgroups), f32's gate/up GEMV on 32 (already 1040 workgroups), its down projection on
+    /// 64; the down projection at I = 16384 on 128 (f16 and f32); a shallow one keeps 16, a deep one of
+    /// many columns 64.
     #[test]
     fn gemv_lanes_fill_about_a_thousand_workgroups() {
         if std::env::var_os("OMNIMOE_GEMV_LANES").is_some() {
@@ -105,6 +120,9 @@ mod tests {
         assert_eq!(gemv_lanes(1024, 4096 / 8), 64);
         assert_eq!(gemv_lanes(8320, 1024 / 4), 32);
         assert_eq!(gemv_lanes(1024, 4096 / 4), 64);
+        assert_eq!(gemv_lanes(1024, 16384 / 8), 128);
+        assert_eq!(gemv_lanes(1024, 16384 / 4), 128);
+        assert_eq!(gemv_lanes(1024, 2048 / 8), 64);
         assert_eq!(gemv_lanes(64, 16), 16);
         assert_eq!(gemv_lanes(100_000, 4096), 64);
     }
