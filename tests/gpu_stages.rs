@@ -1,4 +1,4 @@
-//! Every GPU stage but the GEMMs (`gpu_gemm.rs`) against its CPU twin on random shapes (proptest):
+//! Every GPU stage but the GEMMs (`gpu_gemm/`) against its CPU twin on random shapes (proptest):
 //! non-multiples of the tile sizes, T = 1, non-square N, K = R², large N with few tokens.
 
 mod common;

@@ -1,0 +1,126 @@
+//! The GEMV against the CPU: any shape (proptest) and deep, narrow ones on 128 lanes; its 16-row build
+//! keeps the bits of the 8-row one; a row from two parts (the decode chain) has the bits of their sum.
+
+use super::common::gpu;
+use super::common::stage_io::*;
+use super::support::*;
+use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
+use omnimoe::gpu::stages::{self, Columns, Epilogue, GemmKernel, Recorder};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// K from 2100 (as deep as the layer's down projection) runs the four-chunk loop several times a lane
+    /// on 64 lanes a column, the padded partial sums at their widest stride.
+    #[test]
+    fn gemv_matches_cpu(m in 1usize..=16, half_n in 1usize..200, k in prop_oneof![1usize..600, 2100usize..4200], epilogue in 0u8..5, seed: u64) {
+        let ctx = gpu();
+        let (split, n) = gemm_columns(half_n, epilogue, seed);
+        for f16 in f16_modes(ctx) {
+            for slabs in [false, true] {
+                if slabs && !k.is_multiple_of(stages::SLAB_K) {
+                    continue;
+                }
+                let kernel = GemmKernel::Gemv { f16, slabs };
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
+            }
+        }
+    }
+}
+
+/// A narrow projection of a wide model, 2048 chunks deep or more (the down projection at I = 16384): the
+/// GEMV streams it on 128 lanes a column, two columns a workgroup (`gemv_lanes`), every epilogue.
+#[test]
+fn gemv_deep_narrow_matches_cpu() {
+    let ctx = gpu();
+    for f16 in f16_modes(ctx) {
+        // 2048 chunks of 8 (f16) or 4 (f32) elements, and a ragged few more.
+        let k = if f16 { 16392 } else { 8196 };
+        for (m, half_n) in [(1, 40), (3, 65)] {
+            for epilogue in 0u8..5 {
+                let (split, n) = gemm_columns(half_n, epilogue, 5);
+                let kernel = GemmKernel::Gemv { f16, slabs: false };
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, 17 + m as u64).unwrap_or_else(
+                    |e| panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}"),
+                );
+            }
+        }
+    }
+}
+
+/// The GEMV's 16-row build (ROWS16, 9 to 16 rows) sums rows 0..8 as the 8-row build does: the first eight
+/// rows of a 13-row product have the bits of the 8-row product, in each storage type, rows or K slabs.
+#[test]
+fn gemv_rows16_keeps_the_bits_of_eight_rows() {
+    let ctx = gpu();
+    let (n, k) = (70usize, 1032usize);
+    let a = uniform(51, 13 * k, -1.0, 1.0);
+    let b = uniform(52, n * k, -1.0, 1.0);
+    for f16 in f16_modes(ctx) {
+        for slabs in [false, true] {
+            let kernel = GemmKernel::Gemv { f16, slabs };
+            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
+            let bb = upload_b(ctx, kernel, &b, k);
+            let (ep, cols) = (Epilogue::Store, Columns::ALL);
+            let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+            let (eight, thirteen) = (c(8), c(13));
+            assert!(eight[..] == thirteen[..8 * n * 4], "{kernel:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// The GEMV of one row from two f32 parts (ASUM, the decode chain) reads and stores elem(d + e): its
+    /// product has the bits of the plain GEMV of that row, and the row it stores is that row, for the plain
+    /// epilogue and the SwiGLU with router columns, rows and K slabs, each storage type.
+    #[test]
+    fn gemv_parts_read_the_bits_of_their_sum(half_n in 1usize..150, k in prop_oneof![1usize..300, 1000usize..=2048], router: bool, seed: u64) {
+        let ctx = gpu();
+        let (split, n) = gemm_columns(half_n, if router { 3 } else { 0 }, seed);
+        let d = uniform(seed, k, -3.0, 3.0);
+        let e = uniform(seed ^ 1, k, -3.0, 3.0);
+        let b = uniform(seed ^ 2, n * k, -1.0, 1.0);
+        for f16 in f16_modes(ctx) {
+            let sum: Vec<f32> = d.iter().zip(&e).map(|(x, y)| x + y).collect();
+            let row = elem_bytes(&sum, f16);
+            let (db, eb, ab) = (f32_buf(ctx, &d), f32_buf(ctx, &e), buffers::upload(ctx, "a", &row));
+            for slabs in [false, true] {
+                if slabs && !k.is_multiple_of(stages::SLAB_K) {
+                    continue;
+                }
+                let kernel = GemmKernel::Gemv { f16, slabs };
+                let bb = upload_b(ctx, kernel, &b, k);
+                let es = buffers::elem_size(f16) as usize;
+                let c_len = if router { split / 2 * es } else { n * 4 };
+                let z_len = n.saturating_sub(split).max(1) * 4;
+                let outs: Vec<[wgpu::Buffer; 2]> = (0..2)
+                    .map(|_| [buffers::storage(ctx, "c", c_len as u64), buffers::storage(ctx, "z", z_len as u64)])
+                    .collect();
+                let xo = buffers::storage(ctx, "x", row.len() as u64);
+                let mut rec = Recorder::new(ctx);
+                fn epilogue(router: bool, split: usize, o: &[wgpu::Buffer; 2]) -> Epilogue<'_> {
+                    if router {
+                        Epilogue::SwiGlu { router: Some((split as u32, Bind::all(&o[1]))) }
+                    } else {
+                        Epilogue::Store
+                    }
+                }
+                let (n32, k32) = (n as u32, k as u32);
+                let parts = (Bind::all(&db), Bind::all(&eb));
+                stages::gemv_parts(&mut rec, "parts", kernel, (n32, k32), parts, Bind::all(&xo), Bind::all(&bb), Bind::all(&outs[0][0]), epilogue(router, split, &outs[0]));
+                stages::gemm(&mut rec, "row", kernel, (1, n32, k32), Bind::all(&ab), Bind::all(&bb), Bind::all(&outs[1][0]), epilogue(router, split, &outs[1]), Columns::ALL);
+                submit(ctx, rec);
+                let read = |buf: &wgpu::Buffer, len: usize| pollster::block_on(buffers::read_back(ctx, buf, 0, len as u64)).unwrap();
+                prop_assert_eq!(read(&xo, row.len()), row.clone(), "stored row, f16 {}", f16);
+                prop_assert_eq!(read(&outs[0][0], c_len), read(&outs[1][0], c_len), "C, {:?}", kernel);
+                if router {
+                    let z_len = (n - split) * 4;
+                    prop_assert_eq!(read(&outs[0][1], z_len), read(&outs[1][1], z_len), "router columns, {:?}", kernel);
+                }
+            }
+        }
+    }
+}
