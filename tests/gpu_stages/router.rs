@@ -11,6 +11,18 @@ use omnimoe::gpu::stages::{self, Recorder};
 use omnimoe::gpu::Context;
 use proptest::prelude::*;
 
+/// Normalised logits `[t, 2r]` of a top-k test (random logits through the CPU's normalisation), with
+/// `ties` on a coarse grid: many equal values in each axis and among the candidates.
+fn normalised_logits(seed: u64, t: usize, r: usize, ties: bool) -> Vec<f32> {
+    let z = uniform(seed, t * 2 * r, -4.0, 4.0);
+    let mut ell = vec![0.0; t * 2 * r];
+    cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
+    if ties {
+        ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
+    }
+    ell
+}
+
 /// Every top-k selection that takes (r, k) on this adapter (`normalising`: those that can normalise).
 fn topk_kernels(ctx: &Context, r: usize, k: usize, normalising: bool) -> Vec<stages::TopkKernel> {
     use stages::TopkKernel;
@@ -54,13 +66,7 @@ proptest! {
     fn router_topk_matches_cpu(t in 1usize..24, r in 2usize..70, k_half in 1usize..=64, full: bool, ties: bool, seed: u64) {
         let ctx = gpu();
         let k = if full && r * r <= 128 { r * r / 2 * 2 } else { (2 * k_half).min(r * r / 2 * 2) };
-        let z = uniform(seed, t * 2 * r, -4.0, 4.0);
-        let mut ell = vec![0.0; t * 2 * r];
-        cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
-        if ties {
-            // Values on a coarse grid: many equal values in each axis and among the candidates.
-            ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
-        }
+        let ell = normalised_logits(seed, t, r, ties);
         let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
         cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
         let eb = f32_buf(ctx, &ell);
@@ -165,12 +171,7 @@ fn topk_and_cpu(
     seed: u64,
     ties: bool,
 ) -> (TopK, TopK) {
-    let z = uniform(seed, t * 2 * r, -4.0, 4.0);
-    let mut ell = vec![0.0; t * 2 * r];
-    cpu::router_normalise(&z, &vec![0.0; 2 * r], &vec![1.0; 2 * r], &mut ell);
-    if ties {
-        ell.iter_mut().for_each(|v| *v = (*v * 2.0).round() / 2.0);
-    }
+    let ell = normalised_logits(seed, t, r, ties);
     let (mut scores, mut indices) = (vec![0.0; t * k], vec![0u32; t * k]);
     cpu::router_topk(&ell, r, k, &mut scores, &mut indices);
     let eb = f32_buf(ctx, &ell);
