@@ -15,13 +15,13 @@ use super::gemm_kernel::GemmKernel;
 const GEMV_WORKGROUPS: u32 = 1024;
 
 /// Chunks a column from which [`gemv_lanes`] takes 128 lanes rather than 64: 32 a lane on 64 (eight
-/// rounds of four loads). Measured on an H100 at one token (`h100-run-code/run301.sh`–`run303.sh`): alone,
-/// the down projection on 64 / 128 lanes took 8.0 / 7.4 µs at I = 4096 (512 chunks), 11.9 / 10.8 at 8192,
-/// 22.6–23.0 / 17.4–17.9 at 16384 (2048; run305); in the layer, beside router_experts, the f16 layer at I = 16384
-/// per layer of a stack of 4 0.0578–0.0582 → 0.0517–0.0518 ms, f32 (4096 chunks) 0.0877–0.0878 →
-/// 0.0830, while at 1024 chunks 128 lanes gained nothing (f16 at I = 8192: 0.0344–0.0345 → 0.0345) or
-/// lost (f32 at the README's sizes: 0.0312–0.0315 → 0.0321–0.0324; f16 at 512 chunks 0.0259–0.0261 →
-/// 0.0261–0.0266).
+/// rounds of four loads). Measured on an H100 at one token (`h100-run-code/run301.sh`–`run305.sh`):
+/// alone, the down projection on 64 / 128 lanes took 8.0 / 7.4 µs at I = 4096 (512 chunks), 11.9 / 10.8
+/// at 8192, 22.6–23.0 / 17.4–17.9 at 16384 (2048); in the layer, beside router_experts, the f16 layer
+/// at I = 16384 per layer of a stack of 4 0.0578–0.0582 → 0.0515–0.0518 ms, f32 (4096 chunks)
+/// 0.0877–0.0878 → 0.0830, while at 1024 chunks 128 lanes gained nothing (f16 at I = 8192:
+/// 0.0344–0.0345 → 0.0345) or lost (f32 at the README's sizes: 0.0312–0.0315 → 0.0321–0.0324; f16 at
+/// 512 chunks 0.0259–0.0261 → 0.0261–0.0266).
 const GEMV_DEEP_CHUNKS: u32 = 32 * 64;
 
 /// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
