@@ -83,6 +83,9 @@ pub(super) fn print(report: &Report, tuning: &[TuneResult]) {
         r.touched_experts,
         r.expert_min_mbytes
     );
+    if !r.output_digest.is_empty() {
+        println!("output bits' FNV-1a: {}", r.output_digest);
+    }
     for p in &r.sweep {
         print_point(p);
     }

@@ -29,6 +29,8 @@ pub(super) struct Measured {
     /// The same layer prepared ([`omnimoe::gpu::PreparedForward`]).
     pub(super) prepared: PreparedTimes,
     pub(super) touched: usize,
+    /// FNV-1a of the output's f32 bits ([`digest`]).
+    pub(super) output_digest: String,
     pub(super) tuning: Vec<omnimoe::gpu::tune::TuneResult>,
     /// The layer's GEMMs timed alone on weights from device memory (`stream`: up to
     /// [`STREAM_MAX_TOKENS`], in token sweeps and at the bench's own T).
@@ -139,7 +141,9 @@ fn measure(
         forward(false)?;
     }
     keep_busy(ctx, WARM_MS, || forward(false).map(|_| ()))?;
-    let indices = pollster::block_on(layer.read(&out))?.indices;
+    let read = pollster::block_on(layer.read(&out))?;
+    let output_digest = digest(&read.output);
+    let indices = read.indices;
     let mut touched = vec![false; w.config.num_experts];
     indices.iter().for_each(|&e| touched[e as usize] = true);
     let mut per_stage: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
@@ -188,9 +192,20 @@ fn measure(
         wall_ms,
         prepared,
         touched: touched.iter().filter(|&&b| b).count(),
+        output_digest,
         tuning,
         gemm_stream,
     })
+}
+
+/// 64-bit FNV-1a of `v`'s bits, as 16 hex digits: equal digests from two builds, adapters or measuring
+/// aids mean (but for a collision) bitwise equal outputs.
+pub(super) fn digest(v: &[f32]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in v.iter().flat_map(|f| f.to_bits().to_le_bytes()) {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// (GFLOP, MB) of a stage: arithmetic and the bytes it must move at least.
@@ -250,4 +265,23 @@ pub(super) fn expert_ms(m: &Measured) -> f64 {
         .filter(|(n, _)| EXPERT_STAGES.contains(&n.as_str()))
         .map(|(_, ms)| ms)
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digest;
+
+    #[test]
+    fn digest_is_fnv1a_of_the_bits() {
+        // FNV-1a 64's offset basis for no bytes, and its published value for the one byte "a" (0x61),
+        // here the low byte of the bits 0x61.
+        assert_eq!(digest(&[]), "cbf29ce484222325");
+        let a = 0xcbf2_9ce4_8422_2325u64 ^ 0x61;
+        let a = (0..3).fold(a.wrapping_mul(0x0100_0000_01b3), |h, _| {
+            h.wrapping_mul(0x0100_0000_01b3)
+        });
+        assert_eq!(digest(&[f32::from_bits(0x61)]), format!("{a:016x}"));
+        // Equal values with other bits differ.
+        assert_ne!(digest(&[0.0]), digest(&[-0.0]));
+    }
 }

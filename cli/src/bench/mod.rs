@@ -241,6 +241,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         token_centric_ms: tcm,
         speedup_vs_token_centric: ecm.map(|e| tcm / e),
         touched_experts: ec.touched,
+        output_digest: tc.output_digest.clone(),
         expert_min_mbytes: expert_min_mb,
         gemm_tuning: ec
             .tuning

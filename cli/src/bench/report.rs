@@ -99,6 +99,9 @@ pub(super) struct Report {
     pub(super) token_centric_ms: f64,
     pub(super) speedup_vs_token_centric: Option<f64>,
     pub(super) touched_experts: usize,
+    /// FNV-1a of the token-centric layer's output bits (absent before the twenty-fifth session).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(super) output_digest: String,
     pub(super) expert_min_mbytes: f64,
     /// GEMM K step chosen per shape, with each candidate's ms.
     pub(super) gemm_tuning: Vec<serde_json::Value>,
