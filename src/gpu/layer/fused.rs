@@ -13,6 +13,28 @@ use super::*;
 /// each from the gate/up GEMM's f32 products instead of f16).
 const FUSED_MAX_M: u32 = 16;
 
+/// The fused chain's down projection reads the gate/up GEMM's f32 partial products, every range of its K
+/// range for every row, once in each of its N/128 column workgroups: (N/128)·T·I·2·4·ranges bytes (from
+/// L2), where after a reduction pass it would stage T·I f16 values. Below this many bytes the saved pass
+/// wins, from it the reduction. Measured on an H100 (BENCHMARKS.md, twenty-fifth session,
+/// `h100-run-code/run312.sh`, per layer of a stack of 4, fused → not, H = 1024, the gate/up GEMM in 2
+/// ranges): I = 4096 at 16 tokens (8 MiB) 0.0342 → 0.0354 ms, I = 8192 at 8 (8 MiB) 0.0470 → 0.0480, at 16
+/// (16 MiB) 0.0491 → 0.0486, I = 16384 at 2 (4 MiB) 0.0772 → 0.0780, at 8 (16 MiB) 0.0814 → 0.0785, at 16
+/// (32 MiB) 0.0871 → 0.0797; the same bits either way.
+const FUSED_MAX_ACT_BYTES: u64 = 16 << 20;
+
+/// Bytes the fused chain's down projection (N = `n_down`) reads of the gate/up GEMM's `ranges` ranges of
+/// partial products at `t` tokens and intermediate size `i` ([`FUSED_MAX_ACT_BYTES`]).
+fn act_bytes(t: u32, n_down: u32, i: u32, ranges: u32) -> u64 {
+    (n_down.div_ceil(128) as u64) * t as u64 * i as u64 * 2 * 4 * ranges as u64
+}
+
+/// `OMNIMOE_NO_FUSED` (a measuring aid): chunks never run the fused chain.
+fn fused_off() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_FUSED").is_some())
+}
+
 /// A chunk's per-token bindings.
 pub(super) struct Chunk<'a> {
     pub x: Bind<'a>,
@@ -58,9 +80,9 @@ impl OmniMoeLayer<'_> {
     /// them → expert stage), if it does: up to [`FUSED_MAX_M`] tokens, the one-pass expert stage, the
     /// router by rank, each weight in one binding, the gate/up GEMM split over K and the down projection
     /// on the skinny kernel (which [`Self::gemm_plan`] chooses only where the adapter runs it and it takes
-    /// the shape).
+    /// the shape), and the down projection's reads of the gate/up products below [`FUSED_MAX_ACT_BYTES`].
     pub(super) fn fused_plan(&self, t: u32) -> Option<FusedPlan<'_>> {
-        if t > FUSED_MAX_M {
+        if t > FUSED_MAX_M || fused_off() {
             return None;
         }
         let (h, i, k, r) = self.dims32();
@@ -77,7 +99,9 @@ impl OmniMoeLayer<'_> {
         // The router and the skinny kernel read the gate/up products by rows: not the SIMT kernel's
         // (`stages::partials_permute`).
         let rows = !matches!(gu_kernel, GemmKernel::Simt { .. });
-        (gu_split && skinny && fits && rows).then_some(FusedPlan {
+        let ranges = stages::split_ranges(gu_kernel, (t, n_gu, h), gu_splits);
+        let cheap = act_bytes(t, n_down, i, ranges) < FUSED_MAX_ACT_BYTES;
+        (gu_split && skinny && fits && rows && cheap).then_some(FusedPlan {
             gate_up: (w_gu, gu_kernel, n_gu, gu_splits),
             down: (w_down, down_kernel, down_splits),
         })
@@ -161,5 +185,22 @@ impl OmniMoeLayer<'_> {
         let (up, down) = (self.table(&self.up), self.table(&self.down));
         let dims = (t, h, k);
         stages::expert_token(rec, self.f16, dims, x, up, scores, indices, down, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn act_bytes_keep_the_readme_sizes_fused() {
+        // H = 1024 (8 column workgroups), the gate/up GEMM in 2 ranges.
+        assert_eq!(act_bytes(16, 1024, 4096, 2), 8 << 20);
+        assert!(act_bytes(16, 1024, 4096, 2) < FUSED_MAX_ACT_BYTES);
+        assert!(act_bytes(2, 1024, 16384, 2) < FUSED_MAX_ACT_BYTES);
+        assert!(act_bytes(8, 1024, 16384, 2) >= FUSED_MAX_ACT_BYTES);
+        assert!(act_bytes(16, 1024, 8192, 2) >= FUSED_MAX_ACT_BYTES);
+        // A partial column workgroup counts whole.
+        assert_eq!(act_bytes(1, 129, 1, 1), 2 * 8);
     }
 }

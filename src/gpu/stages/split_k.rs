@@ -93,6 +93,11 @@ fn splits_for(kernel: GemmKernel, (m, n, k): (u32, u32, u32), splits: u32) -> u3
     }
 }
 
+/// K ranges `kernel` runs for an (m, n, k) GEMM with `splits` asked (what its partial products hold).
+pub fn split_ranges(kernel: GemmKernel, shape: (u32, u32, u32), splits: u32) -> u32 {
+    k_ranges(shape.2, splits_for(kernel, shape, splits)).1
+}
+
 /// Rows of each range's partial product: m, or m rounded up to the skinny kernel's fragments.
 fn partial_rows(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     if matches!(kernel, GemmKernel::Skinny { .. }) && skinny_takes((m, n, k)) {
