@@ -158,6 +158,38 @@ fn few_token_f16_chain_matches_the_cpu() {
     assert!(compared >= 100, "only {compared} of 115 tokens comparable");
 }
 
+/// A wide layer (H = 1024, I = 8192, the gate/up GEMM in 2 K ranges) in f16: where the adapter has
+/// cooperative matrices the fused chain runs at 2 and 8 tokens, where its down projection re-reads 2 and
+/// 8 MiB of the gate/up GEMM's partial products, and not at 16 (16 MiB: a reduction pass and f16 rows
+/// instead); each must give what the CPU reference does, twice the same bits.
+#[test]
+fn wide_f16_layer_leaves_the_fused_chain_from_16_mib() {
+    let ctx = gpu();
+    let config = omnimoe::OmniMoeConfig::new(1024, 8192, 4096, 16).unwrap();
+    let w = OmniMoeWeights::random(config, 13).unwrap();
+    let x = omnimoe::rng::SplitMix64::new(14).normals(16 * 1024);
+    let (w16, x16) = (rounded(&w), round(&x));
+    let opts = LayerOptions {
+        precision: Precision::F16,
+        ..options(ExpertSchedule::TokenCentric)
+    };
+    let layer = OmniMoeLayer::new(ctx, &w, &opts).unwrap();
+    let mut compared = 0;
+    for t in [2, 8, 16] {
+        let fused = t < 16 && ctx.caps.cooperative_matrix;
+        assert_eq!(layer.fused_chain(t), fused, "T = {t}");
+        let xs = &x16[..t * 1024];
+        let a = layer.forward_host_blocking(xs).unwrap();
+        let b = layer.forward_host_blocking(xs).unwrap();
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.output), bits(&b.output), "T = {t}: output");
+        assert_eq!(a.indices, b.indices, "T = {t}: indices");
+        let what = format!("wide f16 T = {t} (fused chain: {fused})");
+        compared += compare_with_cpu(&what, &w16, xs, &a, F16_ABS, F16_REL, 1e-4);
+    }
+    assert!(compared >= 20, "only {compared} of 26 tokens comparable");
+}
+
 #[test]
 fn large_n_with_few_tokens() {
     let n = 1 << 20;
