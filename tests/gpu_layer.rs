@@ -132,29 +132,8 @@ fn two_forwards_are_bitwise_identical_and_schedules_agree() {
 /// projection's by the expert stage), which must give what the CPU reference does, twice the same bits.
 #[test]
 fn few_token_f16_chain_matches_the_cpu() {
-    let ctx = gpu();
-    let config = omnimoe::OmniMoeConfig::new(128, 256, 4096, 16).unwrap();
-    let w = OmniMoeWeights::random(config, 11).unwrap();
-    let x = omnimoe::rng::SplitMix64::new(12).normals(64 * 128);
-    let (w16, x16) = (rounded(&w), round(&x));
-    let opts = LayerOptions {
-        precision: Precision::F16,
-        ..options(ExpertSchedule::TokenCentric)
-    };
-    let layer = OmniMoeLayer::new(ctx, &w, &opts).unwrap();
-    let mut compared = 0;
-    for t in [2, 4, 16, 31, 64] {
-        let fused = (2..=16).contains(&t) && ctx.caps.cooperative_matrix;
-        assert_eq!(layer.fused_chain(t), fused, "T = {t}");
-        let xs = &x16[..t * 128];
-        let a = layer.forward_host_blocking(xs).unwrap();
-        let b = layer.forward_host_blocking(xs).unwrap();
-        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&a.output), bits(&b.output), "T = {t}: output");
-        assert_eq!(a.indices, b.indices, "T = {t}: indices");
-        let what = format!("f16 T = {t} (fused chain: {fused})");
-        compared += compare_with_cpu(&what, &w16, xs, &a, F16_ABS, F16_REL, 1e-4);
-    }
+    let fused = |t: usize| (2..=16).contains(&t);
+    let compared = f16_chain_matches_the_cpu((128, 256), 11, &[2, 4, 16, 31, 64], fused);
     assert!(compared >= 100, "only {compared} of 115 tokens comparable");
 }
 
@@ -164,10 +143,24 @@ fn few_token_f16_chain_matches_the_cpu() {
 /// instead); each must give what the CPU reference does, twice the same bits.
 #[test]
 fn wide_f16_layer_leaves_the_fused_chain_from_16_mib() {
+    let compared = f16_chain_matches_the_cpu((1024, 8192), 13, &[2, 8, 16], |t| t < 16);
+    assert!(compared >= 20, "only {compared} of 26 tokens comparable");
+}
+
+/// An f16 layer of (H, I) with N = 4096, K = 16 (weights from `seed`) at each of `tokens`: it runs the
+/// fused chain where `fused` says and the adapter has cooperative matrices, gives the same bits twice and
+/// what the CPU reference does on f16-rounded weights and input. Returns the tokens compared.
+fn f16_chain_matches_the_cpu(
+    (h, i): (usize, usize),
+    seed: u64,
+    tokens: &[usize],
+    fused: impl Fn(usize) -> bool,
+) -> usize {
     let ctx = gpu();
-    let config = omnimoe::OmniMoeConfig::new(1024, 8192, 4096, 16).unwrap();
-    let w = OmniMoeWeights::random(config, 13).unwrap();
-    let x = omnimoe::rng::SplitMix64::new(14).normals(16 * 1024);
+    let config = omnimoe::OmniMoeConfig::new(h, i, 4096, 16).unwrap();
+    let w = OmniMoeWeights::random(config, seed).unwrap();
+    let most = tokens.iter().copied().max().unwrap_or(0);
+    let x = omnimoe::rng::SplitMix64::new(seed + 1).normals(most * h);
     let (w16, x16) = (rounded(&w), round(&x));
     let opts = LayerOptions {
         precision: Precision::F16,
@@ -175,19 +168,19 @@ fn wide_f16_layer_leaves_the_fused_chain_from_16_mib() {
     };
     let layer = OmniMoeLayer::new(ctx, &w, &opts).unwrap();
     let mut compared = 0;
-    for t in [2, 8, 16] {
-        let fused = t < 16 && ctx.caps.cooperative_matrix;
-        assert_eq!(layer.fused_chain(t), fused, "T = {t}");
-        let xs = &x16[..t * 1024];
+    for &t in tokens {
+        let fused = fused(t) && ctx.caps.cooperative_matrix;
+        assert_eq!(layer.fused_chain(t), fused, "H = {h}, I = {i}, T = {t}");
+        let xs = &x16[..t * h];
         let a = layer.forward_host_blocking(xs).unwrap();
         let b = layer.forward_host_blocking(xs).unwrap();
         let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&a.output), bits(&b.output), "T = {t}: output");
         assert_eq!(a.indices, b.indices, "T = {t}: indices");
-        let what = format!("wide f16 T = {t} (fused chain: {fused})");
+        let what = format!("f16 H = {h}, I = {i}, T = {t} (fused chain: {fused})");
         compared += compare_with_cpu(&what, &w16, xs, &a, F16_ABS, F16_REL, 1e-4);
     }
-    assert!(compared >= 20, "only {compared} of 26 tokens comparable");
+    compared
 }
 
 #[test]
