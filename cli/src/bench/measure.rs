@@ -273,8 +273,8 @@ mod tests {
 
     #[test]
     fn digest_is_fnv1a_of_the_bits() {
-        // FNV-1a 64's offset basis for no bytes, and its published value for the one byte "a" (0x61),
-        // here the low byte of the bits 0x61.
+        // FNV-1a 64's offset basis for no bytes; the bits 0x61 are the bytes 61 00 00 00, folded here by
+        // hand.
         assert_eq!(digest(&[]), "cbf29ce484222325");
         let a = 0xcbf2_9ce4_8422_2325u64 ^ 0x61;
         let a = (0..3).fold(a.wrapping_mul(0x0100_0000_01b3), |h, _| {

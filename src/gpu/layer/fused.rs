@@ -14,7 +14,7 @@ use super::*;
 const FUSED_MAX_M: u32 = 16;
 
 /// The fused chain's down projection reads the gate/up GEMM's f32 partial products, every range of its K
-/// range for every row, once in each of its N/128 column workgroups: (N/128)·T·I·2·4·ranges bytes (from
+/// range for every row, once in each of its H/128 column workgroups: (H/128)·T·I·2·4·ranges bytes (from
 /// L2), where after a reduction pass it would stage T·I f16 values. Below this many bytes the saved pass
 /// wins, from it the reduction. Measured on an H100 (BENCHMARKS.md, twenty-fifth session,
 /// `h100-run-code/run312.sh`, per layer of a stack of 4, fused → not, H = 1024, the gate/up GEMM in 2
