@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::gpu;
+use common::{bits, gpu};
 use omnimoe::gpu::buffers::{self, read_back};
 use omnimoe::gpu::{EncodeOutputs, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::rng::SplitMix64;
@@ -102,7 +102,6 @@ fn two_layers_in_one_encoder_equal_two_forwards_bit_for_bit() {
             if precision == Precision::F32 {
                 let ya = a.forward_host_blocking(&x).unwrap();
                 let yb = b.forward_host_blocking(&ya.output).unwrap();
-                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
                 let got: Vec<f32> = bytemuck::pod_collect_to_vec(&one.1);
                 assert_eq!(bits(&got), bits(&yb.output), "T = {t}: output");
                 let got: Vec<f32> = bytemuck::pod_collect_to_vec(&one.2);

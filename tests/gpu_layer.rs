@@ -6,7 +6,7 @@ use common::checks::{
     compare_with_cpu, f16_stays_within_its_documented_bound, golden_files_match_in_f32, round,
     rounded, F16_ABS, F16_REL,
 };
-use common::{assert_close, golden_case, gpu};
+use common::{assert_close, bits, golden_case, gpu};
 use omnimoe::gpu::{ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::io::TensorFile;
 use omnimoe::{LoadOptions, OmniMoeWeights};
@@ -114,7 +114,6 @@ fn two_forwards_are_bitwise_identical_and_schedules_agree() {
         let layer = OmniMoeLayer::new(gpu(), &w, &options(schedule)).unwrap();
         let a = layer.forward_host_blocking(&x).unwrap();
         let b = layer.forward_host_blocking(&x).unwrap();
-        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&a.output), bits(&b.output), "{schedule:?}: output");
         assert_eq!(bits(&a.scores), bits(&b.scores), "{schedule:?}: scores");
         assert_eq!(a.indices, b.indices, "{schedule:?}: indices");
@@ -174,7 +173,6 @@ fn f16_chain_matches_the_cpu(
         let xs = &x16[..t * h];
         let a = layer.forward_host_blocking(xs).unwrap();
         let b = layer.forward_host_blocking(xs).unwrap();
-        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&a.output), bits(&b.output), "T = {t}: output");
         assert_eq!(a.indices, b.indices, "T = {t}: indices");
         let what = format!("f16 H = {h}, I = {i}, T = {t} (fused chain: {fused})");

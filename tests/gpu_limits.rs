@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::bits;
 use common::checks::{compare_with_cpu, round, rounded, F16_ABS, F16_REL};
 use omnimoe::gpu::{
     Context, ContextOptions, ExpertSchedule, LayerOptions, OmniMoeLayer, Precision,
@@ -81,7 +82,6 @@ fn a_split_table_gives_the_bits_of_one_binding() {
     let (one, whole) = run(&whole_ctx);
     assert_eq!((parts, one), (8, 1));
     assert_eq!(split.indices, whole.indices);
-    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&split.scores), bits(&whole.scores));
     assert_eq!(bits(&split.output), bits(&whole.output));
 }

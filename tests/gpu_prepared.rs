@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::gpu;
+use common::{bits, gpu};
 use omnimoe::gpu::{LayerOptions, OmniMoeLayer, Precision, PreparedForward};
 use omnimoe::rng::SplitMix64;
 use omnimoe::{Error, OmniMoeConfig, OmniMoeWeights};
@@ -166,7 +166,6 @@ fn the_decode_chain_gives_the_bits_of_the_three_pass_chain() {
                 let (on, chained) = run(true, sum);
                 let what = format!("{precision:?}, {n} layers, sum pass {sum}");
                 assert_eq!((chained, none), (layers, 0), "{what}: layers chained");
-                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&on.output), bits(&off.output), "{what}: output");
                 assert_eq!(bits(&on.scores), bits(&off.scores), "{what}: scores");
                 assert_eq!(on.indices, off.indices, "{what}: indices");

@@ -4,15 +4,11 @@
 mod common;
 
 use common::checks::{round, rounded};
-use common::{assert_close, golden_layer as golden, product_key_candidates as candidates};
+use common::{assert_close, bits, golden_layer as golden, product_key_candidates as candidates};
 use omnimoe::cpu;
 use omnimoe::gpu::{LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::routing::{Routed, Routing};
 use omnimoe::OmniMoeWeights;
-
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|f| f.to_bits()).collect()
-}
 
 /// Checks that `got` is an expert-choice selection of the CPU's candidates up to `eps`: in every group,
 /// each expert keeps min(capacity, its candidates) tokens, none scoring below one it dropped less `eps`.

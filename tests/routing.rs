@@ -4,16 +4,12 @@
 
 mod common;
 
-use common::{golden_layer as golden, product_key_candidates as candidates};
+use common::{bits, golden_layer as golden, product_key_candidates as candidates};
 use omnimoe::cpu::{self, forward_routed, objective, route_select};
 use omnimoe::rng::SplitMix64;
 use omnimoe::routing::{Routing, RoutingMode};
 use omnimoe::{OmniMoeConfig, OmniMoeWeights};
 use proptest::prelude::*;
-
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|f| f.to_bits()).collect()
-}
 
 #[test]
 fn token_choice_is_the_fixed_top_k_layer_bit_for_bit() {

@@ -6,6 +6,11 @@ use std::path::PathBuf;
 pub mod checks;
 pub mod stage_io;
 
+/// The bits of `v`'s floats, for asserting bitwise equality (with NaN and −0 told apart).
+pub fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|f| f.to_bits()).collect()
+}
+
 /// `../shared/golden` beside the workspace root (or `$OMNIMOE_GOLDEN_DIR`); panics with the fix when absent.
 pub fn golden_dir() -> PathBuf {
     let dir = std::env::var_os("OMNIMOE_GOLDEN_DIR")

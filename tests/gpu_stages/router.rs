@@ -2,8 +2,8 @@
 //! by subgroup), router_experts (the decode chain's router and expert stage in one workgroup) against
 //! router_topk then expert_token, and the selection's subgroup tree against the tree through memory.
 
-use super::common::gpu;
 use super::common::stage_io::*;
+use super::common::{bits, gpu};
 use super::support::*;
 use omnimoe::cpu;
 use omnimoe::gpu::buffers::{self, elem_bytes, Bind};
@@ -152,8 +152,7 @@ proptest! {
         let logits = stages::Logits::Partials { partials, width: width as u32, first: first as u32 };
         stages::router_topk_with(&mut rec, kernel, dims, logits, Bind::all(&sb2), Bind::all(&ib2), normalise);
         submit(ctx, rec);
-        let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-        prop_assert_eq!(bits(read_f32(ctx, &sb2, t * k)), bits(read_f32(ctx, &sb, t * k)), "PARTIAL scores ({:?})", kernel);
+        prop_assert_eq!(bits(&read_f32(ctx, &sb2, t * k)), bits(&read_f32(ctx, &sb, t * k)), "PARTIAL scores ({:?})", kernel);
         prop_assert_eq!(read_u32(ctx, &ib2, t * k), read_u32(ctx, &ib, t * k), "PARTIAL indices ({:?})", kernel);
         }
     }
@@ -278,11 +277,10 @@ proptest! {
             stages::expert_token(&mut rec, f16, (t32, h32, k32), all(&xb), u, all(&s1), all(&i1), v, stages::ExpertOut::Store(all(&b1)));
             stages::router_experts(&mut rec, f16, (t32, r32, k32, h32), all(&zb), stats, all(&xb), tables(), (all(&s2), all(&i2)), all(&b2));
             submit(ctx, rec);
-            let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             let (gs, gi, gb) = (read_f32(ctx, &s2, t * k), read_u32(ctx, &i2, t * k), read_f32(ctx, &b2, t * h));
-            prop_assert_eq!(bits(read_f32(ctx, &s1, t * k)), bits(gs.clone()), "scores, f16 {}", f16);
+            prop_assert_eq!(bits(&read_f32(ctx, &s1, t * k)), bits(&gs), "scores, f16 {}", f16);
             prop_assert_eq!(read_u32(ctx, &i1, t * k), gi.clone(), "indices, f16 {}", f16);
-            prop_assert_eq!(bits(read_f32(ctx, &b1, t * h)), bits(gb.clone()), "branch, f16 {}", f16);
+            prop_assert_eq!(bits(&read_f32(ctx, &b1, t * h)), bits(&gb), "branch, f16 {}", f16);
             // The CPU twin: its scores, and its branch of the experts the GPU chose (near ties in the
             // router may choose others, which the router's own test covers).
             let (mut cs, mut ci, mut cb) = (vec![0.0; t * k], vec![0u32; t * k], vec![0.0; t * h]);
@@ -336,13 +334,12 @@ proptest! {
             let dims = (t as u32, r as u32, k as u32, h as u32);
             stages::router_experts(&mut rec, false, dims, all(&zb), stats, all(&xb), tables, (all(&s2), all(&i2)), all(&b2));
             submit(ctx, rec);
-            let bits = |v: Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             (
-                bits(read_f32(ctx, &s1, t * k)),
+                bits(&read_f32(ctx, &s1, t * k)),
                 read_u32(ctx, &i1, t * k),
-                bits(read_f32(ctx, &s2, t * k)),
+                bits(&read_f32(ctx, &s2, t * k)),
                 read_u32(ctx, &i2, t * k),
-                bits(read_f32(ctx, &b2, t * h)),
+                bits(&read_f32(ctx, &b2, t * h)),
             )
         };
         let (a, b) = (run(ctx), run(plain));
