@@ -37,13 +37,7 @@ pub struct DenseMoeHostOutput {
     pub routed: Routed,
 }
 
-const SIMT: GemmKernel = GemmKernel::Simt {
-    f16: false,
-    k_step: 8,
-    double_buffer: false,
-    slabs: false,
-    stream_k: None,
-};
+const SIMT: GemmKernel = GemmKernel::simt(false);
 
 impl<'c> DenseMoeLayer<'c> {
     /// Uploads `weights` once (f32).

@@ -179,13 +179,7 @@ pub fn footprint(c: &OmniMoeConfig, f16: bool, chunk_tokens: usize) -> Footprint
     );
     let weights = ((2 * i + 2 * r) * h + h * i + 2 * n * h) * es + 2 * 2 * r * 4;
     // Split-K partial products: each GEMM's larger at the band ends up to 256 rows.
-    let kernel = GemmKernel::Simt {
-        f16,
-        k_step: 8,
-        double_buffer: false,
-        slabs: false,
-        stream_k: None,
-    };
+    let kernel = GemmKernel::simt(f16);
     // The two GEMMs have partial products of their own (the down projection runs beside the router,
     // so it must not write what the gate/up GEMM wrote).
     let most = |n: u64, k: u64| {

@@ -34,13 +34,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
         .into_iter()
         .flat_map(|f| [(f, false), (f, true)])
     {
-        let simt = GemmKernel::Simt {
-            f16,
-            k_step: 8,
-            double_buffer: false,
-            slabs,
-            stream_k: None,
-        };
+        let simt = GemmKernel::simt(f16).with_slabs(slabs);
         kernels.extend(simt.candidates(&caps, u32::MAX));
         kernels.push(GemmKernel::Gemv { f16, slabs });
     }

@@ -235,13 +235,7 @@ fn simt_configurations_agree_bitwise() {
     for f16 in f16_modes(ctx) {
         let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
         let bb = buffers::upload(ctx, "b", &elem_bytes(&b, f16));
-        let simt = GemmKernel::Simt {
-            f16,
-            k_step: 8,
-            double_buffer: false,
-            slabs: false,
-            stream_k: None,
-        };
+        let simt = GemmKernel::simt(f16);
         let kernels = simt.candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size);
         // The f32 output's bytes: equal bytes, equal bits.
         let outputs: Vec<(GemmKernel, Vec<u8>)> = kernels
@@ -304,13 +298,7 @@ fn stream_k_kernels(ctx: &Context, (m, n, k): (usize, usize, usize)) -> Vec<Gemm
     f16_modes(ctx)
         .into_iter()
         .flat_map(|f16| {
-            let simt = GemmKernel::Simt {
-                f16,
-                k_step: 8,
-                double_buffer: false,
-                slabs: k.is_multiple_of(stages::SLAB_K),
-                stream_k: None,
-            };
+            let simt = GemmKernel::simt(f16).with_slabs(k.is_multiple_of(stages::SLAB_K));
             simt.stream_k_candidates((m as u32, n as u32, k as u32), bytes)
         })
         .collect()

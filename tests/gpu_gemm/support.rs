@@ -38,14 +38,8 @@ pub fn gemm_kernels(
     let mut kernels: Vec<GemmKernel> = f16_modes(ctx)
         .into_iter()
         .flat_map(|f16| {
-            GemmKernel::Simt {
-                f16,
-                k_step: 8,
-                double_buffer: false,
-                slabs: false,
-                stream_k: None,
-            }
-            .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size)
+            GemmKernel::simt(f16)
+                .candidates(&ctx.caps, ctx.limits.max_compute_workgroup_storage_size)
         })
         .collect();
     if m <= stages::GEMV_MAX_M as usize {

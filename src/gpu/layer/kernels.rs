@@ -12,13 +12,7 @@ impl OmniMoeLayer<'_> {
         f16: bool,
         options: &LayerOptions,
     ) -> GemmKernel {
-        let simt = GemmKernel::Simt {
-            f16,
-            k_step: 8,
-            double_buffer: false,
-            slabs: false,
-            stream_k: None,
-        };
+        let simt = GemmKernel::simt(f16);
         if !f16 || !ctx.caps.cooperative_matrix || options.no_cooperative_matrix {
             return simt;
         }

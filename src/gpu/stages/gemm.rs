@@ -274,13 +274,7 @@ pub fn gemm<'a>(
     cols: Columns,
 ) {
     let kernel = match kernel {
-        GemmKernel::Skinny { .. } => GemmKernel::Simt {
-            f16: true,
-            k_step: 8,
-            double_buffer: false,
-            slabs: false,
-            stream_k: None,
-        },
+        GemmKernel::Skinny { .. } => GemmKernel::simt(true),
         // Column blocks only through the WGSL kernels.
         other if cols != Columns::ALL => other.wgsl(),
         other => other,

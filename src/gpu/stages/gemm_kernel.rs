@@ -231,6 +231,18 @@ pub const fn simt_workgroup_bytes(k_step: u32, double_buffer: bool) -> u32 {
 }
 
 impl GemmKernel {
+    /// The SIMT kernel as it runs untuned: K step 8, one buffer, B by rows, no stream-K (what every
+    /// adapter runs; [`Self::with_slabs`] for B in K slabs).
+    pub const fn simt(f16: bool) -> GemmKernel {
+        GemmKernel::Simt {
+            f16,
+            k_step: 8,
+            double_buffer: false,
+            slabs: false,
+            stream_k: None,
+        }
+    }
+
     /// The configurations of this kernel worth timing on an adapter with `caps` that fit
     /// `workgroup_bytes` of workgroup memory.
     pub fn candidates(self, caps: &Capabilities, workgroup_bytes: u32) -> Vec<GemmKernel> {

@@ -358,13 +358,7 @@ mod tests {
     /// it whole; fewer tiles split for ~128 as before; more than 256 rows never split.
     #[test]
     fn simt_gemms_of_a_few_dozen_tiles_split() {
-        let simt = GemmKernel::Simt {
-            f16: false,
-            k_step: 8,
-            double_buffer: false,
-            slabs: false,
-            stream_k: None,
-        };
+        let simt = GemmKernel::simt(false);
         let coop = GemmKernel::Coop(super::super::CoopConfig::DEFAULT);
         // The README's gate/up GEMM at 16 tokens: 65 tiles.
         assert_eq!(split_k(simt, (16, 8320, 1024)), 4);

@@ -119,13 +119,7 @@ mod tests {
     /// with that count.
     #[test]
     fn stream_k_runs_at_the_tile_count_it_was_timed_at() {
-        let simt = GemmKernel::Simt {
-            f16: false,
-            k_step: 8,
-            double_buffer: false,
-            slabs: true,
-            stream_k: None,
-        };
+        let simt = GemmKernel::simt(false).with_slabs(true);
         let down = (4096, 1024, 4096);
         let kernels = simt.stream_k_candidates(down, u32::MAX);
         let groups: Vec<u32> = kernels
