@@ -8,7 +8,8 @@
 // split-K partial products (f32 `[a_ranges, a_rows, a_width]`, gate and up in adjacent columns), made while
 // staging (see stage_act): the down projection reads what gemm_reduce would have written, without its pass.
 // K and a_width are multiples of 8 and 4 (checked by the host). STAGED: B reaches the fragments through
-// workgroup memory instead (see the loop), 32 k a step or with STEP64 (MT = 1 only, K % 64 == 0) 64.
+// workgroup memory instead (see the loop), 32 k a step or with STEP64 (MT = 1 only, K % 64 == 0) 64;
+// AHEAD2 (STAGED only) holds two steps' loads in flight instead of one.
 //
 // Launch: workgroups (N/128, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K range
 // [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows of
@@ -98,6 +99,10 @@ fn halves(v: vec2<u32>) -> vec4<f16> {
 const BV: u32 = BSTEP / 8u;
 const COLS_PER_LOAD: u32 = 32u / BV;
 var<private> wa: array<vec4<u32>, BV>;
+#if AHEAD2
+// AHEAD2: the odd steps' registers (see the loop).
+var<private> wb: array<vec4<u32>, BV>;
+#endif
 
 // Loads the step at 16-byte chunk q of B (this lane's chunk of its first column) into `w`.
 fn fetch(w: ptr<private, array<vec4<u32>, BV>>, q: u32) {
@@ -225,6 +230,9 @@ fn main(
     // The last step of the range: where loads past it go instead (in bounds, never used).
     let last = (kn - BSTEP) / 8u;
     fetch(&wa, qb);
+#if AHEAD2
+    fetch(&wb, qb + min(BSTEP / 8u, last));
+#endif
 #endif
     // A's rows of the range, eight halves a chunk.
     let row_chunks = kn / 8u;
@@ -291,73 +299,49 @@ fn main(
     var c30 = coop_mat16x16<f32, C>();
     var c31 = coop_mat16x16<f32, C>();
 #endif
+#if AHEAD2
+    // AHEAD2: two steps in flight, even steps' loads in `wa`, odd steps' in `wb`, the loop written out two
+    // steps an iteration so that no branch stands between a step's loads and where they are used (a loop
+    // that chose its registers by the step's parity was slower: BENCHMARKS.md). A last odd step follows.
+    let kt = kn / (2u * BSTEP) * (2u * BSTEP);
+    for (var kk = 0u; kk < kt; kk += 2u * BSTEP) {
+        put(so, &wa);
+        fetch(&wa, qb + min((kk + 2u * BSTEP) / 8u, last));
+        subgroupBarrier();
+        {
+            let ks = kk;
+#import gemm_skinny/step
+        }
+        subgroupBarrier();
+        put(so, &wb);
+        fetch(&wb, qb + min((kk + 3u * BSTEP) / 8u, last));
+        subgroupBarrier();
+        {
+            let ks = kk + BSTEP;
+#import gemm_skinny/step
+        }
+        subgroupBarrier();
+    }
+    if (kt < kn) {
+        put(so, &wa);
+        subgroupBarrier();
+        let ks = kt;
+#import gemm_skinny/step
+    }
+#else
     for (var kk = 0u; kk < kn; kk += BSTEP) {
 #if STAGED
         put(so, &wa);
         fetch(&wa, qb + min((kk + BSTEP) / 8u, last));
         subgroupBarrier();
 #endif
-        for (var h = 0u; h < BSTEP; h += 32u) {
-#if STAGED
-            let ob00 = sbase + h / 4u;
-            let b00 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob00], bpitch);
-            let ob01 = ob00 + 4u;
-            let b01 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob01], bpitch);
-            let ob10 = ob00 + 16u * BP;
-            let b10 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob10], bpitch);
-            let ob11 = ob10 + 4u;
-            let b11 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ob11], bpitch);
-#else
-            let ob00 = n0 * p.k + k0 + kk + h;
-            let b00 = coopLoad<coop_mat16x16<f16, B>>(&b[ob00], ld);
-            let ob01 = ob00 + 16u;
-            let b01 = coopLoad<coop_mat16x16<f16, B>>(&b[ob01], ld);
-            let ob10 = ob00 + 16u * p.k;
-            let b10 = coopLoad<coop_mat16x16<f16, B>>(&b[ob10], ld);
-            let ob11 = ob10 + 16u;
-            let b11 = coopLoad<coop_mat16x16<f16, B>>(&b[ob11], ld);
-#endif
-            let oa00 = kk + h;
-            let a00 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa00], pitch);
-            let oa01 = oa00 + 16u;
-            let a01 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa01], pitch);
-            c00 = coopMultiplyAdd(a00, b00, c00);
-            c00 = coopMultiplyAdd(a01, b01, c00);
-            c01 = coopMultiplyAdd(a00, b10, c01);
-            c01 = coopMultiplyAdd(a01, b11, c01);
-#if M2
-            let oa10 = 16u * PITCH + kk + h;
-            let a10 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa10], pitch);
-            let oa11 = oa10 + 16u;
-            let a11 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa11], pitch);
-            c10 = coopMultiplyAdd(a10, b00, c10);
-            c10 = coopMultiplyAdd(a11, b01, c10);
-            c11 = coopMultiplyAdd(a10, b10, c11);
-            c11 = coopMultiplyAdd(a11, b11, c11);
-#endif
-#if M4
-            let oa20 = 32u * PITCH + kk + h;
-            let a20 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa20], pitch);
-            let oa21 = oa20 + 16u;
-            let a21 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa21], pitch);
-            c20 = coopMultiplyAdd(a20, b00, c20);
-            c20 = coopMultiplyAdd(a21, b01, c20);
-            c21 = coopMultiplyAdd(a20, b10, c21);
-            c21 = coopMultiplyAdd(a21, b11, c21);
-            let oa30 = 48u * PITCH + kk + h;
-            let a30 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa30], pitch);
-            let oa31 = oa30 + 16u;
-            let a31 = coopLoadT<coop_mat16x16<f16, A>>(&As[oa31], pitch);
-            c30 = coopMultiplyAdd(a30, b00, c30);
-            c30 = coopMultiplyAdd(a31, b01, c30);
-            c31 = coopMultiplyAdd(a30, b10, c31);
-            c31 = coopMultiplyAdd(a31, b11, c31);
-#endif
-        }
+        let ks = kk;
+#import gemm_skinny/step
 #if STAGED
         subgroupBarrier();
 #endif
     }
+#endif
 
     let ldc = p.n;
     let o00 = wid.z * MP * p.n + n0;

@@ -112,6 +112,10 @@ pub const SHARED: &[(&str, &str)] = &[
 /// Parts of one stage's source in files of their own, `#import STAGE/PART` in that stage.
 pub const PARTS: &[(&str, &str)] = &[
     (
+        "gemm_skinny/step",
+        include_str!("../../shaders/gemm_skinny/step.wgsl"),
+    ),
+    (
         "gemm_coop/staging",
         include_str!("../../shaders/gemm_coop/staging.wgsl"),
     ),

@@ -29,7 +29,8 @@ proptest! {
 /// The skinny kernel's STAGED builds over ranges of several K steps (64 k a step up to 16 rows where K %
 /// 64 == 0, 32 else): the proptest above reaches them in some of its cases only (a build that loaded
 /// every odd step from the wrong place passed it once on an H100, run290). Each shape with one range and
-/// with several, every epilogue; at 17 and 33 rows also ranges 128 deep (eight and four).
+/// with several, every epilogue; at 17 and 33 rows also ranges 128 deep (eight and four); ranges of 8
+/// steps of 64 hold two steps in flight (AHEAD2), the last range of 1472 an odd step after their loop.
 #[test]
 fn skinny_staged_steps_match_cpu() {
     let ctx = gpu();
@@ -40,6 +41,8 @@ fn skinny_staged_steps_match_cpu() {
         (24, 256, 992, [1, 3]),
         (17, 128, 1024, [1, 8]),
         (33, 256, 512, [1, 4]),
+        // 3 ranges: 8 steps of 64 (two in flight), the last 7 (its odd step after the loop); 4: 6 steps.
+        (5, 256, 1472, [3, 4]),
     ] {
         for splits in ranges {
             for epilogue in 0u8..5 {

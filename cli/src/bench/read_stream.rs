@@ -36,8 +36,14 @@ pub(super) fn read_ceiling(
     ctx: &Context,
     gemms: &[GemmStream],
 ) -> Result<Option<(f64, Vec<ReadStream>)>> {
+    // Measuring aid: `OMNIMOE_READ_PER_WG=W[,W…]` times these words a workgroup instead (8192 at 64 MB:
+    // 512 workgroups of 256, as many as the skinny kernel's at I = 16384; BENCHMARKS.md).
+    let per_wg: Vec<u32> = std::env::var("OMNIMOE_READ_PER_WG")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| PER_WORKGROUP.to_vec());
     // (ms, words a workgroup) of the fastest.
-    let fastest = |bytes: u64| pollster::block_on(read_ms(ctx, bytes, &PER_WORKGROUP));
+    let fastest = |bytes: u64| pollster::block_on(read_ms(ctx, bytes, &per_wg));
     let Some((floor, _)) = fastest(FLOOR_BYTES)? else {
         return Ok(None);
     };

@@ -84,8 +84,8 @@ pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
 }
 
 /// (K, range depth) pairs that between them reach every build for a given row count: deep ranges with
-/// K % 64 == 0 and == 32 (unstaged, or alone STAGED at 64 or 32 k a step), shallow ranges with K % 64 == 0
-/// and == 32 (STAGED at 64 or 32 k a step).
+/// K % 64 == 0 and == 32 (unstaged, or alone STAGED at 64 or 32 k a step; at 64 with two steps in
+/// flight), shallow ranges with K % 64 == 0 and == 32 (STAGED at 64 or 32 k a step, one step in flight).
 const BUILD_SHAPES: [(u32, u32); 4] = [(1024, 1024), (1056, 1056), (1024, 64), (1056, 32)];
 
 /// How the skinny kernel runs an (m, ·, k) GEMM in ranges `kz` deep.
@@ -96,7 +96,20 @@ struct Build {
     step: Option<u32>,
     /// A_HALF: A's rows staged for ranges at most 512 / fragments deep (else 1024 / fragments).
     a_half: bool,
+    /// AHEAD2: two steps of B in flight instead of one (see [`AHEAD2_MIN_STEPS`]).
+    ahead2: bool,
 }
+
+/// Fewest K steps a range of the 64-step build must hold for two steps of B in flight (AHEAD2). Measured
+/// on an H100 at 16 tokens, each GEMM alone on weights from memory, two rounds
+/// (`h100-run-code/run318.sh`): ranges of 8 steps (512 deep) gate/up at I = 4096 / 8192 / 16384 11.4–11.5
+/// / 21.6–21.7 / 40.0 → 11.5 / 20.8 / 37.6 µs, the down projection at I = 8192 / 16384 11.3–11.4 /
+/// 21.3–21.5 → 11.2–11.3 / 20.7–20.8; ranges of 4 (the down projection at I = 4096) 7.7–7.8 → 8.2–8.4,
+/// where the two steps read past the range's end (in bounds, unused) are half as many again as its own.
+/// As committed, beside `OMNIMOE_SKINNY_AHEAD2=off` (`run319.sh`, the same bits): per layer of a stack of 4
+/// at I = 16384, 2 / 8 / 16 tokens 0.0768–0.0773 / 0.0785–0.0788 / 0.0793–0.0794 → 0.0718–0.0724 /
+/// 0.0757–0.0759 / 0.0771 ms; at the README's sizes even.
+pub const AHEAD2_MIN_STEPS: u32 = 8;
 
 impl Build {
     /// The deepest K range whose rows of A this build stages, for `mt` fragment rows.
@@ -122,6 +135,7 @@ fn build(m: u32, k: u32, kz: u32, staged: bool, alone: bool) -> Build {
     let plain = Build {
         step: None,
         a_half: false,
+        ahead2: false,
     };
     if !staged || (skinny_env().staged_rows_16 && mt > 1) {
         plain
@@ -129,16 +143,19 @@ fn build(m: u32, k: u32, kz: u32, staged: bool, alone: bool) -> Build {
         Build {
             step: Some(64),
             a_half: true,
+            ahead2: !skinny_env().no_ahead2 && kz >= AHEAD2_MIN_STEPS * 64,
         }
     } else if kz <= 512 / mt {
         Build {
             step: Some(32),
             a_half: true,
+            ahead2: false,
         }
     } else if alone {
         Build {
             step: Some(32),
             a_half: false,
+            ahead2: false,
         }
     } else {
         plain
@@ -181,6 +198,9 @@ pub(crate) fn skinny_variant(
         if step == 64 {
             v = v.with("STEP64");
         }
+        if b.ahead2 {
+            v = v.with("AHEAD2");
+        }
     }
     if b.a_half {
         v = v.with("A_HALF");
@@ -209,6 +229,8 @@ pub(crate) struct SkinnyEnv {
     pub no_staged: bool,
     /// `OMNIMOE_SKINNY_STAGED=16`: its STAGED build up to 16 rows only.
     pub staged_rows_16: bool,
+    /// `OMNIMOE_SKINNY_AHEAD2=off`: one step of B in flight at any depth ([`AHEAD2_MIN_STEPS`]).
+    pub no_ahead2: bool,
 }
 
 /// The measuring aids ([`SkinnyEnv`]).
@@ -226,6 +248,7 @@ pub(crate) fn skinny_env() -> SkinnyEnv {
             workgroups: env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS),
             no_staged: staged.as_deref() == Ok("off"),
             staged_rows_16: staged.as_deref() == Ok("16"),
+            no_ahead2: std::env::var("OMNIMOE_SKINNY_AHEAD2").as_deref() == Ok("off"),
         }
     })
 }
@@ -247,4 +270,23 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
 pub fn skinny_fewest_splits(m: u32, k: u32, staged: bool, alone: bool) -> u32 {
     // With ranges as deep as K, only the 64-step build stages A half as deep.
     k.div_ceil(build(m, k, k, staged, alone).deepest(fragments(m)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_steps_in_flight_from_ranges_of_eight_64_steps() {
+        // 16 tokens: the gate/up GEMM of the README's sizes (2 ranges of 512) and the down projection at
+        // I = 4096 (16 ranges of 256).
+        let gate_up = build(16, 1024, 512, true, true);
+        assert_eq!((gate_up.step, gate_up.ahead2), (Some(64), true));
+        let down = build(16, 4096, 256, true, false);
+        assert_eq!((down.step, down.ahead2), (Some(64), false));
+        // 32 k a step, and unstaged: never.
+        assert!(!build(16, 1056, 512, true, false).ahead2);
+        assert!(!build(17, 1024, 256, true, false).ahead2);
+        assert!(!build(16, 1024, 512, false, false).ahead2);
+    }
 }
