@@ -30,7 +30,8 @@ proptest! {
 /// 64 == 0, 32 else): the proptest above reaches them in some of its cases only (a build that loaded
 /// every odd step from the wrong place passed it once on an H100, run290). Each shape with one range and
 /// with several, every epilogue; at 17 and 33 rows also ranges 128 deep (eight and four); ranges of 8
-/// steps of 64 hold two steps in flight (AHEAD2), the last range of 1472 an odd step after their loop.
+/// steps or more hold two steps in flight (AHEAD2), the last ranges of 1472 and 1056 an odd step after
+/// their loop.
 #[test]
 fn skinny_staged_steps_match_cpu() {
     let ctx = gpu();
@@ -43,6 +44,8 @@ fn skinny_staged_steps_match_cpu() {
         (33, 256, 512, [1, 4]),
         // 3 ranges: 8 steps of 64 (two in flight), the last 7 (its odd step after the loop); 4: 6 steps.
         (5, 256, 1472, [3, 4]),
+        // K % 64 == 32, 3 ranges: 12 steps of 32 (two in flight), the last 9.
+        (3, 256, 1056, [1, 3]),
     ] {
         for splits in ranges {
             for epilogue in 0u8..5 {

@@ -84,9 +84,16 @@ pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
 }
 
 /// (K, range depth) pairs that between them reach every build for a given row count: deep ranges with
-/// K % 64 == 0 and == 32 (unstaged, or alone STAGED at 64 or 32 k a step; at 64 with two steps in
-/// flight), shallow ranges with K % 64 == 0 and == 32 (STAGED at 64 or 32 k a step, one step in flight).
-const BUILD_SHAPES: [(u32, u32); 4] = [(1024, 1024), (1056, 1056), (1024, 64), (1056, 32)];
+/// K % 64 == 0 and == 32 (unstaged, or alone STAGED at 64 or 32 k a step, two steps in flight), ranges
+/// 256 deep with K % 64 == 32 (STAGED at 32 k a step, A half as deep, two steps in flight), shallow
+/// ranges with K % 64 == 0 and == 32 (STAGED at 64 or 32 k a step, one step in flight).
+const BUILD_SHAPES: [(u32, u32); 5] = [
+    (1024, 1024),
+    (1056, 1056),
+    (1056, 256),
+    (1024, 64),
+    (1056, 32),
+];
 
 /// How the skinny kernel runs an (m, ·, k) GEMM in ranges `kz` deep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,15 +107,20 @@ struct Build {
     ahead2: bool,
 }
 
-/// Fewest K steps a range of the 64-step build must hold for two steps of B in flight (AHEAD2). Measured
-/// on an H100 at 16 tokens, each GEMM alone on weights from memory, two rounds
-/// (`h100-run-code/run318.sh`): ranges of 8 steps (512 deep) gate/up at I = 4096 / 8192 / 16384 11.4–11.5
-/// / 21.6–21.7 / 40.0 → 11.5 / 20.8 / 37.6 µs, the down projection at I = 8192 / 16384 11.3–11.4 /
-/// 21.3–21.5 → 11.2–11.3 / 20.7–20.8; ranges of 4 (the down projection at I = 4096) 7.7–7.8 → 8.2–8.4,
-/// where the two steps read past the range's end (in bounds, unused) are half as many again as its own.
-/// As committed, beside `OMNIMOE_SKINNY_AHEAD2=off` (`run319.sh`, the same bits): per layer of a stack of 4
-/// at I = 16384, 2 / 8 / 16 tokens 0.0768–0.0773 / 0.0785–0.0788 / 0.0793–0.0794 → 0.0718–0.0724 /
-/// 0.0757–0.0759 / 0.0771 ms; at the README's sizes even.
+/// Fewest K steps (of 64 or 32) a range of a STAGED build must hold for two steps of B in flight
+/// (AHEAD2). Measured on an H100, each GEMM alone on weights from memory, two rounds, the same bits:
+/// - 64 k a step, 16 tokens (`h100-run-code/run318.sh`): ranges of 8 steps (512 deep) gate/up at I = 4096
+///   / 8192 / 16384 11.4–11.5 / 21.6–21.7 / 40.0 → 11.5 / 20.8 / 37.6 µs, the down projection at I = 8192
+///   / 16384 11.3–11.4 / 21.3–21.5 → 11.2–11.3 / 20.7–20.8; ranges of 4 (the down projection at I = 4096)
+///   7.7–7.8 → 8.2–8.4, where the two steps read past the range's end (in bounds, unused) are half as
+///   many again as its own. As committed (`run319.sh`): per layer of a stack of 4 at I = 16384, 2 / 8 /
+///   16 tokens 0.0768–0.0773 / 0.0785–0.0788 / 0.0793–0.0794 → 0.0718–0.0724 / 0.0757–0.0759 / 0.0771 ms;
+///   at the README's sizes even.
+/// - 32 k a step (half the bytes a step, so one step in flight held half as many): a gate/up GEMM with
+///   K % 64 == 32 (H = 1056, ranges of 18 and 15 steps, `run326.sh`) 16.3–16.4 → 12.6–12.9 µs, per layer
+///   of a stack of 4 at 2 / 8 / 16 tokens 0.0426 / 0.0526–0.0532 / 0.0668–0.0678 → 0.0392–0.0394 / 0.0492 /
+///   0.0634–0.0637; at 24–64 rows (the skinny kernel forced there, `run325.sh`) gate/up at I = 4096
+///   15.8–15.9 → 13.0–13.1 (32 rows, 16 steps), the down projection 9.8 → 8.8 (8 steps).
 pub const AHEAD2_MIN_STEPS: u32 = 8;
 
 impl Build {
@@ -143,23 +155,28 @@ fn build(m: u32, k: u32, kz: u32, staged: bool, alone: bool) -> Build {
         Build {
             step: Some(64),
             a_half: true,
-            ahead2: !skinny_env().no_ahead2 && kz >= AHEAD2_MIN_STEPS * 64,
+            ahead2: ahead2(kz, 64),
         }
     } else if kz <= 512 / mt {
         Build {
             step: Some(32),
             a_half: true,
-            ahead2: false,
+            ahead2: ahead2(kz, 32),
         }
     } else if alone {
         Build {
             step: Some(32),
             a_half: false,
-            ahead2: false,
+            ahead2: ahead2(kz, 32),
         }
     } else {
         plain
     }
+}
+
+/// Whether ranges `kz` deep at `step` k a step hold two steps of B in flight ([`AHEAD2_MIN_STEPS`]).
+fn ahead2(kz: u32, step: u32) -> bool {
+    !skinny_env().no_ahead2 && kz >= AHEAD2_MIN_STEPS * step
 }
 
 /// Every build of the skinny kernel asked with `staged` on an adapter with `caps`, as (rows, variant): 1,
@@ -277,16 +294,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn two_steps_in_flight_from_ranges_of_eight_64_steps() {
+    fn two_steps_in_flight_from_ranges_of_eight_steps() {
         // 16 tokens: the gate/up GEMM of the README's sizes (2 ranges of 512) and the down projection at
         // I = 4096 (16 ranges of 256).
         let gate_up = build(16, 1024, 512, true, true);
         assert_eq!((gate_up.step, gate_up.ahead2), (Some(64), true));
         let down = build(16, 4096, 256, true, false);
         assert_eq!((down.step, down.ahead2), (Some(64), false));
-        // 32 k a step, and unstaged: never.
-        assert!(!build(16, 1056, 512, true, false).ahead2);
-        assert!(!build(17, 1024, 256, true, false).ahead2);
+        // 32 k a step from ranges 256 deep (K % 64 == 32, or more than 16 rows); unstaged never.
+        let odd_k = build(16, 1056, 512, true, false);
+        assert_eq!((odd_k.step, odd_k.ahead2), (Some(32), true));
+        assert!(build(17, 1024, 256, true, false).ahead2);
+        assert!(!build(17, 1024, 128, true, false).ahead2);
         assert!(!build(16, 1024, 512, false, false).ahead2);
     }
 }
