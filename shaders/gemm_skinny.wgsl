@@ -2,7 +2,7 @@
 // tensor cores, with the weights read straight from global memory into fragments:
 //
 //   P[z, m, n] = Σ_{k in range z} A[m, k] · B[n, k]
-//   A: [M, K] f16 with M ≤ 16·MT, B: [N, K] f16, K % 32 == 0, N % 128 == 0
+//   A: [M, K] f16 with M ≤ 16·MT, B: [N, K] f16, K % 32 == 0, N % 32 == 0
 //
 // Flags: M2 (MT = 2) or M2 and M4 (MT = 4); MT = 1 without. ACT: A is the SwiGLU of the gate/up GEMM's
 // split-K partial products (f32 `[a_ranges, a_rows, a_width]`, gate and up in adjacent columns), made while
@@ -11,11 +11,13 @@
 // workgroup memory instead (see the loop), 32 k a step or with STEP64 (MT = 1 only, K % 64 == 0) 64;
 // AHEAD2 (STAGED only) holds two steps' loads in flight instead of one.
 //
-// Launch: workgroups (N/128, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K range
-// [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows of
-// that range into workgroup memory once (zeros from row M on; rows padded by 8 halves), then subgroup s
+// Launch: workgroups (⌈N/128⌉, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K
+// range [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows
+// of that range into workgroup memory once (zeros from row M on; rows padded by 8 halves), then subgroup s
 // multiplies columns 32·s .. 32·s + 31 through MT × 2 accumulators, loading four 16×16 fragments of B a
-// step of 32 straight from global memory. Each weight is read once, by one subgroup, and the loop has no
+// step of 32 straight from global memory. Where N % 128 != 0 the last workgroup's subgroups past N run
+// on the last 32 columns instead (every load in bounds, no branch around the cooperative-matrix
+// operations but a whole subgroup's) and store nothing. Each weight is read once, by one subgroup, and the loop has no
 // barrier: where a tiled GEMM at a few rows spends its time staging blocks of B (and 128-row tiles of A it
 // does not have), this streams B.
 //
@@ -24,7 +26,7 @@
 // range runs in a fixed order too, so the bits are the same run to run.
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A (with ACT its partial products)
-// is read only below row M, B only inside [N, K] (N % 128 == 0, K % 32 == 0, checked by the host), P only
+// is read only below row M, B only inside [N, K] (N % 32 == 0, K % 32 == 0, checked by the host), P only
 // inside [ranges · MP, N]. The SPIR-V writer wants every coopLoad/coopStore offset and stride bound to a
 // `let` first.
 
@@ -214,7 +216,7 @@ fn main(
 ) {
     let k0 = wid.z * p.kz;
     let kn = min(p.k, k0 + p.kz) - k0;
-    let n0 = wid.x * 128u + sg * 32u;
+    let n0 = min(wid.x * 128u + sg * 32u, p.n - 32u);
 #if STAGED
     // The subgroup streams its 32 columns of B: a step's 64 or 128 bytes of each in 16-byte loads, 4 or 8
     // a lane (`fetch`; the first step's requested before A is staged), the next step's requested before
@@ -343,6 +345,10 @@ fn main(
     }
 #endif
 
+    // A subgroup past N (see the launch) stores nothing.
+    if (wid.x * 128u + sg * 32u >= p.n) {
+        return;
+    }
     let ldc = p.n;
     let o00 = wid.z * MP * p.n + n0;
     coopStoreT(c00, &c[o00], ldc);

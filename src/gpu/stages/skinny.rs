@@ -33,12 +33,13 @@ const SKINNY_COLUMNS: u32 = 128;
 /// 8 and 16 tokens 0.0324–0.0339 ms at 128, 0.0392–0.0422 at 256, 0.0419–0.0451 at 384.
 const SKINNY_WORKGROUPS: u32 = 128;
 
-/// Whether the skinny kernel takes an (m, n, k) GEMM: 1 ≤ m ≤ [`SKINNY_MAX_M`], n a multiple of 128 and
-/// k of 32 (every fragment inside B), and B's elements indexable in 32 bits.
+/// Whether the skinny kernel takes an (m, n, k) GEMM: 1 ≤ m ≤ [`SKINNY_MAX_M`], n ≥ 32 a multiple of 32
+/// (a subgroup's columns; a last workgroup's subgroups past n store nothing) and k of 32 (every
+/// fragment inside B), and B's elements indexable in 32 bits.
 pub fn skinny_takes((m, n, k): (u32, u32, u32)) -> bool {
     (1..=SKINNY_MAX_M).contains(&m)
         && n > 0
-        && n % SKINNY_COLUMNS == 0
+        && n % 32 == 0
         && k > 0
         && k % 32 == 0
         && (n as u64) * (k as u64) < 1 << 31
@@ -229,9 +230,9 @@ pub(crate) fn skinny_variant(
     }
 }
 
-/// Workgroup count (N/128, 1, 1) of one K range.
+/// Workgroup count (⌈N/128⌉, 1, 1) of one K range.
 pub(crate) fn skinny_groups(n: u32) -> [u32; 3] {
-    [n / SKINNY_COLUMNS, 1, 1]
+    [n.div_ceil(SKINNY_COLUMNS), 1, 1]
 }
 
 /// The skinny kernel's measuring aids, read once from the environment.
@@ -277,7 +278,7 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
     let mt = fragments(m);
     let fewest = skinny_fewest_splits(m, k, staged, alone);
     let most = (k / (128 * mt)).max(1);
-    let want = skinny_env().workgroups.div_ceil(n / SKINNY_COLUMNS);
+    let want = skinny_env().workgroups.div_ceil(n.div_ceil(SKINNY_COLUMNS));
     want.min(most).max(fewest)
 }
 
