@@ -136,6 +136,17 @@ fn few_token_f16_chain_matches_the_cpu() {
     assert!(compared >= 100, "only {compared} of 115 tokens comparable");
 }
 
+/// A layer whose H is no multiple of 128 (H = 160: the down projection's N % 128 == 32, the gate/up GEMM's
+/// K % 64 == 32) in f16: where the adapter has cooperative matrices the skinny kernel takes the down
+/// projection (a last workgroup of one subgroup), so the fused chain runs from 2 to 16 tokens; each must
+/// give what the CPU reference does, twice the same bits.
+#[test]
+fn odd_width_f16_chain_matches_the_cpu() {
+    let fused = |t: usize| (2..=16).contains(&t);
+    let compared = f16_chain_matches_the_cpu((160, 256), 17, &[2, 5, 16, 31], fused);
+    assert!(compared >= 45, "only {compared} of 54 tokens comparable");
+}
+
 /// A wide layer (H = 1024, I = 8192, the gate/up GEMM in 2 K ranges) in f16: where the adapter has
 /// cooperative matrices the fused chain runs at 2 and 8 tokens, where its down projection re-reads 2 and
 /// 8 MiB of the gate/up GEMM's partial products, and not at 16 (16 MiB: a reduction pass and f16 rows
