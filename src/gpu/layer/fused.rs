@@ -14,7 +14,7 @@ use super::*;
 const FUSED_MAX_M: u32 = 16;
 
 /// The fused chain's down projection reads the gate/up GEMM's f32 partial products, every range of its K
-/// range for every row, once in each of its H/128 column workgroups: (H/128)·T·I·2·4·ranges bytes (from
+/// range for every row, once in each of its ⌈H/128⌉ column workgroups: ⌈H/128⌉·T·I·2·4·ranges bytes (from
 /// L2), where after a reduction pass it would stage T·I f16 values. Below this many bytes the saved pass
 /// wins, from it the reduction. Measured on an H100 (BENCHMARKS.md, twenty-fifth session,
 /// `h100-run-code/run312.sh`, per layer of a stack of 4, fused → not, H = 1024, the gate/up GEMM in 2
@@ -24,9 +24,11 @@ const FUSED_MAX_M: u32 = 16;
 const FUSED_MAX_ACT_BYTES: u64 = 16 << 20;
 
 /// Bytes the fused chain's down projection (N = `n_down`) reads of the gate/up GEMM's `ranges` ranges of
-/// partial products at `t` tokens and intermediate size `i` ([`FUSED_MAX_ACT_BYTES`]).
+/// partial products at `t` tokens and intermediate size `i` ([`FUSED_MAX_ACT_BYTES`]), once in each of
+/// the skinny kernel's column workgroups ([`stages::skinny_groups`]).
 fn act_bytes(t: u32, n_down: u32, i: u32, ranges: u32) -> u64 {
-    (n_down.div_ceil(128) as u64) * t as u64 * i as u64 * 2 * 4 * ranges as u64
+    let columns = stages::skinny_groups(n_down)[0];
+    (columns as u64) * t as u64 * i as u64 * 2 * 4 * ranges as u64
 }
 
 /// `OMNIMOE_NO_FUSED` (a measuring aid): chunks never run the fused chain.

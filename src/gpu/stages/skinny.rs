@@ -278,7 +278,7 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
     let mt = fragments(m);
     let fewest = skinny_fewest_splits(m, k, staged, alone);
     let most = (k / (128 * mt)).max(1);
-    let want = skinny_env().workgroups.div_ceil(n.div_ceil(SKINNY_COLUMNS));
+    let want = skinny_env().workgroups.div_ceil(skinny_groups(n)[0]);
     want.min(most).max(fewest)
 }
 
