@@ -6,8 +6,9 @@
 // Launch: workgroups (⌈N/TILE_N⌉, ⌈M/TILE_M⌉, splits) of 32·SG_R·SG_C invocations, subgroups of 32 laid out
 // SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16), 4 × 4 (SG16 and SGW) or 2 × 2 (SG4: 64 × 128 tiles for a few
 // hundred rows, twice the workgroups of 128-row tiles; with FN2 64 × 64 tiles for a few dozen; 4 × 2 with
-// FM1 and FN2 the same 64 × 64 tiles over 8 subgroups). Subgroup (i, j) owns FM × FN accumulators of 16×16
-// (FM = 2, 4 with FM4 or 1 with FM1; FN = 4, or 2 with FN2; FM4 never with FN2): rows FM·16·i .. and
+// FM1 and FN2 the same 64 × 64 tiles over 8 subgroups; 2 × 4 with FM1 and FN1 32 × 64 tiles over 8
+// subgroups, for up to 32 rows). Subgroup (i, j) owns FM × FN accumulators of 16×16 (FM = 2, 4 with FM4
+// or 1 with FM1; FN = 4, 2 with FN2 or 1 with FN1, which comes with FN2; FM4 never with FN2): rows FM·16·i .. and
 // columns FN·16·j .. of the workgroup's TILE_M × TILE_N tile of C. A tile over 8 subgroups instead of 4
 // loads a K step in half the registers an invocation and twice the invocations: on an H100 the 64 × 64
 // tiles' gate/up GEMM at 32–64 rows streamed its weights in 13.5 µs against 16.0 (BENCHMARKS.md).
@@ -75,11 +76,16 @@ const SG_C: u32 = 2u;
 #endif
 #endif
 #endif
-// Column fragments per subgroup: 4, or 2 with FN2 (32 columns: 64 × 64 tiles with SG4).
+// Column fragments per subgroup: 4, 2 with FN2 (32 columns: 64 × 64 tiles with SG4), or 1 with FN1 (set
+// with FN2, whose blocks leave out the third and fourth).
+#if FN1
+const FN: u32 = 1u;
+#else
 #if FN2
 const FN: u32 = 2u;
 #else
 const FN: u32 = 4u;
+#endif
 #endif
 const WG: u32 = 32u * SG_R * SG_C;
 const TILE_M: u32 = SG_R * FM * 16u;
@@ -178,7 +184,10 @@ fn main(
     let direct = row0 + TILE_M <= p.m && col0 + TILE_N <= p.n;
 #endif
     var c00 = coop_mat16x16<f32, C>();
+#if FN1
+#else
     var c01 = coop_mat16x16<f32, C>();
+#endif
 #if FN2
 #else
     var c02 = coop_mat16x16<f32, C>();
@@ -187,7 +196,10 @@ fn main(
 #if FM1
 #else
     var c10 = coop_mat16x16<f32, C>();
+#if FN1
+#else
     var c11 = coop_mat16x16<f32, C>();
+#endif
 #if FN2
 #else
     var c12 = coop_mat16x16<f32, C>();
@@ -207,7 +219,10 @@ fn main(
 #if DIRECT
     if (direct) {
         c00 = acc_init(rb0, cb0);
+#if FN1
+#else
         c01 = acc_init(rb0, cb0 + 16u);
+#endif
 #if FN2
 #else
         c02 = acc_init(rb0, cb0 + 32u);
@@ -216,7 +231,10 @@ fn main(
 #if FM1
 #else
         c10 = acc_init(rb0 + 16u, cb0);
+#if FN1
+#else
         c11 = acc_init(rb0 + 16u, cb0 + 16u);
+#endif
 #if FN2
 #else
         c12 = acc_init(rb0 + 16u, cb0 + 32u);
@@ -256,8 +274,11 @@ fn main(
             let kk = k16 / UNIT;
             let ib0 = bbase + kk;
             let b0 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib0], pitch);
+#if FN1
+#else
             let ib1 = bbase + 16u * PITCH + kk;
             let b1 = coopLoad<coop_mat16x16<f16, B>>(&Bs[ib1], pitch);
+#endif
 #if FN2
 #else
             let ib2 = bbase + 32u * PITCH + kk;
@@ -268,7 +289,10 @@ fn main(
             let ia0 = abase + kk;
             let a0 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia0], pitch);
             c00 = coopMultiplyAdd(a0, b0, c00);
+#if FN1
+#else
             c01 = coopMultiplyAdd(a0, b1, c01);
+#endif
 #if FN2
 #else
             c02 = coopMultiplyAdd(a0, b2, c02);
@@ -279,7 +303,10 @@ fn main(
             let ia1 = abase + 16u * PITCH + kk;
             let a1 = coopLoadT<coop_mat16x16<f16, A>>(&As[ia1], pitch);
             c10 = coopMultiplyAdd(a1, b0, c10);
+#if FN1
+#else
             c11 = coopMultiplyAdd(a1, b1, c11);
+#endif
 #if FN2
 #else
             c12 = coopMultiplyAdd(a1, b2, c12);
@@ -318,7 +345,10 @@ fn main(
 #if DIRECT
     if (direct) {
         put(c00, rb0, cb0);
+#if FN1
+#else
         put(c01, rb0, cb0 + 16u);
+#endif
 #if FN2
 #else
         put(c02, rb0, cb0 + 32u);
@@ -327,7 +357,10 @@ fn main(
 #if FM1
 #else
         put(c10, rb0 + 16u, cb0);
+#if FN1
+#else
         put(c11, rb0 + 16u, cb0 + 16u);
+#endif
 #if FN2
 #else
         put(c12, rb0 + 16u, cb0 + 32u);
@@ -348,7 +381,10 @@ fn main(
     }
 #endif
     emit(c00, sg, lane, rb0, cb0);
+#if FN1
+#else
     emit(c01, sg, lane, rb0, cb0 + 16u);
+#endif
 #if FN2
 #else
     emit(c02, sg, lane, rb0, cb0 + 32u);
@@ -357,7 +393,10 @@ fn main(
 #if FM1
 #else
     emit(c10, sg, lane, rb0 + 16u, cb0);
+#if FN1
+#else
     emit(c11, sg, lane, rb0 + 16u, cb0 + 16u);
+#endif
 #if FN2
 #else
     emit(c12, sg, lane, rb0 + 16u, cb0 + 32u);

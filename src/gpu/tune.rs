@@ -26,20 +26,26 @@ const LABELS: [&str; REPS] = ["tune 0", "tune 1", "tune 2"];
 /// 64-row tile at 64 to 128 rows, 256-row tiles at 4096: BENCHMARKS.md).
 pub const FEW_ROWS: u32 = stages::SPLIT_K_MAX_M;
 
-/// Rows up to which a few-row GEMM is of the fewest class, kept apart by the autotune: one row of 64-row
-/// tiles (on an H100 the gate/up GEMM's fastest tile at 64 rows, 64 × 64, was the slowest at 128:
-/// BENCHMARKS.md).
+/// Rows up to which a few-row GEMM is of the fewest classes, kept apart by the autotune: one row of
+/// 64-row tiles (on an H100 the gate/up GEMM's fastest tile at 64 rows, 64 × 64, was the slowest at 128:
+/// BENCHMARKS.md), and within it [`HALF_TILE_ROWS`].
 pub const FEWEST_ROWS: u32 = 64;
 
-/// m's class of rows, what the autotune keeps a choice for apart: 0 up to [`FEWEST_ROWS`], 1 up to
-/// [`FEW_ROWS`], 2 above.
+/// Rows up to which a few-row GEMM is of a class of its own: one row of 32-row tiles (on an H100 at 32
+/// rows the 32 × 64 tiles beat the 64 × 64 ones, which at 64 rows beat them: BENCHMARKS.md).
+pub const HALF_TILE_ROWS: u32 = 32;
+
+/// m's class of rows, what the autotune keeps a choice for apart: 0 up to [`HALF_TILE_ROWS`], 1 up to
+/// [`FEWEST_ROWS`], 2 up to [`FEW_ROWS`], 3 above.
 pub fn row_class(m: u32) -> u8 {
-    if m <= FEWEST_ROWS {
+    if m <= HALF_TILE_ROWS {
         0
-    } else if m <= FEW_ROWS {
+    } else if m <= FEWEST_ROWS {
         1
-    } else {
+    } else if m <= FEW_ROWS {
         2
+    } else {
+        3
     }
 }
 
@@ -368,11 +374,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn row_classes_part_at_64_and_256_rows() {
-        let classes: Vec<u8> = [1, 64, 65, FEW_ROWS, FEW_ROWS + 1, 4096]
+    fn row_classes_part_at_32_64_and_256_rows() {
+        let classes: Vec<u8> = [1, 32, 33, 64, 65, FEW_ROWS, FEW_ROWS + 1, 4096]
             .map(row_class)
             .to_vec();
-        assert_eq!(classes, [0, 0, 1, 1, 2, 2]);
+        assert_eq!(classes, [0, 0, 1, 1, 2, 2, 3, 3]);
     }
 
     #[test]

@@ -49,9 +49,12 @@ impl OmniMoeLayer<'_> {
     }
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
-    /// did not time them, where it fits and compiles (else `gemm`): up to
-    /// [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows (`fewest`) 64 × 64 tiles with K step 128 over 8
-    /// subgroups, with their epilogue's staging in turns where the GEMM runs `beside_router` (the down
+    /// did not time them, for m's `class` of rows ([`row_class`](crate::gpu::tune::row_class)), where it
+    /// fits and compiles (else `gemm`): up to 32 rows 32 × 64 tiles with K step 128 over 8 subgroups (on
+    /// an H100 at 32 rows the gate/up GEMM 13.6 → 12.5 µs, the down projection 9.6 → 9.0 µs:
+    /// `h100-run-code/run334.sh`); up to [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows 64 × 64 tiles
+    /// with K step 128 over 8 subgroups, with their epilogue's staging in turns where the GEMM runs
+    /// `beside_router` (the down
     /// projection: within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup
     /// memory; 10.7–11.1 → 9.5–9.7 µs at 32 and 64 rows, `h100-run-code/run280.sh`), above 64 ×
     /// 128 tiles with K step 64. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM at
@@ -64,14 +67,14 @@ impl OmniMoeLayer<'_> {
         ctx: &Context,
         c: &OmniMoeConfig,
         gemm: GemmKernel,
-        fewest: bool,
+        class: u8,
         beside_router: bool,
     ) -> GemmKernel {
         if !matches!(gemm, GemmKernel::Coop(_)) {
             return gemm;
         }
         let bytes = ctx.limits.max_compute_workgroup_storage_size;
-        few_row_configs(fewest, beside_router, bytes)
+        few_row_configs(class, beside_router, bytes)
             .into_iter()
             .map(GemmKernel::Coop)
             .find(|&kernel| Self::compiles_for(ctx, c, kernel))
@@ -220,8 +223,8 @@ impl OmniMoeLayer<'_> {
 
     /// Times the candidate configurations of this layer's GEMM shapes on its adapter, for batches of
     /// `tokens` tokens (at most a chunk), and keeps the fastest for every later forward on the same context
-    /// whose batch is of the same class of rows ([`crate::gpu::tune::row_class`]: up to 64, up to 256,
-    /// more); a server tunes once per class it runs. (Where the layer runs the skinny kernel or the GEMV,
+    /// whose batch is of the same class of rows ([`crate::gpu::tune::row_class`]: up to 32, 64,
+    /// 256, more); a server tunes once per class it runs. (Where the layer runs the skinny kernel or the GEMV,
     /// there is nothing to tune.) Up to 256 rows each candidate reads its weights from device memory, as
     /// a model's layers do: while it times them the autotune holds copies of each weight that add up to
     /// ~100 MB (`tune_gemm`).
@@ -303,25 +306,30 @@ fn gate_up_shape(c: &OmniMoeConfig, (gate_up, down): (usize, usize), n: u32, k: 
     of(2 * i + 2 * r, gate_up, h) && !of(h, down, i)
 }
 
-/// The few-row configurations [`OmniMoeLayer::few_rows_kernel`] tries in turn, those within `bytes` of
-/// workgroup memory and, `beside_router`, within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES).
-fn few_row_configs(fewest: bool, beside_router: bool, bytes: u32) -> Vec<CoopConfig> {
+/// The few-row configurations [`OmniMoeLayer::few_rows_kernel`] tries in turn for a class of rows
+/// ([`row_class`](crate::gpu::tune::row_class): 0, 1 or 2; 3 as 2), those within `bytes` of workgroup memory
+/// and, `beside_router`, within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES).
+fn few_row_configs(class: u8, beside_router: bool, bytes: u32) -> Vec<CoopConfig> {
+    use stages::CoopTile::*;
     let config = |tile, k_step| CoopConfig {
         tile,
         k_step,
         ..CoopConfig::DEFAULT
     };
-    let half = config(stages::CoopTile::Half, 64);
-    let configs = if fewest {
-        vec![
-            config(stages::CoopTile::Quarter8, 128),
-            config(stages::CoopTile::Quarter8Turns, 128),
-            config(stages::CoopTile::Quarter, 128),
-            half,
-        ]
-    } else {
-        vec![half]
-    };
+    let mut configs = vec![
+        config(Eighth8, 128),
+        config(Quarter8, 128),
+        config(Quarter8Turns, 128),
+        config(Quarter, 128),
+        config(Half, 64),
+    ];
+    // 32-row tiles up to 32 rows, 64 × 64 up to 64, 64 × 128 above.
+    configs.drain(..[0, 1, 4][class.min(2) as usize]);
+    if class < 2 {
+        if let Some(forced) = forced_few_row_config(beside_router) {
+            configs.insert(0, forced);
+        }
+    }
     let most = if beside_router {
         bytes.min(crate::gpu::tune::BESIDE_ROUTER_BYTES)
     } else {
@@ -333,30 +341,62 @@ fn few_row_configs(fewest: bool, beside_router: bool, bytes: u32) -> Vec<CoopCon
         .collect()
 }
 
+/// `OMNIMOE_FEW_TILE_GATE` / `OMNIMOE_FEW_TILE_DOWN` = `TILE:K_STEP` (a measuring aid): the few-row
+/// configuration tried first for the gate/up GEMM / the down projection up to 64 rows, e.g.
+/// `quarter8:128` (the 64 × 64 tiles, as up to 32 rows before the twenty-seventh session).
+fn forced_few_row_config(beside_router: bool) -> Option<CoopConfig> {
+    use stages::CoopTile::*;
+    let var = if beside_router {
+        "OMNIMOE_FEW_TILE_DOWN"
+    } else {
+        "OMNIMOE_FEW_TILE_GATE"
+    };
+    let value = std::env::var(var).ok()?;
+    let (tile, k_step) = value.split_once(':')?;
+    let tile = match tile {
+        "quarter8" => Quarter8,
+        "quarter8turns" => Quarter8Turns,
+        "eighth8" => Eighth8,
+        "quarter" => Quarter,
+        "half" => Half,
+        _ => return None,
+    };
+    Some(CoopConfig {
+        tile,
+        k_step: k_step.parse().ok()?,
+        ..CoopConfig::DEFAULT
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Up to 64 rows the gate/up GEMM's first choice is the 64 × 64 tile over 8 subgroups, the down
-    /// projection's (beside the router) the same with its staging in turns; each falls back to smaller
-    /// tiles where the adapter has less workgroup memory (32 KiB: 64 × 128 at K step 64 only).
+    /// Up to 32 rows both GEMMs' first choice is the 32 × 64 tile; up to 64 the gate/up GEMM's is the 64
+    /// × 64 tile over 8 subgroups, the down projection's (beside the router) the same with its staging in
+    /// turns; each falls back to smaller tiles where the adapter has less workgroup memory (32 KiB: 64 ×
+    /// 128 at K step 64 only).
     #[test]
     fn few_row_defaults_keep_the_down_projection_beside_the_router() {
         use stages::CoopTile::*;
-        let tiles = |fewest, beside, bytes| {
-            few_row_configs(fewest, beside, bytes)
+        let tiles = |class, beside, bytes| {
+            few_row_configs(class, beside, bytes)
                 .iter()
                 .map(|c| (c.tile, c.k_step))
                 .collect::<Vec<_>>()
         };
         let all = 48 * 1024;
-        assert_eq!(tiles(true, false, all)[0], (Quarter8, 128));
-        assert_eq!(tiles(true, true, all)[0], (Quarter8Turns, 128));
-        assert!(few_row_configs(true, true, all)
-            .iter()
-            .all(|c| c.workgroup_bytes() <= crate::gpu::tune::BESIDE_ROUTER_BYTES));
-        assert_eq!(tiles(true, false, 32 * 1024), [(Half, 64)]);
-        assert_eq!(tiles(false, true, all), [(Half, 64)]);
+        assert_eq!(tiles(0, false, all)[0], (Eighth8, 128));
+        assert_eq!(tiles(0, true, all)[0], (Eighth8, 128));
+        assert_eq!(tiles(1, false, all)[0], (Quarter8, 128));
+        assert_eq!(tiles(1, true, all)[0], (Quarter8Turns, 128));
+        for class in 0..3 {
+            assert!(few_row_configs(class, true, all)
+                .iter()
+                .all(|c| c.workgroup_bytes() <= crate::gpu::tune::BESIDE_ROUTER_BYTES));
+            assert_eq!(tiles(class, false, 32 * 1024), [(Half, 64)]);
+        }
+        assert_eq!(tiles(2, true, all), [(Half, 64)]);
     }
 
     fn config(h: usize, i: usize, n: usize) -> OmniMoeConfig {

@@ -140,10 +140,10 @@ pub struct OmniMoeLayer<'c> {
     f16: bool,
     gemm: GemmKernel,
     /// Its configurations for GEMMs of few rows the autotune did not time ([`Self::few_rows_kernel`]), by
-    /// class of rows ([`crate::gpu::tune::row_class`]: up to [`crate::gpu::tune::FEWEST_ROWS`] rows, and
-    /// up to [`crate::gpu::tune::FEW_ROWS`]), for the gate/up GEMM and the down projection (beside the
-    /// router).
-    gemm_few: [[GemmKernel; 2]; 2],
+    /// class of rows ([`crate::gpu::tune::row_class`]: up to 32 rows, up to
+    /// [`crate::gpu::tune::FEWEST_ROWS`], up to [`crate::gpu::tune::FEW_ROWS`]), for the gate/up GEMM and
+    /// the down projection (beside the router).
+    gemm_few: [[GemmKernel; 2]; 3],
     /// The skinny kernel as this layer runs it, where few-token GEMMs it takes run on it
     /// ([`Self::skinny_kernel`]).
     skinny: Option<GemmKernel>,
@@ -219,8 +219,8 @@ impl<'c> OmniMoeLayer<'c> {
             config: c,
             f16,
             gemm,
-            gemm_few: [true, false].map(|fewest| {
-                [false, true].map(|beside| Self::few_rows_kernel(ctx, &c, gemm, fewest, beside))
+            gemm_few: [0, 1, 2].map(|class| {
+                [false, true].map(|beside| Self::few_rows_kernel(ctx, &c, gemm, class, beside))
             }),
             skinny: Self::skinny_kernel(ctx, gemm),
             schedule,
