@@ -51,13 +51,13 @@ impl OmniMoeLayer<'_> {
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
     /// did not time them, for m's `class` of rows ([`row_class`](crate::gpu::tune::row_class)), where it
     /// fits and compiles (else `gemm`): up to 32 rows 32 × 64 tiles with K step 128 over 8 subgroups (on
-    /// an H100 at 32 rows the gate/up GEMM 13.6 → 12.5 µs, the down projection 9.6 → 9.0 µs:
+    /// an H100 at 32 rows the gate/up GEMM 13.6 → 12.5 µs, the down projection 9.5 → 8.2 µs:
     /// `h100-run-code/run334.sh`); up to [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows 64 × 64 tiles
     /// with K step 128 over 8 subgroups, with their epilogue's staging in turns where the GEMM runs
-    /// `beside_router` (the down
-    /// projection: within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup
-    /// memory; 10.7–11.1 → 9.5–9.7 µs at 32 and 64 rows, `h100-run-code/run280.sh`), above 64 ×
-    /// 128 tiles with K step 64. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM at
+    /// `beside_router` (the down projection: within
+    /// [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup memory; 10.7–11.1 →
+    /// 9.5–9.7 µs at 32 and 64 rows, `h100-run-code/run280.sh`); above, 64 × 128 tiles with K step 64
+    /// over 8 subgroups, else 4. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM at
     /// 64 and 128 rows from 0.029 to 0.023 ms and the down projection from 0.091 to 0.064 against 128 ×
     /// 128 tiles (`h100-run-decode3/run103.sh`); at 64 rows the 64 × 64 tiles, twice the workgroups and
     /// half the K steps, took the gate/up GEMM from 22.6 to 15.8 µs streaming its weights, the layer from
@@ -203,14 +203,18 @@ impl OmniMoeLayer<'_> {
     }
 
     /// The layer's kernel for an (m, n, k) GEMM with the configuration the autotune chose for m's class of
-    /// rows ([`crate::gpu::tune::row_class`]); untuned, the few-row defaults ([`Self::gemm_few`]) where
-    /// the 128 × 128 tiles would be fewer than the workgroups split-K aims for, else the layer's default.
-    /// On an H100 (`h100-run-decode3/run103.sh`) the 64-row tiles won both GEMMs at 64 and 128 rows and
-    /// the down projection at 256, and lost the gate/up GEMM at 256 rows (130 square tiles: 0.041 against
-    /// 0.031 ms).
+    /// rows ([`crate::gpu::tune::row_class`]); untuned, the few-row defaults ([`Self::gemm_few`]) up to
+    /// [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows and, up to
+    /// [`FEW_ROWS`](crate::gpu::tune::FEW_ROWS), where the 128 × 128 tiles would be fewer than the
+    /// workgroups split-K aims for; else the layer's default. On an H100 (`h100-run-decode3/run103.sh`)
+    /// the 64-row tiles won both GEMMs at 64 and 128 rows and the down projection at 256, and lost the
+    /// gate/up GEMM at 256 rows (130 square tiles: 0.041 against 0.031 ms); at 32 and 64 rows they won a
+    /// wide gate/up GEMM too (I = 16384, 257 square tiles: 47.0 → 38.2 µs on 32-row tiles at 32 rows,
+    /// the autotune's choice; `h100-run-code/run335.sh`).
     fn tuned_kernel(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let square_tiles = m.div_ceil(128) * n.div_ceil(128);
-        let few = m <= crate::gpu::tune::FEW_ROWS && square_tiles < stages::SPLIT_K_WORKGROUPS;
+        let few = m <= crate::gpu::tune::FEWEST_ROWS
+            || (m <= crate::gpu::tune::FEW_ROWS && square_tiles < stages::SPLIT_K_WORKGROUPS);
         let fallback = if few {
             self.gemm_few[crate::gpu::tune::row_class(m) as usize][!self.is_gate_up(n, k) as usize]
         } else {
@@ -321,9 +325,13 @@ fn few_row_configs(class: u8, beside_router: bool, bytes: u32) -> Vec<CoopConfig
         config(Quarter8, 128),
         config(Quarter8Turns, 128),
         config(Quarter, 128),
+        config(Half8, 64),
         config(Half, 64),
     ];
-    // 32-row tiles up to 32 rows, 64 × 64 up to 64, 64 × 128 above.
+    // 32-row tiles up to 32 rows, 64 × 64 up to 64, 64 × 128 above (over 8 subgroups: on an H100 the
+    // down projection of a wide layer at 128 and 256 rows 50.4 → 45.8 and 78.3 → 69.5 µs, the
+    // autotune's timing in `h100-run-code/run335.sh`; the gate/up GEMM's choice at 128 rows since the
+    // twenty-second session).
     configs.drain(..[0, 1, 4][class.min(2) as usize]);
     if class < 2 {
         if let Some(forced) = forced_few_row_config(beside_router) {
@@ -374,8 +382,8 @@ mod tests {
 
     /// Up to 32 rows both GEMMs' first choice is the 32 × 64 tile; up to 64 the gate/up GEMM's is the 64
     /// × 64 tile over 8 subgroups, the down projection's (beside the router) the same with its staging in
-    /// turns; each falls back to smaller tiles where the adapter has less workgroup memory (32 KiB: 64 ×
-    /// 128 at K step 64 only).
+    /// turns; above, 64 × 128 tiles over 8 subgroups; each falls back to smaller tiles where the adapter
+    /// has less workgroup memory (32 KiB: 64 × 128 over 4 subgroups at K step 64 only).
     #[test]
     fn few_row_defaults_keep_the_down_projection_beside_the_router() {
         use stages::CoopTile::*;
@@ -396,7 +404,7 @@ mod tests {
                 .all(|c| c.workgroup_bytes() <= crate::gpu::tune::BESIDE_ROUTER_BYTES));
             assert_eq!(tiles(class, false, 32 * 1024), [(Half, 64)]);
         }
-        assert_eq!(tiles(2, true, all), [(Half, 64)]);
+        assert_eq!(tiles(2, true, all), [(Half8, 64), (Half, 64)]);
     }
 
     fn config(h: usize, i: usize, n: usize) -> OmniMoeConfig {
