@@ -33,6 +33,7 @@ use crate::{Error, OmniMoeConfig, OmniMoeWeights, Result};
 
 mod decode;
 mod dense;
+mod few_rows;
 mod fused;
 mod kernels;
 mod plan;
