@@ -17,16 +17,7 @@ const EPILOGUES: [EpilogueKind; 5] = [
 /// Every (stage, entry point, variant), for f32 and f16 storage, with every value its pipeline constants
 /// take.
 pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
-    let caps = Capabilities {
-        shader_f16: true,
-        subgroup: true,
-        subgroup_sizes: (32, 32),
-        timestamp_query: true,
-        cooperative_matrix: true,
-        subgroup_barrier: true,
-        browser: false,
-        nv_coopmat2: false,
-    };
+    let caps = Capabilities::all_wgsl();
     let mut out: Vec<(&'static str, &'static str, Variant)> = Vec::new();
     let mut kernels = Vec::new();
     // Each with B in rows and in K slabs.

@@ -106,6 +106,23 @@ impl Capabilities {
             nv_coopmat2: false,
         }
     }
+
+    /// A native Vulkan adapter with every capability the WGSL kernels' variants can ask for (32-wide
+    /// subgroups; not NVIDIA's cooperative matrix 2, which is SPIR-V): what the shader variants are
+    /// enumerated and validated for (`crate::gpu::variants`), and what the kernels' choices are tested
+    /// against.
+    pub(crate) fn all_wgsl() -> Capabilities {
+        Capabilities {
+            shader_f16: true,
+            subgroup: true,
+            subgroup_sizes: (32, 32),
+            timestamp_query: true,
+            cooperative_matrix: true,
+            subgroup_barrier: true,
+            browser: false,
+            nv_coopmat2: false,
+        }
+    }
 }
 
 /// One adapter as `omnimoe info` reports it.

@@ -386,16 +386,7 @@ mod tests {
     /// of A unloaded and failed gpu_gemm on an H100).
     #[test]
     fn every_coop_candidate_loads_whole_blocks() {
-        let caps = Capabilities {
-            shader_f16: true,
-            subgroup: true,
-            subgroup_sizes: (32, 32),
-            timestamp_query: true,
-            cooperative_matrix: true,
-            subgroup_barrier: true,
-            browser: false,
-            nv_coopmat2: false,
-        };
+        let caps = Capabilities::all_wgsl();
         let coop = GemmKernel::Coop(CoopConfig::DEFAULT).candidates(&caps, u32::MAX);
         assert!(coop.len() > 10);
         for kernel in coop {
