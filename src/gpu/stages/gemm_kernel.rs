@@ -40,9 +40,9 @@ pub enum CoopTile {
     /// µs from memory; the turns cost the gate/up GEMM's SwiGLU epilogue 0.5–0.9 µs).
     Quarter8Turns,
     /// 32 × 64 with 8 subgroups of 16 × 16 laid 2 × 4 (flags SGW, FM1, FN1 with FN2): for up to 32
-    /// rows, where a 64-row tile multiplies rows of zeros and reads 1.5 fragments from workgroup memory
-    /// a multiply (this tile 2, but half the multiplies). On an H100 the gate/up GEMM at 32 rows streamed
-    /// its weights in 12.5 µs against the 64 × 64 tiles' 13.6 (K step 128; at K step 192 12.55).
+    /// rows, where a 64-row tile multiplies rows of zeros (and reads their fragments from workgroup
+    /// memory). On an H100 the gate/up GEMM at 32 rows streamed its weights in 12.5 µs against the 64 ×
+    /// 64 tiles' 13.6 (K step 128; at K step 192 12.55, at 64 16.3).
     Eighth8,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
     /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
