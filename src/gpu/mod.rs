@@ -10,6 +10,7 @@ pub mod calibrate;
 mod encode;
 pub mod footprint;
 pub mod layer;
+pub(crate) mod measuring;
 pub mod multi_adapter;
 #[cfg(not(target_arch = "wasm32"))]
 mod nv_coopmat2;

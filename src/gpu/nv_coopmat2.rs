@@ -54,7 +54,7 @@ pub(crate) fn offered(adapter: &wgpu::Adapter) -> bool {
 }
 
 fn supported(adapter: &wgpu::Adapter) -> Option<()> {
-    if std::env::var_os("OMNIMOE_NO_CM2").is_some()
+    if super::measuring::env_set("OMNIMOE_NO_CM2")
         || !adapter
             .features()
             .contains(wgpu::Features::PASSTHROUGH_SHADERS)

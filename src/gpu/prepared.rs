@@ -51,8 +51,7 @@ pub struct PreparedForward<'a> {
 /// Whether prepared forwards run the decode chain by default: yes, unless `OMNIMOE_NO_DECODE_CHAIN` is set
 /// (a measuring aid, read once).
 fn decode_chain_default() -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_DECODE_CHAIN").is_some())
+    !super::measuring::env_set("OMNIMOE_NO_DECODE_CHAIN")
 }
 
 impl<'c> OmniMoeLayer<'c> {

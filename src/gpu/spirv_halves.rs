@@ -29,7 +29,7 @@ pub(crate) fn applies(device: &wgpu::Device, stage: &str) -> bool {
             .features()
             .contains(wgpu::Features::PASSTHROUGH_SHADERS)
         && device.adapter_info().backend == wgpu::Backend::Vulkan
-        && std::env::var_os("OMNIMOE_NO_BITCAST_HALVES").is_none()
+        && !super::measuring::env_set("OMNIMOE_NO_BITCAST_HALVES")
 }
 
 /// Rewrites every `OpFConvert` to a 2-vector of 16-bit floats whose operand is an `UnpackHalf2x16` of a

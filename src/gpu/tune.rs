@@ -176,7 +176,7 @@ pub async fn tune_gemm(
     // Stream-K for the down projection, whose few hundred tiles at prefill sizes may come a few short of
     // a GPU's places (the gate/up GEMM's, eight times as many, fill their waves). `OMNIMOE_NO_STREAM_K=1`,
     // a measuring aid, leaves it out.
-    if epilogue == TuneEpilogue::Add && std::env::var_os("OMNIMOE_NO_STREAM_K").is_none() {
+    if epilogue == TuneEpilogue::Add && !super::measuring::env_set("OMNIMOE_NO_STREAM_K") {
         candidates.extend(kernel.stream_k_candidates((m, n, k), workgroup_bytes));
     }
     if epilogue == TuneEpilogue::Add

@@ -42,7 +42,7 @@ pub async fn stream_ms(
     };
     let b_bytes = elem_bytes(&ramp((n * k) as usize), f16);
     // `OMNIMOE_STREAM_COPIES=1` (a measuring aid): one copy, read from the cache after its first pass.
-    let copies = stages::env_count("OMNIMOE_STREAM_COPIES").map_or_else(
+    let copies = super::measuring::env_count("OMNIMOE_STREAM_COPIES").map_or_else(
         || buffers::rotation_copies(b_bytes.len() as u64),
         |n| n as usize,
     );

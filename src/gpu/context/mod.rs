@@ -93,7 +93,7 @@ impl Context {
         let offered = adapter.features() - options.removed();
         let mut features = offered & WANTED_FEATURES;
         let use_coop = Capabilities::of(offered, &info, &coop).cooperative_matrix
-            && std::env::var_os("OMNIMOE_NO_COOP").is_none();
+            && !super::measuring::env_set("OMNIMOE_NO_COOP");
         if use_coop {
             features |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
         }

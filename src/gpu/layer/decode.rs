@@ -19,8 +19,7 @@ use super::*;
 /// ([`DecodeTail::Sum`]) by default: yes, unless `OMNIMOE_NO_CHAIN_SUM` is set (a measuring aid, read
 /// once: it then runs the three-pass tail).
 pub(super) fn chain_sum_default() -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_CHAIN_SUM").is_some())
+    !crate::gpu::measuring::env_set("OMNIMOE_NO_CHAIN_SUM")
 }
 
 /// A decode-chain layer's input.

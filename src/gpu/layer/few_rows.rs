@@ -52,20 +52,21 @@ fn forced_few_row_config(beside_router: bool) -> Option<CoopConfig> {
     } else {
         "OMNIMOE_FEW_TILE_GATE"
     };
-    let value = std::env::var(var).ok()?;
-    let (tile, k_step) = value.split_once(':')?;
-    let tile = match tile {
-        "quarter8" => Quarter8,
-        "quarter8turns" => Quarter8Turns,
-        "eighth8" => Eighth8,
-        "quarter" => Quarter,
-        "half" => Half,
-        _ => return None,
-    };
-    Some(CoopConfig {
-        tile,
-        k_step: k_step.parse().ok()?,
-        ..CoopConfig::DEFAULT
+    crate::gpu::measuring::env_parse(var, |value| {
+        let (tile, k_step) = value.split_once(':')?;
+        let tile = match tile {
+            "quarter8" => Quarter8,
+            "quarter8turns" => Quarter8Turns,
+            "eighth8" => Eighth8,
+            "quarter" => Quarter,
+            "half" => Half,
+            _ => return None,
+        };
+        Some(CoopConfig {
+            tile,
+            k_step: k_step.parse().ok()?,
+            ..CoopConfig::DEFAULT
+        })
     })
 }
 

@@ -33,8 +33,7 @@ fn act_bytes(t: u32, n_down: u32, i: u32, ranges: u32) -> u64 {
 
 /// `OMNIMOE_NO_FUSED` (a measuring aid): chunks never run the fused chain.
 fn fused_off() -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_FUSED").is_some())
+    crate::gpu::measuring::env_set("OMNIMOE_NO_FUSED")
 }
 
 /// A chunk's per-token bindings.

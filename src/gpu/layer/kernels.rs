@@ -45,7 +45,7 @@ impl OmniMoeLayer<'_> {
         let fits = [c.hidden_size, c.intermediate_size]
             .iter()
             .all(|&k| k.is_multiple_of(stages::SLAB_K));
-        gemm.with_slabs(fits && std::env::var_os("OMNIMOE_NO_SLABS").is_none())
+        gemm.with_slabs(fits && !crate::gpu::measuring::env_set("OMNIMOE_NO_SLABS"))
     }
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune

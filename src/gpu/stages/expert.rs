@@ -264,8 +264,7 @@ const SPREAD_MAX_RANGES: u32 = 256;
 /// the branch's columns from V an element an invocation (SPREAD), else 1; `OMNIMOE_ET_SLICES` (a
 /// measuring aid, read once) sets the count up to 16 tokens.
 fn expert_token_slices(t: u32) -> u32 {
-    static SLICES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let s = *SLICES.get_or_init(|| super::env_count("OMNIMOE_ET_SLICES").unwrap_or(16));
+    let s = super::super::measuring::env_count("OMNIMOE_ET_SLICES").unwrap_or(16);
     if t <= 16 {
         s
     } else {

@@ -32,21 +32,20 @@ const GEMV_DEEP_CHUNKS: u32 = 32 * 64;
 /// leave the workgroups under it and [`GEMV_DEEP_CHUNKS`] are as deep (a narrow projection of a wide
 /// model: the down projection at I = 16384). `OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it.
 pub(super) fn gemv_lanes(n: u32, chunks: u32) -> u32 {
-    static FIXED: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
-    let fixed = *FIXED.get_or_init(|| {
-        super::env_count("OMNIMOE_GEMV_LANES").filter(|l| [16, 32, 64, 128].contains(l))
-    });
-    fixed.unwrap_or_else(|| {
-        let under = |lanes: u32| (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64;
-        let mut lanes = (chunks / 8).next_power_of_two().clamp(16, 64);
-        while lanes < 64 && under(lanes) && chunks >= 8 * lanes {
-            lanes *= 2;
-        }
-        if lanes == 64 && under(lanes) && chunks >= GEMV_DEEP_CHUNKS {
-            lanes = 128;
-        }
-        lanes
-    })
+    let fixed = super::super::measuring::env_count("OMNIMOE_GEMV_LANES");
+    fixed
+        .filter(|l| [16, 32, 64, 128].contains(l))
+        .unwrap_or_else(|| {
+            let under = |lanes: u32| (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64;
+            let mut lanes = (chunks / 8).next_power_of_two().clamp(16, 64);
+            while lanes < 64 && under(lanes) && chunks >= 8 * lanes {
+                lanes *= 2;
+            }
+            if lanes == 64 && under(lanes) && chunks >= GEMV_DEEP_CHUNKS {
+                lanes = 128;
+            }
+            lanes
+        })
 }
 
 /// The GEMV's `variant` (from [`gemm_dispatch`]) as [`gemv_parts`] builds it for depth `k`: ASUM, with f16
@@ -113,7 +112,7 @@ mod tests {
     /// many columns 64.
     #[test]
     fn gemv_lanes_fill_about_a_thousand_workgroups() {
-        if std::env::var_os("OMNIMOE_GEMV_LANES").is_some() {
+        if crate::gpu::measuring::env_set("OMNIMOE_GEMV_LANES") {
             return;
         }
         assert_eq!(gemv_lanes(8320, 1024 / 8), 32);

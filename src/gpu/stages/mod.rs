@@ -43,12 +43,3 @@ pub use skinny::*;
 pub use slabs::*;
 pub use split_k::*;
 pub use stream_k::*;
-
-/// A positive count from the environment variable `name` (the measuring aids' workgroup targets and
-/// thresholds).
-pub(crate) fn env_count(name: &str) -> Option<u32> {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&w| w > 0)
-}

@@ -1,6 +1,7 @@
 //! Host side of `shaders/router_normalise.wgsl` and `shaders/router_topk.wgsl`.
 
 use super::super::buffers::Bind;
+use super::super::measuring::{env_count, env_set};
 use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
 
@@ -101,8 +102,7 @@ pub fn topk_by_subgroup(caps: &super::super::Capabilities, r: u32, k: u32) -> bo
 /// natively (browsers keep the tree); `None` elsewhere or with `OMNIMOE_NO_SG_TREE` (a measuring aid,
 /// read once).
 pub fn rank_subgroup_tree(caps: &super::super::Capabilities) -> Option<u32> {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let off = *OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_SG_TREE").is_some());
+    let off = env_set("OMNIMOE_NO_SG_TREE");
     let (lo, hi) = caps.subgroup_sizes;
     (!off && caps.subgroup && !caps.browser && lo == hi && lo.is_power_of_two() && lo <= 128)
         .then_some(lo)
@@ -131,10 +131,7 @@ pub const TOPK_SUBGROUP_MIN_T: u32 = 1024;
 /// [`TOPK_SUBGROUP_MIN_T`] tokens (`OMNIMOE_TOPK_SUBGROUP_MIN_T`, a measuring aid, read once) where it
 /// fits, else by rank, else by sorting.
 pub fn topk_kernel(caps: &super::super::Capabilities, t: u32, r: u32, k: u32) -> TopkKernel {
-    static MIN_T: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let min_t = *MIN_T.get_or_init(|| {
-        super::env_count("OMNIMOE_TOPK_SUBGROUP_MIN_T").unwrap_or(TOPK_SUBGROUP_MIN_T)
-    });
+    let min_t = env_count("OMNIMOE_TOPK_SUBGROUP_MIN_T").unwrap_or(TOPK_SUBGROUP_MIN_T);
     if t >= min_t && topk_by_subgroup(caps, r, k) {
         TopkKernel::Subgroup
     } else if router_topk_by_rank(r, k) {

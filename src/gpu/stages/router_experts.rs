@@ -3,6 +3,7 @@
 //! the down projection (`src/gpu/layer/decode.rs`).
 
 use super::super::buffers::Bind;
+use super::super::measuring::{env_count, env_set};
 use super::super::recorder::Recorder;
 use super::{candidate_count, expert_variant, router_topk_by_rank, ExpertOut, Table};
 
@@ -76,13 +77,11 @@ pub fn router_experts<'a>(
 /// by an invocation of its own (SPREAD in `shaders/shared/expert_sum.wgsl`): yes, unless
 /// `OMNIMOE_NO_SPREAD` is set (a measuring aid, read once).
 fn router_experts_spread() -> bool {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    !*OFF.get_or_init(|| std::env::var_os("OMNIMOE_NO_SPREAD").is_some())
+    !env_set("OMNIMOE_NO_SPREAD")
 }
 
 /// Workgroups per token of [`router_experts`]: `OMNIMOE_RE_SLICES` where set (a measuring aid, read once),
 /// else 16.
 fn router_experts_slices() -> u32 {
-    static SLICES: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *SLICES.get_or_init(|| super::env_count("OMNIMOE_RE_SLICES").unwrap_or(16))
+    env_count("OMNIMOE_RE_SLICES").unwrap_or(16)
 }

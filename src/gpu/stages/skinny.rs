@@ -4,11 +4,9 @@
 //!
 //! [`GemmKernel::Skinny`]: super::GemmKernel::Skinny
 
-use std::sync::OnceLock;
-
+use super::super::measuring::{env_count, env_is};
 use super::super::pipelines::Variant;
 use super::super::Capabilities;
-use super::env_count;
 
 /// Most rows of A the skinny kernel takes (four 16-row fragments).
 pub const SKINNY_MAX_M: u32 = 64;
@@ -235,7 +233,7 @@ pub(crate) fn skinny_groups(n: u32) -> [u32; 3] {
     [n.div_ceil(SKINNY_COLUMNS), 1, 1]
 }
 
-/// The skinny kernel's measuring aids, read once from the environment.
+/// The skinny kernel's measuring aids ([`crate::gpu::measuring`]: read once from the environment).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SkinnyEnv {
     /// `OMNIMOE_SKINNY=off` keeps layers off the skinny kernel, `=all` uses it from one row on (below the
@@ -253,22 +251,16 @@ pub(crate) struct SkinnyEnv {
 
 /// The measuring aids ([`SkinnyEnv`]).
 pub(crate) fn skinny_env() -> SkinnyEnv {
-    static ENV: OnceLock<SkinnyEnv> = OnceLock::new();
-    *ENV.get_or_init(|| {
-        let mode = match std::env::var("OMNIMOE_SKINNY").as_deref() {
-            Ok("off") => Some("off"),
-            Ok("all") => Some("all"),
-            _ => None,
-        };
-        let staged = std::env::var("OMNIMOE_SKINNY_STAGED");
-        SkinnyEnv {
-            mode,
-            workgroups: env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS),
-            no_staged: staged.as_deref() == Ok("off"),
-            staged_rows_16: staged.as_deref() == Ok("16"),
-            no_ahead2: std::env::var("OMNIMOE_SKINNY_AHEAD2").as_deref() == Ok("off"),
-        }
-    })
+    let mode = ["off", "all"]
+        .into_iter()
+        .find(|&m| env_is("OMNIMOE_SKINNY", m));
+    SkinnyEnv {
+        mode,
+        workgroups: env_count("OMNIMOE_SKINNY_WGS").unwrap_or(SKINNY_WORKGROUPS),
+        no_staged: env_is("OMNIMOE_SKINNY_STAGED", "off"),
+        staged_rows_16: env_is("OMNIMOE_SKINNY_STAGED", "16"),
+        no_ahead2: env_is("OMNIMOE_SKINNY_AHEAD2", "off"),
+    }
 }
 
 /// K ranges for an (m, n, k) GEMM the skinny kernel takes: enough for ~128 workgroups, but each range at

@@ -2,9 +2,9 @@
 //! partial products in range order and applies the epilogue.
 
 use super::super::buffers::Bind;
+use super::super::measuring::{env_count, env_set};
 use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
-use super::env_count;
 use super::expert::Partials;
 use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind};
 use super::gemm_kernel::{GemmKernel, SPLIT_K_MAX_M};
@@ -22,12 +22,9 @@ pub const SPLIT_K_WORKGROUPS: u32 = 128;
 
 /// [`SPLIT_K_WORKGROUPS`], or `OMNIMOE_SPLIT_K_WGS` where set (a measuring aid, read once).
 fn split_k_workgroups() -> u32 {
-    static WGS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *WGS.get_or_init(|| {
-        env_count("OMNIMOE_SPLIT_K_WGS")
-            .filter(|&w| w > 1)
-            .unwrap_or(SPLIT_K_WORKGROUPS)
-    })
+    env_count("OMNIMOE_SPLIT_K_WGS")
+        .filter(|&w| w > 1)
+        .unwrap_or(SPLIT_K_WORKGROUPS)
 }
 
 /// The SIMT kernel's tiles (128 × 128 in f32 arithmetic) take several times a tensor-core tile's time,
@@ -272,9 +269,7 @@ pub fn skinny_act_products<'a>(
 /// without tensor cores (BENCHMARKS.md, "Partial products by whole sectors").
 /// `OMNIMOE_NO_PERM_PARTIALS=1`, a measuring aid read once, stores them by rows.
 pub fn partials_permute(stage: &str, n: u32) -> bool {
-    static BY_ROWS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let by_rows = *BY_ROWS.get_or_init(|| std::env::var_os("OMNIMOE_NO_PERM_PARTIALS").is_some());
-    stage == "gemm" && n.is_multiple_of(32) && !by_rows
+    stage == "gemm" && n.is_multiple_of(32) && !env_set("OMNIMOE_NO_PERM_PARTIALS")
 }
 
 /// `variant` (a partial-products pass of `stage` over N = `n` columns) with PERM where
