@@ -32,8 +32,7 @@ const GEMV_DEEP_CHUNKS: u32 = 32 * 64;
 /// leave the workgroups under it and [`GEMV_DEEP_CHUNKS`] are as deep (a narrow projection of a wide
 /// model: the down projection at I = 16384). `OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it.
 pub(super) fn gemv_lanes(n: u32, chunks: u32) -> u32 {
-    let fixed = super::super::measuring::env_count("OMNIMOE_GEMV_LANES");
-    fixed
+    super::super::measuring::env_count("OMNIMOE_GEMV_LANES")
         .filter(|l| [16, 32, 64, 128].contains(l))
         .unwrap_or_else(|| {
             let under = |lanes: u32| (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64;

@@ -20,8 +20,11 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// 4 tokens: `h100-run-decode5/run130.sh`, `h100-run-decode3/run103.sh`.)
 pub const SKINNY_FROM_M: u32 = 2;
 
-/// Columns of C per workgroup.
-const SKINNY_COLUMNS: u32 = 128;
+/// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
+const SUBGROUP_COLUMNS: u32 = 32;
+
+/// Columns of C per workgroup: its 4 subgroups'.
+const SKINNY_COLUMNS: u32 = 4 * SUBGROUP_COLUMNS;
 
 /// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise. Measured on an H100
 /// at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/`): 128 against 64, 192, 256 and 512 — at 16
@@ -37,7 +40,7 @@ const SKINNY_WORKGROUPS: u32 = 128;
 pub fn skinny_takes((m, n, k): (u32, u32, u32)) -> bool {
     (1..=SKINNY_MAX_M).contains(&m)
         && n > 0
-        && n % 32 == 0
+        && n % SUBGROUP_COLUMNS == 0
         && k > 0
         && k % 32 == 0
         && (n as u64) * (k as u64) < 1 << 31
@@ -72,8 +75,8 @@ pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
     let mt = fragments(m);
     let bytes = |build: Build| {
         let a = 16 * mt * (build.deepest(mt) + 8) * 2;
-        // Each subgroup's block of B: 32 columns of a step's halves + 8.
-        a + build.step.map_or(0, |step| 4 * 32 * (step + 8) * 2)
+        // Each subgroup's block of B: its columns of a step's halves + 8.
+        a + build.step.map_or(0, |step| SKINNY_COLUMNS * (step + 8) * 2)
     };
     BUILD_SHAPES
         .into_iter()
