@@ -1,13 +1,15 @@
 //! What the Vulkan driver makes of each shader variant: the statistics it reports for the compiled
-//! pipeline through `VK_KHR_pipeline_executable_properties` (on NVIDIA the register count, on which
-//! occupancy depends). Where the driver lacks the extension (lavapipe of Debian 12's Mesa) the variants
+//! pipeline through `VK_KHR_pipeline_executable_properties` (on NVIDIA the register count and the
+//! workgroup memory, on which occupancy depends: on an H100 the few-row tiles' workgroups an SM were
+//! bound by about 64 KiB of workgroup memory an SM, not by registers; BENCHMARKS.md). Where the driver lacks the extension (lavapipe of Debian 12's Mesa) the variants
 //! are only compiled.
 //!
 //! `cargo run --release -p omnimoe --example pipeline_stats -- [STAGE[=FILE.wgsl] ...]`
 //!
 //! Each variant of the named stages (all stages without arguments) that the layer can build is
 //! translated to SPIR-V by naga with the options wgpu uses (runtime checks off for the stages the layer
-//! builds trusted), and compiled by the first Vulkan device, preferring a discrete GPU. `STAGE=FILE`
+//! builds trusted; the tensor-core stages' f16 pairs by bitcast, as the layer builds them on Vulkan),
+//! and compiled by the first Vulkan device, preferring a discrete GPU. `STAGE=FILE`
 //! compiles FILE's WGSL in place of the stage's own: a changed kernel's register count without a build.
 
 use std::collections::BTreeMap;
@@ -133,7 +135,11 @@ fn spirv(
         shader_stage: naga::ShaderStage::Compute,
         entry_point: entry.to_string(),
     };
-    let words = naga::back::spv::write_vec(&module, &info, &options, Some(&pipeline))?;
+    let mut words = naga::back::spv::write_vec(&module, &info, &options, Some(&pipeline))?;
+    // As the layer builds them on Vulkan: each f16 pair's round trip through f32 as one bitcast.
+    if ["gemm_coop", "gemm_skinny"].contains(&stage) {
+        omnimoe::gpu::bitcast_halves(&mut words);
+    }
     Ok((bindings, words))
 }
 

@@ -21,6 +21,9 @@ pub mod recorder;
 pub mod residency;
 #[cfg(not(target_arch = "wasm32"))]
 mod spirv_halves;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub use spirv_halves::bitcast_halves;
 pub mod stages;
 #[cfg(not(target_arch = "wasm32"))]
 mod subgroup_barrier;

@@ -35,7 +35,7 @@ pub(crate) fn applies(device: &wgpu::Device, stage: &str) -> bool {
 /// Rewrites every `OpFConvert` to a 2-vector of 16-bit floats whose operand is an `UnpackHalf2x16` of a
 /// word into an `OpBitcast` of that word; returns how many it rewrote. The unpacks are left for the
 /// driver to drop.
-pub(crate) fn bitcast_halves(words: &mut [u32]) -> usize {
+pub fn bitcast_halves(words: &mut [u32]) -> usize {
     let mut glsl = None;
     let mut unpacked = std::collections::HashMap::new();
     let mut half = std::collections::HashSet::new();
