@@ -43,15 +43,14 @@ fn main() {
 /// FNV-1a (64 bits) of the GLSL sources and the variant list: what `shaders/spirv/SOURCES_HASH` records
 /// (the library's unit test computes the same).
 fn sources_hash(dir: &Path) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    use std::hash::Hasher;
+    let mut hash = fnv::FnvHasher::default();
     for name in ["gemm_cm2.comp", "variants.txt"] {
         let bytes = std::fs::read(dir.join(name))
             .unwrap_or_else(|e| fail(&format!("cannot read {name}: {e}")));
-        for byte in bytes {
-            hash = (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
-        }
+        hash.write(&bytes);
     }
-    hash
+    hash.finish()
 }
 
 fn spirv() {

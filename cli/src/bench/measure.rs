@@ -201,11 +201,12 @@ fn measure(
 /// 64-bit FNV-1a of `v`'s bits, as 16 hex digits: equal digests from two builds, adapters or measuring
 /// aids mean (but for a collision) bitwise equal outputs.
 pub(super) fn digest(v: &[f32]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in v.iter().flat_map(|f| f.to_bits().to_le_bytes()) {
-        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    for f in v {
+        h.write(&f.to_bits().to_le_bytes());
     }
-    format!("{h:016x}")
+    format!("{:016x}", h.finish())
 }
 
 /// (GFLOP, MB) of a stage: arithmetic and the bytes it must move at least.
