@@ -1,8 +1,8 @@
 //! What the Vulkan driver makes of each shader variant: the statistics it reports for the compiled
 //! pipeline through `VK_KHR_pipeline_executable_properties` (on NVIDIA the register count and the
-//! workgroup memory, on which occupancy depends: on an H100 the few-row tiles' workgroups an SM were
-//! bound by about 64 KiB of workgroup memory an SM, not by registers; BENCHMARKS.md). Where the driver lacks the extension (lavapipe of Debian 12's Mesa) the variants
-//! are only compiled.
+//! workgroup memory, on which occupancy depends: on an H100 through Vulkan the few-row tiles' workgroups
+//! an SM were bound by 45–62 KiB of workgroup memory an SM, not by registers; BENCHMARKS.md). Where the
+//! driver lacks the extension (lavapipe of Debian 12's Mesa) the variants are only compiled.
 //!
 //! `cargo run --release -p omnimoe --example pipeline_stats -- [STAGE[=FILE.wgsl] ...]`
 //!
@@ -137,7 +137,7 @@ fn spirv(
     };
     let mut words = naga::back::spv::write_vec(&module, &info, &options, Some(&pipeline))?;
     // As the layer builds them on Vulkan: each f16 pair's round trip through f32 as one bitcast.
-    if ["gemm_coop", "gemm_skinny"].contains(&stage) {
+    if omnimoe::gpu::BITCAST_HALVES_STAGES.contains(&stage) {
         omnimoe::gpu::bitcast_halves(&mut words);
     }
     Ok((bindings, words))

@@ -23,7 +23,7 @@ pub mod residency;
 mod spirv_halves;
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
-pub use spirv_halves::bitcast_halves;
+pub use spirv_halves::{bitcast_halves, STAGES as BITCAST_HALVES_STAGES};
 pub mod stages;
 #[cfg(not(target_arch = "wasm32"))]
 mod subgroup_barrier;

@@ -11,7 +11,7 @@
 use wgpu::naga;
 
 /// Stages whose f16 staging goes through `unpack2x16float`.
-const STAGES: [&str; 2] = ["gemm_coop", "gemm_skinny"];
+pub const STAGES: [&str; 2] = ["gemm_coop", "gemm_skinny"];
 
 /// `GLSL.std.450`'s `UnpackHalf2x16`.
 const UNPACK_HALF_2X16: u32 = 62;
