@@ -54,7 +54,8 @@ pub struct LayerOptions {
     /// Keep f16 GEMMs off the tensor cores even where cooperative matrices exist.
     pub no_cooperative_matrix: bool,
     /// Device memory the layer may take (weights and scratch): the token chunk shrinks to fit, and a layer
-    /// whose weights and smallest chunk do not fit is refused with both sizes ([`Footprint`](crate::gpu::Footprint)).
+    /// whose weights and smallest chunk do not fit is refused with both sizes
+    /// ([`Footprint`](crate::gpu::Footprint)).
     pub max_device_bytes: Option<u64>,
 }
 

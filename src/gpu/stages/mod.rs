@@ -11,6 +11,7 @@
 //! - the dense-router MoE layer's row gather and weighted combine;
 //! - a kernel that only reads, the ceiling of a weight-streaming GEMM (`omnimoe bench`).
 
+mod coop_config;
 mod counting_sort;
 mod expert;
 mod gemm;
@@ -28,6 +29,7 @@ mod split_k;
 mod stream_k;
 
 pub use super::recorder::{fold, Frozen, PassTimes, Recorder, MAX_GROUPS};
+pub use coop_config::*;
 pub use counting_sort::*;
 pub use expert::*;
 pub use gemm::*;

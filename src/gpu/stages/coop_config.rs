@@ -1,0 +1,170 @@
+//! The tensor-core GEMM's configurations (`shaders/gemm_coop.wgsl`): its workgroup tiles ([`CoopTile`])
+//! and the settings one build of the kernel takes ([`CoopConfig`]).
+
+use super::super::pipelines::Variant;
+
+/// Tile shape of the tensor-core GEMM (`shaders/gemm_coop.wgsl`): rows × columns of C per workgroup and
+/// how its subgroups share them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoopTile {
+    /// 128 × 128: 8 subgroups of 32 × 64 (2 × 4 fragments).
+    Square,
+    /// 256 × 128: 8 subgroups of 64 × 64 (4 × 4 fragments; flag FM4).
+    Tall,
+    /// 128 × 256: 8 subgroups of 64 × 64 laid 2 × 4 (flags FM4, SGW).
+    Wide,
+    /// 256 × 128: 16 subgroups of 32 × 64 (flag SG16).
+    Tall16,
+    /// 128 × 256: 16 subgroups of 32 × 64 laid 4 × 4 (flags SG16, SGW).
+    Wide16,
+    /// 64 × 128: 4 subgroups of 32 × 64 laid 2 × 2 (flag SG4): for a few hundred rows, twice the
+    /// workgroups of the square tile.
+    Half,
+    /// 64 × 128 with 8 subgroups of 16 × 64 laid 4 × 2 (flag FM1): the half tile's loads of a K step
+    /// spread over twice the invocations, as [`CoopTile::Quarter8`] does the quarter tile's. On an H100
+    /// the autotune's choice for the gate/up GEMM at 128 rows (22.9 → 19.4 µs from memory).
+    Half8,
+    /// 64 × 64: 4 subgroups of 32 × 32 laid 2 × 2 (flags SG4, FN2): with K step 128, half the K steps of
+    /// the 64 × 128 tile and twice its workgroups, for the weight-streaming GEMMs of a few dozen rows.
+    Quarter,
+    /// 64 × 64 with 8 subgroups of 16 × 32 laid 4 × 2 (flags FM1, FN2): the quarter tile's loads of a K
+    /// step spread over twice the invocations. On an H100 its gate/up GEMM at 32–64 rows streamed its
+    /// weights in 13.5 µs against the quarter tile's 16.0 (K step 128).
+    Quarter8,
+    /// [`CoopTile::Quarter8`] with the epilogue's staging blocks for 4 subgroups, which take turns (flag
+    /// ST4): within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) at K step 128, for
+    /// the down projection, which runs beside the router (on an H100 at 32–128 rows 10.7–14.0 → 9.5–12.9
+    /// µs from memory; the turns cost the gate/up GEMM's SwiGLU epilogue 0.5–0.9 µs).
+    Quarter8Turns,
+    /// 32 × 64 with 8 subgroups of 16 × 16 laid 2 × 4 (flags SGW, FM1, FN1 with FN2): for up to 32
+    /// rows, where a 64-row tile multiplies rows of zeros (and reads their fragments from workgroup
+    /// memory). On an H100 the gate/up GEMM at 32 rows streamed its weights in 12.5 µs against the 64 ×
+    /// 64 tiles' 13.6 (K step 128; at K step 192 12.55, at 64 16.3).
+    Eighth8,
+    /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
+    /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
+    /// blocks, on devices with
+    /// [`Capabilities::nv_coopmat2`](crate::gpu::Capabilities::nv_coopmat2); anything else runs
+    /// [`CoopConfig::DEFAULT`].
+    NvSquare,
+}
+
+impl CoopTile {
+    /// (rows, columns) of C per workgroup.
+    pub fn dims(self) -> (u32, u32) {
+        match self {
+            CoopTile::Square => (128, 128),
+            CoopTile::Half | CoopTile::Half8 => (64, 128),
+            CoopTile::Quarter | CoopTile::Quarter8 | CoopTile::Quarter8Turns => (64, 64),
+            CoopTile::Eighth8 => (32, 64),
+            CoopTile::Tall | CoopTile::Tall16 => (256, 128),
+            CoopTile::Wide | CoopTile::Wide16 => (128, 256),
+            CoopTile::NvSquare => (128, 128),
+        }
+    }
+
+    /// Whether this is a tile of the cooperative-matrix-2 kernel.
+    pub fn is_nv(self) -> bool {
+        matches!(self, CoopTile::NvSquare)
+    }
+
+    /// Subgroups of 32 per workgroup.
+    pub fn subgroups(self) -> u32 {
+        match self {
+            CoopTile::Tall16 | CoopTile::Wide16 => 16,
+            CoopTile::Quarter8 | CoopTile::Quarter8Turns | CoopTile::Half8 | CoopTile::Eighth8 => 8,
+            CoopTile::NvSquare | CoopTile::Half | CoopTile::Quarter => 4,
+            _ => 8,
+        }
+    }
+
+    /// 16×16 f32 staging blocks of the epilogue: one per subgroup, or four, which subgroups take in
+    /// turns ([`CoopTile::Quarter8Turns`]).
+    pub fn staging_blocks(self) -> u32 {
+        if self.flags().contains(&"ST4") {
+            4
+        } else {
+            self.subgroups()
+        }
+    }
+
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            CoopTile::Square => &[],
+            CoopTile::Tall => &["FM4"],
+            CoopTile::Wide => &["FM4", "SGW"],
+            CoopTile::Tall16 => &["SG16"],
+            CoopTile::Wide16 => &["SG16", "SGW"],
+            CoopTile::Half => &["SG4"],
+            CoopTile::Half8 => &["FM1"],
+            CoopTile::Quarter => &["SG4", "FN2"],
+            CoopTile::Quarter8 => &["FM1", "FN2"],
+            CoopTile::Quarter8Turns => &["FM1", "FN2", "ST4"],
+            CoopTile::Eighth8 => &["SGW", "FM1", "FN2", "FN1"],
+            CoopTile::NvSquare => &[],
+        }
+    }
+}
+
+/// One configuration of the tensor-core GEMM (see `shaders/gemm_coop.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CoopConfig {
+    /// Workgroup tile.
+    pub tile: CoopTile,
+    /// K step: 16, 32, 64 or 128 halves.
+    pub k_step: u32,
+    /// Staged blocks double buffered (one barrier a step instead of two).
+    pub double_buffer: bool,
+    /// Plain and ADD epilogues store accumulators straight to C (tiles inside C).
+    pub direct: bool,
+    /// Halves per element of the staged blocks: 1 (`f16`), 2 (`vec2<f16>`) or 4 (`vec4<f16>`).
+    pub smem_vec: u32,
+}
+
+impl CoopConfig {
+    /// The default, the fastest on an H100 at both of the layer's GEMM shapes (BENCHMARKS.md): 128 × 128
+    /// tiles, K step 64, one staging buffer of `vec2<f16>`, direct stores.
+    pub const DEFAULT: CoopConfig = CoopConfig {
+        tile: CoopTile::Square,
+        k_step: 64,
+        double_buffer: false,
+        direct: true,
+        smem_vec: 2,
+    };
+
+    /// Bytes of workgroup memory this configuration declares (none for the cooperative-matrix-2 kernel,
+    /// whose staging the driver sizes within its own reservation). It bounds how many workgroups run an
+    /// SM at a time: on an H100 through Vulkan 45–62 KiB of it an SM, whatever a workgroup declares, so
+    /// that the few-row tiles (34–43 KiB) run one workgroup an SM (BENCHMARKS.md, twenty-eighth session).
+    pub fn workgroup_bytes(self) -> u32 {
+        if self.tile.is_nv() {
+            return 0;
+        }
+        let (m, n) = self.tile.dims();
+        let bufs = if self.double_buffer { 2 } else { 1 };
+        bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.staging_blocks() * 1024
+    }
+
+    /// The preprocessing of `shaders/gemm_coop.wgsl` for this configuration (epilogue flags aside).
+    pub(crate) fn variant(self) -> Variant {
+        let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
+        for flag in self.tile.flags() {
+            v = v.with(flag);
+        }
+        match self.k_step {
+            16 => v = v.with("TK16"),
+            64 => v = v.with("TK64"),
+            128 => v = v.with("TK128"),
+            _ => {}
+        }
+        if self.double_buffer {
+            v = v.with("DB");
+        }
+        match self.smem_vec {
+            2 => v = v.with("SMEM2"),
+            4 => v = v.with("SMEM4"),
+            _ => {}
+        }
+        v
+    }
+}
