@@ -216,7 +216,10 @@ fn main(
 ) {
     let k0 = wid.z * p.kz;
     let kn = min(p.k, k0 + p.kz) - k0;
-    let n0 = min(wid.x * 128u + sg * 32u, p.n - 32u);
+    // The subgroup's first column, and where it loads from: the last 32 columns where it starts past
+    // them (a subgroup past N loads in bounds and stores nothing).
+    let col0 = wid.x * 128u + sg * 32u;
+    let n0 = min(col0, p.n - 32u);
 #if STAGED
     // The subgroup streams its 32 columns of B: a step's 64 or 128 bytes of each in 16-byte loads, 4 or 8
     // a lane (`fetch`; the first step's requested before A is staged), the next step's requested before
@@ -346,7 +349,7 @@ fn main(
 #endif
 
     // A subgroup past N (see the launch) stores nothing.
-    if (wid.x * 128u + sg * 32u >= p.n) {
+    if (col0 >= p.n) {
         return;
     }
     let ldc = p.n;
