@@ -8,24 +8,36 @@ use super::super::stages::{self, CoopConfig};
 /// memory and, `beside_router`, within [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES).
 pub(super) fn few_row_configs(class: u8, beside_router: bool, bytes: u32) -> Vec<CoopConfig> {
     use stages::CoopTile::*;
-    let config = |tile, k_step| CoopConfig {
-        tile,
-        k_step,
-        ..CoopConfig::DEFAULT
-    };
-    let mut configs = vec![
-        config(Eighth8, 128),
-        config(Quarter8, 128),
-        config(Quarter8Turns, 128),
-        config(Quarter, 128),
-        config(Half8, 64),
-        config(Half, 64),
-    ];
     // 32-row tiles up to 32 rows, 64 × 64 up to 64, 64 × 128 above (over 8 subgroups: on an H100 the
     // down projection of a wide layer at 128 and 256 rows 50.4 → 45.8 and 78.3 → 69.5 µs, the
     // autotune's timing in `h100-run-code/run335.sh`; the gate/up GEMM's choice at 128 rows since the
-    // twenty-second session).
-    configs.drain(..[0, 1, 4][class.min(2) as usize]);
+    // twenty-second session), each class falling back on the next's where less workgroup memory fits.
+    let tiles: &[(stages::CoopTile, u32)] = match class {
+        0 => &[
+            (Eighth8, 128),
+            (Quarter8, 128),
+            (Quarter8Turns, 128),
+            (Quarter, 128),
+            (Half8, 64),
+            (Half, 64),
+        ],
+        1 => &[
+            (Quarter8, 128),
+            (Quarter8Turns, 128),
+            (Quarter, 128),
+            (Half8, 64),
+            (Half, 64),
+        ],
+        _ => &[(Half8, 64), (Half, 64)],
+    };
+    let mut configs: Vec<CoopConfig> = tiles
+        .iter()
+        .map(|&(tile, k_step)| CoopConfig {
+            tile,
+            k_step,
+            ..CoopConfig::DEFAULT
+        })
+        .collect();
     if class < 2 {
         if let Some(forced) = forced_few_row_config(beside_router) {
             configs.insert(0, forced);

@@ -134,8 +134,9 @@ impl CoopConfig {
 
     /// Bytes of workgroup memory this configuration declares (none for the cooperative-matrix-2 kernel,
     /// whose staging the driver sizes within its own reservation). It bounds how many workgroups run an
-    /// SM at a time: on an H100 through Vulkan 45–62 KiB of it an SM, whatever a workgroup declares, so
-    /// that the few-row tiles (34–43 KiB) run one workgroup an SM (BENCHMARKS.md, twenty-eighth session).
+    /// SM at a time: on an H100 through Vulkan an SM has 48 KiB of it, whatever a workgroup declares (two
+    /// of 24 KiB fit, two of 25 do not), so that the few-row tiles (34–43 KiB) run one workgroup an SM
+    /// (BENCHMARKS.md, twenty-eighth and twenty-ninth sessions).
     pub fn workgroup_bytes(self) -> u32 {
         if self.tile.is_nv() {
             return 0;
