@@ -104,6 +104,10 @@ pub const PARTS: &[(&str, &str)] = &[
         include_str!("../../../shaders/gemm_skinny/step.wgsl"),
     ),
     (
+        "gemm_coop/step",
+        include_str!("../../../shaders/gemm_coop/step.wgsl"),
+    ),
+    (
         "gemm_coop/staging",
         include_str!("../../../shaders/gemm_coop/staging.wgsl"),
     ),
