@@ -1,24 +1,21 @@
 //! Measuring aids: environment variables that turn one of the library's choices off or fix one of its
 //! counts, so that `omnimoe bench` can time the library with and without it in one run (BENCHMARKS.md
-//! names each beside the runs that used it). The process's `OMNIMOE_…` variables are read once, when
-//! the first aid is asked for, and kept; none is needed to use the library.
+//! names each beside the runs that used it). Each is read once per process; none is needed to use the
+//! library.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-/// `f` of the environment variable `name`'s value (`None` where unset or not Unicode), from the
-/// process's `OMNIMOE_…` variables as they were when an aid was first asked for: a lookup in a map
-/// nothing writes after, without a lock (some aids are asked for per GEMM a forward records).
+/// `f` of the environment variable `name`'s value (`None` where unset or not Unicode), read the first
+/// time `name` is asked for and kept for the process.
 fn with_value<R>(name: &'static str, f: impl FnOnce(Option<&str>) -> R) -> R {
-    static AIDS: OnceLock<HashMap<String, String>> = OnceLock::new();
-    let aids = AIDS.get_or_init(|| {
-        std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .filter(|(k, _)| k.starts_with("OMNIMOE_"))
-            .collect()
-    });
-    debug_assert!(name.starts_with("OMNIMOE_"), "measuring aid {name}");
-    f(aids.get(name).map(String::as_str))
+    static READ: OnceLock<Mutex<HashMap<&'static str, Option<String>>>> = OnceLock::new();
+    let mut read = READ
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let value = read.entry(name).or_insert_with(|| std::env::var(name).ok());
+    f(value.as_deref())
 }
 
 /// Whether `name` is set, to anything (the aids that turn something off: `OMNIMOE_NO_…`).
