@@ -100,6 +100,10 @@ pub const SHARED: &[(&str, &str)] = &[
 /// Parts of one stage's source in files of their own, `#import STAGE/PART` in that stage.
 pub const PARTS: &[(&str, &str)] = &[
     (
+        "gemm/staging",
+        include_str!("../../../shaders/gemm/staging.wgsl"),
+    ),
+    (
         "gemm_skinny/step",
         include_str!("../../../shaders/gemm_skinny/step.wgsl"),
     ),
