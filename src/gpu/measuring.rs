@@ -1,21 +1,35 @@
 //! Measuring aids: environment variables that turn one of the library's choices off or fix one of its
 //! counts, so that `omnimoe bench` can time the library with and without it in one run (BENCHMARKS.md
-//! names each beside the runs that used it). Each is read once per process; none is needed to use the
-//! library.
+//! names each beside the runs that used it). The process's `OMNIMOE_…` variables are read once, when
+//! the first aid is asked for, and kept; none is needed to use the library.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 
-/// `f` of the environment variable `name`'s value (`None` where unset or not Unicode), read the first
-/// time `name` is asked for and kept for the process.
+/// `f` of the environment variable `name`'s value (`None` where unset or not Unicode), from the
+/// process's `OMNIMOE_…` variables as they were when an aid was first asked for: a lookup in a map
+/// nothing writes after, without a lock (some aids are asked for per GEMM a forward records).
 fn with_value<R>(name: &'static str, f: impl FnOnce(Option<&str>) -> R) -> R {
-    static READ: OnceLock<Mutex<HashMap<&'static str, Option<String>>>> = OnceLock::new();
-    let mut read = READ
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    let value = read.entry(name).or_insert_with(|| std::env::var(name).ok());
-    f(value.as_deref())
+    static AIDS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    let aids = AIDS.get_or_init(read_aids);
+    debug_assert!(name.starts_with("OMNIMOE_"), "measuring aid {name}");
+    f(aids.get(name).map(String::as_str))
+}
+
+/// The process's `OMNIMOE_…` variables that are Unicode.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+fn read_aids() -> HashMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| k.starts_with("OMNIMOE_"))
+        .collect()
+}
+
+/// None in a browser: wasm32-unknown-unknown has no environment, and its `std::env::vars_os` panics
+/// (where `std::env::var` returns an error).
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+fn read_aids() -> HashMap<String, String> {
+    HashMap::new()
 }
 
 /// Whether `name` is set, to anything (the aids that turn something off: `OMNIMOE_NO_…`).
