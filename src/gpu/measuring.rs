@@ -6,14 +6,13 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// `f` of the environment variable `name`'s value (`None` where unset or not Unicode), from the
-/// process's `OMNIMOE_…` variables as they were when an aid was first asked for: a lookup in a map
-/// nothing writes after, without a lock (some aids are asked for per GEMM a forward records).
-fn with_value<R>(name: &'static str, f: impl FnOnce(Option<&str>) -> R) -> R {
+/// The environment variable `name`'s value (`None` where unset or not Unicode), from the process's
+/// `OMNIMOE_…` variables as they were when an aid was first asked for: a lookup in a map nothing writes
+/// after, without a lock (some aids are asked for per GEMM a forward records).
+fn aid(name: &'static str) -> Option<&'static str> {
     static AIDS: OnceLock<HashMap<String, String>> = OnceLock::new();
-    let aids = AIDS.get_or_init(read_aids);
     debug_assert!(name.starts_with("OMNIMOE_"), "measuring aid {name}");
-    f(aids.get(name).map(String::as_str))
+    AIDS.get_or_init(read_aids).get(name).map(String::as_str)
 }
 
 /// The process's `OMNIMOE_…` variables that are Unicode.
@@ -34,22 +33,22 @@ fn read_aids() -> HashMap<String, String> {
 
 /// Whether `name` is set, to anything (the aids that turn something off: `OMNIMOE_NO_…`).
 pub(crate) fn env_set(name: &'static str) -> bool {
-    with_value(name, |v| v.is_some())
+    aid(name).is_some()
 }
 
 /// Whether `name` is set to `value` (`OMNIMOE_SKINNY=off`, say).
 pub(crate) fn env_is(name: &'static str, value: &str) -> bool {
-    with_value(name, |v| v == Some(value))
+    aid(name) == Some(value)
 }
 
 /// A positive count from `name` (the aids' workgroup targets and thresholds).
 pub(crate) fn env_count(name: &'static str) -> Option<u32> {
-    with_value(name, |v| v?.parse().ok().filter(|&n| n > 0))
+    aid(name)?.parse().ok().filter(|&n| n > 0)
 }
 
 /// `name`'s value parsed by `f` (`OMNIMOE_FEW_TILE_GATE=quarter8:128`, say).
 pub(crate) fn env_parse<R>(name: &'static str, f: impl FnOnce(&str) -> Option<R>) -> Option<R> {
-    with_value(name, |v| f(v?))
+    f(aid(name)?)
 }
 
 #[cfg(test)]
