@@ -131,6 +131,8 @@ const CB: u32 = TILE_N * ROW_CHUNKS / WG;
 const SA: u32 = TILE_M * PITCH;
 const SB: u32 = TILE_N * PITCH;
 
+// Every workgroup array a whole number of 16-byte units: the driver may load fragments from it as if it
+// began 16-byte aligned (tests/shaders_naga.rs).
 var<workgroup> As: array<selem, NBUF * SA>;
 var<workgroup> Bs: array<selem, NBUF * SB>;
 // One 16×16 f32 block per subgroup, row-major; with ST4 blocks for 4 subgroups, which take turns.

@@ -16,6 +16,9 @@ fn every_shader_variant_validates_and_translates_in_naga() {
     let mut coop_skipped_for_hlsl = 0;
     for (stage, entry, variant) in variants {
         let (module, info) = processed(stage, entry, &variant);
+        if variant.flags.contains("COOP") {
+            fragment_arrays_whole_16_bytes(stage, &variant, &module);
+        }
         let options = naga::back::spv::Options::default();
         let pipeline = naga::back::spv::PipelineOptions {
             shader_stage: naga::ShaderStage::Compute,
@@ -48,6 +51,23 @@ fn every_shader_variant_validates_and_translates_in_naga() {
         coop_skipped_for_hlsl
     );
     compile_with_external_tools(&msl_sources, &hlsl_sources);
+}
+
+/// Every workgroup array of a cooperative-matrix variant is a whole number of 16-byte units. NVIDIA's Vulkan
+/// driver (580, H100) loads fragments from workgroup memory as if the array began 16-byte aligned: with a
+/// 4-byte array declared beside them, a kernel's fragments of A were read 4 bytes early (BENCHMARKS.md,
+/// thirty-first session, run371–373).
+fn fragment_arrays_whole_16_bytes(stage: &str, variant: &Variant, module: &naga::Module) {
+    for (_, global) in module.global_variables.iter() {
+        if global.space == naga::AddressSpace::WorkGroup {
+            let size = module.types[global.ty].inner.size(module.to_ctx());
+            assert!(
+                size % 16 == 0,
+                "{stage} {variant:?}: workgroup array {:?} of {size} bytes",
+                global.name
+            );
+        }
+    }
 }
 
 /// `stage`'s WGSL preprocessed for `variant`, parsed, validated (with entry point `entry`) and with the
