@@ -62,7 +62,7 @@ fn fragment_arrays_whole_16_bytes(stage: &str, variant: &Variant, module: &naga:
         if global.space == naga::AddressSpace::WorkGroup {
             let size = module.types[global.ty].inner.size(module.to_ctx());
             assert!(
-                size % 16 == 0,
+                size.is_multiple_of(16),
                 "{stage} {variant:?}: workgroup array {:?} of {size} bytes",
                 global.name
             );
