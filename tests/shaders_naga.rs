@@ -58,16 +58,24 @@ fn every_shader_variant_validates_and_translates_in_naga() {
 /// 4-byte array declared beside them, a kernel's fragments of A were read 4 bytes early (BENCHMARKS.md,
 /// thirty-first session, run371–373).
 fn fragment_arrays_whole_16_bytes(stage: &str, variant: &Variant, module: &naga::Module) {
-    for (_, global) in module.global_variables.iter() {
-        if global.space == naga::AddressSpace::WorkGroup {
-            let size = module.types[global.ty].inner.size(module.to_ctx());
-            assert!(
-                size.is_multiple_of(16),
-                "{stage} {variant:?}: workgroup array {:?} of {size} bytes",
-                global.name
-            );
-        }
+    for (name, size) in workgroup_arrays(module) {
+        assert!(
+            size.is_multiple_of(16),
+            "{stage} {variant:?}: workgroup array {name:?} of {size} bytes"
+        );
     }
+}
+
+/// Each workgroup-memory global of `module`: its name and size in bytes.
+fn workgroup_arrays(module: &naga::Module) -> impl Iterator<Item = (Option<&str>, u32)> {
+    module
+        .global_variables
+        .iter()
+        .filter(|(_, g)| g.space == naga::AddressSpace::WorkGroup)
+        .map(|(_, g)| {
+            let size = module.types[g.ty].inner.size(module.to_ctx());
+            (g.name.as_deref(), size)
+        })
 }
 
 /// `stage`'s WGSL preprocessed for `variant`, parsed, validated (with entry point `entry`) and with the
@@ -118,12 +126,7 @@ fn simt_gemm_declares_the_workgroup_memory_the_host_assumes() {
                 variant = variant.with("DB");
             }
             let (module, _) = processed("gemm", "main", &variant);
-            let declared: u32 = module
-                .global_variables
-                .iter()
-                .filter(|(_, g)| g.space == naga::AddressSpace::WorkGroup)
-                .map(|(_, g)| module.types[g.ty].inner.size(module.to_ctx()))
-                .sum();
+            let declared: u32 = workgroup_arrays(&module).map(|(_, size)| size).sum();
             assert_eq!(
                 declared,
                 simt_workgroup_bytes(k_step, double_buffer),
