@@ -6,7 +6,7 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
-use super::gemv::gemv_lanes;
+use super::gemv::{gemv_a_ahead, gemv_lanes};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -170,6 +170,13 @@ pub fn gemm_dispatch(
             // as it was.
             if m > GEMV_ROWS {
                 variant = variant.with("ROWS16");
+            }
+            // Row 0's chunks of A loaded beside B's (A_AHEAD in gemv.wgsl): on an H200 the GEMVs 6–12%
+            // faster alone, a wide layer's one-token forward 5% (BENCHMARKS.md, "The H200"). f16 storage
+            // only: with f32 rows of K % 4 != 0 the driver made the ASUM build's sums differ in their last
+            // bits from the plain build's, which the decode chain must not (run381).
+            if chunk == 8 && m <= GEMV_ROWS && gemv_a_ahead() {
+                variant = variant.with("A_AHEAD");
             }
             let lanes = gemv_lanes(n, k / chunk);
             let variant = variant.constant("LANES", lanes);

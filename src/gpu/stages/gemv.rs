@@ -24,6 +24,12 @@ const GEMV_WORKGROUPS: u32 = 1024;
 /// 512 chunks 0.0259–0.0261 → 0.0261–0.0266).
 const GEMV_DEEP_CHUNKS: u32 = 32 * 64;
 
+/// Whether the GEMV loads row 0's chunks of A beside each round's chunks of B (A_AHEAD in `gemv.wgsl`,
+/// the same bits): yes, unless `OMNIMOE_NO_GEMV_A_AHEAD` is set (a measuring aid, read once).
+pub(super) fn gemv_a_ahead() -> bool {
+    !super::super::measuring::env_set("OMNIMOE_NO_GEMV_A_AHEAD")
+}
+
 /// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
 /// to a power of two, from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so
 /// that a wide projection of little depth runs as one wave of longer streams instead of many short ones;
