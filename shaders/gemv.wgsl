@@ -190,7 +190,7 @@ fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
 }
 
 #if A_AHEAD
-// A_AHEAD (VEC8, up to 8 rows): each round loads row 0's four chunks of A beside its four chunks of B,
+// A_AHEAD (VEC8 or VEC4, up to 8 rows): each round loads row 0's four chunks of A beside its four of B,
 // where row_dot loads them one at a time behind its bounds check, after the round's first weights have
 // arrived (row 0 exists at every M; rows 1..8 as before). The same expressions, so the same bits. On an
 // H200 the README's GEMVs 9.5 → 8.9 µs (gate/up) and 7.4 → 6.6 (down) alone (BENCHMARKS.md, "The H200").

@@ -171,11 +171,11 @@ pub fn gemm_dispatch(
             if m > GEMV_ROWS {
                 variant = variant.with("ROWS16");
             }
-            // Row 0's chunks of A loaded beside B's (A_AHEAD in gemv.wgsl): on an H200 the GEMVs 6–12%
-            // faster alone, a wide layer's one-token forward 5% (BENCHMARKS.md, "The H200"). f16 storage
-            // only: with f32 rows of K % 4 != 0 the driver made the ASUM build's sums differ in their last
-            // bits from the plain build's, which the decode chain must not (run381).
-            if chunk == 8 && m <= GEMV_ROWS && gemv_a_ahead() {
+            // Row 0's chunks of A loaded beside B's (A_AHEAD in gemv.wgsl): on an H200 the f16 GEMVs
+            // 6–12% faster alone, a layer's one-token forward 2–6% (BENCHMARKS.md, "The H200"). Vector
+            // chunks only: with scalar ones (K % 4 != 0) the driver made the ASUM build's sums differ in
+            // their last bits from the plain build's, which the decode chain must not (run381).
+            if chunk >= 4 && m <= GEMV_ROWS && gemv_a_ahead() {
                 variant = variant.with("A_AHEAD");
             }
             let lanes = gemv_lanes(n, k / chunk);
