@@ -176,49 +176,35 @@ fn chunk_b(n: u32, c: u32) -> Chunk {
 #endif
 }
 
+// w · x for one chunk of the column and of a row of A.
+fn chunk_dot(w: Chunk, x: Chunk) -> f32 {
+#if VEC8
+    return dot(w.lo, x.lo) + dot(w.hi, x.hi);
+#else
+    return dot(w.lo, x.lo);
+#endif
+}
+
 // w · A[m, chunk c] for rows m < M, 0 past them.
 fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
     if (m < p.m) {
-        let x = chunk_a(m, c);
-#if VEC8
-        return dot(w.lo, x.lo) + dot(w.hi, x.hi);
-#else
-        return dot(w.lo, x.lo);
-#endif
+        return chunk_dot(w, chunk_a(m, c));
     }
     return 0.0;
 }
 
-#if A_AHEAD
-// A_AHEAD (VEC8 or VEC4, up to 8 rows): each round loads row 0's four chunks of A beside its four of B,
-// where row_dot loads them one at a time behind its bounds check, after the round's first weights have
-// arrived (row 0 exists at every M; rows 1..8 as before). The same expressions, so the same bits. On an
-// H200 the README's GEMVs 9.5 → 8.9 µs (gate/up) and 7.4 → 6.6 (down) alone (BENCHMARKS.md, "The H200").
-//
-// w · x0, row 0's chunk x0 loaded ahead: row_dot's expression.
-fn dot0(w: Chunk, x0: Chunk) -> f32 {
-#if VEC8
-    return dot(w.lo, x0.lo) + dot(w.hi, x0.hi);
-#else
-    return dot(w.lo, x0.lo);
-#endif
-}
-
-// add_chunk with row 0's chunk of A given (loaded beside the chunks of B: row 0 exists at every M).
-fn add_chunk_a0(c: u32, w: Chunk, x0: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
-    *lo += vec4<f32>(dot0(w, x0), row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
+// Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8), row 0's
+// product d0 given.
+fn add_chunk_d0(c: u32, w: Chunk, d0: f32, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
+    *lo += vec4<f32>(d0, row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
     if (p.m > 4u) {
         *hi += vec4<f32>(row_dot(4u, c, w), row_dot(5u, c, w), row_dot(6u, c, w), row_dot(7u, c, w));
     }
 }
-#endif
 
 // Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
 fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
-    *lo += vec4<f32>(row_dot(0u, c, w), row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
-    if (p.m > 4u) {
-        *hi += vec4<f32>(row_dot(4u, c, w), row_dot(5u, c, w), row_dot(6u, c, w), row_dot(7u, c, w));
-    }
+    add_chunk_d0(c, w, row_dot(0u, c, w), lo, hi);
 }
 
 #if ROWS16
@@ -375,14 +361,19 @@ fn main(
             let w2 = chunk_b(col, c + 2u * LANES);
             let w3 = chunk_b(col, c + 3u * LANES);
 #if A_AHEAD
+            // A_AHEAD (VEC8 or VEC4, up to 8 rows): row 0's four chunks of A loaded beside the four of
+            // B, where row_dot would load each behind its bounds check once the round's first weights
+            // had arrived (row 0 exists at every M; rows 1..8 as before). The same expressions, so the
+            // same bits. On an H200 the README's GEMVs 9.5 → 8.9 µs (gate/up) and 7.4 → 6.6 (down)
+            // alone (BENCHMARKS.md, "The H200").
             let x0 = chunk_a(0u, c);
             let x1 = chunk_a(0u, c + LANES);
             let x2 = chunk_a(0u, c + 2u * LANES);
             let x3 = chunk_a(0u, c + 3u * LANES);
-            add_chunk_a0(c, w0, x0, &lo, &hi);
-            add_chunk_a0(c + LANES, w1, x1, &lo, &hi);
-            add_chunk_a0(c + 2u * LANES, w2, x2, &lo, &hi);
-            add_chunk_a0(c + 3u * LANES, w3, x3, &lo, &hi);
+            add_chunk_d0(c, w0, chunk_dot(w0, x0), &lo, &hi);
+            add_chunk_d0(c + LANES, w1, chunk_dot(w1, x1), &lo, &hi);
+            add_chunk_d0(c + 2u * LANES, w2, chunk_dot(w2, x2), &lo, &hi);
+            add_chunk_d0(c + 3u * LANES, w3, chunk_dot(w3, x3), &lo, &hi);
 #else
             add_chunk(c, w0, &lo, &hi);
             add_chunk(c + LANES, w1, &lo, &hi);
