@@ -185,9 +185,21 @@ fn chunk_dot(w: Chunk, x: Chunk) -> f32 {
 #endif
 }
 
+// M where the pipeline fixes it (A_AHEAD builds: src/gpu/stages/gemv.rs's gemv_rows), so that no branch
+// stands between a round's loads of B and those of A's rows: they all load together. 0: M from `p`.
+override ROWS: u32 = 0u;
+
+// Rows of A: M.
+fn rows() -> u32 {
+    if (ROWS != 0u) {
+        return ROWS;
+    }
+    return p.m;
+}
+
 // w · A[m, chunk c] for rows m < M, 0 past them.
 fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
-    if (m < p.m) {
+    if (m < rows()) {
         return chunk_dot(w, chunk_a(m, c));
     }
     return 0.0;
@@ -197,7 +209,7 @@ fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
 // product d0 given.
 fn add_chunk_d0(c: u32, w: Chunk, d0: f32, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
     *lo += vec4<f32>(d0, row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
-    if (p.m > 4u) {
+    if (rows() > 4u) {
         *hi += vec4<f32>(row_dot(4u, c, w), row_dot(5u, c, w), row_dot(6u, c, w), row_dot(7u, c, w));
     }
 }

@@ -40,9 +40,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             if kernel.slabs() && !k.is_multiple_of(stages::SLAB_K as u32) {
                 continue;
             }
-            // The GEMV's 8- and 16-row builds (ROWS16).
+            // The GEMV's builds for 2 and 8 rows (their rows fixed by the pipeline where chunks are
+            // vectors: fewer than 4 and more) and 16 (ROWS16).
             let rows: &[u32] = if matches!(kernel, GemmKernel::Gemv { .. }) {
-                &[8, 16]
+                &[2, 8, 16]
             } else {
                 &[8]
             };

@@ -6,7 +6,7 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
-use super::gemv::{gemv_a_ahead, gemv_lanes};
+use super::gemv::{gemv_a_ahead, gemv_fixed_rows, gemv_lanes};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -177,6 +177,9 @@ pub fn gemm_dispatch(
             // their last bits from the plain build's, which the decode chain must not (run381).
             if chunk >= 4 && m <= GEMV_ROWS && gemv_a_ahead() {
                 variant = variant.with("A_AHEAD");
+                if gemv_fixed_rows() {
+                    variant = variant.constant("ROWS", m);
+                }
             }
             let lanes = gemv_lanes(n, k / chunk);
             let variant = variant.constant("LANES", lanes);

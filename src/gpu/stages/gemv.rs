@@ -30,6 +30,12 @@ pub(super) fn gemv_a_ahead() -> bool {
     !super::super::measuring::env_set("OMNIMOE_NO_GEMV_A_AHEAD")
 }
 
+/// Whether an A_AHEAD GEMV's pipeline fixes its rows (`ROWS` in `gemv.wgsl`: M), so that every row's
+/// chunks of A load beside B's: yes, unless `OMNIMOE_GEMV_ROWS_BRANCH` is set (a measuring aid).
+pub(super) fn gemv_fixed_rows() -> bool {
+    !super::super::measuring::env_set("OMNIMOE_GEMV_ROWS_BRANCH")
+}
+
 /// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
 /// to a power of two, from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so
 /// that a wide projection of little depth runs as one wave of longer streams instead of many short ones;
