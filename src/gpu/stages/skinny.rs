@@ -17,8 +17,13 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// 0.0292 with the GEMV, at 1 token the GEMV ahead (0.0269 / 0.0276 against 0.0280 / 0.0282). Again with
 /// the GEMV's partial sums off one bank (`h100-run-code/run289.sh`, per layer of a stack of 4): 2 tokens
 /// 0.0316–0.0317 against 0.0347–0.0352, 3 tokens 0.0319–0.0325 against 0.0380–0.0381. (Before them, from
-/// 4 tokens: `h100-run-decode5/run130.sh`, `h100-run-decode3/run103.sh`.)
-pub const SKINNY_FROM_M: u32 = 2;
+/// 4 tokens: `h100-run-decode5/run130.sh`, `h100-run-decode3/run103.sh`.) Since the GEMV's rows are
+/// fixed by its pipeline (no branch between its loads of B and of A's rows; `h200-run-code/run388.sh`, an
+/// H200, per layer of a stack of 4, GEMV against skinny kernel): 3 tokens 0.0266–0.0272 against
+/// 0.0301–0.0302 ms, 4 0.0279–0.0282 against 0.0298–0.0304, 5 0.0297–0.0301 against 0.0299–0.0306, 6
+/// 0.0310–0.0315 against 0.0300–0.0306, 8 0.0343–0.0344 against 0.0304–0.0309; at I = 16384 the GEMV
+/// also ahead at 5 and 6 (0.0578 / 0.0612 against 0.0695 / 0.0697), behind at 8 (0.0739 against 0.0699).
+pub const SKINNY_FROM_M: u32 = 6;
 
 /// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
 const SUBGROUP_COLUMNS: u32 = 32;
