@@ -375,9 +375,10 @@ fn main(
 #if A_AHEAD
             // A_AHEAD (VEC8 or VEC4, up to 8 rows): row 0's four chunks of A loaded beside the four of
             // B, where row_dot would load each behind its bounds check once the round's first weights
-            // had arrived (row 0 exists at every M; rows 1..8 as before). The same expressions, so the
-            // same bits. On an H200 the README's GEMVs 9.5 → 8.9 µs (gate/up) and 7.4 → 6.6 (down)
-            // alone (BENCHMARKS.md, "The H200").
+            // had arrived (row 0 exists at every M); with ROWS fixed (M) rows 1..M load unbranched too.
+            // The same expressions, so the same bits. On an H200 the README's one-token GEMVs 9.5 → 8.9
+            // µs (gate/up) and 7.4 → 6.6 (down) alone, then with ROWS 7.3 and 5.7 (BENCHMARKS.md, "The
+            // H200" and "The GEMV's rows fixed").
             let x0 = chunk_a(0u, c);
             let x1 = chunk_a(0u, c + LANES);
             let x2 = chunk_a(0u, c + 2u * LANES);
