@@ -14,7 +14,9 @@
 // Launch: `slices` workgroups of 256 (16 groups of 16 lanes for the experts) per token, ids folded over x
 // and y: each ranks and weighs the token's experts and sums one slice of the branch's columns, so V's
 // chosen rows are read from several SMs (16 slices: 17.2 → 16.7 µs on an H100, BENCHMARKS.md); with
-// SPREAD (the default) each of the slice's V elements by an invocation of its own (14.4 → 13.8 µs).
+// SPREAD (the default) each of the slice's V elements by an invocation of its own (14.4 → 13.8 µs); with
+// PRE_V the first round of them requested before the expert weights, and with DOT8 U's chunks eight a
+// round (the defaults: on an H200 13.7 → 12.9 µs, BENCHMARKS.md).
 
 struct Params {
     t: u32,
@@ -93,6 +95,9 @@ fn main(
     }
     rank_select(t, li, 256u);
     workgroupBarrier();
+#if PRE_V
+    pre_v = spread_first(li, p.k, slice_columns(my_slice, p.slices));
+#endif
     // expert_token's weights (`red` is topk_rank's, free again after the barrier above).
     expert_weights(t, li);
     sum_expert_slice(t, li, p.k, my_slice, p.slices);

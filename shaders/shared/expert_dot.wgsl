@@ -89,6 +89,35 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
 #if VEC4
     let h4 = p.h / 4u;
     var c = lane;
+#if DOT8
+    // DOT8 (router_experts): eight chunks' loads a round, then four; the same sums in the same order.
+    for (; c + 7u * LANES < h4; c += 8u * LANES) {
+        let u0 = vec4<f32>(up_at(e, h4, c));
+        let u1 = vec4<f32>(up_at(e, h4, c + LANES));
+        let u2 = vec4<f32>(up_at(e, h4, c + 2u * LANES));
+        let u3 = vec4<f32>(up_at(e, h4, c + 3u * LANES));
+        let u4 = vec4<f32>(up_at(e, h4, c + 4u * LANES));
+        let u5 = vec4<f32>(up_at(e, h4, c + 5u * LANES));
+        let u6 = vec4<f32>(up_at(e, h4, c + 6u * LANES));
+        let u7 = vec4<f32>(up_at(e, h4, c + 7u * LANES));
+        let v0 = vec4<f32>(x[t * h4 + c]);
+        let v1 = vec4<f32>(x[t * h4 + c + LANES]);
+        let v2 = vec4<f32>(x[t * h4 + c + 2u * LANES]);
+        let v3 = vec4<f32>(x[t * h4 + c + 3u * LANES]);
+        let v4 = vec4<f32>(x[t * h4 + c + 4u * LANES]);
+        let v5 = vec4<f32>(x[t * h4 + c + 5u * LANES]);
+        let v6 = vec4<f32>(x[t * h4 + c + 6u * LANES]);
+        let v7 = vec4<f32>(x[t * h4 + c + 7u * LANES]);
+        acc = dot4_fma(u0, v0, acc);
+        acc = dot4_fma(u1, v1, acc);
+        acc = dot4_fma(u2, v2, acc);
+        acc = dot4_fma(u3, v3, acc);
+        acc = dot4_fma(u4, v4, acc);
+        acc = dot4_fma(u5, v5, acc);
+        acc = dot4_fma(u6, v6, acc);
+        acc = dot4_fma(u7, v7, acc);
+    }
+#endif
     // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
     // at a time would leave each lane waiting on it.
     for (; c + 3u * LANES < h4; c += 4u * LANES) {

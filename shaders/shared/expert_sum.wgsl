@@ -277,6 +277,29 @@ var<workgroup> spread: array<srow, WG>;
 var<workgroup> spread_base: array<srow, WG>;
 #endif
 
+#if PRE_V
+// PRE_V (router_experts): the first round's element of V, loaded by `spread_first` once the choice is
+// known, before the expert weights (it depends only on the choice), and staged by the first round in
+// place of its load: the same value, so the same bits.
+var<private> pre_v: srow;
+
+// This invocation's (column, expert) element of V in the first round over `cols` (zero where it has none).
+fn spread_first(li: u32, n: u32, cols: vec2<u32>) -> srow {
+#if VEC4
+    let row = p.h / 4u;
+#else
+    let row = p.h;
+#endif
+    let per = max(1u, WG / n);
+    let col = li / n;
+    let k = li - col * n;
+    if (col < per && cols.x + col < cols.y) {
+        return srow(down_at(expert[k], row, cols.x + col));
+    }
+    return srow(0.0);
+}
+#endif
+
 fn sum_expert_columns_spread(t: u32, li: u32, n: u32, cols: vec2<u32>) {
 #if VEC4
     let row = p.h / 4u;
@@ -293,7 +316,15 @@ fn sum_expert_columns_spread(t: u32, li: u32, n: u32, cols: vec2<u32>) {
     let k = li - col * n;
     for (var c0 = cols.x; c0 < cols.y; c0 += per) {
         if (col < per && c0 + col < cols.y) {
+#if PRE_V
+            if (c0 == cols.x) {
+                spread[li] = pre_v;
+            } else {
+                spread[li] = srow(down_at(expert[k], row, c0 + col));
+            }
+#else
             spread[li] = srow(down_at(expert[k], row, c0 + col));
+#endif
         }
 #if PARTIAL
         if (bcol < per && c0 + bcol < cols.y) {

@@ -131,7 +131,11 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 "main",
                 v().with("NORMALISE").with("SPREAD"),
             ));
-            out.push(("router_experts", "main", tree.with("SPREAD")));
+            out.push(("router_experts", "main", tree.clone().with("SPREAD")));
+            // Its first round's V requested before the expert weights; the dots eight loads a round.
+            let pre = tree.with("SPREAD").with("PRE_V");
+            out.push(("router_experts", "main", pre.clone()));
+            out.push(("router_experts", "main", pre.with("DOT8")));
             // The branch added to the down projection's output (f32 in place, or into the storage type).
             // Or to the sum of its split-K partial products (PARTIAL).
             for add in ["ADD", "ADD_ELEM"] {
