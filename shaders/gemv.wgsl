@@ -185,8 +185,9 @@ fn chunk_dot(w: Chunk, x: Chunk) -> f32 {
 #endif
 }
 
-// M where the pipeline fixes it (A_AHEAD builds: src/gpu/stages/gemv.rs's gemv_rows), so that no branch
-// stands between a round's loads of B and those of A's rows: they all load together. 0: M from `p`.
+// M where the pipeline fixes it (A_AHEAD builds: src/gpu/stages/gemm.rs's gemm_dispatch sets it), so that
+// no branch stands between a round's loads of B and those of A's rows: they all load together. 0: M
+// from `p`.
 override ROWS: u32 = 0u;
 
 // Rows of A: M.

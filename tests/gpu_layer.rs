@@ -127,9 +127,10 @@ fn two_forwards_are_bitwise_identical_and_schedules_agree() {
 }
 
 /// Few tokens in f16 at shapes the skinny tensor-core kernel takes (H and 2I + 2R multiples of 128): where
-/// the adapter has cooperative matrices, from [`SKINNY_FROM_M`] to 16 tokens the layer runs the fused chain (the gate/up
-/// GEMM's partial products read by the router and by the down projection's staging, the down
-/// projection's by the expert stage), which must give what the CPU reference does, twice the same bits.
+/// the adapter has cooperative matrices, from [`SKINNY_FROM_M`] to 16 tokens the layer runs the fused
+/// chain (the gate/up GEMM's partial products read by the router and by the down projection's staging,
+/// the down projection's by the expert stage), which must give what the CPU reference does, twice the
+/// same bits; below, the GEMV.
 #[test]
 fn few_token_f16_chain_matches_the_cpu() {
     let compared = f16_chain_matches_the_cpu((128, 256), 11, &[2, 4, 6, 16, 31, 64], fused);
