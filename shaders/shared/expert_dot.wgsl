@@ -83,6 +83,38 @@ fn dot4_fma(u: vec4<f32>, v: vec4<f32>, acc: f32) -> f32 {
     return fma(u.w, v.w, fma(u.z, v.z, fma(u.y, v.y, fma(u.x, v.x, acc))));
 }
 
+#if VEC4
+// Four chunks of u_e and of x_t (chunks c, c + LANES, c + 2·LANES, c + 3·LANES of their rows), loaded.
+struct Quad {
+    u0: vec4<f32>,
+    u1: vec4<f32>,
+    u2: vec4<f32>,
+    u3: vec4<f32>,
+    v0: vec4<f32>,
+    v1: vec4<f32>,
+    v2: vec4<f32>,
+    v3: vec4<f32>,
+}
+
+fn load_quad(e: u32, t: u32, h4: u32, c: u32) -> Quad {
+    return Quad(
+        vec4<f32>(up_at(e, h4, c)),
+        vec4<f32>(up_at(e, h4, c + LANES)),
+        vec4<f32>(up_at(e, h4, c + 2u * LANES)),
+        vec4<f32>(up_at(e, h4, c + 3u * LANES)),
+        vec4<f32>(x[t * h4 + c]),
+        vec4<f32>(x[t * h4 + c + LANES]),
+        vec4<f32>(x[t * h4 + c + 2u * LANES]),
+        vec4<f32>(x[t * h4 + c + 3u * LANES]),
+    );
+}
+
+// acc + the quad's four chunk products, in chunk order.
+fn add_quad(q: Quad, acc: f32) -> f32 {
+    return dot4_fma(q.u3, q.v3, dot4_fma(q.u2, q.v2, dot4_fma(q.u1, q.v1, dot4_fma(q.u0, q.v0, acc))));
+}
+#endif
+
 // Partial dot of u_e and x_t over this lane's columns.
 fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
     var acc = 0.0;
@@ -90,49 +122,17 @@ fn lane_dot(e: u32, t: u32, lane: u32) -> f32 {
     let h4 = p.h / 4u;
     var c = lane;
 #if DOT8
-    // DOT8 (router_experts): eight chunks' loads a round, then four; the same sums in the same order.
+    // DOT8 (router_experts): two quads' loads a round, then one; the same sums in the same order.
     for (; c + 7u * LANES < h4; c += 8u * LANES) {
-        let u0 = vec4<f32>(up_at(e, h4, c));
-        let u1 = vec4<f32>(up_at(e, h4, c + LANES));
-        let u2 = vec4<f32>(up_at(e, h4, c + 2u * LANES));
-        let u3 = vec4<f32>(up_at(e, h4, c + 3u * LANES));
-        let u4 = vec4<f32>(up_at(e, h4, c + 4u * LANES));
-        let u5 = vec4<f32>(up_at(e, h4, c + 5u * LANES));
-        let u6 = vec4<f32>(up_at(e, h4, c + 6u * LANES));
-        let u7 = vec4<f32>(up_at(e, h4, c + 7u * LANES));
-        let v0 = vec4<f32>(x[t * h4 + c]);
-        let v1 = vec4<f32>(x[t * h4 + c + LANES]);
-        let v2 = vec4<f32>(x[t * h4 + c + 2u * LANES]);
-        let v3 = vec4<f32>(x[t * h4 + c + 3u * LANES]);
-        let v4 = vec4<f32>(x[t * h4 + c + 4u * LANES]);
-        let v5 = vec4<f32>(x[t * h4 + c + 5u * LANES]);
-        let v6 = vec4<f32>(x[t * h4 + c + 6u * LANES]);
-        let v7 = vec4<f32>(x[t * h4 + c + 7u * LANES]);
-        acc = dot4_fma(u0, v0, acc);
-        acc = dot4_fma(u1, v1, acc);
-        acc = dot4_fma(u2, v2, acc);
-        acc = dot4_fma(u3, v3, acc);
-        acc = dot4_fma(u4, v4, acc);
-        acc = dot4_fma(u5, v5, acc);
-        acc = dot4_fma(u6, v6, acc);
-        acc = dot4_fma(u7, v7, acc);
+        let a = load_quad(e, t, h4, c);
+        let b = load_quad(e, t, h4, c + 4u * LANES);
+        acc = add_quad(b, add_quad(a, acc));
     }
 #endif
     // Four chunks' loads before their (sequential) sums: the gathered rows come from L2, and one load
     // at a time would leave each lane waiting on it.
     for (; c + 3u * LANES < h4; c += 4u * LANES) {
-        let u0 = vec4<f32>(up_at(e, h4, c));
-        let u1 = vec4<f32>(up_at(e, h4, c + LANES));
-        let u2 = vec4<f32>(up_at(e, h4, c + 2u * LANES));
-        let u3 = vec4<f32>(up_at(e, h4, c + 3u * LANES));
-        let v0 = vec4<f32>(x[t * h4 + c]);
-        let v1 = vec4<f32>(x[t * h4 + c + LANES]);
-        let v2 = vec4<f32>(x[t * h4 + c + 2u * LANES]);
-        let v3 = vec4<f32>(x[t * h4 + c + 3u * LANES]);
-        acc = dot4_fma(u0, v0, acc);
-        acc = dot4_fma(u1, v1, acc);
-        acc = dot4_fma(u2, v2, acc);
-        acc = dot4_fma(u3, v3, acc);
+        acc = add_quad(load_quad(e, t, h4, c), acc);
     }
     for (; c < h4; c += LANES) {
         acc = dot4_fma(vec4<f32>(up_at(e, h4, c)), vec4<f32>(x[t * h4 + c]), acc);

@@ -277,6 +277,24 @@ var<workgroup> spread: array<srow, WG>;
 var<workgroup> spread_base: array<srow, WG>;
 #endif
 
+// Row length of V in srow units.
+fn spread_row() -> u32 {
+#if VEC4
+    return p.h / 4u;
+#else
+    return p.h;
+#endif
+}
+
+// Columns a round of sum_expert_columns_spread for n experts: WG / max(n, ranges).
+fn spread_per(n: u32) -> u32 {
+    var per = max(1u, WG / n);
+#if PARTIAL
+    per = min(per, max(1u, WG / p.ranges));
+#endif
+    return per;
+}
+
 #if PRE_V
 // PRE_V (router_experts): the first round's element of V, loaded by `spread_first` once the choice is
 // known, before the expert weights (it depends only on the choice), and staged by the first round in
@@ -285,30 +303,19 @@ var<private> pre_v: srow;
 
 // This invocation's (column, expert) element of V in the first round over `cols` (zero where it has none).
 fn spread_first(li: u32, n: u32, cols: vec2<u32>) -> srow {
-#if VEC4
-    let row = p.h / 4u;
-#else
-    let row = p.h;
-#endif
-    let per = max(1u, WG / n);
     let col = li / n;
     let k = li - col * n;
-    if (col < per && cols.x + col < cols.y) {
-        return srow(down_at(expert[k], row, cols.x + col));
+    if (col < spread_per(n) && cols.x + col < cols.y) {
+        return srow(down_at(expert[k], spread_row(), cols.x + col));
     }
     return srow(0.0);
 }
 #endif
 
 fn sum_expert_columns_spread(t: u32, li: u32, n: u32, cols: vec2<u32>) {
-#if VEC4
-    let row = p.h / 4u;
-#else
-    let row = p.h;
-#endif
-    var per = max(1u, WG / n);
+    let row = spread_row();
+    let per = spread_per(n);
 #if PARTIAL
-    per = min(per, max(1u, WG / p.ranges));
     let bcol = li / p.ranges;
     let z = li - bcol * p.ranges;
 #endif
