@@ -15,7 +15,10 @@
 // k-chunks l, l + LANES, … of its column in increasing order (a chunk is 8 consecutive k with VEC8, f16
 // storage and K % 8 == 0: one 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B
 // before it adds them; then invocation (m, j) adds column j's LANES partial sums of row m in lane order
-// (a fixed order: bitwise reproducible), and the COLUMNS × M results go through `store()`. With ROWS16
+// (a fixed order: bitwise reproducible), and the COLUMNS × M results go through `store()`. With PAIR a
+// group streams two columns, g and g + COLUMNS of the workgroup's 2 · COLUMNS, from the same loads of
+// A's chunks, each column's sums as without (the same bits), reduced and stored a block of COLUMNS at a
+// time; PAIR_ROUND (4 or 2) is how many chunks of each a round loads. With ROWS16
 // each lane also sums rows 8..16 from the same loads of B, and those go through the same reduction after
 // rows 0..8 (the same sums for rows 0..8 as without: the same bits).
 //
@@ -220,6 +223,7 @@ fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, v
     add_chunk_d0(c, w, row_dot(0u, c, w), lo, hi);
 }
 
+
 #if ROWS16
 // Adds chunk c to the row sums of rows 8..12 (lo) and 12..16 (hi).
 fn add_chunk16(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
@@ -246,9 +250,9 @@ fn add_all(
 }
 #endif
 
-// Adds the LANES partial sums of rows r0 .. r0 + 8 (this invocation's: lo, hi) of each of the workgroup's
-// columns in lane order and stores the results.
-fn reduce_store(w: u32, g: u32, lane: u32, li: u32, r0: u32, lo: vec4<f32>, hi: vec4<f32>) {
+// Adds the LANES partial sums of rows r0 .. r0 + 8 (this invocation's: lo, hi) of each of the COLUMNS
+// columns from col0 in lane order and stores the results.
+fn reduce_store(col0: u32, g: u32, lane: u32, li: u32, r0: u32, lo: vec4<f32>, hi: vec4<f32>) {
     part[slot(g, 0u, lane)] = lo.x;
     part[slot(g, 1u, lane)] = lo.y;
     part[slot(g, 2u, lane)] = lo.z;
@@ -274,9 +278,13 @@ fn reduce_store(w: u32, g: u32, lane: u32, li: u32, r0: u32, lo: vec4<f32>, hi: 
         let j = li % COLUMNS;
         // `next` is column j + 1 (the up half of a SwiGLU pair when j is even).
         let o = m * (COLUMNS + 1u) + j;
-        store(r0 + m, w * COLUMNS + j, res[o], res[o + 1u]);
+        store(r0 + m, col0 + j, res[o], res[o + 1u]);
     }
 }
+
+#if PAIR
+#import gemv/pair
+#endif
 
 @compute @workgroup_size(256)
 fn main(
@@ -323,9 +331,9 @@ fn main(
             add_all(c, chunk_b(col, c), &s0, &s1, &s2, &s3);
         }
     }
-    reduce_store(w, g, lane, li, 0u, s0, s1);
+    reduce_store(w * COLUMNS, g, lane, li, 0u, s0, s1);
     if (p.m > 8u) {
-        reduce_store(w, g, lane, li, 8u, s2, s3);
+        reduce_store(w * COLUMNS, g, lane, li, 8u, s2, s3);
     }
 #else
 #if ASUM
@@ -363,6 +371,9 @@ fn main(
 #endif
     workgroupBarrier();
 #endif
+#if PAIR
+    pair_sums(w, g, lane, li);
+#else
     var lo = vec4<f32>(0.0);
     var hi = vec4<f32>(0.0);
     if (col < p.n) {
@@ -403,6 +414,7 @@ fn main(
     // `part` takes the partial sums next.
     workgroupBarrier();
 #endif
-    reduce_store(w, g, lane, li, 0u, lo, hi);
+    reduce_store(w * COLUMNS, g, lane, li, 0u, lo, hi);
+#endif
 #endif
 }

@@ -40,16 +40,22 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             if kernel.slabs() && !k.is_multiple_of(stages::SLAB_K as u32) {
                 continue;
             }
-            // The GEMV's builds for 2 and 8 rows (their rows fixed by the pipeline where chunks are
-            // vectors: fewer than 4 and more) and 16 (ROWS16).
+            // The GEMV's builds for 2, 5 and 8 rows (their rows fixed by the pipeline where chunks are
+            // vectors: fewer than 4, some of 4..8, all 8) and 16 (ROWS16).
             let rows: &[u32] = if matches!(kernel, GemmKernel::Gemv { .. }) {
-                &[2, 8, 16]
+                &[2, 5, 8, 16]
             } else {
                 &[8]
             };
             for &m in rows {
                 for kind in EPILOGUES {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (m, n, k), kind);
+                    // Two columns a group (PAIR: a wide projection's, from 2 rows).
+                    if variant.flags.contains("A_AHEAD") {
+                        let pair = variant.clone().with("PAIR");
+                        out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 2)));
+                        out.push((stage, "main", pair));
+                    }
                     // COLS: one GEMM per block of a weight's rows.
                     out.push((stage, "main", variant.clone().with("COLS")));
                     out.push((stage, "main", variant));
@@ -61,6 +67,10 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 for kind in EPILOGUES {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (1, n, k), kind);
                     let variant = stages::gemv_parts_variant(variant, kernel.is_f16(), k);
+                    // Two columns a group where a measuring aid asks (OMNIMOE_GEMV_PAIR).
+                    if variant.flags.contains("A_AHEAD") {
+                        out.push((stage, "main", variant.clone().with("PAIR")));
+                    }
                     out.push((stage, "main", variant));
                 }
             }

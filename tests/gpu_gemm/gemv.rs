@@ -70,6 +70,68 @@ fn gemv_rows16_keeps_the_bits_of_eight_rows() {
     }
 }
 
+/// A wide projection (the README's gate/up GEMV: over 8192 columns) from 2 rows streams two columns a
+/// group (PAIR): every epilogue against the CPU, K with a four-chunk round, a two-chunk round and a last
+/// chunk a lane, the last workgroup's second columns past N; and the same bits as one column a group:
+/// the first row of 2, 3 and 8 rows those of one row (one column a group, on the same lanes), the first
+/// eight of 13 (ROWS16) those of 8.
+#[test]
+fn gemv_pairs_match_cpu_and_keep_the_bits() {
+    let ctx = gpu();
+    let half_n = 4159;
+    let pairs = |kernel: GemmKernel, m: usize, n: usize, k: usize| {
+        let (_, v, _) = stages::gemm_dispatch(
+            &ctx.caps,
+            kernel,
+            (m as u32, n as u32, k as u32),
+            stages::EpilogueKind::Store,
+        );
+        v.flags.contains("PAIR")
+    };
+    for f16 in f16_modes(ctx) {
+        for slabs in [false, true] {
+            // 193 chunks of 8 with f16 storage (32 lanes a column), 387 of 4 (64 lanes).
+            for k in [1544usize, 1548] {
+                if slabs && !k.is_multiple_of(stages::SLAB_K) {
+                    continue;
+                }
+                let kernel = GemmKernel::Gemv { f16, slabs };
+                for (i, m) in [2usize, 5, 8].into_iter().enumerate() {
+                    let epilogue = ((k + i) % 5) as u8;
+                    let seed = (k + m) as u64;
+                    let (split, n) = gemm_columns(half_n, epilogue, seed);
+                    assert!(
+                        pairs(kernel, m, n, k) && !pairs(kernel, 1, n, k),
+                        "{kernel:?}"
+                    );
+                    check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed).unwrap_or_else(|e| {
+                        panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}")
+                    });
+                }
+                let n = 2 * half_n - 1;
+                let a = uniform(61, 13 * k, -1.0, 1.0);
+                let b = uniform(62, n * k, -1.0, 1.0);
+                let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
+                let bb = upload_b(ctx, kernel, &b, k);
+                let (ep, cols) = (Epilogue::Store, Columns::ALL);
+                let c =
+                    |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+                let one = c(1);
+                for m in [2, 3, 8] {
+                    assert!(
+                        one[..] == c(m)[..n * 4],
+                        "{kernel:?}, K {k}: row 0 of {m} rows"
+                    );
+                }
+                assert!(
+                    c(8)[..] == c(13)[..8 * n * 4],
+                    "{kernel:?}, K {k}: 8 rows of 13"
+                );
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 

@@ -103,6 +103,7 @@ pub const PARTS: &[(&str, &str)] = &[
         "gemm/staging",
         include_str!("../../../shaders/gemm/staging.wgsl"),
     ),
+    ("gemv/pair", include_str!("../../../shaders/gemv/pair.wgsl")),
     (
         "gemm_skinny/step",
         include_str!("../../../shaders/gemm_skinny/step.wgsl"),

@@ -6,7 +6,7 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
-use super::gemv::{gemv_a_ahead, gemv_fixed_rows, gemv_lanes};
+use super::gemv::{gemv_a_ahead, gemv_fixed_rows, gemv_lanes, gemv_pair, gemv_pair_round};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -178,15 +178,27 @@ pub fn gemm_dispatch(
             // fixed by the pipeline (ROWS: no branch left between the loads of B and of A's rows): one
             // token's GEMVs alone 8.9 → 7.3 µs (gate/up) and 6.6 → 5.7 (down), 4 tokens 12.4 → 9.7
             // and 11.0 → 7.6, the same bits (BENCHMARKS.md, "The GEMV's rows fixed").
+            let mut lanes = gemv_lanes(n, k / chunk);
+            let mut columns = 256 / lanes;
             if chunk >= 4 && m <= GEMV_ROWS && gemv_a_ahead() {
                 variant = variant.with("A_AHEAD");
                 if gemv_fixed_rows() {
                     variant = variant.constant("ROWS", m);
                 }
+                // Two columns a group from the same chunks of A (PAIR: A's loads and unpacking halved,
+                // the same bits): on an H200 the README's gate/up GEMV alone at 3 tokens 9.6 → 8.1 µs,
+                // at 4 9.7 → 8.5, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group").
+                if let Some(pair_lanes) = gemv_pair(m, n, lanes) {
+                    variant = variant.with("PAIR");
+                    if let Some(round) = gemv_pair_round(m) {
+                        variant = variant.constant("PAIR_ROUND", round);
+                    }
+                    lanes = pair_lanes;
+                    columns = 2 * 256 / lanes;
+                }
             }
-            let lanes = gemv_lanes(n, k / chunk);
             let variant = variant.constant("LANES", lanes);
-            ("gemv", variant, fold(n.div_ceil(256 / lanes)))
+            ("gemv", variant, fold(n.div_ceil(columns)))
         }
         // The first pass of a split-K GEMM: plain partial products, whatever the epilogue.
         GemmKernel::Skinny { staged, alone }

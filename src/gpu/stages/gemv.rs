@@ -36,6 +36,47 @@ pub(super) fn gemv_fixed_rows() -> bool {
     !super::super::measuring::env_set("OMNIMOE_GEMV_ROWS_BRANCH")
 }
 
+/// Workgroups from which an A_AHEAD GEMV of [`GEMV_PAIR_FROM_M`] rows or more streams two columns a group
+/// ([`gemv_pair`]).
+const GEMV_PAIR_WORKGROUPS: u32 = 512;
+
+/// Rows from which an A_AHEAD GEMV streams two columns a group where that leaves it
+/// [`GEMV_PAIR_WORKGROUPS`] ([`gemv_pair`]).
+pub const GEMV_PAIR_FROM_M: u32 = 2;
+
+/// The lanes a column of an A_AHEAD GEMV of `m` rows and `n` columns on `lanes` lanes a column where its
+/// groups stream two columns each (PAIR in `gemv.wgsl`: each chunk of A's rows loaded and unpacked once
+/// for both; with the lanes unchanged, the same bits), or `None` for one column a group: from
+/// [`GEMV_PAIR_FROM_M`] rows, where the workgroups, half as many, stay [`GEMV_PAIR_WORKGROUPS`] or more.
+/// `OMNIMOE_GEMV_PAIR`, a measuring aid: `off` (one column a group), `all` (two wherever A_AHEAD),
+/// `double` (two wherever A_AHEAD, on twice the lanes, at most 128).
+pub(super) fn gemv_pair(m: u32, n: u32, lanes: u32) -> Option<u32> {
+    let aid = |value| super::super::measuring::env_is("OMNIMOE_GEMV_PAIR", value);
+    if aid("off") {
+        None
+    } else if aid("all") {
+        Some(lanes)
+    } else if aid("double") {
+        Some((2 * lanes).min(128))
+    } else {
+        let workgroups = n as u64 * lanes as u64 / 512;
+        (m >= GEMV_PAIR_FROM_M && workgroups >= GEMV_PAIR_WORKGROUPS as u64).then_some(lanes)
+    }
+}
+
+/// Rows from which a PAIR GEMV's rounds load two chunks a column, not four ([`gemv_pair_round`]).
+pub const GEMV_PAIR_ROUND2_FROM_M: u32 = 5;
+
+/// The chunks a column each round of an `m`-row PAIR GEMV loads (`PAIR_ROUND` in `gemv.wgsl`), where not
+/// the shader's four: two from [`GEMV_PAIR_ROUND2_FROM_M`] rows. The same sums in the same order: the
+/// same bits. `OMNIMOE_GEMV_PAIR_ROUND=2` or `4`, a measuring aid, fixes it.
+pub(super) fn gemv_pair_round(m: u32) -> Option<u32> {
+    let round = super::super::measuring::env_count("OMNIMOE_GEMV_PAIR_ROUND")
+        .filter(|r| [2, 4].contains(r))
+        .unwrap_or(if m >= GEMV_PAIR_ROUND2_FROM_M { 2 } else { 4 });
+    (round == 2).then_some(2)
+}
+
 /// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
 /// to a power of two, from 16 to 64 (about eight chunks a lane: two rounds of four loads in flight), so
 /// that a wide projection of little depth runs as one wave of longer streams instead of many short ones;

@@ -1,0 +1,94 @@
+// gemv's PAIR build (A_AHEAD builds, src/gpu/stages/gemv.rs's gemv_pair): a group streams two columns,
+// its own and the one COLUMNS on, from the same chunks, so each chunk of A's rows is loaded and unpacked
+// once for both; each column's sums are those the one-column build makes (the same bits). From 2 rows,
+// where the workgroups stay 512 or more: on an H200 the README's gate/up GEMV alone at 4 tokens 9.7 →
+// 8.5 µs, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group"). Imported by gemv.wgsl after
+// `reduce_store` (`#import gemv/pair`).
+
+// Chunks of each column a round loads: 4, or 2 (from 5 rows: the README's gate/up GEMV alone at 6
+// tokens 11.4 → 9.7 µs on an H200), a pipeline constant.
+override PAIR_ROUND: u32 = 4u;
+
+// w · A[m, chunk c] and v · A[m, chunk c] for rows m < M, 0 past them.
+fn pair_dot(m: u32, c: u32, w: Chunk, v: Chunk) -> vec2<f32> {
+    if (m < rows()) {
+        let x = chunk_a(m, c);
+        return vec2<f32>(chunk_dot(w, x), chunk_dot(v, x));
+    }
+    return vec2<f32>(0.0);
+}
+
+// Adds chunk c of the two columns (weights w, v) to their row sums: rows 0..4 and 4..8 of the first in lo
+// and hi, of the second in lo2 and hi2 (each the sum `add_chunk` makes of its column: the same bits).
+fn add_pair(
+    c: u32,
+    w: Chunk,
+    v: Chunk,
+    lo: ptr<function, vec4<f32>>,
+    hi: ptr<function, vec4<f32>>,
+    lo2: ptr<function, vec4<f32>>,
+    hi2: ptr<function, vec4<f32>>,
+) {
+    let d0 = pair_dot(0u, c, w, v);
+    let d1 = pair_dot(1u, c, w, v);
+    let d2 = pair_dot(2u, c, w, v);
+    let d3 = pair_dot(3u, c, w, v);
+    *lo += vec4<f32>(d0.x, d1.x, d2.x, d3.x);
+    *lo2 += vec4<f32>(d0.y, d1.y, d2.y, d3.y);
+    if (rows() > 4u) {
+        let d4 = pair_dot(4u, c, w, v);
+        let d5 = pair_dot(5u, c, w, v);
+        let d6 = pair_dot(6u, c, w, v);
+        let d7 = pair_dot(7u, c, w, v);
+        *hi += vec4<f32>(d4.x, d5.x, d6.x, d7.x);
+        *hi2 += vec4<f32>(d4.y, d5.y, d6.y, d7.y);
+    }
+}
+
+// Workgroup w's 2 · COLUMNS columns: group g's two, lane `lane` of each (invocation li), summed and
+// stored through `reduce_store`, a block of COLUMNS at a time.
+fn pair_sums(w: u32, g: u32, lane: u32, li: u32) {
+    // Columns col0 (sums lo, hi) and col0 + COLUMNS (lo2, hi2) of the workgroup's 2 · COLUMNS; past N the
+    // second reads column N − 1 again (its sums are not stored).
+    let col0 = 2u * w * COLUMNS + g;
+    var lo = vec4<f32>(0.0);
+    var hi = vec4<f32>(0.0);
+    var lo2 = vec4<f32>(0.0);
+    var hi2 = vec4<f32>(0.0);
+    if (col0 < p.n) {
+        let col1 = min(col0 + COLUMNS, p.n - 1u);
+        let n = chunks();
+        var c = lane;
+        for (; PAIR_ROUND == 4u && c + 3u * LANES < n; c += 4u * LANES) {
+            let w0 = chunk_b(col0, c);
+            let w1 = chunk_b(col0, c + LANES);
+            let w2 = chunk_b(col0, c + 2u * LANES);
+            let w3 = chunk_b(col0, c + 3u * LANES);
+            let v0 = chunk_b(col1, c);
+            let v1 = chunk_b(col1, c + LANES);
+            let v2 = chunk_b(col1, c + 2u * LANES);
+            let v3 = chunk_b(col1, c + 3u * LANES);
+            add_pair(c, w0, v0, &lo, &hi, &lo2, &hi2);
+            add_pair(c + LANES, w1, v1, &lo, &hi, &lo2, &hi2);
+            add_pair(c + 2u * LANES, w2, v2, &lo, &hi, &lo2, &hi2);
+            add_pair(c + 3u * LANES, w3, v3, &lo, &hi, &lo2, &hi2);
+        }
+        for (; c + LANES < n; c += 2u * LANES) {
+            let w0 = chunk_b(col0, c);
+            let w1 = chunk_b(col0, c + LANES);
+            let v0 = chunk_b(col1, c);
+            let v1 = chunk_b(col1, c + LANES);
+            add_pair(c, w0, v0, &lo, &hi, &lo2, &hi2);
+            add_pair(c + LANES, w1, v1, &lo, &hi, &lo2, &hi2);
+        }
+        for (; c < n; c += LANES) {
+            add_pair(c, chunk_b(col0, c), chunk_b(col1, c), &lo, &hi, &lo2, &hi2);
+        }
+    }
+#if ASUM
+    // `part` takes the partial sums next.
+    workgroupBarrier();
+#endif
+    reduce_store(2u * w * COLUMNS, g, lane, li, 0u, lo, hi);
+    reduce_store((2u * w + 1u) * COLUMNS, g, lane, li, 0u, lo2, hi2);
+}
