@@ -1,5 +1,6 @@
 //! Host side of `shaders/gemv.wgsl` beyond its dispatch in `gemm.rs`: how many lanes stream each column,
-//! and the decode chain's GEMV of a row given as two parts (ASUM).
+//! where a group streams two (PAIR, `shaders/gemv/pair.wgsl`) and in what rounds, and the decode chain's
+//! GEMV of a row given as two parts (ASUM).
 
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
@@ -37,12 +38,16 @@ pub(super) fn gemv_fixed_rows() -> bool {
 }
 
 /// Workgroups from which an A_AHEAD GEMV of [`GEMV_PAIR_FROM_M`] rows or more streams two columns a group
-/// ([`gemv_pair`]).
+/// ([`gemv_pair`]). Measured on an H200 (BENCHMARKS.md, "Two columns a group", runs 393–394): the
+/// README's gate/up GEMV (8320 columns on 32 lanes: 520 workgroups paired) 9.7 → 8.5 µs at 4 tokens; its
+/// down projection (1024 columns on 64 lanes: 128 paired) 7.7 → 8.7, and on twice the lanes (256) faster
+/// only at some rows (4, 6, 8), slower at others (2, 3, 5).
 const GEMV_PAIR_WORKGROUPS: u32 = 512;
 
 /// Rows from which an A_AHEAD GEMV streams two columns a group where that leaves it
-/// [`GEMV_PAIR_WORKGROUPS`] ([`gemv_pair`]).
-pub const GEMV_PAIR_FROM_M: u32 = 2;
+/// [`GEMV_PAIR_WORKGROUPS`] ([`gemv_pair`]): at one token the README's gate/up GEMV alone 7.3 → 7.7 µs
+/// on an H200, at two 8.4 → 7.9 (run393).
+const GEMV_PAIR_FROM_M: u32 = 2;
 
 /// The lanes a column of an A_AHEAD GEMV of `m` rows and `n` columns on `lanes` lanes a column where its
 /// groups stream two columns each (PAIR in `gemv.wgsl`: each chunk of A's rows loaded and unpacked once
@@ -64,8 +69,10 @@ pub(super) fn gemv_pair(m: u32, n: u32, lanes: u32) -> Option<u32> {
     }
 }
 
-/// Rows from which a PAIR GEMV's rounds load two chunks a column, not four ([`gemv_pair_round`]).
-pub const GEMV_PAIR_ROUND2_FROM_M: u32 = 5;
+/// Rows from which a PAIR GEMV's rounds load two chunks a column, not four ([`gemv_pair_round`]): on an
+/// H200 the README's gate/up GEMV alone at 5 tokens 9.5 → 9.2 µs, at 8 12.9 → 11.0, I = 16384 at 5 28.7
+/// → 27.1 (run395).
+const GEMV_PAIR_ROUND2_FROM_M: u32 = 5;
 
 /// The chunks a column each round of an `m`-row PAIR GEMV loads (`PAIR_ROUND` in `gemv.wgsl`), where not
 /// the shader's four: two from [`GEMV_PAIR_ROUND2_FROM_M`] rows. The same sums in the same order: the
