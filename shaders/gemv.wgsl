@@ -188,9 +188,11 @@ fn chunk_dot(w: Chunk, x: Chunk) -> f32 {
 #endif
 }
 
-// M where the pipeline fixes it (A_AHEAD builds: src/gpu/stages/gemm.rs's gemm_dispatch sets it), so that
-// no branch stands between a round's loads of B and those of A's rows: they all load together. 0: M
-// from `p`.
+// M where the pipeline fixes it (src/gpu/stages/gemm.rs's gemm_dispatch sets it up to 8 rows with vector
+// chunks), so that no branch stands between a round's loads of B and those of A's rows: they all load
+// together. On an H200 the README's one-token GEMVs 8.9 → 7.3 µs (gate/up) and 6.6 → 5.7 (down) alone
+// (BENCHMARKS.md, "The GEMV's rows fixed"); with it, row 0's chunks loaded ahead by name (A_AHEAD, the
+// thirty-second session) gained nothing more and went ("Two columns a group"). 0: M from `p`.
 override ROWS: u32 = 0u;
 
 // Rows of A: M.
@@ -209,18 +211,12 @@ fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
     return 0.0;
 }
 
-// Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8), row 0's
-// product d0 given.
-fn add_chunk_d0(c: u32, w: Chunk, d0: f32, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
-    *lo += vec4<f32>(d0, row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
+// Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
+fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
+    *lo += vec4<f32>(row_dot(0u, c, w), row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
     if (rows() > 4u) {
         *hi += vec4<f32>(row_dot(4u, c, w), row_dot(5u, c, w), row_dot(6u, c, w), row_dot(7u, c, w));
     }
-}
-
-// Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
-fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
-    add_chunk_d0(c, w, row_dot(0u, c, w), lo, hi);
 }
 
 
@@ -384,27 +380,10 @@ fn main(
             let w1 = chunk_b(col, c + LANES);
             let w2 = chunk_b(col, c + 2u * LANES);
             let w3 = chunk_b(col, c + 3u * LANES);
-#if A_AHEAD
-            // A_AHEAD (VEC8 or VEC4, up to 8 rows): row 0's four chunks of A loaded beside the four of
-            // B, where row_dot would load each behind its bounds check once the round's first weights
-            // had arrived (row 0 exists at every M); with ROWS fixed (M) rows 1..M load unbranched too.
-            // The same expressions, so the same bits. On an H200 the README's one-token GEMVs 9.5 → 8.9
-            // µs (gate/up) and 7.4 → 6.6 (down) alone, then with ROWS 7.3 and 5.7 (BENCHMARKS.md, "The
-            // H200" and "The GEMV's rows fixed").
-            let x0 = chunk_a(0u, c);
-            let x1 = chunk_a(0u, c + LANES);
-            let x2 = chunk_a(0u, c + 2u * LANES);
-            let x3 = chunk_a(0u, c + 3u * LANES);
-            add_chunk_d0(c, w0, chunk_dot(w0, x0), &lo, &hi);
-            add_chunk_d0(c + LANES, w1, chunk_dot(w1, x1), &lo, &hi);
-            add_chunk_d0(c + 2u * LANES, w2, chunk_dot(w2, x2), &lo, &hi);
-            add_chunk_d0(c + 3u * LANES, w3, chunk_dot(w3, x3), &lo, &hi);
-#else
             add_chunk(c, w0, &lo, &hi);
             add_chunk(c + LANES, w1, &lo, &hi);
             add_chunk(c + 2u * LANES, w2, &lo, &hi);
             add_chunk(c + 3u * LANES, w3, &lo, &hi);
-#endif
         }
         for (; c < n; c += LANES) {
             add_chunk(c, chunk_b(col, c), &lo, &hi);

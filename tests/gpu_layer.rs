@@ -7,7 +7,7 @@ use common::checks::{
     rounded, F16_ABS, F16_REL,
 };
 use common::{assert_close, bits, golden_case, gpu};
-use omnimoe::gpu::stages::SKINNY_FROM_M;
+use omnimoe::gpu::stages::{skinny_from_m, GEMV_ROWS, SKINNY_FROM_M, SKINNY_WIDE_COLUMNS};
 use omnimoe::gpu::{ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::io::TensorFile;
 use omnimoe::{LoadOptions, OmniMoeWeights};
@@ -155,6 +155,19 @@ fn odd_width_f16_chain_matches_the_cpu() {
 fn wide_f16_layer_leaves_the_fused_chain_from_16_mib() {
     let compared = f16_chain_matches_the_cpu((1024, 8192), 13, &[2, 8, 16], |t| fused(t) && t < 16);
     assert!(compared >= 20, "only {compared} of 26 tokens comparable");
+}
+
+/// The widest layer here (H = 1024, I = 16384: 32896 gate/up columns, [`SKINNY_WIDE_COLUMNS`] or more)
+/// in f16 keeps the GEMV up to 8 tokens: no fused chain at 6 tokens, where the skinny kernel's would run
+/// (its down projection re-reading under 16 MiB of partial products); it must give what the CPU
+/// reference does, twice the same bits.
+#[test]
+fn widest_f16_layer_keeps_the_gemv_to_8_tokens() {
+    let (h, i) = (1024, 16384);
+    let columns = (2 * i + 2 * omnimoe::OmniMoeConfig::new(h, i, 4096, 16).unwrap().grid()) as u32;
+    assert!(columns >= SKINNY_WIDE_COLUMNS && skinny_from_m(columns) == GEMV_ROWS + 1);
+    let compared = f16_chain_matches_the_cpu((h, i), 19, &[6], |_| false);
+    assert!(compared >= 5, "only {compared} of 6 tokens comparable");
 }
 
 /// Whether a layer runs the fused chain at `t` tokens where the adapter has cooperative matrices (and the

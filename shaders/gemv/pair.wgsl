@@ -1,4 +1,4 @@
-// gemv's PAIR build (A_AHEAD builds, src/gpu/stages/gemv.rs's gemv_pair): a group streams two columns,
+// gemv's PAIR build (up to 8 rows, vector chunks: src/gpu/stages/gemv.rs's gemv_pair): a group streams two columns,
 // its own and the one COLUMNS on, from the same chunks, so each chunk of A's rows is loaded and unpacked
 // once for both; each column's sums are those the one-column build makes (the same bits). From 2 rows,
 // where the workgroups stay 512 or more: on an H200 the README's gate/up GEMV alone at 4 tokens 9.7 →

@@ -51,7 +51,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 for kind in EPILOGUES {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (m, n, k), kind);
                     // Two columns a group (PAIR: a wide projection's, from 2 rows).
-                    if variant.flags.contains("A_AHEAD") {
+                    if variant.constants.iter().any(|&(name, _)| name == "ROWS") {
                         let pair = variant.clone().with("PAIR");
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 2)));
                         out.push((stage, "main", pair));
@@ -68,7 +68,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (1, n, k), kind);
                     let variant = stages::gemv_parts_variant(variant, kernel.is_f16(), k);
                     // Two columns a group where a measuring aid asks (OMNIMOE_GEMV_PAIR).
-                    if variant.flags.contains("A_AHEAD") {
+                    if variant.constants.iter().any(|&(name, _)| name == "ROWS") {
                         out.push((stage, "main", variant.clone().with("PAIR")));
                     }
                     out.push((stage, "main", variant));

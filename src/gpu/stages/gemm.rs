@@ -6,7 +6,7 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
-use super::gemv::{gemv_a_ahead, gemv_fixed_rows, gemv_lanes, gemv_pair, gemv_pair_round};
+use super::gemv::{gemv_fixed_rows, gemv_lanes, gemv_pair, gemv_pair_round};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -171,17 +171,15 @@ pub fn gemm_dispatch(
             if m > GEMV_ROWS {
                 variant = variant.with("ROWS16");
             }
-            // Row 0's chunks of A loaded beside B's (A_AHEAD in gemv.wgsl): on an H200 the f16 GEMVs
-            // 6–12% faster alone, a layer's one-token forward 2–6% (BENCHMARKS.md, "The H200"). Vector
-            // chunks only: with scalar ones (K % 4 != 0) the driver made the ASUM build's sums differ in
-            // their last bits from the plain build's, which the decode chain must not (run381). Its rows
-            // fixed by the pipeline (ROWS: no branch left between the loads of B and of A's rows): one
-            // token's GEMVs alone 8.9 → 7.3 µs (gate/up) and 6.6 → 5.7 (down), 4 tokens 12.4 → 9.7
-            // and 11.0 → 7.6, the same bits (BENCHMARKS.md, "The GEMV's rows fixed").
+            // Its rows fixed by the pipeline (ROWS in gemv.wgsl: no branch left between the loads of B
+            // and of A's rows) up to 8 rows: one token's GEMVs alone on an H200 8.9 → 7.3 µs (gate/up)
+            // and 6.6 → 5.7 (down), 4 tokens 12.4 → 9.7 and 11.0 → 7.6, the same bits (BENCHMARKS.md,
+            // "The GEMV's rows fixed"). Vector chunks only: with scalar ones (K % 4 != 0) the driver
+            // made the ASUM build's sums differ in their last bits from the plain build's when row 0's
+            // chunks were loaded ahead (run381), which the decode chain must not.
             let mut lanes = gemv_lanes(n, k / chunk);
             let mut columns = 256 / lanes;
-            if chunk >= 4 && m <= GEMV_ROWS && gemv_a_ahead() {
-                variant = variant.with("A_AHEAD");
+            if chunk >= 4 && m <= GEMV_ROWS {
                 if gemv_fixed_rows() {
                     variant = variant.constant("ROWS", m);
                 }

@@ -25,36 +25,31 @@ const GEMV_WORKGROUPS: u32 = 1024;
 /// 512 chunks 0.0259–0.0261 → 0.0261–0.0266).
 const GEMV_DEEP_CHUNKS: u32 = 32 * 64;
 
-/// Whether the GEMV loads row 0's chunks of A beside each round's chunks of B (A_AHEAD in `gemv.wgsl`,
-/// the same bits): yes, unless `OMNIMOE_NO_GEMV_A_AHEAD` is set (a measuring aid, read once).
-pub(super) fn gemv_a_ahead() -> bool {
-    !super::super::measuring::env_set("OMNIMOE_NO_GEMV_A_AHEAD")
-}
-
-/// Whether an A_AHEAD GEMV's pipeline fixes its rows (`ROWS` in `gemv.wgsl`: M), so that every row's
-/// chunks of A load beside B's: yes, unless `OMNIMOE_GEMV_ROWS_BRANCH` is set (a measuring aid).
+/// Whether a GEMV of up to 8 rows in vector chunks has its rows fixed by its pipeline (`ROWS` in
+/// `gemv.wgsl`: M), so that every row's chunks of A load beside B's: yes, unless
+/// `OMNIMOE_GEMV_ROWS_BRANCH` is set (a measuring aid: the GEMV as before the thirty-second session).
 pub(super) fn gemv_fixed_rows() -> bool {
     !super::super::measuring::env_set("OMNIMOE_GEMV_ROWS_BRANCH")
 }
 
-/// Workgroups from which an A_AHEAD GEMV of [`GEMV_PAIR_FROM_M`] rows or more streams two columns a group
+/// Workgroups from which a GEMV of [`GEMV_PAIR_FROM_M`] rows or more streams two columns a group
 /// ([`gemv_pair`]). Measured on an H200 (BENCHMARKS.md, "Two columns a group", runs 393–394): the
 /// README's gate/up GEMV (8320 columns on 32 lanes: 520 workgroups paired) 9.7 → 8.5 µs at 4 tokens; its
 /// down projection (1024 columns on 64 lanes: 128 paired) 7.7 → 8.7, and on twice the lanes (256) faster
 /// only at some rows (4, 6, 8), slower at others (2, 3, 5).
 const GEMV_PAIR_WORKGROUPS: u32 = 512;
 
-/// Rows from which an A_AHEAD GEMV streams two columns a group where that leaves it
+/// Rows from which a GEMV streams two columns a group where that leaves it
 /// [`GEMV_PAIR_WORKGROUPS`] ([`gemv_pair`]): at one token the README's gate/up GEMV alone 7.3 → 7.7 µs
 /// on an H200, at two 8.4 → 7.9 (run393).
 const GEMV_PAIR_FROM_M: u32 = 2;
 
-/// The lanes a column of an A_AHEAD GEMV of `m` rows and `n` columns on `lanes` lanes a column where its
+/// The lanes a column of a GEMV of `m` (≤ 8) rows in vector chunks and `n` columns on `lanes` lanes a column where its
 /// groups stream two columns each (PAIR in `gemv.wgsl`: each chunk of A's rows loaded and unpacked once
 /// for both; with the lanes unchanged, the same bits), or `None` for one column a group: from
 /// [`GEMV_PAIR_FROM_M`] rows, where the workgroups, half as many, stay [`GEMV_PAIR_WORKGROUPS`] or more.
-/// `OMNIMOE_GEMV_PAIR`, a measuring aid: `off` (one column a group), `all` (two wherever A_AHEAD),
-/// `double` (two wherever A_AHEAD, on twice the lanes, at most 128).
+/// `OMNIMOE_GEMV_PAIR`, a measuring aid: `off` (one column a group), `all` (two wherever it may),
+/// `double` (two wherever it may, on twice the lanes, at most 128).
 pub(super) fn gemv_pair(m: u32, n: u32, lanes: u32) -> Option<u32> {
     let aid = |value| super::super::measuring::env_is("OMNIMOE_GEMV_PAIR", value);
     if aid("off") {

@@ -25,6 +25,24 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// also ahead at 5 and 6 (0.0578 / 0.0612 against 0.0695 / 0.0697), behind at 8 (0.0739 against 0.0699).
 pub const SKINNY_FROM_M: u32 = 6;
 
+/// Columns of a layer's gate/up GEMM (2I + 2R) from which it keeps the GEMV up to
+/// [`GEMV_ROWS`](super::GEMV_ROWS) tokens and runs the skinny kernel only above ([`skinny_from_m`]).
+/// Measured on an H200 (`h200-run-code/run398.sh`, per layer of a stack of 4, GEMV against skinny
+/// kernel): I = 16384 (32896 columns) at 6 / 7 / 8 tokens 0.0582 / 0.0625 / 0.0656 against 0.0701 /
+/// 0.0710 / 0.0704 ms; I = 8192 (16512) at 6 even (0.0413 against 0.0411), at 8 behind (0.0461 against
+/// 0.0418); the README's sizes at 6 even (0.0302 against 0.0300), at 7 behind (0.0336 against 0.0302).
+pub const SKINNY_WIDE_COLUMNS: u32 = 32 * 1024;
+
+/// The fewest tokens a layer whose gate/up GEMM has `gate_up_columns` columns runs on the skinny kernel:
+/// [`SKINNY_FROM_M`], or above the GEMV's 8-row build from [`SKINNY_WIDE_COLUMNS`].
+pub fn skinny_from_m(gate_up_columns: u32) -> u32 {
+    if gate_up_columns >= SKINNY_WIDE_COLUMNS {
+        super::GEMV_ROWS + 1
+    } else {
+        SKINNY_FROM_M
+    }
+}
+
 /// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
 const SUBGROUP_COLUMNS: u32 = 32;
 
