@@ -219,7 +219,6 @@ fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, v
     }
 }
 
-
 #if ROWS16
 // Adds chunk c to the row sums of rows 8..12 (lo) and 12..16 (hi).
 fn add_chunk16(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {

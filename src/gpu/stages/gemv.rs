@@ -44,9 +44,10 @@ const GEMV_PAIR_WORKGROUPS: u32 = 512;
 /// on an H200, at two 8.4 → 7.9 (run393).
 const GEMV_PAIR_FROM_M: u32 = 2;
 
-/// The lanes a column of a GEMV of `m` (≤ 8) rows in vector chunks and `n` columns on `lanes` lanes a column where its
-/// groups stream two columns each (PAIR in `gemv.wgsl`: each chunk of A's rows loaded and unpacked once
-/// for both; with the lanes unchanged, the same bits), or `None` for one column a group: from
+/// The lanes a column of a GEMV of `m` (≤ 8) rows in vector chunks and `n` columns on `lanes` lanes a
+/// column where its groups stream two columns each (PAIR in `gemv.wgsl`: each chunk of A's rows loaded
+/// and unpacked once for both; with the lanes unchanged, the same bits), or `None` for one column a
+/// group: from
 /// [`GEMV_PAIR_FROM_M`] rows, where the workgroups, half as many, stay [`GEMV_PAIR_WORKGROUPS`] or more.
 /// `OMNIMOE_GEMV_PAIR`, a measuring aid: `off` (one column a group), `all` (two wherever it may),
 /// `double` (two wherever it may, on twice the lanes, at most 128).
