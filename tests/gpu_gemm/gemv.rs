@@ -70,6 +70,32 @@ fn gemv_rows16_keeps_the_bits_of_eight_rows() {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// Any GEMV the layer streams on two columns a group (PAIR: at 64 lanes from 4096 columns, from 2
+    /// rows; K % 4 == 0, 264 chunks or more) against the CPU: rows, N, K and the epilogue at random, rows
+    /// and K slabs, each storage type.
+    #[test]
+    fn gemv_pairs_match_cpu_at_random(m in 2usize..=8, half_n in 2050usize..2300, quads in 528usize..600, epilogue in 0u8..5, seed: u64) {
+        let ctx = gpu();
+        let k = 4 * quads;
+        let (split, n) = gemm_columns(half_n, epilogue, seed);
+        for f16 in f16_modes(ctx) {
+            for slabs in [false, true] {
+                if slabs && !k.is_multiple_of(stages::SLAB_K) {
+                    continue;
+                }
+                let kernel = GemmKernel::Gemv { f16, slabs };
+                let shape = (m as u32, n as u32, k as u32);
+                let (_, v, _) = stages::gemm_dispatch(&ctx.caps, kernel, shape, stages::EpilogueKind::Store);
+                prop_assert!(v.flags.contains("PAIR"), "{:?} {}×{}×{}", kernel, m, n, k);
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
+            }
+        }
+    }
+}
+
 /// A wide projection (the README's gate/up GEMV: over 8192 columns) from 2 rows streams two columns a
 /// group (PAIR): every epilogue against the CPU, K with a four-chunk round, a two-chunk round and a last
 /// chunk a lane, the last workgroup's second columns past N; and the same bits as one column a group:
