@@ -17,16 +17,39 @@ proptest! {
     fn gemv_matches_cpu(m in 1usize..=16, half_n in 1usize..200, k in prop_oneof![1usize..600, 2100usize..4200], epilogue in 0u8..5, seed: u64) {
         let ctx = gpu();
         let (split, n) = gemm_columns(half_n, epilogue, seed);
-        for f16 in f16_modes(ctx) {
-            for slabs in [false, true] {
-                if slabs && !k.is_multiple_of(stages::SLAB_K) {
-                    continue;
-                }
-                let kernel = GemmKernel::Gemv { f16, slabs };
-                check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
-            }
+        for kernel in gemv_kernels(ctx, k) {
+            check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
         }
     }
+}
+
+/// The GEMV in each storage type the adapter has, reading B in rows and, where K % 8 == 0, in K slabs.
+fn gemv_kernels(ctx: &omnimoe::gpu::Context, k: usize) -> Vec<GemmKernel> {
+    let slabs: &[bool] = if k.is_multiple_of(stages::SLAB_K) {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    f16_modes(ctx)
+        .into_iter()
+        .flat_map(|f16| {
+            slabs
+                .iter()
+                .map(move |&slabs| GemmKernel::Gemv { f16, slabs })
+        })
+        .collect()
+}
+
+/// Whether the layer's dispatch streams an (m, n, k) GEMV through `kernel` on two columns a group (PAIR).
+fn pairs(
+    ctx: &omnimoe::gpu::Context,
+    kernel: GemmKernel,
+    (m, n, k): (usize, usize, usize),
+) -> bool {
+    let shape = (m as u32, n as u32, k as u32);
+    let (_, variant, _) =
+        stages::gemm_dispatch(&ctx.caps, kernel, shape, stages::EpilogueKind::Store);
+    variant.flags.contains("PAIR")
 }
 
 /// A narrow projection of a wide model, 2048 chunks deep or more (the down projection at I = 16384): the
@@ -57,16 +80,13 @@ fn gemv_rows16_keeps_the_bits_of_eight_rows() {
     let (n, k) = (70usize, 1032usize);
     let a = uniform(51, 13 * k, -1.0, 1.0);
     let b = uniform(52, n * k, -1.0, 1.0);
-    for f16 in f16_modes(ctx) {
-        for slabs in [false, true] {
-            let kernel = GemmKernel::Gemv { f16, slabs };
-            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
-            let bb = upload_b(ctx, kernel, &b, k);
-            let (ep, cols) = (Epilogue::Store, Columns::ALL);
-            let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
-            let (eight, thirteen) = (c(8), c(13));
-            assert!(eight[..] == thirteen[..8 * n * 4], "{kernel:?}");
-        }
+    for kernel in gemv_kernels(ctx, k) {
+        let ab = buffers::upload(ctx, "a", &elem_bytes(&a, kernel.is_f16()));
+        let bb = upload_b(ctx, kernel, &b, k);
+        let (ep, cols) = (Epilogue::Store, Columns::ALL);
+        let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+        let (eight, thirteen) = (c(8), c(13));
+        assert!(eight[..] == thirteen[..8 * n * 4], "{kernel:?}");
     }
 }
 
@@ -81,17 +101,9 @@ proptest! {
         let ctx = gpu();
         let k = 4 * quads;
         let (split, n) = gemm_columns(half_n, epilogue, seed);
-        for f16 in f16_modes(ctx) {
-            for slabs in [false, true] {
-                if slabs && !k.is_multiple_of(stages::SLAB_K) {
-                    continue;
-                }
-                let kernel = GemmKernel::Gemv { f16, slabs };
-                let shape = (m as u32, n as u32, k as u32);
-                let (_, v, _) = stages::gemm_dispatch(&ctx.caps, kernel, shape, stages::EpilogueKind::Store);
-                prop_assert!(v.flags.contains("PAIR"), "{:?} {}×{}×{}", kernel, m, n, k);
-                check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
-            }
+        for kernel in gemv_kernels(ctx, k) {
+            prop_assert!(pairs(ctx, kernel, (m, n, k)), "{:?} {}×{}×{}", kernel, m, n, k);
+            check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
         }
     }
 }
@@ -105,55 +117,39 @@ proptest! {
 fn gemv_pairs_match_cpu_and_keep_the_bits() {
     let ctx = gpu();
     let half_n = 4159;
-    let pairs = |kernel: GemmKernel, m: usize, n: usize, k: usize| {
-        let (_, v, _) = stages::gemm_dispatch(
-            &ctx.caps,
-            kernel,
-            (m as u32, n as u32, k as u32),
-            stages::EpilogueKind::Store,
-        );
-        v.flags.contains("PAIR")
-    };
-    for f16 in f16_modes(ctx) {
-        for slabs in [false, true] {
-            // 193 chunks of 8 with f16 storage (32 lanes a column), 387 of 4 (64 lanes).
-            for k in [1544usize, 1548] {
-                if slabs && !k.is_multiple_of(stages::SLAB_K) {
-                    continue;
-                }
-                let kernel = GemmKernel::Gemv { f16, slabs };
-                for (i, m) in [2usize, 5, 8].into_iter().enumerate() {
-                    let epilogue = ((k + i) % 5) as u8;
-                    let seed = (k + m) as u64;
-                    let (split, n) = gemm_columns(half_n, epilogue, seed);
-                    assert!(
-                        pairs(kernel, m, n, k) && !pairs(kernel, 1, n, k),
-                        "{kernel:?}"
-                    );
-                    check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed).unwrap_or_else(|e| {
-                        panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}")
-                    });
-                }
-                let n = 2 * half_n - 1;
-                let a = uniform(61, 13 * k, -1.0, 1.0);
-                let b = uniform(62, n * k, -1.0, 1.0);
-                let ab = buffers::upload(ctx, "a", &elem_bytes(&a, f16));
-                let bb = upload_b(ctx, kernel, &b, k);
-                let (ep, cols) = (Epilogue::Store, Columns::ALL);
-                let c =
-                    |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
-                let one = c(1);
-                for m in [2, 3, 8] {
-                    assert!(
-                        one[..] == c(m)[..n * 4],
-                        "{kernel:?}, K {k}: row 0 of {m} rows"
-                    );
-                }
+    // 193 chunks of 8 with f16 storage (32 lanes a column), 387 of 4 (64 lanes).
+    for k in [1544usize, 1548] {
+        for kernel in gemv_kernels(ctx, k) {
+            for (i, m) in [2usize, 5, 8].into_iter().enumerate() {
+                let epilogue = ((k + i) % 5) as u8;
+                let seed = (k + m) as u64;
+                let (split, n) = gemm_columns(half_n, epilogue, seed);
                 assert!(
-                    c(8)[..] == c(13)[..8 * n * 4],
-                    "{kernel:?}, K {k}: 8 rows of 13"
+                    pairs(ctx, kernel, (m, n, k)) && !pairs(ctx, kernel, (1, n, k)),
+                    "{kernel:?}"
+                );
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed).unwrap_or_else(|e| {
+                    panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}")
+                });
+            }
+            let n = 2 * half_n - 1;
+            let a = uniform(61, 13 * k, -1.0, 1.0);
+            let b = uniform(62, n * k, -1.0, 1.0);
+            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, kernel.is_f16()));
+            let bb = upload_b(ctx, kernel, &b, k);
+            let (ep, cols) = (Epilogue::Store, Columns::ALL);
+            let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+            let one = c(1);
+            for m in [2, 3, 8] {
+                assert!(
+                    one[..] == c(m)[..n * 4],
+                    "{kernel:?}, K {k}: row 0 of {m} rows"
                 );
             }
+            assert!(
+                c(8)[..] == c(13)[..8 * n * 4],
+                "{kernel:?}, K {k}: 8 rows of 13"
+            );
         }
     }
 }
