@@ -14,13 +14,15 @@
 // li % LANES of group li / LANES; with SLABS lane li / COLUMNS of group li % COLUMNS). Lane l sums the
 // k-chunks l, l + LANES, … of its column in increasing order (a chunk is 8 consecutive k with VEC8, f16
 // storage and K % 8 == 0: one 16-byte load; 4 with VEC4, K % 4 == 0; else 1), loading four chunks of B
-// before it adds them; then invocation (m, j) adds column j's LANES partial sums of row m in lane order
-// (a fixed order: bitwise reproducible), and the COLUMNS × M results go through `store()`. With PAIR a
-// group streams two columns, g and g + COLUMNS of the workgroup's 2 · COLUMNS, from the same loads of
-// A's chunks, each column's sums as without (the same bits), reduced and stored a block of COLUMNS at a
-// time; PAIR_ROUND (4 or 2) is how many chunks of each a round loads. With ROWS16
-// each lane also sums rows 8..16 from the same loads of B, and those go through the same reduction after
-// rows 0..8 (the same sums for rows 0..8 as without: the same bits).
+// before it adds them (with FMA, the default for chunks of eight, each row's sum takes a chunk's products
+// one fma at a time, in k order; without, the chunk's dot and then its add); then invocation (m, j) adds
+// column j's LANES partial sums of row m in lane order (a fixed order: bitwise reproducible), and the
+// COLUMNS × M results go through `store()`. With PAIR a group streams two columns, g and g + COLUMNS of
+// the workgroup's 2 · COLUMNS, from the same loads of A's chunks, each column's sums as without (the
+// same bits), reduced and stored a block of COLUMNS at a time; PAIR_ROUND (4, 2, or 1 for a measuring
+// aid) is how many chunks of each a round loads. With ROWS16 each lane also sums rows 8..16 from the same
+// loads of B, and those go through the same reduction after rows 0..8 (the same sums for rows 0..8 as
+// without: the same bits).
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
 // B at columns n < N, both at chunks below K's.
@@ -188,6 +190,30 @@ fn chunk_dot(w: Chunk, x: Chunk) -> f32 {
 #endif
 }
 
+// s + w · x, one fma at a time in k order (FMA: a chunk of eight costs 8 fmas, where `chunk_dot` and the
+// add of its sum take 10 operations). With FMA every row's sum takes each chunk so (src/gpu/stages/gemv.rs's
+// gemv_fma, chunks of eight: on an H200 the README's GEMVs alone at 5 tokens 9.2 → 8.8 µs (gate/up) and
+// 8.3 → 8.0 (down), at I = 16384 27.2 → 25.5 and 16.7 → 15.4; BENCHMARKS.md, "One fma at a time").
+fn chunk_fma(w: Chunk, x: Chunk, s: f32) -> f32 {
+    var t = fma(w.lo.x, x.lo.x, s);
+#if VEC8
+    t = fma(w.lo.y, x.lo.y, t);
+    t = fma(w.lo.z, x.lo.z, t);
+    t = fma(w.lo.w, x.lo.w, t);
+    t = fma(w.hi.x, x.hi.x, t);
+    t = fma(w.hi.y, x.hi.y, t);
+    t = fma(w.hi.z, x.hi.z, t);
+    t = fma(w.hi.w, x.hi.w, t);
+#else
+#if VEC4
+    t = fma(w.lo.y, x.lo.y, t);
+    t = fma(w.lo.z, x.lo.z, t);
+    t = fma(w.lo.w, x.lo.w, t);
+#endif
+#endif
+    return t;
+}
+
 // M where the pipeline fixes it (src/gpu/stages/gemm.rs's gemm_dispatch sets it up to 8 rows with vector
 // chunks), so that no branch stands between a round's loads of B and those of A's rows: they all load
 // together. On an H200 the README's one-token GEMVs 8.9 → 7.3 µs (gate/up) and 6.6 → 5.7 (down) alone
@@ -211,8 +237,35 @@ fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
     return 0.0;
 }
 
+// s + w · A[m, chunk c] one fma at a time (FMA) for rows m < M, s past them.
+fn row_fma(m: u32, c: u32, w: Chunk, s: f32) -> f32 {
+    if (m < rows()) {
+        return chunk_fma(w, chunk_a(m, c), s);
+    }
+    return s;
+}
+
 // Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
 fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
+#if FMA
+    let l = *lo;
+    *lo = vec4<f32>(
+        row_fma(0u, c, w, l.x),
+        row_fma(1u, c, w, l.y),
+        row_fma(2u, c, w, l.z),
+        row_fma(3u, c, w, l.w),
+    );
+    if (rows() > 4u) {
+        let h = *hi;
+        *hi = vec4<f32>(
+            row_fma(4u, c, w, h.x),
+            row_fma(5u, c, w, h.y),
+            row_fma(6u, c, w, h.z),
+            row_fma(7u, c, w, h.w),
+        );
+    }
+    return;
+#endif
     *lo += vec4<f32>(row_dot(0u, c, w), row_dot(1u, c, w), row_dot(2u, c, w), row_dot(3u, c, w));
     if (rows() > 4u) {
         *hi += vec4<f32>(row_dot(4u, c, w), row_dot(5u, c, w), row_dot(6u, c, w), row_dot(7u, c, w));
@@ -222,6 +275,25 @@ fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, v
 #if ROWS16
 // Adds chunk c to the row sums of rows 8..12 (lo) and 12..16 (hi).
 fn add_chunk16(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
+#if FMA
+    let l = *lo;
+    *lo = vec4<f32>(
+        row_fma(8u, c, w, l.x),
+        row_fma(9u, c, w, l.y),
+        row_fma(10u, c, w, l.z),
+        row_fma(11u, c, w, l.w),
+    );
+    if (p.m > 12u) {
+        let h = *hi;
+        *hi = vec4<f32>(
+            row_fma(12u, c, w, h.x),
+            row_fma(13u, c, w, h.y),
+            row_fma(14u, c, w, h.z),
+            row_fma(15u, c, w, h.w),
+        );
+    }
+    return;
+#endif
     *lo += vec4<f32>(row_dot(8u, c, w), row_dot(9u, c, w), row_dot(10u, c, w), row_dot(11u, c, w));
     if (p.m > 12u) {
         *hi += vec4<f32>(row_dot(12u, c, w), row_dot(13u, c, w), row_dot(14u, c, w), row_dot(15u, c, w));

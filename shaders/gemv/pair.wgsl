@@ -6,7 +6,7 @@
 // gemv.wgsl after `reduce_store` (`#import gemv/pair`).
 
 // Chunks of each column a round loads: 4, or 2 (from 5 rows: the README's gate/up GEMV alone at 6
-// tokens 11.4 → 9.7 µs on an H200), a pipeline constant.
+// tokens 11.4 → 9.7 µs on an H200), a pipeline constant; 1 (a measuring aid) loads one a round.
 override PAIR_ROUND: u32 = 4u;
 
 // w · A[m, chunk c] and v · A[m, chunk c] for rows m < M, 0 past them.
@@ -16,6 +16,16 @@ fn pair_dot(m: u32, c: u32, w: Chunk, v: Chunk) -> vec2<f32> {
         return vec2<f32>(chunk_dot(w, x), chunk_dot(v, x));
     }
     return vec2<f32>(0.0);
+}
+
+// s + (w · A[m, chunk c], v · A[m, chunk c]) one fma at a time (FMA: each the sum `add_chunk` makes of its
+// column) for rows m < M, s past them.
+fn pair_fma(m: u32, c: u32, w: Chunk, v: Chunk, s: vec2<f32>) -> vec2<f32> {
+    if (m < rows()) {
+        let x = chunk_a(m, c);
+        return vec2<f32>(chunk_fma(w, x, s.x), chunk_fma(v, x, s.y));
+    }
+    return s;
 }
 
 // Adds chunk c of the two columns (weights w, v) to their row sums: rows 0..4 and 4..8 of the first in lo
@@ -29,6 +39,23 @@ fn add_pair(
     lo2: ptr<function, vec4<f32>>,
     hi2: ptr<function, vec4<f32>>,
 ) {
+#if FMA
+    let e0 = pair_fma(0u, c, w, v, vec2<f32>((*lo).x, (*lo2).x));
+    let e1 = pair_fma(1u, c, w, v, vec2<f32>((*lo).y, (*lo2).y));
+    let e2 = pair_fma(2u, c, w, v, vec2<f32>((*lo).z, (*lo2).z));
+    let e3 = pair_fma(3u, c, w, v, vec2<f32>((*lo).w, (*lo2).w));
+    *lo = vec4<f32>(e0.x, e1.x, e2.x, e3.x);
+    *lo2 = vec4<f32>(e0.y, e1.y, e2.y, e3.y);
+    if (rows() > 4u) {
+        let e4 = pair_fma(4u, c, w, v, vec2<f32>((*hi).x, (*hi2).x));
+        let e5 = pair_fma(5u, c, w, v, vec2<f32>((*hi).y, (*hi2).y));
+        let e6 = pair_fma(6u, c, w, v, vec2<f32>((*hi).z, (*hi2).z));
+        let e7 = pair_fma(7u, c, w, v, vec2<f32>((*hi).w, (*hi2).w));
+        *hi = vec4<f32>(e4.x, e5.x, e6.x, e7.x);
+        *hi2 = vec4<f32>(e4.y, e5.y, e6.y, e7.y);
+    }
+    return;
+#endif
     let d0 = pair_dot(0u, c, w, v);
     let d1 = pair_dot(1u, c, w, v);
     let d2 = pair_dot(2u, c, w, v);
@@ -73,7 +100,7 @@ fn pair_sums(w: u32, g: u32, lane: u32, li: u32) {
             add_pair(c + 2u * LANES, w2, v2, &lo, &hi, &lo2, &hi2);
             add_pair(c + 3u * LANES, w3, v3, &lo, &hi, &lo2, &hi2);
         }
-        for (; c + LANES < n; c += 2u * LANES) {
+        for (; PAIR_ROUND != 1u && c + LANES < n; c += 2u * LANES) {
             let w0 = chunk_b(col0, c);
             let w1 = chunk_b(col0, c + LANES);
             let v0 = chunk_b(col1, c);

@@ -6,7 +6,7 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
-use super::gemv::{gemv_fixed_rows, gemv_lanes, gemv_pair, gemv_pair_round};
+use super::gemv::{gemv_fixed_rows, gemv_fma, gemv_lanes, gemv_pair, gemv_pair_round};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -194,6 +194,10 @@ pub fn gemm_dispatch(
                     lanes = pair_lanes;
                     columns = 2 * 256 / lanes;
                 }
+            }
+            // Each row's sum one fma at a time (FMA in gemv.wgsl), in chunks of eight halves.
+            if chunk == 8 && gemv_fma() {
+                variant = variant.with("FMA");
             }
             let variant = variant.constant("LANES", lanes);
             ("gemv", variant, fold(n.div_ceil(columns)))

@@ -32,6 +32,18 @@ pub(super) fn gemv_fixed_rows() -> bool {
     !super::super::measuring::env_set("OMNIMOE_GEMV_ROWS_BRANCH")
 }
 
+/// Whether a GEMV in chunks of eight halves (f16 storage, K % 8 == 0) has its rows take each chunk's
+/// products one fma at a time (`FMA` in `gemv.wgsl`: 8 fmas a chunk where a dot and its add took 10
+/// operations; other sums than without, as reproducible): yes, unless `OMNIMOE_GEMV_FMA=off` (a
+/// measuring aid). Every such GEMV alike, at any rows, so that the decode chain's two-part GEMV and a
+/// product's rows keep the bits of the plain one-row GEMV. Measured on an H200 (BENCHMARKS.md, "One fma
+/// at a time", run404), per layer of a stack of 4: 3 tokens 0.0267 → 0.0257 ms, 5 tokens 0.0296 →
+/// 0.0276, I = 16384 at 5 0.0532 → 0.0507, at 8 0.0666 → 0.0636, 1, 2 and 4 tokens even; with f32
+/// storage (chunks of four) slower (4 tokens 0.0325 → 0.0333: its down GEMV 9.3 → 10.5 µs), so not there.
+pub(super) fn gemv_fma() -> bool {
+    !super::super::measuring::env_is("OMNIMOE_GEMV_FMA", "off")
+}
+
 /// Workgroups from which a GEMV of [`GEMV_PAIR_FROM_M`] rows or more streams two columns a group
 /// ([`gemv_pair`]). Measured on an H200 (BENCHMARKS.md, "Two columns a group", runs 393–394): the
 /// README's gate/up GEMV (8320 columns on 32 lanes: 520 workgroups paired) 9.7 → 8.5 µs at 4 tokens; its
@@ -72,12 +84,12 @@ const GEMV_PAIR_ROUND2_FROM_M: u32 = 5;
 
 /// The chunks a column each round of an `m`-row PAIR GEMV loads (`PAIR_ROUND` in `gemv.wgsl`), where not
 /// the shader's four: two from [`GEMV_PAIR_ROUND2_FROM_M`] rows. The same sums in the same order: the
-/// same bits. `OMNIMOE_GEMV_PAIR_ROUND=2` or `4`, a measuring aid, fixes it.
+/// same bits. `OMNIMOE_GEMV_PAIR_ROUND=1`, `2` or `4`, a measuring aid, fixes it.
 pub(super) fn gemv_pair_round(m: u32) -> Option<u32> {
     let round = super::super::measuring::env_count("OMNIMOE_GEMV_PAIR_ROUND")
-        .filter(|r| [2, 4].contains(r))
+        .filter(|r| [1, 2, 4].contains(r))
         .unwrap_or(if m >= GEMV_PAIR_ROUND2_FROM_M { 2 } else { 4 });
-    (round == 2).then_some(2)
+    (round != 4).then_some(round)
 }
 
 /// Lanes per column of the GEMV for an `n`-column projection `chunks` loads deep: chunks / 8 rounded up
