@@ -82,13 +82,27 @@ pub(super) fn gemv_pair(m: u32, n: u32, lanes: u32) -> Option<u32> {
 /// → 27.1 (run395).
 const GEMV_PAIR_ROUND2_FROM_M: u32 = 5;
 
+/// Rows from which a PAIR GEMV's rounds load one chunk a column ([`gemv_pair_round`]): on an H200 per
+/// layer of a stack of 4 (`h200-run-code/run406.sh`, two rounds) the README's sizes at 6 tokens
+/// 0.0287–0.0294 → 0.0281–0.0282 ms, I = 16384 at 7 0.0595–0.0604 → 0.0579–0.0584, at 8 0.0631–0.0632 →
+/// 0.0616–0.0620; I = 8192 and I = 16384 at 6 even.
+const GEMV_PAIR_ROUND1_FROM_M: u32 = 6;
+
 /// The chunks a column each round of an `m`-row PAIR GEMV loads (`PAIR_ROUND` in `gemv.wgsl`), where not
-/// the shader's four: two from [`GEMV_PAIR_ROUND2_FROM_M`] rows. The same sums in the same order: the
-/// same bits. `OMNIMOE_GEMV_PAIR_ROUND=1`, `2` or `4`, a measuring aid, fixes it.
+/// the shader's four: two from [`GEMV_PAIR_ROUND2_FROM_M`] rows, one from [`GEMV_PAIR_ROUND1_FROM_M`].
+/// The same sums in the same order: the same bits. `OMNIMOE_GEMV_PAIR_ROUND=1`, `2` or `4`, a measuring
+/// aid, fixes it.
 pub(super) fn gemv_pair_round(m: u32) -> Option<u32> {
+    let default = if m >= GEMV_PAIR_ROUND1_FROM_M {
+        1
+    } else if m >= GEMV_PAIR_ROUND2_FROM_M {
+        2
+    } else {
+        4
+    };
     let round = super::super::measuring::env_count("OMNIMOE_GEMV_PAIR_ROUND")
         .filter(|r| [1, 2, 4].contains(r))
-        .unwrap_or(if m >= GEMV_PAIR_ROUND2_FROM_M { 2 } else { 4 });
+        .unwrap_or(default);
     (round != 4).then_some(round)
 }
 

@@ -23,7 +23,10 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// 0.0301–0.0302 ms, 4 0.0279–0.0282 against 0.0298–0.0304, 5 0.0297–0.0301 against 0.0299–0.0306, 6
 /// 0.0310–0.0315 against 0.0300–0.0306, 8 0.0343–0.0344 against 0.0304–0.0309; at I = 16384 the GEMV
 /// also ahead at 5 and 6 (0.0578 / 0.0612 against 0.0695 / 0.0697), behind at 8 (0.0739 against 0.0699).
-pub const SKINNY_FROM_M: u32 = 6;
+/// Since the GEMV's sums take a chunk one fma at a time (`h200-run-code/run406.sh`, two rounds): the
+/// README's sizes at 6 tokens 0.0281–0.0282 against 0.0300–0.0307, I = 8192 0.0401–0.0402 against
+/// 0.0412; at 7 tokens even (0.0305 against 0.0306, I = 8192 0.0424 against 0.0420, run405).
+pub const SKINNY_FROM_M: u32 = 7;
 
 /// Columns of a layer's gate/up GEMM (2I + 2R) from which it keeps the GEMV up to
 /// [`GEMV_ROWS`](super::GEMV_ROWS) tokens and runs the skinny kernel only above ([`skinny_from_m`]).
