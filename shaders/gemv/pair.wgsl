@@ -5,8 +5,9 @@
 // tokens 9.7 → 8.5 µs, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group"). Imported by
 // gemv.wgsl after `reduce_store` (`#import gemv/pair`).
 
-// Chunks of each column a round loads: 4, or 2 (from 5 rows: the README's gate/up GEMV alone at 6
-// tokens 11.4 → 9.7 µs on an H200), a pipeline constant; 1 (a measuring aid) loads one a round.
+// Chunks of each column a round loads, a pipeline constant: 4, or 2 (from 5 rows: the README's gate/up
+// GEMV alone at 6 tokens 11.4 → 9.7 µs on an H200), or 1 (from 6 rows: the README's layer at 6 tokens
+// 0.0287–0.0294 → 0.0281–0.0282 ms, I = 16384 at 7 tokens 0.0595–0.0604 → 0.0579–0.0584).
 override PAIR_ROUND: u32 = 4u;
 
 // w · A[m, chunk c] and v · A[m, chunk c] for rows m < M, 0 past them.

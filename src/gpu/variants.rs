@@ -54,7 +54,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     if variant.constants.iter().any(|&(name, _)| name == "ROWS") {
                         let pair = variant.clone().with("PAIR");
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 2)));
-                        // Rounds of one chunk, where a measuring aid asks (OMNIMOE_GEMV_PAIR_ROUND=1).
+                        // Rounds of one chunk (from 6 rows).
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 1)));
                         // Each row's sums by dots, where a measuring aid asks (OMNIMOE_GEMV_FMA=off).
                         out.push((stage, "main", pair.clone().without("FMA")));
