@@ -109,8 +109,9 @@ proptest! {
 }
 
 /// A wide projection (the README's gate/up GEMV: over 8192 columns) from 2 rows streams two columns a
-/// group (PAIR): every epilogue against the CPU, K with a four-chunk round, a two-chunk round and a last
-/// chunk a lane, the last workgroup's second columns past N; and the same bits as one column a group:
+/// group (PAIR): every epilogue against the CPU at 2, 5 and 8 rows (rounds of four, two and one chunk of
+/// each column, K leaving the longer rounds a tail of shorter ones), the last workgroup's second columns
+/// past N; and the same bits as one column a group:
 /// the first row of 2, 3 and 8 rows those of one row (one column a group, on the same lanes), the first
 /// eight of 13 (ROWS16) those of 8.
 #[test]
