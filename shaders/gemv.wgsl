@@ -245,24 +245,22 @@ fn row_fma(m: u32, c: u32, w: Chunk, s: f32) -> f32 {
     return s;
 }
 
+// The sums s of rows r0 .. r0 + 4 with chunk c of the column (weights w) added, one fma at a time (FMA).
+fn rows_fma(r0: u32, c: u32, w: Chunk, s: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(
+        row_fma(r0, c, w, s.x),
+        row_fma(r0 + 1u, c, w, s.y),
+        row_fma(r0 + 2u, c, w, s.z),
+        row_fma(r0 + 3u, c, w, s.w),
+    );
+}
+
 // Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
 fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
 #if FMA
-    let l = *lo;
-    *lo = vec4<f32>(
-        row_fma(0u, c, w, l.x),
-        row_fma(1u, c, w, l.y),
-        row_fma(2u, c, w, l.z),
-        row_fma(3u, c, w, l.w),
-    );
+    *lo = rows_fma(0u, c, w, *lo);
     if (rows() > 4u) {
-        let h = *hi;
-        *hi = vec4<f32>(
-            row_fma(4u, c, w, h.x),
-            row_fma(5u, c, w, h.y),
-            row_fma(6u, c, w, h.z),
-            row_fma(7u, c, w, h.w),
-        );
+        *hi = rows_fma(4u, c, w, *hi);
     }
     return;
 #endif
@@ -276,21 +274,9 @@ fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, v
 // Adds chunk c to the row sums of rows 8..12 (lo) and 12..16 (hi).
 fn add_chunk16(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
 #if FMA
-    let l = *lo;
-    *lo = vec4<f32>(
-        row_fma(8u, c, w, l.x),
-        row_fma(9u, c, w, l.y),
-        row_fma(10u, c, w, l.z),
-        row_fma(11u, c, w, l.w),
-    );
+    *lo = rows_fma(8u, c, w, *lo);
     if (p.m > 12u) {
-        let h = *hi;
-        *hi = vec4<f32>(
-            row_fma(12u, c, w, h.x),
-            row_fma(13u, c, w, h.y),
-            row_fma(14u, c, w, h.z),
-            row_fma(15u, c, w, h.w),
-        );
+        *hi = rows_fma(12u, c, w, *hi);
     }
     return;
 #endif
