@@ -104,6 +104,7 @@ pub const PARTS: &[(&str, &str)] = &[
         include_str!("../../../shaders/gemm/staging.wgsl"),
     ),
     ("gemv/pair", include_str!("../../../shaders/gemv/pair.wgsl")),
+    ("gemv/sums", include_str!("../../../shaders/gemv/sums.wgsl")),
     (
         "gemm_skinny/step",
         include_str!("../../../shaders/gemm_skinny/step.wgsl"),
