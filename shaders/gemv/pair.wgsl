@@ -19,6 +19,7 @@ fn pair_dot(m: u32, c: u32, w: Chunk, v: Chunk) -> vec2<f32> {
     return vec2<f32>(0.0);
 }
 
+#if FMA
 // s + (w · A[m, chunk c], v · A[m, chunk c]) one fma at a time (FMA: each the sum `add_chunk` makes of its
 // column) for rows m < M, s past them.
 fn pair_fma(m: u32, c: u32, w: Chunk, v: Chunk, s: vec2<f32>) -> vec2<f32> {
@@ -28,6 +29,7 @@ fn pair_fma(m: u32, c: u32, w: Chunk, v: Chunk, s: vec2<f32>) -> vec2<f32> {
     }
     return s;
 }
+#endif
 
 // Adds chunk c of the two columns (weights w, v) to their row sums: rows 0..4 and 4..8 of the first in lo
 // and hi, of the second in lo2 and hi2 (each the sum `add_chunk` makes of its column: the same bits).

@@ -11,13 +11,14 @@ fn chunk_dot(w: Chunk, x: Chunk) -> f32 {
 #endif
 }
 
+#if FMA
 // s + w · x, one fma at a time in k order (FMA: a chunk of eight costs 8 fmas, where `chunk_dot` and the
 // add of its sum take 10 operations). With FMA every row's sum takes each chunk so (src/gpu/stages/gemv.rs's
-// gemv_fma, chunks of eight: on an H200 the README's GEMVs alone at 5 tokens 9.2 → 8.8 µs (gate/up) and
-// 8.3 → 8.0 (down), at I = 16384 27.2 → 25.5 and 16.7 → 15.4; BENCHMARKS.md, "One fma at a time").
+// gemv_fma, which sets FMA only with VEC8: on an H200 the README's GEMVs alone at 5 tokens 9.2 → 8.8 µs
+// (gate/up) and 8.3 → 8.0 (down), at I = 16384 27.2 → 25.5 and 16.7 → 15.4; BENCHMARKS.md, "One fma at a
+// time").
 fn chunk_fma(w: Chunk, x: Chunk, s: f32) -> f32 {
     var t = fma(w.lo.x, x.lo.x, s);
-#if VEC8
     t = fma(w.lo.y, x.lo.y, t);
     t = fma(w.lo.z, x.lo.z, t);
     t = fma(w.lo.w, x.lo.w, t);
@@ -25,15 +26,9 @@ fn chunk_fma(w: Chunk, x: Chunk, s: f32) -> f32 {
     t = fma(w.hi.y, x.hi.y, t);
     t = fma(w.hi.z, x.hi.z, t);
     t = fma(w.hi.w, x.hi.w, t);
-#else
-#if VEC4
-    t = fma(w.lo.y, x.lo.y, t);
-    t = fma(w.lo.z, x.lo.z, t);
-    t = fma(w.lo.w, x.lo.w, t);
-#endif
-#endif
     return t;
 }
+#endif
 
 // M where the pipeline fixes it (src/gpu/stages/gemm.rs's gemm_dispatch sets it up to 8 rows with vector
 // chunks), so that no branch stands between a round's loads of B and those of A's rows: they all load
@@ -58,6 +53,7 @@ fn row_dot(m: u32, c: u32, w: Chunk) -> f32 {
     return 0.0;
 }
 
+#if FMA
 // s + w · A[m, chunk c] one fma at a time (FMA) for rows m < M, s past them.
 fn row_fma(m: u32, c: u32, w: Chunk, s: f32) -> f32 {
     if (m < rows()) {
@@ -75,6 +71,7 @@ fn rows_fma(r0: u32, c: u32, w: Chunk, s: vec4<f32>) -> vec4<f32> {
         row_fma(r0 + 3u, c, w, s.w),
     );
 }
+#endif
 
 // Adds chunk c of the column (weights w) to the row sums lo (rows 0..4) and hi (rows 4..8).
 fn add_chunk(c: u32, w: Chunk, lo: ptr<function, vec4<f32>>, hi: ptr<function, vec4<f32>>) {
