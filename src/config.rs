@@ -86,6 +86,11 @@ impl OmniMoeConfig {
         isqrt(self.num_experts)
     }
 
+    /// 2I + 2R: the gate/up GEMM's columns (gate and up interleaved, then the router's W_x and W_y).
+    pub fn gate_up_columns(&self) -> usize {
+        2 * self.intermediate_size + 2 * self.grid()
+    }
+
     /// K' = min(R, K): candidates kept per router axis.
     pub fn axis_k(&self) -> usize {
         self.grid().min(self.num_experts_per_token)

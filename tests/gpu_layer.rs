@@ -164,7 +164,9 @@ fn wide_f16_layer_leaves_the_fused_chain_from_16_mib() {
 #[test]
 fn widest_f16_layer_keeps_the_gemv_to_8_tokens() {
     let (h, i) = (1024, 16384);
-    let columns = (2 * i + 2 * omnimoe::OmniMoeConfig::new(h, i, 4096, 16).unwrap().grid()) as u32;
+    let columns = omnimoe::OmniMoeConfig::new(h, i, 4096, 16)
+        .unwrap()
+        .gate_up_columns() as u32;
     assert!(columns >= SKINNY_WIDE_COLUMNS && skinny_from_m(columns) == GEMV_ROWS + 1);
     assert!(fused(7));
     let compared = f16_chain_matches_the_cpu((h, i), 19, &[7], |_| false);

@@ -14,6 +14,11 @@ const EPILOGUES: [EpilogueKind; 5] = [
     EpilogueKind::SwiGluRouter,
 ];
 
+/// Whether a GEMV build has its rows fixed by its pipeline (the `ROWS` constant): those take PAIR.
+fn fixes_rows(variant: &Variant) -> bool {
+    variant.constants.iter().any(|&(name, _)| name == "ROWS")
+}
+
 /// Every (stage, entry point, variant), for f32 and f16 storage, with every value its pipeline constants
 /// take.
 pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
@@ -51,7 +56,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                 for kind in EPILOGUES {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (m, n, k), kind);
                     // Two columns a group (PAIR: a wide projection's, from 2 rows).
-                    if variant.constants.iter().any(|&(name, _)| name == "ROWS") {
+                    if fixes_rows(&variant) {
                         let pair = variant.clone().with("PAIR");
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 2)));
                         // Rounds of one chunk (from 6 rows).
@@ -75,7 +80,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     let (stage, variant, _) = stages::gemm_dispatch(&caps, kernel, (1, n, k), kind);
                     let variant = stages::gemv_parts_variant(variant, kernel.is_f16(), k);
                     // Two columns a group where a measuring aid asks (OMNIMOE_GEMV_PAIR).
-                    if variant.constants.iter().any(|&(name, _)| name == "ROWS") {
+                    if fixes_rows(&variant) {
                         out.push((stage, "main", variant.clone().with("PAIR")));
                     }
                     out.push((stage, "main", variant));

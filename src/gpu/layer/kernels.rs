@@ -186,7 +186,7 @@ impl OmniMoeLayer<'_> {
     pub(super) fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let all = stages::skinny_env().mode == Some("all");
         let c = self.config;
-        let from = stages::skinny_from_m((2 * c.intermediate_size + 2 * c.grid()) as u32);
+        let from = stages::skinny_from_m(c.gate_up_columns() as u32);
         if let Some(GemmKernel::Skinny { staged, alone }) = self.skinny {
             if stages::skinny_prefers((m, n, k)) && (m >= from || all) {
                 // Its ~44 KiB builds for the gate/up GEMM, which runs beside nothing; the down
@@ -243,11 +243,7 @@ impl OmniMoeLayer<'_> {
         let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
         let widest = |rows: usize, per: usize| rows.min(per) as u32;
         let shapes = [
-            (
-                m,
-                widest(2 * c.intermediate_size + 2 * c.grid(), self.split.gate_up),
-                h,
-            ),
+            (m, widest(c.gate_up_columns(), self.split.gate_up), h),
             (m, widest(c.hidden_size, self.split.down), i),
         ];
         for (shape, epilogue) in shapes.into_iter().zip(epilogues) {
@@ -270,11 +266,7 @@ impl OmniMoeLayer<'_> {
         let c = self.config;
         let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
         let widest = |rows: usize, per: usize| rows.min(per) as u32;
-        let gate_up = (
-            m,
-            widest(2 * c.intermediate_size + 2 * c.grid(), self.split.gate_up),
-            h,
-        );
+        let gate_up = (m, widest(c.gate_up_columns(), self.split.gate_up), h);
         let down = (m, widest(c.hidden_size, self.split.down), i);
         [(TuneEpilogue::SwiGlu, gate_up), (TuneEpilogue::Add, down)].map(|(epilogue, shape)| {
             let (kernel, splits) = self.gemm_plan(shape.0, shape.1, shape.2);
