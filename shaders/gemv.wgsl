@@ -20,7 +20,8 @@
 // COLUMNS × M results go through `store()`. With PAIR a group streams two columns, g and g + COLUMNS of
 // the workgroup's 2 · COLUMNS, from the same loads of A's chunks, each column's sums as without (the
 // same bits), reduced and stored a block of COLUMNS at a time; PAIR_ROUND (4, 2 or 1) is how many chunks
-// of each a round loads. With ROWS16 each lane also sums rows 8..16 from the same loads of B, and those
+// of each a round loads; with QUAD too (a wide layer's gate/up GEMV at 8 rows, gemv/quad.wgsl) four,
+// g + j · COLUMNS for j = 0..4, QUAD_ROUND (2 or 1) chunks of each a round. With ROWS16 each lane also sums rows 8..16 from the same loads of B, and those
 // go through the same reduction after rows 0..8 (the same sums for rows 0..8 as without: the same bits).
 //
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
@@ -216,6 +217,9 @@ fn reduce_store(col0: u32, g: u32, lane: u32, li: u32, r0: u32, lo: vec4<f32>, h
 
 #if PAIR
 #import gemv/pair
+#if QUAD
+#import gemv/quad
+#endif
 #endif
 
 @compute @workgroup_size(256)
@@ -304,7 +308,11 @@ fn main(
     workgroupBarrier();
 #endif
 #if PAIR
+#if QUAD
+    quad_sums(w, g, lane, li);
+#else
     pair_sums(w, g, lane, li);
+#endif
 #else
     var lo = vec4<f32>(0.0);
     var hi = vec4<f32>(0.0);

@@ -61,6 +61,14 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 2)));
                         // Rounds of one chunk (from 6 rows).
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 1)));
+                        // Four columns a group (a wide layer's at 8 rows; in rounds of one chunk where
+                        // a measuring aid asks, OMNIMOE_GEMV_QUAD=1).
+                        if pair.flags.contains("FMA") {
+                            for round in [1, 2] {
+                                let quad = pair.clone().with("QUAD").constant("QUAD_ROUND", round);
+                                out.push((stage, "main", quad));
+                            }
+                        }
                         // Each row's sums by dots, where a measuring aid asks (OMNIMOE_GEMV_FMA=off).
                         out.push((stage, "main", pair.clone().without("FMA")));
                         out.push((stage, "main", pair));

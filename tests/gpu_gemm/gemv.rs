@@ -40,16 +40,24 @@ fn gemv_kernels(ctx: &omnimoe::gpu::Context, k: usize) -> Vec<GemmKernel> {
         .collect()
 }
 
-/// Whether the layer's dispatch streams an (m, n, k) GEMV through `kernel` on two columns a group (PAIR).
-fn pairs(
+/// The columns a group of the layer's dispatch of an (m, n, k) GEMV through `kernel`: 4 (QUAD), 2 (PAIR)
+/// or 1.
+fn group_columns(
     ctx: &omnimoe::gpu::Context,
     kernel: GemmKernel,
     (m, n, k): (usize, usize, usize),
-) -> bool {
+) -> u32 {
     let shape = (m as u32, n as u32, k as u32);
     let (_, variant, _) =
         stages::gemm_dispatch(&ctx.caps, kernel, shape, stages::EpilogueKind::Store);
-    variant.flags.contains("PAIR")
+    match (
+        variant.flags.contains("PAIR"),
+        variant.flags.contains("QUAD"),
+    ) {
+        (true, true) => 4,
+        (true, false) => 2,
+        _ => 1,
+    }
 }
 
 /// A narrow projection of a wide model, 2048 chunks deep or more (the down projection at I = 16384): the
@@ -102,7 +110,7 @@ proptest! {
         let k = 4 * quads;
         let (split, n) = gemm_columns(half_n, epilogue, seed);
         for kernel in gemv_kernels(ctx, k) {
-            prop_assert!(pairs(ctx, kernel, (m, n, k)), "{:?} {}×{}×{}", kernel, m, n, k);
+            prop_assert_eq!(group_columns(ctx, kernel, (m, n, k)), 2, "{:?} {}×{}×{}", kernel, m, n, k);
             check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
         }
     }
@@ -126,7 +134,8 @@ fn gemv_pairs_match_cpu_and_keep_the_bits() {
                 let seed = (k + m) as u64;
                 let (split, n) = gemm_columns(half_n, epilogue, seed);
                 assert!(
-                    pairs(ctx, kernel, (m, n, k)) && !pairs(ctx, kernel, (1, n, k)),
+                    group_columns(ctx, kernel, (m, n, k)) == 2
+                        && group_columns(ctx, kernel, (1, n, k)) == 1,
                     "{kernel:?}"
                 );
                 check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed).unwrap_or_else(|e| {
@@ -206,6 +215,63 @@ proptest! {
                     prop_assert_eq!(read(&outs[0][1], z_len), read(&outs[1][1], z_len), "router columns, {:?}", kernel);
                 }
             }
+        }
+    }
+}
+
+/// A wide layer's gate/up GEMV (32768 columns or more) at 8 rows streams four columns a group (QUAD,
+/// chunks of eight halves): every epilogue against the CPU (16 lanes a column, K leaving the rounds of two
+/// chunks a tail of one), the last workgroup's columns past N; and the same bits as fewer columns a
+/// group: the first row of 8 rows those of one row, the first eight of 13 (ROWS16) those of 8. At 6 and
+/// 7 rows two columns a group; with f32 storage (no fma chain) two at 8 too. The widest layer of
+/// `gpu_layer` (I = 16384: 8 × 32896 × 1024) streams four at 8 tokens.
+#[test]
+fn gemv_quads_match_cpu_and_keep_the_bits() {
+    let ctx = gpu();
+    let widest = GemmKernel::Gemv {
+        f16: true,
+        slabs: false,
+    };
+    if f16_modes(ctx).contains(&true) {
+        assert_eq!(group_columns(ctx, widest, (8, 32896, 1024)), 4);
+    }
+    let half_n = 16400;
+    // 45 and 129 chunks of eight: 16 lanes a column.
+    for k in [360usize, 1032] {
+        for kernel in gemv_kernels(ctx, k) {
+            let columns = |m: usize, n: usize| group_columns(ctx, kernel, (m, n, k));
+            if !kernel.is_f16() {
+                assert_eq!(columns(8, 2 * half_n), 2, "{kernel:?}, K {k}");
+                continue;
+            }
+            for epilogue in 0u8..5 {
+                let seed = k as u64 + epilogue as u64;
+                let (split, n) = gemm_columns(half_n, epilogue, seed);
+                assert_eq!(columns(8, n), 4, "{kernel:?}, 8×{n}×{k}");
+                assert_eq!(
+                    (columns(6, n), columns(7, n)),
+                    (2, 2),
+                    "{kernel:?}, N {n}, K {k}"
+                );
+                check_gemm(ctx, kernel, (8, n, k), split, epilogue, seed)
+                    .unwrap_or_else(|e| panic!("{kernel:?}, 8×{n}×{k}, epilogue {epilogue}: {e}"));
+            }
+            let n = 2 * half_n - 1;
+            let a = uniform(63, 13 * k, -1.0, 1.0);
+            let b = uniform(64, n * k, -1.0, 1.0);
+            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, true));
+            let bb = upload_b(ctx, kernel, &b, k);
+            let (ep, cols) = (Epilogue::Store, Columns::ALL);
+            let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+            let eight = c(8);
+            assert!(
+                c(1)[..] == eight[..n * 4],
+                "{kernel:?}, K {k}: row 0 of 8 rows"
+            );
+            assert!(
+                eight[..] == c(13)[..8 * n * 4],
+                "{kernel:?}, K {k}: 8 rows of 13"
+            );
         }
     }
 }

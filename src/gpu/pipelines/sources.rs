@@ -105,6 +105,7 @@ pub const PARTS: &[(&str, &str)] = &[
     ),
     ("gemv/pair", include_str!("../../../shaders/gemv/pair.wgsl")),
     ("gemv/sums", include_str!("../../../shaders/gemv/sums.wgsl")),
+    ("gemv/quad", include_str!("../../../shaders/gemv/quad.wgsl")),
     (
         "gemm_skinny/step",
         include_str!("../../../shaders/gemm_skinny/step.wgsl"),

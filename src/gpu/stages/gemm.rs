@@ -6,7 +6,7 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
-use super::gemv::{gemv_fixed_rows, gemv_fma, gemv_lanes, gemv_pair, gemv_pair_round};
+use super::gemv::{gemv_fixed_rows, gemv_fma, gemv_lanes, gemv_pair, gemv_pair_round, gemv_quad};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -198,6 +198,15 @@ pub fn gemm_dispatch(
             // Each row's sum one fma at a time (FMA in gemv.wgsl), in chunks of eight halves.
             if chunk == 8 && gemv_fma() {
                 variant = variant.with("FMA");
+                // Four columns a group (QUAD: A's loads and unpacking per column halved again, the
+                // same bits) where two would be, for a wide layer's gate/up GEMV at 8 rows: on an
+                // H200 at I = 16384 per layer 0.0618 → 0.0596 ms (BENCHMARKS.md, "Four columns").
+                if variant.flags.contains("PAIR") {
+                    if let Some(round) = gemv_quad(m, n, lanes) {
+                        variant = variant.with("QUAD").constant("QUAD_ROUND", round);
+                        columns = 4 * 256 / lanes;
+                    }
+                }
             }
             let variant = variant.constant("LANES", lanes);
             ("gemv", variant, fold(n.div_ceil(columns)))

@@ -44,6 +44,36 @@ pub(super) fn gemv_fma() -> bool {
     !super::super::measuring::env_is("OMNIMOE_GEMV_FMA", "off")
 }
 
+/// Rows at which a PAIR GEMV with FMA streams four columns a group where that leaves it
+/// [`GEMV_PAIR_WORKGROUPS`] ([`gemv_quad`]). Measured on an H200 (BENCHMARKS.md, "Four columns a group",
+/// runs 407–408; I = 16384: 32896 gate/up columns on 16 lanes, 514 workgroups on four) in rounds of two
+/// chunks, per layer of a stack of 4: I = 16384 at 8 tokens 0.0618–0.0621 → 0.0596 ms (gate/up alone
+/// 30.4 → 26.5 µs), I = 32768 0.1043–0.1049 → 0.1028–0.1031. At 6 tokens the GEMV alone gained too
+/// (29.7 → 25.9) but not the stack (I = 16384 0.0548–0.0557 → 0.0546–0.0550, I = 32768 0.0885–0.0889 →
+/// 0.0894–0.0896); at 7 it lost (0.0584 → 0.0629), at 4 and 5 the GEMV alone lost (22.2 → 30.2, 25.3
+/// → 29.7).
+const GEMV_QUAD_M: u32 = 8;
+
+/// The chunks a column each round loads where an `m`-row PAIR GEMV with FMA on `n` columns and `lanes`
+/// lanes a column streams four columns a group (QUAD in `gemv.wgsl`, `gemv/quad.wgsl`: A's loads and
+/// unpacking per column halved again; the same lanes, the same bits), or `None` for two: two chunks at
+/// [`GEMV_QUAD_M`] rows where the workgroups, a quarter of one column a group's, stay
+/// [`GEMV_PAIR_WORKGROUPS`] or more (a wide layer's gate/up GEMV, which the layer runs at 8 tokens from
+/// 32768 gate/up columns; the README's, 260 workgroups on four columns, lost at 4–6 rows).
+/// `OMNIMOE_GEMV_QUAD`, a measuring aid: `off`, or `1` / `2` (four columns wherever two would be, in
+/// rounds of that many chunks).
+pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
+    use super::super::measuring::{env_count, env_is};
+    if env_is("OMNIMOE_GEMV_QUAD", "off") {
+        return None;
+    }
+    if let Some(round) = env_count("OMNIMOE_GEMV_QUAD").filter(|r| [1, 2].contains(r)) {
+        return Some(round);
+    }
+    let workgroups = n as u64 * lanes as u64 / 1024;
+    (m == GEMV_QUAD_M && workgroups >= GEMV_PAIR_WORKGROUPS as u64).then_some(2)
+}
+
 /// Workgroups from which a GEMV of [`GEMV_PAIR_FROM_M`] rows or more streams two columns a group
 /// ([`gemv_pair`]). Measured on an H200 (BENCHMARKS.md, "Two columns a group", runs 393–394): the
 /// README's gate/up GEMV (8320 columns on 32 lanes: 520 workgroups paired) 9.7 → 8.5 µs at 4 tokens; its
