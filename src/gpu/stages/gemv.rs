@@ -46,9 +46,9 @@ pub(super) fn gemv_fma() -> bool {
 
 /// Rows at which a PAIR GEMV with FMA streams four columns a group where that leaves it
 /// [`GEMV_PAIR_WORKGROUPS`] ([`gemv_quad`]). Measured on an H200 (BENCHMARKS.md, "Four columns a group",
-/// runs 407–408; I = 16384: 32896 gate/up columns on 16 lanes, 514 workgroups on four) in rounds of two
-/// chunks, per layer of a stack of 4: I = 16384 at 8 tokens 0.0618–0.0621 → 0.0596 ms (gate/up alone
-/// 30.4 → 26.5 µs), I = 32768 0.1043–0.1049 → 0.1028–0.1031. At 6 tokens the GEMV alone gained too
+/// runs 407–409; I = 16384: 32896 gate/up columns on 16 lanes, 514 workgroups on four) in rounds of two
+/// chunks, per layer of a stack of 4: I = 16384 at 8 tokens 0.0616–0.0622 → 0.0596–0.0600 ms (gate/up
+/// alone 30.4 → 26.5 µs), I = 32768 0.1043–0.1056 → 0.1028–0.1035. At 6 tokens the GEMV alone gained too
 /// (29.7 → 25.9) but not the stack (I = 16384 0.0548–0.0557 → 0.0546–0.0550, I = 32768 0.0885–0.0889 →
 /// 0.0894–0.0896); at 7 it lost (0.0584 → 0.0629), at 4 and 5 the GEMV alone lost (22.2 → 30.2, 25.3
 /// → 29.7).
