@@ -200,7 +200,8 @@ pub fn gemm_dispatch(
                 variant = variant.with("FMA");
                 // Four columns a group (QUAD: A's loads and unpacking per column halved again, the
                 // same bits) where two would be, for a wide layer's gate/up GEMV at 8 rows: on an
-                // H200 at I = 16384 per layer 0.0616–0.0622 → 0.0596–0.0600 ms (BENCHMARKS.md, "Four columns").
+                // H200 at I = 16384 per layer 0.0616–0.0622 → 0.0596–0.0600 ms (BENCHMARKS.md,
+                // "Four columns a group").
                 if variant.flags.contains("PAIR") {
                     if let Some(round) = gemv_quad(m, n, lanes) {
                         variant = variant.with("QUAD").constant("QUAD_ROUND", round);
