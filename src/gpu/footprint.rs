@@ -58,7 +58,7 @@ pub(crate) fn check_limits(
             allowed: MAX_EXPERTS_EXPERT_CENTRIC as u64,
         });
     }
-    let (h, i, n, r) = (c.hidden_size, c.intermediate_size, c.num_experts, c.grid());
+    let (h, i, n) = (c.hidden_size, c.intermediate_size, c.num_experts);
     let es = elem_size(f16);
     let storage = if f16 { "f16" } else { "f32" };
     let binding = ctx.binding_bytes();
@@ -113,7 +113,7 @@ pub(crate) fn check_limits(
     let down = rows_per("down_proj", i as u64 * es, 1)?;
     Ok(Split {
         table: per.min(n),
-        gate_up: gate_up.min(2 * i + 2 * r),
+        gate_up: gate_up.min(c.gate_up_columns()),
         down: down.min(h),
         expert_token,
     })
@@ -177,7 +177,8 @@ pub fn footprint(c: &OmniMoeConfig, f16: bool, chunk_tokens: usize) -> Footprint
         c.num_experts_per_token as u64,
         c.grid() as u64,
     );
-    let weights = ((2 * i + 2 * r) * h + h * i + 2 * n * h) * es + 2 * 2 * r * 4;
+    let gate_up = c.gate_up_columns() as u64;
+    let weights = (gate_up * h + h * i + 2 * n * h) * es + 2 * 2 * r * 4;
     // Split-K partial products: each GEMM's larger at the band ends up to 256 rows.
     let kernel = GemmKernel::simt(f16);
     // The two GEMMs have partial products of their own (the down projection runs beside the router,
@@ -199,7 +200,7 @@ pub fn footprint(c: &OmniMoeConfig, f16: bool, chunk_tokens: usize) -> Footprint
         .stream_k_candidates(chunk_shape, u32::MAX)
         .first()
         .map_or(0, |&sk| stages::split_k_partial_len(sk, chunk_shape, 2) * 4);
-    let partial = most(2 * i + 2 * r, h) + most(h, i).max(stream_k);
+    let partial = most(gate_up, h) + most(h, i).max(stream_k);
     let scratch_fixed = (2 * n + 1) * 4 + 2 * 1024 * 4 + partial;
     // z and log-probabilities, h per pair, sparse, SwiGLU activations, the sort's keys and values, router
     // outputs kept in the scratch.

@@ -84,16 +84,12 @@ impl OmniMoeLayer<'_> {
     /// Whether the adapter's compiler takes every variant `kernel` runs this layer's two GEMMs with (always
     /// on the web, whose compiler reports errors only asynchronously).
     fn compiles_for(ctx: &Context, c: &OmniMoeConfig, kernel: GemmKernel) -> bool {
-        let (h, i, r) = (
-            c.hidden_size as u32,
-            c.intermediate_size as u32,
-            c.grid() as u32,
-        );
+        let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
         let uses = [
             stages::gemm_uses(
                 &ctx.caps,
                 kernel,
-                (1, 2 * i + 2 * r, h),
+                (1, c.gate_up_columns() as u32, h),
                 TuneEpilogue::SwiGlu.uses(),
             ),
             stages::gemm_uses(&ctx.caps, kernel, (1, h, i), TuneEpilogue::Add.uses()),

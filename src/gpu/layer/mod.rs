@@ -146,7 +146,7 @@ impl<'c> OmniMoeLayer<'c> {
         let schedule = options.schedule.resolve(ctx);
         let split = check_limits(ctx, &c, f16, schedule)?;
         let per = split.table;
-        let (h, i, r) = (c.hidden_size, c.intermediate_size, c.grid());
+        let (h, i) = (c.hidden_size, c.intermediate_size);
         let plan = Self::plan_with(ctx, &c, f16, options)?;
         let chunk = plan.chunk_tokens;
         // Rows 2i and 2i+1: gate and up of unit i; then the router keys W_x and W_y, so one GEMM over x
@@ -156,7 +156,7 @@ impl<'c> OmniMoeLayer<'c> {
             .collect();
         let up = |label, v: &[f32]| buffers::upload(ctx, label, &elem_bytes(v, f16));
         let f32s = |label, v: &[f32]| buffers::upload(ctx, label, bytemuck::cast_slice(v));
-        debug_assert_eq!(gate_up_router.len(), (2 * i + 2 * r) * h);
+        debug_assert_eq!(gate_up_router.len(), c.gate_up_columns() * h);
         let gemm = Self::with_slabs(&c, Self::gemm_kernel(ctx, &c, f16, options));
         let placeholder = vec![0.0; h];
         let (up_table, down_table) = tables.unwrap_or((&placeholder, &placeholder));
