@@ -179,6 +179,8 @@ pub fn gemm_dispatch(
             // chunks were loaded ahead (run381), which the decode chain must not.
             let mut lanes = gemv_lanes(n, k / chunk);
             let mut columns = 256 / lanes;
+            // Each row's sum one fma at a time (FMA in gemv.wgsl), in chunks of eight halves.
+            let fma = chunk == 8 && gemv_fma();
             if chunk >= 4 && m <= GEMV_ROWS {
                 if gemv_fixed_rows() {
                     variant = variant.constant("ROWS", m);
@@ -193,21 +195,18 @@ pub fn gemm_dispatch(
                     }
                     lanes = pair_lanes;
                     columns = 2 * 256 / lanes;
-                }
-            }
-            // Each row's sum one fma at a time (FMA in gemv.wgsl), in chunks of eight halves.
-            if chunk == 8 && gemv_fma() {
-                variant = variant.with("FMA");
-                // Four columns a group (QUAD: A's loads and unpacking per column halved again, the
-                // same bits) where two would be, for a wide layer's gate/up GEMV at 8 rows: on an
-                // H200 at I = 16384 per layer 0.0616–0.0622 → 0.0596–0.0600 ms (BENCHMARKS.md,
-                // "Four columns a group").
-                if variant.flags.contains("PAIR") {
-                    if let Some(round) = gemv_quad(m, n, lanes) {
+                    // Four columns a group with FMA (QUAD: A's loads and unpacking per column halved
+                    // again, the same bits), for a wide layer's gate/up GEMV at 8 rows: on an H200 at
+                    // I = 16384 per layer 0.0616–0.0622 → 0.0596–0.0600 ms (BENCHMARKS.md, "Four
+                    // columns a group").
+                    if let Some(round) = gemv_quad(m, n, lanes).filter(|_| fma) {
                         variant = variant.with("QUAD").constant("QUAD_ROUND", round);
                         columns = 4 * 256 / lanes;
                     }
                 }
+            }
+            if fma {
+                variant = variant.with("FMA");
             }
             let variant = variant.constant("LANES", lanes);
             ("gemv", variant, fold(n.div_ceil(columns)))

@@ -70,8 +70,15 @@ pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
     if let Some(round) = env_count("OMNIMOE_GEMV_QUAD").filter(|r| [1, 2].contains(r)) {
         return Some(round);
     }
-    let workgroups = n as u64 * lanes as u64 / 1024;
+    let workgroups = group_workgroups(n, lanes, 4);
     (m == GEMV_QUAD_M && workgroups >= GEMV_PAIR_WORKGROUPS as u64).then_some(2)
+}
+
+/// The workgroups (of 256 invocations) of an `n`-column GEMV on `lanes` lanes a column whose groups
+/// stream `group` columns each, rounded down: what [`gemv_pair`] and [`gemv_quad`] hold against
+/// [`GEMV_PAIR_WORKGROUPS`].
+fn group_workgroups(n: u32, lanes: u32, group: u32) -> u64 {
+    n as u64 * lanes as u64 / (256 * group as u64)
 }
 
 /// Workgroups from which a GEMV of [`GEMV_PAIR_FROM_M`] rows or more streams two columns a group
@@ -102,8 +109,8 @@ pub(super) fn gemv_pair(m: u32, n: u32, lanes: u32) -> Option<u32> {
     } else if aid("double") {
         Some((2 * lanes).min(128))
     } else {
-        let workgroups = n as u64 * lanes as u64 / 512;
-        (m >= GEMV_PAIR_FROM_M && workgroups >= GEMV_PAIR_WORKGROUPS as u64).then_some(lanes)
+        let paired = group_workgroups(n, lanes, 2) >= GEMV_PAIR_WORKGROUPS as u64;
+        (m >= GEMV_PAIR_FROM_M && paired).then_some(lanes)
     }
 }
 
