@@ -231,21 +231,31 @@ impl OmniMoeLayer<'_> {
     /// a model's layers do: while it times them the autotune holds copies of each weight that add up to
     /// ~100 MB (`tune_gemm`).
     pub async fn autotune(&self, tokens: usize) -> Result<Vec<crate::gpu::tune::TuneResult>> {
-        let m = tokens.clamp(1, self.chunk) as u32;
         let mut results = Vec::new();
-        let epilogues = [TuneEpilogue::SwiGlu, TuneEpilogue::Add];
-        // The widest block of each weight (the whole weight where it fits one binding).
-        let c = self.config;
-        let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
-        let widest = |rows: usize, per: usize| rows.min(per) as u32;
-        let shapes = [
-            (m, widest(c.gate_up_columns(), self.split.gate_up), h),
-            (m, widest(c.hidden_size, self.split.down), i),
-        ];
-        for (shape, epilogue) in shapes.into_iter().zip(epilogues) {
+        for (epilogue, shape) in self.widest_gemms(tokens) {
             results.push(crate::gpu::tune::tune_gemm(self.ctx, self.gemm, shape, epilogue).await?);
         }
         Ok(results)
+    }
+
+    /// The gate/up GEMM (SwiGLU) and the down projection (ADD) of `tokens` tokens (at most a chunk), each
+    /// on the widest block of its weight (the whole weight where it fits one binding): epilogue and (M,
+    /// N, K).
+    fn widest_gemms(&self, tokens: usize) -> [(TuneEpilogue, (u32, u32, u32)); 2] {
+        let m = tokens.clamp(1, self.chunk) as u32;
+        let c = self.config;
+        let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
+        let widest = |rows: usize, per: usize| rows.min(per) as u32;
+        [
+            (
+                TuneEpilogue::SwiGlu,
+                (m, widest(c.gate_up_columns(), self.split.gate_up), h),
+            ),
+            (
+                TuneEpilogue::Add,
+                (m, widest(c.hidden_size, self.split.down), i),
+            ),
+        ]
     }
 
     /// Blocking [`Self::autotune`] for native code.
@@ -258,13 +268,7 @@ impl OmniMoeLayer<'_> {
     /// widest block of each weight) as the layer plans them: epilogue, (M, N, K), kernel and K ranges.
     /// What [`crate::gpu::weight_stream::stream_ms`] times.
     pub fn gemm_plans(&self, tokens: usize) -> [GemmPlan; 2] {
-        let m = tokens.clamp(1, self.chunk) as u32;
-        let c = self.config;
-        let (h, i) = (c.hidden_size as u32, c.intermediate_size as u32);
-        let widest = |rows: usize, per: usize| rows.min(per) as u32;
-        let gate_up = (m, widest(c.gate_up_columns(), self.split.gate_up), h);
-        let down = (m, widest(c.hidden_size, self.split.down), i);
-        [(TuneEpilogue::SwiGlu, gate_up), (TuneEpilogue::Add, down)].map(|(epilogue, shape)| {
+        self.widest_gemms(tokens).map(|(epilogue, shape)| {
             let (kernel, splits) = self.gemm_plan(shape.0, shape.1, shape.2);
             GemmPlan {
                 epilogue,
