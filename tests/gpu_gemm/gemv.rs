@@ -142,26 +142,37 @@ fn gemv_pairs_match_cpu_and_keep_the_bits() {
                     panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}")
                 });
             }
-            let n = 2 * half_n - 1;
-            let a = uniform(61, 13 * k, -1.0, 1.0);
-            let b = uniform(62, n * k, -1.0, 1.0);
-            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, kernel.is_f16()));
-            let bb = upload_b(ctx, kernel, &b, k);
-            let (ep, cols) = (Epilogue::Store, Columns::ALL);
-            let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
-            let one = c(1);
-            for m in [2, 3, 8] {
-                assert!(
-                    one[..] == c(m)[..n * 4],
-                    "{kernel:?}, K {k}: row 0 of {m} rows"
-                );
-            }
-            assert!(
-                c(8)[..] == c(13)[..8 * n * 4],
-                "{kernel:?}, K {k}: 8 rows of 13"
-            );
+            rows_keep_the_bits(ctx, kernel, (2 * half_n - 1, k), 61, &[2, 3, 8]);
         }
     }
+}
+
+/// An (·, n, k) GEMV through `kernel` (A and B from `seed` and `seed + 1`, plain stores): the first row
+/// of each of `rows` rows has the bits of one row, and the first eight of 13 (ROWS16) those of 8.
+fn rows_keep_the_bits(
+    ctx: &omnimoe::gpu::Context,
+    kernel: GemmKernel,
+    (n, k): (usize, usize),
+    seed: u64,
+    rows: &[usize],
+) {
+    let a = uniform(seed, 13 * k, -1.0, 1.0);
+    let b = uniform(seed + 1, n * k, -1.0, 1.0);
+    let ab = buffers::upload(ctx, "a", &elem_bytes(&a, kernel.is_f16()));
+    let bb = upload_b(ctx, kernel, &b, k);
+    let (ep, cols) = (Epilogue::Store, Columns::ALL);
+    let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
+    let one = c(1);
+    for &m in rows {
+        assert!(
+            one[..] == c(m)[..n * 4],
+            "{kernel:?}, K {k}: row 0 of {m} rows"
+        );
+    }
+    assert!(
+        c(8)[..] == c(13)[..8 * n * 4],
+        "{kernel:?}, K {k}: 8 rows of 13"
+    );
 }
 
 proptest! {
@@ -256,22 +267,7 @@ fn gemv_quads_match_cpu_and_keep_the_bits() {
                 check_gemm(ctx, kernel, (8, n, k), split, epilogue, seed)
                     .unwrap_or_else(|e| panic!("{kernel:?}, 8×{n}×{k}, epilogue {epilogue}: {e}"));
             }
-            let n = 2 * half_n - 1;
-            let a = uniform(63, 13 * k, -1.0, 1.0);
-            let b = uniform(64, n * k, -1.0, 1.0);
-            let ab = buffers::upload(ctx, "a", &elem_bytes(&a, true));
-            let bb = upload_b(ctx, kernel, &b, k);
-            let (ep, cols) = (Epilogue::Store, Columns::ALL);
-            let c = |m: usize| gemm_bytes(ctx, kernel, (m, n, k), (&ab, &bb), ep, cols, m * n * 4);
-            let eight = c(8);
-            assert!(
-                c(1)[..] == eight[..n * 4],
-                "{kernel:?}, K {k}: row 0 of 8 rows"
-            );
-            assert!(
-                eight[..] == c(13)[..8 * n * 4],
-                "{kernel:?}, K {k}: 8 rows of 13"
-            );
+            rows_keep_the_bits(ctx, kernel, (2 * half_n - 1, k), 63, &[8]);
         }
     }
 }
