@@ -25,6 +25,9 @@
 // sums rows 8..16 from the same loads of B, and those go through the same reduction after rows 0..8 (the
 // same sums for rows 0..8 as without: the same bits).
 //
+// With SPLITK the workgroups of layer z (num_workgroups.z ranges) sum only the chunks of K range z, and
+// store rows z·M .. of the partial products (`first_chunk`, below).
+//
 // Built without runtime bounds checks (TRUSTED in src/gpu/pipelines.rs): A is read only at rows m < M,
 // B at columns n < N, both at chunks below K's.
 
@@ -182,6 +185,38 @@ fn chunk_b(n: u32, c: u32) -> Chunk {
 #endif
 }
 
+// SPLITK (K % 8 == 0: a narrow GEMV of several rows, src/gpu/stages/gemv.rs's gemv_splits): workgroup
+// layer z sums the chunks of K range z (`k_range` in shared/gemm_epilogue.wgsl, ranges a multiple of 64
+// deep) and stores them as rows z·M .. of its partial products, for the expert stage or gemm_reduce to
+// add in range order. Without, every chunk of K.
+fn chunk_len() -> u32 {
+#if VEC8
+    return 8u;
+#else
+#if VEC4
+    return 4u;
+#else
+    return 1u;
+#endif
+#endif
+}
+
+fn first_chunk() -> u32 {
+#if SPLITK
+    return k_begin / chunk_len();
+#else
+    return 0u;
+#endif
+}
+
+fn end_chunk() -> u32 {
+#if SPLITK
+    return k_end / chunk_len();
+#else
+    return chunks();
+#endif
+}
+
 #import gemv/sums
 
 // Adds the LANES partial sums of rows r0 .. r0 + 8 (this invocation's: lo, hi) of each of the COLUMNS
@@ -230,6 +265,9 @@ fn main(
     @builtin(local_invocation_index) li: u32,
 ) {
     let w = wid.x + wid.y * nwg.x;
+#if SPLITK
+    _ = k_range(wid.z);
+#endif
 #if SLABS
     // Neighbouring invocations on neighbouring columns at one chunk: in K slabs those lie together (a
     // subgroup's loads then a few pieces of 64–256 bytes; by lanes along a column, 16 or 32 pieces of
@@ -252,8 +290,8 @@ fn main(
     var s2 = vec4<f32>(0.0);
     var s3 = vec4<f32>(0.0);
     if (col < p.n) {
-        let n = chunks();
-        var c = lane;
+        let n = end_chunk();
+        var c = first_chunk() + lane;
         for (; c + 3u * LANES < n; c += 4u * LANES) {
             let w0 = chunk_b(col, c);
             let w1 = chunk_b(col, c + LANES);
@@ -318,8 +356,8 @@ fn main(
     var lo = vec4<f32>(0.0);
     var hi = vec4<f32>(0.0);
     if (col < p.n) {
-        let n = chunks();
-        var c = lane;
+        let n = end_chunk();
+        var c = first_chunk() + lane;
         for (; c + 3u * LANES < n; c += 4u * LANES) {
             let w0 = chunk_b(col, c);
             let w1 = chunk_b(col, c + LANES);

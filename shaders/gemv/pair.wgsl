@@ -87,8 +87,8 @@ fn pair_sums(w: u32, g: u32, lane: u32, li: u32) {
     var hi2 = vec4<f32>(0.0);
     if (col0 < p.n) {
         let col1 = min(col0 + COLUMNS, p.n - 1u);
-        let n = chunks();
-        var c = lane;
+        let n = end_chunk();
+        var c = first_chunk() + lane;
         for (; PAIR_ROUND == 4u && c + 3u * LANES < n; c += 4u * LANES) {
             let w0 = chunk_b(col0, c);
             let w1 = chunk_b(col0, c + LANES);

@@ -63,8 +63,8 @@ fn quad_sums(w: u32, g: u32, lane: u32, li: u32) {
         let col1 = min(col0 + COLUMNS, p.n - 1u);
         let col2 = min(col0 + 2u * COLUMNS, p.n - 1u);
         let col3 = min(col0 + 3u * COLUMNS, p.n - 1u);
-        let n = chunks();
-        var c = lane;
+        let n = end_chunk();
+        var c = first_chunk() + lane;
         for (; QUAD_ROUND == 2u && c + LANES < n; c += 2u * LANES) {
             let a0 = chunk_b(col0, c);
             let a1 = chunk_b(col1, c);

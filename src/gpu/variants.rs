@@ -69,6 +69,15 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                                 out.push((stage, "main", quad));
                             }
                         }
+                        // Split over K (SPLITK: a narrow GEMV's partial products), paired where a
+                        // measuring aid asks (OMNIMOE_GEMV_PAIR, OMNIMOE_GEMV_QUAD).
+                        if kind == EpilogueKind::Store {
+                            out.push((stage, "main", pair.clone().with("SPLITK")));
+                            if pair.flags.contains("FMA") {
+                                let quad = pair.clone().with("QUAD").constant("QUAD_ROUND", 2);
+                                out.push((stage, "main", quad.with("SPLITK")));
+                            }
+                        }
                         // Each row's sums by dots, where a measuring aid asks (OMNIMOE_GEMV_FMA=off).
                         out.push((stage, "main", pair.clone().without("FMA")));
                         out.push((stage, "main", pair));

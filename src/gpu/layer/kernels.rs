@@ -174,17 +174,15 @@ impl OmniMoeLayer<'_> {
     }
 
     /// The GEMM kernel for `m` tokens of an (N, K) shape: the skinny tensor-core kernel from
-    /// [`stages::skinny_from_m`] tokens (by the gate/up GEMM's width, for both GEMMs alike) where it runs
-    /// and [`stages::skinny_prefers`] says so, else the
+    /// [`stages::SKINNY_FROM_M`] tokens (both GEMMs alike) where it runs and [`stages::skinny_prefers`]
+    /// says so, else the
     /// weight-streaming GEMV up to [`GEMV_MAX_M`] tokens (decode: it reads each weight once, where a
     /// 128-row tile reads it for 128 rows it does not have; measured in BENCHMARKS.md), else the layer's
     /// kernel with the configuration the autotune chose on this adapter for m's class of rows.
     pub(super) fn gemm_for(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let all = stages::skinny_env().mode == Some("all");
-        let c = self.config;
-        let from = stages::skinny_from_m(c.gate_up_columns() as u32);
         if let Some(GemmKernel::Skinny { staged, alone }) = self.skinny {
-            if stages::skinny_prefers((m, n, k)) && (m >= from || all) {
+            if stages::skinny_prefers((m, n, k)) && (m >= stages::SKINNY_FROM_M || all) {
                 // Its ~44 KiB builds for the gate/up GEMM, which runs beside nothing; the down
                 // projection runs beside the router.
                 let alone = alone && self.is_gate_up(n, k);

@@ -12,8 +12,7 @@
 //! The bracketed counting sort runs only for the expert-centric schedule; `Auto` picks the token-centric
 //! one on every adapter measured so far (see [`ExpertSchedule::resolve`]), and its scores and combine are
 //! one pass (expert_token) where both expert tables fit one shader's bindings.
-//! GEMMs: the skinny tensor-core kernel from [`stages::SKINNY_FROM_M`] (for a layer of
-//! [`stages::SKINNY_WIDE_COLUMNS`] gate/up columns or more, above the GEMV's 8 rows) to
+//! GEMMs: the skinny tensor-core kernel from [`stages::SKINNY_FROM_M`] (above the GEMV's 8 rows) to
 //! [`stages::SKINNY_PREFERRED_MAX_M`] tokens where it applies, else the GEMV up to [`GEMV_MAX_M`] tokens,
 //! split-K where [`stages::split_k`] says so, else the configuration [`OmniMoeLayer::autotune`] chose on
 //! this adapter for that class of rows if it ran (tensor-core tiles of 32 × 64 up to 32 rows, 64 × 64 up

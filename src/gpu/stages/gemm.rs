@@ -289,6 +289,8 @@ pub fn gemm_uses(
         uses.push((stage, permute(stream_k.variant(variant.clone()))));
     }
     if stage != "gemm_skinny" {
+        // A split GEMV's lanes are those of one range.
+        let (stage, variant) = super::split_k::split_pass(caps, kernel.wgsl(), shape);
         uses.push((stage, permute(variant.with("SPLITK"))));
     }
     uses.sort();

@@ -1,12 +1,12 @@
 //! Host side of `shaders/gemv.wgsl` beyond its dispatch in `gemm.rs`: how many lanes stream each column,
-//! where a group streams two (PAIR, `shaders/gemv/pair.wgsl`) and in what rounds, and the decode chain's
-//! GEMV of a row given as two parts (ASUM).
+//! where a group streams two (PAIR, `shaders/gemv/pair.wgsl`) and in what rounds, in how many K ranges a
+//! narrow GEMV runs (SPLITK), and the decode chain's GEMV of a row given as two parts (ASUM).
 
 use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
 use super::gemm::{gemm_dispatch, Epilogue};
-use super::gemm_kernel::GemmKernel;
+use super::gemm_kernel::{GemmKernel, GEMV_ROWS};
 
 /// Workgroups the GEMV's lanes a column aim for ([`gemv_lanes`]). Measured on an H100 at the README's
 /// sizes (`h100-run-code/run292.sh`, `run293.sh`): the f16 gate/up GEMV (8320 columns, 128 chunks deep)
@@ -164,6 +164,31 @@ pub(super) fn gemv_lanes(n: u32, chunks: u32) -> u32 {
             }
             lanes
         })
+}
+
+/// K ranges a narrow GEMV of 2 to [`GEMV_ROWS`] rows runs in ([`gemv_splits`]). Measured on an H200
+/// (BENCHMARKS.md, "The narrow GEMV split over K", runs 413–414), per layer of a stack of 4, unsplit →
+/// two ranges: the README's sizes at 2 / 4 / 6 tokens 0.0254 / 0.0265 / 0.0285 → 0.0244 / 0.0251 /
+/// 0.0270 ms (the down GEMV alone at 4 tokens 7.58 → 6.25 µs), I = 8192 at 4 0.0351 → 0.0318, I = 16384
+/// at 4 0.0481 → 0.0468; four ranges no better (0.0239 / 0.0256 / 0.0273, I = 8192 0.0323).
+const GEMV_SPLITS: u32 = 2;
+
+/// K ranges of an (m, n, k) GEMV (`SPLITK` in `gemv.wgsl`: each workgroup layer sums one range on the
+/// lanes a GEMV that deep takes, its consumer adds the partial products in range order): [`GEMV_SPLITS`]
+/// for a narrow GEMV (its workgroups on all of K under [`GEMV_WORKGROUPS`]: the down projection) of 2 to
+/// [`GEMV_ROWS`] rows with K % 8 == 0, else 1. Its ranges' workgroups share A's rows over more columns
+/// and number twice as many. `OMNIMOE_GEMV_SPLIT=S` (a measuring aid) asks S where it would split (1:
+/// never).
+pub(super) fn gemv_splits((m, n, k): (u32, u32, u32), f16: bool) -> u32 {
+    let splits = super::super::measuring::env_count("OMNIMOE_GEMV_SPLIT").unwrap_or(GEMV_SPLITS);
+    let chunk = if f16 { 8 } else { 4 };
+    let lanes = gemv_lanes(n, k / chunk) as u64;
+    let narrow = n as u64 * lanes < 256 * GEMV_WORKGROUPS as u64;
+    if (2..=GEMV_ROWS).contains(&m) && k.is_multiple_of(8) && narrow {
+        splits.min(k / 64).max(1)
+    } else {
+        1
+    }
 }
 
 /// The GEMV's `variant` (from [`gemm_dispatch`]) as [`gemv_parts`] builds it for depth `k`: ASUM, with f16

@@ -25,26 +25,14 @@ pub const SKINNY_MAX_M: u32 = 64;
 /// also ahead at 5 and 6 (0.0578 / 0.0612 against 0.0695 / 0.0697), behind at 8 (0.0739 against 0.0699).
 /// Since the GEMV's sums take a chunk one fma at a time (`h200-run-code/run406.sh`, two rounds): the
 /// README's sizes at 6 tokens 0.0281–0.0282 against 0.0300–0.0307, I = 8192 0.0401–0.0402 against
-/// 0.0412; at 7 tokens even (0.0305 against 0.0306, I = 8192 0.0424 against 0.0420, run405).
-pub const SKINNY_FROM_M: u32 = 7;
-
-/// Columns of a layer's gate/up GEMM (2I + 2R) from which it keeps the GEMV up to
-/// [`GEMV_ROWS`](super::GEMV_ROWS) tokens and runs the skinny kernel only above ([`skinny_from_m`]).
-/// Measured on an H200 (`h200-run-code/run398.sh`, per layer of a stack of 4, GEMV against skinny
-/// kernel): I = 16384 (32896 columns) at 6 / 7 / 8 tokens 0.0582 / 0.0625 / 0.0656 against 0.0701 /
-/// 0.0710 / 0.0704 ms; I = 8192 (16512) at 6 even (0.0413 against 0.0411), at 8 behind (0.0461 against
-/// 0.0418); the README's sizes at 6 even (0.0302 against 0.0300), at 7 behind (0.0336 against 0.0302).
-pub const SKINNY_WIDE_COLUMNS: u32 = 32 * 1024;
-
-/// The fewest tokens a layer whose gate/up GEMM has `gate_up_columns` columns runs on the skinny kernel:
-/// [`SKINNY_FROM_M`], or above the GEMV's 8-row build from [`SKINNY_WIDE_COLUMNS`].
-pub fn skinny_from_m(gate_up_columns: u32) -> u32 {
-    if gate_up_columns >= SKINNY_WIDE_COLUMNS {
-        super::GEMV_ROWS + 1
-    } else {
-        SKINNY_FROM_M
-    }
-}
+/// 0.0412; at 7 tokens even (0.0305 against 0.0306, I = 8192 0.0424 against 0.0420, run405); a layer of
+/// 32768 gate/up columns or more kept the GEMV to 8 tokens from then (I = 16384 at 6 / 7 / 8 tokens
+/// 0.0582 / 0.0625 / 0.0656 against 0.0701 / 0.0710 / 0.0704, run398). Since the narrow GEMV runs in two
+/// K ranges (`h200-run-code/run415.sh`, two rounds, GEMV against skinny kernel): every layer keeps the
+/// GEMV to its 8-row build, the README's sizes at 7 tokens 0.0283–0.0284 against 0.0302, at 8
+/// 0.0300–0.0307 against 0.0304–0.0309, I = 8192 at 7 / 8 0.0385–0.0386 / 0.0389–0.0394 against 0.0417 /
+/// 0.0419–0.0424, I = 2048 at 8 0.0275–0.0280 against 0.0282.
+pub const SKINNY_FROM_M: u32 = super::GEMV_ROWS + 1;
 
 /// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
 const SUBGROUP_COLUMNS: u32 = 32;

@@ -45,7 +45,8 @@ fn simt_splits(tiles: u32, k: u32, wgs: u32) -> u32 {
 /// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups, each at
 /// least 128 deep in K.
 ///
-/// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says; a SIMT kernel that runs stream-K at this
+/// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says, [`GemmKernel::Gemv`] as `gemv_splits` (in
+/// `gemv.rs`) does (a narrow GEMV of 2 to 8 rows: two ranges); a SIMT kernel that runs stream-K at this
 /// shape ([`GemmKernel::stream_k_at`]) leaves 2 partial products (each tile's head and tail), and one of
 /// 64 to 127 tiles splits as `simt_splits` says.
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
@@ -59,7 +60,7 @@ pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
             return skinny_splits((m, n, k), staged, alone)
         }
         GemmKernel::Simt { .. } | GemmKernel::Skinny { .. } => ((128, 128), true),
-        GemmKernel::Gemv { .. } => return 1,
+        GemmKernel::Gemv { f16, .. } => return super::gemv::gemv_splits((m, n, k), f16),
     };
     let tiles = n.div_ceil(tn) * m.div_ceil(tm);
     let wgs = split_k_workgroups();
@@ -282,6 +283,41 @@ pub(crate) fn partials_variant(stage: &str, n: u32, variant: Variant) -> (Varian
     }
 }
 
+/// The shader, variant (SPLITK not yet among its flags) and workgroups of the partial-products pass of
+/// `ranges` K ranges `kz` deep over an (m, n, k) GEMM through `kernel`: where K % 8 == 0 the GEMV's lanes
+/// and columns a group are those of a GEMV as deep as one range (a multiple of 64, so its chunks are
+/// those of K), else of all of K.
+pub(crate) fn products_dispatch(
+    caps: &super::super::Capabilities,
+    kernel: GemmKernel,
+    (m, n, k): (u32, u32, u32),
+    kz: u32,
+    ranges: u32,
+) -> (&'static str, Variant, [u32; 3]) {
+    let gemv = matches!(kernel, GemmKernel::Gemv { .. });
+    let depth = if gemv && ranges > 1 && k.is_multiple_of(8) {
+        kz
+    } else {
+        k
+    };
+    let (stage, variant, mut groups) =
+        gemm_dispatch(caps, kernel, (m, n, depth), EpilogueKind::Store);
+    groups[2] = ranges;
+    (stage, variant, groups)
+}
+
+/// The shader and variant of the partial-products pass of an (m, n, k) GEMM through `kernel` split as
+/// [`split_k`] says (SPLITK not among its flags): what [`super::gemm_uses`] checks compiles.
+pub(crate) fn split_pass(
+    caps: &super::super::Capabilities,
+    kernel: GemmKernel,
+    shape: (u32, u32, u32),
+) -> (&'static str, Variant) {
+    let (kz, ranges) = k_ranges(shape.2, splits_for(kernel, shape, split_k(kernel, shape)));
+    let (stage, variant, _) = products_dispatch(caps, kernel, shape, kz, ranges);
+    (stage, variant)
+}
+
 /// The partial-products pass of [`split_k_products`] and [`skinny_act_products`]: with `act` (the skinny
 /// kernel only) A is made from those partial products.
 #[allow(clippy::too_many_arguments)]
@@ -300,8 +336,7 @@ fn products<'a>(
     let kernel = kernel.wgsl();
     let (kz, ranges) = k_ranges(k, splits_for(kernel, (m, n, k), splits));
     let caps = &rec.ctx().caps;
-    let (stage, variant, mut groups) = gemm_dispatch(caps, kernel, (m, n, k), EpilogueKind::Store);
-    groups[2] = ranges;
+    let (stage, variant, mut groups) = products_dispatch(caps, kernel, (m, n, k), kz, ranges);
     // (The SPLITK variant is among `gemm_uses`, so the compile probe covers it.)
     let binds = vec![(1, a), (2, b), (3, partial)];
     let (rows, permuted) = if stage == "gemm_skinny" {
