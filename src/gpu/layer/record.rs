@@ -354,11 +354,15 @@ impl OmniMoeLayer<'_> {
             self.config.intermediate_size as u32,
         );
         let mut len = [0u64; 2];
-        // The kernels' bands end at 16 (the skinny kernel), 32, 64 (the autotune's classes of rows) and
-        // multiples of 128 rows.
+        // The kernels' bands end at 8 (the GEMV split over K), 16 (the skinny kernel), 32, 64 (the
+        // autotune's classes of rows) and multiples of 128 rows.
         for (m, n, k) in (128..most)
             .step_by(128)
-            .chain([16, 32, 64].into_iter().filter(|&m| m < most))
+            .chain(
+                [stages::GEMV_ROWS, 16, 32, 64]
+                    .into_iter()
+                    .filter(|&m| m < most),
+            )
             .chain([most])
             .chain(stream_k)
             .flat_map(|m| self.gemm_shapes(m))
