@@ -276,25 +276,24 @@ fn gemv_quads_match_cpu_and_keep_the_bits() {
 /// down projection), each range's workgroups on the lanes of a GEMV as deep as it, the partial products
 /// added in range order by the reduction pass: against the CPU at every epilogue, ranges of 2112 and
 /// 1992 (K = 4104) and of 512 and 488 (K = 1000), a ragged last workgroup of columns. One row, 9 rows, K
-/// % 8 != 0 and a wide GEMV stay whole.
+/// % 8 != 0 and a wide GEMV stay whole. (Which split is not asserted where `OMNIMOE_GEMV_SPLIT`, a
+/// measuring aid, changes it.)
 #[test]
 fn narrow_gemvs_split_over_k_match_cpu() {
     let ctx = gpu();
+    let aid = std::env::var_os("OMNIMOE_GEMV_SPLIT").is_some();
     for kernel in gemv_kernels(ctx, 4104) {
         let splits = |m: u32, n: u32, k: u32| stages::split_k(kernel, (m, n, k));
         let (whole, wide) = ((1, 1030, 4104), (4, 100_000, 1024));
         for (m, n, k) in [whole, (9, 1030, 4104), (4, 1030, 4100), wide] {
-            assert_eq!(splits(m, n, k), 1, "{kernel:?}, {m}×{n}×{k}");
+            assert!(aid || splits(m, n, k) == 1, "{kernel:?}, {m}×{n}×{k}");
         }
         for (m, k) in [(2usize, 4104usize), (5, 1000), (8, 4104)] {
             for epilogue in 0u8..5 {
                 let seed = (m * 10 + epilogue as usize) as u64;
                 let (split, n) = gemm_columns(515, epilogue, seed);
-                assert_eq!(
-                    splits(m as u32, n as u32, k as u32),
-                    2,
-                    "{kernel:?}, {m}×{n}×{k}"
-                );
+                let ranges = splits(m as u32, n as u32, k as u32);
+                assert!(aid || ranges == 2, "{kernel:?}, {m}×{n}×{k}");
                 check_gemm_split(ctx, kernel, 2, (m, n, k), split, epilogue, seed).unwrap_or_else(
                     |e| panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}"),
                 );
