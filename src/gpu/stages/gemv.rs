@@ -58,8 +58,8 @@ const GEMV_QUAD_M: u32 = 8;
 /// lanes a column streams four columns a group (QUAD in `gemv.wgsl`, `gemv/quad.wgsl`: A's loads and
 /// unpacking per column halved again; the same lanes, the same bits), or `None` for two: two chunks at
 /// [`GEMV_QUAD_M`] rows where the workgroups, a quarter of one column a group's, stay
-/// [`GEMV_PAIR_WORKGROUPS`] or more (a wide layer's gate/up GEMV, which the layer runs at 8 tokens from
-/// 32768 gate/up columns; the README's, 260 workgroups on four columns, lost at 4–6 rows).
+/// [`GEMV_PAIR_WORKGROUPS`] or more (a wide layer's gate/up GEMV, from 32768 gate/up columns; the
+/// README's, 260 workgroups on four columns, lost at 4–6 rows, run407).
 /// `OMNIMOE_GEMV_QUAD`, a measuring aid: `off`, or `1` / `2` (four columns wherever two would be, in
 /// rounds of that many chunks).
 pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
@@ -76,7 +76,8 @@ pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
 
 /// The workgroups (of 256 invocations) of an `n`-column GEMV on `lanes` lanes a column whose groups
 /// stream `group` columns each, rounded down: what [`gemv_pair`] and [`gemv_quad`] hold against
-/// [`GEMV_PAIR_WORKGROUPS`].
+/// [`GEMV_PAIR_WORKGROUPS`], [`gemv_lanes`] and [`gemv_splits`] (one column a group) against
+/// [`GEMV_WORKGROUPS`].
 fn group_workgroups(n: u32, lanes: u32, group: u32) -> u64 {
     n as u64 * lanes as u64 / (256 * group as u64)
 }
@@ -122,7 +123,9 @@ const GEMV_PAIR_ROUND2_FROM_M: u32 = 5;
 /// Rows from which a PAIR GEMV's rounds load one chunk a column ([`gemv_pair_round`]): on an H200 per
 /// layer of a stack of 4 (`h200-run-code/run406.sh`, two rounds) the README's sizes at 6 tokens
 /// 0.0287–0.0294 → 0.0281–0.0282 ms, I = 16384 at 7 0.0595–0.0604 → 0.0579–0.0584, at 8 0.0631–0.0632 →
-/// 0.0616–0.0620; I = 8192 and I = 16384 at 6 even.
+/// 0.0616–0.0620; I = 8192 and I = 16384 at 6 even. At 7 and 8 rows, where every layer runs the GEMV
+/// since the thirty-seventh session, against rounds of two (run418): the README's sizes even, I = 8192 at
+/// 8 tokens 0.0394–0.0395 against 0.0419.
 const GEMV_PAIR_ROUND1_FROM_M: u32 = 6;
 
 /// The chunks a column each round of an `m`-row PAIR GEMV loads (`PAIR_ROUND` in `gemv.wgsl`), where not
@@ -154,7 +157,7 @@ pub(super) fn gemv_lanes(n: u32, chunks: u32) -> u32 {
     super::super::measuring::env_count("OMNIMOE_GEMV_LANES")
         .filter(|l| [16, 32, 64, 128].contains(l))
         .unwrap_or_else(|| {
-            let under = |lanes: u32| (n as u64) * (lanes as u64) < 256 * GEMV_WORKGROUPS as u64;
+            let under = |lanes: u32| group_workgroups(n, lanes, 1) < GEMV_WORKGROUPS as u64;
             let mut lanes = (chunks / 8).next_power_of_two().clamp(16, 64);
             while lanes < 64 && under(lanes) && chunks >= 8 * lanes {
                 lanes *= 2;
@@ -180,15 +183,16 @@ const GEMV_SPLITS: u32 = 2;
 /// deep one on fewer lanes a column, more columns a workgroup sharing A's rows). `OMNIMOE_GEMV_SPLIT=S`
 /// (a measuring aid) asks S where it would split (1: never).
 pub(super) fn gemv_splits((m, n, k): (u32, u32, u32), f16: bool) -> u32 {
-    let splits = super::super::measuring::env_count("OMNIMOE_GEMV_SPLIT").unwrap_or(GEMV_SPLITS);
-    let chunk = if f16 { 8 } else { 4 };
-    let lanes = gemv_lanes(n, k / chunk) as u64;
-    let narrow = n as u64 * lanes < 256 * GEMV_WORKGROUPS as u64;
-    if (2..=GEMV_ROWS).contains(&m) && k.is_multiple_of(8) && narrow {
-        splits.min(k / 64).max(1)
-    } else {
-        1
+    if !(2..=GEMV_ROWS).contains(&m) || !k.is_multiple_of(8) {
+        return 1;
     }
+    // The chunks `gemm_dispatch` takes at K % 8 == 0.
+    let chunk = if f16 { 8 } else { 4 };
+    if group_workgroups(n, gemv_lanes(n, k / chunk), 1) >= GEMV_WORKGROUPS as u64 {
+        return 1;
+    }
+    let splits = super::super::measuring::env_count("OMNIMOE_GEMV_SPLIT").unwrap_or(GEMV_SPLITS);
+    splits.min(k / 64).max(1)
 }
 
 /// The GEMV's `variant` (from [`gemm_dispatch`]) as [`gemv_parts`] builds it for depth `k`: ASUM, with f16
