@@ -61,21 +61,21 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 2)));
                         // Rounds of one chunk (from 6 rows).
                         out.push((stage, "main", pair.clone().constant("PAIR_ROUND", 1)));
+                        // Split over K (SPLITK: a narrow GEMV's partial products, plain stores), paired
+                        // where a measuring aid asks (OMNIMOE_GEMV_PAIR, OMNIMOE_GEMV_QUAD).
+                        let split = kind == EpilogueKind::Store;
+                        if split {
+                            out.push((stage, "main", pair.clone().with("SPLITK")));
+                        }
                         // Four columns a group (a wide layer's at 8 rows; in rounds of one chunk where
                         // a measuring aid asks, OMNIMOE_GEMV_QUAD=1).
                         if pair.flags.contains("FMA") {
                             for round in [1, 2] {
                                 let quad = pair.clone().with("QUAD").constant("QUAD_ROUND", round);
+                                if split && round == 2 {
+                                    out.push((stage, "main", quad.clone().with("SPLITK")));
+                                }
                                 out.push((stage, "main", quad));
-                            }
-                        }
-                        // Split over K (SPLITK: a narrow GEMV's partial products), paired where a
-                        // measuring aid asks (OMNIMOE_GEMV_PAIR, OMNIMOE_GEMV_QUAD).
-                        if kind == EpilogueKind::Store {
-                            out.push((stage, "main", pair.clone().with("SPLITK")));
-                            if pair.flags.contains("FMA") {
-                                let quad = pair.clone().with("QUAD").constant("QUAD_ROUND", 2);
-                                out.push((stage, "main", quad.with("SPLITK")));
                             }
                         }
                         // Each row's sums by dots, where a measuring aid asks (OMNIMOE_GEMV_FMA=off).
