@@ -72,7 +72,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                         if pair.flags.contains("FMA") {
                             for round in [1, 2] {
                                 let quad = pair.clone().with("QUAD").constant("QUAD_ROUND", round);
-                                if split && round == 2 {
+                                if split {
                                     out.push((stage, "main", quad.clone().with("SPLITK")));
                                 }
                                 out.push((stage, "main", quad));

@@ -117,9 +117,9 @@ proptest! {
 }
 
 /// A wide projection (the README's gate/up GEMV: over 8192 columns) from 2 rows streams two columns a
-/// group (PAIR): every epilogue against the CPU at 2, 5 and 8 rows (rounds of four, two and one chunk of
-/// each column, K leaving the longer rounds a tail of shorter ones), the last workgroup's second columns
-/// past N; and the same bits as one column a group:
+/// group (PAIR), at 8 rows in chunks of eight halves four (QUAD): every epilogue against the CPU at 2, 5
+/// and 8 rows (rounds of four, two and one chunk of each column, K leaving the longer rounds a tail of
+/// shorter ones), the last workgroup's second columns past N; and the same bits as one column a group:
 /// the first row of 2, 3 and 8 rows those of one row (one column a group, on the same lanes), the first
 /// eight of 13 (ROWS16) those of 8.
 #[test]
@@ -133,10 +133,11 @@ fn gemv_pairs_match_cpu_and_keep_the_bits() {
                 let epilogue = ((k + i) % 5) as u8;
                 let seed = (k + m) as u64;
                 let (split, n) = gemm_columns(half_n, epilogue, seed);
+                let quad = m == 8 && kernel.is_f16() && k % 8 == 0;
                 assert!(
-                    group_columns(ctx, kernel, (m, n, k)) == 2
+                    group_columns(ctx, kernel, (m, n, k)) == if quad { 4 } else { 2 }
                         && group_columns(ctx, kernel, (1, n, k)) == 1,
-                    "{kernel:?}"
+                    "{kernel:?}, {m}×{n}×{k}"
                 );
                 check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed).unwrap_or_else(|e| {
                     panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}")
@@ -230,12 +231,12 @@ proptest! {
     }
 }
 
-/// A wide layer's gate/up GEMV (32768 columns or more) at 8 rows streams four columns a group (QUAD,
-/// chunks of eight halves): every epilogue against the CPU (16 lanes a column, K leaving the rounds of two
-/// chunks a tail of one), the last workgroup's columns past N; and the same bits as fewer columns a
-/// group: the first row of 8 rows those of one row, the first eight of 13 (ROWS16) those of 8. At 6 and
-/// 7 rows two columns a group; with f32 storage (no fma chain) two at 8 too. The widest layer of
-/// `gpu_layer` (I = 16384: 8 × 32896 × 1024) streams four at 8 tokens.
+/// A wide layer's gate/up GEMV at 8 rows streams four columns a group (QUAD, chunks of eight halves):
+/// every epilogue against the CPU (16 lanes a column, K leaving the rounds of two chunks a tail of one),
+/// the last workgroup's columns past N; and the same bits as fewer columns a group: the first row of 8
+/// rows those of one row, the first eight of 13 (ROWS16) those of 8. At 6 and 7 rows two columns a
+/// group; with f32 storage (no fma chain) two at 8 too. The widest layer of `gpu_layer` (I = 16384: 8 ×
+/// 32896 × 1024) streams four at 8 tokens.
 #[test]
 fn gemv_quads_match_cpu_and_keep_the_bits() {
     let ctx = gpu();
@@ -276,12 +277,20 @@ fn gemv_quads_match_cpu_and_keep_the_bits() {
 /// down projection), each range's workgroups on the lanes of a GEMV as deep as it, the partial products
 /// added in range order by the reduction pass: against the CPU at every epilogue, ranges of 2112 and
 /// 1992 (K = 4104) and of 512 and 488 (K = 1000), a ragged last workgroup of columns. One row, 9 rows, K
-/// % 8 != 0 and a wide GEMV stay whole. (Which split is not asserted where `OMNIMOE_GEMV_SPLIT`, a
-/// measuring aid, changes it.)
+/// % 8 != 0 and a wide GEMV stay whole. A deep one in chunks of eight halves (1024 or more: K = 8200)
+/// runs in four ranges of 2112 and a last of 1864, two columns a group on 64 lanes (3 rows) or four (8
+/// rows); with f32 storage in two of one column. (Which split is not asserted where
+/// `OMNIMOE_GEMV_SPLIT` or `OMNIMOE_GEMV_NARROW`, measuring aids, change it.)
 #[test]
 fn narrow_gemvs_split_over_k_match_cpu() {
     let ctx = gpu();
-    let aid = std::env::var_os("OMNIMOE_GEMV_SPLIT").is_some();
+    let aid = [
+        "OMNIMOE_GEMV_SPLIT",
+        "OMNIMOE_GEMV_NARROW",
+        "OMNIMOE_GEMV_FMA",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some());
     for kernel in gemv_kernels(ctx, 4104) {
         let splits = |m: u32, n: u32, k: u32| stages::split_k(kernel, (m, n, k));
         let (whole, wide) = ((1, 1030, 4104), (4, 100_000, 1024));
@@ -298,6 +307,28 @@ fn narrow_gemvs_split_over_k_match_cpu() {
                     |e| panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}"),
                 );
             }
+        }
+    }
+    for kernel in gemv_kernels(ctx, 8200) {
+        let f16 = kernel.is_f16();
+        for (m, epilogue) in [(3usize, 0u8), (8, 1), (8, 4)] {
+            let seed = (m * 10 + epilogue as usize) as u64;
+            let (split, n) = gemm_columns(515, epilogue, seed);
+            let shape = (m as u32, n as u32, 8200);
+            let ranges = stages::split_k(kernel, shape);
+            let group = stages::gemv_range_group(shape, f16);
+            let want = if m == 8 { 4 } else { 2 };
+            assert!(
+                aid || (ranges, group)
+                    == if f16 {
+                        (4, Some((want, 64)))
+                    } else {
+                        (2, None)
+                    },
+                "{kernel:?}, {m}×{n}×8200"
+            );
+            check_gemm_split(ctx, kernel, ranges, (m, n, 8200), split, epilogue, seed)
+                .unwrap_or_else(|e| panic!("{kernel:?}, {m}×{n}×8200, epilogue {epilogue}: {e}"));
         }
     }
 }

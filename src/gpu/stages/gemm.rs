@@ -122,8 +122,21 @@ pub(crate) fn epilogue_variant(f16: bool, epilogue: EpilogueKind) -> Variant {
 pub fn gemm_dispatch(
     caps: &super::super::Capabilities,
     kernel: GemmKernel,
+    shape: (u32, u32, u32),
+    epilogue: EpilogueKind,
+) -> (&'static str, Variant, [u32; 3]) {
+    gemm_dispatch_grouped(caps, kernel, shape, epilogue, None)
+}
+
+/// [`gemm_dispatch`], where a GEMV of 2 to 8 rows in chunks of eight halves with the fma chain streams
+/// `group`'s (columns a group, lanes a column) in rounds of one chunk a column: a deep narrow GEMV's K
+/// ranges (`gemv_range_group`, through `split_k::products_dispatch`).
+pub(crate) fn gemm_dispatch_grouped(
+    caps: &super::super::Capabilities,
+    kernel: GemmKernel,
     (m, n, k): (u32, u32, u32),
     epilogue: EpilogueKind,
+    group: Option<(u32, u32)>,
 ) -> (&'static str, Variant, [u32; 3]) {
     let f16 = kernel.is_f16();
     let mut variant = epilogue_variant(f16, epilogue);
@@ -188,7 +201,14 @@ pub fn gemm_dispatch(
                 // Two columns a group from the same chunks of A (PAIR: A's loads and unpacking halved,
                 // the same bits): on an H200 the README's gate/up GEMV alone at 3 tokens 9.6 → 8.1 µs,
                 // at 4 9.7 → 8.5, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group").
-                if let Some(pair_lanes) = gemv_pair(m, n, lanes) {
+                if let Some((group, group_lanes)) = group.filter(|_| fma && m >= 2) {
+                    variant = variant.with("PAIR").constant("PAIR_ROUND", 1);
+                    if group == 4 {
+                        variant = variant.with("QUAD").constant("QUAD_ROUND", 1);
+                    }
+                    lanes = group_lanes;
+                    columns = group * 256 / lanes;
+                } else if let Some(pair_lanes) = gemv_pair(m, n, lanes) {
                     variant = variant.with("PAIR");
                     if let Some(round) = gemv_pair_round(m) {
                         variant = variant.constant("PAIR_ROUND", round);
@@ -196,10 +216,11 @@ pub fn gemm_dispatch(
                     lanes = pair_lanes;
                     columns = 2 * 256 / lanes;
                     // Four columns a group with FMA (QUAD: A's loads and unpacking per column halved
-                    // again, the same bits), for a wide layer's gate/up GEMV at 8 rows: on an H200 at
-                    // I = 16384 per layer 0.0616–0.0622 → 0.0596–0.0600 ms (BENCHMARKS.md, "Four
-                    // columns a group").
-                    if let Some(round) = gemv_quad(m, n, lanes).filter(|_| fma) {
+                    // again, the same bits), for the gate/up GEMV at 8 rows: on an H200 per layer of a
+                    // stack of 4 at I = 16384 0.0616–0.0622 → 0.0596–0.0600 ms, at the README's sizes
+                    // 0.0300 → 0.0287–0.0292 (BENCHMARKS.md, "Four columns a group", "Deep narrow
+                    // GEMVs in four ranges").
+                    if let Some(round) = gemv_quad(m).filter(|_| fma) {
                         variant = variant.with("QUAD").constant("QUAD_ROUND", round);
                         columns = 4 * 256 / lanes;
                     }

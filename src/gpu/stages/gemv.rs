@@ -44,25 +44,23 @@ pub(super) fn gemv_fma() -> bool {
     !super::super::measuring::env_is("OMNIMOE_GEMV_FMA", "off")
 }
 
-/// Rows at which a PAIR GEMV with FMA streams four columns a group where that leaves it
-/// [`GEMV_PAIR_WORKGROUPS`] ([`gemv_quad`]). Measured on an H200 (BENCHMARKS.md, "Four columns a group",
-/// runs 407–409; I = 16384: 32896 gate/up columns on 16 lanes, 514 workgroups on four) in rounds of two
-/// chunks, per layer of a stack of 4: I = 16384 at 8 tokens 0.0616–0.0622 → 0.0596–0.0600 ms (gate/up
-/// alone 30.4 → 26.5 µs), I = 32768 0.1043–0.1056 → 0.1028–0.1035. At 6 tokens the GEMV alone gained too
-/// (29.7 → 25.9) but not the stack (I = 16384 0.0548–0.0557 → 0.0546–0.0550, I = 32768 0.0885–0.0889 →
-/// 0.0894–0.0896); at 7 it lost (0.0584 → 0.0629), at 4 and 5 the GEMV alone lost (22.2 → 30.2, 25.3
-/// → 29.7).
+/// Rows at which a PAIR GEMV with FMA streams four columns a group ([`gemv_quad`]). Measured on an H200,
+/// per layer of a stack of 4, in rounds of two chunks: I = 16384 at 8 tokens 0.0616–0.0622 → 0.0596–0.0600
+/// ms (gate/up alone 30.4 → 26.5 µs), I = 32768 0.1043–0.1056 → 0.1028–0.1035 (BENCHMARKS.md, "Four
+/// columns a group", runs 407–409); the README's sizes (260 workgroups on four columns) 0.0300 → 0.0287–
+/// 0.0292 (9.9 against 11.8 µs), I = 8192 0.0390–0.0394 → 0.0378–0.0383 (run420, "Deep narrow GEMVs in
+/// four ranges"; a single layer repeated, its weights partly in L2, faster at the README's sizes, slower
+/// at I = 8192: 0.0428 → 0.0443–0.0449). At 6 tokens the wide GEMV alone gained too (29.7 → 25.9) but
+/// not the stack; at 7 the stack lost (I = 16384 0.0584 → 0.0629, the README's 0.0282 → 0.0309, run419),
+/// at 4 and 5 the GEMV alone lost (22.2 → 30.2, 25.3 → 29.7).
 const GEMV_QUAD_M: u32 = 8;
 
-/// The chunks a column each round loads where an `m`-row PAIR GEMV with FMA on `n` columns and `lanes`
-/// lanes a column streams four columns a group (QUAD in `gemv.wgsl`, `gemv/quad.wgsl`: A's loads and
-/// unpacking per column halved again; the same lanes, the same bits), or `None` for two: two chunks at
-/// [`GEMV_QUAD_M`] rows where the workgroups, a quarter of one column a group's, stay
-/// [`GEMV_PAIR_WORKGROUPS`] or more (a wide layer's gate/up GEMV, from 32768 gate/up columns; the
-/// README's, 260 workgroups on four columns, lost at 4–6 rows, run407).
+/// The chunks a column each round loads where an `m`-row PAIR GEMV with FMA streams four columns a group
+/// (QUAD in `gemv.wgsl`, `gemv/quad.wgsl`: A's loads and unpacking per column halved again; the same
+/// lanes, the same bits), or `None` for two: two chunks at [`GEMV_QUAD_M`] rows.
 /// `OMNIMOE_GEMV_QUAD`, a measuring aid: `off`, or `1` / `2` (four columns wherever two would be, in
 /// rounds of that many chunks).
-pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
+pub(super) fn gemv_quad(m: u32) -> Option<u32> {
     use super::super::measuring::{env_count, env_is};
     if env_is("OMNIMOE_GEMV_QUAD", "off") {
         return None;
@@ -70,12 +68,11 @@ pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
     if let Some(round) = env_count("OMNIMOE_GEMV_QUAD").filter(|r| [1, 2].contains(r)) {
         return Some(round);
     }
-    let workgroups = group_workgroups(n, lanes, 4);
-    (m == GEMV_QUAD_M && workgroups >= GEMV_PAIR_WORKGROUPS as u64).then_some(2)
+    (m == GEMV_QUAD_M).then_some(2)
 }
 
 /// The workgroups (of 256 invocations) of an `n`-column GEMV on `lanes` lanes a column whose groups
-/// stream `group` columns each, rounded down: what [`gemv_pair`] and [`gemv_quad`] hold against
+/// stream `group` columns each, rounded down: what [`gemv_pair`] holds against
 /// [`GEMV_PAIR_WORKGROUPS`], [`gemv_lanes`] and [`gemv_splits`] (one column a group) against
 /// [`GEMV_WORKGROUPS`].
 fn group_workgroups(n: u32, lanes: u32, group: u32) -> u64 {
@@ -183,16 +180,66 @@ const GEMV_SPLITS: u32 = 2;
 /// deep one on fewer lanes a column, more columns a workgroup sharing A's rows). `OMNIMOE_GEMV_SPLIT=S`
 /// (a measuring aid) asks S where it would split (1: never).
 pub(super) fn gemv_splits((m, n, k): (u32, u32, u32), f16: bool) -> u32 {
-    if !(2..=GEMV_ROWS).contains(&m) || !k.is_multiple_of(8) {
-        return 1;
-    }
     // The chunks `gemm_dispatch` takes at K % 8 == 0.
     let chunk = if f16 { 8 } else { 4 };
-    if group_workgroups(n, gemv_lanes(n, k / chunk), 1) >= GEMV_WORKGROUPS as u64 {
+    if !splits_narrow((m, n, k), chunk) {
         return 1;
     }
-    let splits = super::super::measuring::env_count("OMNIMOE_GEMV_SPLIT").unwrap_or(GEMV_SPLITS);
+    let default = if gemv_range_group((m, n, k), f16).is_some() {
+        GEMV_DEEP_SPLITS
+    } else {
+        GEMV_SPLITS
+    };
+    let splits = super::super::measuring::env_count("OMNIMOE_GEMV_SPLIT").unwrap_or(default);
     splits.min(k / 64).max(1)
+}
+
+/// Chunks of eight halves from which a narrow GEMV of 2 to [`GEMV_ROWS`] rows is deep
+/// ([`gemv_splits`], [`gemv_range_group`]): I = 8192's down projection and deeper.
+const GEMV_DEEP_SPLIT_CHUNKS: u32 = 1024;
+
+/// K ranges of a deep narrow GEMV ([`GEMV_DEEP_SPLIT_CHUNKS`]), each streamed two or four columns a group
+/// ([`gemv_range_group`]). Measured on an H200 (BENCHMARKS.md, "Deep narrow GEMVs in four ranges",
+/// run420), per layer of a stack of 4, against two ranges of one column a group on 64 lanes: I = 8192 at
+/// 6 tokens 0.0377 → 0.0357 ms (two columns; the down GEMV alone 10.32 → 9.59 µs), I = 16384 at 4 0.0464
+/// → 0.0451 (two columns; 14.02 → 12.74), at 8 0.0589 → 0.0548 (four; 21.28 → 15.82); eight ranges of
+/// two or four columns, or sixteen of four on 32 lanes, slower. At the README's depth (512 chunks) two
+/// or four columns in four ranges were even or slower in the stack.
+const GEMV_DEEP_SPLITS: u32 = 4;
+
+/// Lanes a column of a deep narrow GEMV's ranges ([`gemv_range_group`]).
+const GEMV_DEEP_LANES: u32 = 64;
+
+/// Whether an (m, n, k) GEMV is narrow (its workgroups on all of K, one column a group, under
+/// [`GEMV_WORKGROUPS`]: the down projection) with 2 to [`GEMV_ROWS`] rows and K % 8 == 0: what
+/// [`gemv_splits`] splits; with `chunk` elements a load.
+fn splits_narrow((m, n, k): (u32, u32, u32), chunk: u32) -> bool {
+    (2..=GEMV_ROWS).contains(&m)
+        && k.is_multiple_of(8)
+        && group_workgroups(n, gemv_lanes(n, k / chunk), 1) < GEMV_WORKGROUPS as u64
+}
+
+/// How each K range of a split (m, n, k) GEMV streams its columns where not as a GEMV of the range's
+/// depth would: `Some((group, lanes))`, `group` (2, or 4 at [`GEMV_QUAD_M`] rows) columns a group on
+/// `lanes` lanes, in rounds of one chunk a column (PAIR and QUAD with FMA: each chunk of A's rows loaded
+/// and unpacked once for the group's columns), for a deep narrow GEMV in chunks of eight halves
+/// ([`GEMV_DEEP_SPLIT_CHUNKS`]); else `None`. `OMNIMOE_GEMV_NARROW`, a measuring aid: `off` (`None`), or
+/// `group:lanes` for every narrow GEMV of 2 to 8 rows in chunks of eight.
+pub fn gemv_range_group((m, n, k): (u32, u32, u32), f16: bool) -> Option<(u32, u32)> {
+    use super::super::measuring::{env_is, env_parse};
+    if !(f16 && gemv_fma() && splits_narrow((m, n, k), 8)) || env_is("OMNIMOE_GEMV_NARROW", "off") {
+        return None;
+    }
+    let aid = env_parse("OMNIMOE_GEMV_NARROW", |v| {
+        let (g, l) = v.split_once(':')?;
+        Some((g.parse::<u32>().ok()?, l.parse::<u32>().ok()?))
+    });
+    if let Some((group, lanes)) = aid {
+        let valid = [2, 4].contains(&group) && [16, 32, 64, 128].contains(&lanes);
+        return valid.then_some((group, lanes));
+    }
+    let group = if m == GEMV_QUAD_M { 4 } else { 2 };
+    (k / 8 >= GEMV_DEEP_SPLIT_CHUNKS).then_some((group, GEMV_DEEP_LANES))
 }
 
 /// The GEMV's `variant` (from [`gemm_dispatch`]) as [`gemv_parts`] builds it for depth `k`: ASUM, with f16

@@ -6,7 +6,7 @@ use super::super::measuring::{env_count, env_set};
 use super::super::pipelines::Variant;
 use super::super::recorder::Recorder;
 use super::expert::Partials;
-use super::gemm::{epilogue_variant, gemm_dispatch, Columns, Epilogue, EpilogueKind};
+use super::gemm::{epilogue_variant, gemm_dispatch_grouped, Columns, Epilogue, EpilogueKind};
 use super::gemm_kernel::{GemmKernel, SPLIT_K_MAX_M};
 use super::skinny::{
     skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes, skinny_variant,
@@ -286,7 +286,7 @@ pub(crate) fn partials_variant(stage: &str, n: u32, variant: Variant) -> (Varian
 /// The shader, variant (SPLITK not yet among its flags) and workgroups of the partial-products pass of
 /// `ranges` K ranges `kz` deep over an (m, n, k) GEMM through `kernel`: where K % 8 == 0 the GEMV's lanes
 /// and columns a group are those of a GEMV as deep as one range (a multiple of 64, so its chunks are
-/// those of K), else of all of K.
+/// those of K), or a deep narrow GEMV's (`gemv_range_group`), else of all of K.
 pub(crate) fn products_dispatch(
     caps: &super::super::Capabilities,
     kernel: GemmKernel,
@@ -294,14 +294,15 @@ pub(crate) fn products_dispatch(
     kz: u32,
     ranges: u32,
 ) -> (&'static str, Variant, [u32; 3]) {
-    let gemv = matches!(kernel, GemmKernel::Gemv { .. });
-    let depth = if gemv && ranges > 1 && k.is_multiple_of(8) {
-        kz
-    } else {
-        k
+    // A deep narrow GEMV's ranges stream two or four columns a group (`gemv_range_group`).
+    let (depth, group) = match kernel {
+        GemmKernel::Gemv { f16, .. } if ranges > 1 && k.is_multiple_of(8) => {
+            (kz, super::gemv::gemv_range_group((m, n, k), f16))
+        }
+        _ => (k, None),
     };
     let (stage, variant, mut groups) =
-        gemm_dispatch(caps, kernel, (m, n, depth), EpilogueKind::Store);
+        gemm_dispatch_grouped(caps, kernel, (m, n, depth), EpilogueKind::Store, group);
     groups[2] = ranges;
     (stage, variant, groups)
 }
