@@ -198,13 +198,14 @@ pub(super) fn gemv_splits((m, n, k): (u32, u32, u32), f16: bool) -> u32 {
 /// ([`gemv_splits`], [`gemv_range_group`]): I = 8192's down projection and deeper.
 const GEMV_DEEP_SPLIT_CHUNKS: u32 = 1024;
 
-/// K ranges of a deep narrow GEMV ([`GEMV_DEEP_SPLIT_CHUNKS`]), each streamed two or four columns a group
-/// ([`gemv_range_group`]). Measured on an H200 (BENCHMARKS.md, "Deep narrow GEMVs in four ranges",
-/// run420), per layer of a stack of 4, against two ranges of one column a group on 64 lanes: I = 8192 at
-/// 6 tokens 0.0377 → 0.0357 ms (two columns; the down GEMV alone 10.32 → 9.59 µs), I = 16384 at 4 0.0464
-/// → 0.0451 (two columns; 14.02 → 12.74), at 8 0.0589 → 0.0548 (four; 21.28 → 15.82); eight ranges of
-/// two or four columns, or sixteen of four on 32 lanes, slower. At the README's depth (512 chunks) two
-/// or four columns in four ranges were even or slower in the stack.
+/// K ranges of a deep narrow GEMV ([`GEMV_DEEP_SPLIT_CHUNKS`]) at the rows [`deep_group`] groups, each
+/// range streamed two or four columns a group ([`gemv_range_group`]). Measured on an H200 (BENCHMARKS.md,
+/// "Deep narrow GEMVs in four ranges", runs 420–421), per layer of a stack of 4, against two ranges of
+/// one column a group on 64 lanes: I = 8192 at 6 tokens 0.0376–0.0377 → 0.0357–0.0364 ms (the down GEMV
+/// alone 10.3–10.4 → 9.5–9.6 µs), I = 16384 at 4 0.0464 → 0.0451, at 8 0.0589–0.0593 → 0.0544–0.0548
+/// (21.0–21.3 → 15.8), I = 32768 at 8 0.1030 → 0.0877 (43.0 → 28.1); eight ranges of two or four
+/// columns, or sixteen of four on 32 lanes, slower. At the README's depth (512 chunks) two or four
+/// columns in four ranges were even or slower in the stack.
 const GEMV_DEEP_SPLITS: u32 = 4;
 
 /// Lanes a column of a deep narrow GEMV's ranges ([`gemv_range_group`]).
@@ -219,8 +220,23 @@ fn splits_narrow((m, n, k): (u32, u32, u32), chunk: u32) -> bool {
         && group_workgroups(n, gemv_lanes(n, k / chunk), 1) < GEMV_WORKGROUPS as u64
 }
 
+/// Columns a group of a deep narrow GEMV's ranges at `m` rows ([`gemv_range_group`]): two at 4, 6 and 7
+/// rows, four at [`GEMV_QUAD_M`]; else none (two ranges of one column). Per layer of a stack of 4 on an
+/// H200 against two ranges of one column (runs 420–422): at 4 rows I = 8192 0.0320 → 0.0315 ms, I =
+/// 32768 0.0759 → 0.0711; at 7 I = 16384 0.0575 → 0.0539 (four columns the same); at 2 and 3 rows even
+/// (I = 16384 0.0433 / 0.0440 → 0.0431 / 0.0438, I = 8192 at 2 0.0298 → 0.0299); at 5 rows slower, on two
+/// columns or four (I = 8192 0.0329–0.0331 → 0.0339–0.0341, I = 16384 0.0491–0.0492 → 0.0500–0.0504, four
+/// 0.0497–0.0499, two on 32 lanes 0.0524–0.0529, I = 32768 0.0806 → 0.0823).
+fn deep_group(m: u32) -> Option<u32> {
+    match m {
+        4 | 6 | 7 => Some(2),
+        GEMV_QUAD_M => Some(4),
+        _ => None,
+    }
+}
+
 /// How each K range of a split (m, n, k) GEMV streams its columns where not as a GEMV of the range's
-/// depth would: `Some((group, lanes))`, `group` (2, or 4 at [`GEMV_QUAD_M`] rows) columns a group on
+/// depth would: `Some((group, lanes))`, `group` ([`deep_group`]) columns a group on
 /// `lanes` lanes, in rounds of one chunk a column (PAIR and QUAD with FMA: each chunk of A's rows loaded
 /// and unpacked once for the group's columns), for a deep narrow GEMV in chunks of eight halves
 /// ([`GEMV_DEEP_SPLIT_CHUNKS`]); else `None`. `OMNIMOE_GEMV_NARROW`, a measuring aid: `off` (`None`), or
@@ -238,7 +254,7 @@ pub fn gemv_range_group((m, n, k): (u32, u32, u32), f16: bool) -> Option<(u32, u
         let valid = [2, 4].contains(&group) && [16, 32, 64, 128].contains(&lanes);
         return valid.then_some((group, lanes));
     }
-    let group = if m == GEMV_QUAD_M { 4 } else { 2 };
+    let group = deep_group(m)?;
     (k / 8 >= GEMV_DEEP_SPLIT_CHUNKS).then_some((group, GEMV_DEEP_LANES))
 }
 
