@@ -236,11 +236,14 @@ fn deep_group(m: u32) -> Option<u32> {
 }
 
 /// How each K range of a split (m, n, k) GEMV streams its columns where not as a GEMV of the range's
-/// depth would: `Some((group, lanes))`, `group` ([`deep_group`]) columns a group on
-/// `lanes` lanes, in rounds of one chunk a column (PAIR and QUAD with FMA: each chunk of A's rows loaded
-/// and unpacked once for the group's columns), for a deep narrow GEMV in chunks of eight halves
-/// ([`GEMV_DEEP_SPLIT_CHUNKS`]); else `None`. `OMNIMOE_GEMV_NARROW`, a measuring aid: `off` (`None`), or
-/// `group:lanes` for every narrow GEMV of 2 to 8 rows in chunks of eight.
+/// depth would: `Some((group, lanes))`, `group` columns a group on `lanes` lanes, in rounds of one chunk
+/// a column (PAIR, with QUAD for four, and FMA: each chunk of A's rows loaded and unpacked once for the
+/// group's columns; the layer's partial products added in range order as any split GEMV's), for a deep
+/// narrow GEMV (the down projection from I = 8192: 1024 chunks of eight halves or more, 2 to 8 rows, f16
+/// storage): two columns on 64 lanes at 4, 6 and 7 rows, four at 8; else `None`. Such a GEMV runs in
+/// four K ranges (`split_k`). `OMNIMOE_GEMV_NARROW`, a measuring aid: `off` (`None`), or `group:lanes`
+/// for every narrow GEMV of 2 to 8 rows in chunks of eight (then in four ranges unless
+/// `OMNIMOE_GEMV_SPLIT` says).
 pub fn gemv_range_group((m, n, k): (u32, u32, u32), f16: bool) -> Option<(u32, u32)> {
     use super::super::measuring::{env_is, env_parse};
     if !(f16 && gemv_fma() && splits_narrow((m, n, k), 8)) || env_is("OMNIMOE_GEMV_NARROW", "off") {
