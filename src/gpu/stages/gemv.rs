@@ -176,9 +176,9 @@ const GEMV_SPLITS: u32 = 2;
 /// K ranges of an (m, n, k) GEMV (`SPLITK` in `gemv.wgsl`: each workgroup layer sums one range on the
 /// lanes a GEMV that deep takes, its consumer adds the partial products in range order): [`GEMV_SPLITS`]
 /// for a narrow GEMV (its workgroups on all of K under [`GEMV_WORKGROUPS`]: the down projection) of 2 to
-/// [`GEMV_ROWS`] rows with K % 8 == 0, else 1: twice the workgroups, each lane's stream half as long (a
-/// deep one on fewer lanes a column, more columns a workgroup sharing A's rows). `OMNIMOE_GEMV_SPLIT=S`
-/// (a measuring aid) asks S where it would split (1: never).
+/// [`GEMV_ROWS`] rows with K % 8 == 0, [`GEMV_DEEP_SPLITS`] where its ranges stream two or four columns a
+/// group ([`gemv_range_group`]: a deep one), else 1: twice the workgroups, each lane's stream half as
+/// long. `OMNIMOE_GEMV_SPLIT=S` (a measuring aid) asks S where it would split (1: never).
 pub(super) fn gemv_splits((m, n, k): (u32, u32, u32), f16: bool) -> u32 {
     // The chunks `gemm_dispatch` takes at K % 8 == 0.
     let chunk = if f16 { 8 } else { 4 };

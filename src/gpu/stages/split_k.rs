@@ -46,9 +46,9 @@ fn simt_splits(tiles: u32, k: u32, wgs: u32) -> u32 {
 /// least 128 deep in K.
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says, [`GemmKernel::Gemv`] as `gemv_splits` (in
-/// `gemv.rs`) does (a narrow GEMV of 2 to 8 rows: two ranges); a SIMT kernel that runs stream-K at this
-/// shape ([`GemmKernel::stream_k_at`]) leaves 2 partial products (each tile's head and tail), and one of
-/// 64 to 127 tiles splits as `simt_splits` says.
+/// `gemv.rs`) does (a narrow GEMV of 2 to 8 rows: two ranges, a deep one four); a SIMT kernel that runs
+/// stream-K at this shape ([`GemmKernel::stream_k_at`]) leaves 2 partial products (each tile's head and
+/// tail), and one of 64 to 127 tiles splits as `simt_splits` says.
 pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     // Stream-K's head and tail of each tile: two partial products.
     if kernel.stream_k_at((m, n, k)).is_some() {
