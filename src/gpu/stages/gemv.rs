@@ -185,7 +185,7 @@ pub(super) fn gemv_splits((m, n, k): (u32, u32, u32), f16: bool) -> u32 {
     if !splits_narrow((m, n, k), chunk) {
         return 1;
     }
-    let default = if gemv_range_group((m, n, k), f16).is_some() {
+    let default = if f16 && narrow_range_group(m, k).is_some() {
         GEMV_DEEP_SPLITS
     } else {
         GEMV_SPLITS
@@ -245,8 +245,17 @@ fn deep_group(m: u32) -> Option<u32> {
 /// for every narrow GEMV of 2 to 8 rows in chunks of eight (then in four ranges unless
 /// `OMNIMOE_GEMV_SPLIT` says).
 pub fn gemv_range_group((m, n, k): (u32, u32, u32), f16: bool) -> Option<(u32, u32)> {
+    if !(f16 && splits_narrow((m, n, k), 8)) {
+        return None;
+    }
+    narrow_range_group(m, k)
+}
+
+/// [`gemv_range_group`] for an `m`-row GEMV `k` deep with f16 storage already known narrow
+/// ([`splits_narrow`], which [`gemv_splits`] has just asked).
+fn narrow_range_group(m: u32, k: u32) -> Option<(u32, u32)> {
     use super::super::measuring::{env_is, env_parse};
-    if !(f16 && gemv_fma() && splits_narrow((m, n, k), 8)) || env_is("OMNIMOE_GEMV_NARROW", "off") {
+    if !gemv_fma() || env_is("OMNIMOE_GEMV_NARROW", "off") {
         return None;
     }
     let aid = env_parse("OMNIMOE_GEMV_NARROW", |v| {
