@@ -101,22 +101,30 @@ fn unpack8(v: vec4<u32>) -> Chunk {
 
 override LANES: u32 = 64u;
 override COLUMNS: u32 = 256u / LANES;
-// Partial sums (8 rows of 256 invocations, each row of sums padded: see `slot`), then results
-// [row][column] (a row of COLUMNS + 1, at most 16 + 1).
-var<workgroup> part: array<f32, 2176>;
-var<workgroup> res: array<f32, 136>;
+// Blocks of COLUMNS columns whose lane sums `part` holds at once: two with QUAD (gemv/quad.wgsl's
+// `reduce_halves`), else one.
+#if QUAD
+const PART_BLOCKS: u32 = 2u;
+#else
+const PART_BLOCKS: u32 = 1u;
+#endif
+// Partial sums (8 rows of 256 invocations a block, each row of sums padded: see `slot`), then results
+// [row][column] (a row of PART_BLOCKS · COLUMNS + 1, at most 8 · (16 · PART_BLOCKS + 1)).
+var<workgroup> part: array<f32, 2176u * PART_BLOCKS>;
+var<workgroup> res: array<f32, 136u * PART_BLOCKS>;
 
-// Where lane l's partial sum of row m of column group j lies in `part`: [column][row][lane], so that the
-// lanes of a column, neighbours, store side by side; with SLABS, where neighbouring invocations hold
-// neighbouring columns, [row][lane][column] (by columns their stores fell on one bank, COLUMNS-way).
-// Each (column, row)'s LANES sums (with SLABS each row's 256) are followed by one word (COLUMNS with
-// SLABS) of padding: the invocations that then add them, one (row, column) each, read at the same lane
-// side by side, where unpadded they read LANES words apart (16- or 32-way on 32 banks; with SLABS rows
-// 256 apart, up to 8-way). The same sums in the same order: the same bits. At most 8 · 16 · 17 (LANES
-// 16) = 2176 words.
+// Where lane l's partial sum of row m of column j (of the PART_BLOCKS · COLUMNS `part` holds) lies in
+// `part`: [column][row][lane], so that the lanes of a column, neighbours, store side by side; with SLABS,
+// where neighbouring invocations hold neighbouring columns, [row][lane][column] (by columns their stores
+// fell on one bank, COLUMNS-way). Each (column, row)'s LANES sums (with SLABS each row's 256 a block)
+// are followed by one word (PART_BLOCKS · COLUMNS with SLABS) of padding: the invocations that then add
+// them, one (row, column) each, read at the same lane side by side, where unpadded they read LANES
+// words apart (16- or 32-way on 32 banks; with SLABS rows 256 apart, up to 8-way). The same sums in the
+// same order: the same bits. At most 8 · 16 · 17 (LANES 16) = 2176 words a block.
 fn slot(j: u32, m: u32, l: u32) -> u32 {
 #if SLABS
-    return m * (LANES * COLUMNS + COLUMNS) + l * COLUMNS + j;
+    let cols = PART_BLOCKS * COLUMNS;
+    return m * (LANES * cols + cols) + l * cols + j;
 #else
     return (j * 8u + m) * (LANES + 1u) + l;
 #endif

@@ -136,6 +136,31 @@ fn simt_gemm_declares_the_workgroup_memory_the_host_assumes() {
     }
 }
 
+/// The GEMV's QUAD build declares the workgroup memory the host holds against the device's limit
+/// (`GEMV_QUAD_WORKGROUP_BYTES`: two blocks of lane sums at a time); its other builds stay within WebGPU's
+/// least limit, 16384 bytes, which every device offers.
+#[test]
+fn gemv_declares_the_workgroup_memory_the_host_assumes() {
+    use omnimoe::gpu::stages::GEMV_QUAD_WORKGROUP_BYTES;
+    let declared = |variant: &Variant| -> u32 {
+        let (module, _) = processed("gemv", "main", variant);
+        workgroup_arrays(&module).map(|(_, size)| size).sum()
+    };
+    let base = Variant::storage(true)
+        .with("VEC8")
+        .with("FMA")
+        .constant("ROWS", 8)
+        .constant("LANES", 16);
+    let pair = base.clone().with("PAIR").constant("PAIR_ROUND", 1);
+    let quad = pair.clone().with("QUAD").constant("QUAD_ROUND", 2);
+    assert_eq!(declared(&quad), GEMV_QUAD_WORKGROUP_BYTES);
+    assert_eq!(declared(&quad.with("SLABS")), GEMV_QUAD_WORKGROUP_BYTES);
+    for variant in [base, pair] {
+        let bytes = declared(&variant);
+        assert!(bytes <= 16384, "{variant:?}: {bytes} bytes");
+    }
+}
+
 /// Compiles the translations where Apple's Metal compiler (`xcrun metal`) or the DirectX Shader Compiler
 /// (`dxc`) is on this machine; says why not where one is missing (only these may be skipped).
 fn compile_with_external_tools(msl: &[(String, String)], hlsl: &[(String, String, String)]) {

@@ -47,8 +47,59 @@ fn add_quad(
     }
 }
 
+// This lane's partial sums of rows 0..8 (lo: 0..4, hi: 4..8) of column j (of the two blocks `part` holds)
+// into `part`.
+fn put_part(j: u32, lane: u32, lo: vec4<f32>, hi: vec4<f32>) {
+    part[slot(j, 0u, lane)] = lo.x;
+    part[slot(j, 1u, lane)] = lo.y;
+    part[slot(j, 2u, lane)] = lo.z;
+    part[slot(j, 3u, lane)] = lo.w;
+    part[slot(j, 4u, lane)] = hi.x;
+    part[slot(j, 5u, lane)] = hi.y;
+    part[slot(j, 6u, lane)] = hi.z;
+    part[slot(j, 7u, lane)] = hi.w;
+}
+
+// Adds the LANES partial sums in `part` of rows 0..8 of two blocks of COLUMNS columns from col0 in lane
+// order (as `reduce_store` does a block's: the same bits) and stores the results, both blocks after one
+// barrier, an invocation a (row, column) (all 256 at 16 lanes a column, half of them at 32, a quarter at
+// 64). A block at a time, as the one-column build reduces, took the GEMV longer: on an H200 per layer of
+// a stack of 4 at 8 tokens, the README's sizes 0.0291–0.0292 → 0.0279–0.0285 ms (the gate/up GEMV 9.8–9.9
+// → 9.2 µs), I = 8192 0.0368–0.0372 → 0.0361–0.0362, I = 16384 0.0544–0.0545 → 0.0525–0.0528 (26.4–26.6
+// → 25.1), I = 32768 0.0876–0.0880 → 0.0837–0.0839, the same bits (BENCHMARKS.md, "A QUAD group's lane
+// sums two blocks at a time", run427). All four blocks at once (36 KiB of workgroup memory) took it
+// longer still (26.4 → 33.0 µs, run426).
+fn reduce_halves(col0: u32, li: u32) {
+    workgroupBarrier();
+    let cols = 2u * COLUMNS;
+    for (var o = li; o < 8u * cols; o += 256u) {
+#if SLABS
+        let m = o / cols;
+        let j = o % cols;
+#else
+        // Neighbouring invocations on neighbouring rows: their reads LANES + 1 words apart, on other
+        // banks.
+        let m = o % 8u;
+        let j = o / 8u;
+#endif
+        var s = 0.0;
+        for (var l = 0u; l < LANES; l++) {
+            s += part[slot(j, m, l)];
+        }
+        res[m * (cols + 1u) + j] = s;
+    }
+    workgroupBarrier();
+    for (var o = li; o < 8u * cols; o += 256u) {
+        let m = o / cols;
+        let j = o % cols;
+        // `next` is column j + 1 (the up half of a SwiGLU pair when j is even).
+        let x = m * (cols + 1u) + j;
+        store(m, col0 + j, res[x], res[x + 1u]);
+    }
+}
+
 // Workgroup w's 4 · COLUMNS columns: group g's four, lane `lane` of each (invocation li), summed and
-// stored through `reduce_store`, a block of COLUMNS at a time.
+// stored through `reduce_halves`, two blocks of COLUMNS at a time.
 fn quad_sums(w: u32, g: u32, lane: u32, li: u32) {
     // Columns col0 + j · COLUMNS (j = 0..4) of the workgroup's 4 · COLUMNS; past N a column reads column
     // N − 1 again (its sums are not stored).
@@ -91,9 +142,11 @@ fn quad_sums(w: u32, g: u32, lane: u32, li: u32) {
     // `part` takes the partial sums next.
     workgroupBarrier();
 #endif
-    // Column j's rows 0..4 and 4..8.
-    reduce_store(4u * w * COLUMNS, g, lane, li, 0u, vec4<f32>(r0.x, r1.x, r2.x, r3.x), vec4<f32>(r4.x, r5.x, r6.x, r7.x));
-    reduce_store((4u * w + 1u) * COLUMNS, g, lane, li, 0u, vec4<f32>(r0.y, r1.y, r2.y, r3.y), vec4<f32>(r4.y, r5.y, r6.y, r7.y));
-    reduce_store((4u * w + 2u) * COLUMNS, g, lane, li, 0u, vec4<f32>(r0.z, r1.z, r2.z, r3.z), vec4<f32>(r4.z, r5.z, r6.z, r7.z));
-    reduce_store((4u * w + 3u) * COLUMNS, g, lane, li, 0u, vec4<f32>(r0.w, r1.w, r2.w, r3.w), vec4<f32>(r4.w, r5.w, r6.w, r7.w));
+    // Columns j and j + 1's rows 0..4 and 4..8, two blocks of COLUMNS at a time.
+    put_part(g, lane, vec4<f32>(r0.x, r1.x, r2.x, r3.x), vec4<f32>(r4.x, r5.x, r6.x, r7.x));
+    put_part(COLUMNS + g, lane, vec4<f32>(r0.y, r1.y, r2.y, r3.y), vec4<f32>(r4.y, r5.y, r6.y, r7.y));
+    reduce_halves(4u * w * COLUMNS, li);
+    put_part(g, lane, vec4<f32>(r0.z, r1.z, r2.z, r3.z), vec4<f32>(r4.z, r5.z, r6.z, r7.z));
+    put_part(COLUMNS + g, lane, vec4<f32>(r0.w, r1.w, r2.w, r3.w), vec4<f32>(r4.w, r5.w, r6.w, r7.w));
+    reduce_halves((4u * w + 2u) * COLUMNS, li);
 }

@@ -238,7 +238,8 @@ proptest! {
 /// the last workgroup's columns past N; and the same bits as fewer columns a group: the first row of 8
 /// rows those of one row, the first eight of 13 (ROWS16) those of 8. At 6 and 7 rows two columns a
 /// group; with f32 storage (no fma chain) two at 8 too. The widest layer of `gpu_layer` (I = 16384: 8 ×
-/// 32896 × 1024) streams four at 8 tokens.
+/// 32896 × 1024) streams four at 8 tokens, or two on a device whose workgroup memory cannot hold QUAD's
+/// lane sums.
 #[test]
 fn gemv_quads_match_cpu_and_keep_the_bits() {
     let ctx = gpu();
@@ -248,6 +249,16 @@ fn gemv_quads_match_cpu_and_keep_the_bits() {
     };
     if f16_modes(ctx).contains(&true) {
         assert_eq!(group_columns(ctx, widest, (8, 32896, 1024)), 4);
+        // Where the device allows less workgroup memory than QUAD's lane sums take, two columns.
+        let mut small = ctx.caps.clone();
+        small.workgroup_bytes = stages::GEMV_QUAD_WORKGROUP_BYTES - 16;
+        let (_, variant, _) = stages::gemm_dispatch(
+            &small,
+            widest,
+            (8, 32896, 1024),
+            stages::EpilogueKind::Store,
+        );
+        assert!(variant.flags.contains("PAIR") && !variant.flags.contains("QUAD"));
     }
     let half_n = 16400;
     // 45 and 129 chunks of eight: 16 lanes a column.

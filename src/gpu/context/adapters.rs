@@ -42,11 +42,9 @@ pub fn enumerate_adapters() -> Vec<AdapterReport> {
             let mut caps =
                 Capabilities::of(a.features(), &info, &a.cooperative_matrix_properties());
             caps.nv_coopmat2 = caps.cooperative_matrix && super::super::nv_coopmat2::offered(a);
-            AdapterReport {
-                caps,
-                limits: a.limits(),
-                info,
-            }
+            let limits = a.limits();
+            caps.workgroup_bytes = limits.max_compute_workgroup_storage_size;
+            AdapterReport { caps, limits, info }
         })
         .collect()
 }

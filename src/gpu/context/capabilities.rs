@@ -75,6 +75,9 @@ pub struct Capabilities {
     /// NVIDIA's cooperative-matrix-2 extension is enabled on the device (Vulkan, native only): the
     /// `gemm_cm2` GEMM (SPIR-V passthrough) can run. Never on devices from [`Context::from_device`](super::Context::from_device).
     pub nv_coopmat2: bool,
+    /// Workgroup memory a workgroup may declare, in bytes (the device's
+    /// `max_compute_workgroup_storage_size`; WebGPU's least, 16384, where only the features are known).
+    pub workgroup_bytes: u32,
 }
 
 impl Capabilities {
@@ -104,6 +107,7 @@ impl Capabilities {
                 && info.backend == Backend::Vulkan,
             browser: info.backend == Backend::BrowserWebGpu,
             nv_coopmat2: false,
+            workgroup_bytes: wgpu::Limits::downlevel_defaults().max_compute_workgroup_storage_size,
         }
     }
 
@@ -121,6 +125,7 @@ impl Capabilities {
             subgroup_barrier: true,
             browser: false,
             nv_coopmat2: false,
+            workgroup_bytes: 32768,
         }
     }
 }

@@ -116,6 +116,7 @@ impl Context {
         }
         ctx.caps = Capabilities::of(ctx.device.features(), &ctx.info, &coop);
         ctx.caps.nv_coopmat2 = nv_coopmat2;
+        ctx.caps.workgroup_bytes = ctx.limits.max_compute_workgroup_storage_size;
         ctx.origin = Some(Origin {
             adapter: adapter.clone(),
             features,
@@ -158,9 +159,11 @@ impl Context {
             *l.lock().unwrap() = Some(format!("{reason:?}: {msg}"));
         });
         // The adapter's cooperative-matrix shapes are unknown here: no cooperative-matrix path.
-        let caps = Capabilities::of(device.features(), &info, &[]);
+        let mut caps = Capabilities::of(device.features(), &info, &[]);
+        let limits = device.limits();
+        caps.workgroup_bytes = limits.max_compute_workgroup_storage_size;
         Context {
-            limits: device.limits(),
+            limits,
             pipelines: PipelineCache::default(),
             caches: Mutex::new(HashMap::new()),
             origin: None,

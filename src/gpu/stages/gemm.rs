@@ -6,7 +6,10 @@ use super::super::buffers::Bind;
 use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
-use super::gemv::{gemv_fixed_rows, gemv_fma, gemv_lanes, gemv_pair, gemv_pair_round, gemv_quad};
+use super::gemv::{
+    gemv_fixed_rows, gemv_fma, gemv_lanes, gemv_pair, gemv_pair_round, gemv_quad,
+    GEMV_QUAD_WORKGROUP_BYTES,
+};
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
 
 /// Epilogue of a GEMM (see `shaders/gemm.wgsl`).
@@ -201,7 +204,10 @@ pub(crate) fn gemm_dispatch_grouped(
                 // Two columns a group from the same chunks of A (PAIR: A's loads and unpacking halved,
                 // the same bits): on an H200 the README's gate/up GEMV alone at 3 tokens 9.6 → 8.1 µs,
                 // at 4 9.7 → 8.5, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group").
+                // Four columns a group where their lane sums' workgroup memory fits, else two.
+                let quad_fits = caps.workgroup_bytes >= GEMV_QUAD_WORKGROUP_BYTES;
                 if let Some((group, group_lanes)) = group.filter(|_| fma && m >= 2) {
+                    let group = if quad_fits { group } else { group.min(2) };
                     variant = variant.with("PAIR").constant("PAIR_ROUND", 1);
                     if group == 4 {
                         variant = variant.with("QUAD").constant("QUAD_ROUND", 1);
@@ -220,7 +226,7 @@ pub(crate) fn gemm_dispatch_grouped(
                     // stack of 4 at I = 16384 0.0616–0.0622 → 0.0596–0.0600 ms, at the README's sizes
                     // 0.0300 → 0.0287–0.0292 (BENCHMARKS.md, "Four columns a group", "Deep narrow
                     // GEMVs in four ranges").
-                    if let Some(round) = gemv_quad(m).filter(|_| fma) {
+                    if let Some(round) = gemv_quad(m).filter(|_| fma && quad_fits) {
                         variant = variant.with("QUAD").constant("QUAD_ROUND", round);
                         columns = 4 * 256 / lanes;
                     }

@@ -55,6 +55,11 @@ pub(super) fn gemv_fma() -> bool {
 /// at 4 and 5 the GEMV alone lost (22.2 → 30.2, 25.3 → 29.7).
 const GEMV_QUAD_M: u32 = 8;
 
+/// Bytes of workgroup memory the GEMV's QUAD build declares: its lane sums of two blocks of columns at a
+/// time and their results (`part` and `res` in `shaders/gemv.wgsl`, two blocks of 2176 and 136 words;
+/// other builds one). Where the device allows less, a group streams two columns.
+pub const GEMV_QUAD_WORKGROUP_BYTES: u32 = 4 * 2 * (2176 + 136);
+
 /// The chunks a column each round loads where an `m`-row PAIR GEMV with FMA streams four columns a group
 /// (QUAD in `gemv.wgsl`, `gemv/quad.wgsl`: A's loads and unpacking per column halved again; the same
 /// lanes, the same bits), or `None` for two: two chunks at [`GEMV_QUAD_M`] rows.
