@@ -226,7 +226,7 @@ pub(crate) fn gemm_dispatch_grouped(
                     // stack of 4 at I = 16384 0.0616–0.0622 → 0.0596–0.0600 ms, at the README's sizes
                     // 0.0300 → 0.0287–0.0292 (BENCHMARKS.md, "Four columns a group", "Deep narrow
                     // GEMVs in four ranges").
-                    if let Some(round) = gemv_quad(m).filter(|_| fma && quad_fits) {
+                    if let Some(round) = gemv_quad(m, n, pair_lanes).filter(|_| fma && quad_fits) {
                         variant = variant.with("QUAD").constant("QUAD_ROUND", round);
                         columns = 4 * 256 / lanes;
                     }

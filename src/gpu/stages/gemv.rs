@@ -44,16 +44,24 @@ pub(super) fn gemv_fma() -> bool {
     !super::super::measuring::env_is("OMNIMOE_GEMV_FMA", "off")
 }
 
-/// Rows at which a PAIR GEMV with FMA streams four columns a group ([`gemv_quad`]). Measured on an H200,
-/// per layer of a stack of 4, in rounds of two chunks: I = 16384 at 8 tokens 0.0616–0.0622 → 0.0596–0.0600
-/// ms (gate/up alone 30.4 → 26.5 µs), I = 32768 0.1043–0.1056 → 0.1028–0.1035 (BENCHMARKS.md, "Four
-/// columns a group", runs 407–409); the README's sizes (260 workgroups on four columns) 0.0300 → 0.0287–
-/// 0.0292 (9.9 against 11.8 µs), I = 8192 0.0390–0.0394 → 0.0378–0.0383 (run420, "Deep narrow GEMVs in
-/// four ranges"; a single layer repeated, its weights partly in L2, faster at the README's sizes, slower
-/// at I = 8192: 0.0428 → 0.0443–0.0449). At 6 tokens the wide GEMV alone gained too (29.7 → 25.9) but
-/// not the stack; at 7 the stack lost (I = 16384 0.0584 → 0.0629, the README's 0.0282 → 0.0309, run419),
-/// at 4 and 5 the GEMV alone lost (22.2 → 30.2, 25.3 → 29.7).
-const GEMV_QUAD_M: u32 = 8;
+/// Rows from which a PAIR GEMV with FMA streams four columns a group ([`gemv_quad`]), to 8; at one row
+/// fewer where four columns a group still leave [`GEMV_PAIR_WORKGROUPS`] workgroups. At 8 rows since the
+/// thirty-sixth session (on an H200 per layer of a stack of 4, in rounds of two chunks: I = 16384
+/// 0.0616–0.0622 → 0.0596–0.0600 ms, gate/up alone 30.4 → 26.5 µs, "Four columns a group", runs
+/// 407–409; the README's sizes 0.0300 → 0.0287–0.0292, I = 8192 0.0390–0.0394 → 0.0378–0.0383, run420).
+/// At 5 to 7 rows four columns lost until their lane sums were reduced two blocks at a time
+/// (`reduce_halves` in `gemv/quad.wgsl`); since, against two (runs 428–429, rounds of two): at 6 / 7
+/// tokens I = 16384 0.0520–0.0521 / 0.0531–0.0542 → 0.0487–0.0493 / 0.0508–0.0509 (gate/up alone 30.2 /
+/// 28.4 → 23.1 / 23.7 µs), I = 8192 0.0354–0.0360 / 0.0359–0.0362 → 0.0331–0.0333 / 0.0346–0.0347, the
+/// README's sizes 0.0273–0.0276 / 0.0286–0.0287 → 0.0273–0.0275 / 0.0280–0.0282, I = 2048 at 6 0.0264 →
+/// 0.0268; at 5 I = 16384 (514 workgroups on four columns) 0.0487 → 0.0472–0.0477 (25.8 → 22.3–22.5),
+/// I = 8192 (258) 0.0334 → 0.0328, the README's (260) 0.0260 → 0.0268 (BENCHMARKS.md, "A QUAD group's
+/// lane sums two blocks at a time"). `OMNIMOE_GEMV_QUAD_FROM=M`, a measuring aid, moves it (at M rows
+/// and more at every width).
+const GEMV_QUAD_FROM_M: u32 = 6;
+
+/// The deep narrow GEMV's rows at which its ranges stream four columns a group ([`deep_group`]).
+const GEMV_DEEP_QUAD_M: u32 = 8;
 
 /// Bytes of workgroup memory the GEMV's QUAD build declares: its lane sums of two blocks of columns at a
 /// time and their results (`part` and `res` in `shaders/gemv.wgsl`, two blocks of 2176 and 136 words;
@@ -62,10 +70,11 @@ pub const GEMV_QUAD_WORKGROUP_BYTES: u32 = 4 * 2 * (2176 + 136);
 
 /// The chunks a column each round loads where an `m`-row PAIR GEMV with FMA streams four columns a group
 /// (QUAD in `gemv.wgsl`, `gemv/quad.wgsl`: A's loads and unpacking per column halved again; the same
-/// lanes, the same bits), or `None` for two: two chunks at [`GEMV_QUAD_M`] rows.
+/// lanes, the same bits), or `None` for two: two chunks from [`GEMV_QUAD_FROM_M`] rows, or from one row
+/// fewer where the `n` columns on `lanes` lanes a column leave [`GEMV_PAIR_WORKGROUPS`] on four.
 /// `OMNIMOE_GEMV_QUAD`, a measuring aid: `off`, or `1` / `2` (four columns wherever two would be, in
 /// rounds of that many chunks).
-pub(super) fn gemv_quad(m: u32) -> Option<u32> {
+pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
     use super::super::measuring::{env_count, env_is};
     if env_is("OMNIMOE_GEMV_QUAD", "off") {
         return None;
@@ -73,7 +82,16 @@ pub(super) fn gemv_quad(m: u32) -> Option<u32> {
     if let Some(round) = env_count("OMNIMOE_GEMV_QUAD").filter(|r| [1, 2].contains(r)) {
         return Some(round);
     }
-    (m == GEMV_QUAD_M).then_some(2)
+    if let Some(from) = env_count("OMNIMOE_GEMV_QUAD_FROM") {
+        return (from..=GEMV_ROWS).contains(&m).then_some(2);
+    }
+    let wide = group_workgroups(n, lanes, 4) >= GEMV_PAIR_WORKGROUPS as u64;
+    let from = if wide {
+        GEMV_QUAD_FROM_M - 1
+    } else {
+        GEMV_QUAD_FROM_M
+    };
+    (from..=GEMV_ROWS).contains(&m).then_some(2)
 }
 
 /// The workgroups (of 256 invocations) of an `n`-column GEMV on `lanes` lanes a column whose groups
@@ -226,7 +244,7 @@ fn splits_narrow((m, n, k): (u32, u32, u32), chunk: u32) -> bool {
 }
 
 /// Columns a group of a deep narrow GEMV's ranges at `m` rows ([`gemv_range_group`]): two at 4, 6 and 7
-/// rows, four at [`GEMV_QUAD_M`]; else none (two ranges of one column). Per layer of a stack of 4 on an
+/// rows, four at [`GEMV_DEEP_QUAD_M`]; else none (two ranges of one column). Per layer of a stack of 4 on an
 /// H200 against two ranges of one column (runs 420–422): at 4 rows I = 8192 0.0320 → 0.0315 ms, I =
 /// 32768 0.0759 → 0.0711; at 7 I = 16384 0.0575 → 0.0539 (four columns the same); at 2 and 3 rows even
 /// (I = 16384 0.0433 / 0.0440 → 0.0431 / 0.0438, I = 8192 at 2 0.0298 → 0.0299); at 5 rows slower, on two
@@ -235,7 +253,7 @@ fn splits_narrow((m, n, k): (u32, u32, u32), chunk: u32) -> bool {
 fn deep_group(m: u32) -> Option<u32> {
     match m {
         4 | 6 | 7 => Some(2),
-        GEMV_QUAD_M => Some(4),
+        GEMV_DEEP_QUAD_M => Some(4),
         _ => None,
     }
 }
