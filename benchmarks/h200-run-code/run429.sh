@@ -1,0 +1,25 @@
+#!/bin/bash
+# Thirty-ninth session (omnimoe-c: the gate/up GEMV on four columns a group from 5 rows, GEMV_QUAD_FROM_M)
+# against the rule before (OMNIMOE_GEMV_QUAD_FROM=8, four at 8 rows only), one round; every GPU test
+# binary of the final code. (benchmarks/h100-run-code held out of the copy: the carry's 64 MiB.)
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export WGPU_BACKEND=vulkan RUST_LOG=omnimoe=warn
+cd .dev; for x in omnimoe-c gpu_gemm gpu_layer gpu_prepared gpu_stages; do xz -d -k -f $x.xz; chmod +x $x; done
+export OMNIMOE_GOLDEN_DIR=$PWD/golden
+R=/tmp/r429; mkdir -p $R/m; L=$R/log.txt
+b() { echo "== $1" >> $L; shift; S=$(date +%s); timeout 200 "$@" >> $L 2>&1; rc=$?; echo "rc=$rc $(( $(date +%s) - S ))s" >> $L; tar -C $R -czf $OUT/r429.tgz .; return $rc; }
+run() { name=$1; aid=$2; shift 2; b "$name" env $aid ./omnimoe-c bench --dtype f16 --layers 4 --runs 30 --no-autotune --json $R/m/$name.json "$@"; }
+for s in 4096:5 4096:6 4096:7 8192:5 8192:6 8192:7 16384:5 16384:6 16384:7 2048:6; do
+  i=${s%:*}; t=${s#*:}
+  run i$i-t$t-new X=1 --tokens $t --intermediate $i
+  run i$i-t$t-old OMNIMOE_GEMV_QUAD_FROM=8 --tokens $t --intermediate $i
+done
+b gpu_gemm ./gpu_gemm --test-threads 4
+b gpu_layer ./gpu_layer --test-threads 4
+b gpu_prepared ./gpu_prepared --test-threads 4
+b gpu_stages ./gpu_stages --test-threads 4
+grep -E "^(==|rc=|test result)" $L | grep -E "test|rc=[1-9]" | cut -c1-200
+for f in $R/m/*.json; do python3 -c "
+import json; d=json.load(open('$f')); g=' '.join('%s %.2f' % (x['gemm'], x['ms']*1e3) for x in d['gemm_stream'])
+print('%-24s %.4f %.4f  %s  %s' % ('$(basename $f .json)', d['stack']['gpu_ms_per_layer'], d['layer_ms'], d['output_digest'], g))"; done
