@@ -67,7 +67,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                         if split {
                             out.push((stage, "main", pair.clone().with("SPLITK")));
                         }
-                        // Four columns a group (a wide layer's at 8 rows; in rounds of one chunk where
+                        // Four columns a group (from 6 rows, 5 where wide; in rounds of one chunk where
                         // a measuring aid asks, OMNIMOE_GEMV_QUAD=1).
                         if pair.flags.contains("FMA") {
                             for round in [1, 2] {

@@ -222,10 +222,10 @@ pub(crate) fn gemm_dispatch_grouped(
                     lanes = pair_lanes;
                     columns = 2 * 256 / lanes;
                     // Four columns a group with FMA (QUAD: A's loads and unpacking per column halved
-                    // again, the same bits), for the gate/up GEMV at 8 rows: on an H200 per layer of a
-                    // stack of 4 at I = 16384 0.0616–0.0622 → 0.0596–0.0600 ms, at the README's sizes
-                    // 0.0300 → 0.0287–0.0292 (BENCHMARKS.md, "Four columns a group", "Deep narrow
-                    // GEMVs in four ranges").
+                    // again, the same bits), for the gate/up GEMV from 6 rows (5 where wide): on an
+                    // H200 per layer of a stack of 4 at I = 16384 and 8 tokens 0.0616–0.0622 →
+                    // 0.0596–0.0600 ms, at 6 0.0520 → 0.0493 (BENCHMARKS.md, "Four columns a group",
+                    // "A QUAD group's lane sums two blocks at a time").
                     if let Some(round) = gemv_quad(m, n, pair_lanes).filter(|_| fma && quad_fits) {
                         variant = variant.with("QUAD").constant("QUAD_ROUND", round);
                         columns = 4 * 256 / lanes;
