@@ -22,9 +22,8 @@
 // same bits), reduced and stored a block of COLUMNS at a time; PAIR_ROUND (4, 2 or 1) is how many chunks
 // of each a round loads; with QUAD too (the gate/up GEMV from 6 rows, gemv/quad.wgsl) four,
 // g + j · COLUMNS for j = 0..4, QUAD_ROUND (2 or 1) chunks of each a round, reduced and stored two blocks
-// at a time. With ROWS16 each lane also
-// sums rows 8..16 from the same loads of B, and those go through the same reduction after rows 0..8 (the
-// same sums for rows 0..8 as without: the same bits).
+// at a time. With ROWS16 each lane also sums rows 8..16 from the same loads of B, and those go through
+// the same reduction after rows 0..8 (the same sums for rows 0..8 as without: the same bits).
 //
 // With SPLITK the workgroups of layer z (num_workgroups.z ranges) sum only the chunks of K range z, and
 // store rows z·M .. of the partial products (`first_chunk`, below).
