@@ -364,3 +364,35 @@ pub fn gemm<'a>(
         groups,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpu::Capabilities;
+
+    /// A deep narrow GEMV's K ranges on four columns a group (QUAD) where the device's workgroup memory
+    /// holds QUAD's lane sums, else on two (PAIR) on the same lanes: half the columns a workgroup, twice
+    /// the workgroups.
+    #[test]
+    fn grouped_gemv_ranges_take_two_columns_where_quad_does_not_fit() {
+        if crate::gpu::measuring::env_set("OMNIMOE_GEMV_FMA") {
+            return;
+        }
+        let kernel = GemmKernel::Gemv {
+            f16: true,
+            slabs: false,
+        };
+        let shape = (8, 1030, 2112);
+        let mut caps = Capabilities::all_wgsl();
+        let dispatch = |caps: &Capabilities| {
+            gemm_dispatch_grouped(caps, kernel, shape, EpilogueKind::Store, Some((4, 64)))
+        };
+        let (_, quad, groups) = dispatch(&caps);
+        assert!(quad.flags.contains("PAIR") && quad.flags.contains("QUAD"));
+        assert_eq!(groups, fold(1030u32.div_ceil(16)));
+        caps.workgroup_bytes = GEMV_QUAD_WORKGROUP_BYTES - 16;
+        let (_, pair, groups) = dispatch(&caps);
+        assert!(pair.flags.contains("PAIR") && !pair.flags.contains("QUAD"));
+        assert_eq!(groups, fold(1030u32.div_ceil(8)));
+    }
+}
