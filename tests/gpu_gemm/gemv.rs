@@ -40,6 +40,17 @@ fn gemv_kernels(ctx: &omnimoe::gpu::Context, k: usize) -> Vec<GemmKernel> {
         .collect()
 }
 
+/// The columns a group the layer's PAIR GEMVs of `m` rows `k` deep stream through `kernel` where four
+/// columns a group leave fewer than 512 workgroups: four (QUAD) from 6 rows in chunks of eight halves
+/// (f16 storage, K % 8 == 0), else two.
+fn paired_columns(kernel: GemmKernel, m: usize, k: usize) -> u32 {
+    if m >= 6 && kernel.is_f16() && k.is_multiple_of(8) {
+        4
+    } else {
+        2
+    }
+}
+
 /// The columns a group of the layer's dispatch of an (m, n, k) GEMV through `kernel`: 4 (QUAD), 2 (PAIR)
 /// or 1.
 fn group_columns(
@@ -110,8 +121,7 @@ proptest! {
         let k = 4 * quads;
         let (split, n) = gemm_columns(half_n, epilogue, seed);
         for kernel in gemv_kernels(ctx, k) {
-            let quad = m >= 6 && kernel.is_f16() && k % 8 == 0;
-            let want = if quad { 4 } else { 2 };
+            let want = paired_columns(kernel, m, k);
             prop_assert_eq!(group_columns(ctx, kernel, (m, n, k)), want, "{:?} {}×{}×{}", kernel, m, n, k);
             check_gemm(ctx, kernel, (m, n, k), split, epilogue, seed)?;
         }
@@ -121,9 +131,9 @@ proptest! {
 /// A wide projection (the README's gate/up GEMV: over 8192 columns) from 2 rows streams two columns a
 /// group (PAIR), from 6 rows in chunks of eight halves four (QUAD): every epilogue against the CPU at 2,
 /// 5 and 8 rows (rounds of four, two and one chunk of each column with f32 storage, K leaving the longer
-/// rounds a tail of shorter ones), the last workgroup's second columns past N; and the same bits as one column a group:
-/// the first row of 2, 3 and 8 rows those of one row (one column a group, on the same lanes), the first
-/// eight of 13 (ROWS16) those of 8.
+/// rounds a tail of shorter ones), the last workgroup's second columns past N; and the same bits as one
+/// column a group: the first row of 2, 3 and 8 rows those of one row (one column a group, on the same
+/// lanes), the first eight of 13 (ROWS16) those of 8.
 #[test]
 fn gemv_pairs_match_cpu_and_keep_the_bits() {
     let ctx = gpu();
@@ -135,9 +145,8 @@ fn gemv_pairs_match_cpu_and_keep_the_bits() {
                 let epilogue = ((k + i) % 5) as u8;
                 let seed = (k + m) as u64;
                 let (split, n) = gemm_columns(half_n, epilogue, seed);
-                let quad = m >= 6 && kernel.is_f16() && k % 8 == 0;
                 assert!(
-                    group_columns(ctx, kernel, (m, n, k)) == if quad { 4 } else { 2 }
+                    group_columns(ctx, kernel, (m, n, k)) == paired_columns(kernel, m, k)
                         && group_columns(ctx, kernel, (1, n, k)) == 1,
                     "{kernel:?}, {m}×{n}×{k}"
                 );

@@ -39,11 +39,10 @@ pub fn enumerate_adapters() -> Vec<AdapterReport> {
         .iter()
         .map(|a| {
             let info = a.get_info();
-            let mut caps =
-                Capabilities::of(a.features(), &info, &a.cooperative_matrix_properties());
-            caps.nv_coopmat2 = caps.cooperative_matrix && super::super::nv_coopmat2::offered(a);
             let limits = a.limits();
-            caps.workgroup_bytes = limits.max_compute_workgroup_storage_size;
+            let coop = a.cooperative_matrix_properties();
+            let mut caps = Capabilities::of(a.features(), &limits, &info, &coop);
+            caps.nv_coopmat2 = caps.cooperative_matrix && super::super::nv_coopmat2::offered(a);
             AdapterReport { caps, limits, info }
         })
         .collect()

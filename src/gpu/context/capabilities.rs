@@ -76,15 +76,16 @@ pub struct Capabilities {
     /// `gemm_cm2` GEMM (SPIR-V passthrough) can run. Never on devices from [`Context::from_device`](super::Context::from_device).
     pub nv_coopmat2: bool,
     /// Workgroup memory a workgroup may declare, in bytes (the device's
-    /// `max_compute_workgroup_storage_size`; WebGPU's least, 16384, where only the features are known).
+    /// `max_compute_workgroup_storage_size`).
     pub workgroup_bytes: u32,
 }
 
 impl Capabilities {
-    /// What `features` give, with cooperative matrices only where the 16×16×16 f16 → f32 shape that
-    /// `shaders/gemm_coop.wgsl` uses is among `coop` and subgroups are 32 wide.
+    /// What `features` and `limits` give, with cooperative matrices only where the 16×16×16 f16 → f32
+    /// shape that `shaders/gemm_coop.wgsl` uses is among `coop` and subgroups are 32 wide.
     pub(super) fn of(
         features: Features,
+        limits: &wgpu::Limits,
         info: &wgpu::AdapterInfo,
         coop: &[wgpu::CooperativeMatrixProperties],
     ) -> Self {
@@ -107,7 +108,7 @@ impl Capabilities {
                 && info.backend == Backend::Vulkan,
             browser: info.backend == Backend::BrowserWebGpu,
             nv_coopmat2: false,
-            workgroup_bytes: wgpu::Limits::downlevel_defaults().max_compute_workgroup_storage_size,
+            workgroup_bytes: limits.max_compute_workgroup_storage_size,
         }
     }
 

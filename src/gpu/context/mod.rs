@@ -92,7 +92,8 @@ impl Context {
         let coop = adapter.cooperative_matrix_properties();
         let offered = adapter.features() - options.removed();
         let mut features = offered & WANTED_FEATURES;
-        let use_coop = Capabilities::of(offered, &info, &coop).cooperative_matrix
+        let use_coop = Capabilities::of(offered, &adapter.limits(), &info, &coop)
+            .cooperative_matrix
             && !super::measuring::env_set("OMNIMOE_NO_COOP");
         if use_coop {
             features |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
@@ -114,9 +115,8 @@ impl Context {
             l.max_compute_workgroups_per_dimension =
                 l.max_compute_workgroups_per_dimension.min(groups.max(1));
         }
-        ctx.caps = Capabilities::of(ctx.device.features(), &ctx.info, &coop);
+        ctx.caps = Capabilities::of(ctx.device.features(), &ctx.limits, &ctx.info, &coop);
         ctx.caps.nv_coopmat2 = nv_coopmat2;
-        ctx.caps.workgroup_bytes = ctx.limits.max_compute_workgroup_storage_size;
         ctx.origin = Some(Origin {
             adapter: adapter.clone(),
             features,
@@ -159,9 +159,8 @@ impl Context {
             *l.lock().unwrap() = Some(format!("{reason:?}: {msg}"));
         });
         // The adapter's cooperative-matrix shapes are unknown here: no cooperative-matrix path.
-        let mut caps = Capabilities::of(device.features(), &info, &[]);
         let limits = device.limits();
-        caps.workgroup_bytes = limits.max_compute_workgroup_storage_size;
+        let caps = Capabilities::of(device.features(), &limits, &info, &[]);
         Context {
             limits,
             pipelines: PipelineCache::default(),

@@ -95,7 +95,7 @@ pub(super) fn gemv_quad(m: u32, n: u32, lanes: u32) -> Option<u32> {
 }
 
 /// The workgroups (of 256 invocations) of an `n`-column GEMV on `lanes` lanes a column whose groups
-/// stream `group` columns each, rounded down: what [`gemv_pair`] holds against
+/// stream `group` columns each, rounded down: what [`gemv_pair`] and [`gemv_quad`] hold against
 /// [`GEMV_PAIR_WORKGROUPS`], [`gemv_lanes`] and [`gemv_splits`] (one column a group) against
 /// [`GEMV_WORKGROUPS`].
 fn group_workgroups(n: u32, lanes: u32, group: u32) -> u64 {
