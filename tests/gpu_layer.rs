@@ -161,7 +161,7 @@ fn wide_f16_layer_leaves_the_fused_chain_from_16_mib() {
 
 /// The widest layer here (H = 1024, I = 16384: 32896 gate/up columns) in f16 at 7 and 8 tokens: the GEMV
 /// (every layer's to its 8-row build, [`SKINNY_FROM_M`]), its down projection (2048 chunks deep) in four
-/// K ranges of two columns a group at 7 and four at 8 (`gpu_gemm`'s `narrow_gemvs_split_over_k_match_cpu`)
+/// K ranges of four columns a group (`gpu_gemm`'s `narrow_gemvs_split_over_k_match_cpu`)
 /// added by the expert stage, its gate/up GEMV on four columns a group (`gpu_gemm`'s
 /// `gemv_quads_match_cpu_and_keep_the_bits`); each must give what the CPU reference does, twice the same
 /// bits.

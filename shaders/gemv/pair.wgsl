@@ -3,7 +3,7 @@
 // and unpacked once for both; each column's sums are those the one-column build makes (the same bits).
 // From 2 rows, where the workgroups stay 512 or more: on an H200 the README's gate/up GEMV alone at 4
 // tokens 9.7 → 8.5 µs, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group"); and a deep down
-// projection's K ranges at 4, 6 and 7 rows (gemv_range_group). Imported by gemv.wgsl after
+// projection's K ranges at 4 rows (gemv_range_group). Imported by gemv.wgsl after
 // `reduce_store` (`#import gemv/pair`).
 
 // Chunks of each column a round loads, a pipeline constant: 4, or 2 (from 5 rows: the README's gate/up

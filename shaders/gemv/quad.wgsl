@@ -1,13 +1,13 @@
 // gemv's QUAD build (with PAIR and FMA, up to 8 rows in chunks of eight: the gate/up GEMV from 6 rows,
-// from 5 where wide, src/gpu/stages/gemv.rs's gemv_quad, and a deep down projection's K ranges at 8 rows
-// in rounds of one, gemv_range_group): a group streams four columns, its own and the ones COLUMNS, 2 ·
+// from 5 where wide, src/gpu/stages/gemv.rs's gemv_quad, and a deep down projection's K ranges from 5
+// rows, gemv_range_group): a group streams four columns, its own and the ones COLUMNS, 2 ·
 // COLUMNS and 3 · COLUMNS on, from the same chunks, so each chunk of A's rows is loaded and unpacked once
 // for four; each column's sums are those the one-column FMA build makes (the same bits), their lane sums
 // added two blocks of COLUMNS at a time (`reduce_halves`). Imported by gemv.wgsl after `reduce_store`
 // (`#import gemv/quad`).
 
-// Chunks of each column a round loads: 2 (the gate/up GEMV's) or 1 (a deep down projection's ranges), a
-// pipeline constant.
+// Chunks of each column a round loads, a pipeline constant: 2 (the gate/up GEMV's and a deep down
+// projection's ranges: gemv_range_round) or 1 (a measuring aid's).
 override QUAD_ROUND: u32 = 2u;
 
 // Row m's sums s of the four columns with chunk c (their weights w0 .. w3) added one fma at a time, for

@@ -305,7 +305,8 @@ fn gemv_quads_match_cpu_and_keep_the_bits() {
 /// 1992 (K = 4104) and of 512 and 488 (K = 1000), a ragged last workgroup of columns. One row, 9 rows, K
 /// % 8 != 0 and a wide GEMV stay whole. A deep one in chunks of eight halves (1024 or more: K = 8200)
 /// runs in four ranges of 2112 and a last of 1864, two columns a group on 64 lanes (4 rows) or four (8
-/// rows), at 5 rows in two of one column, as with f32 storage. (Which split is not asserted where
+/// rows, in rounds of two chunks a column), at 5 rows in two of one column, and K = 16392 (2049 chunks)
+/// at 5 rows in four of four columns; with f32 storage in two of one column. (Which split is not asserted where
 /// `OMNIMOE_GEMV_SPLIT`, `OMNIMOE_GEMV_NARROW` or `OMNIMOE_GEMV_FMA`, measuring aids, change it.)
 #[test]
 fn narrow_gemvs_split_over_k_match_cpu() {
@@ -337,20 +338,27 @@ fn narrow_gemvs_split_over_k_match_cpu() {
     }
     for kernel in gemv_kernels(ctx, 8200) {
         let f16 = kernel.is_f16();
-        for (m, epilogue) in [(4usize, 0u8), (5, 2), (8, 1), (8, 4)] {
+        let cases = [
+            (4usize, 8200, 0u8),
+            (5, 8200, 2),
+            (5, 16392, 3),
+            (8, 8200, 1),
+            (8, 8200, 4),
+        ];
+        for (m, k, epilogue) in cases {
             let seed = (m * 10 + epilogue as usize) as u64;
             let (split, n) = gemm_columns(515, epilogue, seed);
-            let shape = (m as u32, n as u32, 8200);
+            let shape = (m as u32, n as u32, k as u32);
             let ranges = stages::split_k(kernel, shape);
             let group = stages::gemv_range_group(shape, f16);
-            let want = match m {
-                4 if f16 => (4, Some((2, 64))),
-                8 if f16 => (4, Some((4, 64))),
+            let want = match (m, k) {
+                (4, _) if f16 => (4, Some((2, 64))),
+                (5, 16392) | (8, _) if f16 => (4, Some((4, 64))),
                 _ => (2, None),
             };
-            assert!(aid || (ranges, group) == want, "{kernel:?}, {m}×{n}×8200");
-            check_gemm_split(ctx, kernel, ranges, (m, n, 8200), split, epilogue, seed)
-                .unwrap_or_else(|e| panic!("{kernel:?}, {m}×{n}×8200, epilogue {epilogue}: {e}"));
+            assert!(aid || (ranges, group) == want, "{kernel:?}, {m}×{n}×{k}");
+            check_gemm_split(ctx, kernel, ranges, (m, n, k), split, epilogue, seed)
+                .unwrap_or_else(|e| panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}"));
         }
     }
 }

@@ -7,7 +7,7 @@ use super::super::pipelines::Variant;
 use super::super::recorder::{fold, Recorder};
 use super::gemm_kernel::{GemmKernel, GEMV_MAX_M, GEMV_ROWS};
 use super::gemv::{
-    gemv_fixed_rows, gemv_fma, gemv_lanes, gemv_pair, gemv_pair_round, gemv_quad,
+    gemv_fixed_rows, gemv_fma, gemv_lanes, gemv_pair, gemv_pair_round, gemv_quad, gemv_range_round,
     GEMV_QUAD_WORKGROUP_BYTES,
 };
 use super::skinny::{skinny_groups, skinny_takes, skinny_variant};
@@ -132,8 +132,8 @@ pub fn gemm_dispatch(
 }
 
 /// [`gemm_dispatch`], where a GEMV of 2 to 8 rows in chunks of eight halves with the fma chain streams
-/// `group`'s (columns a group, lanes a column) in rounds of one chunk a column: a deep narrow GEMV's K
-/// ranges (`gemv_range_group`, through `split_k::products_dispatch`).
+/// `group`'s (columns a group, lanes a column) in the rounds `gemv_range_round` gives: a deep narrow
+/// GEMV's K ranges (`gemv_range_group`, through `split_k::products_dispatch`).
 pub(crate) fn gemm_dispatch_grouped(
     caps: &super::super::Capabilities,
     kernel: GemmKernel,
@@ -208,9 +208,12 @@ pub(crate) fn gemm_dispatch_grouped(
                 let quad_fits = caps.workgroup_bytes >= GEMV_QUAD_WORKGROUP_BYTES;
                 if let Some((group, group_lanes)) = group.filter(|_| fma && m >= 2) {
                     let group = if quad_fits { group } else { group.min(2) };
-                    variant = variant.with("PAIR").constant("PAIR_ROUND", 1);
+                    let round = gemv_range_round(group);
                     if group == 4 {
-                        variant = variant.with("QUAD").constant("QUAD_ROUND", 1);
+                        variant = variant.with("PAIR").constant("PAIR_ROUND", 1);
+                        variant = variant.with("QUAD").constant("QUAD_ROUND", round);
+                    } else {
+                        variant = variant.with("PAIR").constant("PAIR_ROUND", round);
                     }
                     lanes = group_lanes;
                     columns = group * 256 / lanes;
@@ -370,14 +373,22 @@ mod tests {
     use super::*;
     use crate::gpu::Capabilities;
 
-    /// A deep narrow GEMV's K ranges on four columns a group (QUAD) where the device's workgroup memory
-    /// holds QUAD's lane sums, else on two (PAIR) on the same lanes: half the columns a workgroup, twice
-    /// the workgroups.
+    /// A deep narrow GEMV's K ranges on four columns a group (QUAD) in rounds of two chunks a column
+    /// where the device's workgroup memory holds QUAD's lane sums, else on two (PAIR) in rounds of one on
+    /// the same lanes: half the columns a workgroup, twice the workgroups.
     #[test]
     fn grouped_gemv_ranges_take_two_columns_where_quad_does_not_fit() {
-        if crate::gpu::measuring::env_set("OMNIMOE_GEMV_FMA") {
+        let aids = ["OMNIMOE_GEMV_FMA", "OMNIMOE_GEMV_RANGE_ROUND"];
+        if aids.iter().any(|aid| crate::gpu::measuring::env_set(aid)) {
             return;
         }
+        let round = |variant: &Variant, name| {
+            variant
+                .constants
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|&(_, v)| v)
+        };
         let kernel = GemmKernel::Gemv {
             f16: true,
             slabs: false,
@@ -389,10 +400,12 @@ mod tests {
         };
         let (_, quad, groups) = dispatch(&caps);
         assert!(quad.flags.contains("PAIR") && quad.flags.contains("QUAD"));
+        assert_eq!(round(&quad, "QUAD_ROUND"), Some(2));
         assert_eq!(groups, fold(1030u32.div_ceil(16)));
         caps.workgroup_bytes = GEMV_QUAD_WORKGROUP_BYTES - 16;
         let (_, pair, groups) = dispatch(&caps);
         assert!(pair.flags.contains("PAIR") && !pair.flags.contains("QUAD"));
+        assert_eq!(round(&pair, "PAIR_ROUND"), Some(1));
         assert_eq!(groups, fold(1030u32.div_ceil(8)));
     }
 }

@@ -60,8 +60,13 @@ pub(super) fn gemv_fma() -> bool {
 /// and more at every width).
 const GEMV_QUAD_FROM_M: u32 = 6;
 
-/// The deep narrow GEMV's rows at which its ranges stream four columns a group ([`deep_group`]).
-const GEMV_DEEP_QUAD_M: u32 = 8;
+/// Rows from which a deep narrow GEMV's ranges stream four columns a group ([`deep_group`]); from one
+/// row fewer where [`GEMV_DEEP_QUAD_WIDE_CHUNKS`] deep.
+const GEMV_DEEP_QUAD_FROM_M: u32 = 6;
+
+/// Chunks of eight halves from which a deep narrow GEMV's ranges stream four columns a group at one row
+/// fewer than [`GEMV_DEEP_QUAD_FROM_M`] ([`deep_group`]): the down projection from I = 16384.
+const GEMV_DEEP_QUAD_WIDE_CHUNKS: u32 = 2048;
 
 /// Bytes of workgroup memory the GEMV's QUAD build declares: its lane sums of two blocks of columns at a
 /// time and their results (`part` and `res` in `shaders/gemv.wgsl`, two blocks of 2176 and 136 words;
@@ -243,27 +248,57 @@ fn splits_narrow((m, n, k): (u32, u32, u32), chunk: u32) -> bool {
         && group_workgroups(n, gemv_lanes(n, k / chunk), 1) < GEMV_WORKGROUPS as u64
 }
 
-/// Columns a group of a deep narrow GEMV's ranges at `m` rows ([`gemv_range_group`]): two at 4, 6 and 7
-/// rows, four at [`GEMV_DEEP_QUAD_M`]; else none (two ranges of one column). Per layer of a stack of 4 on an
-/// H200 against two ranges of one column (runs 420–422): at 4 rows I = 8192 0.0320 → 0.0315 ms, I =
-/// 32768 0.0759 → 0.0711; at 7 I = 16384 0.0575 → 0.0539 (four columns the same); at 2 and 3 rows even
-/// (I = 16384 0.0433 / 0.0440 → 0.0431 / 0.0438, I = 8192 at 2 0.0298 → 0.0299); at 5 rows slower, on two
-/// columns or four (I = 8192 0.0329–0.0331 → 0.0339–0.0341, I = 16384 0.0491–0.0492 → 0.0500–0.0504, four
-/// 0.0497–0.0499, two on 32 lanes 0.0524–0.0529, I = 32768 0.0806 → 0.0823).
-fn deep_group(m: u32) -> Option<u32> {
+/// Columns a group of a deep narrow GEMV's ranges at `m` rows `chunks` chunks of eight halves deep
+/// ([`gemv_range_group`]): two at 4 rows, four from [`GEMV_DEEP_QUAD_FROM_M`] rows to 8 (from 5 where
+/// [`GEMV_DEEP_QUAD_WIDE_CHUNKS`] deep); else none (two ranges of one column). Per layer of a stack of 4
+/// on an H200 against two ranges of one column (runs 420–422): at 4 rows I = 8192 0.0320 → 0.0315 ms, I =
+/// 32768 0.0759 → 0.0711; at 2 and 3 rows even (I = 16384 0.0433 / 0.0440 → 0.0431 / 0.0438, I = 8192 at
+/// 2 0.0298 → 0.0299). Four columns in rounds of two chunks a column ([`gemv_range_round`]; in rounds of
+/// one they lost at 5 rows and were even with two columns at 6 and 7) against the rule before (two ranges
+/// of one column at 5 rows, four ranges of two columns in rounds of one at 6 and 7, of four in rounds of
+/// one at 8; run434, the down GEMV alone in µs): I = 16384 at 5 / 6 / 7 / 8 tokens 0.0478 / 0.0490 /
+/// 0.0513 / 0.0529 → 0.0469 / 0.0475 / 0.0497 / 0.0517 ms (14.97 / 14.74 / 15.96 / 15.85 → 13.41 / 13.29
+/// / 13.89 / 14.66), I = 32768 at 6 0.0780 → 0.0744 (26.45 → 21.78), I = 8192 at 6 / 7 / 8 0.0338 / 0.0345
+/// / 0.0365 → 0.0332 / 0.0348 / 0.0360 (9.51 / 10.30 / 10.11 → 8.76 / 9.08 / 9.40); at 5 rows I = 8192
+/// lost in the stack though its GEMV alone gained (0.0330 → 0.0337 and, run433, 0.0330 → 0.0333; 9.40 →
+/// 9.00), so there one column as before. At 3 and 4 rows four columns in rounds of two were even or lost
+/// (I = 16384 at 3 0.0440 → 0.0440, at 4 0.0450 → 0.0458; I = 8192 at 4 0.0314 → 0.0325) (BENCHMARKS.md,
+/// "The deep down GEMV on four columns in rounds of two").
+fn deep_group(m: u32, chunks: u32) -> Option<u32> {
+    let from = if chunks >= GEMV_DEEP_QUAD_WIDE_CHUNKS {
+        GEMV_DEEP_QUAD_FROM_M - 1
+    } else {
+        GEMV_DEEP_QUAD_FROM_M
+    };
     match m {
-        4 | 6 | 7 => Some(2),
-        GEMV_DEEP_QUAD_M => Some(4),
+        4 => Some(2),
+        m if (from..=GEMV_ROWS).contains(&m) => Some(4),
         _ => None,
     }
 }
 
+/// The chunks a column each round of a deep narrow GEMV's ranges loads ([`gemv_range_group`]) on `group`
+/// columns a group: two on four (`QUAD_ROUND`), one on two (`PAIR_ROUND`). The same sums in the same
+/// order: the same bits. Four columns in rounds of two against rounds of one (run432–433), the down GEMV
+/// alone at I = 16384 and 8 tokens 15.74–15.90 → 14.56–14.66 µs; two columns in rounds of two at 6 / 7
+/// rows 14.67 / 15.94 → 14.58 / 16.37, of four 16.92 / 19.85. `OMNIMOE_GEMV_RANGE_ROUND=1`, `2` or (two
+/// columns only) `4`, a measuring aid, fixes it.
+pub(super) fn gemv_range_round(group: u32) -> u32 {
+    let default = if group == 4 { 2 } else { 1 };
+    let most = if group == 4 { 2 } else { 4 };
+    super::super::measuring::env_count("OMNIMOE_GEMV_RANGE_ROUND")
+        .filter(|r| [1, 2, 4].contains(r))
+        .unwrap_or(default)
+        .min(most)
+}
+
 /// How each K range of a split (m, n, k) GEMV streams its columns where not as a GEMV of the range's
-/// depth would: `Some((group, lanes))`, `group` columns a group on `lanes` lanes, in rounds of one chunk
-/// a column (PAIR, with QUAD for four, and FMA: each chunk of A's rows loaded and unpacked once for the
-/// group's columns; the layer's partial products added in range order as any split GEMV's), for a deep
-/// narrow GEMV (the down projection from I = 8192: 1024 chunks of eight halves or more, 2 to 8 rows, f16
-/// storage): two columns on 64 lanes at 4, 6 and 7 rows, four at 8; else `None`. Such a GEMV runs in
+/// depth would: `Some((group, lanes))`, `group` columns a group on `lanes` lanes, in the rounds
+/// [`gemv_range_round`] gives (PAIR, with QUAD for four, and FMA: each chunk of A's rows loaded and
+/// unpacked once for the group's columns; the layer's partial products added in range order as any split
+/// GEMV's), for a deep narrow GEMV (the down projection from I = 8192: 1024 chunks of eight halves or
+/// more, 2 to 8 rows, f16 storage): two columns on 64 lanes at 4 rows, four from 6 to 8 (from 5 from
+/// I = 16384, [`deep_group`]); else `None`. Such a GEMV runs in
 /// four K ranges (`split_k`). `OMNIMOE_GEMV_NARROW`, a measuring aid: `off` (`None`), or `group:lanes`
 /// for every narrow GEMV of 2 to 8 rows in chunks of eight (then in four ranges unless
 /// `OMNIMOE_GEMV_SPLIT` says).
@@ -289,7 +324,7 @@ fn narrow_range_group(m: u32, k: u32) -> Option<(u32, u32)> {
         let valid = [2, 4].contains(&group) && [16, 32, 64, 128].contains(&lanes);
         return valid.then_some((group, lanes));
     }
-    let group = deep_group(m)?;
+    let group = deep_group(m, k / 8)?;
     (k / 8 >= GEMV_DEEP_SPLIT_CHUNKS).then_some((group, GEMV_DEEP_LANES))
 }
 
