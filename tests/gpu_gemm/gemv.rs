@@ -299,14 +299,14 @@ fn gemv_quads_match_cpu_and_keep_the_bits() {
     }
 }
 
-/// A narrow GEMV of 2 to 8 rows with K % 8 == 0 runs in two K ranges (`stages::split_k`: the layer's
-/// down projection), each range's workgroups on the lanes of a GEMV as deep as it, the partial products
-/// added in range order by the reduction pass: against the CPU at every epilogue, ranges of 2112 and
-/// 1992 (K = 4104) and of 512 and 488 (K = 1000), a ragged last workgroup of columns. One row, 9 rows, K
-/// % 8 != 0 and a wide GEMV stay whole. A deep one in chunks of eight halves (1024 or more: K = 8200)
-/// runs in four ranges of 2112 and a last of 1864, two columns a group on 64 lanes (4 rows) or four (8
-/// rows, in rounds of two chunks a column), at 5 rows in two of one column, and K = 16392 (2049 chunks)
-/// at 5 rows in four of four columns; with f32 storage in two of one column. (Which split is not asserted where
+/// A narrow GEMV of 2 to 8 rows with K % 8 == 0 runs in two K ranges (`stages::split_k`: the layer's down
+/// projection), each range's workgroups on the lanes of a GEMV as deep as it, the partial products added
+/// in range order by the reduction pass: against the CPU at every epilogue, ranges of 2112 and 1992 (K =
+/// 4104) and of 512 and 488 (K = 1000), a ragged last workgroup of columns. One row, 9 rows, K % 8 != 0
+/// and a wide GEMV stay whole. A deep one in chunks of eight halves (1024 or more: K = 8200) runs in four
+/// ranges of 2112 and a last of 1864, two columns a group on 64 lanes (4 rows) or four (8 rows, in rounds
+/// of two chunks a column), at 5 rows in two of one column, and K = 16392 (2049 chunks) at 5 rows in four
+/// of four columns; with f32 storage in two of one column. (Which split is not asserted where
 /// `OMNIMOE_GEMV_SPLIT`, `OMNIMOE_GEMV_NARROW` or `OMNIMOE_GEMV_FMA`, measuring aids, change it.)
 #[test]
 fn narrow_gemvs_split_over_k_match_cpu() {

@@ -209,12 +209,13 @@ pub(crate) fn gemm_dispatch_grouped(
                 if let Some((group, group_lanes)) = group.filter(|_| fma && m >= 2) {
                     let group = if quad_fits { group } else { group.min(2) };
                     let round = gemv_range_round(group);
-                    if group == 4 {
-                        variant = variant.with("PAIR").constant("PAIR_ROUND", 1);
-                        variant = variant.with("QUAD").constant("QUAD_ROUND", round);
+                    variant = variant.with("PAIR");
+                    variant = if group == 4 {
+                        let pair = variant.constant("PAIR_ROUND", 1);
+                        pair.with("QUAD").constant("QUAD_ROUND", round)
                     } else {
-                        variant = variant.with("PAIR").constant("PAIR_ROUND", round);
-                    }
+                        variant.constant("PAIR_ROUND", round)
+                    };
                     lanes = group_lanes;
                     columns = group * 256 / lanes;
                 } else if let Some(pair_lanes) = gemv_pair(m, n, lanes) {

@@ -294,14 +294,13 @@ pub(super) fn gemv_range_round(group: u32) -> u32 {
 
 /// How each K range of a split (m, n, k) GEMV streams its columns where not as a GEMV of the range's
 /// depth would: `Some((group, lanes))`, `group` columns a group on `lanes` lanes, in the rounds
-/// [`gemv_range_round`] gives (PAIR, with QUAD for four, and FMA: each chunk of A's rows loaded and
+/// `gemv_range_round` gives (PAIR, with QUAD for four, and FMA: each chunk of A's rows loaded and
 /// unpacked once for the group's columns; the layer's partial products added in range order as any split
 /// GEMV's), for a deep narrow GEMV (the down projection from I = 8192: 1024 chunks of eight halves or
-/// more, 2 to 8 rows, f16 storage): two columns on 64 lanes at 4 rows, four from 6 to 8 (from 5 from
-/// I = 16384, [`deep_group`]); else `None`. Such a GEMV runs in
-/// four K ranges (`split_k`). `OMNIMOE_GEMV_NARROW`, a measuring aid: `off` (`None`), or `group:lanes`
-/// for every narrow GEMV of 2 to 8 rows in chunks of eight (then in four ranges unless
-/// `OMNIMOE_GEMV_SPLIT` says).
+/// more, 2 to 8 rows, f16 storage): two columns on 64 lanes at 4 rows, four from 6 to 8 (from 5 from I =
+/// 16384, `deep_group`); else `None`. Such a GEMV runs in four K ranges (`split_k`).
+/// `OMNIMOE_GEMV_NARROW`, a measuring aid: `off` (`None`), or `group:lanes` for every narrow GEMV of 2 to
+/// 8 rows in chunks of eight (then in four ranges unless `OMNIMOE_GEMV_SPLIT` says).
 pub fn gemv_range_group((m, n, k): (u32, u32, u32), f16: bool) -> Option<(u32, u32)> {
     if !(f16 && splits_narrow((m, n, k), 8)) {
         return None;
