@@ -7,7 +7,7 @@
 // Launch: ⌈N / COLUMNS⌉ workgroups (ids folded over x and y) of 256 invocations = COLUMNS groups of LANES
 // lanes (LANES a pipeline constant: 16, 32, 64 or 128, chosen by the host so that each lane streams about
 // eight chunks, or four where that brings the workgroups nearer a thousand, 128 for a narrow projection
-// 2048 chunks deep or more: src/gpu/stages/gemv.rs's gemv_lanes; 64 lanes a column keep even a
+// 2048 chunks deep or more: src/gpu/stages/gemv/mod.rs's gemv_lanes; 64 lanes a column keep even a
 // 1024-column projection on 256 workgroups, 128 leave a workgroup two columns, a SwiGLU pair for
 // `store`);
 // group g computes column n = COLUMNS·w + g of workgroup w for every row m (invocation li is lane
@@ -193,10 +193,10 @@ fn chunk_b(n: u32, c: u32) -> Chunk {
 #endif
 }
 
-// SPLITK (K % 8 == 0: a narrow GEMV of several rows, src/gpu/stages/gemv.rs's gemv_splits): workgroup
-// layer z sums the chunks of K range z (`k_range` in shared/gemm_epilogue.wgsl, ranges a multiple of 64
-// deep) and stores them as rows z·M .. of its partial products, for the expert stage or gemm_reduce to
-// add in range order. Without, every chunk of K.
+// SPLITK (K % 8 == 0: a narrow GEMV of several rows, src/gpu/stages/gemv/ranges.rs's gemv_splits):
+// workgroup layer z sums the chunks of K range z (`k_range` in shared/gemm_epilogue.wgsl, ranges a
+// multiple of 64 deep) and stores them as rows z·M .. of its partial products, for the expert stage or
+// gemm_reduce to add in range order. Without, every chunk of K.
 fn chunk_len() -> u32 {
 #if VEC8
     return 8u;

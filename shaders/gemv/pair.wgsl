@@ -1,10 +1,10 @@
-// gemv's PAIR build (up to 8 rows in vector chunks: src/gpu/stages/gemv.rs's gemv_pair): a group streams
-// two columns, its own and the one COLUMNS on, from the same chunks, so each chunk of A's rows is loaded
-// and unpacked once for both; each column's sums are those the one-column build makes (the same bits).
-// From 2 rows, where the workgroups stay 512 or more: on an H200 the README's gate/up GEMV alone at 4
-// tokens 9.7 → 8.5 µs, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group"); and a deep down
-// projection's K ranges at 4 rows (gemv_range_group). Imported by gemv.wgsl after
-// `reduce_store` (`#import gemv/pair`).
+// gemv's PAIR build (up to 8 rows in vector chunks: src/gpu/stages/gemv/mod.rs's gemv_pair): a group
+// streams two columns, its own and the one COLUMNS on, from the same chunks, so each chunk of A's rows is
+// loaded and unpacked once for both; each column's sums are those the one-column build makes (the same
+// bits). From 2 rows, where the workgroups stay 512 or more: on an H200 the README's gate/up GEMV alone
+// at 4 tokens 9.7 → 8.5 µs, at I = 16384 27.0 → 22.4 (BENCHMARKS.md, "Two columns a group"); and a deep
+// down projection's K ranges at 4 rows (gemv_range_group). Imported by gemv.wgsl after `reduce_store`
+// (`#import gemv/pair`).
 
 // Chunks of each column a round loads, a pipeline constant: 4, or 2 (from 5 rows: the README's gate/up
 // GEMV alone at 6 tokens 11.4 → 9.7 µs on an H200), or 1 (from 6 rows: the README's layer at 6 tokens

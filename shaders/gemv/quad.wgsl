@@ -1,5 +1,5 @@
 // gemv's QUAD build (with PAIR and FMA, up to 8 rows in chunks of eight: the gate/up GEMV from 6 rows,
-// from 5 where wide, src/gpu/stages/gemv.rs's gemv_quad, and a deep down projection's K ranges from 5
+// from 5 where wide, src/gpu/stages/gemv/mod.rs's gemv_quad, and a deep down projection's K ranges from 5
 // rows, gemv_range_group): a group streams four columns, its own and the ones COLUMNS, 2 ·
 // COLUMNS and 3 · COLUMNS on, from the same chunks, so each chunk of A's rows is loaded and unpacked once
 // for four; each column's sums are those the one-column FMA build makes (the same bits), their lane sums

@@ -13,10 +13,10 @@ fn chunk_dot(w: Chunk, x: Chunk) -> f32 {
 
 #if FMA
 // s + w · x, one fma at a time in k order (FMA: a chunk of eight costs 8 fmas, where `chunk_dot` and the
-// add of its sum take 10 operations). With FMA every row's sum takes each chunk so (src/gpu/stages/gemv.rs's
-// gemv_fma, which sets FMA only with VEC8: on an H200 the README's GEMVs alone at 5 tokens 9.2 → 8.8 µs
-// (gate/up) and 8.3 → 8.0 (down), at I = 16384 27.2 → 25.5 and 16.7 → 15.4; BENCHMARKS.md, "One fma at a
-// time").
+// add of its sum take 10 operations). With FMA every row's sum takes each chunk so
+// (src/gpu/stages/gemv/mod.rs's gemv_fma, which sets FMA only with VEC8: on an H200 the README's GEMVs
+// alone at 5 tokens 9.2 → 8.8 µs (gate/up) and 8.3 → 8.0 (down), at I = 16384 27.2 → 25.5 and 16.7 →
+// 15.4; BENCHMARKS.md, "One fma at a time").
 fn chunk_fma(w: Chunk, x: Chunk, s: f32) -> f32 {
     var t = fma(w.lo.x, x.lo.x, s);
     t = fma(w.lo.y, x.lo.y, t);
