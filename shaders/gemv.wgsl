@@ -227,17 +227,23 @@ fn end_chunk() -> u32 {
 
 #import gemv/sums
 
+// This lane's partial sums of rows 0..8 (lo: 0..4, hi: 4..8) of column j (of the PART_BLOCKS · COLUMNS
+// `part` holds) into `part`.
+fn put_part(j: u32, lane: u32, lo: vec4<f32>, hi: vec4<f32>) {
+    part[slot(j, 0u, lane)] = lo.x;
+    part[slot(j, 1u, lane)] = lo.y;
+    part[slot(j, 2u, lane)] = lo.z;
+    part[slot(j, 3u, lane)] = lo.w;
+    part[slot(j, 4u, lane)] = hi.x;
+    part[slot(j, 5u, lane)] = hi.y;
+    part[slot(j, 6u, lane)] = hi.z;
+    part[slot(j, 7u, lane)] = hi.w;
+}
+
 // Adds the LANES partial sums of rows r0 .. r0 + 8 (this invocation's: lo, hi) of each of the COLUMNS
 // columns from col0 in lane order and stores the results.
 fn reduce_store(col0: u32, g: u32, lane: u32, li: u32, r0: u32, lo: vec4<f32>, hi: vec4<f32>) {
-    part[slot(g, 0u, lane)] = lo.x;
-    part[slot(g, 1u, lane)] = lo.y;
-    part[slot(g, 2u, lane)] = lo.z;
-    part[slot(g, 3u, lane)] = lo.w;
-    part[slot(g, 4u, lane)] = hi.x;
-    part[slot(g, 5u, lane)] = hi.y;
-    part[slot(g, 6u, lane)] = hi.z;
-    part[slot(g, 7u, lane)] = hi.w;
+    put_part(g, lane, lo, hi);
     workgroupBarrier();
     // Invocation (row m, column j) adds its LANES partial sums in lane order.
     if (li < 8u * COLUMNS) {

@@ -48,19 +48,6 @@ fn add_quad(
     }
 }
 
-// This lane's partial sums of rows 0..8 (lo: 0..4, hi: 4..8) of column j (of the two blocks `part` holds)
-// into `part`.
-fn put_part(j: u32, lane: u32, lo: vec4<f32>, hi: vec4<f32>) {
-    part[slot(j, 0u, lane)] = lo.x;
-    part[slot(j, 1u, lane)] = lo.y;
-    part[slot(j, 2u, lane)] = lo.z;
-    part[slot(j, 3u, lane)] = lo.w;
-    part[slot(j, 4u, lane)] = hi.x;
-    part[slot(j, 5u, lane)] = hi.y;
-    part[slot(j, 6u, lane)] = hi.z;
-    part[slot(j, 7u, lane)] = hi.w;
-}
-
 // Adds the LANES partial sums in `part` of rows 0..8 of two blocks of COLUMNS columns from col0 in lane
 // order (as `reduce_store` does a block's: the same bits) and stores the results, both blocks after one
 // barrier, an invocation a (row, column) (all 256 at 16 lanes a column, half of them at 32, a quarter at

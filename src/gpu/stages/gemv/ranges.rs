@@ -141,6 +141,7 @@ fn narrow_range_group(m: u32, k: u32) -> Option<(u32, u32)> {
         let valid = [2, 4].contains(&group) && [16, 32, 64, 128].contains(&lanes);
         return valid.then_some((group, lanes));
     }
-    let group = deep_group(m, k / 8)?;
-    (k / 8 >= GEMV_DEEP_SPLIT_CHUNKS).then_some((group, GEMV_DEEP_LANES))
+    let chunks = k / 8;
+    let group = deep_group(m, chunks)?;
+    (chunks >= GEMV_DEEP_SPLIT_CHUNKS).then_some((group, GEMV_DEEP_LANES))
 }
