@@ -11,13 +11,15 @@
 // workgroup memory instead (see the loop), 32 k a step or with STEP64 (MT = 1 only, K % 64 == 0) 64;
 // AHEAD2 (STAGED only) holds two steps' loads in flight instead of one.
 //
-// Launch: workgroups (⌈N/128⌉, 1, ranges) of 128 invocations (4 subgroups of 32). Workgroup z owns the K
-// range [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most KZ_MAX) and 128 columns: it stages A's rows
-// of that range into workgroup memory once (zeros from row M on; rows padded by 8 halves), then subgroup s
-// multiplies columns 32·s .. 32·s + 31 through MT × 2 accumulators, loading four 16×16 fragments of B a
-// step of 32 straight from global memory. Where N % 128 != 0 the last workgroup's subgroups past N run
-// on the last 32 columns instead (every load in bounds, no branch around the cooperative-matrix
-// operations but a whole subgroup's) and store nothing. Each weight is read once, by one subgroup, and the loop has no
+// Launch: workgroups (⌈N/WGS⌉, 1, ranges) of WGS invocations, SGS subgroups of 32 on 32 columns each: 4
+// (128 columns), or 6 with SG6 (192: the wide gate/up GEMM, src/gpu/stages/skinny.rs's
+// skinny_subgroups). Workgroup z owns the K range [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most
+// KZ_MAX) and WGS columns: it stages A's rows of that range into workgroup memory once (zeros from row M
+// on; rows padded by 8 halves), then subgroup s multiplies columns 32·s .. 32·s + 31 through MT × 2
+// accumulators, loading four 16×16 fragments of B a step of 32 straight from global memory. Where N is no
+// multiple of WGS the last workgroup's subgroups past N run on the last 32 columns instead (every load in
+// bounds, no branch around the cooperative-matrix operations but a whole subgroup's) and store nothing.
+// Each weight is read once, by one subgroup, and the loop has no
 // barrier: where a tiled GEMM at a few rows spends its time staging blocks of B (and 128-row tiles of A it
 // does not have), this streams B.
 //
@@ -65,6 +67,13 @@ const MT: u32 = 1u;
 #endif
 #endif
 const MP: u32 = 16u * MT;
+// Subgroups of 32 a workgroup (SG6: 6, else 4), each on 32 columns.
+#if SG6
+const SGS: u32 = 6u;
+#else
+const SGS: u32 = 4u;
+#endif
+const WGS: u32 = 32u * SGS;
 // A_HALF: ranges at most half as deep, for half the workgroup memory.
 #if A_HALF
 const KZ_MAX: u32 = 512u / MT;
@@ -87,7 +96,7 @@ const BSTEP: u32 = 32u;
 // host pairs it with A_HALF (at most ~35 KiB in all) except for a GEMM that runs beside no other
 // dispatch (~44 KiB: src/gpu/stages/skinny.rs).
 const BP: u32 = BSTEP / 4u + 2u;
-var<workgroup> Bs: array<vec4<f16>, 4u * 32u * BP>;
+var<workgroup> Bs: array<vec4<f16>, SGS * 32u * BP>;
 
 // Through f32 and back, as WGSL must; a bitcast in the SPIR-V on Vulkan (src/gpu/spirv_halves.rs).
 fn halves(v: vec2<u32>) -> vec4<f16> {
@@ -207,7 +216,7 @@ fn stage_chunk(e: u32, row_chunks: u32, v: vec4<u32>) {
     As[o + 7u] = h3.y;
 }
 
-@compute @workgroup_size(128)
+@compute @workgroup_size(WGS)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_index) li: u32,
@@ -218,7 +227,7 @@ fn main(
     let kn = min(p.k, k0 + p.kz) - k0;
     // The subgroup's first column, and where it loads from: the last 32 columns where it starts past
     // them (a subgroup past N loads in bounds and stores nothing).
-    let col0 = wid.x * 128u + sg * 32u;
+    let col0 = wid.x * WGS + sg * 32u;
     let n0 = min(col0, p.n - 32u);
 #if STAGED
     // The subgroup streams its 32 columns of B: a step's 64 or 128 bytes of each in 16-byte loads, 4 or 8
@@ -243,7 +252,7 @@ fn main(
     let row_chunks = kn / 8u;
     let chunks = MP * row_chunks;
 #if ACT
-    for (var e = li; e < chunks; e += 128u) {
+    for (var e = li; e < chunks; e += WGS) {
         let r = e / row_chunks;
         let q = e % row_chunks;
         if (r < p.m) {
@@ -255,36 +264,36 @@ fn main(
 #else
     // Eight chunks' loads before their stores: A comes from L2, and a load at a time would leave each
     // invocation waiting on it once per chunk (64 rows of a range 256 deep are 16 chunks an invocation).
-    for (var e = li; e < chunks; e += 1024u) {
+    for (var e = li; e < chunks; e += 8u * WGS) {
         let v0 = load_chunk(e + 0u, row_chunks, k0);
-        let v1 = load_chunk(e + 128u, row_chunks, k0);
-        let v2 = load_chunk(e + 256u, row_chunks, k0);
-        let v3 = load_chunk(e + 384u, row_chunks, k0);
-        let v4 = load_chunk(e + 512u, row_chunks, k0);
-        let v5 = load_chunk(e + 640u, row_chunks, k0);
-        let v6 = load_chunk(e + 768u, row_chunks, k0);
-        let v7 = load_chunk(e + 896u, row_chunks, k0);
+        let v1 = load_chunk(e + 1u * WGS, row_chunks, k0);
+        let v2 = load_chunk(e + 2u * WGS, row_chunks, k0);
+        let v3 = load_chunk(e + 3u * WGS, row_chunks, k0);
+        let v4 = load_chunk(e + 4u * WGS, row_chunks, k0);
+        let v5 = load_chunk(e + 5u * WGS, row_chunks, k0);
+        let v6 = load_chunk(e + 6u * WGS, row_chunks, k0);
+        let v7 = load_chunk(e + 7u * WGS, row_chunks, k0);
         stage_chunk(e, row_chunks, v0);
-        if (e + 128u < chunks) {
-            stage_chunk(e + 128u, row_chunks, v1);
+        if (e + 1u * WGS < chunks) {
+            stage_chunk(e + 1u * WGS, row_chunks, v1);
         }
-        if (e + 256u < chunks) {
-            stage_chunk(e + 256u, row_chunks, v2);
+        if (e + 2u * WGS < chunks) {
+            stage_chunk(e + 2u * WGS, row_chunks, v2);
         }
-        if (e + 384u < chunks) {
-            stage_chunk(e + 384u, row_chunks, v3);
+        if (e + 3u * WGS < chunks) {
+            stage_chunk(e + 3u * WGS, row_chunks, v3);
         }
-        if (e + 512u < chunks) {
-            stage_chunk(e + 512u, row_chunks, v4);
+        if (e + 4u * WGS < chunks) {
+            stage_chunk(e + 4u * WGS, row_chunks, v4);
         }
-        if (e + 640u < chunks) {
-            stage_chunk(e + 640u, row_chunks, v5);
+        if (e + 5u * WGS < chunks) {
+            stage_chunk(e + 5u * WGS, row_chunks, v5);
         }
-        if (e + 768u < chunks) {
-            stage_chunk(e + 768u, row_chunks, v6);
+        if (e + 6u * WGS < chunks) {
+            stage_chunk(e + 6u * WGS, row_chunks, v6);
         }
-        if (e + 896u < chunks) {
-            stage_chunk(e + 896u, row_chunks, v7);
+        if (e + 7u * WGS < chunks) {
+            stage_chunk(e + 7u * WGS, row_chunks, v7);
         }
     }
 #endif

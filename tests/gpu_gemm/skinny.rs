@@ -3,7 +3,7 @@
 
 use super::common::gpu;
 use super::support::*;
-use omnimoe::gpu::stages::GemmKernel;
+use omnimoe::gpu::stages::{self, GemmKernel};
 use proptest::prelude::*;
 
 proptest! {
@@ -57,6 +57,45 @@ fn skinny_staged_steps_match_cpu() {
                     .filter(|kernel| matches!(kernel, GemmKernel::Skinny { staged: true, .. }));
                 for kernel in staged {
                     check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, 11)
+                        .unwrap_or_else(|e| {
+                            panic!("{kernel:?}, {m}×{n}×{k}, {splits} ranges: {e}")
+                        });
+                }
+            }
+        }
+    }
+}
+
+/// The wide gate/up GEMM's build on six subgroups a workgroup (192 columns: alone, 64 k a step, 256 column
+/// workgroups of 128 or more), N no multiple of 192 (its last workgroup's sixth subgroup past N), at 16
+/// and 9 rows, plain and SwiGLU with router columns, in two and three K ranges; where the adapter has no
+/// STAGED build, the skinny kernel it runs instead.
+#[test]
+fn skinny_six_subgroups_match_cpu() {
+    let ctx = gpu();
+    let (n, k) = (32_800, 1024);
+    let staged = ctx.caps.cooperative_matrix && ctx.caps.subgroup_barrier;
+    for m in [16, 9] {
+        for epilogue in [0u8, 3] {
+            let split = if epilogue == 3 { n - 6 } else { n };
+            let kernels: Vec<GemmKernel> = gemm_kernels(ctx, (m, n, k), epilogue)
+                .into_iter()
+                .filter(|kernel| match *kernel {
+                    GemmKernel::Skinny { staged: s, alone } => alone || (!staged && !s),
+                    _ => false,
+                })
+                .collect();
+            assert!(!kernels.is_empty(), "no skinny kernel at {m}×{n}×{k}");
+            for kernel in kernels {
+                if staged {
+                    let shape = (m as u32, n as u32, k as u32);
+                    let (_, variant, groups) =
+                        stages::gemm_dispatch(&ctx.caps, kernel, shape, epilogue_kind(epilogue));
+                    assert!(variant.flags.contains("SG6"), "{kernel:?}: {variant:?}");
+                    assert_eq!(groups[0], n.div_ceil(192) as u32);
+                }
+                for splits in [2, 3] {
+                    check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, 5)
                         .unwrap_or_else(|e| {
                             panic!("{kernel:?}, {m}×{n}×{k}, {splits} ranges: {e}")
                         });

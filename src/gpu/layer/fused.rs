@@ -25,9 +25,10 @@ const FUSED_MAX_ACT_BYTES: u64 = 16 << 20;
 
 /// Bytes the fused chain's down projection (N = `n_down`) reads of the gate/up GEMM's `ranges` ranges of
 /// partial products at `t` tokens and intermediate size `i` ([`FUSED_MAX_ACT_BYTES`]), once in each of
-/// the skinny kernel's column workgroups ([`stages::skinny_groups`]).
+/// the skinny kernel's column workgroups ([`stages::skinny_groups`]: four subgroups a workgroup, the down
+/// projection running beside the router).
 fn act_bytes(t: u32, n_down: u32, i: u32, ranges: u32) -> u64 {
-    let columns = stages::skinny_groups(n_down)[0];
+    let columns = stages::skinny_groups((t, n_down, i), true, false)[0];
     (columns as u64) * t as u64 * i as u64 * 2 * 4 * ranges as u64
 }
 

@@ -247,8 +247,12 @@ pub(crate) fn gemm_dispatch_grouped(
             if caps.cooperative_matrix && skinny_takes((m, n, k)) =>
         {
             // For one range as deep as K ([`super::split_k_products`] sizes it to the ranges).
-            let variant = skinny_variant(caps, m, k, k, staged, alone);
-            ("gemm_skinny", variant, skinny_groups(n))
+            let variant = skinny_variant(caps, (m, n, k), k, staged, alone);
+            (
+                "gemm_skinny",
+                variant,
+                skinny_groups((m, n, k), staged, alone),
+            )
         }
         _ => {
             // The SwiGLU of four columns in one store where they line up (see `QUADS` in

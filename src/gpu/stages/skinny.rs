@@ -40,6 +40,35 @@ const SUBGROUP_COLUMNS: u32 = 32;
 /// Columns of C per workgroup: its 4 subgroups'.
 const SKINNY_COLUMNS: u32 = 4 * SUBGROUP_COLUMNS;
 
+/// Subgroups a workgroup of the wide gate/up GEMM's build ([`skinny_subgroups`]; SG6 in the shader).
+const SKINNY_WIDE_SUBGROUPS: u32 = 6;
+
+/// Column workgroups (of [`SKINNY_COLUMNS`]) from which a GEMM that runs beside no other dispatch takes
+/// [`SKINNY_WIDE_SUBGROUPS`] a workgroup ([`skinny_subgroups`]).
+const SKINNY_WIDE_FROM_GROUPS: u32 = 256;
+
+/// Subgroups a workgroup of the skinny kernel for an (m, n, k) GEMM, `staged` and `alone` as in
+/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny): 4, or [`SKINNY_WIDE_SUBGROUPS`] (192 columns a
+/// workgroup) for the 64-k-a-step build of a GEMM beside no other dispatch (the layer's gate/up GEMM) with
+/// [`SKINNY_WIDE_FROM_GROUPS`] column workgroups of 128 or more. Its 64-k steps of B take ~4.5 KiB of
+/// workgroup memory a subgroup beside A's 16.3 KiB, so one workgroup runs an SM either way (~35 KiB, or
+/// ~43 KiB on six): six subgroups hold half as many loads in flight again an SM. Measured on an H200
+/// (BENCHMARKS.md, "Six subgroups a workgroup for the wide gate/up GEMM", `h200-run-code/run447.sh`), per
+/// layer of a stack of 4: I = 16384 at 9 / 12 / 16 tokens 0.0708 / 0.0705 / 0.0717 → 0.0666 / 0.0669 /
+/// 0.0673 ms (the gate/up GEMM alone 33.4–33.9 → 28.9–29.2 µs), I = 32768 at 16 0.1297 → 0.1194 (63.14
+/// → 52.08 µs), the same bits (the same ranges, the same sums). At I = 8192 (129 column workgroups) six
+/// took the GEMM alone 17.96 → 18.37 µs, and the fused down projection on six, beside the router, the
+/// README's layer 0.0321 → 0.0381 ms (run446). `OMNIMOE_SKINNY_SG=4`, a measuring aid, keeps four.
+pub(crate) fn skinny_subgroups((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
+    let wide = n.div_ceil(SKINNY_COLUMNS) >= SKINNY_WIDE_FROM_GROUPS;
+    let step64 = build(m, k, k, staged, alone).step == Some(64);
+    if alone && wide && step64 && !skinny_env().four_subgroups {
+        SKINNY_WIDE_SUBGROUPS
+    } else {
+        4
+    }
+}
+
 /// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise. Measured on an H100
 /// at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/`): 128 against 64, 192, 256 and 512 — at 16
 /// tokens the gate/up GEMM in 2 K ranges and the down projection in 16 took the layer from 0.054 to
@@ -87,14 +116,21 @@ pub fn skinny_rows(m: u32) -> u32 {
 /// and `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): at most ~35 KiB, ~44 KiB alone.
 pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
     let mt = fragments(m);
-    let bytes = |build: Build| {
+    let bytes = |build: Build, subgroups: u32| {
         let a = 16 * mt * (build.deepest(mt) + 8) * 2;
         // Each subgroup's block of B: its columns of a step's halves + 8.
-        a + build.step.map_or(0, |step| SKINNY_COLUMNS * (step + 8) * 2)
+        a + build
+            .step
+            .map_or(0, |step| subgroups * SUBGROUP_COLUMNS * (step + 8) * 2)
     };
+    // The widest GEMM: where it takes six subgroups a workgroup, it does so at every depth.
+    let wide = SKINNY_WIDE_FROM_GROUPS * SKINNY_COLUMNS;
     BUILD_SHAPES
         .into_iter()
-        .map(|(k, kz)| bytes(build(m, k, kz, staged, alone)))
+        .map(|(k, kz)| {
+            let subgroups = skinny_subgroups((m, wide, k), staged, alone);
+            bytes(build(m, k, kz, staged, alone), subgroups)
+        })
         .max()
         .unwrap_or(0)
 }
@@ -200,26 +236,29 @@ fn ahead2(kz: u32, step: u32) -> bool {
 /// or not (what the layer's compile probe and the naga tests cover).
 pub(crate) fn skinny_builds(caps: &Capabilities, staged: bool, alone: bool) -> Vec<(u32, Variant)> {
     let alones = if alone { &[false, true][..] } else { &[false] };
+    // Narrow and wide GEMMs (four or six subgroups a workgroup alone).
+    let widths = [SKINNY_COLUMNS, SKINNY_WIDE_FROM_GROUPS * SKINNY_COLUMNS];
     let mut builds: Vec<(u32, Variant)> = [1, 17, 33]
         .into_iter()
         .flat_map(|m| BUILD_SHAPES.map(move |(k, kz)| (m, k, kz)))
-        .flat_map(|(m, k, kz)| {
+        .flat_map(|(m, k, kz)| widths.map(move |n| (m, n, k, kz)))
+        .flat_map(|(m, n, k, kz)| {
             alones
                 .iter()
-                .map(move |&alone| (m, skinny_variant(caps, m, k, kz, staged, alone)))
+                .map(move |&alone| (m, skinny_variant(caps, (m, n, k), kz, staged, alone)))
         })
         .collect();
+    builds.sort_by_key(|(m, v)| (*m, format!("{v:?}")));
     builds.dedup();
     builds
 }
 
-/// The preprocessing of `shaders/gemm_skinny.wgsl` for m rows, depth k in ranges `kz` deep, `staged` and
-/// `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): STAGED only where `caps` has subgroup
-/// barriers for workgroup memory.
+/// The preprocessing of `shaders/gemm_skinny.wgsl` for an (m, n, k) GEMM in ranges `kz` deep, `staged`
+/// and `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): STAGED only where `caps` has
+/// subgroup barriers for workgroup memory; SG6 where [`skinny_subgroups`] says six.
 pub(crate) fn skinny_variant(
     caps: &Capabilities,
-    m: u32,
-    k: u32,
+    (m, n, k): (u32, u32, u32),
     kz: u32,
     staged: bool,
     alone: bool,
@@ -238,6 +277,9 @@ pub(crate) fn skinny_variant(
     if b.a_half {
         v = v.with("A_HALF");
     }
+    if skinny_subgroups((m, n, k), staged, alone) == SKINNY_WIDE_SUBGROUPS {
+        v = v.with("SG6");
+    }
     match fragments(m) {
         1 => v,
         2 => v.with("M2"),
@@ -245,9 +287,11 @@ pub(crate) fn skinny_variant(
     }
 }
 
-/// Workgroup count (⌈N/128⌉, 1, 1) of one K range.
-pub(crate) fn skinny_groups(n: u32) -> [u32; 3] {
-    [n.div_ceil(SKINNY_COLUMNS), 1, 1]
+/// Workgroup count (⌈N / columns a workgroup⌉, 1, 1) of one K range of an (m, n, k) GEMM, `staged` and
+/// `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny) ([`skinny_subgroups`]).
+pub(crate) fn skinny_groups((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> [u32; 3] {
+    let subgroups = skinny_subgroups((m, n, k), staged, alone);
+    [n.div_ceil(subgroups * SUBGROUP_COLUMNS), 1, 1]
 }
 
 /// The skinny kernel's measuring aids ([`crate::gpu::measuring`]: read once from the environment).
@@ -264,6 +308,8 @@ pub(crate) struct SkinnyEnv {
     pub staged_rows_16: bool,
     /// `OMNIMOE_SKINNY_AHEAD2=off`: one step of B in flight at any depth ([`AHEAD2_MIN_STEPS`]).
     pub no_ahead2: bool,
+    /// `OMNIMOE_SKINNY_SG=4`: four subgroups a workgroup at any width ([`skinny_subgroups`]).
+    pub four_subgroups: bool,
 }
 
 /// The measuring aids ([`SkinnyEnv`]).
@@ -277,6 +323,7 @@ pub(crate) fn skinny_env() -> SkinnyEnv {
         no_staged: env_is("OMNIMOE_SKINNY_STAGED", "off"),
         staged_rows_16: env_is("OMNIMOE_SKINNY_STAGED", "16"),
         no_ahead2: env_is("OMNIMOE_SKINNY_AHEAD2", "off"),
+        four_subgroups: env_is("OMNIMOE_SKINNY_SG", "4"),
     }
 }
 
@@ -287,7 +334,9 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
     let mt = fragments(m);
     let fewest = skinny_fewest_splits(m, k, staged, alone);
     let most = (k / (128 * mt)).max(1);
-    let want = skinny_env().workgroups.div_ceil(skinny_groups(n)[0]);
+    let want = skinny_env()
+        .workgroups
+        .div_ceil(skinny_groups((m, n, k), staged, alone)[0]);
     want.min(most).max(fewest)
 }
 
@@ -317,5 +366,31 @@ mod tests {
         assert!(build(17, 1024, 256, true, false).ahead2);
         assert!(!build(17, 1024, 128, true, false).ahead2);
         assert!(!build(16, 1024, 512, false, false).ahead2);
+    }
+
+    #[test]
+    fn six_subgroups_for_the_wide_gate_up_gemm_alone() {
+        if crate::gpu::measuring::env_set("OMNIMOE_SKINNY_SG") {
+            return;
+        }
+        // I = 16384's gate/up GEMM (32768 columns and the router's): 257 column workgroups of 128.
+        let wide = (16, 32_896, 1024);
+        assert_eq!(skinny_subgroups(wide, true, true), 6);
+        assert_eq!(skinny_groups(wide, true, true), [172, 1, 1]);
+        // Beside other work, unstaged, at 32 k a step (K % 64 == 32, or more than 16 rows), or narrower:
+        // four.
+        assert_eq!(skinny_subgroups(wide, true, false), 4);
+        assert_eq!(skinny_subgroups(wide, false, true), 4);
+        assert_eq!(skinny_subgroups((16, 32_896, 1056), true, true), 4);
+        assert_eq!(skinny_subgroups((17, 32_896, 1024), true, true), 4);
+        assert_eq!(skinny_subgroups((16, 16_512, 1024), true, true), 4);
+        assert_eq!(skinny_groups((16, 16_512, 1024), true, true), [129, 1, 1]);
+        // The same ranges as on four (128 workgroups aimed for, at least two ranges 512 deep).
+        assert_eq!(skinny_splits(wide, true, true), 2);
+        // Its workgroup memory: A 512 deep and six subgroups' steps, within what `alone` declares.
+        assert_eq!(
+            skinny_workgroup_bytes(16, true, true),
+            16 * 520 * 2 + 6 * 32 * 72 * 2
+        );
     }
 }

@@ -346,7 +346,7 @@ fn products<'a>(
             GemmKernel::Skinny { staged, alone } => (staged, alone),
             _ => (false, false),
         };
-        let variant = skinny_variant(caps, m, k, kz, staged, alone);
+        let variant = skinny_variant(caps, (m, n, k), kz, staged, alone);
         let (variant, params) = match act {
             Some((gate_up, width)) => (
                 variant.with("ACT"),
