@@ -248,7 +248,7 @@ pub(crate) fn skinny_builds(caps: &Capabilities, staged: bool, alone: bool) -> V
                 .map(move |&alone| (m, skinny_variant(caps, (m, n, k), kz, staged, alone)))
         })
         .collect();
-    builds.sort_by_key(|(m, v)| (*m, format!("{v:?}")));
+    builds.sort();
     builds.dedup();
     builds
 }
