@@ -12,7 +12,7 @@
 // AHEAD2 (STAGED only) holds two steps' loads in flight instead of one.
 //
 // Launch: workgroups (⌈N/WGS⌉, 1, ranges) of WGS invocations, SGS subgroups of 32 on 32 columns each: 4
-// (128 columns), or 6 with SG6 (192: the wide gate/up GEMM, src/gpu/stages/skinny.rs's
+// (128 columns), 6 with SG6 (192) or 8 with SG8 (256: gate/up GEMMs, src/gpu/stages/skinny.rs's
 // skinny_subgroups). Workgroup z owns the K range [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most
 // KZ_MAX) and WGS columns: it stages A's rows of that range into workgroup memory once (zeros from row M
 // on; rows padded by 8 halves), then subgroup s multiplies columns 32·s .. 32·s + 31 through MT × 2
@@ -67,11 +67,15 @@ const MT: u32 = 1u;
 #endif
 #endif
 const MP: u32 = 16u * MT;
-// Subgroups of 32 a workgroup (SG6: 6, else 4), each on 32 columns.
+// Subgroups of 32 a workgroup (SG6: 6, SG8: 8, else 4), each on 32 columns.
 #if SG6
 const SGS: u32 = 6u;
 #else
+#if SG8
+const SGS: u32 = 8u;
+#else
 const SGS: u32 = 4u;
+#endif
 #endif
 const WGS: u32 = 32u * SGS;
 // A_HALF: ranges at most half as deep, for half the workgroup memory.

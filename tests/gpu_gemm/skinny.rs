@@ -66,14 +66,29 @@ fn skinny_staged_steps_match_cpu() {
     }
 }
 
-/// The wide gate/up GEMM's build on six subgroups a workgroup (192 columns: alone, 64 k a step, 256 column
-/// workgroups of 128 or more), N no multiple of 192 (its last workgroup's sixth subgroup past N), at 16
+/// The wide gate/up GEMM's build on six subgroups a workgroup (192 columns: alone, 64 k a step, where no
+/// count of subgroups has its workgroups run at once), N no multiple of 192 (its last workgroup's sixth subgroup past N), at 16
 /// and 9 rows, plain and SwiGLU with router columns, in two and three K ranges; where the adapter has no
 /// STAGED build, the skinny kernel it runs instead.
 #[test]
 fn skinny_six_subgroups_match_cpu() {
+    check_skinny_subgroups(32_800, "SG6", 192);
+}
+
+/// The gate/up GEMM's build on eight subgroups a workgroup (256 columns: alone, 32 k a step, A 512 deep,
+/// where eight's workgroups run at once and four's and six's do not), N no multiple of 256 (its last workgroup's sixth to eighth
+/// subgroups past N), as [`skinny_six_subgroups_match_cpu`].
+#[test]
+fn skinny_eight_subgroups_match_cpu() {
+    check_skinny_subgroups(16_544, "SG8", 256);
+}
+
+/// The skinny kernel alone on an (m, n, 1024) GEMM at 16 and 9 rows, plain and SwiGLU with router columns,
+/// in two and three K ranges, against the CPU; where the adapter has STAGED builds, asserts that it runs
+/// the build `flag` with workgroups of `columns`.
+fn check_skinny_subgroups(n: usize, flag: &str, columns: usize) {
     let ctx = gpu();
-    let (n, k) = (32_800, 1024);
+    let k = 1024;
     let staged = ctx.caps.cooperative_matrix && ctx.caps.subgroup_barrier;
     for m in [16, 9] {
         for epilogue in [0u8, 3] {
@@ -91,8 +106,8 @@ fn skinny_six_subgroups_match_cpu() {
                     let shape = (m as u32, n as u32, k as u32);
                     let (_, variant, groups) =
                         stages::gemm_dispatch(&ctx.caps, kernel, shape, epilogue_kind(epilogue));
-                    assert!(variant.flags.contains("SG6"), "{kernel:?}: {variant:?}");
-                    assert_eq!(groups[0], n.div_ceil(192) as u32);
+                    assert!(variant.flags.contains(flag), "{kernel:?}: {variant:?}");
+                    assert_eq!(groups[0], n.div_ceil(columns) as u32);
                 }
                 for splits in [2, 3] {
                     check_gemm_split(ctx, kernel, splits, (m, n, k), split, epilogue, 5)

@@ -37,36 +37,42 @@ pub const SKINNY_FROM_M: u32 = super::GEMV_ROWS + 1;
 /// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
 const SUBGROUP_COLUMNS: u32 = 32;
 
-/// Columns of C per workgroup: its 4 subgroups'.
-const SKINNY_COLUMNS: u32 = 4 * SUBGROUP_COLUMNS;
-
-/// Subgroups a workgroup of the wide gate/up GEMM's build ([`skinny_subgroups`]; SG6 in the shader).
-const SKINNY_WIDE_SUBGROUPS: u32 = 6;
-
-/// Column workgroups (of [`SKINNY_COLUMNS`]) from which a GEMM that runs beside no other dispatch takes
-/// [`SKINNY_WIDE_SUBGROUPS`] a workgroup ([`skinny_subgroups`]).
-const SKINNY_WIDE_FROM_GROUPS: u32 = 256;
+/// Workgroups the skinny kernel's builds for a GEMM alone run at once, one an SM, on the GPUs its rule
+/// was measured on (an H100's or H200's 132 SMs; wgpu reports no count of SMs): [`skinny_subgroups`].
+const SKINNY_WAVE: u32 = 132;
 
 /// Subgroups a workgroup of the skinny kernel for an (m, n, k) GEMM, `staged` and `alone` as in
-/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny): 4, or [`SKINNY_WIDE_SUBGROUPS`] (192 columns a
-/// workgroup) for the 64-k-a-step build of a GEMM beside no other dispatch (the layer's gate/up GEMM) with
-/// [`SKINNY_WIDE_FROM_GROUPS`] column workgroups of 128 or more. Its 64-k steps of B take ~4.5 KiB of
-/// workgroup memory a subgroup beside A's 16.3 KiB, so one workgroup runs an SM either way (~35 KiB, or
-/// ~43 KiB on six): six subgroups hold half as many loads in flight again an SM. Measured on an H200
-/// (BENCHMARKS.md, "Six subgroups a workgroup for the wide gate/up GEMM", `h200-run-code/run447.sh`), per
-/// layer of a stack of 4: I = 16384 at 9 / 12 / 16 tokens 0.0708 / 0.0705 / 0.0717 → 0.0666 / 0.0669 /
-/// 0.0673 ms (the gate/up GEMM alone 33.4–33.9 → 28.9–29.2 µs), I = 32768 at 16 0.1297 → 0.1194 (63.14
-/// → 52.08 µs), the same bits (the same ranges, the same sums). At I = 8192 (129 column workgroups) six
-/// took the GEMM alone 17.96 → 18.37 µs, and the fused down projection on six, beside the router, the
-/// README's layer 0.0321 → 0.0381 ms (run446). `OMNIMOE_SKINNY_SG=4`, a measuring aid, keeps four.
+/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny). Four, except for a GEMM beside no other dispatch
+/// (the layer's gate/up GEMM) whose rows and K take the 64-k-a-step build (≤ 16 rows, K % 64 == 0),
+/// counted in its fewest K ranges (512 deep): four where four's workgroups run at once
+/// ([`SKINNY_WAVE`]: one an SM, by workgroup memory), else six (192 columns a workgroup, 64 k a step,
+/// ~43 KiB) where six's do, else eight (256 columns, 32 k a step, A 512 deep, ~36 KiB: eight subgroups'
+/// 64-k steps would take ~53 KiB) where eight's do, else six. Each SM streams its workgroups' weights at
+/// its own pace (not the HBM's): a second round of workgroups on some SMs costs most of a round, while
+/// more subgroups a workgroup take a round longer but fewer rounds. Measured on an H200, the gate/up GEMM
+/// alone at 16 tokens, H = 1024, two ranges (BENCHMARKS.md, "Eight subgroups a workgroup, and workgroups
+/// that run at once", `h200-run-code/run450.sh`), four / six / eight subgroups, µs: I = 6144 (97 column
+/// workgroups of 128) 16.32 / **11.93** / 16.18 (eight in three ranges), I = 8192 (129) 17.91 / 18.41 /
+/// **14.92**, I = 10240 (161) 24.98 / **20.34** / 24.45, I = 12288 (193) 26.28 / **21.68** / 25.09, I =
+/// 16384 (257) 33.73 / **29.13** / 28.45; I = 32768 (513) 62.73 / **52.01** / 53.10 (run448, run449); at
+/// the README's sizes (65) four's 130 workgroups run at once (10.3 µs; eight in four ranges took the layer
+/// 0.0319 → 0.0336 ms, run449). As committed, beside six from 256 column workgroups of 128 (run451), per
+/// layer of a stack of 4 at 16 tokens, the same bits: I = 4352 / 5120 / 6144 (six) 0.0380 / 0.0396 /
+/// 0.0412 → 0.0335 / 0.0345 / 0.0364 ms, I = 7168 / 8192 (eight) 0.0434 / 0.0436 → 0.0406 / 0.0412,
+/// I = 9216 (six) 0.0566 → 0.0526, H = 2048 at I = 4096 (eight in four ranges) 0.0485 → 0.0454; the
+/// README's sizes and I = 16384 as before. `OMNIMOE_SKINNY_SG=4`, `6` or `8`, a measuring aid, asks that
+/// count wherever the rule could give more than four.
 pub(crate) fn skinny_subgroups((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
-    let wide = n.div_ceil(SKINNY_COLUMNS) >= SKINNY_WIDE_FROM_GROUPS;
-    let step64 = build(m, k, k, staged, alone).step == Some(64);
-    if alone && wide && step64 && !skinny_env().four_subgroups {
-        SKINNY_WIDE_SUBGROUPS
-    } else {
-        4
+    let narrow = base_build(m, k, k, staged, alone);
+    if !(alone && narrow.step == Some(64)) {
+        return 4;
     }
+    if let Some(subgroups) = skinny_env().subgroups {
+        return subgroups;
+    }
+    let ranges = k.div_ceil(narrow.deepest(fragments(m)));
+    let at_once = |subgroups: u32| n.div_ceil(subgroups * SUBGROUP_COLUMNS) * ranges <= SKINNY_WAVE;
+    [4, 6, 8].into_iter().find(|&s| at_once(s)).unwrap_or(6)
 }
 
 /// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise. Measured on an H100
@@ -123,17 +129,21 @@ pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
             .step
             .map_or(0, |step| subgroups * SUBGROUP_COLUMNS * (step + 8) * 2)
     };
-    // The widest GEMM: where it takes six subgroups a workgroup, it does so at every depth.
-    let wide = SKINNY_WIDE_FROM_GROUPS * SKINNY_COLUMNS;
+    // Every width that changes the subgroups a workgroup, at every depth.
     BUILD_SHAPES
         .into_iter()
-        .map(|(k, kz)| {
-            let subgroups = skinny_subgroups((m, wide, k), staged, alone);
-            bytes(build(m, k, kz, staged, alone), subgroups)
+        .flat_map(|(k, kz)| BUILD_WIDTHS.map(|n| (n, k, kz)))
+        .map(|(n, k, kz)| {
+            let subgroups = skinny_subgroups((m, n, k), staged, alone);
+            bytes(build((m, n, k), kz, staged, alone), subgroups)
         })
         .max()
         .unwrap_or(0)
 }
+
+/// Widths (N) that between them reach every count of subgroups a workgroup at K = 1024 (two ranges,
+/// [`skinny_subgroups`]): four, six, eight and six again.
+const BUILD_WIDTHS: [u32; 4] = [128, 12_288, 16_384, 32_768];
 
 /// (K, range depth) pairs that between them reach every build for a given row count: deep ranges with
 /// K % 64 == 0 and == 32 (unstaged, or alone STAGED at 64 or 32 k a step, two steps in flight), ranges
@@ -194,7 +204,21 @@ impl Build {
 /// deep as unstaged (~44 KiB: on an H100 the gate/up GEMM at 32 rows 22.0 → 20.4 µs, the layer 0.0431 /
 /// 0.0422 → 0.0416 / 0.0408 ms, `h100-run-decode6/run137.sh`). `OMNIMOE_SKINNY_STAGED=16` keeps it to
 /// 16 rows.
-fn build(m: u32, k: u32, kz: u32, staged: bool, alone: bool) -> Build {
+/// Where [`skinny_subgroups`] gives eight a workgroup, 32 k a step with A 512 deep instead.
+fn build((m, n, k): (u32, u32, u32), kz: u32, staged: bool, alone: bool) -> Build {
+    if skinny_subgroups((m, n, k), staged, alone) == 8 {
+        Build {
+            step: Some(32),
+            a_half: true,
+            ahead2: ahead2(kz, 32),
+        }
+    } else {
+        base_build(m, k, kz, staged, alone)
+    }
+}
+
+/// [`build`] on four or six subgroups a workgroup.
+fn base_build(m: u32, k: u32, kz: u32, staged: bool, alone: bool) -> Build {
     let mt = fragments(m);
     let plain = Build {
         step: None,
@@ -236,12 +260,10 @@ fn ahead2(kz: u32, step: u32) -> bool {
 /// or not (what the layer's compile probe and the naga tests cover).
 pub(crate) fn skinny_builds(caps: &Capabilities, staged: bool, alone: bool) -> Vec<(u32, Variant)> {
     let alones = if alone { &[false, true][..] } else { &[false] };
-    // Narrow and wide GEMMs (four or six subgroups a workgroup alone).
-    let widths = [SKINNY_COLUMNS, SKINNY_WIDE_FROM_GROUPS * SKINNY_COLUMNS];
     let mut builds: Vec<(u32, Variant)> = [1, 17, 33]
         .into_iter()
         .flat_map(|m| BUILD_SHAPES.map(move |(k, kz)| (m, k, kz)))
-        .flat_map(|(m, k, kz)| widths.map(move |n| (m, n, k, kz)))
+        .flat_map(|(m, k, kz)| BUILD_WIDTHS.map(move |n| (m, n, k, kz)))
         .flat_map(|(m, n, k, kz)| {
             alones
                 .iter()
@@ -255,7 +277,7 @@ pub(crate) fn skinny_builds(caps: &Capabilities, staged: bool, alone: bool) -> V
 
 /// The preprocessing of `shaders/gemm_skinny.wgsl` for an (m, n, k) GEMM in ranges `kz` deep, `staged`
 /// and `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): STAGED only where `caps` has
-/// subgroup barriers for workgroup memory; SG6 where [`skinny_subgroups`] says six.
+/// subgroup barriers for workgroup memory; SG6 or SG8 where [`skinny_subgroups`] says six or eight.
 pub(crate) fn skinny_variant(
     caps: &Capabilities,
     (m, n, k): (u32, u32, u32),
@@ -264,7 +286,7 @@ pub(crate) fn skinny_variant(
     alone: bool,
 ) -> Variant {
     let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
-    let b = build(m, k, kz, staged && caps.subgroup_barrier, alone);
+    let b = build((m, n, k), kz, staged && caps.subgroup_barrier, alone);
     if let Some(step) = b.step {
         v = v.with("STAGED");
         if step == 64 {
@@ -277,8 +299,10 @@ pub(crate) fn skinny_variant(
     if b.a_half {
         v = v.with("A_HALF");
     }
-    if skinny_subgroups((m, n, k), staged, alone) == SKINNY_WIDE_SUBGROUPS {
-        v = v.with("SG6");
+    match skinny_subgroups((m, n, k), staged, alone) {
+        6 => v = v.with("SG6"),
+        8 => v = v.with("SG8"),
+        _ => {}
     }
     match fragments(m) {
         1 => v,
@@ -308,8 +332,9 @@ pub(crate) struct SkinnyEnv {
     pub staged_rows_16: bool,
     /// `OMNIMOE_SKINNY_AHEAD2=off`: one step of B in flight at any depth ([`AHEAD2_MIN_STEPS`]).
     pub no_ahead2: bool,
-    /// `OMNIMOE_SKINNY_SG=4`: four subgroups a workgroup at any width ([`skinny_subgroups`]).
-    pub four_subgroups: bool,
+    /// `OMNIMOE_SKINNY_SG=4`, `6` or `8`: that many subgroups a workgroup at any width where the rule
+    /// could give more than four ([`skinny_subgroups`]).
+    pub subgroups: Option<u32>,
 }
 
 /// The measuring aids ([`SkinnyEnv`]).
@@ -323,16 +348,21 @@ pub(crate) fn skinny_env() -> SkinnyEnv {
         no_staged: env_is("OMNIMOE_SKINNY_STAGED", "off"),
         staged_rows_16: env_is("OMNIMOE_SKINNY_STAGED", "16"),
         no_ahead2: env_is("OMNIMOE_SKINNY_AHEAD2", "off"),
-        four_subgroups: env_is("OMNIMOE_SKINNY_SG", "4"),
+        subgroups: env_count("OMNIMOE_SKINNY_SG").filter(|n| [4, 6, 8].contains(n)),
     }
 }
 
 /// K ranges for an (m, n, k) GEMM the skinny kernel takes: enough for ~128 workgroups, but each range at
 /// least 128 deep per 16 rows where K allows (the partial products then stay under a quarter of the
-/// weights' bytes), and none deeper than the staged rows of A hold ([`skinny_fewest_splits`]).
+/// weights' bytes), and none deeper than the staged rows of A hold ([`skinny_fewest_splits`]); on six or
+/// eight subgroups a workgroup (the layer's gate/up GEMM alone, from some widths) the fewest.
 pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
     let mt = fragments(m);
-    let fewest = skinny_fewest_splits(m, k, staged, alone);
+    let fewest = skinny_fewest_splits((m, n, k), staged, alone);
+    // Six or eight subgroups: the fewest ranges, those their rule counts workgroups in.
+    if skinny_subgroups((m, n, k), staged, alone) > 4 {
+        return fewest;
+    }
     let most = (k / (128 * mt)).max(1);
     let want = skinny_env()
         .workgroups
@@ -343,9 +373,9 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
 /// Fewest K ranges for m rows and depth k: no range deeper than the staged rows of A hold (1024 /
 /// fragments, 512 in the STAGED build's 64 steps; ranges valid for the STAGED build are valid without it
 /// too).
-pub fn skinny_fewest_splits(m: u32, k: u32, staged: bool, alone: bool) -> u32 {
-    // With ranges as deep as K, only the 64-step build stages A half as deep.
-    k.div_ceil(build(m, k, k, staged, alone).deepest(fragments(m)))
+pub fn skinny_fewest_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
+    // With ranges as deep as K, only the 64-step build and eight subgroups stage A half as deep.
+    k.div_ceil(build((m, n, k), k, staged, alone).deepest(fragments(m)))
 }
 
 #[cfg(test)]
@@ -356,41 +386,87 @@ mod tests {
     fn two_steps_in_flight_from_ranges_of_eight_steps() {
         // 16 tokens: the gate/up GEMM of the README's sizes (2 ranges of 512) and the down projection at
         // I = 4096 (16 ranges of 256).
-        let gate_up = build(16, 1024, 512, true, true);
+        let gate_up = build((16, 8192, 1024), 512, true, true);
         assert_eq!((gate_up.step, gate_up.ahead2), (Some(64), true));
-        let down = build(16, 4096, 256, true, false);
+        let down = build((16, 1024, 4096), 256, true, false);
         assert_eq!((down.step, down.ahead2), (Some(64), false));
         // 32 k a step from ranges 256 deep (K % 64 == 32, or more than 16 rows); unstaged never.
-        let odd_k = build(16, 1056, 512, true, false);
+        let odd_k = build((16, 8192, 1056), 512, true, false);
         assert_eq!((odd_k.step, odd_k.ahead2), (Some(32), true));
-        assert!(build(17, 1024, 256, true, false).ahead2);
-        assert!(!build(17, 1024, 128, true, false).ahead2);
-        assert!(!build(16, 1024, 512, false, false).ahead2);
+        assert!(build((17, 8192, 1024), 256, true, false).ahead2);
+        assert!(!build((17, 8192, 1024), 128, true, false).ahead2);
+        assert!(!build((16, 8192, 1024), 512, false, false).ahead2);
     }
 
     #[test]
-    fn six_subgroups_for_the_wide_gate_up_gemm_alone() {
+    fn more_subgroups_where_their_workgroups_run_at_once() {
         if crate::gpu::measuring::env_set("OMNIMOE_SKINNY_SG") {
             return;
         }
-        // I = 16384's gate/up GEMM (32768 columns and the router's): 257 column workgroups of 128.
+        // The gate/up GEMM alone at 16 tokens, H = 1024 (two ranges 512 deep), I gate and up columns and
+        // the router's 128: (I, subgroups, workgroups of a range).
+        for (i, subgroups, groups) in [
+            (4096, 4, 65), // 130 workgroups run at once on four
+            (4352, 6, 46), // four's 138 do not, six's 92 do
+            (6144, 6, 65), // six's 130
+            (7168, 8, 57), // six's 152 do not, eight's 114 do
+            (8192, 8, 65), // eight's 130
+            (8448, 6, 89), // none run at once: six
+            (16384, 6, 172),
+        ] {
+            let shape = (16, 2 * i + 128, 1024);
+            assert_eq!(skinny_subgroups(shape, true, true), subgroups, "I = {i}");
+            assert_eq!(skinny_groups(shape, true, true), [groups, 1, 1], "I = {i}");
+            // Two ranges: at 7168 four's rule would ask three for eight's 57 workgroups.
+            assert_eq!(skinny_splits(shape, true, true), 2, "I = {i}");
+        }
+        // H = 2048 (four ranges): four's and six's 260 and 176 do not run at once, eight's 132 do.
+        assert_eq!(skinny_subgroups((16, 8320, 2048), true, true), 8);
+        assert_eq!(skinny_splits((16, 8320, 2048), true, true), 4);
+        // Beside other work, unstaged, at 32 k a step (K % 64 == 32, or more than 16 rows): four.
         let wide = (16, 32_896, 1024);
-        assert_eq!(skinny_subgroups(wide, true, true), 6);
-        assert_eq!(skinny_groups(wide, true, true), [172, 1, 1]);
-        // Beside other work, unstaged, at 32 k a step (K % 64 == 32, or more than 16 rows), or narrower:
-        // four.
         assert_eq!(skinny_subgroups(wide, true, false), 4);
         assert_eq!(skinny_subgroups(wide, false, true), 4);
         assert_eq!(skinny_subgroups((16, 32_896, 1056), true, true), 4);
         assert_eq!(skinny_subgroups((17, 32_896, 1024), true, true), 4);
-        assert_eq!(skinny_subgroups((16, 16_512, 1024), true, true), 4);
-        assert_eq!(skinny_groups((16, 16_512, 1024), true, true), [129, 1, 1]);
-        // The same ranges as on four (128 workgroups aimed for, at least two ranges 512 deep).
-        assert_eq!(skinny_splits(wide, true, true), 2);
-        // Its workgroup memory: A 512 deep and six subgroups' steps, within what `alone` declares.
+        // Narrow GEMMs keep four's ranges (128 workgroups aimed for).
+        assert_eq!(skinny_splits((16, 2048, 1024), true, true), 8);
+    }
+
+    #[test]
+    fn builds_and_workgroup_memory_of_six_and_eight_subgroups() {
+        if crate::gpu::measuring::env_set("OMNIMOE_SKINNY_SG") {
+            return;
+        }
+        let caps = Capabilities::all_wgsl();
+        // Six: 64 k a step (A 512 deep, six subgroups' steps), what `alone` declares.
+        let six = skinny_variant(&caps, (16, 12_416, 1024), 512, true, true);
+        for flag in ["SG6", "STAGED", "STEP64", "A_HALF", "AHEAD2"] {
+            assert!(six.flags.contains(flag), "{flag}: {six:?}");
+        }
         assert_eq!(
             skinny_workgroup_bytes(16, true, true),
             16 * 520 * 2 + 6 * 32 * 72 * 2
         );
+        assert_eq!(
+            skinny_workgroup_bytes(16, true, false),
+            16 * 520 * 2 + 4 * 32 * 72 * 2
+        );
+        // Eight: 32 k a step, A 512 deep (~36 KiB, within six's), two steps in flight in ranges of 512.
+        let medium = (16, 16_512, 1024);
+        let b = build(medium, 512, true, true);
+        assert_eq!((b.step, b.a_half, b.ahead2), (Some(32), true, true));
+        assert_eq!(skinny_fewest_splits(medium, true, true), 2);
+        assert!(16 * 520 * 2 + 8 * 32 * 40 * 2 < skinny_workgroup_bytes(16, true, true));
+        let eight = skinny_variant(&caps, medium, 512, true, true);
+        for flag in ["SG8", "STAGED", "A_HALF", "AHEAD2"] {
+            assert!(eight.flags.contains(flag), "{flag}: {eight:?}");
+        }
+        assert!(!eight.flags.contains("STEP64") && !eight.flags.contains("SG6"));
+        // The builds the layer's probe and the naga tests cover include both.
+        let builds = skinny_builds(&caps, true, true);
+        for flag in ["SG6", "SG8"] {
+            assert!(builds.iter().any(|(_, v)| v.flags.contains(flag)), "{flag}");
+        }
     }
 }

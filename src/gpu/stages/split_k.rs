@@ -85,7 +85,7 @@ fn k_ranges(k: u32, splits: u32) -> (u32, u32) {
 fn splits_for(kernel: GemmKernel, (m, n, k): (u32, u32, u32), splits: u32) -> u32 {
     match kernel {
         GemmKernel::Skinny { staged, alone } if skinny_takes((m, n, k)) => {
-            splits.max(skinny_fewest_splits(m, k, staged, alone))
+            splits.max(skinny_fewest_splits((m, n, k), staged, alone))
         }
         _ => splits,
     }
