@@ -97,7 +97,7 @@ const BSTEP: u32 = 32u;
 // STAGED: each subgroup's block of B for one step: its 32 columns of the step's halves as vec4<f16>s, each
 // padded by 8 halves. Only that subgroup writes and reads it, so a subgroup barrier orders the two (on
 // Vulkan the host gives subgroupBarrier() workgroup-memory semantics: src/gpu/subgroup_barrier.rs). The
-// host pairs it with A_HALF (at most ~35 KiB in all) except for a GEMM that runs beside no other
+// host pairs it with A_HALF (at most ~36 KiB in all) except for a GEMM that runs beside no other
 // dispatch (~44 KiB: src/gpu/stages/skinny.rs).
 const BP: u32 = BSTEP / 4u + 2u;
 var<workgroup> Bs: array<vec4<f16>, SGS * 32u * BP>;

@@ -173,6 +173,17 @@ fn widest_f16_layer_keeps_the_gemv_to_8_tokens() {
     assert!(compared >= 12, "only {compared} of 15 tokens comparable");
 }
 
+/// The widest layer at 9 and 16 tokens, where the skinny kernel runs the gate/up GEMM on six subgroups a
+/// workgroup and the down projection (32 K ranges, 4 column workgroups) on eight: the fused chain at
+/// 9 tokens (its down projection's eight subgroups stage the SwiGLU of the gate/up GEMM's partial
+/// products, 9 MiB re-read), not at 16 (16 MiB: a reduction pass first); each must give what the CPU
+/// reference does, twice the same bits.
+#[test]
+fn widest_f16_layer_runs_six_and_eight_subgroups_from_9_tokens() {
+    let compared = f16_chain_matches_the_cpu((1024, 16384), 23, &[9, 16], |t| fused(t) && t < 16);
+    assert!(compared >= 17, "only {compared} of 25 tokens comparable");
+}
+
 /// Whether a layer runs the fused chain at `t` tokens where the adapter has cooperative matrices (and the
 /// shape allows it): from [`SKINNY_FROM_M`] (below, the GEMV) to 16.
 fn fused(t: usize) -> bool {

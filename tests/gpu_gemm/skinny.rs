@@ -67,36 +67,53 @@ fn skinny_staged_steps_match_cpu() {
 }
 
 /// The wide gate/up GEMM's build on six subgroups a workgroup (192 columns: alone, 64 k a step, where no
-/// count of subgroups has its workgroups run at once), N no multiple of 192 (its last workgroup's sixth subgroup past N), at 16
-/// and 9 rows, plain and SwiGLU with router columns, in two and three K ranges; where the adapter has no
-/// STAGED build, the skinny kernel it runs instead.
+/// count of subgroups has its workgroups run at once), N no multiple of 192 (its last workgroup's sixth
+/// subgroup past N); where the adapter has no STAGED build, the skinny kernel it runs instead.
 #[test]
 fn skinny_six_subgroups_match_cpu() {
-    check_skinny_subgroups(32_800, "SG6", 192);
+    check_skinny_subgroups((32_800, 1024), true, "SG6", 192);
 }
 
 /// The gate/up GEMM's build on eight subgroups a workgroup (256 columns: alone, 32 k a step, A 512 deep,
-/// where eight's workgroups run at once and four's and six's do not), N no multiple of 256 (its last workgroup's sixth to eighth
-/// subgroups past N), as [`skinny_six_subgroups_match_cpu`].
+/// where eight's workgroups run at once and four's and six's do not), N no multiple of 256 (its last
+/// workgroup's sixth to eighth subgroups past N).
 #[test]
 fn skinny_eight_subgroups_match_cpu() {
-    check_skinny_subgroups(16_544, "SG8", 256);
+    check_skinny_subgroups((16_544, 1024), true, "SG8", 256);
 }
 
-/// The skinny kernel alone on an (m, n, 1024) GEMM at 16 and 9 rows, plain and SwiGLU with router columns,
-/// in two and three K ranges, against the CPU; where the adapter has STAGED builds, asserts that it runs
-/// the build `flag` with workgroups of `columns`.
-fn check_skinny_subgroups(n: usize, flag: &str, columns: usize) {
+/// A down projection's build on eight subgroups beside other work (H = 1056 columns, I = 12288 deep in 24
+/// ranges: four's 9 column workgroups a range do not run at once, eight's 5 do; the last one's second to
+/// eighth subgroups past N).
+#[test]
+fn skinny_eight_subgroups_beside_other_work_match_cpu() {
+    check_skinny_subgroups((1056, 12_288), false, "SG8", 256);
+}
+
+/// The skinny kernel on an (m, n, k) GEMM at 16 and 9 rows, `alone` (plain and SwiGLU with router
+/// columns) or beside other work (plain and added to C), two and three K ranges asked, against the CPU;
+/// where the adapter has STAGED builds, asserts that it runs the build `flag` with workgroups of
+/// `columns`.
+fn check_skinny_subgroups((n, k): (usize, usize), alone: bool, flag: &str, columns: usize) {
     let ctx = gpu();
-    let k = 1024;
     let staged = ctx.caps.cooperative_matrix && ctx.caps.subgroup_barrier;
+    let epilogues = if alone { [0u8, 3] } else { [0, 1] };
     for m in [16, 9] {
-        for epilogue in [0u8, 3] {
+        for epilogue in epilogues {
             let split = if epilogue == 3 { n - 6 } else { n };
             let kernels: Vec<GemmKernel> = gemm_kernels(ctx, (m, n, k), epilogue)
                 .into_iter()
                 .filter(|kernel| match *kernel {
-                    GemmKernel::Skinny { staged: s, alone } => alone || (!staged && !s),
+                    GemmKernel::Skinny {
+                        staged: s,
+                        alone: a,
+                    } => {
+                        if staged {
+                            s && a == alone
+                        } else {
+                            !s && !a
+                        }
+                    }
                     _ => false,
                 })
                 .collect();

@@ -15,7 +15,8 @@ const FUSED_MAX_M: u32 = 16;
 
 /// The fused chain's down projection reads the gate/up GEMM's f32 partial products, every range of its K
 /// range for every row, once in each of its ⌈H/128⌉ column workgroups: ⌈H/128⌉·T·I·2·4·ranges bytes (from
-/// L2), where after a reduction pass it would stage T·I f16 values. Below this many bytes the saved pass
+/// L2; ⌈H/256⌉ where it runs on eight subgroups a workgroup, [`stages::skinny_subgroups`]), where after a
+/// reduction pass it would stage T·I f16 values. Below this many bytes the saved pass
 /// wins, from it the reduction. Measured on an H100 (BENCHMARKS.md, twenty-fifth session,
 /// `h100-run-code/run312.sh`, per layer of a stack of 4, fused → not, H = 1024, the gate/up GEMM in 2
 /// ranges): I = 4096 at 16 tokens (8 MiB) 0.0342 → 0.0354 ms, I = 8192 at 8 (8 MiB) 0.0470 → 0.0480, at 16
@@ -25,8 +26,8 @@ const FUSED_MAX_ACT_BYTES: u64 = 16 << 20;
 
 /// Bytes the fused chain's down projection (N = `n_down`) reads of the gate/up GEMM's `ranges` ranges of
 /// partial products at `t` tokens and intermediate size `i` ([`FUSED_MAX_ACT_BYTES`]), once in each of
-/// the skinny kernel's column workgroups ([`stages::skinny_groups`]: four subgroups a workgroup, the down
-/// projection running beside the router).
+/// the skinny kernel's column workgroups ([`stages::skinny_groups`] beside other work: the down projection
+/// runs beside the router).
 fn act_bytes(t: u32, n_down: u32, i: u32, ranges: u32) -> u64 {
     let columns = stages::skinny_groups((t, n_down, i), true, false)[0];
     (columns as u64) * t as u64 * i as u64 * 2 * 4 * ranges as u64
@@ -200,8 +201,13 @@ mod tests {
         assert_eq!(act_bytes(16, 1024, 4096, 2), 8 << 20);
         assert!(act_bytes(16, 1024, 4096, 2) < FUSED_MAX_ACT_BYTES);
         assert!(act_bytes(2, 1024, 16384, 2) < FUSED_MAX_ACT_BYTES);
-        assert!(act_bytes(8, 1024, 16384, 2) >= FUSED_MAX_ACT_BYTES);
         assert!(act_bytes(16, 1024, 8192, 2) >= FUSED_MAX_ACT_BYTES);
+        // I = 16384 and 12288: the down projection on eight subgroups (4 column workgroups,
+        // `stages::skinny_subgroups`).
+        assert_eq!(act_bytes(9, 1024, 16384, 2), 9 << 20);
+        assert!(act_bytes(9, 1024, 16384, 2) < FUSED_MAX_ACT_BYTES);
+        assert!(act_bytes(16, 1024, 16384, 2) >= FUSED_MAX_ACT_BYTES);
+        assert!(act_bytes(16, 1024, 12288, 2) < FUSED_MAX_ACT_BYTES);
         // A partial column workgroup counts whole.
         assert_eq!(act_bytes(1, 129, 1, 1), 2 * 8);
     }

@@ -37,42 +37,60 @@ pub const SKINNY_FROM_M: u32 = super::GEMV_ROWS + 1;
 /// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
 const SUBGROUP_COLUMNS: u32 = 32;
 
-/// Workgroups the skinny kernel's builds for a GEMM alone run at once, one an SM, on the GPUs its rule
-/// was measured on (an H100's or H200's 132 SMs; wgpu reports no count of SMs): [`skinny_subgroups`].
+/// Workgroups of the skinny kernel's 64-k-a-step builds that run at once, one an SM (by workgroup
+/// memory), on the GPUs its rule was measured on (an H100's or H200's 132 SMs; wgpu reports no count of
+/// SMs): [`skinny_subgroups`].
 const SKINNY_WAVE: u32 = 132;
 
 /// Subgroups a workgroup of the skinny kernel for an (m, n, k) GEMM, `staged` and `alone` as in
-/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny). Four, except for a GEMM beside no other dispatch
-/// (the layer's gate/up GEMM) whose rows and K take the 64-k-a-step build (≤ 16 rows, K % 64 == 0),
-/// counted in its fewest K ranges (512 deep): four where four's workgroups run at once
-/// ([`SKINNY_WAVE`]: one an SM, by workgroup memory), else six (192 columns a workgroup, 64 k a step,
-/// ~43 KiB) where six's do, else eight (256 columns, 32 k a step, A 512 deep, ~36 KiB: eight subgroups'
-/// 64-k steps would take ~53 KiB) where eight's do, else six. Each SM streams its workgroups' weights at
-/// its own pace (not the HBM's): a second round of workgroups on some SMs costs most of a round, while
-/// more subgroups a workgroup take a round longer but fewer rounds. Measured on an H200, the gate/up GEMM
-/// alone at 16 tokens, H = 1024, two ranges (BENCHMARKS.md, "Eight subgroups a workgroup, and workgroups
-/// that run at once", `h200-run-code/run450.sh`), four / six / eight subgroups, µs: I = 6144 (97 column
-/// workgroups of 128) 16.32 / **11.93** / 16.18 (eight in three ranges), I = 8192 (129) 17.91 / 18.41 /
-/// **14.92**, I = 10240 (161) 24.98 / **20.34** / 24.45, I = 12288 (193) 26.28 / **21.68** / 25.09, I =
-/// 16384 (257) 33.73 / **29.13** / 28.45; I = 32768 (513) 62.73 / **52.01** / 53.10 (run448, run449); at
-/// the README's sizes (65) four's 130 workgroups run at once (10.3 µs; eight in four ranges took the layer
-/// 0.0319 → 0.0336 ms, run449). As committed, beside six from 256 column workgroups of 128 (run451), per
-/// layer of a stack of 4 at 16 tokens, the same bits: I = 4352 / 5120 / 6144 (six) 0.0380 / 0.0396 /
-/// 0.0412 → 0.0335 / 0.0345 / 0.0364 ms, I = 7168 / 8192 (eight) 0.0434 / 0.0436 → 0.0406 / 0.0412,
-/// I = 9216 (six) 0.0566 → 0.0526, H = 2048 at I = 4096 (eight in four ranges) 0.0485 → 0.0454; the
-/// README's sizes and I = 16384 as before. `OMNIMOE_SKINNY_SG=4`, `6` or `8`, a measuring aid, asks that
-/// count wherever the rule could give more than four.
+/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny). Four, except where its rows and K take the
+/// 64-k-a-step build (≤ 16 rows, K % 64 == 0) and four's workgroups, counted in the fewest K ranges (512
+/// deep), do not run at once ([`SKINNY_WAVE`]). Then a GEMM beside no other dispatch (the layer's gate/up
+/// GEMM) takes six (192 columns a workgroup, 64 k a step, ~43 KiB) where six's run at once, else eight
+/// (256 columns, 32 k a step, A 512 deep, ~36 KiB: eight subgroups' 64-k steps would take ~53 KiB) where
+/// eight's do, else six; a GEMM beside other work (the down projection, beside the router) eight where
+/// eight's run at once, else four (six's ~43 KiB had kept the router from running beside it: the
+/// README's layer 0.0321 → 0.0381 ms, run446). Each SM streams its workgroups' weights at its own pace
+/// (not the HBM's): a second round of workgroups on some SMs costs most of a round, while more subgroups
+/// a workgroup take a round longer but fewer rounds. In the fewest ranges (those [`skinny_splits`] gives
+/// six or eight) the same sums as four's where four's ranges are those too: the same bits.
+///
+/// Measured on an H200 (BENCHMARKS.md, "Eight subgroups a workgroup, and workgroups that run at once"):
+/// - The gate/up GEMM alone at 16 tokens, H = 1024, two ranges (`h200-run-code/run450.sh`), four / six /
+///   eight subgroups, µs: I = 6144 (97 column workgroups of 128) 16.32 / **11.93** / 16.18 (eight in
+///   three ranges), I = 8192 (129) 17.91 / 18.41 / **14.92**, I = 10240 (161) 24.98 / **20.34** /
+///   24.45, I = 12288 (193) 26.28 / **21.68** / 25.09, I = 16384 (257) 33.73 / **29.13** / 28.45; I =
+///   32768 (513) 62.73 / **52.01** / 53.10 (run448, run449); at the README's sizes (65) four's 130
+///   workgroups run at once (10.3 µs; eight in four ranges took the layer 0.0319 → 0.0336 ms, run449).
+///   Beside six from 256 column workgroups of 128 (run451), per layer of a stack of 4 at 16 tokens:
+///   I = 4352 / 5120 / 6144 (six) 0.0380 / 0.0396 / 0.0412 → 0.0335 / 0.0345 / 0.0364 ms, I = 7168 /
+///   8192 (eight) 0.0434 / 0.0436 → 0.0406 / 0.0412, I = 9216 (six) 0.0566 → 0.0526, H = 2048 at I =
+///   4096 (eight in four ranges) 0.0485 → 0.0454.
+/// - The down projection on eight (`run452.sh`, `run453.sh`: its 8 column workgroups of 128 in 20, 24
+///   or 32 ranges 512 deep, 160 to 256 workgroups on four, 80 to 128 on eight), per layer of a stack of
+///   4 at 16 tokens: I = 10240 / 12288 / 16384 0.0548 / 0.0568 / 0.0674 → 0.0501 / 0.0526 / 0.0640 ms
+///   (down 16.18 / 16.85 / 18.42 → 12.93 / 13.38 / 14.66 µs), I = 16384 at 9 / 12 tokens 0.0665 /
+///   0.0674 → 0.0612 / 0.0616 (its fused chain from 9 to 15 tokens now: [`skinny_groups`] halves what
+///   its down projection re-reads); the README's sizes, I = 8192 (128 workgroups on four) and I = 32768
+///   (eight's 256 do not run at once either) as before.
+///
+/// The same bits at every point. `OMNIMOE_SKINNY_SG=4`, `6` or `8`, a measuring aid, asks that count
+/// wherever the rule could give more than four (six only alone).
 pub(crate) fn skinny_subgroups((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
     let narrow = base_build(m, k, k, staged, alone);
-    if !(alone && narrow.step == Some(64)) {
+    if narrow.step != Some(64) {
         return 4;
     }
-    if let Some(subgroups) = skinny_env().subgroups {
+    if let Some(subgroups) = skinny_env().subgroups.filter(|&s| alone || s != 6) {
         return subgroups;
     }
     let ranges = k.div_ceil(narrow.deepest(fragments(m)));
     let at_once = |subgroups: u32| n.div_ceil(subgroups * SUBGROUP_COLUMNS) * ranges <= SKINNY_WAVE;
-    [4, 6, 8].into_iter().find(|&s| at_once(s)).unwrap_or(6)
+    if alone {
+        [4, 6, 8].into_iter().find(|&s| at_once(s)).unwrap_or(6)
+    } else {
+        [4, 8].into_iter().find(|&s| at_once(s)).unwrap_or(4)
+    }
 }
 
 /// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise. Measured on an H100
@@ -119,7 +137,8 @@ pub fn skinny_rows(m: u32) -> u32 {
 }
 
 /// Bytes of workgroup memory the skinny kernel declares for m rows (the most over its builds), `staged`
-/// and `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): at most ~35 KiB, ~44 KiB alone.
+/// and `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny): at most ~36 KiB (eight subgroups),
+/// ~44 KiB alone.
 pub fn skinny_workgroup_bytes(m: u32, staged: bool, alone: bool) -> u32 {
     let mt = fragments(m);
     let bytes = |build: Build, subgroups: u32| {
@@ -204,7 +223,8 @@ impl Build {
 /// deep as unstaged (~44 KiB: on an H100 the gate/up GEMM at 32 rows 22.0 → 20.4 µs, the layer 0.0431 /
 /// 0.0422 → 0.0416 / 0.0408 ms, `h100-run-decode6/run137.sh`). `OMNIMOE_SKINNY_STAGED=16` keeps it to
 /// 16 rows.
-/// Where [`skinny_subgroups`] gives eight a workgroup, 32 k a step with A 512 deep instead.
+/// Where [`skinny_subgroups`] gives eight a workgroup, 32 k a step with A 512 deep instead (~36 KiB, which
+/// the router still runs beside).
 fn build((m, n, k): (u32, u32, u32), kz: u32, staged: bool, alone: bool) -> Build {
     if skinny_subgroups((m, n, k), staged, alone) == 8 {
         Build {
@@ -423,7 +443,21 @@ mod tests {
         // H = 2048 (four ranges): four's and six's 260 and 176 do not run at once, eight's 132 do.
         assert_eq!(skinny_subgroups((16, 8320, 2048), true, true), 8);
         assert_eq!(skinny_splits((16, 8320, 2048), true, true), 4);
-        // Beside other work, unstaged, at 32 k a step (K % 64 == 32, or more than 16 rows): four.
+        // Beside other work: the down projection (N = H = 1024) on eight where eight's workgroups run at
+        // once and four's do not, in the same ranges: (I, subgroups, workgroups of a range, ranges).
+        for (i, subgroups, groups, ranges) in [
+            (4096, 4, 8, 16),
+            (8192, 4, 8, 16),
+            (12288, 8, 4, 24),
+            (16384, 8, 4, 32),
+            (32768, 4, 8, 64),
+        ] {
+            let shape = (16, 1024, i);
+            assert_eq!(skinny_subgroups(shape, true, false), subgroups, "I = {i}");
+            assert_eq!(skinny_groups(shape, true, false), [groups, 1, 1], "I = {i}");
+            assert_eq!(skinny_splits(shape, true, false), ranges, "I = {i}");
+        }
+        // Never six beside other work; unstaged, at 32 k a step (K % 64 == 32, or more than 16 rows): four.
         let wide = (16, 32_896, 1024);
         assert_eq!(skinny_subgroups(wide, true, false), 4);
         assert_eq!(skinny_subgroups(wide, false, true), 4);
@@ -448,9 +482,10 @@ mod tests {
             skinny_workgroup_bytes(16, true, true),
             16 * 520 * 2 + 6 * 32 * 72 * 2
         );
+        // Beside other work, at most eight subgroups' 32-k steps.
         assert_eq!(
             skinny_workgroup_bytes(16, true, false),
-            16 * 520 * 2 + 4 * 32 * 72 * 2
+            16 * 520 * 2 + 8 * 32 * 40 * 2
         );
         // Eight: 32 k a step, A 512 deep (~36 KiB, within six's), two steps in flight in ranges of 512.
         let medium = (16, 16_512, 1024);

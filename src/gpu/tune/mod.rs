@@ -124,7 +124,7 @@ impl TuneEpilogue {
 /// `h100-run-early/run173.sh`) the autotune chose 128 × 128 tiles (45 KiB), faster alone (19.8 against
 /// 22.0 µs from device memory), but the layer took 0.0757–0.0763 ms with them against 0.0705 with the
 /// 64 × 128 tiles (19 KiB); at 128 tokens the 64 × 64 tiles (38 KiB) ran beside it. (The skinny kernel
-/// keeps within ~35 KiB there for the same reason: `stages::skinny_workgroup_bytes`.)
+/// keeps within ~36 KiB there for the same reason: `stages::skinny_workgroup_bytes`.)
 pub const BESIDE_ROUTER_BYTES: u32 = 40 * 1024;
 
 /// Whether `kernel` keeps within [`BESIDE_ROUTER_BYTES`] (the cooperative-matrix-2 kernel, whose staging
