@@ -11,17 +11,19 @@
 // workgroup memory instead (see the loop), 32 k a step or with STEP64 (MT = 1 only, K % 64 == 0) 64;
 // AHEAD2 (STAGED only) holds two steps' loads in flight instead of one.
 //
-// Launch: workgroups (⌈N/WGS⌉, 1, ranges) of WGS invocations, SGS subgroups of 32 on 32 columns each: 4
-// (128 columns), 6 with SG6 (192) or 8 with SG8 (256: gate/up GEMMs, src/gpu/stages/skinny.rs's
-// skinny_subgroups). Workgroup z owns the K range [z·kz, min(K, z·kz + kz)) (kz a multiple of 32, at most
-// KZ_MAX) and WGS columns: it stages A's rows of that range into workgroup memory once (zeros from row M
-// on; rows padded by 8 halves), then subgroup s multiplies columns 32·s .. 32·s + 31 through MT × 2
-// accumulators, loading four 16×16 fragments of B a step of 32 straight from global memory. Where N is no
-// multiple of WGS the last workgroup's subgroups past N run on the last 32 columns instead (every load in
-// bounds, no branch around the cooperative-matrix operations but a whole subgroup's) and store nothing.
-// Each weight is read once, by one subgroup, and the loop has no
-// barrier: where a tiled GEMM at a few rows spends its time staging blocks of B (and 128-row tiles of A it
-// does not have), this streams B.
+// Launch: workgroups (G, 1, ranges) of WGS invocations, SGS subgroups of 32 on 32 columns each: 4 (128
+// columns), 6 with SG6 (192) or 8 with SG8 (256), G at most ⌈N/WGS⌉ (src/gpu/stages/skinny.rs's
+// skinny_subgroups and skinny_groups). Workgroup (x, z) owns the K range [z·kz, min(K, z·kz + kz)) (kz a
+// multiple of 32, at most KZ_MAX): it stages A's rows of that range into workgroup memory once (zeros
+// from row M on; rows padded by 8 halves), then subgroup s multiplies the blocks of 32 columns b = x·SGS
+// + s, b + G·SGS, b + 2·G·SGS, … below N (one where G = ⌈N/WGS⌉) through MT × 2 accumulators each,
+// loading four 16×16 fragments of B a step of 32 straight from global memory; a block's stores are
+// followed at once by the next block's first loads. A subgroup whose first block starts past N (where N
+// is no multiple of WGS) runs on the last 32 columns instead (every load in bounds, no branch around the
+// cooperative-matrix operations but a whole subgroup's) and stores nothing. Each weight is read once, by
+// one subgroup, and the loop has no barrier: where a tiled GEMM at a few rows spends its time staging
+// blocks of B (and 128-row tiles of A it does not have), this streams B. Which subgroup computes a block
+// changes none of its sums.
 //
 // P's rows are padded to MP = 16·MT per range (rows M .. MP − 1 hold zeros): every fragment store lies
 // inside P. gemm_reduce adds the ranges in z order and applies the GEMM's epilogue; the sum over k within a
@@ -226,13 +228,16 @@ fn main(
     @builtin(local_invocation_index) li: u32,
     @builtin(subgroup_id) sg: u32,
     @builtin(subgroup_invocation_id) lane: u32,
+    @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
     let k0 = wid.z * p.kz;
     let kn = min(p.k, k0 + p.kz) - k0;
     // The subgroup's first column, and where it loads from: the last 32 columns where it starts past
-    // them (a subgroup past N loads in bounds and stores nothing).
-    let col0 = wid.x * WGS + sg * 32u;
-    let n0 = min(col0, p.n - 32u);
+    // them (a subgroup past N loads in bounds and stores nothing); then every nwg.x · SGS-th block of 32
+    // columns after it (see the launch).
+    var blk = wid.x * SGS + sg;
+    var col0 = blk * 32u;
+    var n0 = min(col0, p.n - 32u);
 #if STAGED
     // The subgroup streams its 32 columns of B: a step's 64 or 128 bytes of each in 16-byte loads, 4 or 8
     // a lane (`fetch`; the first step's requested before A is staged), the next step's requested before
@@ -242,7 +247,7 @@ fn main(
     // multiplies in the same order as without STAGED, so the same sums. No workgroup barrier in the
     // loop: each subgroup waits only for its own lanes.
     let sbase = sg * 32u * BP;
-    let qb = ((n0 + lane / BV) * p.k + k0) / 8u + lane % BV;
+    var qb = ((n0 + lane / BV) * p.k + k0) / 8u + lane % BV;
     let so = sbase + (lane / BV) * BP + 2u * (lane % BV);
     let bpitch = BP;
     // The last step of the range: where loads past it go instead (in bounds, never used).
@@ -305,85 +310,101 @@ fn main(
 
     let ld = p.k;
     let pitch = PITCH;
-    var c00 = coop_mat16x16<f32, C>();
-    var c01 = coop_mat16x16<f32, C>();
+    loop {
+        var c00 = coop_mat16x16<f32, C>();
+        var c01 = coop_mat16x16<f32, C>();
 #if M2
-    var c10 = coop_mat16x16<f32, C>();
-    var c11 = coop_mat16x16<f32, C>();
+        var c10 = coop_mat16x16<f32, C>();
+        var c11 = coop_mat16x16<f32, C>();
 #endif
 #if M4
-    var c20 = coop_mat16x16<f32, C>();
-    var c21 = coop_mat16x16<f32, C>();
-    var c30 = coop_mat16x16<f32, C>();
-    var c31 = coop_mat16x16<f32, C>();
+        var c20 = coop_mat16x16<f32, C>();
+        var c21 = coop_mat16x16<f32, C>();
+        var c30 = coop_mat16x16<f32, C>();
+        var c31 = coop_mat16x16<f32, C>();
 #endif
 #if AHEAD2
-    // AHEAD2: two steps in flight, even steps' loads in `wa`, odd steps' in `wb`, the loop written out two
-    // steps an iteration so that no branch stands between a step's loads and where they are used (a loop
-    // that chose its registers by the step's parity was slower: BENCHMARKS.md). A last odd step follows.
-    let kt = kn / (2u * BSTEP) * (2u * BSTEP);
-    for (var kk = 0u; kk < kt; kk += 2u * BSTEP) {
-        put(so, &wa);
-        fetch(&wa, qb + min((kk + 2u * BSTEP) / 8u, last));
-        subgroupBarrier();
-        {
+        // AHEAD2: two steps in flight, even steps' loads in `wa`, odd steps' in `wb`, the loop written out
+        // two steps an iteration so that no branch stands between a step's loads and where they are used (a
+        // loop that chose its registers by the step's parity was slower: BENCHMARKS.md). A last odd step
+        // follows.
+        let kt = kn / (2u * BSTEP) * (2u * BSTEP);
+        for (var kk = 0u; kk < kt; kk += 2u * BSTEP) {
+            put(so, &wa);
+            fetch(&wa, qb + min((kk + 2u * BSTEP) / 8u, last));
+            subgroupBarrier();
+            {
+                let ks = kk;
+#import gemm_skinny/step
+            }
+            subgroupBarrier();
+            put(so, &wb);
+            fetch(&wb, qb + min((kk + 3u * BSTEP) / 8u, last));
+            subgroupBarrier();
+            {
+                let ks = kk + BSTEP;
+#import gemm_skinny/step
+            }
+            subgroupBarrier();
+        }
+        if (kt < kn) {
+            put(so, &wa);
+            subgroupBarrier();
+            let ks = kt;
+#import gemm_skinny/step
+        }
+#else
+        for (var kk = 0u; kk < kn; kk += BSTEP) {
+#if STAGED
+            put(so, &wa);
+            fetch(&wa, qb + min((kk + BSTEP) / 8u, last));
+            subgroupBarrier();
+#endif
             let ks = kk;
 #import gemm_skinny/step
-        }
-        subgroupBarrier();
-        put(so, &wb);
-        fetch(&wb, qb + min((kk + 3u * BSTEP) / 8u, last));
-        subgroupBarrier();
-        {
-            let ks = kk + BSTEP;
-#import gemm_skinny/step
-        }
-        subgroupBarrier();
-    }
-    if (kt < kn) {
-        put(so, &wa);
-        subgroupBarrier();
-        let ks = kt;
-#import gemm_skinny/step
-    }
-#else
-    for (var kk = 0u; kk < kn; kk += BSTEP) {
 #if STAGED
-        put(so, &wa);
-        fetch(&wa, qb + min((kk + BSTEP) / 8u, last));
-        subgroupBarrier();
+            subgroupBarrier();
 #endif
-        let ks = kk;
-#import gemm_skinny/step
-#if STAGED
-        subgroupBarrier();
-#endif
-    }
+        }
 #endif
 
-    // A subgroup past N (see the launch) stores nothing.
-    if (col0 >= p.n) {
-        return;
-    }
-    let ldc = p.n;
-    let o00 = wid.z * MP * p.n + n0;
-    coopStoreT(c00, &c[o00], ldc);
-    let o01 = o00 + 16u;
-    coopStoreT(c01, &c[o01], ldc);
+        // A subgroup past N (see the launch) stores nothing.
+        if (col0 < p.n) {
+            let ldc = p.n;
+            let o00 = wid.z * MP * p.n + n0;
+            coopStoreT(c00, &c[o00], ldc);
+            let o01 = o00 + 16u;
+            coopStoreT(c01, &c[o01], ldc);
 #if M2
-    let o10 = o00 + 16u * p.n;
-    coopStoreT(c10, &c[o10], ldc);
-    let o11 = o10 + 16u;
-    coopStoreT(c11, &c[o11], ldc);
+            let o10 = o00 + 16u * p.n;
+            coopStoreT(c10, &c[o10], ldc);
+            let o11 = o10 + 16u;
+            coopStoreT(c11, &c[o11], ldc);
 #endif
 #if M4
-    let o20 = o00 + 32u * p.n;
-    coopStoreT(c20, &c[o20], ldc);
-    let o21 = o20 + 16u;
-    coopStoreT(c21, &c[o21], ldc);
-    let o30 = o00 + 48u * p.n;
-    coopStoreT(c30, &c[o30], ldc);
-    let o31 = o30 + 16u;
-    coopStoreT(c31, &c[o31], ldc);
+            let o20 = o00 + 32u * p.n;
+            coopStoreT(c20, &c[o20], ldc);
+            let o21 = o20 + 16u;
+            coopStoreT(c21, &c[o21], ldc);
+            let o30 = o00 + 48u * p.n;
+            coopStoreT(c30, &c[o30], ldc);
+            let o31 = o30 + 16u;
+            coopStoreT(c31, &c[o31], ldc);
 #endif
+        }
+        // The subgroup's next block, if any: its first steps requested at once, beside the stores.
+        blk += nwg.x * SGS;
+        col0 = blk * 32u;
+        if (col0 >= p.n) {
+            break;
+        }
+        n0 = col0;
+#if STAGED
+        qb = ((n0 + lane / BV) * p.k + k0) / 8u + lane % BV;
+        fetch(&wa, qb);
+#if AHEAD2
+        fetch(&wb, qb + min(BSTEP / 8u, last));
+#endif
+#endif
+    }
 }

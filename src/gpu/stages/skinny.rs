@@ -331,11 +331,31 @@ pub(crate) fn skinny_variant(
     }
 }
 
-/// Workgroup count (⌈N / columns a workgroup⌉, 1, 1) of one K range of an (m, n, k) GEMM, `staged` and
-/// `alone` as in [`GemmKernel::Skinny`](super::GemmKernel::Skinny) ([`skinny_subgroups`]).
+/// Workgroup count (G, 1, 1) of one K range of an (m, n, k) GEMM, `staged` and `alone` as in
+/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny): G = ⌈N / columns a workgroup⌉
+/// ([`skinny_subgroups`]), on six or eight subgroups at most [`SKINNY_WAVE`] / ranges, so that the
+/// workgroups run in one round and each subgroup streams its blocks of 32 columns one after another (A
+/// staged once a workgroup, a block's stores beside the next block's first loads). Measured on an H200
+/// (BENCHMARKS.md, "Eight subgroups a workgroup, and workgroups that run at once", `h200-run-code/
+/// run454.sh`, a probe of this with every build's blocks in a loop), the gate/up GEMM alone at 16 tokens
+/// on six subgroups, ⌈N / 192⌉ workgroups a range against 66: I = 10240 / 12288 / 16384 / 32768 20.42 /
+/// 21.63 / 29.20 / 52.21 → 17.82 / 18.86 / 24.56 / 44.03 µs (132 workgroups in all against 264 at I =
+/// 16384: 25.89; eight subgroups on 66: 25.41); the same bits. As committed beside eb7fdb3 (`run455.sh`),
+/// per layer of a stack of 4 at 16 tokens: I = 10240 / 12288 / 16384 / 32768 0.0497 / 0.0527 / 0.0645 /
+/// 0.1199 → 0.0478 / 0.0496 / 0.0604 / 0.1083 ms, I = 16384 at 9 / 12 tokens 0.0612 / 0.0618 → 0.0570 /
+/// 0.0577; the README's sizes, whose builds fit one round but run the loop too, 0.0324 → 0.0315 (gate/up
+/// 10.08 → 9.57 µs).
 pub(crate) fn skinny_groups((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> [u32; 3] {
     let subgroups = skinny_subgroups((m, n, k), staged, alone);
-    [n.div_ceil(subgroups * SUBGROUP_COLUMNS), 1, 1]
+    let groups = n.div_ceil(subgroups * SUBGROUP_COLUMNS);
+    if subgroups > 4 {
+        // In the fewest ranges (`skinny_splits`): one round of workgroups, each subgroup taking every
+        // (workgroups · subgroups)-th block of 32 columns.
+        let ranges = skinny_fewest_splits((m, n, k), staged, alone);
+        let wave = skinny_env().persist.unwrap_or(SKINNY_WAVE);
+        return [groups.min((wave / ranges).max(1)), 1, 1];
+    }
+    [groups, 1, 1]
 }
 
 /// The skinny kernel's measuring aids ([`crate::gpu::measuring`]: read once from the environment).
@@ -355,6 +375,9 @@ pub(crate) struct SkinnyEnv {
     /// `OMNIMOE_SKINNY_SG=4`, `6` or `8`: that many subgroups a workgroup at any width where the rule
     /// could give more than four ([`skinny_subgroups`]).
     pub subgroups: Option<u32>,
+    /// `OMNIMOE_SKINNY_PERSIST=W`: W workgroups in all instead of [`SKINNY_WAVE`] on six or eight
+    /// subgroups ([`skinny_groups`]).
+    pub persist: Option<u32>,
 }
 
 /// The measuring aids ([`SkinnyEnv`]).
@@ -369,6 +392,7 @@ pub(crate) fn skinny_env() -> SkinnyEnv {
         staged_rows_16: env_is("OMNIMOE_SKINNY_STAGED", "16"),
         no_ahead2: env_is("OMNIMOE_SKINNY_AHEAD2", "off"),
         subgroups: env_count("OMNIMOE_SKINNY_SG").filter(|n| [4, 6, 8].contains(n)),
+        persist: env_count("OMNIMOE_SKINNY_PERSIST"),
     }
 }
 
@@ -424,15 +448,15 @@ mod tests {
             return;
         }
         // The gate/up GEMM alone at 16 tokens, H = 1024 (two ranges 512 deep), I gate and up columns and
-        // the router's 128: (I, subgroups, workgroups of a range).
+        // the router's 128: (I, subgroups, workgroups of a range: at most 132 in all).
         for (i, subgroups, groups) in [
-            (4096, 4, 65), // 130 workgroups run at once on four
-            (4352, 6, 46), // four's 138 do not, six's 92 do
-            (6144, 6, 65), // six's 130
-            (7168, 8, 57), // six's 152 do not, eight's 114 do
-            (8192, 8, 65), // eight's 130
-            (8448, 6, 89), // none run at once: six
-            (16384, 6, 172),
+            (4096, 4, 65),  // 130 workgroups run at once on four
+            (4352, 6, 46),  // four's 138 do not, six's 92 do
+            (6144, 6, 65),  // six's 130
+            (7168, 8, 57),  // six's 152 do not, eight's 114 do
+            (8192, 8, 65),  // eight's 130
+            (8448, 6, 66),  // none run at once: six, on 66 of its 89 (blocks one after another)
+            (16384, 6, 66), // 66 of 172
         ] {
             let shape = (16, 2 * i + 128, 1024);
             assert_eq!(skinny_subgroups(shape, true, true), subgroups, "I = {i}");
