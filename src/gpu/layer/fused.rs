@@ -15,8 +15,8 @@ const FUSED_MAX_M: u32 = 16;
 
 /// The fused chain's down projection reads the gate/up GEMM's f32 partial products, every range of its K
 /// range for every row, once in each of its ⌈H/128⌉ column workgroups: ⌈H/128⌉·T·I·2·4·ranges bytes (from
-/// L2; ⌈H/256⌉ where it runs on eight subgroups a workgroup, [`stages::skinny_subgroups`]), where after a
-/// reduction pass it would stage T·I f16 values. Below this many bytes the saved pass
+/// L2; as many column workgroups as [`stages::skinny_groups`] gives: ⌈H/256⌉ on eight subgroups a
+/// workgroup), where after a reduction pass it would stage T·I f16 values. Below this many bytes the saved pass
 /// wins, from it the reduction. Measured on an H100 (BENCHMARKS.md, twenty-fifth session,
 /// `h100-run-code/run312.sh`, per layer of a stack of 4, fused → not, H = 1024, the gate/up GEMM in 2
 /// ranges): I = 4096 at 16 tokens (8 MiB) 0.0342 → 0.0354 ms, I = 8192 at 8 (8 MiB) 0.0470 → 0.0480, at 16

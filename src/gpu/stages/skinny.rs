@@ -37,9 +37,9 @@ pub const SKINNY_FROM_M: u32 = super::GEMV_ROWS + 1;
 /// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
 const SUBGROUP_COLUMNS: u32 = 32;
 
-/// Workgroups of the skinny kernel's 64-k-a-step builds that run at once, one an SM (by workgroup
-/// memory), on the GPUs its rule was measured on (an H100's or H200's 132 SMs; wgpu reports no count of
-/// SMs): [`skinny_subgroups`].
+/// Workgroups of the skinny kernel's STAGED builds that run at once, one an SM (by workgroup memory:
+/// ~35–43 KiB each), on the GPUs its rules were measured on (an H100's or H200's 132 SMs; wgpu reports no
+/// count of SMs): [`skinny_subgroups`], [`skinny_groups`].
 const SKINNY_WAVE: u32 = 132;
 
 /// Subgroups a workgroup of the skinny kernel for an (m, n, k) GEMM, `staged` and `alone` as in
@@ -53,7 +53,8 @@ const SKINNY_WAVE: u32 = 132;
 /// README's layer 0.0321 → 0.0381 ms, run446). Each SM streams its workgroups' weights at its own pace
 /// (not the HBM's): a second round of workgroups on some SMs costs most of a round, while more subgroups
 /// a workgroup take a round longer but fewer rounds. In the fewest ranges (those [`skinny_splits`] gives
-/// six or eight) the same sums as four's where four's ranges are those too: the same bits.
+/// six or eight) the same sums as four's where four's ranges are those too: the same bits. Where none
+/// run at once, six's blocks of columns run on one round of workgroups all the same ([`skinny_groups`]).
 ///
 /// Measured on an H200 (BENCHMARKS.md, "Eight subgroups a workgroup, and workgroups that run at once"):
 /// - The gate/up GEMM alone at 16 tokens, H = 1024, two ranges (`h200-run-code/run450.sh`), four / six /
@@ -444,7 +445,10 @@ mod tests {
 
     #[test]
     fn more_subgroups_where_their_workgroups_run_at_once() {
-        if crate::gpu::measuring::env_set("OMNIMOE_SKINNY_SG") {
+        if ["OMNIMOE_SKINNY_SG", "OMNIMOE_SKINNY_PERSIST"]
+            .into_iter()
+            .any(crate::gpu::measuring::env_set)
+        {
             return;
         }
         // The gate/up GEMM alone at 16 tokens, H = 1024 (two ranges 512 deep), I gate and up columns and
@@ -493,7 +497,10 @@ mod tests {
 
     #[test]
     fn builds_and_workgroup_memory_of_six_and_eight_subgroups() {
-        if crate::gpu::measuring::env_set("OMNIMOE_SKINNY_SG") {
+        if ["OMNIMOE_SKINNY_SG", "OMNIMOE_SKINNY_PERSIST"]
+            .into_iter()
+            .any(crate::gpu::measuring::env_set)
+        {
             return;
         }
         let caps = Capabilities::all_wgsl();
