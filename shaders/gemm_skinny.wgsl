@@ -12,8 +12,8 @@
 // AHEAD2 (STAGED only) holds two steps' loads in flight instead of one.
 //
 // Launch: workgroups (G, 1, ranges) of WGS invocations, SGS subgroups of 32 on 32 columns each: 4 (128
-// columns), 6 with SG6 (192) or 8 with SG8 (256), G at most ⌈N/WGS⌉ (src/gpu/stages/skinny.rs's
-// skinny_subgroups and skinny_groups). Workgroup (x, z) owns the K range [z·kz, min(K, z·kz + kz)) (kz a
+// columns), 6 with SG6 (192) or 8 with SG8 (256), G at most ⌈N/WGS⌉ (src/gpu/stages/skinny/
+// workgroups.rs: skinny_subgroups and skinny_groups). Workgroup (x, z) owns the K range [z·kz, min(K, z·kz + kz)) (kz a
 // multiple of 32, at most KZ_MAX): it stages A's rows of that range into workgroup memory once (zeros
 // from row M on; rows padded by 8 halves), then subgroup s multiplies the blocks of 32 columns b = x·SGS
 // + s, b + G·SGS, b + 2·G·SGS, … below N (one where G = ⌈N/WGS⌉) through MT × 2 accumulators each,
@@ -100,7 +100,7 @@ const BSTEP: u32 = 32u;
 // padded by 8 halves. Only that subgroup writes and reads it, so a subgroup barrier orders the two (on
 // Vulkan the host gives subgroupBarrier() workgroup-memory semantics: src/gpu/subgroup_barrier.rs). The
 // host pairs it with A_HALF (at most ~36 KiB in all) except for a GEMM that runs beside no other
-// dispatch (~44 KiB: src/gpu/stages/skinny.rs).
+// dispatch (~44 KiB: src/gpu/stages/skinny/mod.rs).
 const BP: u32 = BSTEP / 4u + 2u;
 var<workgroup> Bs: array<vec4<f16>, SGS * 32u * BP>;
 

@@ -8,6 +8,12 @@ use super::super::measuring::{env_count, env_is};
 use super::super::pipelines::Variant;
 use super::super::Capabilities;
 
+#[cfg(test)]
+mod tests;
+mod workgroups;
+
+pub(crate) use workgroups::{skinny_groups, skinny_subgroups};
+
 /// Most rows of A the skinny kernel takes (four 16-row fragments).
 pub const SKINNY_MAX_M: u32 = 64;
 
@@ -36,63 +42,6 @@ pub const SKINNY_FROM_M: u32 = super::GEMV_ROWS + 1;
 
 /// Columns of C per subgroup (`n0` in `shaders/gemm_skinny.wgsl`): what N must be a multiple of.
 const SUBGROUP_COLUMNS: u32 = 32;
-
-/// Workgroups of the skinny kernel's STAGED builds that run at once, one an SM (by workgroup memory:
-/// ~35–43 KiB each), on the GPUs its rules were measured on (an H100's or H200's 132 SMs; wgpu reports no
-/// count of SMs): [`skinny_subgroups`], [`skinny_groups`].
-const SKINNY_WAVE: u32 = 132;
-
-/// Subgroups a workgroup of the skinny kernel for an (m, n, k) GEMM, `staged` and `alone` as in
-/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny). Four, except where its rows and K take the
-/// 64-k-a-step build (≤ 16 rows, K % 64 == 0) and four's workgroups, counted in the fewest K ranges (512
-/// deep), do not run at once ([`SKINNY_WAVE`]). Then a GEMM beside no other dispatch (the layer's gate/up
-/// GEMM) takes six (192 columns a workgroup, 64 k a step, ~43 KiB) where six's run at once, else eight
-/// (256 columns, 32 k a step, A 512 deep, ~36 KiB: eight subgroups' 64-k steps would take ~53 KiB) where
-/// eight's do, else six; a GEMM beside other work (the down projection, beside the router) eight where
-/// eight's run at once, else four (six's ~43 KiB had kept the router from running beside it: the
-/// README's layer 0.0321 → 0.0381 ms, run446). Each SM streams its workgroups' weights at its own pace
-/// (not the HBM's): a second round of workgroups on some SMs costs most of a round, while more subgroups
-/// a workgroup take a round longer but fewer rounds. In the fewest ranges (those [`skinny_splits`] gives
-/// six or eight) the same sums as four's where four's ranges are those too: the same bits. Where none
-/// run at once, six's blocks of columns run on one round of workgroups all the same ([`skinny_groups`]).
-///
-/// Measured on an H200 (BENCHMARKS.md, "Eight subgroups a workgroup, and workgroups that run at once"):
-/// - The gate/up GEMM alone at 16 tokens, H = 1024, two ranges (`h200-run-code/run450.sh`), four / six /
-///   eight subgroups, µs: I = 6144 (97 column workgroups of 128) 16.32 / **11.93** / 16.18 (eight in
-///   three ranges), I = 8192 (129) 17.91 / 18.41 / **14.92**, I = 10240 (161) 24.98 / **20.34** /
-///   24.45, I = 12288 (193) 26.28 / **21.68** / 25.09, I = 16384 (257) 33.73 / **29.13** / 28.45; I =
-///   32768 (513) 62.73 / **52.01** / 53.10 (run448, run449); at the README's sizes (65) four's 130
-///   workgroups run at once (10.3 µs; eight in four ranges took the layer 0.0319 → 0.0336 ms, run449).
-///   Beside six from 256 column workgroups of 128 (run451), per layer of a stack of 4 at 16 tokens:
-///   I = 4352 / 5120 / 6144 (six) 0.0380 / 0.0396 / 0.0412 → 0.0335 / 0.0345 / 0.0364 ms, I = 7168 /
-///   8192 (eight) 0.0434 / 0.0436 → 0.0406 / 0.0412, I = 9216 (six) 0.0566 → 0.0526, H = 2048 at I =
-///   4096 (eight in four ranges) 0.0485 → 0.0454.
-/// - The down projection on eight (`run452.sh`, `run453.sh`: its 8 column workgroups of 128 in 20, 24
-///   or 32 ranges 512 deep, 160 to 256 workgroups on four, 80 to 128 on eight), per layer of a stack of
-///   4 at 16 tokens: I = 10240 / 12288 / 16384 0.0548 / 0.0568 / 0.0674 → 0.0501 / 0.0526 / 0.0640 ms
-///   (down 16.18 / 16.85 / 18.42 → 12.93 / 13.38 / 14.66 µs), I = 16384 at 9 / 12 tokens 0.0665 /
-///   0.0674 → 0.0612 / 0.0616 (its fused chain from 9 to 15 tokens now: [`skinny_groups`] halves what
-///   its down projection re-reads); the README's sizes, I = 8192 (128 workgroups on four) and I = 32768
-///   (eight's 256 do not run at once either) as before.
-///
-/// The same bits at every point. `OMNIMOE_SKINNY_SG=4`, `6` or `8`, a measuring aid, asks that count
-/// wherever the rule could give more than four (six only alone).
-pub(crate) fn skinny_subgroups((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
-    let narrow = base_build(m, k, k, staged, alone);
-    if narrow.step != Some(64) {
-        return 4;
-    }
-    if let Some(subgroups) = skinny_env().subgroups.filter(|&s| alone || s != 6) {
-        return subgroups;
-    }
-    let ranges = k.div_ceil(narrow.deepest(fragments(m)));
-    let at_once = |subgroups: u32| n.div_ceil(subgroups * SUBGROUP_COLUMNS) * ranges <= SKINNY_WAVE;
-    if alone {
-        [4, 6, 8].into_iter().find(|&s| at_once(s)).unwrap_or(6)
-    } else {
-        [4, 8].into_iter().find(|&s| at_once(s)).unwrap_or(4)
-    }
-}
 
 /// Workgroups the skinny kernel aims for unless `OMNIMOE_SKINNY_WGS` says otherwise. Measured on an H100
 /// at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/`): 128 against 64, 192, 256 and 512 — at 16
@@ -332,33 +281,6 @@ pub(crate) fn skinny_variant(
     }
 }
 
-/// Workgroup count (G, 1, 1) of one K range of an (m, n, k) GEMM, `staged` and `alone` as in
-/// [`GemmKernel::Skinny`](super::GemmKernel::Skinny): G = ⌈N / columns a workgroup⌉
-/// ([`skinny_subgroups`]), on six or eight subgroups at most [`SKINNY_WAVE`] / ranges, so that the
-/// workgroups run in one round and each subgroup streams its blocks of 32 columns one after another (A
-/// staged once a workgroup, a block's stores beside the next block's first loads). Measured on an H200
-/// (BENCHMARKS.md, "Eight subgroups a workgroup, and workgroups that run at once", `h200-run-code/
-/// run454.sh`, a probe of this with every build's blocks in a loop), the gate/up GEMM alone at 16 tokens
-/// on six subgroups, ⌈N / 192⌉ workgroups a range against 66: I = 10240 / 12288 / 16384 / 32768 20.42 /
-/// 21.63 / 29.20 / 52.21 → 17.82 / 18.86 / 24.56 / 44.03 µs (132 workgroups in all against 264 at I =
-/// 16384: 25.89; eight subgroups on 66: 25.41); the same bits. As committed beside eb7fdb3 (`run455.sh`),
-/// per layer of a stack of 4 at 16 tokens: I = 10240 / 12288 / 16384 / 32768 0.0497 / 0.0527 / 0.0645 /
-/// 0.1199 → 0.0478 / 0.0496 / 0.0604 / 0.1083 ms, I = 16384 at 9 / 12 tokens 0.0612 / 0.0618 → 0.0570 /
-/// 0.0577; the README's sizes, whose builds fit one round but run the loop too, 0.0324 → 0.0315 (gate/up
-/// 10.08 → 9.57 µs).
-pub(crate) fn skinny_groups((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> [u32; 3] {
-    let subgroups = skinny_subgroups((m, n, k), staged, alone);
-    let groups = n.div_ceil(subgroups * SUBGROUP_COLUMNS);
-    if subgroups > 4 {
-        // In the fewest ranges (`skinny_splits`): one round of workgroups, each subgroup taking every
-        // (workgroups · subgroups)-th block of 32 columns.
-        let ranges = skinny_fewest_splits((m, n, k), staged, alone);
-        let wave = skinny_env().persist.unwrap_or(SKINNY_WAVE);
-        return [groups.min((wave / ranges).max(1)), 1, 1];
-    }
-    [groups, 1, 1]
-}
-
 /// The skinny kernel's measuring aids ([`crate::gpu::measuring`]: read once from the environment).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SkinnyEnv {
@@ -376,8 +298,8 @@ pub(crate) struct SkinnyEnv {
     /// `OMNIMOE_SKINNY_SG=4`, `6` or `8`: that many subgroups a workgroup at any width where the rule
     /// could give more than four ([`skinny_subgroups`]).
     pub subgroups: Option<u32>,
-    /// `OMNIMOE_SKINNY_PERSIST=W`: W workgroups in all instead of [`SKINNY_WAVE`] on six or eight
-    /// subgroups ([`skinny_groups`]).
+    /// `OMNIMOE_SKINNY_PERSIST=W`: W workgroups in all instead of
+    /// [`SKINNY_WAVE`](workgroups::SKINNY_WAVE) on six or eight subgroups ([`skinny_groups`]).
     pub persist: Option<u32>,
 }
 
@@ -421,118 +343,4 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
 pub fn skinny_fewest_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
     // With ranges as deep as K, only the 64-step build and eight subgroups stage A half as deep.
     k.div_ceil(build((m, n, k), k, staged, alone).deepest(fragments(m)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn two_steps_in_flight_from_ranges_of_eight_steps() {
-        // 16 tokens: the gate/up GEMM of the README's sizes (2 ranges of 512) and the down projection at
-        // I = 4096 (16 ranges of 256).
-        let gate_up = build((16, 8192, 1024), 512, true, true);
-        assert_eq!((gate_up.step, gate_up.ahead2), (Some(64), true));
-        let down = build((16, 1024, 4096), 256, true, false);
-        assert_eq!((down.step, down.ahead2), (Some(64), false));
-        // 32 k a step from ranges 256 deep (K % 64 == 32, or more than 16 rows); unstaged never.
-        let odd_k = build((16, 8192, 1056), 512, true, false);
-        assert_eq!((odd_k.step, odd_k.ahead2), (Some(32), true));
-        assert!(build((17, 8192, 1024), 256, true, false).ahead2);
-        assert!(!build((17, 8192, 1024), 128, true, false).ahead2);
-        assert!(!build((16, 8192, 1024), 512, false, false).ahead2);
-    }
-
-    #[test]
-    fn more_subgroups_where_their_workgroups_run_at_once() {
-        if ["OMNIMOE_SKINNY_SG", "OMNIMOE_SKINNY_PERSIST"]
-            .into_iter()
-            .any(crate::gpu::measuring::env_set)
-        {
-            return;
-        }
-        // The gate/up GEMM alone at 16 tokens, H = 1024 (two ranges 512 deep), I gate and up columns and
-        // the router's 128: (I, subgroups, workgroups of a range: at most 132 in all).
-        for (i, subgroups, groups) in [
-            (4096, 4, 65),  // 130 workgroups run at once on four
-            (4352, 6, 46),  // four's 138 do not, six's 92 do
-            (6144, 6, 65),  // six's 130
-            (7168, 8, 57),  // six's 152 do not, eight's 114 do
-            (8192, 8, 65),  // eight's 130
-            (8448, 6, 66),  // none run at once: six, on 66 of its 89 (blocks one after another)
-            (16384, 6, 66), // 66 of 172
-        ] {
-            let shape = (16, 2 * i + 128, 1024);
-            assert_eq!(skinny_subgroups(shape, true, true), subgroups, "I = {i}");
-            assert_eq!(skinny_groups(shape, true, true), [groups, 1, 1], "I = {i}");
-            // Two ranges: at 7168 four's rule would ask three for eight's 57 workgroups.
-            assert_eq!(skinny_splits(shape, true, true), 2, "I = {i}");
-        }
-        // H = 2048 (four ranges): four's and six's 260 and 176 do not run at once, eight's 132 do.
-        assert_eq!(skinny_subgroups((16, 8320, 2048), true, true), 8);
-        assert_eq!(skinny_splits((16, 8320, 2048), true, true), 4);
-        // Beside other work: the down projection (N = H = 1024) on eight where eight's workgroups run at
-        // once and four's do not, in the same ranges: (I, subgroups, workgroups of a range, ranges).
-        for (i, subgroups, groups, ranges) in [
-            (4096, 4, 8, 16),
-            (8192, 4, 8, 16),
-            (12288, 8, 4, 24),
-            (16384, 8, 4, 32),
-            (32768, 4, 8, 64),
-        ] {
-            let shape = (16, 1024, i);
-            assert_eq!(skinny_subgroups(shape, true, false), subgroups, "I = {i}");
-            assert_eq!(skinny_groups(shape, true, false), [groups, 1, 1], "I = {i}");
-            assert_eq!(skinny_splits(shape, true, false), ranges, "I = {i}");
-        }
-        // Never six beside other work; unstaged, at 32 k a step (K % 64 == 32, or more than 16 rows): four.
-        let wide = (16, 32_896, 1024);
-        assert_eq!(skinny_subgroups(wide, true, false), 4);
-        assert_eq!(skinny_subgroups(wide, false, true), 4);
-        assert_eq!(skinny_subgroups((16, 32_896, 1056), true, true), 4);
-        assert_eq!(skinny_subgroups((17, 32_896, 1024), true, true), 4);
-        // Narrow GEMMs keep four's ranges (128 workgroups aimed for).
-        assert_eq!(skinny_splits((16, 2048, 1024), true, true), 8);
-    }
-
-    #[test]
-    fn builds_and_workgroup_memory_of_six_and_eight_subgroups() {
-        if ["OMNIMOE_SKINNY_SG", "OMNIMOE_SKINNY_PERSIST"]
-            .into_iter()
-            .any(crate::gpu::measuring::env_set)
-        {
-            return;
-        }
-        let caps = Capabilities::all_wgsl();
-        // Six: 64 k a step (A 512 deep, six subgroups' steps), what `alone` declares.
-        let six = skinny_variant(&caps, (16, 12_416, 1024), 512, true, true);
-        for flag in ["SG6", "STAGED", "STEP64", "A_HALF", "AHEAD2"] {
-            assert!(six.flags.contains(flag), "{flag}: {six:?}");
-        }
-        assert_eq!(
-            skinny_workgroup_bytes(16, true, true),
-            16 * 520 * 2 + 6 * 32 * 72 * 2
-        );
-        // Beside other work, at most eight subgroups' 32-k steps.
-        assert_eq!(
-            skinny_workgroup_bytes(16, true, false),
-            16 * 520 * 2 + 8 * 32 * 40 * 2
-        );
-        // Eight: 32 k a step, A 512 deep (~36 KiB, within six's), two steps in flight in ranges of 512.
-        let medium = (16, 16_512, 1024);
-        let b = build(medium, 512, true, true);
-        assert_eq!((b.step, b.a_half, b.ahead2), (Some(32), true, true));
-        assert_eq!(skinny_fewest_splits(medium, true, true), 2);
-        assert!(16 * 520 * 2 + 8 * 32 * 40 * 2 < skinny_workgroup_bytes(16, true, true));
-        let eight = skinny_variant(&caps, medium, 512, true, true);
-        for flag in ["SG8", "STAGED", "A_HALF", "AHEAD2"] {
-            assert!(eight.flags.contains(flag), "{flag}: {eight:?}");
-        }
-        assert!(!eight.flags.contains("STEP64") && !eight.flags.contains("SG6"));
-        // The builds the layer's probe and the naga tests cover include both.
-        let builds = skinny_builds(&caps, true, true);
-        for flag in ["SG6", "SG8"] {
-            assert!(builds.iter().any(|(_, v)| v.flags.contains(flag)), "{flag}");
-        }
-    }
 }
