@@ -13,17 +13,17 @@
 //
 // Launch: workgroups (G, 1, ranges) of WGS invocations, SGS subgroups of 32 on 32 columns each: 4 (128
 // columns), 6 with SG6 (192) or 8 with SG8 (256), G at most ⌈N/WGS⌉ (src/gpu/stages/skinny/
-// workgroups.rs: skinny_subgroups and skinny_groups). Workgroup (x, z) owns the K range [z·kz, min(K, z·kz + kz)) (kz a
-// multiple of 32, at most KZ_MAX): it stages A's rows of that range into workgroup memory once (zeros
-// from row M on; rows padded by 8 halves), then subgroup s multiplies the blocks of 32 columns b = x·SGS
-// + s, b + G·SGS, b + 2·G·SGS, … below N (one where G = ⌈N/WGS⌉) through MT × 2 accumulators each,
-// loading four 16×16 fragments of B a step of 32 straight from global memory; a block's stores are
-// followed at once by the next block's first loads. A subgroup whose first block starts past N (where N
-// is no multiple of WGS) runs on the last 32 columns instead (every load in bounds, no branch around the
-// cooperative-matrix operations but a whole subgroup's) and stores nothing. Each weight is read once, by
-// one subgroup, and the loop has no barrier: where a tiled GEMM at a few rows spends its time staging
-// blocks of B (and 128-row tiles of A it does not have), this streams B. Which subgroup computes a block
-// changes none of its sums.
+// workgroups.rs: skinny_subgroups and skinny_groups). Workgroup (x, z) owns the K range [z·kz, min(K,
+// z·kz + kz)) (kz a multiple of 32, at most KZ_MAX): it stages A's rows of that range into workgroup
+// memory once (zeros from row M on; rows padded by 8 halves), then subgroup s multiplies the blocks of 32
+// columns b = x·SGS + s, b + G·SGS, b + 2·G·SGS, … below N (one where G = ⌈N/WGS⌉) through MT × 2
+// accumulators each, loading four 16×16 fragments of B a step of 32 straight from global memory; a
+// block's stores are followed at once by the next block's first loads. A subgroup whose first block
+// starts past N (where N is no multiple of WGS) runs on the last 32 columns instead (every load in
+// bounds, no branch around the cooperative-matrix operations but a whole subgroup's) and stores nothing.
+// Each weight is read once, by one subgroup, and the loop has no barrier: where a tiled GEMM at a few
+// rows spends its time staging blocks of B (and 128-row tiles of A it does not have), this streams B.
+// Which subgroup computes a block changes none of its sums.
 //
 // P's rows are padded to MP = 16·MT per range (rows M .. MP − 1 hold zeros): every fragment store lies
 // inside P. gemm_reduce adds the ranges in z order and applies the GEMM's epilogue; the sum over k within a
