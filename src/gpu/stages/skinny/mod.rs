@@ -163,6 +163,11 @@ impl Build {
             1024 / mt
         }
     }
+
+    /// Fewest K ranges of depth k for m rows this build stages A for.
+    fn fewest_ranges(self, m: u32, k: u32) -> u32 {
+        k.div_ceil(self.deepest(fragments(m)))
+    }
 }
 
 /// The build for an (m, ·, k) GEMM in ranges `kz` deep asked with `staged`: STAGED where asked and its
@@ -342,5 +347,5 @@ pub fn skinny_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u
 /// too).
 pub fn skinny_fewest_splits((m, n, k): (u32, u32, u32), staged: bool, alone: bool) -> u32 {
     // With ranges as deep as K, only the 64-step build and eight subgroups stage A half as deep.
-    k.div_ceil(build((m, n, k), k, staged, alone).deepest(fragments(m)))
+    build((m, n, k), k, staged, alone).fewest_ranges(m, k)
 }

@@ -1,7 +1,7 @@
 //! How many subgroups a workgroup of the skinny kernel runs, and on how many workgroups: by the workgroups
 //! that run at once, one an SM.
 
-use super::{base_build, fragments, skinny_env, skinny_fewest_splits, SUBGROUP_COLUMNS};
+use super::{base_build, skinny_env, skinny_fewest_splits, SUBGROUP_COLUMNS};
 
 /// Workgroups of the skinny kernel's STAGED builds that run at once, one an SM (by workgroup memory:
 /// ~35–43 KiB each), on the GPUs its rules were measured on (an H100's or H200's 132 SMs; wgpu reports no
@@ -52,7 +52,7 @@ pub(crate) fn skinny_subgroups((m, n, k): (u32, u32, u32), staged: bool, alone: 
     if let Some(subgroups) = skinny_env().subgroups.filter(|&s| alone || s != 6) {
         return subgroups;
     }
-    let ranges = k.div_ceil(narrow.deepest(fragments(m)));
+    let ranges = narrow.fewest_ranges(m, k);
     let at_once = |subgroups: u32| n.div_ceil(subgroups * SUBGROUP_COLUMNS) * ranges <= SKINNY_WAVE;
     if alone {
         [4, 6, 8].into_iter().find(|&s| at_once(s)).unwrap_or(6)
