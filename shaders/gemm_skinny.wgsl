@@ -128,6 +128,18 @@ fn fetch(w: ptr<private, array<vec4<u32>, BV>>, q: u32) {
     }
 }
 
+// Requests a block's first steps: of columns n0 .. n0 + 31 from k0, into `wa` (and with AHEAD2 the
+// second, up to the range's `last` step, into `wb`). Returns this lane's chunk of its first column (`q`
+// of `fetch`), which the block's later steps start from.
+fn first_steps(n0: u32, lane: u32, k0: u32, last: u32) -> u32 {
+    let q = ((n0 + lane / BV) * p.k + k0) / 8u + lane % BV;
+    fetch(&wa, q);
+#if AHEAD2
+    fetch(&wb, q + min(BSTEP / 8u, last));
+#endif
+    return q;
+}
+
 // Stores `w` into its subgroup's block, from element `so` (this lane's place in its first column).
 fn put(so: u32, w: ptr<private, array<vec4<u32>, BV>>) {
     for (var j = 0u; j < BV; j++) {
@@ -247,15 +259,11 @@ fn main(
     // multiplies in the same order as without STAGED, so the same sums. No workgroup barrier in the
     // loop: each subgroup waits only for its own lanes.
     let sbase = sg * 32u * BP;
-    var qb = ((n0 + lane / BV) * p.k + k0) / 8u + lane % BV;
     let so = sbase + (lane / BV) * BP + 2u * (lane % BV);
     let bpitch = BP;
     // The last step of the range: where loads past it go instead (in bounds, never used).
     let last = (kn - BSTEP) / 8u;
-    fetch(&wa, qb);
-#if AHEAD2
-    fetch(&wb, qb + min(BSTEP / 8u, last));
-#endif
+    var qb = first_steps(n0, lane, k0, last);
 #endif
     // A's rows of the range, eight halves a chunk.
     let row_chunks = kn / 8u;
@@ -400,11 +408,7 @@ fn main(
         }
         n0 = col0;
 #if STAGED
-        qb = ((n0 + lane / BV) * p.k + k0) / 8u + lane % BV;
-        fetch(&wa, qb);
-#if AHEAD2
-        fetch(&wb, qb + min(BSTEP / 8u, last));
-#endif
+        qb = first_steps(n0, lane, k0, last);
 #endif
     }
 }
