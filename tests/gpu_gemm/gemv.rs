@@ -362,3 +362,46 @@ fn narrow_gemvs_split_over_k_match_cpu() {
         }
     }
 }
+
+/// A wide GEMV only 1024 deep (the gate/up GEMV of H = 1024 at I = 12288, 24704 columns): from 2 rows it
+/// runs 32 lanes a column where 16 would fill its last round of workgroups only in part (`gemv_lanes`),
+/// four columns a group from 5 rows; 1 row keeps 16. Against the CPU at 2, 5 and 8 rows, SwiGLU and
+/// plain epilogues. (Where `OMNIMOE_GEMV_LANES` or `OMNIMOE_GEMV_ROUNDS` fix the lanes, the lanes are
+/// not asserted.)
+#[test]
+fn gemv_lanes_by_rounds_match_cpu() {
+    let ctx = gpu();
+    if !f16_modes(ctx).contains(&true) {
+        return;
+    }
+    let kernel = GemmKernel::Gemv {
+        f16: true,
+        slabs: false,
+    };
+    let k = 1024;
+    let lanes = |m: u32, n: u32| {
+        let (_, variant, _) =
+            stages::gemm_dispatch(&ctx.caps, kernel, (m, n, k), stages::EpilogueKind::Store);
+        variant
+            .constants
+            .iter()
+            .find(|(name, _)| *name == "LANES")
+            .map(|&(_, lanes)| lanes)
+    };
+    let aided = ["OMNIMOE_GEMV_LANES", "OMNIMOE_GEMV_ROUNDS"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if !aided {
+        assert_eq!(lanes(1, 24704), Some(16));
+        assert_eq!(lanes(2, 24704), Some(32));
+        assert_eq!(lanes(8, 24704), Some(32));
+        // Half again as wide: 16 lanes fill their rounds.
+        assert_eq!(lanes(8, 32896), Some(16));
+    }
+    for (m, epilogue) in [(2usize, 2u8), (5, 0), (8, 2)] {
+        let seed = 7 + m as u64;
+        let (split, n) = gemm_columns(12352, epilogue, seed);
+        check_gemm(ctx, kernel, (m, n, k as usize), split, epilogue, seed)
+            .unwrap_or_else(|e| panic!("{m}×{n}×{k}, epilogue {epilogue}: {e}"));
+    }
+}

@@ -193,7 +193,7 @@ pub(crate) fn gemm_dispatch_grouped(
             // "The GEMV's rows fixed"). Vector chunks only: with scalar ones (K % 4 != 0) the driver
             // made the ASUM build's sums differ in their last bits from the plain build's when row 0's
             // chunks were loaded ahead (run381), which the decode chain must not.
-            let mut lanes = gemv_lanes(n, k / chunk);
+            let mut lanes = gemv_lanes(m, n, k / chunk);
             let mut columns = 256 / lanes;
             // Each row's sum one fma at a time (FMA in gemv.wgsl), in chunks of eight halves.
             let fma = chunk == 8 && gemv_fma();

@@ -175,8 +175,11 @@ pub(super) fn gemv_pair_round(m: u32) -> Option<u32> {
 /// then doubled while the workgroups (n · lanes / 256) stay under [`GEMV_WORKGROUPS`] and each lane keeps
 /// four chunks; 128 (a workgroup's two columns, a SwiGLU pair for gemv.wgsl's `store`) where 64 would
 /// leave the workgroups under it and [`GEMV_DEEP_CHUNKS`] are as deep (a narrow projection of a wide
-/// model: the down projection at I = 16384). `OMNIMOE_GEMV_LANES=L`, a measuring aid, fixes it.
-pub(super) fn gemv_lanes(n: u32, chunks: u32) -> u32 {
+/// model: the down projection at I = 16384). Last, for 2 rows or more, 16 lanes become 32 where 16's
+/// workgroups would fill their rounds at most [`GEMV_ROUND_FILL_MOST`] and 32's fill theirs more
+/// ([`round_fill`]): the gate/up GEMV of H = 1024 at I = 10240 and 12288. `OMNIMOE_GEMV_LANES=L`, a
+/// measuring aid, fixes the lanes; `OMNIMOE_GEMV_ROUNDS=off` leaves 16.
+pub(super) fn gemv_lanes(m: u32, n: u32, chunks: u32) -> u32 {
     super::super::measuring::env_count("OMNIMOE_GEMV_LANES")
         .filter(|l| [16, 32, 64, 128].contains(l))
         .unwrap_or_else(|| {
@@ -188,8 +191,42 @@ pub(super) fn gemv_lanes(n: u32, chunks: u32) -> u32 {
             if lanes == 64 && under(lanes) && chunks >= GEMV_DEEP_CHUNKS {
                 lanes = 128;
             }
+            let rounds = !super::super::measuring::env_is("OMNIMOE_GEMV_ROUNDS", "off");
+            let fill16 = round_fill(n, 16);
+            if rounds
+                && m >= 2
+                && lanes == 16
+                && chunks >= 4 * 32
+                && fill16 <= GEMV_ROUND_FILL_MOST
+                && round_fill(n, 32) > fill16
+            {
+                lanes = 32;
+            }
             lanes
         })
+}
+
+/// Workgroups of 256 lanes on one column each that run at once on an H100 or H200: eight an SM, 132
+/// SMs. A PAIR or QUAD group's workgroups run two or four columns each and fewer an SM (the 8-row QUAD
+/// build two, by its registers), about as many columns at once. wgpu reports no SM count.
+const GEMV_WAVE: u64 = 8 * 132;
+
+/// How full 16 lanes' rounds may be for [`gemv_lanes`] to take 32. Measured on an H200 (BENCHMARKS.md,
+/// "Rounds of GEMV workgroups", run463), per layer of a stack of 4, 16 → 32 lanes: I = 12288 (fill
+/// 0.73) at 3 / 5 / 8 tokens 0.0387 / 0.0437 / 0.0469 → 0.0383 / 0.0414 / 0.0450 ms, I = 10240 (0.61)
+/// 0.0371 / 0.0403 / 0.0439 → 0.0360 / 0.0394 / 0.0432; at I = 20480 (0.81) the gate/up GEMV alone ran
+/// faster (34.2 → 33.0 µs at 8 tokens) but the stack at 8 tokens slower (0.0606 → 0.0620), and at 1
+/// token (the decode chain's GEMV of two parts) the stack slower at I = 12288 and 20480 too.
+const GEMV_ROUND_FILL_MOST: f64 = 0.75;
+
+/// How full the rounds of an `n`-column GEMV on `lanes` lanes a column are: its workgroups (on one
+/// column each) over [`GEMV_WAVE`], divided by the rounds that takes. Each SM streams its workgroups at
+/// its own pace, so a round the workgroups fill only in part costs about a whole one (the skinny kernel's
+/// finding, `skinny_subgroups`); on an H200 the gate/up GEMV at I = 12288 (1.46 rounds on 16 lanes,
+/// 2.92 on 32) took 23.1 → 21.4 µs at 8 tokens and 15.4 → 14.6 at 1 on 32 lanes (BENCHMARKS.md).
+fn round_fill(n: u32, lanes: u32) -> f64 {
+    let rounds = group_workgroups(n, lanes, 1) as f64 / GEMV_WAVE as f64;
+    rounds / rounds.ceil().max(1.0)
 }
 
 /// The GEMV's `variant` (from [`gemm_dispatch`]) as [`gemv_parts`] builds it for depth `k`: ASUM, with f16
@@ -259,14 +296,39 @@ mod tests {
         if crate::gpu::measuring::env_set("OMNIMOE_GEMV_LANES") {
             return;
         }
-        assert_eq!(gemv_lanes(8320, 1024 / 8), 32);
-        assert_eq!(gemv_lanes(1024, 4096 / 8), 64);
-        assert_eq!(gemv_lanes(8320, 1024 / 4), 32);
-        assert_eq!(gemv_lanes(1024, 4096 / 4), 64);
-        assert_eq!(gemv_lanes(1024, 16384 / 8), 128);
-        assert_eq!(gemv_lanes(1024, 16384 / 4), 128);
-        assert_eq!(gemv_lanes(1024, 2048 / 8), 64);
-        assert_eq!(gemv_lanes(64, 16), 16);
-        assert_eq!(gemv_lanes(100_000, 4096), 64);
+        assert_eq!(gemv_lanes(8, 8320, 1024 / 8), 32);
+        assert_eq!(gemv_lanes(8, 1024, 4096 / 8), 64);
+        assert_eq!(gemv_lanes(8, 8320, 1024 / 4), 32);
+        assert_eq!(gemv_lanes(8, 1024, 4096 / 4), 64);
+        assert_eq!(gemv_lanes(8, 1024, 16384 / 8), 128);
+        assert_eq!(gemv_lanes(8, 1024, 16384 / 4), 128);
+        assert_eq!(gemv_lanes(8, 1024, 2048 / 8), 64);
+        assert_eq!(gemv_lanes(8, 64, 16), 16);
+        assert_eq!(gemv_lanes(8, 100_000, 4096), 64);
+    }
+
+    /// The gate/up GEMV of H = 1024 (128 chunks deep, 2·I + 128 columns) at 2 rows or more runs 32 lanes
+    /// where 16 would fill its rounds at most three quarters (I = 10240, 12288), else 16 from I = 8192.
+    #[test]
+    fn gemv_lanes_fill_their_rounds() {
+        if crate::gpu::measuring::env_set("OMNIMOE_GEMV_LANES")
+            || crate::gpu::measuring::env_set("OMNIMOE_GEMV_ROUNDS")
+        {
+            return;
+        }
+        let gate_up = |i: u32| gemv_lanes(8, 2 * i + 128, 1024 / 8);
+        assert_eq!(gate_up(4096), 32);
+        assert_eq!(gate_up(8192), 16);
+        assert_eq!(gate_up(10240), 32);
+        assert_eq!(gate_up(12288), 32);
+        assert_eq!(gate_up(14336), 16);
+        assert_eq!(gate_up(16384), 16);
+        assert_eq!(gate_up(20480), 16);
+        assert_eq!(gate_up(24576), 16);
+        assert_eq!(gate_up(32768), 16);
+        // Half as deep (H = 512): 16 lanes keep their four chunks each.
+        assert_eq!(gemv_lanes(8, 2 * 12288 + 128, 512 / 8), 16);
+        // One row (the decode chain's GEMV): 16.
+        assert_eq!(gemv_lanes(1, 2 * 12288 + 128, 1024 / 8), 16);
     }
 }

@@ -55,7 +55,7 @@ const GEMV_DEEP_LANES: u32 = 64;
 fn splits_narrow((m, n, k): (u32, u32, u32), chunk: u32) -> bool {
     (2..=GEMV_ROWS).contains(&m)
         && k.is_multiple_of(8)
-        && group_workgroups(n, gemv_lanes(n, k / chunk), 1) < GEMV_WORKGROUPS as u64
+        && group_workgroups(n, gemv_lanes(m, n, k / chunk), 1) < GEMV_WORKGROUPS as u64
 }
 
 /// Rows from which a deep narrow GEMV's ranges stream four columns a group ([`deep_group`]); from one
