@@ -395,7 +395,7 @@ fn gemv_lanes_by_rounds_match_cpu() {
         assert_eq!(lanes(1, 24704), Some(16));
         assert_eq!(lanes(2, 24704), Some(32));
         assert_eq!(lanes(8, 24704), Some(32));
-        // Half again as wide: 16 lanes fill their rounds.
+        // I = 16384's 32896 columns: 16 lanes fill their rounds.
         assert_eq!(lanes(8, 32896), Some(16));
     }
     for (m, epilogue) in [(2usize, 2u8), (5, 0), (8, 2)] {

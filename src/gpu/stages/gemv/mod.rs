@@ -222,8 +222,8 @@ const GEMV_ROUND_FILL_MOST: f64 = 0.75;
 /// How full the rounds of an `n`-column GEMV on `lanes` lanes a column are: its workgroups (on one
 /// column each) over [`GEMV_WAVE`], divided by the rounds that takes. Each SM streams its workgroups at
 /// its own pace, so a round the workgroups fill only in part costs about a whole one (the skinny kernel's
-/// finding, `skinny_subgroups`); on an H200 the gate/up GEMV at I = 12288 (1.46 rounds on 16 lanes,
-/// 2.92 on 32) took 23.1 → 21.4 µs at 8 tokens and 15.4 → 14.6 at 1 on 32 lanes (BENCHMARKS.md).
+/// finding, `skinny_subgroups`); on an H200 the gate/up GEMV alone at I = 12288 (1.46 rounds on 16
+/// lanes, 2.92 on 32) took 23.1 → 21.4 µs at 8 tokens on 32 lanes (BENCHMARKS.md).
 fn round_fill(n: u32, lanes: u32) -> f64 {
     let rounds = group_workgroups(n, lanes, 1) as f64 / GEMV_WAVE as f64;
     rounds / rounds.ceil().max(1.0)
