@@ -60,6 +60,14 @@ impl Variant {
         self.constants.push((name, value));
         self
     }
+
+    /// The value set for overridable constant `name`, if any.
+    pub fn constant_value(&self, name: &str) -> Option<u32> {
+        self.constants
+            .iter()
+            .find(|&&(n, _)| n == name)
+            .map(|&(_, value)| value)
+    }
 }
 
 /// Preprocesses `src` for `variant` (see the module docs).

@@ -16,7 +16,7 @@ const EPILOGUES: [EpilogueKind; 5] = [
 
 /// Whether a GEMV build has its rows fixed by its pipeline (the `ROWS` constant): those take PAIR.
 fn fixes_rows(variant: &Variant) -> bool {
-    variant.constants.iter().any(|&(name, _)| name == "ROWS")
+    variant.constant_value("ROWS").is_some()
 }
 
 /// Every (stage, entry point, variant), for f32 and f16 storage, with every value its pipeline constants

@@ -311,13 +311,11 @@ fn gemv_quads_match_cpu_and_keep_the_bits() {
 #[test]
 fn narrow_gemvs_split_over_k_match_cpu() {
     let ctx = gpu();
-    let aid = [
+    let aid = aids_set(&[
         "OMNIMOE_GEMV_SPLIT",
         "OMNIMOE_GEMV_NARROW",
         "OMNIMOE_GEMV_FMA",
-    ]
-    .iter()
-    .any(|v| std::env::var_os(v).is_some());
+    ]);
     for kernel in gemv_kernels(ctx, 4104) {
         let splits = |m: u32, n: u32, k: u32| stages::split_k(kernel, (m, n, k));
         let (whole, wide) = ((1, 1030, 4104), (4, 100_000, 1024));
@@ -382,16 +380,9 @@ fn gemv_lanes_by_rounds_match_cpu() {
     let lanes = |m: u32, n: u32| {
         let (_, variant, _) =
             stages::gemm_dispatch(&ctx.caps, kernel, (m, n, k), stages::EpilogueKind::Store);
-        variant
-            .constants
-            .iter()
-            .find(|(name, _)| *name == "LANES")
-            .map(|&(_, lanes)| lanes)
+        variant.constant_value("LANES")
     };
-    let aided = ["OMNIMOE_GEMV_LANES", "OMNIMOE_GEMV_ROUNDS"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some());
-    if !aided {
+    if !aids_set(&["OMNIMOE_GEMV_LANES", "OMNIMOE_GEMV_ROUNDS"]) {
         assert_eq!(lanes(1, 24704), Some(16));
         assert_eq!(lanes(2, 24704), Some(32));
         assert_eq!(lanes(8, 24704), Some(32));

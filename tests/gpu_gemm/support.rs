@@ -10,6 +10,11 @@ use omnimoe::gpu::stages::{
 use omnimoe::gpu::Context;
 use proptest::prelude::*;
 
+/// Whether any of the measuring aids `names` is set (a test then skips what they change).
+pub fn aids_set(names: &[&str]) -> bool {
+    names.iter().any(|name| std::env::var_os(name).is_some())
+}
+
 /// Tolerance of router column i of a GEMM with `split` SwiGLU columns and `w` router columns.
 pub fn tol_z(mag: &[f32], n: usize, split: usize, w: usize, i: usize) -> f32 {
     1e-5 * mag[(i / w) * n + split + i % w] + 1e-6

@@ -387,13 +387,6 @@ mod tests {
         if aids.iter().any(|aid| crate::gpu::measuring::env_set(aid)) {
             return;
         }
-        let round = |variant: &Variant, name| {
-            variant
-                .constants
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|&(_, v)| v)
-        };
         let kernel = GemmKernel::Gemv {
             f16: true,
             slabs: false,
@@ -405,12 +398,12 @@ mod tests {
         };
         let (_, quad, groups) = dispatch(&caps);
         assert!(quad.flags.contains("PAIR") && quad.flags.contains("QUAD"));
-        assert_eq!(round(&quad, "QUAD_ROUND"), Some(2));
+        assert_eq!(quad.constant_value("QUAD_ROUND"), Some(2));
         assert_eq!(groups, fold(1030u32.div_ceil(16)));
         caps.workgroup_bytes = GEMV_QUAD_WORKGROUP_BYTES - 16;
         let (_, pair, groups) = dispatch(&caps);
         assert!(pair.flags.contains("PAIR") && !pair.flags.contains("QUAD"));
-        assert_eq!(round(&pair, "PAIR_ROUND"), Some(1));
+        assert_eq!(pair.constant_value("PAIR_ROUND"), Some(1));
         assert_eq!(groups, fold(1030u32.div_ceil(8)));
     }
 }
