@@ -7,7 +7,8 @@
 // SG_R × SG_C: 4 × 2, 2 × 4 (SGW), 8 × 2 (SG16), 4 × 4 (SG16 and SGW) or 2 × 2 (SG4: 64 × 128 tiles for a few
 // hundred rows, twice the workgroups of 128-row tiles; with FN2 64 × 64 tiles for a few dozen; 4 × 2 with
 // FM1 and FN2 the same 64 × 64 tiles over 8 subgroups; 2 × 4 with FM1 and FN1 32 × 64 tiles over 8
-// subgroups, for up to 32 rows). Subgroup (i, j) owns FM × FN accumulators of 16×16 (FM = 2, 4 with
+// subgroups, for up to 32 rows; 1 × 8 (ROW8) with FN2 32 × 256 strips, each B fragment multiplied by
+// both row fragments and read from workgroup memory once). Subgroup (i, j) owns FM × FN accumulators of 16×16 (FM = 2, 4 with
 // FM4 or 1 with FM1; FN = 4, 2 with FN2 or 1 with FN1, which comes with FN2; FM4 never with FN2): rows
 // FM·16·i .. and columns FN·16·j .. of the workgroup's TILE_M × TILE_N tile of C. A tile over 8
 // subgroups instead of 4 loads a K step in half the registers an invocation and twice the invocations:
@@ -24,7 +25,8 @@
 //   of 8, fragment loads through a vector pointer as llama.cpp's Vulkan shaders do);
 // - the next step's chunks are loaded into registers before this step's multiplies and stored to workgroup
 //   memory after them, so global latency hides behind the tensor cores. With DB the staged blocks are double
-//   buffered (one barrier a step); without it one buffer and two barriers a step.
+//   buffered (one barrier a step); without it one buffer and two barriers a step, and with AHEAD2 two
+//   steps' loads in flight (two register sets by turns: the strips, one workgroup an SM).
 // Zeros stand in outside the matrices, so any M and N work. (The loads and stores, and the epilogue's
 // staging: gemm_coop/staging.wgsl; a step's multiplies: gemm_coop/step.wgsl.)
 //
@@ -55,6 +57,10 @@ const FM: u32 = 1u;
 const FM: u32 = 2u;
 #endif
 #endif
+#if ROW8
+const SG_R: u32 = 1u;
+const SG_C: u32 = 8u;
+#else
 #if SG16
 #if SGW
 const SG_R: u32 = 4u;
@@ -74,6 +80,7 @@ const SG_C: u32 = 4u;
 #else
 const SG_R: u32 = 4u;
 const SG_C: u32 = 2u;
+#endif
 #endif
 #endif
 #endif
@@ -145,6 +152,11 @@ var<workgroup> staging: array<f32, 256u * ST_SG>;
 
 var<private> ra: array<vec4<u32>, CA>;
 var<private> rb: array<vec4<u32>, CB>;
+#if AHEAD2
+// AHEAD2: the second set of registers (see the loop).
+var<private> ra2: array<vec4<u32>, CA>;
+var<private> rb2: array<vec4<u32>, CB>;
+#endif
 
 #import gemm_coop/staging
 
@@ -259,6 +271,39 @@ fn main(
     load_block(li, row0, col0, kr.x);
     store_block(li, 0u);
     workgroupBarrier();
+#if AHEAD2
+    // AHEAD2 (one buffer): two steps' loads in flight, in `ra`/`rb` and `ra2`/`rb2` by turns, the loop
+    // written out two steps an iteration so that no register set is chosen by a branch or copied while
+    // its loads are in flight (a workgroup barrier does not wait for them: BENCHMARKS.md, twenty-ninth
+    // session). Past the range the guards load zeros, stored after the last multiplies and never read.
+    load_block_into(&ra, &rb, li, row0, col0, kr.x + TK);
+    load_block_into(&ra2, &rb2, li, row0, col0, kr.x + 2u * TK);
+    let steps = (kr.y - kr.x + TK - 1u) / TK;
+    let abase = sr * PITCH;
+    let bbase = sc * PITCH;
+    let pitch = PITCH;
+    for (var s2 = 0u; s2 + 2u <= steps; s2 += 2u) {
+        let k0 = kr.x + s2 * TK;
+        {
+#import gemm_coop/step
+        }
+        workgroupBarrier();
+        store_block_from(&ra, &rb, li, 0u);
+        load_block_into(&ra, &rb, li, row0, col0, k0 + 3u * TK);
+        workgroupBarrier();
+        {
+#import gemm_coop/step
+        }
+        workgroupBarrier();
+        store_block_from(&ra2, &rb2, li, 0u);
+        load_block_into(&ra2, &rb2, li, row0, col0, k0 + 4u * TK);
+        workgroupBarrier();
+    }
+    // The last step where they are odd (a loop of at most one: its bound is uniform).
+    for (var s1 = steps / 2u * 2u; s1 < steps; s1++) {
+#import gemm_coop/step
+    }
+#else
     var step = 0u;
     for (var k0 = kr.x; k0 < kr.y; k0 += TK) {
         let more = k0 + TK < kr.y;
@@ -288,6 +333,7 @@ fn main(
         workgroupBarrier();
         step += 1u;
     }
+#endif
 #if DIRECT
     if (direct) {
         put(c00, rb0, cb0);

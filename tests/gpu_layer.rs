@@ -7,7 +7,7 @@ use common::checks::{
     rounded, F16_ABS, F16_REL,
 };
 use common::{assert_close, bits, golden_case, gpu};
-use omnimoe::gpu::stages::{GEMV_ROWS, SKINNY_FROM_M};
+use omnimoe::gpu::stages::{CoopTile, GemmKernel, GEMV_ROWS, SKINNY_FROM_M};
 use omnimoe::gpu::{ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::io::TensorFile;
 use omnimoe::{LoadOptions, OmniMoeWeights};
@@ -184,6 +184,24 @@ fn widest_f16_layer_runs_six_and_eight_subgroups_from_9_tokens() {
     assert!(compared >= 17, "only {compared} of 25 tokens comparable");
 }
 
+/// A wide layer (H = 1024, I = 12288: 24704 gate/up columns, 97 strips of 256) at 17 and 32 tokens,
+/// where its gate/up GEMM runs on 32 × 256 strips where the adapter has cooperative matrices (two K
+/// steps' loads in flight, 16 steps of 64); each must give what the CPU reference does, twice the same
+/// bits.
+#[test]
+fn wide_f16_layer_runs_strips_from_17_to_32_tokens() {
+    let compared = f16_layer_matches_the_cpu((1024, 12288), 29, &[17, 32], |layer, t| {
+        let [gate_up, down] = layer.gemm_plans(t);
+        let strip = |kernel| matches!(kernel, GemmKernel::Coop(c) if c.tile == CoopTile::Strip);
+        let coop = layer.context().caps.cooperative_matrix;
+        assert_eq!(strip(gate_up.kernel), coop, "T = {t}: {gate_up:?}");
+        assert!(!strip(down.kernel), "T = {t}: {down:?}");
+        assert_eq!(gate_up.splits, 1, "T = {t}: {gate_up:?}");
+        format!("gate/up on {:?}", gate_up.kernel)
+    });
+    assert!(compared >= 40, "only {compared} of 49 tokens comparable");
+}
+
 /// Whether a layer runs the fused chain at `t` tokens where the adapter has cooperative matrices (and the
 /// shape allows it): from [`SKINNY_FROM_M`] (below, the GEMV) to 16.
 fn fused(t: usize) -> bool {
@@ -199,6 +217,22 @@ fn f16_chain_matches_the_cpu(
     tokens: &[usize],
     fused: impl Fn(usize) -> bool,
 ) -> usize {
+    f16_layer_matches_the_cpu((h, i), seed, tokens, |layer, t| {
+        let fused = fused(t) && layer.context().caps.cooperative_matrix;
+        assert_eq!(layer.fused_chain(t), fused, "H = {h}, I = {i}, T = {t}");
+        format!("fused chain: {fused}")
+    })
+}
+
+/// An f16 layer of (H, I) with N = 4096, K = 16 (weights from `seed`) at each of `tokens`: `plan` checks
+/// what the layer runs at `t` tokens and says it; the layer gives the same bits twice and what the CPU
+/// reference does on f16-rounded weights and input. Returns the tokens compared.
+fn f16_layer_matches_the_cpu(
+    (h, i): (usize, usize),
+    seed: u64,
+    tokens: &[usize],
+    plan: impl Fn(&OmniMoeLayer, usize) -> String,
+) -> usize {
     let ctx = gpu();
     let config = omnimoe::OmniMoeConfig::new(h, i, 4096, 16).unwrap();
     let w = OmniMoeWeights::random(config, seed).unwrap();
@@ -212,14 +246,13 @@ fn f16_chain_matches_the_cpu(
     let layer = OmniMoeLayer::new(ctx, &w, &opts).unwrap();
     let mut compared = 0;
     for &t in tokens {
-        let fused = fused(t) && ctx.caps.cooperative_matrix;
-        assert_eq!(layer.fused_chain(t), fused, "H = {h}, I = {i}, T = {t}");
+        let runs = plan(&layer, t);
         let xs = &x16[..t * h];
         let a = layer.forward_host_blocking(xs).unwrap();
         let b = layer.forward_host_blocking(xs).unwrap();
         assert_eq!(bits(&a.output), bits(&b.output), "T = {t}: output");
         assert_eq!(a.indices, b.indices, "T = {t}: indices");
-        let what = format!("f16 H = {h}, I = {i}, T = {t} (fused chain: {fused})");
+        let what = format!("f16 H = {h}, I = {i}, T = {t} ({runs})");
         compared += compare_with_cpu(&what, &w16, xs, &a, F16_ABS, F16_REL, 1e-4);
     }
     compared

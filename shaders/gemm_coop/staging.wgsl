@@ -2,8 +2,15 @@
 // (`store_block`, through `put8`); and of its accumulators on their way to C (`emit`). See gemm_coop.wgsl,
 // which imports this file after its declarations.
 
-// Loads this invocation's chunks of the blocks at k0 into ra / rb (zeros outside the matrices).
-fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
+// Loads this invocation's chunks of the blocks at k0 into `pa` / `pb` (zeros outside the matrices).
+fn load_block_into(
+    pa: ptr<private, array<vec4<u32>, CA>>,
+    pb: ptr<private, array<vec4<u32>, CB>>,
+    li: u32,
+    row0: u32,
+    col0: u32,
+    k0: u32,
+) {
     let k8 = p.k / 8u;
     for (var j = 0u; j < CA; j++) {
         let e = li + WG * j;
@@ -13,7 +20,7 @@ fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
         if (k0 + kq < k_end && row0 + r < p.m) {
             v = a[(row0 + r) * k8 + (k0 + kq) / 8u];
         }
-        ra[j] = v;
+        (*pa)[j] = v;
     }
     for (var j = 0u; j < CB; j++) {
         let e = li + WG * j;
@@ -23,8 +30,13 @@ fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
         if (k0 + kq < k_end && col0 + r < p.n) {
             v = b[(col0 + r) * k8 + (k0 + kq) / 8u];
         }
-        rb[j] = v;
+        (*pb)[j] = v;
     }
+}
+
+// load_block_into ra / rb.
+fn load_block(li: u32, row0: u32, col0: u32, k0: u32) {
+    load_block_into(&ra, &rb, li, row0, col0, k0);
 }
 
 // The eight halves of a chunk as workgroup elements. WGSL reaches them only through f32 and back
@@ -90,16 +102,26 @@ fn put8(o: u32, v: vec4<u32>, to_a: bool) {
 #endif
 #endif
 
-// Stores ra / rb into buffer `buf` of the staged blocks.
-fn store_block(li: u32, buf: u32) {
+// Stores `pa` / `pb` into buffer `buf` of the staged blocks.
+fn store_block_from(
+    pa: ptr<private, array<vec4<u32>, CA>>,
+    pb: ptr<private, array<vec4<u32>, CB>>,
+    li: u32,
+    buf: u32,
+) {
     for (var j = 0u; j < CA; j++) {
         let e = li + WG * j;
-        put8(buf * SA + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, ra[j], true);
+        put8(buf * SA + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, (*pa)[j], true);
     }
     for (var j = 0u; j < CB; j++) {
         let e = li + WG * j;
-        put8(buf * SB + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, rb[j], false);
+        put8(buf * SB + (e / ROW_CHUNKS) * PITCH + (e % ROW_CHUNKS) * 8u / UNIT, (*pb)[j], false);
     }
+}
+
+// store_block_from ra / rb.
+fn store_block(li: u32, buf: u32) {
+    store_block_from(&ra, &rb, li, buf);
 }
 
 // Stores a subgroup's staging block (at `so`), holding the 16×16 accumulator at (r0, c0) of C.

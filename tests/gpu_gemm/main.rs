@@ -118,6 +118,36 @@ fn gemm_whole_and_edge_tiles_match_cpu() {
     }
 }
 
+/// The 32 × 256 strips (two K steps' loads in flight) at the width a layer runs them (the gate/up GEMM
+/// of I = 12288 with 128 router columns: 97 strips, the last ragged) at 17 and 32 rows, K 1024 (16 steps
+/// of 64), 1000 (the last short) and 960 (15: the last after the loop), plain and with the SwiGLU and
+/// router epilogue. Where the adapter has no cooperative matrices the strips are no candidate, and the
+/// f16 SIMT kernel a layer runs there takes the same shapes.
+#[test]
+fn strips_match_cpu_at_a_wide_gemm() {
+    let ctx = gpu();
+    let (split, n) = (24576, 24704);
+    for (m, k) in [(32, 1024), (17, 1000), (32, 960)] {
+        for epilogue in [0u8, 3] {
+            let strips: Vec<GemmKernel> = gemm_kernels(ctx, (m, n, k), epilogue)
+                .into_iter()
+                .filter(|kernel| matches!(kernel, GemmKernel::Coop(c) if c.tile == CoopTile::Strip))
+                .collect();
+            assert_eq!(strips.len(), ctx.caps.cooperative_matrix as usize);
+            let kernels = if strips.is_empty() {
+                vec![GemmKernel::simt(true)]
+            } else {
+                strips
+            };
+            for kernel in kernels {
+                check_gemm(ctx, kernel, (m, n, k), split, epilogue, 11 + m as u64).unwrap_or_else(
+                    |e| panic!("{kernel:?}, {m}×{n}×{k}, epilogue {epilogue}: {e}"),
+                );
+            }
+        }
+    }
+}
+
 /// C (`m` × `n` f32) of one GEMM through `kernel` split over K into `splits` ranges (A and B uploaded),
 /// with its reduction pass.
 fn split_k_output(

@@ -50,7 +50,8 @@ impl OmniMoeLayer<'_> {
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
     /// did not time them, for m's `class` of rows ([`row_class`](crate::gpu::tune::row_class)), where it
-    /// fits and compiles (else `gemm`): up to 32 rows 32 × 64 tiles with K step 128 over 8 subgroups (on
+    /// fits and compiles (else `gemm`): up to 32 rows a wide gate/up GEMM's 32 × 256 strips
+    /// ([`few_rows::STRIP_FROM_TILES`]), else 32 × 64 tiles with K step 128 over 8 subgroups (on
     /// an H100 at 32 rows the gate/up GEMM 13.6 → 12.5 µs, the down projection 9.5 → 8.2 µs:
     /// `h100-run-code/run334.sh`); up to [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows 64 × 64 tiles
     /// with K step 128 over 8 subgroups, with their epilogue's staging in turns where the GEMM runs
@@ -74,7 +75,12 @@ impl OmniMoeLayer<'_> {
             return gemm;
         }
         let bytes = ctx.limits.max_compute_workgroup_storage_size;
-        few_rows::few_row_configs(class, beside_router, bytes)
+        let columns = if beside_router {
+            c.hidden_size
+        } else {
+            c.gate_up_columns()
+        } as u32;
+        few_rows::few_row_configs(class, beside_router, bytes, columns)
             .into_iter()
             .map(GemmKernel::Coop)
             .find(|&kernel| Self::compiles_for(ctx, c, kernel))

@@ -41,6 +41,13 @@ pub enum CoopTile {
     /// memory). On an H100 the gate/up GEMM at 32 rows streamed its weights in 12.5 µs against the 64 ×
     /// 64 tiles' 13.6 (K step 128; at K step 192 12.55, at 64 16.3).
     Eighth8,
+    /// 32 × 256 strips: 8 subgroups of 32 × 32 laid 1 × 8 (flags ROW8, FN2), the epilogue's staging in
+    /// turns (ST4), two K steps' loads in flight (AHEAD2; one workgroup an SM at ~44.5 KiB). Each B
+    /// fragment is read from workgroup memory once, for both row fragments (the 32 × 64 tile reads it
+    /// twice and each A fragment four times). For the gate/up GEMM of 17–32 rows where its columns make
+    /// a round of workgroups: on an H200 at I = 16384 (32768 columns) 35.8 → 27.1 µs from memory
+    /// (BENCHMARKS.md, forty-fourth session).
+    Strip,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
     /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
     /// blocks, on devices with
@@ -57,6 +64,7 @@ impl CoopTile {
             CoopTile::Half | CoopTile::Half8 => (64, 128),
             CoopTile::Quarter | CoopTile::Quarter8 | CoopTile::Quarter8Turns => (64, 64),
             CoopTile::Eighth8 => (32, 64),
+            CoopTile::Strip => (32, 256),
             CoopTile::Tall | CoopTile::Tall16 => (256, 128),
             CoopTile::Wide | CoopTile::Wide16 => (128, 256),
             CoopTile::NvSquare => (128, 128),
@@ -72,7 +80,11 @@ impl CoopTile {
     pub fn subgroups(self) -> u32 {
         match self {
             CoopTile::Tall16 | CoopTile::Wide16 => 16,
-            CoopTile::Quarter8 | CoopTile::Quarter8Turns | CoopTile::Half8 | CoopTile::Eighth8 => 8,
+            CoopTile::Quarter8
+            | CoopTile::Quarter8Turns
+            | CoopTile::Half8
+            | CoopTile::Eighth8
+            | CoopTile::Strip => 8,
             CoopTile::NvSquare | CoopTile::Half | CoopTile::Quarter => 4,
             _ => 8,
         }
@@ -101,6 +113,7 @@ impl CoopTile {
             CoopTile::Quarter8 => &["FM1", "FN2"],
             CoopTile::Quarter8Turns => &["FM1", "FN2", "ST4"],
             CoopTile::Eighth8 => &["SGW", "FM1", "FN2", "FN1"],
+            CoopTile::Strip => &["ROW8", "FN2", "ST4", "AHEAD2"],
             CoopTile::NvSquare => &[],
         }
     }
