@@ -8,12 +8,12 @@
 // hundred rows, twice the workgroups of 128-row tiles; with FN2 64 × 64 tiles for a few dozen; 4 × 2 with
 // FM1 and FN2 the same 64 × 64 tiles over 8 subgroups; 2 × 4 with FM1 and FN1 32 × 64 tiles over 8
 // subgroups, for up to 32 rows; 1 × 8 (ROW8) with FN2 32 × 256 strips, each B fragment multiplied by
-// both row fragments and read from workgroup memory once). Subgroup (i, j) owns FM × FN accumulators of 16×16 (FM = 2, 4 with
-// FM4 or 1 with FM1; FN = 4, 2 with FN2 or 1 with FN1, which comes with FN2; FM4 never with FN2): rows
-// FM·16·i .. and columns FN·16·j .. of the workgroup's TILE_M × TILE_N tile of C. A tile over 8
-// subgroups instead of 4 loads a K step in half the registers an invocation and twice the invocations:
-// on an H100 the 64 × 64 tiles' gate/up GEMM at 32–64 rows streamed its weights in 13.5 µs against 16.0
-// (BENCHMARKS.md).
+// both row fragments and read from workgroup memory once). Subgroup (i, j) owns FM × FN accumulators of
+// 16×16 (FM = 2, 4 with FM4 or 1 with FM1; FN = 4, 2 with FN2 or 1 with FN1, which comes with FN2; FM4
+// never with FN2): rows FM·16·i .. and columns FN·16·j .. of the workgroup's TILE_M × TILE_N tile of C.
+// A tile over 8 subgroups instead of 4 loads a K step in half the registers an invocation and twice the
+// invocations: on an H100 the 64 × 64 tiles' gate/up GEMM at 32–64 rows streamed its weights in 13.5 µs
+// against 16.0 (BENCHMARKS.md).
 //
 // K advances TK halves a step (16, 32, 64 or 128: flags TK16, TK64, TK128, else 32). A weight-streaming
 // GEMM of a few dozen rows is bound by its steps, each about one trip to device memory: 64 × 64 tiles at
