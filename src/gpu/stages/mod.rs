@@ -45,3 +45,8 @@ pub use skinny::*;
 pub use slabs::*;
 pub use split_k::*;
 pub use stream_k::*;
+
+/// SMs of the GPUs the rules that count workgroups running at once were measured on (an H100's or
+/// H200's 132; wgpu reports no count of SMs): the skinny kernel's `SKINNY_WAVE` and the GEMV's rounds
+/// (`gemv::GEMV_WAVE`).
+const MEASURED_SMS: u32 = 132;

@@ -206,10 +206,10 @@ pub(super) fn gemv_lanes(m: u32, n: u32, chunks: u32) -> u32 {
         })
 }
 
-/// Workgroups of 256 lanes on one column each that run at once on an H100 or H200: eight an SM, 132
-/// SMs. A PAIR or QUAD group's workgroups run two or four columns each and fewer an SM (the 8-row QUAD
-/// build two, by its registers), about as many columns at once. wgpu reports no SM count.
-const GEMV_WAVE: u64 = 8 * 132;
+/// Workgroups of 256 lanes on one column each that run at once on an H100 or H200: eight an SM, on
+/// [`MEASURED_SMS`](super::MEASURED_SMS). A PAIR or QUAD group's workgroups run two or four columns each
+/// and fewer an SM (the 8-row QUAD build two, by its registers), about as many columns at once.
+const GEMV_WAVE: u64 = 8 * super::MEASURED_SMS as u64;
 
 /// How full 16 lanes' rounds may be for [`gemv_lanes`] to take 32. Measured on an H200 (BENCHMARKS.md,
 /// "Rounds of GEMV workgroups", run463), per layer of a stack of 4, 16 → 32 lanes: I = 12288 (fill

@@ -4,9 +4,9 @@
 use super::{base_build, skinny_env, skinny_fewest_splits, SUBGROUP_COLUMNS};
 
 /// Workgroups of the skinny kernel's STAGED builds that run at once, one an SM (by workgroup memory:
-/// ~35–43 KiB each), on the GPUs its rules were measured on (an H100's or H200's 132 SMs; wgpu reports no
-/// count of SMs): [`skinny_subgroups`], [`skinny_groups`].
-pub(super) const SKINNY_WAVE: u32 = 132;
+/// ~35–43 KiB each), on the GPUs its rules were measured on ([`MEASURED_SMS`](super::super::MEASURED_SMS)):
+/// [`skinny_subgroups`], [`skinny_groups`].
+pub(super) const SKINNY_WAVE: u32 = super::super::MEASURED_SMS;
 
 /// Subgroups a workgroup of the skinny kernel for an (m, n, k) GEMM, `staged` and `alone` as in
 /// [`GemmKernel::Skinny`](super::super::GemmKernel::Skinny). Four, except where its rows and K take the
