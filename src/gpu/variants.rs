@@ -87,6 +87,17 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     }
                     // COLS: one GEMM per block of a weight's rows.
                     out.push((stage, "main", variant.clone().with("COLS")));
+                    // The tensor-core tiles with and without AHEAD2, which the dispatch's rounds of
+                    // workgroups and depth of K decide (`CoopConfig::ahead2`; the strips always).
+                    if stage == "gemm_coop" && !variant.flags.contains("ROW8") {
+                        let other = if variant.flags.contains("AHEAD2") {
+                            variant.clone().without("AHEAD2")
+                        } else {
+                            variant.clone().with("AHEAD2")
+                        };
+                        out.push((stage, "main", other.clone().with("COLS")));
+                        out.push((stage, "main", other));
+                    }
                     out.push((stage, "main", variant));
                 }
             }
@@ -122,6 +133,15 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             // The SIMT kernel's partial products with permuted columns (N % 32 == 0).
             if stage == "gemm" {
                 out.push((stage, "main", variant.clone().with("SPLITK").with("PERM")));
+            }
+            if stage == "gemm_coop" && !variant.flags.contains("ROW8") {
+                let ahead = variant.clone().with("SPLITK");
+                let ahead = if ahead.flags.contains("AHEAD2") {
+                    ahead.without("AHEAD2")
+                } else {
+                    ahead.with("AHEAD2")
+                };
+                out.push((stage, "main", ahead));
             }
             out.push((stage, "main", variant.with("SPLITK")));
         }

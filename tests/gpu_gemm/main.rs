@@ -3,6 +3,7 @@
 //! every epilogue, split over K; whole and edge tiles; split-K's and stream-K's bits run to run. What they
 //! share: `support.rs`.
 
+mod ahead;
 #[path = "../common/mod.rs"]
 mod common;
 mod gemv;

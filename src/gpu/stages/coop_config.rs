@@ -119,6 +119,10 @@ impl CoopTile {
     }
 }
 
+/// Fewest K steps a workgroup's range must have for [`CoopConfig::ahead2`] (fewer: the steps loaded ahead
+/// before the first multiply are too large a part of the range).
+pub const AHEAD2_FROM_STEPS: u32 = 8;
+
 /// One configuration of the tensor-core GEMM (see `shaders/gemm_coop.wgsl`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CoopConfig {
@@ -159,6 +163,30 @@ impl CoopConfig {
         bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.staging_blocks() * 1024
     }
 
+    /// Whether a dispatch of this configuration also holds two K steps' loads in flight (AHEAD2, which
+    /// the strips always do), where `workgroups` workgroups each multiply a K range `depth` deep: on the
+    /// 32 × 64 and 64 × 128 tiles over 8 subgroups ([`CoopTile::Eighth8`], [`CoopTile::Half8`]; 34–36
+    /// KiB, one workgroup an SM) where their workgroups run in one round (132, the SMs the rules were
+    /// measured on) and each range has at least [`AHEAD2_FROM_STEPS`] steps. On an H200 (BENCHMARKS.md,
+    /// forty-fifth session, run473), alone from device memory: the down projection at 17 and 32 rows of
+    /// I = 16384 (8 ranges of 16 steps) 18.8 → 16.7 and 17.0 µs, at 128 and 256 rows (Half8, 32 and 64
+    /// steps) 35.3 → 32.6 and 61.6 → 57.2; the gate/up GEMM of I = 4096 at 32 rows (130 tiles of 8
+    /// steps) 11.4 → 11.0, at 128 19.6 → 19.2. In more than one round the gate/up GEMM lost (I = 16384
+    /// at 128 rows 48.1 → 48.7, I = 4096 at 256 24.9 → 25.5), in ranges of 4 steps the down projection
+    /// (I = 4096 at 32 rows 7.5 → 7.9), and the 64 × 64 tiles lost at 64 rows (the gate/up GEMM of I =
+    /// 4096 13.0 → 13.7). Measuring aids: `OMNIMOE_AHEAD2=off` keeps it to the strips, `=always`
+    /// gives it to every dispatch of those two tiles.
+    pub fn ahead2(self, workgroups: u32, depth: u32) -> bool {
+        use crate::gpu::measuring::env_is;
+        let fits = workgroups <= super::MEASURED_SMS
+            && depth.div_ceil(self.k_step) >= AHEAD2_FROM_STEPS
+            || env_is("OMNIMOE_AHEAD2", "always");
+        matches!(self.tile, CoopTile::Eighth8 | CoopTile::Half8)
+            && !self.double_buffer
+            && fits
+            && !env_is("OMNIMOE_AHEAD2", "off")
+    }
+
     /// The preprocessing of `shaders/gemm_coop.wgsl` for this configuration (epilogue flags aside).
     pub(crate) fn variant(self) -> Variant {
         let mut v = Variant::storage(true).with("COOP").with("SUBGROUP");
@@ -180,5 +208,47 @@ impl CoopConfig {
             _ => {}
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At the layer's few-row shapes (H = 1024): the 32 × 64 tiles of the README's gate/up GEMM at 32
+    /// rows (130 tiles, 8 steps of 128) and of a wide down projection (16 tiles in 8 ranges of 16 steps)
+    /// take AHEAD2, the README's down projection (ranges of 4 steps) and a gate/up GEMM of two rounds do
+    /// not; the 64 × 128 tiles likewise; the 64 × 64 tiles and double-buffered ones never.
+    #[test]
+    fn ahead2_where_one_round_streams_ranges_of_eight_steps_or_more() {
+        let config = |tile, k_step| CoopConfig {
+            tile,
+            k_step,
+            ..CoopConfig::DEFAULT
+        };
+        let eighth = config(CoopTile::Eighth8, 128);
+        assert!(eighth.ahead2(130, 1024));
+        assert!(eighth.ahead2(128, 2048));
+        assert!(eighth.ahead2(132, 8 * 128 - 64));
+        assert!(!eighth.ahead2(128, 512));
+        assert!(!eighth.ahead2(258, 1024));
+        assert!(!eighth.ahead2(133, 1024));
+        let half = config(CoopTile::Half8, 64);
+        assert!(half.ahead2(130, 1024));
+        assert!(half.ahead2(128, 512));
+        assert!(!half.ahead2(260, 1024));
+        assert!(!half.ahead2(128, 448));
+        for tile in [
+            CoopTile::Quarter8,
+            CoopTile::Quarter8Turns,
+            CoopTile::Square,
+        ] {
+            assert!(!config(tile, 128).ahead2(16, 4096));
+        }
+        let double = CoopConfig {
+            double_buffer: true,
+            ..eighth
+        };
+        assert!(!double.ahead2(16, 4096));
     }
 }

@@ -128,18 +128,22 @@ pub fn gemm_dispatch(
     shape: (u32, u32, u32),
     epilogue: EpilogueKind,
 ) -> (&'static str, Variant, [u32; 3]) {
-    gemm_dispatch_grouped(caps, kernel, shape, epilogue, None)
+    gemm_dispatch_grouped(caps, kernel, shape, epilogue, None, (shape.2, 1))
 }
 
 /// [`gemm_dispatch`], where a GEMV of 2 to 8 rows in chunks of eight halves with the fma chain streams
 /// `group`'s (columns a group, lanes a column) in the rounds `gemv_range_round` gives: a deep narrow
-/// GEMV's K ranges (`gemv_range_group`, through `split_k::products_dispatch`).
+/// GEMV's K ranges (`gemv_range_group`, through `split_k::products_dispatch`). `(depth, ranges)`: the
+/// K ranges the dispatch's workgroups multiply (`(k, 1)` unsplit; the tensor-core tiles' AHEAD2 counts
+/// them, [`CoopConfig::ahead2`](super::CoopConfig::ahead2)); the workgroup counts returned are one
+/// range's.
 pub(crate) fn gemm_dispatch_grouped(
     caps: &super::super::Capabilities,
     kernel: GemmKernel,
     (m, n, k): (u32, u32, u32),
     epilogue: EpilogueKind,
     group: Option<(u32, u32)>,
+    (depth, ranges): (u32, u32),
 ) -> (&'static str, Variant, [u32; 3]) {
     let f16 = kernel.is_f16();
     let mut variant = epilogue_variant(f16, epilogue);
@@ -170,7 +174,11 @@ pub(crate) fn gemm_dispatch_grouped(
                 v = v.with("DIRECT");
             }
             let (tm, tn) = config.tile.dims();
-            ("gemm_coop", v, [n.div_ceil(tn), m.div_ceil(tm), 1])
+            let groups = [n.div_ceil(tn), m.div_ceil(tm), 1];
+            if config.ahead2(groups[0] * groups[1] * ranges, depth) {
+                v = v.with("AHEAD2");
+            }
+            ("gemm_coop", v, groups)
         }
         GemmKernel::Gemv { .. } if m <= GEMV_MAX_M => {
             let chunk = if f16 && k % 8 == 0 {
@@ -394,7 +402,8 @@ mod tests {
         let shape = (8, 1030, 2112);
         let mut caps = Capabilities::all_wgsl();
         let dispatch = |caps: &Capabilities| {
-            gemm_dispatch_grouped(caps, kernel, shape, EpilogueKind::Store, Some((4, 64)))
+            let store = EpilogueKind::Store;
+            gemm_dispatch_grouped(caps, kernel, shape, store, Some((4, 64)), (shape.2, 1))
         };
         let (_, quad, groups) = dispatch(&caps);
         assert!(quad.flags.contains("PAIR") && quad.flags.contains("QUAD"));

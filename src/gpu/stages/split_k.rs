@@ -301,8 +301,9 @@ pub(crate) fn products_dispatch(
         }
         _ => (k, None),
     };
+    let store = EpilogueKind::Store;
     let (stage, variant, mut groups) =
-        gemm_dispatch_grouped(caps, kernel, (m, n, depth), EpilogueKind::Store, group);
+        gemm_dispatch_grouped(caps, kernel, (m, n, depth), store, group, (kz, ranges));
     groups[2] = ranges;
     (stage, variant, groups)
 }
