@@ -87,8 +87,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     }
                     // COLS: one GEMM per block of a weight's rows.
                     out.push((stage, "main", variant.clone().with("COLS")));
-                    // The tensor-core tiles with and without AHEAD2, which the dispatch's rounds of
-                    // workgroups and depth of K decide (`CoopConfig::ahead2`; the strips always).
+                    // The tensor-core tiles with and without AHEAD2, which the dispatch's depth of K
+                    // decides (`CoopConfig::ahead2`; the strips always).
                     if stage == "gemm_coop" && !variant.flags.contains("ROW8") {
                         let other = if variant.flags.contains("AHEAD2") {
                             variant.clone().without("AHEAD2")

@@ -3,19 +3,16 @@
 
 use super::super::stages::{self, CoopConfig};
 
-/// The fewest 32 × 256 strips ([`stages::CoopTile::Strip`]) a gate/up GEMM of up to 32 rows runs on
-/// them: a round of workgroups, one an SM, on a GPU of ~100–132 SMs. On an H200 (BENCHMARKS.md,
-/// forty-fourth session, run467) its GEMM alone at 32 rows: 97 strips (I = 12288) 27.8 → 24.6 µs, 129 (I =
-/// 16384) 35.8 → 27.1, 257 (I = 32768) 67.7 → 49.9; at 65 (I = 8192) the strips left half the SMs idle
-/// (19.5 → 24.8 µs), and in three K ranges they lost too (24.3).
-pub(super) const STRIP_FROM_TILES: u32 = 96;
-
-/// Whether a gate/up GEMM of `columns` runs on strips up to 32 rows (`OMNIMOE_STRIP=off`, a measuring
-/// aid, keeps it on the 32 × 64 tiles).
-fn strips(columns: u32) -> bool {
-    let (_, tile_n) = stages::CoopTile::Strip.dims();
-    columns.div_ceil(tile_n) >= STRIP_FROM_TILES
-        && !crate::gpu::measuring::env_is("OMNIMOE_STRIP", "off")
+/// Whether a gate/up GEMM of up to 32 rows and `columns` runs its 32 × 64 tiles at K step 64 (~21.5
+/// KiB: two workgroups an SM) instead of 128 (~34 KiB: one): where the tiles are more than one round of
+/// one an SM ([`stages::MEASURED_SMS`]), so that two share each SM. On an H200 (BENCHMARKS.md,
+/// forty-fifth session, run476) its GEMM alone at 32 rows, both with AHEAD2: I = 8192 (258 tiles) 19.5
+/// → 14.3 µs, I = 16384 (514) 35.6 → 25.4 (27.1 on the 32 × 256 strips), I = 32768 (1026) 67.5 → 47.2
+/// (49.8), I = 12288 (386) 27.8 → 24.7 (24.6); where the tiles are one round (130: the README's, 10.9
+/// against 11.1, and H = 2048's, 17.5 against 16.9) two workgroups an SM have no SM to share.
+fn two_an_sm(columns: u32) -> bool {
+    let (_, tile_n) = stages::CoopTile::Eighth8.dims();
+    columns.div_ceil(tile_n) > stages::MEASURED_SMS
 }
 
 /// The few-row configurations `OmniMoeLayer::few_rows_kernel` tries in turn for a class of rows
@@ -52,8 +49,8 @@ pub(super) fn few_row_configs(
         ],
         _ => &[(Half8, 64), (Half, 64)],
     };
-    let strip: &[(stages::CoopTile, u32)] = if class == 0 && !beside_router && strips(columns) {
-        &[(Strip, 64)]
+    let first: &[(stages::CoopTile, u32)] = if class == 0 && !beside_router && two_an_sm(columns) {
+        &[(Eighth8, 64)]
     } else {
         &[]
     };
@@ -62,7 +59,7 @@ pub(super) fn few_row_configs(
     } else {
         bytes
     };
-    let mut configs: Vec<CoopConfig> = strip
+    let mut configs: Vec<CoopConfig> = first
         .iter()
         .chain(tiles)
         .map(|&(tile, k_step)| CoopConfig {
@@ -72,20 +69,19 @@ pub(super) fn few_row_configs(
         })
         .filter(|config| config.workgroup_bytes() <= most)
         .collect();
-    if class < 2 {
-        if let Some(forced) = forced_few_row_config(beside_router) {
-            if forced.workgroup_bytes() <= bytes {
-                configs.insert(0, forced);
-            }
+    if let Some(forced) = forced_few_row_config(beside_router) {
+        if forced.workgroup_bytes() <= bytes {
+            configs.insert(0, forced);
         }
     }
     configs
 }
 
 /// `OMNIMOE_FEW_TILE_GATE` / `OMNIMOE_FEW_TILE_DOWN` = `TILE:K_STEP` (a measuring aid): the few-row
-/// configuration tried first for the gate/up GEMM / the down projection up to 64 rows, e.g.
-/// `quarter8:128` (the 64 × 64 tiles, as up to 32 rows before the twenty-seventh session); the down
-/// projection's beyond [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) too.
+/// configuration tried first for the gate/up GEMM / the down projection at any class of rows, e.g.
+/// `quarter8:128` (the 64 × 64 tiles, as up to 32 rows before the twenty-seventh session) or
+/// `strip:64`; the down projection's beyond
+/// [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) too.
 fn forced_few_row_config(beside_router: bool) -> Option<CoopConfig> {
     use stages::CoopTile::*;
     let var = if beside_router {
@@ -101,6 +97,7 @@ fn forced_few_row_config(beside_router: bool) -> Option<CoopConfig> {
             "eighth8" => Eighth8,
             "quarter" => Quarter,
             "half" => Half,
+            "half8" => Half8,
             "strip" => Strip,
             _ => return None,
         };
@@ -143,11 +140,12 @@ mod tests {
         assert_eq!(tiles(2, true, all), [(Half8, 64), (Half, 64)]);
     }
 
-    /// A gate/up GEMM of up to 32 rows runs on strips from a round of them (I = 12288 at H = 1024, with
-    /// the router's 128 columns: 97), falling back to the 32 × 64 tiles where its ~44.5 KiB do not fit;
-    /// narrower ones (I = 8192: 65 strips), more rows and the down projection keep the tiles.
+    /// A gate/up GEMM of up to 32 rows runs its 32 × 64 tiles at K step 64 (two an SM) where they are
+    /// more than a round of one an SM (I = 8192 and wider at H = 1024, with the router's 128 columns:
+    /// 258 tiles and more), at K step 128 where they are one (the README's 130); more rows and the down
+    /// projection keep their tiles, and the K-step-64 tiles fit 32 KiB of workgroup memory.
     #[test]
-    fn strips_for_a_wide_gate_up_gemm_of_a_few_dozen_rows() {
+    fn two_tiles_an_sm_for_a_gate_up_gemm_of_more_than_a_round() {
         use stages::CoopTile::*;
         let first = |class, beside, bytes, columns| {
             few_row_configs(class, beside, bytes, columns)
@@ -155,24 +153,21 @@ mod tests {
                 .map(|c| (c.tile, c.k_step))
         };
         let all = 48 * 1024;
-        let strip = CoopConfig {
-            tile: Strip,
+        let two = CoopConfig {
+            tile: Eighth8,
             k_step: 64,
             ..CoopConfig::DEFAULT
         };
-        assert!(strip.workgroup_bytes() <= all && strip.workgroup_bytes() > 44 * 1024);
-        for columns in [24576 + 128, 32768 + 128, 65536 + 128] {
-            assert_eq!(first(0, false, all, columns), Some((Strip, 64)));
-            assert_eq!(first(0, false, 32 * 1024, columns), Some((Half, 64)));
+        assert!(2 * two.workgroup_bytes() <= all && two.workgroup_bytes() <= 32 * 1024);
+        let round = stages::MEASURED_SMS * 64;
+        for columns in [16384 + 128, 24576 + 128, 65536 + 128, round + 1] {
+            assert_eq!(first(0, false, all, columns), Some((Eighth8, 64)));
+            assert_eq!(first(0, false, 32 * 1024, columns), Some((Eighth8, 64)));
             assert_eq!(first(1, false, all, columns), Some((Quarter8, 128)));
             assert_eq!(first(0, true, all, columns), Some((Eighth8, 128)));
         }
-        for columns in [8320, 16384 + 128, (STRIP_FROM_TILES - 1) * 256] {
+        for columns in [8320, round] {
             assert_eq!(first(0, false, all, columns), Some((Eighth8, 128)));
         }
-        assert_eq!(
-            first(0, false, all, (STRIP_FROM_TILES - 1) * 256 + 1),
-            Some((Strip, 64))
-        );
     }
 }

@@ -50,10 +50,10 @@ impl OmniMoeLayer<'_> {
 
     /// The configuration of the layer's tensor-core kernel `gemm` for GEMMs of few rows when the autotune
     /// did not time them, for m's `class` of rows ([`row_class`](crate::gpu::tune::row_class)), where it
-    /// fits and compiles (else `gemm`): up to 32 rows a wide gate/up GEMM's 32 × 256 strips
-    /// ([`few_rows::STRIP_FROM_TILES`]), else 32 × 64 tiles with K step 128 over 8 subgroups (on
-    /// an H100 at 32 rows the gate/up GEMM 13.6 → 12.5 µs, the down projection 9.5 → 8.2 µs:
-    /// `h100-run-code/run334.sh`); up to [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows 64 × 64 tiles
+    /// fits and compiles (else `gemm`): up to 32 rows 32 × 64 tiles over 8 subgroups, at K step 64
+    /// (two an SM) for a gate/up GEMM of more than a round of them (`few_rows::two_an_sm`), else at K
+    /// step 128 (on an H100 at 32 rows the gate/up GEMM 13.6 → 12.5 µs, the down projection 9.5 → 8.2
+    /// µs: `h100-run-code/run334.sh`); up to [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows 64 × 64 tiles
     /// with K step 128 over 8 subgroups, with their epilogue's staging in turns where the GEMM runs
     /// `beside_router` (the down projection: within
     /// [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup memory; 10.7–11.1 →

@@ -44,9 +44,10 @@ pub enum CoopTile {
     /// 32 × 256 strips: 8 subgroups of 32 × 32 laid 1 × 8 (flags ROW8, FN2), the epilogue's staging in
     /// turns (ST4), two K steps' loads in flight (AHEAD2; one workgroup an SM at ~44.5 KiB). Each B
     /// fragment is read from workgroup memory once, for both row fragments (the 32 × 64 tile reads it
-    /// twice and each A fragment four times). For the gate/up GEMM of 17–32 rows where its columns make
-    /// a round of workgroups: on an H200 at I = 16384 (32768 columns) 35.8 → 27.1 µs from memory
-    /// (BENCHMARKS.md, forty-fourth session).
+    /// twice and each A fragment four times). On an H200 a gate/up GEMM of 32 rows at I = 16384 (32768
+    /// columns) 35.8 → 27.1 µs from memory against the 32 × 64 tiles at K step 128 (BENCHMARKS.md,
+    /// forty-fourth session); the layer ran them from 17 to 32 rows until the 32 × 64 tiles at K step
+    /// 64, two an SM, ran that GEMM in 25.4 (forty-fifth session). An autotune candidate.
     Strip,
     /// NVIDIA's cooperative-matrix-2 kernel (`shaders/spirv/gemm_cm2.comp`), 128 × 128 workgroup-scope
     /// matrices, 4 subgroups, K step 32. Only the plain and ADD epilogues without split-K or column
@@ -164,26 +165,23 @@ impl CoopConfig {
     }
 
     /// Whether a dispatch of this configuration also holds two K steps' loads in flight (AHEAD2, which
-    /// the strips always do), where `workgroups` workgroups each multiply a K range `depth` deep: on the
-    /// 32 × 64 and 64 × 128 tiles over 8 subgroups ([`CoopTile::Eighth8`], [`CoopTile::Half8`]; 34–36
-    /// KiB, one workgroup an SM) where their workgroups run in one round (132, the SMs the rules were
-    /// measured on) and each range has at least [`AHEAD2_FROM_STEPS`] steps. On an H200 (BENCHMARKS.md,
-    /// forty-fifth session, run473), alone from device memory: the down projection at 17 and 32 rows of
-    /// I = 16384 (8 ranges of 16 steps) 18.8 → 16.7 and 17.0 µs, at 128 and 256 rows (Half8, 32 and 64
-    /// steps) 35.3 → 32.6 and 61.6 → 57.2; the gate/up GEMM of I = 4096 at 32 rows (130 tiles of 8
-    /// steps) 11.4 → 11.0, at 128 19.6 → 19.2. In more than one round the gate/up GEMM lost (I = 16384
-    /// at 128 rows 48.1 → 48.7, I = 4096 at 256 24.9 → 25.5), in ranges of 4 steps the down projection
-    /// (I = 4096 at 32 rows 7.5 → 7.9), and the 64 × 64 tiles lost at 64 rows (the gate/up GEMM of I =
-    /// 4096 13.0 → 13.7). Measuring aids: `OMNIMOE_AHEAD2=off` keeps it to the strips, `=always`
-    /// gives it to every dispatch of those two tiles.
-    pub fn ahead2(self, workgroups: u32, depth: u32) -> bool {
+    /// the strips always do), where its workgroups each multiply a K range `depth` deep: on the 32 × 64
+    /// and 64 × 128 tiles over 8 subgroups ([`CoopTile::Eighth8`], [`CoopTile::Half8`]) where each range
+    /// has at least [`AHEAD2_FROM_STEPS`] steps. On an H200 (BENCHMARKS.md, forty-fifth session, runs
+    /// 473–476), alone from device memory: the down projection at 17 and 32 rows of I = 16384 (8 ranges
+    /// of 16 steps) 18.8 → 16.7 and 17.0 µs, at 128 and 256 rows (Half8, 32 and 64 steps) 35.3 → 32.6
+    /// and 61.6 → 57.2; the gate/up GEMM of I = 4096 at 32 rows (8 steps) 11.4 → 11.0, at 128 19.6 →
+    /// 19.2, and on the 32 × 64 tiles at K step 64 (two workgroups an SM) at I = 16384 32.4 → 25.4. In
+    /// ranges of 4 steps the down projection lost (I = 4096 at 32 rows 7.5 → 7.9), and the 64 × 64 tiles
+    /// lost at 64 rows (the gate/up GEMM of I = 4096 13.0 → 13.7). Measuring aids: `OMNIMOE_AHEAD2=off`
+    /// keeps it to the strips, `=always` gives it to every dispatch of those two tiles.
+    pub fn ahead2(self, depth: u32) -> bool {
         use crate::gpu::measuring::env_is;
-        let fits = workgroups <= super::MEASURED_SMS
-            && depth.div_ceil(self.k_step) >= AHEAD2_FROM_STEPS
-            || env_is("OMNIMOE_AHEAD2", "always");
+        let deep =
+            depth.div_ceil(self.k_step) >= AHEAD2_FROM_STEPS || env_is("OMNIMOE_AHEAD2", "always");
         matches!(self.tile, CoopTile::Eighth8 | CoopTile::Half8)
             && !self.double_buffer
-            && fits
+            && deep
             && !env_is("OMNIMOE_AHEAD2", "off")
     }
 
@@ -215,40 +213,37 @@ impl CoopConfig {
 mod tests {
     use super::*;
 
-    /// At the layer's few-row shapes (H = 1024): the 32 × 64 tiles of the README's gate/up GEMM at 32
-    /// rows (130 tiles, 8 steps of 128) and of a wide down projection (16 tiles in 8 ranges of 16 steps)
-    /// take AHEAD2, the README's down projection (ranges of 4 steps) and a gate/up GEMM of two rounds do
-    /// not; the 64 × 128 tiles likewise; the 64 × 64 tiles and double-buffered ones never.
+    /// The 32 × 64 tiles take AHEAD2 in ranges of 8 steps or more (the README's gate/up GEMM at 32 rows:
+    /// 8 steps of 128; a wide down projection: ranges of 16), not the README's down projection (ranges
+    /// of 4 steps); the 64 × 128 tiles likewise; the 64 × 64 tiles and double-buffered ones never.
     #[test]
-    fn ahead2_where_one_round_streams_ranges_of_eight_steps_or_more() {
+    fn ahead2_in_ranges_of_eight_steps_or_more() {
         let config = |tile, k_step| CoopConfig {
             tile,
             k_step,
             ..CoopConfig::DEFAULT
         };
         let eighth = config(CoopTile::Eighth8, 128);
-        assert!(eighth.ahead2(130, 1024));
-        assert!(eighth.ahead2(128, 2048));
-        assert!(eighth.ahead2(132, 8 * 128 - 64));
-        assert!(!eighth.ahead2(128, 512));
-        assert!(!eighth.ahead2(258, 1024));
-        assert!(!eighth.ahead2(133, 1024));
+        assert!(eighth.ahead2(1024));
+        assert!(eighth.ahead2(2048));
+        assert!(eighth.ahead2(8 * 128 - 64));
+        assert!(!eighth.ahead2(512));
+        assert!(config(CoopTile::Eighth8, 64).ahead2(512));
         let half = config(CoopTile::Half8, 64);
-        assert!(half.ahead2(130, 1024));
-        assert!(half.ahead2(128, 512));
-        assert!(!half.ahead2(260, 1024));
-        assert!(!half.ahead2(128, 448));
+        assert!(half.ahead2(1024));
+        assert!(half.ahead2(512));
+        assert!(!half.ahead2(448));
         for tile in [
             CoopTile::Quarter8,
             CoopTile::Quarter8Turns,
             CoopTile::Square,
         ] {
-            assert!(!config(tile, 128).ahead2(16, 4096));
+            assert!(!config(tile, 128).ahead2(4096));
         }
         let double = CoopConfig {
             double_buffer: true,
             ..eighth
         };
-        assert!(!double.ahead2(16, 4096));
+        assert!(!double.ahead2(4096));
     }
 }

@@ -128,22 +128,21 @@ pub fn gemm_dispatch(
     shape: (u32, u32, u32),
     epilogue: EpilogueKind,
 ) -> (&'static str, Variant, [u32; 3]) {
-    gemm_dispatch_grouped(caps, kernel, shape, epilogue, None, (shape.2, 1))
+    gemm_dispatch_grouped(caps, kernel, shape, epilogue, None, shape.2)
 }
 
 /// [`gemm_dispatch`], where a GEMV of 2 to 8 rows in chunks of eight halves with the fma chain streams
 /// `group`'s (columns a group, lanes a column) in the rounds `gemv_range_round` gives: a deep narrow
-/// GEMV's K ranges (`gemv_range_group`, through `split_k::products_dispatch`). `(depth, ranges)`: the
-/// K ranges the dispatch's workgroups multiply (`(k, 1)` unsplit; the tensor-core tiles' AHEAD2 counts
-/// them, [`CoopConfig::ahead2`](super::CoopConfig::ahead2)); the workgroup counts returned are one
-/// range's.
+/// GEMV's K ranges (`gemv_range_group`, through `split_k::products_dispatch`). `depth`: how deep in K
+/// the dispatch's workgroups each multiply (k unsplit; the tensor-core tiles' AHEAD2 counts its steps,
+/// [`CoopConfig::ahead2`](super::CoopConfig::ahead2)); the workgroup counts returned are one range's.
 pub(crate) fn gemm_dispatch_grouped(
     caps: &super::super::Capabilities,
     kernel: GemmKernel,
     (m, n, k): (u32, u32, u32),
     epilogue: EpilogueKind,
     group: Option<(u32, u32)>,
-    (depth, ranges): (u32, u32),
+    depth: u32,
 ) -> (&'static str, Variant, [u32; 3]) {
     let f16 = kernel.is_f16();
     let mut variant = epilogue_variant(f16, epilogue);
@@ -175,7 +174,7 @@ pub(crate) fn gemm_dispatch_grouped(
             }
             let (tm, tn) = config.tile.dims();
             let groups = [n.div_ceil(tn), m.div_ceil(tm), 1];
-            if config.ahead2(groups[0] * groups[1] * ranges, depth) {
+            if config.ahead2(depth) {
                 v = v.with("AHEAD2");
             }
             ("gemm_coop", v, groups)
@@ -403,7 +402,7 @@ mod tests {
         let mut caps = Capabilities::all_wgsl();
         let dispatch = |caps: &Capabilities| {
             let store = EpilogueKind::Store;
-            gemm_dispatch_grouped(caps, kernel, shape, store, Some((4, 64)), (shape.2, 1))
+            gemm_dispatch_grouped(caps, kernel, shape, store, Some((4, 64)), shape.2)
         };
         let (_, quad, groups) = dispatch(&caps);
         assert!(quad.flags.contains("PAIR") && quad.flags.contains("QUAD"));

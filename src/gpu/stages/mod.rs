@@ -47,6 +47,6 @@ pub use split_k::*;
 pub use stream_k::*;
 
 /// SMs of the GPUs the rules that count workgroups running at once were measured on (an H100's or
-/// H200's 132; wgpu reports no count of SMs): the skinny kernel's `SKINNY_WAVE` and the GEMV's rounds
-/// (`gemv::GEMV_WAVE`).
-const MEASURED_SMS: u32 = 132;
+/// H200's 132; wgpu reports no count of SMs): the skinny kernel's `SKINNY_WAVE`, the GEMV's rounds
+/// (`gemv::GEMV_WAVE`) and the gate/up GEMM's few-row tiles (`layer::few_rows`).
+pub(crate) const MEASURED_SMS: u32 = 132;

@@ -303,7 +303,7 @@ pub(crate) fn products_dispatch(
     };
     let store = EpilogueKind::Store;
     let (stage, variant, mut groups) =
-        gemm_dispatch_grouped(caps, kernel, (m, n, depth), store, group, (kz, ranges));
+        gemm_dispatch_grouped(caps, kernel, (m, n, depth), store, group, kz);
     groups[2] = ranges;
     (stage, variant, groups)
 }
