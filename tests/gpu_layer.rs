@@ -184,23 +184,33 @@ fn widest_f16_layer_runs_six_and_eight_subgroups_from_9_tokens() {
     assert!(compared >= 17, "only {compared} of 25 tokens comparable");
 }
 
-/// A wide layer (H = 1024, I = 12288: 24704 gate/up columns, 386 tiles of 64) at 17 and 32 tokens,
-/// where its gate/up GEMM runs the 32 × 64 tiles at K step 64, two an SM, where the adapter has
-/// cooperative matrices (two K steps' loads in flight, 16 steps), and its down projection those at K
-/// step 128 in ranges of 12 steps (two in flight too); each must give what the CPU reference does,
-/// twice the same bits.
+/// A wide layer (H = 1024, I = 12288: 24704 gate/up columns, 386 tiles of 64) at 17, 32 and 64 tokens,
+/// where its gate/up GEMM runs its 64-column tiles at K step 64, two an SM, where the adapter has
+/// cooperative matrices (32 × 64 up to 32 rows, 64 × 64 with their staging in turns up to 64; two K
+/// steps' loads in flight, 16 steps), and its down projection those at K step 128 (at 17 and 32 tokens
+/// in ranges of 12 steps, two in flight too); each must give what the CPU reference does, twice the
+/// same bits.
 #[test]
-fn wide_f16_layer_runs_two_tiles_an_sm_from_17_to_32_tokens() {
-    let compared = f16_layer_matches_the_cpu((1024, 12288), 29, &[17, 32], |layer, t| {
+fn wide_f16_layer_runs_two_tiles_an_sm_from_17_to_64_tokens() {
+    let compared = f16_layer_matches_the_cpu((1024, 12288), 29, &[17, 32, 64], |layer, t| {
         let [gate_up, down] = layer.gemm_plans(t);
-        let tile = |kernel, k_step| matches!(kernel, GemmKernel::Coop(c) if c.tile == CoopTile::Eighth8 && c.k_step == k_step);
+        let tile = |kernel, tile, k_step| matches!(kernel, GemmKernel::Coop(c) if c.tile == tile && c.k_step == k_step);
         let coop = layer.context().caps.cooperative_matrix;
-        assert_eq!(tile(gate_up.kernel, 64), coop, "T = {t}: {gate_up:?}");
-        assert_eq!(tile(down.kernel, 128), coop, "T = {t}: {down:?}");
+        let (gate_tile, down_tile) = if t <= 32 {
+            (CoopTile::Eighth8, CoopTile::Eighth8)
+        } else {
+            (CoopTile::Quarter8Turns, CoopTile::Quarter8Turns)
+        };
+        assert_eq!(
+            tile(gate_up.kernel, gate_tile, 64),
+            coop,
+            "T = {t}: {gate_up:?}"
+        );
+        assert_eq!(tile(down.kernel, down_tile, 128), coop, "T = {t}: {down:?}");
         assert_eq!(gate_up.splits, 1, "T = {t}: {gate_up:?}");
         format!("gate/up on {:?}", gate_up.kernel)
     });
-    assert!(compared >= 40, "only {compared} of 49 tokens comparable");
+    assert!(compared >= 90, "only {compared} of 113 tokens comparable");
 }
 
 /// Whether a layer runs the fused chain at `t` tokens where the adapter has cooperative matrices (and the

@@ -3,13 +3,16 @@
 
 use super::super::stages::{self, CoopConfig};
 
-/// Whether a gate/up GEMM of up to 32 rows and `columns` runs its 32 × 64 tiles at K step 64 (~21.5
-/// KiB: two workgroups an SM) instead of 128 (~34 KiB: one): where the tiles are more than one round of
-/// one an SM ([`stages::MEASURED_SMS`]), so that two share each SM. On an H200 (BENCHMARKS.md,
-/// forty-fifth session, run476) its GEMM alone at 32 rows, both with AHEAD2: I = 8192 (258 tiles) 19.5
-/// → 14.3 µs, I = 16384 (514) 35.6 → 25.4 (27.1 on the 32 × 256 strips), I = 32768 (1026) 67.5 → 47.2
-/// (49.8), I = 12288 (386) 27.8 → 24.7 (24.6); where the tiles are one round (130: the README's, 10.9
-/// against 11.1, and H = 2048's, 17.5 against 16.9) two workgroups an SM have no SM to share.
+/// Whether a gate/up GEMM of up to 64 rows and `columns` runs its 64-column tiles at K step 64, two
+/// workgroups an SM (up to 32 rows the 32 × 64 tiles, ~21.5 KiB; up to 64 the 64 × 64 tiles with their
+/// staging in turns, ~22.4 KiB) instead of at K step 128, one an SM (~34–38 KiB): where the tiles are
+/// more than one round of one an SM ([`stages::MEASURED_SMS`]), so that two share each SM. On an H200
+/// (BENCHMARKS.md, forty-fifth session) its GEMM alone, both with AHEAD2: at 32 rows (run476) I = 8192
+/// (258 tiles) 19.5 → 14.3 µs, I = 16384 (514) 35.6 → 25.4 (27.1 on the 32 × 256 strips), I = 32768
+/// (1026) 67.5 → 47.2 (49.8), I = 12288 (386) 27.8 → 24.7 (24.6); at 64 rows (run478, against the 64
+/// × 64 tiles with their own staging) I = 8192 22.7 → 19.4, I = 16384 42.6 → 35.4. Where the tiles are
+/// one round (130: the README's, 10.9 against 11.1 at 32 rows and 13.8 against 13.0 at 64; H = 2048's,
+/// 17.5 against 16.9) two workgroups an SM have no SM to share.
 fn two_an_sm(columns: u32) -> bool {
     let (_, tile_n) = stages::CoopTile::Eighth8.dims();
     columns.div_ceil(tile_n) > stages::MEASURED_SMS
@@ -49,10 +52,10 @@ pub(super) fn few_row_configs(
         ],
         _ => &[(Half8, 64), (Half, 64)],
     };
-    let first: &[(stages::CoopTile, u32)] = if class == 0 && !beside_router && two_an_sm(columns) {
-        &[(Eighth8, 64)]
-    } else {
-        &[]
+    let first: &[(stages::CoopTile, u32)] = match class {
+        0 if !beside_router && two_an_sm(columns) => &[(Eighth8, 64)],
+        1 if !beside_router && two_an_sm(columns) => &[(Quarter8Turns, 64)],
+        _ => &[],
     };
     let most = if beside_router {
         bytes.min(crate::gpu::tune::BESIDE_ROUTER_BYTES)
@@ -140,10 +143,10 @@ mod tests {
         assert_eq!(tiles(2, true, all), [(Half8, 64), (Half, 64)]);
     }
 
-    /// A gate/up GEMM of up to 32 rows runs its 32 × 64 tiles at K step 64 (two an SM) where they are
-    /// more than a round of one an SM (I = 8192 and wider at H = 1024, with the router's 128 columns:
-    /// 258 tiles and more), at K step 128 where they are one (the README's 130); more rows and the down
-    /// projection keep their tiles, and the K-step-64 tiles fit 32 KiB of workgroup memory.
+    /// A gate/up GEMM of up to 32 (64) rows runs its 32 × 64 (64 × 64) tiles at K step 64, two an SM,
+    /// where they are more than a round of one an SM (I = 8192 and wider at H = 1024, with the router's
+    /// 128 columns: 258 tiles and more), at K step 128 where they are one (the README's 130); more rows
+    /// and the down projection keep their tiles, and the K-step-64 tiles fit 32 KiB of workgroup memory.
     #[test]
     fn two_tiles_an_sm_for_a_gate_up_gemm_of_more_than_a_round() {
         use stages::CoopTile::*;
@@ -153,21 +156,26 @@ mod tests {
                 .map(|c| (c.tile, c.k_step))
         };
         let all = 48 * 1024;
-        let two = CoopConfig {
-            tile: Eighth8,
-            k_step: 64,
-            ..CoopConfig::DEFAULT
-        };
-        assert!(2 * two.workgroup_bytes() <= all && two.workgroup_bytes() <= 32 * 1024);
+        for tile in [Eighth8, Quarter8Turns] {
+            let two = CoopConfig {
+                tile,
+                k_step: 64,
+                ..CoopConfig::DEFAULT
+            };
+            assert!(2 * two.workgroup_bytes() <= all && two.workgroup_bytes() <= 32 * 1024);
+        }
         let round = stages::MEASURED_SMS * 64;
         for columns in [16384 + 128, 24576 + 128, 65536 + 128, round + 1] {
             assert_eq!(first(0, false, all, columns), Some((Eighth8, 64)));
             assert_eq!(first(0, false, 32 * 1024, columns), Some((Eighth8, 64)));
-            assert_eq!(first(1, false, all, columns), Some((Quarter8, 128)));
+            assert_eq!(first(1, false, all, columns), Some((Quarter8Turns, 64)));
+            assert_eq!(first(2, false, all, columns), Some((Half8, 64)));
             assert_eq!(first(0, true, all, columns), Some((Eighth8, 128)));
+            assert_eq!(first(1, true, all, columns), Some((Quarter8Turns, 128)));
         }
         for columns in [8320, round] {
             assert_eq!(first(0, false, all, columns), Some((Eighth8, 128)));
+            assert_eq!(first(1, false, all, columns), Some((Quarter8, 128)));
         }
     }
 }

@@ -53,9 +53,10 @@ impl OmniMoeLayer<'_> {
     /// fits and compiles (else `gemm`): up to 32 rows 32 × 64 tiles over 8 subgroups, at K step 64
     /// (two an SM) for a gate/up GEMM of more than a round of them (`few_rows::two_an_sm`), else at K
     /// step 128 (on an H100 at 32 rows the gate/up GEMM 13.6 → 12.5 µs, the down projection 9.5 → 8.2
-    /// µs: `h100-run-code/run334.sh`); up to [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows 64 × 64 tiles
-    /// with K step 128 over 8 subgroups, with their epilogue's staging in turns where the GEMM runs
-    /// `beside_router` (the down projection: within
+    /// µs: `h100-run-code/run334.sh`); up to [`FEWEST_ROWS`](crate::gpu::tune::FEWEST_ROWS) rows 64 ×
+    /// 64 tiles with K step 128 over 8 subgroups (a gate/up GEMM of more than a round of them at K step
+    /// 64 with their staging in turns, two an SM), with their epilogue's staging in turns where the GEMM
+    /// runs `beside_router` (the down projection: within
     /// [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) of workgroup memory; 10.7–11.1 →
     /// 9.5–9.7 µs at 32 and 64 rows, `h100-run-code/run280.sh`); above, 64 × 128 tiles with K step 64
     /// over 8 subgroups, else 4. On an H100 (BENCHMARKS.md): the 64 × 128 tiles took the gate/up GEMM at

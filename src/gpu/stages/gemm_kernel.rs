@@ -139,6 +139,7 @@ impl GemmKernel {
                     (Quarter8, 128, false, 2),
                     (Quarter8Turns, 128, false, 2),
                     (Quarter8, 64, false, 2),
+                    (Quarter8Turns, 64, false, 2),
                     (Eighth8, 128, false, 2),
                     (Eighth8, 64, false, 2),
                     (Strip, 64, false, 2),
