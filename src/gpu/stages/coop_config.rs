@@ -166,28 +166,30 @@ impl CoopConfig {
 
     /// Whether a dispatch of this configuration also holds two K steps' loads in flight (AHEAD2, which
     /// the strips always do), where its workgroups each multiply a K range `depth` deep: on the 32 × 64
-    /// and 64 × 128 tiles over 8 subgroups and the 64 × 64 tiles with their staging in turns
-    /// ([`CoopTile::Eighth8`], [`CoopTile::Half8`], [`CoopTile::Quarter8Turns`]) where each range has
-    /// at least [`AHEAD2_FROM_STEPS`] steps. On an H200 (BENCHMARKS.md, forty-fifth session, runs
-    /// 473–478), alone from device memory: the down projection at 17 and 32 rows of I = 16384 (8 ranges
-    /// of 16 steps) 18.8 → 16.7 and 17.0 µs, at 128 and 256 rows (Half8, 32 and 64 steps) 35.3 → 32.6
-    /// and 61.6 → 57.2; the gate/up GEMM of I = 4096 at 32 rows (8 steps) 11.4 → 11.0, at 128 19.6 →
-    /// 19.2; at K step 64, two workgroups an SM, the 32 × 64 tiles' at I = 16384 and 32 rows 32.4 →
-    /// 25.4, the 64 × 64 tiles' at 64 rows 38.3 → 35.4. In ranges of 4 steps the down projection lost
-    /// (I = 4096 at 32 rows 7.5 → 7.9), and the 64 × 64 tiles with their own staging at K step 128 (one
-    /// an SM) lost at 64 rows (the gate/up GEMM of I = 4096 13.0 → 13.7). Measuring aids:
-    /// `OMNIMOE_AHEAD2=off` keeps it to the strips, `=always` gives it to every dispatch of those
-    /// tiles, `=every` to every dispatch of any single-buffered tile.
+    /// and 64 × 128 tiles over 8 subgroups ([`CoopTile::Eighth8`], [`CoopTile::Half8`]) and the 64 × 64
+    /// tiles with their staging in turns at K step 64 ([`CoopTile::Quarter8Turns`], two an SM) where
+    /// each range has at least [`AHEAD2_FROM_STEPS`] steps. On an H200 (BENCHMARKS.md, forty-fifth
+    /// session, runs 473–478), alone from device memory: the down projection at 17 and 32 rows of I =
+    /// 16384 (8 ranges of 16 steps) 18.8 → 16.7 and 17.0 µs, at 128 and 256 rows (Half8, 32 and 64
+    /// steps) 35.3 → 32.6 and 61.6 → 57.2; the gate/up GEMM of I = 4096 at 32 rows (8 steps) 11.4 →
+    /// 11.0, at 128 19.6 → 19.2; at K step 64, two workgroups an SM, the 32 × 64 tiles' at I = 16384 and
+    /// 32 rows 32.4 → 25.4, the 64 × 64 tiles' at 64 rows 38.3 → 35.4. In ranges of 4 steps the down
+    /// projection lost (I = 4096 at 32 rows 7.5 → 7.9); the 64 × 64 tiles at K step 128, one an SM, lost
+    /// with their own staging (the gate/up GEMM of I = 4096 at 64 rows 13.0 → 13.7) and with it in turns
+    /// gained nothing (the down projection at 64 rows: even at I = 16384, 13.0 → 13.4 at 8192).
+    /// Measuring aids: `OMNIMOE_AHEAD2=off` keeps it to the strips, `=always` gives it to every
+    /// dispatch of those tiles, `=every` to every dispatch of any single-buffered tile.
     pub fn ahead2(self, depth: u32) -> bool {
         use crate::gpu::measuring::env_is;
         let every = env_is("OMNIMOE_AHEAD2", "every");
         let deep = depth.div_ceil(self.k_step) >= AHEAD2_FROM_STEPS
             || env_is("OMNIMOE_AHEAD2", "always")
             || every;
-        let tile = matches!(
-            self.tile,
-            CoopTile::Eighth8 | CoopTile::Half8 | CoopTile::Quarter8Turns
-        ) || every && !self.tile.is_nv() && self.tile != CoopTile::Strip;
+        let tile = match self.tile {
+            CoopTile::Eighth8 | CoopTile::Half8 => true,
+            CoopTile::Quarter8Turns => self.k_step == 64,
+            _ => false,
+        } || every && !self.tile.is_nv() && self.tile != CoopTile::Strip;
         tile && !self.double_buffer && deep && !env_is("OMNIMOE_AHEAD2", "off")
     }
 
@@ -221,8 +223,8 @@ mod tests {
 
     /// The 32 × 64 tiles take AHEAD2 in ranges of 8 steps or more (the README's gate/up GEMM at 32 rows:
     /// 8 steps of 128; a wide down projection: ranges of 16), not the README's down projection (ranges
-    /// of 4 steps); the 64 × 128 tiles and the 64 × 64 tiles with their staging in turns likewise;
-    /// other tiles and double-buffered ones never.
+    /// of 4 steps); the 64 × 128 tiles and the 64 × 64 tiles with their staging in turns at K step 64
+    /// likewise; other tiles (those at K step 128 too) and double-buffered ones never.
     #[test]
     fn ahead2_in_ranges_of_eight_steps_or_more() {
         let config = |tile, k_step| CoopConfig {
@@ -242,8 +244,12 @@ mod tests {
             assert!(config.ahead2(512));
             assert!(!config.ahead2(448));
         }
-        assert!(config(CoopTile::Quarter8Turns, 128).ahead2(2048));
-        for tile in [CoopTile::Quarter8, CoopTile::Quarter, CoopTile::Square] {
+        for tile in [
+            CoopTile::Quarter8,
+            CoopTile::Quarter8Turns,
+            CoopTile::Quarter,
+            CoopTile::Square,
+        ] {
             assert!(!config(tile, 128).ahead2(4096));
         }
         let double = CoopConfig {
