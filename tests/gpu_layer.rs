@@ -7,7 +7,7 @@ use common::checks::{
     rounded, F16_ABS, F16_REL,
 };
 use common::{assert_close, bits, golden_case, gpu};
-use omnimoe::gpu::stages::{CoopTile, GemmKernel, GEMV_ROWS, SKINNY_FROM_M};
+use omnimoe::gpu::stages::{CoopConfig, CoopTile, GemmKernel, GEMV_ROWS, SKINNY_FROM_M};
 use omnimoe::gpu::{ExpertSchedule, LayerOptions, OmniMoeLayer, Precision};
 use omnimoe::io::TensorFile;
 use omnimoe::{LoadOptions, OmniMoeWeights};
@@ -194,7 +194,10 @@ fn widest_f16_layer_runs_six_and_eight_subgroups_from_9_tokens() {
 fn wide_f16_layer_runs_two_tiles_an_sm_from_17_to_64_tokens() {
     let compared = f16_layer_matches_the_cpu((1024, 12288), 29, &[17, 32, 64], |layer, t| {
         let [gate_up, down] = layer.gemm_plans(t);
-        let tile = |kernel, tile, k_step| matches!(kernel, GemmKernel::Coop(c) if c.tile == tile && c.k_step == k_step);
+        let tile = |kernel, tile, k_step| {
+            let config = |c: CoopConfig| c.tile == tile && c.k_step == k_step;
+            matches!(kernel, GemmKernel::Coop(c) if config(c))
+        };
         let coop = layer.context().caps.cooperative_matrix;
         let (gate_tile, down_tile) = if t <= 32 {
             (CoopTile::Eighth8, CoopTile::Eighth8)

@@ -10,9 +10,9 @@ type Case = (CoopConfig, (u32, u32, u32), u32, u8);
 /// take AHEAD2 where each K range is at least 8 steps deep (K a multiple of 8, as the tiles need):
 /// unsplit with 8 steps, 9 (the last short: one step after the loop), 11 and 16 (the 32 × 64 and 64 ×
 /// 64 tiles at K step 64, as a layer's gate/up GEMM of up to 64 rows runs them), and split into ranges
-/// of 32, 16 or 8 steps (the last range short), plain, ADD and with the SwiGLU and router epilogue. Each shape is asserted to take AHEAD2, so the checks run it. Where
-/// the adapter has no cooperative matrices no tile runs: the f16 SIMT kernel a layer runs there takes
-/// the same shapes.
+/// of 32, 16 or 8 steps (the last range short), plain, ADD and with the SwiGLU and router epilogue.
+/// Each shape is asserted to take AHEAD2, so the checks run it. Where the adapter has no cooperative
+/// matrices no tile runs: the f16 SIMT kernel a layer runs there takes the same shapes.
 #[test]
 fn ahead2_tiles_match_cpu() {
     let ctx = gpu();
