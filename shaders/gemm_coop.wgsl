@@ -26,7 +26,8 @@
 // - the next step's chunks are loaded into registers before this step's multiplies and stored to workgroup
 //   memory after them, so global latency hides behind the tensor cores. With DB the staged blocks are double
 //   buffered (one barrier a step); without it one buffer and two barriers a step, and with AHEAD2 two
-//   steps' loads in flight (two register sets by turns: the strips, one workgroup an SM).
+//   steps' loads in flight (two register sets by turns: the strips, and the few-row tiles where a K
+//   range has eight steps or more, `CoopConfig::ahead2`).
 // Zeros stand in outside the matrices, so any M and N work. (The loads and stores, and the epilogue's
 // staging: gemm_coop/staging.wgsl; a step's multiplies: gemm_coop/step.wgsl.)
 //
