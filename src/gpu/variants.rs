@@ -19,6 +19,21 @@ fn fixes_rows(variant: &Variant) -> bool {
     variant.constant_value("ROWS").is_some()
 }
 
+/// A tensor-core tile build with AHEAD2 where `variant` has none and without where it has it: the
+/// dispatch's depth of K decides (`CoopConfig::ahead2`), so both run. `None` for other stages and the
+/// strips (ROW8), which always take it.
+fn other_ahead2(stage: &str, variant: &Variant) -> Option<Variant> {
+    if stage != "gemm_coop" || variant.flags.contains("ROW8") {
+        return None;
+    }
+    let v = variant.clone();
+    Some(if v.flags.contains("AHEAD2") {
+        v.without("AHEAD2")
+    } else {
+        v.with("AHEAD2")
+    })
+}
+
 /// Every (stage, entry point, variant), for f32 and f16 storage, with every value its pipeline constants
 /// take.
 pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
@@ -87,14 +102,7 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
                     }
                     // COLS: one GEMM per block of a weight's rows.
                     out.push((stage, "main", variant.clone().with("COLS")));
-                    // The tensor-core tiles with and without AHEAD2, which the dispatch's depth of K
-                    // decides (`CoopConfig::ahead2`; the strips always).
-                    if stage == "gemm_coop" && !variant.flags.contains("ROW8") {
-                        let other = if variant.flags.contains("AHEAD2") {
-                            variant.clone().without("AHEAD2")
-                        } else {
-                            variant.clone().with("AHEAD2")
-                        };
+                    if let Some(other) = other_ahead2(stage, &variant) {
                         out.push((stage, "main", other.clone().with("COLS")));
                         out.push((stage, "main", other));
                     }
@@ -134,14 +142,8 @@ pub fn all_variants() -> Vec<(&'static str, &'static str, Variant)> {
             if stage == "gemm" {
                 out.push((stage, "main", variant.clone().with("SPLITK").with("PERM")));
             }
-            if stage == "gemm_coop" && !variant.flags.contains("ROW8") {
-                let ahead = variant.clone().with("SPLITK");
-                let ahead = if ahead.flags.contains("AHEAD2") {
-                    ahead.without("AHEAD2")
-                } else {
-                    ahead.with("AHEAD2")
-                };
-                out.push((stage, "main", ahead));
+            if let Some(other) = other_ahead2(stage, &variant) {
+                out.push((stage, "main", other.with("SPLITK")));
             }
             out.push((stage, "main", variant.with("SPLITK")));
         }

@@ -51,12 +51,12 @@ fn ahead2_tiles_match_cpu() {
         (half, (65, 130, 1496), 3, 0),
     ];
     for (config, (m, n, k), splits, epilogue) in cases {
-        let ranges = if splits == 1 {
-            1
+        // Each range's depth as split-K cuts it (a multiple of 64; K itself unsplit).
+        let depth = if splits == 1 {
+            k
         } else {
-            stages::split_ranges(GemmKernel::Coop(config), (m, n, k), splits)
+            k.div_ceil(splits).next_multiple_of(64)
         };
-        let depth = k.div_ceil(ranges).next_multiple_of(64);
         assert!(config.ahead2(depth), "{config:?} at {m}×{n}×{k}");
         if splits == 1 {
             let kind = [EpilogueKind::Store, EpilogueKind::Add, EpilogueKind::SwiGlu]

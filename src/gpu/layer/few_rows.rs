@@ -52,9 +52,10 @@ pub(super) fn few_row_configs(
         ],
         _ => &[(Half8, 64), (Half, 64)],
     };
+    let two = !beside_router && two_an_sm(columns);
     let first: &[(stages::CoopTile, u32)] = match class {
-        0 if !beside_router && two_an_sm(columns) => &[(Eighth8, 64)],
-        1 if !beside_router && two_an_sm(columns) => &[(Quarter8Turns, 64)],
+        0 if two => &[(Eighth8, 64)],
+        1 if two => &[(Quarter8Turns, 64)],
         _ => &[],
     };
     let most = if beside_router {

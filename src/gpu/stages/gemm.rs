@@ -172,12 +172,11 @@ pub(crate) fn gemm_dispatch_grouped(
             if config.direct && matches!(epilogue, EpilogueKind::Store | EpilogueKind::Add) {
                 v = v.with("DIRECT");
             }
-            let (tm, tn) = config.tile.dims();
-            let groups = [n.div_ceil(tn), m.div_ceil(tm), 1];
             if config.ahead2(depth) {
                 v = v.with("AHEAD2");
             }
-            ("gemm_coop", v, groups)
+            let (tm, tn) = config.tile.dims();
+            ("gemm_coop", v, [n.div_ceil(tn), m.div_ceil(tm), 1])
         }
         GemmKernel::Gemv { .. } if m <= GEMV_MAX_M => {
             let chunk = if f16 && k % 8 == 0 {
