@@ -187,9 +187,10 @@ fn widest_f16_layer_runs_six_and_eight_subgroups_from_9_tokens() {
 /// A wide layer (H = 1024, I = 12288: 24704 gate/up columns, 386 tiles of 64) at 17, 32 and 64 tokens,
 /// where its gate/up GEMM runs its 64-column tiles at K step 64, two an SM, where the adapter has
 /// cooperative matrices (32 × 64 up to 32 rows, 64 × 64 with their staging in turns up to 64; two K
-/// steps' loads in flight, 16 steps), and its down projection those at K step 128 (at 17 and 32 tokens
-/// in ranges of 12 steps, two in flight too); each must give what the CPU reference does, twice the
-/// same bits.
+/// steps' loads in flight, 16 steps). Its down projection runs at 17 and 32 tokens on the 32 × 64 tiles
+/// with their staging in turns at K step 64, two an SM too, in 16 ranges of 12 steps (two in flight),
+/// and at 64 tokens on the 64 × 64 tiles with their staging in turns at K step 128; each must give
+/// what the CPU reference does, twice the same bits.
 #[test]
 fn wide_f16_layer_runs_two_tiles_an_sm_from_17_to_64_tokens() {
     let compared = f16_layer_matches_the_cpu((1024, 12288), 29, &[17, 32, 64], |layer, t| {
@@ -199,15 +200,25 @@ fn wide_f16_layer_runs_two_tiles_an_sm_from_17_to_64_tokens() {
             matches!(kernel, GemmKernel::Coop(c) if config(c))
         };
         let coop = layer.context().caps.cooperative_matrix;
-        // Both GEMMs' tile; the gate/up GEMM's at K step 64, the down projection's at 128.
-        let kind = if t <= 32 {
-            CoopTile::Eighth8
+        let (gate_up_tile, down_tile, down_step) = if t <= 32 {
+            (CoopTile::Eighth8, CoopTile::Eighth8Turns, 64)
         } else {
-            CoopTile::Quarter8Turns
+            (CoopTile::Quarter8Turns, CoopTile::Quarter8Turns, 128)
         };
-        assert_eq!(tile(gate_up.kernel, kind, 64), coop, "T = {t}: {gate_up:?}");
-        assert_eq!(tile(down.kernel, kind, 128), coop, "T = {t}: {down:?}");
+        assert_eq!(
+            tile(gate_up.kernel, gate_up_tile, 64),
+            coop,
+            "T = {t}: {gate_up:?}"
+        );
+        assert_eq!(
+            tile(down.kernel, down_tile, down_step),
+            coop,
+            "T = {t}: {down:?}"
+        );
         assert_eq!(gate_up.splits, 1, "T = {t}: {gate_up:?}");
+        if coop && t <= 32 {
+            assert_eq!(down.splits, 16, "T = {t}: {down:?}");
+        }
         format!("gate/up on {:?}", gate_up.kernel)
     });
     assert!(compared >= 90, "only {compared} of 113 tokens comparable");

@@ -6,11 +6,13 @@ use super::*;
 /// A configuration, (m, n, k), the K ranges asked and the epilogue (`check_gemm`'s numbering).
 type Case = (CoopConfig, (u32, u32, u32), u32, u8);
 
-/// The 32 × 64 and 64 × 128 tiles over 8 subgroups and the 64 × 64 tiles with their staging in turns
-/// take AHEAD2 where each K range is at least 8 steps deep (K a multiple of 8, as the tiles need):
+/// The 32 × 64 and 64 × 128 tiles over 8 subgroups and the 64 × 64 and 32 × 64 tiles with their staging
+/// in turns take AHEAD2 where each K range is at least 8 steps deep (K a multiple of 8, as the tiles need):
 /// unsplit with 8 steps, 9 (the last short: one step after the loop), 11 and 16 (the 32 × 64 and 64 ×
 /// 64 tiles at K step 64, as a layer's gate/up GEMM of up to 64 rows runs them), and split into ranges
-/// of 32, 16 or 8 steps (the last range short), plain, ADD and with the SwiGLU and router epilogue.
+/// of 32, 16 or 8 steps (the last range short; the 32 × 64 tiles with their staging in turns in 16
+/// ranges of 8 steps, as a wide layer's down projection of up to 32 rows runs them), plain, ADD and with
+/// the SwiGLU and router epilogue.
 /// Each shape is asserted to take AHEAD2, so the checks run it. Where the adapter has no cooperative
 /// matrices no tile runs: the f16 SIMT kernel a layer runs there takes the same shapes.
 #[test]
@@ -26,6 +28,10 @@ fn ahead2_tiles_match_cpu() {
         k_step: 64,
         ..eighth
     };
+    let turns64 = CoopConfig {
+        tile: CoopTile::Eighth8Turns,
+        ..eighth64
+    };
     let quarter64 = CoopConfig {
         tile: CoopTile::Quarter8Turns,
         k_step: 64,
@@ -37,13 +43,16 @@ fn ahead2_tiles_match_cpu() {
         ..CoopConfig::DEFAULT
     };
     // (config, (m, n, k), splits, epilogue): the SwiGLU shapes' last 40 columns are router columns.
-    let cases: [Case; 11] = [
+    let cases: [Case; 14] = [
         (eighth64, (30, 2100, 1024), 1, 3),
         (eighth, (32, 640, 1024), 1, 0),
         (eighth, (17, 1000, 1096), 1, 1),
         (eighth, (32, 240, 1408), 1, 3),
         (eighth, (24, 256, 4096), 2, 1),
         (eighth, (32, 192, 3000), 3, 0),
+        (turns64, (32, 320, 8192), 16, 1),
+        (turns64, (19, 200, 2100), 2, 0),
+        (turns64, (32, 500, 600), 1, 3),
         (quarter64, (64, 600, 1024), 1, 3),
         (quarter64, (40, 300, 4096), 2, 1),
         (half, (100, 300, 600), 1, 3),

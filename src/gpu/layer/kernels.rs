@@ -76,12 +76,12 @@ impl OmniMoeLayer<'_> {
             return gemm;
         }
         let bytes = ctx.limits.max_compute_workgroup_storage_size;
-        let columns = if beside_router {
-            c.hidden_size
+        let (columns, depth) = if beside_router {
+            (c.hidden_size, c.intermediate_size)
         } else {
-            c.gate_up_columns()
-        } as u32;
-        few_rows::few_row_configs(class, beside_router, bytes, columns)
+            (c.gate_up_columns(), c.hidden_size)
+        };
+        few_rows::few_row_configs(class, beside_router, bytes, (columns as u32, depth as u32))
             .into_iter()
             .map(GemmKernel::Coop)
             .find(|&kernel| Self::compiles_for(ctx, c, kernel))

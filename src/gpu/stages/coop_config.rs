@@ -41,6 +41,12 @@ pub enum CoopTile {
     /// memory). On an H100 the gate/up GEMM at 32 rows streamed its weights in 12.5 µs against the 64 ×
     /// 64 tiles' 13.6 (K step 128; at K step 192 12.55, at 64 16.3).
     Eighth8,
+    /// [`CoopTile::Eighth8`] with the epilogue's staging blocks for 4 subgroups, which take turns (flag
+    /// ST4), as [`CoopTile::Quarter8Turns`] has them: ~17.5 KiB at K step 64, so that two workgroups and
+    /// the router's beside them share an SM's 48 KiB ([`SM_WORKGROUP_BYTES`]). A deep down projection
+    /// of up to 32 rows runs on them (on an H200 at I = 16384 and 32 rows 17.2 → 14.6 µs from memory;
+    /// BENCHMARKS.md, forty-sixth session).
+    Eighth8Turns,
     /// 32 × 256 strips: 8 subgroups of 32 × 32 laid 1 × 8 (flags ROW8, FN2), the epilogue's staging in
     /// turns (ST4), two K steps' loads in flight (AHEAD2; one workgroup an SM at ~44.5 KiB). Each B
     /// fragment is read from workgroup memory once, for both row fragments (the 32 × 64 tile reads it
@@ -64,7 +70,7 @@ impl CoopTile {
             CoopTile::Square => (128, 128),
             CoopTile::Half | CoopTile::Half8 => (64, 128),
             CoopTile::Quarter | CoopTile::Quarter8 | CoopTile::Quarter8Turns => (64, 64),
-            CoopTile::Eighth8 => (32, 64),
+            CoopTile::Eighth8 | CoopTile::Eighth8Turns => (32, 64),
             CoopTile::Strip => (32, 256),
             CoopTile::Tall | CoopTile::Tall16 => (256, 128),
             CoopTile::Wide | CoopTile::Wide16 => (128, 256),
@@ -85,6 +91,7 @@ impl CoopTile {
             | CoopTile::Quarter8Turns
             | CoopTile::Half8
             | CoopTile::Eighth8
+            | CoopTile::Eighth8Turns
             | CoopTile::Strip => 8,
             CoopTile::NvSquare | CoopTile::Half | CoopTile::Quarter => 4,
             _ => 8,
@@ -114,6 +121,7 @@ impl CoopTile {
             CoopTile::Quarter8 => &["FM1", "FN2"],
             CoopTile::Quarter8Turns => &["FM1", "FN2", "ST4"],
             CoopTile::Eighth8 => &["SGW", "FM1", "FN2", "FN1"],
+            CoopTile::Eighth8Turns => &["SGW", "FM1", "FN2", "FN1", "ST4"],
             CoopTile::Strip => &["ROW8", "FN2", "ST4", "AHEAD2"],
             CoopTile::NvSquare => &[],
         }
@@ -123,6 +131,11 @@ impl CoopTile {
 /// Fewest K steps a workgroup's range must have for [`CoopConfig::ahead2`] (fewer: the steps loaded ahead
 /// before the first multiply are too large a part of the range).
 pub const AHEAD2_FROM_STEPS: u32 = 8;
+
+/// Workgroup memory an SM holds for the workgroups it runs at a time, on the GPUs the few-row rules were
+/// measured on (an H100 and an H200 through Vulkan: two workgroups of 24 KiB fit, two of 25 do not;
+/// BENCHMARKS.md, twenty-eighth and twenty-ninth sessions). wgpu reports no such figure.
+pub const SM_WORKGROUP_BYTES: u32 = 48 * 1024;
 
 /// One configuration of the tensor-core GEMM (see `shaders/gemm_coop.wgsl`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -164,6 +177,15 @@ impl CoopConfig {
         bufs * (m + n) * (self.k_step + 8) * 2 + self.tile.staging_blocks() * 1024
     }
 
+    /// Workgroups of this configuration an SM runs at a time, by [`SM_WORKGROUP_BYTES`], at most 2 (the
+    /// cooperative-matrix-2 kernel: 1).
+    pub fn per_sm(self) -> u32 {
+        match self.workgroup_bytes() {
+            0 => 1,
+            bytes => (SM_WORKGROUP_BYTES / bytes).clamp(1, 2),
+        }
+    }
+
     /// Whether a dispatch of this configuration also holds two K steps' loads in flight (AHEAD2, which
     /// the strips always do), where its workgroups each multiply a K range `depth` deep: on the 32 × 64
     /// and 64 × 128 tiles over 8 subgroups ([`CoopTile::Eighth8`], [`CoopTile::Half8`]) and the 64 × 64
@@ -186,7 +208,7 @@ impl CoopConfig {
             || env_is("OMNIMOE_AHEAD2", "always")
             || every;
         let tile = match self.tile {
-            CoopTile::Eighth8 | CoopTile::Half8 => true,
+            CoopTile::Eighth8 | CoopTile::Eighth8Turns | CoopTile::Half8 => true,
             CoopTile::Quarter8Turns => self.k_step == 64,
             _ => false,
         } || every && !self.tile.is_nv() && self.tile != CoopTile::Strip;

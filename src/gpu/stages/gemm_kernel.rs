@@ -113,7 +113,8 @@ impl GemmKernel {
                 // over 8 subgroups (at K step 128 16.0 → 13.5 µs); 64 × 128 tiles over 8 subgroups
                 // (the gate/up GEMM at 128 rows 22.9 → 19.4 µs); 32 × 64 tiles over 8 subgroups (at 32
                 // rows 13.6 → 12.5 µs; on an H200 at K step 64, two an SM, a wide gate/up GEMM at 32
-                // rows 35.6 → 25.4 µs); on an H200 32 × 256 strips (the same 35.8 → 27.1 µs).
+                // rows 35.6 → 25.4 µs), and with their staging in turns (a deep down projection at 32
+                // rows 17.2 → 14.6 µs); on an H200 32 × 256 strips (the same 35.8 → 27.1 µs).
                 // With cooperative matrix 2, its kernel too (the down projection's shape at ~233
                 // TFLOP/s on an H100 against ~157; 128 × 256 tiles measured 181).
                 let nv: &[(CoopTile, u32, bool, u32)] = if caps.nv_coopmat2 {
@@ -142,6 +143,7 @@ impl GemmKernel {
                     (Quarter8Turns, 64, false, 2),
                     (Eighth8, 128, false, 2),
                     (Eighth8, 64, false, 2),
+                    (Eighth8Turns, 64, false, 2),
                     (Strip, 64, false, 2),
                 ]
                 .into_iter()

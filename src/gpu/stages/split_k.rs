@@ -43,7 +43,8 @@ fn simt_splits(tiles: u32, k: u32, wgs: u32) -> u32 {
 /// How many K ranges [`gemm_split_k`] should use for an (m, n, k) GEMM through `kernel`: 1 (no split)
 /// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave most of a large GPU idle (a decode
 /// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups, each at
-/// least 128 deep in K.
+/// least 128 deep in K (~256 for a configuration two workgroups of which fit an SM,
+/// [`CoopConfig::per_sm`](super::CoopConfig::per_sm): one round of them as 128 are of the others).
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says, [`GemmKernel::Gemv`] as `gemv_splits` (in
 /// `gemv.rs`) does (a narrow GEMV of 2 to 8 rows: two ranges, a deep one four); a SIMT kernel that runs
@@ -54,16 +55,16 @@ pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     if kernel.stream_k_at((m, n, k)).is_some() {
         return 2;
     }
-    let ((tm, tn), simt) = match kernel {
-        GemmKernel::Coop(config) => (config.tile.dims(), false),
+    let ((tm, tn), simt, per_sm) = match kernel {
+        GemmKernel::Coop(config) => (config.tile.dims(), false, config.per_sm()),
         GemmKernel::Skinny { staged, alone } if skinny_takes((m, n, k)) => {
             return skinny_splits((m, n, k), staged, alone)
         }
-        GemmKernel::Simt { .. } | GemmKernel::Skinny { .. } => ((128, 128), true),
+        GemmKernel::Simt { .. } | GemmKernel::Skinny { .. } => ((128, 128), true, 1),
         GemmKernel::Gemv { f16, .. } => return super::gemv::gemv_splits((m, n, k), f16),
     };
     let tiles = n.div_ceil(tn) * m.div_ceil(tm);
-    let wgs = split_k_workgroups();
+    let wgs = split_k_workgroups() * per_sm;
     if m > SPLIT_K_MAX_M {
         return 1;
     }
@@ -402,5 +403,27 @@ mod tests {
         // Shallow K: ranges at least 256 deep.
         assert_eq!(split_k(simt, (16, 8320, 512)), 2);
         assert_eq!(split_k(simt, (300, 8320, 1024)), 1);
+    }
+
+    /// A configuration two workgroups of which fit an SM splits for ~256 workgroups: the 32 × 64 tiles
+    /// at K step 128 (one an SM) cut a wide down projection of 32 rows into 8 ranges, at K step 64 with
+    /// their staging in turns into 16; 258 tiles stay whole either way.
+    #[test]
+    fn two_workgroups_an_sm_split_for_twice_the_workgroups() {
+        use super::super::{CoopConfig, CoopTile};
+        let config = |tile, k_step| CoopConfig {
+            tile,
+            k_step,
+            ..CoopConfig::DEFAULT
+        };
+        let (one, two) = (
+            config(CoopTile::Eighth8, 128),
+            config(CoopTile::Eighth8Turns, 64),
+        );
+        assert_eq!((one.per_sm(), two.per_sm()), (1, 2));
+        assert_eq!(split_k(GemmKernel::Coop(one), (32, 1024, 16384)), 8);
+        assert_eq!(split_k(GemmKernel::Coop(two), (32, 1024, 16384)), 16);
+        assert_eq!(split_k(GemmKernel::Coop(two), (32, 16512, 1024)), 1);
+        assert_eq!(CoopConfig::DEFAULT.per_sm(), 1);
     }
 }
