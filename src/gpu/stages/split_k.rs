@@ -12,7 +12,8 @@ use super::skinny::{
     skinny_fewest_splits, skinny_rows, skinny_splits, skinny_takes, skinny_variant,
 };
 
-/// Workgroups a split-K GEMM aims for, and below half of which a GEMM's output tiles get ranges.
+/// Workgroups a split-K GEMM aims for, and at most half of which a tensor-core GEMM's output tiles get
+/// ranges (below half, the SIMT kernel's).
 /// Measured on an H100 at the README's sizes (BENCHMARKS.md, `h100-run-skinny2/run98.sh`): 128 against
 /// 192, 256 and 384 — at T=128 the gate/up GEMM (65 tiles) then runs unsplit and the down projection in 8
 /// ranges, the layer 0.103 → 0.081 ms; at T=256 0.104 → 0.092, at T=64 0.071 → 0.065. Again with the
@@ -41,9 +42,9 @@ fn simt_splits(tiles: u32, k: u32, wgs: u32) -> u32 {
 }
 
 /// How many K ranges [`gemm_split_k`] should use for an (m, n, k) GEMM through `kernel`: 1 (no split)
-/// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave most of a large GPU idle (a decode
-/// step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups, each at
-/// least 128 deep in K (~256 for a configuration two workgroups of which fit an SM,
+/// unless m ≤ [`SPLIT_K_MAX_M`] and the output tiles alone would leave half of a large GPU or more idle
+/// (a decode step's down projection is 8 tiles of 128 × 128); then enough ranges for ~128 workgroups,
+/// each at least 128 deep in K (~256 for a configuration two workgroups of which fit an SM,
 /// [`CoopConfig::per_sm`](super::CoopConfig::per_sm): one round of them as 128 are of the others).
 ///
 /// [`GemmKernel::Skinny`] splits as [`skinny_splits`] says, [`GemmKernel::Gemv`] as `gemv_splits` (in
@@ -68,8 +69,13 @@ pub fn split_k(kernel: GemmKernel, (m, n, k): (u32, u32, u32)) -> u32 {
     if m > SPLIT_K_MAX_M {
         return 1;
     }
-    if tiles >= wgs / 2 {
-        return if simt { simt_splits(tiles, k, wgs) } else { 1 };
+    if simt && tiles >= wgs / 2 {
+        return simt_splits(tiles, k, wgs);
+    }
+    // A tensor-core GEMM of more than half the workgroups runs whole; one of half or fewer (64 tiles:
+    // a down projection of H = 4096 at 33–128 rows) gets ranges.
+    if 2 * tiles > wgs {
+        return 1;
     }
     wgs.div_ceil(tiles).min(k / 128).max(1)
 }
@@ -425,5 +431,29 @@ mod tests {
         assert_eq!(split_k(GemmKernel::Coop(two), (32, 1024, 16384)), 16);
         assert_eq!(split_k(GemmKernel::Coop(two), (32, 16512, 1024)), 1);
         assert_eq!(CoopConfig::DEFAULT.per_sm(), 1);
+    }
+
+    /// A tensor-core GEMM of 64 tiles, half of ~128 workgroups (a down projection of H = 4096 at 64 rows
+    /// on 64 × 64 tiles, at 128 on 64 × 128), runs in 2 ranges; one of 65 tiles runs whole.
+    #[test]
+    fn half_a_round_of_tiles_splits_in_two() {
+        use super::super::{CoopConfig, CoopTile};
+        let coop = |tile, k_step| {
+            GemmKernel::Coop(CoopConfig {
+                tile,
+                k_step,
+                ..CoopConfig::DEFAULT
+            })
+        };
+        assert_eq!(
+            split_k(coop(CoopTile::Quarter8Turns, 128), (64, 4096, 16384)),
+            2
+        );
+        assert_eq!(split_k(coop(CoopTile::Half8, 64), (128, 4096, 16384)), 2);
+        assert_eq!(
+            split_k(coop(CoopTile::Quarter8Turns, 128), (64, 4160, 16384)),
+            1
+        );
+        assert_eq!(split_k(coop(CoopTile::Half8, 64), (128, 8320, 1024)), 1);
     }
 }
