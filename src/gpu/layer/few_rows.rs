@@ -118,6 +118,14 @@ pub(super) fn few_row_configs(
     configs
 }
 
+/// Whether a measuring aid (`OMNIMOE_FEW_TILE_GATE`, or with `beside_router` `OMNIMOE_FEW_TILE_DOWN`)
+/// names a few-row configuration: the layer then runs it up to
+/// [`FEW_ROWS`](crate::gpu::tune::FEW_ROWS) rows whatever the GEMM's width (without it, from 65 rows a
+/// GEMM of 128 square tiles or more runs the layer's default).
+pub(super) fn forced(beside_router: bool) -> bool {
+    forced_few_row_config(beside_router).is_some()
+}
+
 /// `OMNIMOE_FEW_TILE_GATE` / `OMNIMOE_FEW_TILE_DOWN` = `TILE:K_STEP` (a measuring aid): the few-row
 /// configuration tried first for the gate/up GEMM / the down projection at any class of rows, e.g.
 /// `quarter8:128` (the 64 × 64 tiles, as up to 32 rows before the twenty-seventh session) or

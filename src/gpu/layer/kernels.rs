@@ -213,11 +213,15 @@ impl OmniMoeLayer<'_> {
     /// the 64-row tiles won both GEMMs at 64 and 128 rows and the down projection at 256, and lost the
     /// gate/up GEMM at 256 rows (130 square tiles: 0.041 against 0.031 ms); at 32 and 64 rows they won a
     /// wide gate/up GEMM too (I = 16384, 257 square tiles: 47.0 → 38.2 µs on 32-row tiles at 32 rows,
-    /// the autotune's choice; `h100-run-code/run335.sh`).
+    /// the autotune's choice; `h100-run-code/run335.sh`). `OMNIMOE_FEW_TILE_GATE` / `_DOWN` (measuring
+    /// aids) give their tile to a GEMM of more square tiles too.
     fn tuned_kernel(&self, m: u32, n: u32, k: u32) -> GemmKernel {
         let square_tiles = m.div_ceil(128) * n.div_ceil(128);
+        // A measuring aid's few-row tile reaches every GEMM up to FEW_ROWS rows.
+        let forced = few_rows::forced(!self.is_gate_up(n, k));
         let few = m <= crate::gpu::tune::FEWEST_ROWS
-            || (m <= crate::gpu::tune::FEW_ROWS && square_tiles < stages::SPLIT_K_WORKGROUPS);
+            || (m <= crate::gpu::tune::FEW_ROWS
+                && (square_tiles < stages::SPLIT_K_WORKGROUPS || forced));
         let fallback = if few {
             self.gemm_few[crate::gpu::tune::row_class(m) as usize][!self.is_gate_up(n, k) as usize]
         } else {
