@@ -128,8 +128,8 @@ pub(super) fn forced(beside_router: bool) -> bool {
 
 /// `OMNIMOE_FEW_TILE_GATE` / `OMNIMOE_FEW_TILE_DOWN` = `TILE:K_STEP` (a measuring aid): the few-row
 /// configuration tried first for the gate/up GEMM / the down projection at any class of rows, e.g.
-/// `quarter8:128` (the 64 × 64 tiles, as up to 32 rows before the twenty-seventh session) or
-/// `strip:64`; the down projection's beyond
+/// `quarter8:128` (the 64 × 64 tiles, as up to 32 rows before the twenty-seventh session), `strip:64`
+/// or `wide:32` (the 128 × 256 tiles; `square`, `wide16` too); the down projection's beyond
 /// [`BESIDE_ROUTER_BYTES`](crate::gpu::tune::BESIDE_ROUTER_BYTES) too.
 fn forced_few_row_config(beside_router: bool) -> Option<CoopConfig> {
     use stages::CoopTile::*;
@@ -149,6 +149,9 @@ fn forced_few_row_config(beside_router: bool) -> Option<CoopConfig> {
             "half" => Half,
             "half8" => Half8,
             "strip" => Strip,
+            "square" => Square,
+            "wide" => Wide,
+            "wide16" => Wide16,
             _ => return None,
         };
         Some(CoopConfig {
