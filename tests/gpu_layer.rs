@@ -224,6 +224,30 @@ fn wide_f16_layer_runs_two_tiles_an_sm_from_17_to_64_tokens() {
     assert!(compared >= 90, "only {compared} of 113 tokens comparable");
 }
 
+/// A layer of H = 4096 (I = 1024) at 64 and 128 tokens, where its down projection makes 64 tiles (64 ×
+/// 64 tiles with their staging in turns at 64 rows, 64 × 128 at 128): half of the ~128 workgroups
+/// split-K aims for, so where the adapter has cooperative matrices it runs in 2 K ranges, whose partial
+/// products the expert stage adds; each must give what the CPU reference does, twice the same bits.
+#[test]
+fn wide_hidden_layer_splits_a_down_projection_of_64_tiles_in_two() {
+    let compared = f16_layer_matches_the_cpu((4096, 1024), 31, &[64, 128], |layer, t| {
+        let [_, down] = layer.gemm_plans(t);
+        let (tile, k_step) = if t <= 64 {
+            (CoopTile::Quarter8Turns, 128)
+        } else {
+            (CoopTile::Half8, 64)
+        };
+        if layer.context().caps.cooperative_matrix {
+            let planned =
+                matches!(down.kernel, GemmKernel::Coop(c) if c.tile == tile && c.k_step == k_step);
+            assert!(planned, "T = {t}: {down:?}");
+            assert_eq!(down.splits, 2, "T = {t}: {down:?}");
+        }
+        format!("down on {:?} in {} ranges", down.kernel, down.splits)
+    });
+    assert!(compared >= 150, "only {compared} of 192 tokens comparable");
+}
+
 /// Whether a layer runs the fused chain at `t` tokens where the adapter has cooperative matrices (and the
 /// shape allows it): from [`SKINNY_FROM_M`] (below, the GEMV) to 16.
 fn fused(t: usize) -> bool {
