@@ -219,10 +219,9 @@ impl OmniMoeLayer<'_> {
         let square_tiles = m.div_ceil(128) * n.div_ceil(128);
         let beside_router = !self.is_gate_up(n, k);
         // A measuring aid's few-row tile reaches every GEMM up to FEW_ROWS rows.
-        let forced = few_rows::forced(beside_router);
         let few = m <= crate::gpu::tune::FEWEST_ROWS
             || (m <= crate::gpu::tune::FEW_ROWS
-                && (square_tiles < stages::SPLIT_K_WORKGROUPS || forced));
+                && (square_tiles < stages::SPLIT_K_WORKGROUPS || few_rows::forced(beside_router)));
         let fallback = if few {
             self.gemm_few[crate::gpu::tune::row_class(m) as usize][beside_router as usize]
         } else {

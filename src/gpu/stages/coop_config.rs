@@ -188,9 +188,10 @@ impl CoopConfig {
 
     /// Whether a dispatch of this configuration also holds two K steps' loads in flight (AHEAD2, which
     /// the strips always do), where its workgroups each multiply a K range `depth` deep: on the 32 × 64
-    /// and 64 × 128 tiles over 8 subgroups ([`CoopTile::Eighth8`], [`CoopTile::Half8`]) and the 64 × 64
-    /// tiles with their staging in turns at K step 64 ([`CoopTile::Quarter8Turns`], two an SM) where
-    /// each range has at least [`AHEAD2_FROM_STEPS`] steps. On an H200 (BENCHMARKS.md, forty-fifth
+    /// and 64 × 128 tiles over 8 subgroups ([`CoopTile::Eighth8`], [`CoopTile::Eighth8Turns`],
+    /// [`CoopTile::Half8`]) and the 64 × 64 tiles with their staging in turns at K step 64
+    /// ([`CoopTile::Quarter8Turns`], two an SM) where each range has at least [`AHEAD2_FROM_STEPS`]
+    /// steps. On an H200 (BENCHMARKS.md, forty-fifth
     /// session, runs 473–478), alone from device memory: the down projection at 17 and 32 rows of I =
     /// 16384 (8 ranges of 16 steps) 18.8 → 16.7 and 17.0 µs, at 128 and 256 rows (Half8, 32 and 64
     /// steps) 35.3 → 32.6 and 61.6 → 57.2; the gate/up GEMM of I = 4096 at 32 rows (8 steps) 11.4 →
