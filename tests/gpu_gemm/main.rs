@@ -122,8 +122,9 @@ fn gemm_whole_and_edge_tiles_match_cpu() {
 /// The 32 × 256 strips (two K steps' loads in flight; an autotune candidate, which layers ran for a wide
 /// gate/up GEMM in the forty-fourth session) at the gate/up GEMM's width of I = 12288 with 128 router
 /// columns (97 strips, the last ragged) at 17 and 32 rows, K 1024 (16 steps of 64), 1000 (the last
-/// short) and 960 (15: the last after the loop), plain and with the SwiGLU and router epilogue. Where the adapter has no cooperative matrices the strips are no candidate, and the
-/// f16 SIMT kernel a layer runs there takes the same shapes.
+/// short) and 960 (15: the last after the loop), plain and with the SwiGLU and router epilogue. Where
+/// the adapter has no cooperative matrices the strips are no candidate, and the f16 SIMT kernel a layer
+/// runs there takes the same shapes.
 #[test]
 fn strips_match_cpu_at_a_wide_gemm() {
     let ctx = gpu();
